@@ -1,0 +1,143 @@
+/**
+ * `npm run bench:blame`: full-file lineage of a file with a long history, cold, as a ratio to raw
+ * `git blame --porcelain` of the same file measured in the same run; and the warm per-line lookup.
+ *
+ * The repository is generated deterministically with `git fast-import` (no public repository can
+ * be downloaded here): COMMITS commits each editing a few lines of a LINES-line file. Three
+ * environments each have 20 deployments in the service (embedded store, real HTTP).
+ *   --commits N (default 2000)   --lines N (default 3000)   --runs N (default 7)
+ */
+import { execFileSync, spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { Repository } from '../src/core/git/repository';
+import { fileLineage } from '../src/core/lineage/fileLineage';
+import { LineageCache } from '../src/core/lineage/lineageCache';
+import { ServiceSource } from '../src/core/lineage/serviceSource';
+import { ApiClient } from '../src/core/sources/apiClient';
+import { startService } from './spawnService';
+
+const { values } = parseArgs({ options: { commits: { type: 'string' }, lines: { type: 'string' }, runs: { type: 'string' } } });
+const commitCount = Number(values.commits ?? 2000);
+const lineCount = Number(values.lines ?? 3000);
+const runs = Number(values.runs ?? 7);
+const path = 'src/big.js';
+
+function generate(dir: string): string[] {
+  execFileSync('git', ['init', '-q', '-b', 'main', dir]);
+  execFileSync('git', ['-C', dir, 'remote', 'add', 'origin', 'https://github.com/acme/bench.git']);
+  let seed = 7;
+  const rand = (n: number) => ((seed = (seed * 1103515245 + 12345) & 0x7fffffff) % n);
+  const lines = Array.from({ length: lineCount }, (_, i) => `const v${i} = ${i}; // original line ${i}`);
+  const chunks: string[] = [];
+  const t0 = Date.parse('2025-01-01T00:00:00Z') / 1000;
+  for (let k = 1; k <= commitCount; k++) {
+    if (k > 1) {
+      for (let e = 0; e < 3; e++) lines[rand(lines.length)] = `const e${k}_${e} = ${k}; // edited in commit ${k}`;
+      if (k % 10 === 0) lines.splice(rand(lines.length), 0, `// inserted in commit ${k}`);
+      if (k % 15 === 0) lines.splice(rand(lines.length), 1);
+    }
+    const content = `${lines.join('\n')}\n`;
+    const message = `commit ${k}`;
+    const who = `Dev ${k % 7} <dev${k % 7}@acme.example> ${t0 + k * 3600} +0000`;
+    chunks.push(
+      `commit refs/heads/main\nmark :${k}\nauthor ${who}\ncommitter ${who}\ndata ${Buffer.byteLength(message)}\n${message}\n` +
+        (k > 1 ? `from :${k - 1}\n` : '') +
+        `M 100644 inline ${path}\ndata ${Buffer.byteLength(content)}\n${content}\n`,
+    );
+  }
+  execFileSync('git', ['-C', dir, 'fast-import', '--quiet'], { input: chunks.join(''), maxBuffer: 1 << 30 });
+  execFileSync('git', ['-C', dir, 'checkout', '-q', 'main']);
+  return execFileSync('git', ['-C', dir, 'rev-list', '--reverse', 'main'], { encoding: 'utf8' }).trim().split('\n');
+}
+
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+const p95 = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length * 0.95)]!;
+
+async function main(): Promise<void> {
+  const scratch = mkdtempSync(join(tmpdir(), 'lineage-blame-bench-'));
+  const dir = join(scratch, 'repo');
+  try {
+    let t = performance.now();
+    const shas = generate(dir);
+    console.log(`Generated ${shas.length} commits of a ${lineCount}-line file in ${((performance.now() - t) / 1000).toFixed(1)} s`);
+
+    const service = await startService({ dataDir: join(scratch, 'data') });
+    const client = new ApiClient({ baseUrl: service.url });
+    const events: object[] = [];
+    const envs = [
+      ['dev', 1],
+      ['staging', 15],
+      ['production', 40],
+    ] as const;
+    for (const [env, lag] of envs) {
+      for (let i = 0; i < 20; i++) {
+        const index = shas.length - 1 - lag - (19 - i) * 10;
+        events.push({ type: 'deployment', id: `${env}-${i}`, repo: 'acme/bench', deploymentId: `${env}-${i}`, environment: env, commit: shas[index], at: new Date(Date.parse('2026-01-01T00:00:00Z') + i * 86_400_000).toISOString(), actor: 'ci-bot' });
+      }
+    }
+    await client.ingest('events', JSON.stringify(events));
+
+    const raw: number[] = [];
+    for (let i = 0; i < runs; i++) {
+      t = performance.now();
+      const r = spawnSync('git', ['blame', '--porcelain', '--', path], { cwd: dir, maxBuffer: 1 << 30 });
+      if (r.status !== 0) throw new Error(r.stderr.toString());
+      raw.push(performance.now() - t);
+    }
+    const cold: number[] = [];
+    let lines = 0;
+    for (let i = 0; i < runs; i++) {
+      t = performance.now();
+      const repo = await Repository.open(dir);
+      const fresh = new ApiClient({ baseUrl: service.url });
+      const report = await fileLineage({ repo, path, slug: 'acme/bench', source: new ServiceSource(fresh) });
+      cold.push(performance.now() - t);
+      lines = report.lines.length;
+      await fresh.close();
+    }
+    if (process.env.LINEAGE_BENCH_PROFILE) {
+      const probe = new ServiceSource(client);
+      const blameCommits = [...new Set(shas.slice(-300))];
+      for (const [label, fn] of [
+        ['environments', () => probe.environments('acme/bench')],
+        ['lineage (300 commits)', () => probe.lineage('acme/bench', blameCommits)],
+        ['findings', () => probe.findings('acme/bench', path)],
+        ['history x1', () => probe.history('acme/bench', 'production', 20)],
+        ['Repository.open', () => Repository.open(dir)],
+      ] as const) {
+        t = performance.now();
+        await (fn as () => Promise<unknown>)();
+        console.log(`  ${label}: ${(performance.now() - t).toFixed(1)} ms`);
+      }
+    }
+    const buffer = readFileSync(join(dir, path), 'utf8');
+    const cache = new LineageCache();
+    const repo = await Repository.open(dir);
+    const compute = () => fileLineage({ repo, path, slug: 'acme/bench', source: new ServiceSource(client) });
+    await cache.file(path, buffer, compute);
+    const warm: number[] = [];
+    for (let i = 0; i < 2000; i++) {
+      t = performance.now();
+      await cache.line(path, buffer, 1 + ((i * 7919) % lines), compute);
+      warm.push(performance.now() - t);
+    }
+    await client.close();
+    await service.close();
+
+    console.log(`\nfile: ${lines} lines, ${shas.length} commits of history, 3 environments x 20 deployments`);
+    console.log(`raw git blame --porcelain       median ${median(raw).toFixed(0)} ms`);
+    console.log(`full-file lineage, cold         median ${median(cold).toFixed(0)} ms  (blame, 3 environments' line maps, since over 60 deployments, one API batch)`);
+    console.log(`ratio                           ${(median(cold) / median(raw)).toFixed(2)}x   (goal <= 1.15x)`);
+    console.log(`warm per-line lookup            p95 ${p95(warm).toFixed(3)} ms   (goal < 5 ms; buffer hash + cached report)`);
+  } finally {
+    rmSync(scratch, { recursive: true, force: true });
+  }
+}
+
+main().catch((e) => {
+  console.error(e);
+  process.exit(1);
+});

@@ -1,0 +1,194 @@
+/**
+ * `npm run bench:service`: ingest throughput (events/s) and query latency (p50/p99) of the real
+ * service over real HTTP, on the embedded store and, when LINEAGE_TEST_DATABASE_URL or
+ * DATABASE_URL names a server (scripts/with-postgres.sh sets one), on PostgreSQL.
+ *
+ *   --stored N    events in the store before queries are timed (default 1,000,000)
+ *   --ingest N    events sent for the throughput figures (default 40,000)
+ *
+ * The service runs as its own process (dist/cli.js serve), as in production, so the load generator
+ * does not share its core. Seeding the store uses the service's own writer in-process (the same
+ * code path as ingest, minus HTTP), because sending a million events over HTTP only re-measures the
+ * throughput figure.
+ */
+
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import pg from 'pg';
+import { Agent, request } from 'undici';
+import { normalizeNative } from '../src/core/ingest/native';
+import { EventWriter } from '../src/server/store/eventWriter';
+import { openDatabase } from '../src/server/store/database';
+import { migrate } from '../src/server/store/migrations';
+import { syntheticStream } from '../test/helpers/streams';
+import { startService } from './spawnService';
+
+const { values } = parseArgs({ options: { stored: { type: 'string' }, ingest: { type: 'string' } } });
+const storedTarget = Number(values.stored ?? 1_000_000);
+const ingestCount = Number(values.ingest ?? 40_000);
+const releasesPerRepo = 500;
+
+function streamFor(repoIndex: number, prefix: string): object[] {
+  return syntheticStream(`${prefix}/repo-${repoIndex}`, releasesPerRepo);
+}
+
+function percentile(sorted: number[], p: number): number {
+  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
+}
+
+async function post(agent: Agent, url: string, body: string): Promise<void> {
+  const res = await request(url, { method: 'POST', body, headers: { 'content-type': 'application/json' }, dispatcher: agent });
+  const text = await res.body.text();
+  if (res.statusCode !== 200) throw new Error(`${res.statusCode}: ${text.slice(0, 300)}`);
+}
+
+async function ingestThroughput(url: string, prefix: string): Promise<{ batched: number; single: number }> {
+  const agent = new Agent({ connections: 32 });
+  const events: object[] = [];
+  for (let r = 0; events.length < ingestCount; r++) events.push(...streamFor(r, `${prefix}-batch`));
+  events.length = ingestCount;
+  // Batches of 500, four in flight: a CI system or a backfill.
+  let started = performance.now();
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: 4 }, async () => {
+      while (next < events.length) {
+        const slice = events.slice(next, (next += 500));
+        await post(agent, `${url}/v1/events`, JSON.stringify(slice));
+      }
+    }),
+  );
+  const batched = events.length / ((performance.now() - started) / 1000);
+  // One event a request, 32 senders: webhooks arriving from many tools at once.
+  const singles: object[] = [];
+  for (let r = 0; singles.length < ingestCount / 4; r++) singles.push(...streamFor(r, `${prefix}-single`));
+  singles.length = Math.floor(ingestCount / 4);
+  started = performance.now();
+  next = 0;
+  await Promise.all(
+    Array.from({ length: 32 }, async () => {
+      while (next < singles.length) await post(agent, `${url}/v1/events`, JSON.stringify(singles[next++]));
+    }),
+  );
+  const single = singles.length / ((performance.now() - started) / 1000);
+  await agent.close();
+  return { batched, single };
+}
+
+async function seed(location: { dataDir?: string; databaseUrl?: string }, target: number): Promise<number> {
+  const db = await openDatabase(location);
+  await migrate(db);
+  const writer = new EventWriter(db, 20_000);
+  let stored = 0;
+  const started = performance.now();
+  for (let r = 0; stored < target; r++) {
+    const events = streamFor(r, 'seed').map((e) => {
+      const raw = JSON.stringify(e);
+      return normalizeNative(JSON.parse(raw), raw);
+    });
+    for (let i = 0; i < events.length; i += 20_000) await writer.write(events.slice(i, i + 20_000));
+    stored += events.length;
+    if (r % 20 === 19) process.stderr.write(`  seeded ${stored} events (${Math.round(stored / ((performance.now() - started) / 1000))}/s)\n`);
+  }
+  await db.close();
+  return stored;
+}
+
+async function queryLatencies(url: string, repos: number): Promise<Record<string, { p50: number; p99: number }>> {
+  const agent = new Agent({ connections: 1 });
+  const sample = syntheticStream('seed/repo-0', releasesPerRepo) as any[];
+  const commits = sample.filter((e) => e.type === 'build').map((e) => e.commit as string);
+  const digests = sample.filter((e) => e.type === 'artifact').map((e) => e.digest as string);
+  const pick = <T>(list: T[], i: number) => list[(i * 7919) % list.length]!;
+  const repoOf = (i: number) => `seed/repo-${(i * 31) % repos}`;
+  const queries: Record<string, (i: number) => { method: 'GET' | 'POST'; path: string; body?: string }> = {
+    'environments of a repository': (i) => ({ method: 'GET', path: `/v1/repos/${repoOf(i)}/environments` }),
+    'deployment history page (50)': (i) => ({ method: 'GET', path: `/v1/repos/${repoOf(i)}/environments/production/deployments` }),
+    'lineage of 100 commits': (i) => ({
+      method: 'POST',
+      path: `/v1/repos/seed/repo-0/lineage`,
+      body: JSON.stringify({ commits: Array.from({ length: 100 }, (_, k) => pick(commits, i + k)) }),
+    }),
+    'open findings on a path': (i) => ({ method: 'GET', path: `/v1/repos/${repoOf(i)}/findings?status=open&path=src/file${i % 3}.js&limit=50` }),
+    'finding by id': (i) => ({ method: 'GET', path: `/v1/findings/${encodeURIComponent(`seed/repo-0-f${1 + (i % releasesPerRepo)}`)}` }),
+    'artifact by digest': (i) => ({ method: 'GET', path: `/v1/artifacts/${pick(digests, i)}` }),
+  };
+  const results: Record<string, { p50: number; p99: number }> = {};
+  for (const [name, make] of Object.entries(queries)) {
+    const times: number[] = [];
+    for (let i = 0; i < 1100; i++) {
+      const q = make(i);
+      const t0 = performance.now();
+      const res = await request(`${url}${q.path}`, {
+        method: q.method,
+        body: q.body,
+        headers: q.body ? { 'content-type': 'application/json' } : {},
+        dispatcher: agent,
+      });
+      await res.body.text();
+      if (res.statusCode !== 200) throw new Error(`${name}: ${res.statusCode}`);
+      if (i >= 100) times.push(performance.now() - t0); // the first hundred warm caches
+    }
+    times.sort((a, b) => a - b);
+    results[name] = { p50: percentile(times, 50), p99: percentile(times, 99) };
+  }
+  await agent.close();
+  return results;
+}
+
+async function freshPostgres(base: string): Promise<string> {
+  const admin = new pg.Client({ connectionString: base });
+  await admin.connect();
+  const name = `lineage_bench_${Date.now()}`;
+  await admin.query(`CREATE DATABASE ${name}`);
+  await admin.end();
+  const url = new URL(base);
+  url.pathname = `/${name}`;
+  return url.toString();
+}
+
+async function benchStore(kind: 'embedded' | 'postgres', postgresBase?: string): Promise<void> {
+  const scratch = mkdtempSync(join(tmpdir(), 'lineage-bench-'));
+  try {
+    // Throughput on an empty store.
+    const throughputStore = kind === 'embedded' ? { dataDir: join(scratch, 'ingest') } : { databaseUrl: await freshPostgres(postgresBase!) };
+    let service = await startService(throughputStore);
+    const rate = await ingestThroughput(service.url, 'bench');
+    await service.close();
+    console.log(`\n${kind} store`);
+    console.log(`  ingest, batches of 500 over HTTP : ${Math.round(rate.batched).toLocaleString('en')} events/s`);
+    console.log(`  ingest, one event a request (x32): ${Math.round(rate.single).toLocaleString('en')} events/s`);
+
+    // Queries on a store holding about `storedTarget` events.
+    const queryStore = kind === 'embedded' ? { dataDir: join(scratch, 'query') } : { databaseUrl: await freshPostgres(postgresBase!) };
+    const seedStart = performance.now();
+    const stored = await seed(queryStore, storedTarget);
+    console.log(`  seeded ${stored.toLocaleString('en')} events in ${((performance.now() - seedStart) / 1000).toFixed(0)} s`);
+    service = await startService(queryStore);
+    const repos = Math.ceil(stored / (releasesPerRepo * 9 + 2));
+    const latencies = await queryLatencies(service.url, repos);
+    await service.close();
+    console.log(`  query latency over HTTP with ${stored.toLocaleString('en')} stored events (1,000 requests each):`);
+    for (const [name, { p50, p99 }] of Object.entries(latencies)) {
+      console.log(`    ${name.padEnd(30)} p50 ${p50.toFixed(2).padStart(6)} ms   p99 ${p99.toFixed(2).padStart(6)} ms`);
+    }
+  } finally {
+    rmSync(scratch, { recursive: true, force: true });
+  }
+}
+
+async function main(): Promise<void> {
+  console.log(`Code Lineage service benchmark: ${storedTarget.toLocaleString('en')} stored events, ${ingestCount.toLocaleString('en')} ingested`);
+  console.log('Goals: ≥ 4,000 events/s embedded, ≥ 10,000 events/s PostgreSQL, query p99 ≤ 10 ms');
+  await benchStore('embedded');
+  const postgres = process.env.LINEAGE_TEST_DATABASE_URL ?? process.env.DATABASE_URL;
+  if (postgres) await benchStore('postgres', postgres);
+  else console.log('\nPostgreSQL: skipped (run under scripts/with-postgres.sh, or set DATABASE_URL)');
+}
+
+main().catch((e) => {
+  console.error(e);
+  process.exit(1);
+});

@@ -1,0 +1,31 @@
+/** Starts `lineage serve` from the built bundle as its own process, as it runs in production. */
+import { spawn } from 'node:child_process';
+import { join } from 'node:path';
+
+export interface Spawned {
+  url: string;
+  close(): Promise<void>;
+}
+
+export async function startService(store: { dataDir?: string; databaseUrl?: string }): Promise<Spawned> {
+  const cli = join(__dirname, '../dist/cli.js');
+  const args = [cli, 'serve', '--port', '0', ...(store.databaseUrl ? ['--database-url', store.databaseUrl] : ['--data', store.dataDir!])];
+  const proc = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'inherit'] });
+  const url = await new Promise<string>((resolve, reject) => {
+    let out = '';
+    proc.stdout.on('data', (c: Buffer) => {
+      out += c.toString();
+      const m = /listening on (http:\/\/\S+)/.exec(out);
+      if (m) resolve(m[1]!);
+    });
+    proc.once('exit', (code) => reject(new Error(`service exited with ${code}`)));
+  });
+  return {
+    url,
+    close: () =>
+      new Promise<void>((resolve) => {
+        proc.once('exit', () => resolve());
+        proc.kill('SIGTERM');
+      }),
+  };
+}

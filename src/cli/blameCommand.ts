@@ -1,0 +1,109 @@
+/** `lineage blame`: where each line of a file runs, and how it got there. */
+import { readFileSync } from 'node:fs';
+import { parseArgs } from 'node:util';
+import { GitError } from '../core/git/gitRunner';
+import { Repository } from '../core/git/repository';
+import { DeployTagSource } from '../core/lineage/deployTags';
+import { fileLineage } from '../core/lineage/fileLineage';
+import type { LineageSource } from '../core/lineage/source';
+import { ServiceSource } from '../core/lineage/serviceSource';
+import { ApiClient } from '../core/sources/apiClient';
+import { ApiError } from '../core/sources/apiError';
+import { formatBlame } from './blameFormat';
+import { UsageError } from './usageError';
+
+export const blameUsage = `usage: lineage blame <path> [--line N | --line N-M] [--json] [--api URL] [--token T] [--repo owner/name] [--contents <file|->]
+
+Without --api (or LINEAGE_API_URL), deployments come from git-native deploy tags
+(deploy/<environment>/<UTC timestamp>; see "lineage record-deploy").`;
+
+function parseRange(value: string | undefined, lineCount: number): [number, number] {
+  if (value === undefined) return [1, lineCount];
+  const m = /^(\d+)(?:-(\d+))?$/.exec(value);
+  if (!m) throw new UsageError(`--line must be N or N-M, got "${value}"`);
+  const from = Number(m[1]);
+  const to = m[2] === undefined ? from : Number(m[2]);
+  if (from < 1 || to < from) throw new UsageError(`--line ${value} is not a range of lines (1-based, N ≤ M)`);
+  if (to > lineCount) throw new UsageError(`--line ${value} is past the end of the file (${lineCount} lines)`);
+  return [from, to];
+}
+
+export async function runBlame(argv: string[], env: NodeJS.ProcessEnv, out: (line: string) => void, err: (line: string) => void): Promise<void> {
+  const { values, positionals } = parseArgs({
+    args: argv,
+    options: {
+      line: { type: 'string' },
+      json: { type: 'boolean' },
+      api: { type: 'string' },
+      token: { type: 'string' },
+      repo: { type: 'string' },
+      contents: { type: 'string' },
+      help: { type: 'boolean', short: 'h' },
+    },
+    strict: true,
+    allowPositionals: true,
+  });
+  if (values.help) {
+    out(blameUsage);
+    return;
+  }
+  if (positionals.length !== 1) throw new UsageError('blame needs exactly one file path');
+  const target = positionals[0]!;
+
+  let repo: Repository;
+  try {
+    repo = await Repository.open(process.cwd());
+  } catch (e) {
+    if (GitError.is(e, 'notARepository')) throw new UsageError(`not a git checkout: ${process.cwd()}`);
+    throw e;
+  }
+  let path: string;
+  try {
+    path = repo.relativePath(target);
+  } catch (e) {
+    throw new UsageError((e as Error).message);
+  }
+  let contents: string | undefined;
+  if (values.contents !== undefined) {
+    try {
+      contents = readFileSync(values.contents === '-' ? 0 : values.contents, 'utf8');
+    } catch (e) {
+      throw new UsageError(`--contents ${values.contents}: cannot read (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
+    }
+  } else if (!(await repo.isTracked(path))) {
+    throw new UsageError(`${target} is not tracked by git (untracked files have no history to blame)`);
+  }
+  if (await repo.isBinary(path)) throw new UsageError(`${target} is a binary file; blame works on text`);
+
+  const apiUrl = values.api ?? env.LINEAGE_API_URL;
+  const slug = values.repo ?? (await repo.originSlug());
+  let client: ApiClient | undefined;
+  let source: LineageSource = new DeployTagSource(repo);
+  if (apiUrl) {
+    client = new ApiClient({ baseUrl: apiUrl, token: values.token ?? env.LINEAGE_TOKEN ?? env.LINEAGE_READ_TOKEN, retries: 1, timeoutMs: 10_000 });
+    source = new ServiceSource(client);
+  }
+  try {
+    let report;
+    try {
+      report = await fileLineage({ repo, path, contents, slug, source });
+    } catch (e) {
+      if (!ApiError.is(e)) throw e;
+      if (e.reason === 'unreachable' || e.reason === 'timeout') {
+        err(`lineage: notice: ${e.message}; showing git only`);
+        report = await fileLineage({ repo, path, contents, slug, source: null });
+      } else if (e.reason === 'invalidResponse') {
+        throw new UsageError(e.message);
+      } else {
+        throw e;
+      }
+    }
+    if (report.lines.length === 0) throw new UsageError(`${target} is empty`);
+    const [from, to] = parseRange(values.line, report.lines.length);
+    const lines = report.lines.slice(from - 1, to);
+    if (values.json) out(JSON.stringify({ ...report, lines }, null, 2));
+    else out(formatBlame(report, lines, Boolean(process.stdout.isTTY) && !env.NO_COLOR));
+  } finally {
+    await client?.close();
+  }
+}

@@ -1,0 +1,53 @@
+/**
+ * The human format of `lineage blame`: one row per line, compact enough for a terminal, coloured
+ * only when writing to a TTY. Every string from outside (commit summaries, names, finding titles)
+ * has control characters removed before it reaches the terminal.
+ */
+import type { FileLineage, LineLineage } from '../core/lineage/lineLineage';
+
+/** Strips terminal control sequences and other control characters from outside text. */
+export function terminalSafe(text: string): string {
+  // eslint-disable-next-line no-control-regex
+  return text.replace(/\u001b\[[0-9;?]*[ -/]*[@-~]/g, '').replace(/[\u0000-\u0008\u000b-\u001f\u007f-\u009f]/g, '');
+}
+
+function relativeAge(iso: string, now: number): string {
+  const s = Math.max(0, (now - Date.parse(iso)) / 1000);
+  if (s < 3600) return `${Math.max(1, Math.round(s / 60))}m`;
+  if (s < 86400) return `${Math.round(s / 3600)}h`;
+  if (s < 86400 * 60) return `${Math.round(s / 86400)}d`;
+  if (s < 86400 * 730) return `${Math.round(s / (86400 * 30))}mo`;
+  return `${Math.round(s / (86400 * 365))}y`;
+}
+
+function pad(text: string, width: number): string {
+  const t = text.length > width ? `${text.slice(0, width - 1)}…` : text;
+  return t.padEnd(width);
+}
+
+export function formatBlame(report: FileLineage, lines: LineLineage[], color: boolean, now = Date.now()): string {
+  const c = (code: string, text: string) => (color ? `\u001b[${code}m${text}\u001b[0m` : text);
+  const out: string[] = [];
+  const envNames = report.environments.map((e) => e.name);
+  for (const notice of report.notices) out.push(c('33', `notice: ${terminalSafe(notice)}`));
+  for (const env of report.environments) {
+    const where = env.commit ? `${env.commit.slice(0, 7)} (deploy ${terminalSafe(env.deploymentId ?? '?')}, ${env.at ?? '?'}${env.actor ? `, ${terminalSafe(env.actor)}` : ''})` : 'nothing deployed';
+    out.push(c('2', `${env.name}: ${where}${env.note ? `  ${terminalSafe(env.note)}` : ''}`));
+  }
+  const width = String(lines[lines.length - 1]?.line ?? 1).length;
+  for (const l of lines) {
+    const commit = l.commit ? `${l.commit.sha.slice(0, 7)} ${pad(terminalSafe(l.commit.author), 14)} ${relativeAge(l.commit.time, now).padStart(4)}` : c('33', pad('not committed', 7 + 1 + 14 + 1 + 4));
+    const envs = envNames
+      .map((name) => {
+        const e = l.environments.find((x) => x.name === name);
+        if (!e || e.live === null) return c('2', `? ${name}`);
+        return e.live ? c('32', `● ${name}`) : c('2', `○ ${name}`);
+      })
+      .join(' ');
+    const pr = l.pullRequest ? `#${l.pullRequest.number}` : '';
+    const stale = l.approvals.some((a) => a.stale) ? c('31', ' stale-approval') : '';
+    const findings = l.findings.length > 0 ? c('31', ` ⚠ ${l.findings.map((f) => `${f.severity}: ${terminalSafe(f.title)}`).join('; ')}`) : '';
+    out.push(`${String(l.line).padStart(width)} ${commit} ${pad(pr, 5)} ${envs}${stale}${findings} │ ${terminalSafe(l.text)}`);
+  }
+  return out.join('\n');
+}

@@ -1,0 +1,225 @@
+/**
+ * The git questions the engine asks, each one process through the safe runner, with every
+ * revision from outside checked and every path after `--`.
+ */
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { isAbsolute, join, relative, resolve, sep } from 'node:path';
+import { parseBlamePorcelain, type BlameResult } from './blamePorcelain';
+import { checkRevision, GitError, GitRunner } from './gitRunner';
+
+export class Repository {
+  private readonly texts = new Map<string, Promise<string | null>>();
+  private readonly ancestry = new Map<string, Promise<boolean>>();
+  private readonly names = new Map<string, Promise<string[]>>();
+  private readonly present = new Map<string, boolean>();
+
+  private constructor(
+    readonly root: string,
+    private readonly git: GitRunner,
+  ) {}
+
+  /** Opens the repository containing `dir`; GitError 'notARepository' when there is none. */
+  static async open(dir: string, timeoutMs?: number): Promise<Repository> {
+    const probe = new GitRunner(dir, { timeoutMs });
+    const top = (await probe.run(['rev-parse', '--show-toplevel'])).trim();
+    return new Repository(top, new GitRunner(top, { timeoutMs }));
+  }
+
+  /** Repository-relative path with forward slashes; throws for paths outside the repository. */
+  relativePath(path: string, cwd = process.cwd()): string {
+    const abs = isAbsolute(path) ? path : resolve(cwd, path);
+    const rel = relative(this.root, abs);
+    if (rel === '' || rel.startsWith('..') || isAbsolute(rel)) {
+      throw new GitError('failed', `${path} is outside the repository at ${this.root}`);
+    }
+    return rel.split(sep).join('/');
+  }
+
+  async head(): Promise<string | null> {
+    try {
+      return (await this.git.run(['rev-parse', '--verify', '--quiet', 'HEAD^{commit}'])).trim() || null;
+    } catch {
+      return null;
+    }
+  }
+
+  /** `owner/name` of the `origin` remote (https, ssh or scp-like URL), or null. */
+  async originSlug(): Promise<string | null> {
+    let url: string;
+    try {
+      url = (await this.git.run(['config', '--get', 'remote.origin.url'])).trim();
+    } catch {
+      return null;
+    }
+    const m = /[:/]([A-Za-z0-9_.-]+)\/([A-Za-z0-9_.-]+?)(?:\.git)?\/?$/.exec(url);
+    return m ? `${m[1]}/${m[2]}` : null;
+  }
+
+  async isTracked(path: string): Promise<boolean> {
+    const out = await this.git.run(['ls-files', '--error-unmatch', '--', path]).catch(() => '');
+    return out.trim() !== '';
+  }
+
+  async hasCommit(sha: string): Promise<boolean> {
+    return (await this.commitsPresent([sha])).size > 0;
+  }
+
+  /**
+   * Which of these commits exist in the clone, in one `cat-file --batch-check`; the answers are
+   * cached, since a commit that exists stays.
+   */
+  async commitsPresent(shas: string[]): Promise<Set<string>> {
+    const revs = [...new Set(shas.map(checkRevision))].filter((r) => !this.present.has(r));
+    if (revs.length > 0) {
+      const out = (await this.git.runWithInput(['cat-file', '--batch-check'], revs.map((r) => `${r}^{commit}`).join('\n') + '\n')).toString('utf8');
+      out.split('\n').forEach((line, i) => {
+        const rev = revs[i];
+        if (rev) this.present.set(rev, / commit \d+$/.test(line));
+      });
+    }
+    return new Set(shas.map((s) => s.toLowerCase()).filter((s) => this.present.get(s)));
+  }
+
+  /**
+   * The file's text at many commits with one `cat-file --batch` per name the file has had, so
+   * walking twenty past deployments costs two or three processes, not forty.
+   */
+  async prefetchTexts(shas: string[], path: string): Promise<void> {
+    let pending = [...new Set(shas.map(checkRevision))].filter((r) => !this.texts.has(`${r}:${path}`));
+    if (pending.length === 0) return;
+    const found = new Map<string, string>();
+    // The current name first; only revisions that lack it pay for following renames back.
+    const batchFor = async (name: string) => {
+      const out = await this.git.runWithInput(['cat-file', '--batch'], pending.map((r) => `${r}:${name}`).join('\n') + '\n');
+      let offset = 0;
+      for (const rev of pending) {
+        const eol = out.indexOf(10, offset);
+        const header = out.subarray(offset, eol).toString('utf8');
+        offset = eol + 1;
+        const m = / blob (\d+)$/.exec(header);
+        if (m) {
+          const size = Number(m[1]);
+          found.set(rev, out.subarray(offset, offset + size).toString('utf8'));
+          offset += size + 1;
+        }
+      }
+      pending = pending.filter((r) => !found.has(r));
+    };
+    await batchFor(path);
+    if (pending.length > 0) {
+      for (const name of (await this.historicalNames(path)).slice(1)) {
+        if (pending.length === 0) break;
+        await batchFor(name);
+      }
+    }
+    for (const rev of shas.map((s) => s.toLowerCase())) {
+      if (!this.texts.has(`${rev}:${path}`)) this.texts.set(`${rev}:${path}`, Promise.resolve(found.get(rev) ?? null));
+    }
+  }
+
+  /** Is `ancestor` contained in `descendant`'s history (a commit contains itself)? Cached. */
+  isAncestor(ancestor: string, descendant: string): Promise<boolean> {
+    const a = checkRevision(ancestor);
+    const d = checkRevision(descendant);
+    if (a === d) return Promise.resolve(true);
+    const key = `${a}..${d}`;
+    let cached = this.ancestry.get(key);
+    if (!cached) {
+      cached = this.git
+        .run(['merge-base', '--end-of-options', a, d])
+        .then((base) => base.trim() === a)
+        .catch(() => false);
+      this.ancestry.set(key, cached);
+    }
+    return cached;
+  }
+
+  /**
+   * The file's text at a commit, following a rename made after it; null when the file did not
+   * exist there. Cached per (commit, path): commits are immutable.
+   */
+  textAt(sha: string, path: string): Promise<string | null> {
+    const rev = checkRevision(sha);
+    const key = `${rev}:${path}`;
+    let cached = this.texts.get(key);
+    if (!cached) {
+      cached = this.readAt(rev, path);
+      this.texts.set(key, cached);
+    }
+    return cached;
+  }
+
+  private async readAt(rev: string, path: string): Promise<string | null> {
+    for (const name of await this.historicalNames(path)) {
+      const text = await this.git.run(['cat-file', 'blob', `${rev}:${name}`]).catch(() => null);
+      if (text !== null) return text;
+    }
+    return null;
+  }
+
+  /**
+   * Every name the file has had, newest first, following renames commit by commit (`git log
+   * --follow`), so a revision from before a rename still finds the file even when the whole
+   * change since then is too large for a single rename detection.
+   */
+  historicalNames(path: string): Promise<string[]> {
+    let cached = this.names.get(path);
+    if (!cached) {
+      cached = this.git
+        .run(['log', '--follow', '-M', '--no-textconv', '--name-only', '--format=%x00', '--', path])
+        .then((out) => {
+          const names = [path];
+          for (const line of out.split('\n')) {
+            const name = line.replace(/\0/g, '').trim();
+            if (name && !names.includes(name)) names.push(name);
+          }
+          return names;
+        })
+        .catch(() => [path]);
+      this.names.set(path, cached);
+    }
+    return cached;
+  }
+
+  /**
+   * Blame of the committed file, or of `contents` (the editor's buffer) when given. Renames and
+   * moves are followed (-M); textconv is off, and any filter driver the path's attributes name is
+   * emptied for the call, since `--contents` would otherwise run its clean program.
+   */
+  async blame(path: string, contents?: string): Promise<BlameResult> {
+    const overrides = await this.filterOverrides(path);
+    const args = [...overrides, 'blame', '--porcelain', '--no-textconv', '-M'];
+    let scratch: string | undefined;
+    try {
+      if (contents !== undefined) {
+        scratch = mkdtempSync(join(tmpdir(), 'lineage-buffer-'));
+        const file = join(scratch, 'contents');
+        writeFileSync(file, contents);
+        args.push('--contents', file);
+      }
+      args.push('--', path);
+      return parseBlamePorcelain(await this.git.run(args));
+    } finally {
+      if (scratch) rmSync(scratch, { recursive: true, force: true });
+    }
+  }
+
+  private async filterOverrides(path: string): Promise<string[]> {
+    const out = await this.git.run(['check-attr', 'filter', '--', path]).catch(() => '');
+    const m = /: filter: (\S+)\s*$/.exec(out.trim());
+    const driver = m?.[1];
+    if (!driver || driver === 'unspecified' || driver === 'unset' || !/^[A-Za-z0-9_.-]+$/.test(driver)) return [];
+    return ['-c', `filter.${driver}.clean=`, '-c', `filter.${driver}.smudge=`, '-c', `filter.${driver}.process=`, '-c', `filter.${driver}.required=false`];
+  }
+
+  /** True when git considers the committed file binary (it would not blame it line by line usefully). */
+  async isBinary(path: string): Promise<boolean> {
+    const out = await this.git.run(['diff', '--no-textconv', '--numstat', '4b825dc642cb6eb9a060e54bf8d69288fbee4904', 'HEAD', '--', path]).catch(() => '');
+    return /^-\t-\t/.test(out);
+  }
+
+  run(args: string[]): Promise<string> {
+    return this.git.run(args);
+  }
+}

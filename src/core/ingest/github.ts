@@ -1,0 +1,263 @@
+/**
+ * GitHub webhook payloads (https://docs.github.com/webhooks/webhook-events-and-payloads), keyed by
+ * the `X-GitHub-Event` name. Idempotent on `X-GitHub-Delivery` (or, for a payload replayed from a
+ * file, on a hash of its body).
+ */
+import { type Fact, InvalidEventError, type NormalizedEvent, rankOf } from './facts';
+import { at, int, iso, obj, sha, str, type Json } from './values';
+import { severityOf } from './cdevents';
+
+export const githubEventNames = [
+  'deployment',
+  'deployment_status',
+  'pull_request',
+  'pull_request_review',
+  'workflow_run',
+  'check_run',
+  'push',
+  'code_scanning_alert',
+  'ping',
+] as const;
+
+const deploymentStatusOrder: Record<string, number> = {
+  pending: 0,
+  queued: 1,
+  in_progress: 2,
+  success: 3,
+  failure: 3,
+  error: 3,
+  inactive: 4,
+};
+
+function login(v: unknown): string | null {
+  return str(at(v, 'login')) ?? str(v);
+}
+
+export function normalizeGithubEvent(event: string, payload: Json, delivery: string, raw: string): NormalizedEvent {
+  if (!(githubEventNames as readonly string[]).includes(event)) {
+    throw new InvalidEventError('', `unsupported X-GitHub-Event "${event}" (supported: ${githubEventNames.join(', ')})`);
+  }
+  const key = `github:${delivery}`;
+  const repo = str(at(payload, 'repository.full_name'));
+  const facts: Fact[] = [];
+  const needRepo = (): string => {
+    if (!repo) throw new InvalidEventError('/repository/full_name', `required for ${event} events`);
+    return repo;
+  };
+
+  switch (event) {
+    case 'deployment':
+    case 'deployment_status': {
+      const d = obj(payload.deployment);
+      if (!d) throw new InvalidEventError('/deployment', 'required');
+      const id = str(d.id);
+      const environment = str(d.environment);
+      const createdAt = iso(d.created_at);
+      if (!id) throw new InvalidEventError('/deployment/id', 'required');
+      if (!environment) throw new InvalidEventError('/deployment/environment', 'required');
+      if (!createdAt) throw new InvalidEventError('/deployment/created_at', 'required');
+      const status = obj(payload.deployment_status);
+      const state = status ? (str(status.state) ?? 'pending') : 'pending';
+      const statusAt = status ? (iso(status.updated_at) ?? iso(status.created_at) ?? createdAt) : createdAt;
+      const dPayload = obj(d.payload) ?? {};
+      const task = str(d.task) ?? 'deploy';
+      const kindHint = str(dPayload.kind) ?? task;
+      facts.push({
+        table: 'deployments',
+        rank: rankOf(statusAt, deploymentStatusOrder[state] ?? 0, key),
+        row: {
+          // Ids are unique per GitHub host, not across hosts: the repository scopes them.
+          id: `github:${needRepo()}:${id}`,
+          repo: needRepo(),
+          environment,
+          service: str(dPayload.service),
+          commit_sha: sha(d.sha),
+          artifact_digest: null,
+          at: createdAt,
+          actor: login(d.creator),
+          kind: kindHint.includes('rollback') ? 'rollback' : kindHint.includes('hotfix') ? 'hotfix' : 'deploy',
+          status: state in deploymentStatusOrder ? state : 'pending',
+          status_at: statusAt,
+          reason: str(dPayload.reason) ?? str(d.description),
+          url: status ? (str(status.environment_url) ?? str(status.target_url) ?? str(status.log_url)) : null,
+        },
+      });
+      break;
+    }
+    case 'pull_request': {
+      const pr = obj(payload.pull_request);
+      if (!pr) throw new InvalidEventError('/pull_request', 'required');
+      facts.push(pullRequestFact(pr, int(payload.number), needRepo(), key));
+      break;
+    }
+    case 'pull_request_review': {
+      const review = obj(payload.review);
+      const pr = obj(payload.pull_request);
+      if (!review) throw new InvalidEventError('/review', 'required');
+      if (!pr) throw new InvalidEventError('/pull_request', 'required');
+      const id = str(review.id);
+      const number = int(pr.number);
+      const reviewer = login(review.user);
+      if (!id) throw new InvalidEventError('/review/id', 'required');
+      if (number === null) throw new InvalidEventError('/pull_request/number', 'required');
+      if (!reviewer) throw new InvalidEventError('/review/user/login', 'required');
+      const state = (str(review.state) ?? 'commented').toLowerCase();
+      const submitted = iso(review.submitted_at);
+      // The review payload carries the pull request too, so a review never waits for its PR event.
+      facts.push(pullRequestFact(pr, number, needRepo(), key));
+      facts.push({
+        table: 'reviews',
+        // A dismissal keeps the review's submitted_at; its higher order makes it win.
+        rank: rankOf(submitted, state === 'dismissed' ? 2 : 1, key),
+        row: {
+          repo: needRepo(),
+          id: `github:${id}`,
+          pull_request: number,
+          reviewer,
+          state,
+          commit_sha: sha(review.commit_id),
+          at: submitted,
+        },
+      });
+      break;
+    }
+    case 'workflow_run':
+    case 'check_run': {
+      const run = obj(event === 'workflow_run' ? payload.workflow_run : payload.check_run);
+      if (!run) throw new InvalidEventError(`/${event}`, 'required');
+      const id = str(run.id);
+      if (!id) throw new InvalidEventError(`/${event}/id`, 'required');
+      const status = str(run.status) ?? 'queued';
+      const norm = status === 'completed' ? 'completed' : status === 'in_progress' ? 'in_progress' : 'queued';
+      const started = iso(run.run_started_at) ?? iso(run.started_at);
+      const finished = norm === 'completed' ? (iso(run.completed_at) ?? iso(run.updated_at)) : null;
+      facts.push({
+        table: 'builds',
+        rank: rankOf(iso(run.updated_at) ?? finished ?? started, norm === 'completed' ? 2 : norm === 'in_progress' ? 1 : 0, key),
+        row: {
+          id: `github:${event}:${id}`,
+          repo: needRepo(),
+          kind: event === 'workflow_run' ? 'workflow' : 'check',
+          name: str(run.name),
+          commit_sha: sha(run.head_sha),
+          status: norm,
+          conclusion: str(run.conclusion),
+          url: str(run.html_url),
+          started_at: started,
+          finished_at: finished,
+        },
+      });
+      break;
+    }
+    case 'push': {
+      const commits = Array.isArray(payload.commits) ? payload.commits : [];
+      const head = obj(payload.head_commit);
+      const all = head ? [...commits, head] : commits;
+      const seen = new Set<string>();
+      for (const c of all) {
+        const commit = obj(c);
+        const id = commit ? sha(commit.id) : null;
+        if (!commit || !id || seen.has(id)) continue;
+        seen.add(id);
+        const when = iso(commit.timestamp);
+        facts.push({
+          table: 'commits',
+          rank: rankOf(when, 0, key),
+          row: {
+            repo: needRepo(),
+            sha: id,
+            message: str(commit.message, 65536),
+            author: str(at(commit, 'author.username')) ?? str(at(commit, 'author.name')),
+            at: when,
+          },
+        });
+      }
+      break;
+    }
+    case 'code_scanning_alert': {
+      const alert = obj(payload.alert);
+      if (!alert) throw new InvalidEventError('/alert', 'required');
+      const number = str(alert.number);
+      if (!number) throw new InvalidEventError('/alert/number', 'required');
+      const rule = obj(alert.rule) ?? {};
+      const instance = obj(alert.most_recent_instance);
+      const location = instance ? obj(instance.location) : null;
+      const revision = sha(instance?.commit_sha) ?? sha(payload.commit_oid);
+      const state = str(alert.state) ?? 'open';
+      const changedAt =
+        [alert.fixed_at, alert.dismissed_at, alert.updated_at, alert.created_at].map(iso).find((t) => t !== null) ?? null;
+      const path = location ? str(location.path) : null;
+      facts.push({
+        table: 'findings',
+        rank: rankOf(changedAt, state === 'open' ? 0 : 1, key),
+        row: {
+          id: `github:${needRepo()}:code-scanning:${number}`,
+          repo: needRepo(),
+          kind: 'vulnerability',
+          severity: severityOf(rule.security_severity_level) ?? severityOf(rule.severity) ?? 'medium',
+          title: str(rule.description) ?? str(rule.id) ?? `code scanning alert ${number}`,
+          status: state === 'open' ? 'open' : state === 'fixed' ? 'resolved' : 'suppressed',
+          environment: null,
+          service: null,
+          artifact_digest: null,
+          commit_sha: revision,
+          release: null,
+          rule_id: str(rule.id),
+          tool: str(at(alert, 'tool.name')),
+          url: str(alert.html_url),
+          detected_at: iso(alert.created_at),
+          detail: str(rule.full_description, 65536),
+        },
+        locations: path
+          ? [
+              {
+                path,
+                line: positive(location?.start_line),
+                end_line: positive(location?.end_line),
+                col: positive(location?.start_column),
+                revision,
+              },
+            ]
+          : [],
+      });
+      break;
+    }
+    case 'ping':
+      break;
+  }
+  return { key, format: 'github', raw, facts };
+}
+
+function pullRequestFact(pr: Json, fallbackNumber: number | null, repo: string, key: string): Fact {
+  const number = int(pr.number) ?? fallbackNumber;
+  if (number === null) throw new InvalidEventError('/pull_request/number', 'required');
+  const merged = pr.merged === true || (pr.merged_at !== null && pr.merged_at !== undefined);
+  const state = merged ? 'merged' : str(pr.state) === 'closed' ? 'closed' : 'open';
+  const updatedAt = iso(pr.updated_at);
+  const head = sha(at(pr, 'head.sha'));
+  const mergeCommit = merged ? sha(pr.merge_commit_sha) : null;
+  return {
+    table: 'pull_requests',
+    rank: rankOf(updatedAt, state === 'open' ? 0 : 1, key),
+    row: {
+      repo,
+      number,
+      title: str(pr.title),
+      url: str(pr.html_url),
+      author: login(pr.user),
+      state,
+      head_sha: head,
+      head_ref: str(at(pr, 'head.ref')),
+      base_ref: str(at(pr, 'base.ref')),
+      merge_commit: mergeCommit,
+      merged_at: iso(pr.merged_at),
+      updated_at: updatedAt,
+    },
+    commits: [head, mergeCommit].filter((c): c is string => c !== null),
+  };
+}
+
+function positive(v: unknown): number | null {
+  const n = int(v);
+  return n !== null && n >= 1 ? n : null;
+}

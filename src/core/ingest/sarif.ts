@@ -1,0 +1,169 @@
+/**
+ * SARIF 2.1.0 logs (https://docs.oasis-open.org/sarif/sarif/v2.1.0/) become findings, one per
+ * distinct result, located at repository-relative paths at the revision named by the upload
+ * (`?commit=`) or by `versionControlProvenance[].revisionId`.
+ */
+import { type Fact, type FindingLocationRow, InvalidEventError, type NormalizedEvent, rankOf } from './facts';
+import { at, int, iso, obj, repoFrom, sha, sha256Hex, str, type Json } from './values';
+
+export interface SarifContext {
+  repo: string | null;
+  commit: string | null;
+  environment: string | null;
+  receivedAt: string;
+}
+
+export function isSarif(v: unknown): boolean {
+  const o = obj(v);
+  return o !== null && Array.isArray(o.runs) && (typeof o.version === 'string' || typeof o.$schema === 'string');
+}
+
+const misconfigurationTools = /checkov|tfsec|kics|terrascan|kube-?score|kube-?linter|trivy.*config|hadolint|kubescape/i;
+
+export function normalizeSarif(log: Json, raw: string, ctx: SarifContext): NormalizedEvent {
+  if (str(log.version) !== '2.1.0') throw new InvalidEventError('/version', 'only SARIF 2.1.0 is supported');
+  if (!Array.isArray(log.runs)) throw new InvalidEventError('/runs', 'required, an array');
+  const key = `sarif:${sha256Hex(`${ctx.repo ?? ''}\n${ctx.commit ?? ''}\n${ctx.environment ?? ''}\n${raw}`)}`;
+  const facts = new Map<string, Fact>();
+
+  log.runs.forEach((runValue, runIndex) => {
+    const run = obj(runValue);
+    if (!run) throw new InvalidEventError(`/runs/${runIndex}`, 'a run must be an object');
+    const driver = obj(at(run, 'tool.driver')) ?? {};
+    const tool = str(driver.name) ?? 'unknown tool';
+    const rules = Array.isArray(driver.rules) ? driver.rules.map(obj) : [];
+    const vcp = Array.isArray(run.versionControlProvenance) ? obj(run.versionControlProvenance[0]) : null;
+    const revision = ctx.commit ?? sha(vcp?.revisionId);
+    const repo = ctx.repo ?? repoFrom(vcp?.repositoryUri);
+    const bases = obj(run.originalUriBaseIds) ?? {};
+    const artifacts = Array.isArray(run.artifacts) ? run.artifacts : [];
+    const when = iso(at(run, 'invocations.0.endTimeUtc')) ?? ctx.receivedAt;
+    const results = Array.isArray(run.results) ? run.results : [];
+
+    results.forEach((resultValue, resultIndex) => {
+      const result = obj(resultValue);
+      if (!result) throw new InvalidEventError(`/runs/${runIndex}/results/${resultIndex}`, 'a result must be an object');
+      const ruleIndex = int(result.ruleIndex) ?? int(at(result, 'rule.index'));
+      const rule = (ruleIndex !== null ? rules[ruleIndex] : null) ?? rules.find((r) => r && r.id === result.ruleId) ?? null;
+      const ruleId = str(result.ruleId) ?? str(rule?.id) ?? str(at(result, 'rule.id'));
+      const message = str(at(result, 'message.text'), 4096) ?? str(at(rule, 'shortDescription.text')) ?? ruleId ?? 'SARIF result';
+      const locations: FindingLocationRow[] = [];
+      for (const locValue of Array.isArray(result.locations) ? result.locations : []) {
+        const physical = obj(at(locValue, 'physicalLocation'));
+        if (!physical) continue;
+        const artifactLocation = obj(physical.artifactLocation) ?? {};
+        const indexed = int(artifactLocation.index);
+        const fromIndex = indexed !== null ? obj(at(artifacts[indexed], 'location')) : null;
+        const path = resolveUri(artifactLocation.uri ?? fromIndex?.uri, artifactLocation.uriBaseId ?? fromIndex?.uriBaseId, bases);
+        if (!path) continue;
+        const region = obj(physical.region) ?? {};
+        locations.push({
+          path,
+          line: positive(region.startLine),
+          end_line: positive(region.endLine),
+          col: positive(region.startColumn),
+          revision,
+        });
+      }
+      const fingerprint =
+        firstValue(result.partialFingerprints) ??
+        firstValue(result.fingerprints) ??
+        str(result.guid) ??
+        sha256Hex(`${ruleId}\n${message}\n${locations.map((l) => `${l.path}:${l.line}`).join(',')}`).slice(0, 32);
+      const id = `sarif:${repo ?? '-'}:${tool}:${ruleId ?? '-'}:${fingerprint}`;
+      const suppressed = Array.isArray(result.suppressions) && result.suppressions.length > 0;
+      const baseline = str(result.baselineState);
+      facts.set(id, {
+        table: 'findings',
+        rank: rankOf(when, 0, key),
+        row: {
+          id,
+          repo,
+          kind: misconfigurationTools.test(tool) ? 'misconfiguration' : 'vulnerability',
+          severity: severity(result, rule),
+          title: message,
+          status: suppressed ? 'suppressed' : baseline === 'absent' ? 'resolved' : 'open',
+          environment: ctx.environment,
+          service: null,
+          artifact_digest: null,
+          commit_sha: revision,
+          release: null,
+          rule_id: ruleId,
+          tool,
+          url: str(rule?.helpUri),
+          detected_at: when,
+          detail: str(at(rule, 'fullDescription.text'), 65536),
+        },
+        locations,
+      });
+    });
+  });
+  return { key, format: 'sarif', raw, facts: [...facts.values()] };
+}
+
+/**
+ * Resolves an artifact URI against `originalUriBaseIds` into a repository-relative path when the
+ * chain of bases is relative, or into the absolute path when a base is an absolute `file:` URI
+ * outside the repository (the reverse lookup then matches it by suffix).
+ */
+function resolveUri(uriValue: unknown, baseId: unknown, bases: Json): string | null {
+  let uri = str(uriValue);
+  if (!uri) return null;
+  let base = str(baseId);
+  for (let depth = 0; base && depth < 10; depth++) {
+    const entry = obj(bases[base]);
+    const baseUri = entry ? str(entry.uri) : null;
+    if (!entry || !baseUri) break;
+    if (/^[a-z]+:/i.test(baseUri)) break; // absolute root: the path so far is relative to it
+    uri = joinUri(baseUri, uri);
+    base = str(entry.uriBaseId);
+  }
+  let path = uri.replace(/^file:\/\//i, '');
+  try {
+    path = decodeURIComponent(path);
+  } catch {
+    // keep the undecoded text; a malformed escape is not worth rejecting the log for
+  }
+  return path.replace(/^\.\//, '');
+}
+
+function joinUri(base: string, rel: string): string {
+  if (/^[a-z]+:/i.test(rel) || rel.startsWith('/')) return rel;
+  return base.endsWith('/') ? base + rel : `${base}/${rel}`;
+}
+
+function firstValue(v: unknown): string | null {
+  const o = obj(v);
+  if (!o) return null;
+  for (const value of Object.values(o)) {
+    const s = str(value, 512);
+    if (s) return s;
+  }
+  return null;
+}
+
+function positive(v: unknown): number | null {
+  const n = int(v);
+  return n !== null && n >= 1 ? n : null;
+}
+
+function severity(result: Json, rule: Json | null): string {
+  const cvss = Number(at(result, 'properties.security-severity') ?? at(rule, 'properties.security-severity'));
+  if (Number.isFinite(cvss) && cvss > 0) {
+    if (cvss >= 9) return 'critical';
+    if (cvss >= 7) return 'high';
+    if (cvss >= 4) return 'medium';
+    return 'low';
+  }
+  const level = str(result.level) ?? str(at(rule, 'defaultConfiguration.level')) ?? 'warning';
+  switch (level) {
+    case 'error':
+      return 'high';
+    case 'note':
+      return 'low';
+    case 'none':
+      return 'info';
+    default:
+      return 'medium';
+  }
+}

@@ -1,0 +1,78 @@
+/** Small, strict readers for untyped JSON from outside: they return null rather than guess. */
+import { createHash } from 'node:crypto';
+
+export type Json = Record<string, unknown>;
+
+export function isObject(v: unknown): v is Json {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+export function obj(v: unknown): Json | null {
+  return isObject(v) ? v : null;
+}
+
+export function str(v: unknown, max = 4096): string | null {
+  if (typeof v === 'number' && Number.isFinite(v)) return String(v);
+  if (typeof v !== 'string' || v.length === 0) return null;
+  return v.length > max ? v.slice(0, max) : v;
+}
+
+export function int(v: unknown): number | null {
+  if (typeof v === 'number' && Number.isInteger(v)) return v;
+  if (typeof v === 'string' && /^\d{1,15}$/.test(v)) return Number(v);
+  return null;
+}
+
+const shaPattern = /^(?:[0-9a-f]{40}|[0-9a-f]{64})$/;
+
+export function sha(v: unknown): string | null {
+  const s = typeof v === 'string' ? v.toLowerCase() : null;
+  return s !== null && shaPattern.test(s) ? s : null;
+}
+
+export function iso(v: unknown): string | null {
+  if (typeof v === 'number' && Number.isFinite(v)) {
+    // GitHub sends some times as Unix seconds (push payloads' repository.pushed_at).
+    const ms = v < 1e12 ? v * 1000 : v;
+    return new Date(ms).toISOString();
+  }
+  if (typeof v !== 'string' || v.length === 0) return null;
+  const t = Date.parse(v);
+  return Number.isNaN(t) ? null : new Date(t).toISOString();
+}
+
+const digestPattern = /^(sha256:[0-9a-f]{64}|sha384:[0-9a-f]{96}|sha512:[0-9a-f]{128})$/;
+
+/** Normalises `sha256:…`, a bare 64-hex value, or a purl/image reference carrying `@sha256:…` (or `%3A`). */
+export function digestFrom(v: unknown): string | null {
+  if (typeof v !== 'string') return null;
+  const s = v.toLowerCase().replace(/%3a/g, ':');
+  if (digestPattern.test(s)) return s;
+  if (/^[0-9a-f]{64}$/.test(s)) return `sha256:${s}`;
+  const m = /(sha256:[0-9a-f]{64}|sha384:[0-9a-f]{96}|sha512:[0-9a-f]{128})(?![0-9a-f])/.exec(s);
+  return m ? (m[1] ?? null) : null;
+}
+
+/** `owner/name` from a GitHub-style URL (`https://github.com/o/n(.git)`, `git+https://…@ref`) or a slug. */
+export function repoFrom(v: unknown): string | null {
+  if (typeof v !== 'string') return null;
+  const slug = /^[A-Za-z0-9_.-]+\/[A-Za-z0-9_.-]+$/;
+  if (slug.test(v)) return v.replace(/\.git$/, '');
+  const m = /^(?:git\+)?(?:https?|ssh|git):\/\/(?:[^@/]+@)?[^/]+\/([A-Za-z0-9_.-]+)\/([A-Za-z0-9_.-]+?)(?:\.git)?(?:@.*|\/.*)?$/.exec(v);
+  if (!m) return null;
+  return `${m[1]}/${m[2]}`;
+}
+
+export function sha256Hex(text: string): string {
+  return createHash('sha256').update(text).digest('hex');
+}
+
+/** Reads a dotted path (`a.b.c`) from untyped JSON. */
+export function at(v: unknown, path: string): unknown {
+  let cur: unknown = v;
+  for (const part of path.split('.')) {
+    if (!isObject(cur)) return undefined;
+    cur = cur[part];
+  }
+  return cur;
+}

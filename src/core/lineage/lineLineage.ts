@@ -1,0 +1,91 @@
+/**
+ * The lineage of each line of a file: the shape `lineage blame --json` prints (a stable contract,
+ * README "lineage blame") and the hover renders. Line numbers are 1-based; times ISO 8601 UTC.
+ */
+
+export interface LineCommit {
+  sha: string;
+  author: string;
+  authorMail: string;
+  time: string;
+  summary: string;
+}
+
+export interface LinePullRequest {
+  number: number;
+  title: string | null;
+  url: string | null;
+  state: string;
+  author: string | null;
+}
+
+export interface LineApproval {
+  reviewer: string;
+  state: string;
+  /** The commit the review was given on. */
+  commit: string | null;
+  /** Given on a commit that does not contain the one that introduced this line. */
+  stale: boolean;
+  /** False when the reviewed commit is not in this clone, so staleness could not be checked. */
+  verified: boolean;
+}
+
+export interface LineSince {
+  deploymentId: string;
+  at: string;
+  actor: string | null;
+  artifact: string | null;
+}
+
+export interface LineEnvironment {
+  name: string;
+  /** This exact line runs there; null when it cannot be known (the deployed revision is missing). */
+  live: boolean | null;
+  /** The earliest deployment from which the line has stayed live without a gap. */
+  since: LineSince | null;
+}
+
+export interface LineFinding {
+  id: string;
+  severity: string;
+  title: string;
+  kind: string;
+  status: string;
+  environment: string | null;
+  url: string | null;
+  /** The revision the finding was reported against, from which its line was mapped here. */
+  revision: string | null;
+}
+
+export interface LineLineage {
+  line: number;
+  text: string;
+  /** Null for a line of the buffer that no commit contains ("not committed"). */
+  commit: LineCommit | null;
+  pullRequest: LinePullRequest | null;
+  approvals: LineApproval[];
+  environments: LineEnvironment[];
+  findings: LineFinding[];
+}
+
+export interface EnvironmentState {
+  name: string;
+  deploymentId: string | null;
+  commit: string | null;
+  at: string | null;
+  actor: string | null;
+  artifact: string | null;
+  kind: string | null;
+  /** Why liveness is unknown or empty here, e.g. the deployed revision is not in this clone. */
+  note: string | null;
+}
+
+export interface FileLineage {
+  path: string;
+  repo: string | null;
+  source: 'service' | 'git' | 'none';
+  head: string | null;
+  environments: EnvironmentState[];
+  notices: string[];
+  lines: LineLineage[];
+}

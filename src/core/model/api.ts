@@ -1,0 +1,115 @@
+/**
+ * Response shapes of the traceability API (docs/openapi.yaml). The service validates what it sends
+ * and the client validates what it receives with these same schemas.
+ */
+import { z } from 'zod';
+import { Artifact, Attestation, Build, Commit, Deployment, Environment, Finding, PullRequest, Review } from './domain';
+import { CommitSha, RepoSlug } from './primitives';
+
+export const Health = z.object({
+  status: z.literal('ok'),
+  version: z.string(),
+  store: z.enum(['embedded', 'postgres']),
+  events: z.number().int(),
+  /** Changes whenever any data changes; clients use it to invalidate caches. */
+  dataVersion: z.string(),
+});
+export type Health = z.infer<typeof Health>;
+
+export const EnvironmentsResponse = z.object({
+  repo: RepoSlug,
+  environments: z.array(Environment),
+});
+export type EnvironmentsResponse = z.infer<typeof EnvironmentsResponse>;
+
+export const DeploymentsPage = z.object({
+  repo: RepoSlug,
+  environment: z.string(),
+  deployments: z.array(Deployment),
+  /** Opaque cursor for the next (older) page, or null at the end of the history. */
+  next: z.string().nullable(),
+});
+export type DeploymentsPage = z.infer<typeof DeploymentsPage>;
+
+export const LineageRequest = z.object({
+  commits: z.array(CommitSha).min(1).max(5000),
+});
+
+export const PullRequestWithReviews = PullRequest.extend({ reviews: z.array(Review) });
+export type PullRequestWithReviews = z.infer<typeof PullRequestWithReviews>;
+
+export const CommitLineage = z.object({
+  sha: CommitSha,
+  commit: Commit.nullable(),
+  pullRequests: z.array(PullRequestWithReviews),
+  builds: z.array(Build),
+  artifacts: z.array(Artifact),
+  attestations: z.array(Attestation),
+  /** Deployments of exactly this commit, newest first. */
+  deployments: z.array(Deployment),
+});
+export type CommitLineage = z.infer<typeof CommitLineage>;
+
+export const LineageResponse = z.object({
+  repo: RepoSlug,
+  commits: z.array(CommitLineage),
+});
+export type LineageResponse = z.infer<typeof LineageResponse>;
+
+export const FindingsResponse = z.object({
+  findings: z.array(Finding),
+});
+export type FindingsResponse = z.infer<typeof FindingsResponse>;
+
+export const ArtifactResponse = z.object({
+  digest: z.string(),
+  artifact: Artifact.nullable(),
+  attestations: z.array(Attestation),
+  deployments: z.array(Deployment),
+  findings: z.array(Finding),
+});
+export type ArtifactResponse = z.infer<typeof ArtifactResponse>;
+
+export const IngestResult = z.object({
+  accepted: z.number().int(),
+  duplicates: z.number().int(),
+  events: z.array(
+    z.object({
+      key: z.string(),
+      format: z.string(),
+      status: z.enum(['stored', 'duplicate']),
+    }),
+  ),
+});
+export type IngestResult = z.infer<typeof IngestResult>;
+
+export const AuditVerification = z.object({
+  ok: z.boolean(),
+  entries: z.number().int(),
+  head: z.string().nullable(),
+  brokenAt: z.number().int().nullable(),
+  reason: z.string().nullable(),
+});
+export type AuditVerification = z.infer<typeof AuditVerification>;
+
+export const StoredEvent = z.object({
+  key: z.string(),
+  format: z.string(),
+  receivedAt: z.string(),
+  auditSeq: z.number().int(),
+  auditHash: z.string(),
+  raw: z.unknown(),
+});
+export type StoredEvent = z.infer<typeof StoredEvent>;
+
+/** RFC 9457 problem details, with the invalid fields listed. */
+export const Problem = z.object({
+  type: z.string(),
+  title: z.string(),
+  status: z.number().int(),
+  detail: z.string().optional(),
+  errors: z
+    .array(z.object({ pointer: z.string(), reason: z.string() }))
+    .optional(),
+});
+export type Problem = z.infer<typeof Problem>;

@@ -1,0 +1,144 @@
+/**
+ * Ingest endpoints. Each turns its body into normalised events first and writes nothing unless
+ * every event in it is valid (a batch is all or nothing); then one write stores them durably.
+ */
+import type { IncomingMessage } from 'node:http';
+import { isCdEvent, normalizeCdEvent } from '../../core/ingest/cdevents';
+import { InvalidEventError, type NormalizedEvent } from '../../core/ingest/facts';
+import { normalizeGithubEvent } from '../../core/ingest/github';
+import { isInToto, normalizeInToto } from '../../core/ingest/intoto';
+import { isNativeEvent, normalizeNative } from '../../core/ingest/native';
+import { isSarif, normalizeSarif } from '../../core/ingest/sarif';
+import { isObject, repoFrom, sha, sha256Hex } from '../../core/ingest/values';
+import type { IngestResult } from '../../core/model/api';
+import type { EventWriter } from '../store/eventWriter';
+import { verifyGithubSignature } from './auth';
+import { type FieldIssue, ProblemError, badRequest, invalid } from './problem';
+import { parseJson, parseJsonLines, queryParam } from './request';
+
+export const maxEventsPerBatch = 10_000;
+
+/** Normalises every document, collecting the errors of all of them before refusing the batch. */
+function normalizeAll(docs: unknown[], each: (doc: unknown, raw: string, index: number) => NormalizedEvent, single: string | null): NormalizedEvent[] {
+  if (docs.length > maxEventsPerBatch) {
+    throw new ProblemError(413, 'batch-too-large', 'Batch too large', `at most ${maxEventsPerBatch} events per request; got ${docs.length}`);
+  }
+  const events: NormalizedEvent[] = [];
+  const errors: FieldIssue[] = [];
+  docs.forEach((doc, i) => {
+    const prefix = single === null ? `/${i}` : '';
+    try {
+      events.push(each(doc, single ?? JSON.stringify(doc), i));
+    } catch (e) {
+      if (!InvalidEventError.is(e)) throw e;
+      errors.push(...e.within(prefix).issues);
+    }
+  });
+  if (errors.length > 0) {
+    const where = single === null ? `${new Set(errors.map((e) => e.pointer.split('/')[1])).size} of ${docs.length} events are` : 'the event is';
+    throw invalid(`${where} invalid; nothing was stored`, errors);
+  }
+  return events;
+}
+
+function documents(body: unknown, text: string): { docs: unknown[]; single: string | null } {
+  return Array.isArray(body) ? { docs: body, single: null } : { docs: [body], single: text };
+}
+
+export function toResult(written: { key: string; format: string; status: 'stored' | 'duplicate' }[]): IngestResult {
+  const accepted = written.filter((w) => w.status === 'stored').length;
+  return { accepted, duplicates: written.length - accepted, events: written };
+}
+
+/** POST /v1/events: CDEvents (structured mode, single or batch) and native events. */
+export async function ingestEvents(text: string, writer: EventWriter): Promise<IngestResult> {
+  const { docs, single } = documents(parseJson(text), text);
+  const events = normalizeAll(
+    docs,
+    (doc, raw) => {
+      if (!isObject(doc)) throw new InvalidEventError('', 'an event must be a JSON object');
+      if (isCdEvent(doc)) return normalizeCdEvent(doc, raw);
+      if (isNativeEvent(doc) || typeof doc.type === 'string') return normalizeNative(doc, raw);
+      if (isSarif(doc)) throw new InvalidEventError('', 'this is a SARIF log; send it to POST /v1/sarif');
+      if (isInToto(doc)) throw new InvalidEventError('', 'this is an in-toto attestation; send it to POST /v1/attestations');
+      throw new InvalidEventError(
+        '',
+        'unrecognised event: expected a CDEvent (context.type "dev.cdevents.…") or a native event with "type" and "id"',
+      );
+    },
+    single,
+  );
+  return toResult(await writer.write(events));
+}
+
+export interface GithubOptions {
+  secret?: string;
+}
+
+/** POST /v1/webhooks/github: a delivery as GitHub sends it (JSON or form-encoded `payload=`). */
+export async function ingestGithub(req: IncomingMessage, body: Buffer, writer: EventWriter, options: GithubOptions): Promise<IngestResult> {
+  if (options.secret && !verifyGithubSignature(body, header(req, 'x-hub-signature-256'), options.secret)) {
+    throw new ProblemError(401, 'bad-signature', 'Signature mismatch', 'X-Hub-Signature-256 is missing or does not match the configured webhook secret');
+  }
+  const event = header(req, 'x-github-event');
+  if (!event) throw badRequest('the X-GitHub-Event header is required', [{ pointer: 'header:X-GitHub-Event', reason: 'required' }]);
+  let text = body.toString('utf8');
+  if ((req.headers['content-type'] ?? '').startsWith('application/x-www-form-urlencoded')) {
+    text = new URLSearchParams(text).get('payload') ?? '';
+  }
+  const payload = parseJson(text);
+  if (!isObject(payload)) throw invalid('a webhook payload must be a JSON object');
+  const delivery = header(req, 'x-github-delivery') ?? `sha256-${sha256Hex(`${event}\n${text}`)}`;
+  if (delivery.length > 200) throw badRequest('X-GitHub-Delivery is too long');
+  const [normalized] = normalizeAll([payload], (doc) => normalizeGithubEvent(event, doc as never, delivery, text), text);
+  return toResult(await writer.write([normalized!]));
+}
+
+/** POST /v1/sarif?repo=&commit=&environment= */
+export async function ingestSarif(url: URL, text: string, writer: EventWriter): Promise<IngestResult> {
+  const repoParam = queryParam(url, 'repo');
+  const commitParam = queryParam(url, 'commit');
+  const repo = repoParam === undefined ? null : repoFrom(repoParam);
+  if (repoParam !== undefined && !repo) throw badRequest('repo must be owner/name', [{ pointer: 'query:repo', reason: 'expected owner/name' }]);
+  const commit = commitParam === undefined ? null : sha(commitParam);
+  if (commitParam !== undefined && !commit) {
+    throw badRequest('commit must be a full hex SHA', [{ pointer: 'query:commit', reason: 'expected 40 or 64 hex digits' }]);
+  }
+  const log = parseJson(text);
+  if (!isObject(log) || !isSarif(log)) throw invalid('the body is not a SARIF log (expected "version" and "runs")');
+  const ctx = { repo, commit, environment: queryParam(url, 'environment') ?? null, receivedAt: new Date().toISOString() };
+  const [event] = normalizeAll([log], (doc) => normalizeSarif(doc as never, text, ctx), text);
+  return toResult(await writer.write([event!]));
+}
+
+/** POST /v1/attestations: statements, DSSE envelopes, Sigstore bundles; JSON, an array, or JSON Lines. */
+export async function ingestAttestations(req: IncomingMessage, text: string, writer: EventWriter): Promise<IngestResult> {
+  const type = req.headers['content-type'] ?? '';
+  let parsed: unknown;
+  if (/ndjson|jsonl/.test(type)) parsed = parseJsonLines(text);
+  else {
+    try {
+      parsed = JSON.parse(text);
+    } catch {
+      // A `.intoto.jsonl` file holds one document a line.
+      parsed = text.trim().includes('\n') ? parseJsonLines(text) : parseJson(text);
+    }
+  }
+  const { docs, single } = Array.isArray(parsed) ? { docs: parsed, single: null } : documents(parsed, text);
+  const events = normalizeAll(
+    docs,
+    (doc, raw) => {
+      if (!isObject(doc) || !isInToto(doc)) {
+        throw new InvalidEventError('', 'expected an in-toto statement, a DSSE envelope or a Sigstore bundle');
+      }
+      return normalizeInToto(doc, raw);
+    },
+    single,
+  );
+  return toResult(await writer.write(events));
+}
+
+function header(req: IncomingMessage, name: string): string | undefined {
+  const v = req.headers[name];
+  return Array.isArray(v) ? v[0] : v;
+}

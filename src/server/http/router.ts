@@ -1,0 +1,262 @@
+/**
+ * The service's routes (docs/openapi.yaml). Responses are built from the zod-typed domain shapes
+ * the client validates against; with `validateResponses` (on in the test suite) each one is also
+ * checked before it is sent. GET responses carry an ETag and answer If-None-Match with 304.
+ */
+import { createHash } from 'node:crypto';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { z } from 'zod';
+import {
+  ArtifactResponse,
+  AuditVerification,
+  DeploymentsPage,
+  EnvironmentsResponse,
+  FindingsResponse,
+  Health,
+  IngestResult,
+  LineageRequest,
+  LineageResponse,
+  StoredEvent,
+} from '../../core/model/api';
+import { Finding } from '../../core/model/domain';
+import { Digest, RepoSlug } from '../../core/model/primitives';
+import { zodToInvalid } from '../../core/ingest/native';
+import type { Database } from '../store/database';
+import type { EventWriter } from '../store/eventWriter';
+import { Queries } from '../store/queries';
+import { type AccessConfig, authorize } from './auth';
+import { ingestAttestations, ingestEvents, ingestGithub, ingestSarif } from './ingestHandlers';
+import { ProblemError, badRequest, notFound, sendProblem } from './problem';
+import { checkContentType, parseJson, queryParam, readBody } from './request';
+
+export interface AppContext {
+  db: Database;
+  writer: EventWriter;
+  access: AccessConfig;
+  githubSecret?: string;
+  maxBodyBytes: number;
+  version: string;
+  /** Check every response against its schema before sending (tests; costs time on large answers). */
+  validateResponses: boolean;
+  log: (message: string) => void;
+}
+
+type Handler = (req: IncomingMessage, url: URL, params: string[]) => Promise<{ schema: z.ZodTypeAny; body: unknown }>;
+
+interface Route {
+  method: 'GET' | 'POST';
+  pattern: RegExp;
+  access: 'read' | 'write' | 'open' | 'webhook';
+  handler: Handler;
+}
+
+const segment = '([^/]+)';
+const statuses = ['open', 'resolved', 'suppressed'];
+
+export function createRouter(ctx: AppContext): (req: IncomingMessage, res: ServerResponse) => void {
+  const queries = new Queries(ctx.db);
+  const body = async (req: IncomingMessage) => {
+    checkContentType(req);
+    return readBody(req, ctx.maxBodyBytes);
+  };
+  const repoOf = (owner: string, name: string) => {
+    const repo = `${decodeURIComponent(owner)}/${decodeURIComponent(name)}`;
+    if (!RepoSlug.safeParse(repo).success) throw badRequest(`"${repo}" is not a repository in owner/name form`);
+    return repo;
+  };
+  const limitOf = (url: URL, fallback: number, max: number) => {
+    const raw = queryParam(url, 'limit');
+    if (raw === undefined) return fallback;
+    const n = Number(raw);
+    if (!Number.isInteger(n) || n < 1 || n > max) {
+      throw badRequest(`limit must be an integer from 1 to ${max}`, [{ pointer: 'query:limit', reason: `expected 1..${max}` }]);
+    }
+    return n;
+  };
+
+  const routes: Route[] = [
+    {
+      method: 'GET',
+      pattern: /^\/v1\/health$/,
+      access: 'open',
+      handler: async () => {
+        const { events, head } = await queries.counts();
+        return {
+          schema: Health,
+          body: { status: 'ok', version: ctx.version, store: ctx.db.kind, events, dataVersion: `${events}-${head.slice(0, 16)}` },
+        };
+      },
+    },
+    {
+      method: 'POST',
+      pattern: /^\/v1\/events$/,
+      access: 'write',
+      handler: async (req) => ({ schema: IngestResult, body: await ingestEvents((await body(req)).toString('utf8'), ctx.writer) }),
+    },
+    {
+      method: 'POST',
+      pattern: /^\/v1\/webhooks\/github$/,
+      access: 'webhook',
+      handler: async (req) => ({
+        schema: IngestResult,
+        body: await ingestGithub(req, await body(req), ctx.writer, { secret: ctx.githubSecret }),
+      }),
+    },
+    {
+      method: 'POST',
+      pattern: /^\/v1\/sarif$/,
+      access: 'write',
+      handler: async (req, url) => ({ schema: IngestResult, body: await ingestSarif(url, (await body(req)).toString('utf8'), ctx.writer) }),
+    },
+    {
+      method: 'POST',
+      pattern: /^\/v1\/attestations$/,
+      access: 'write',
+      handler: async (req) => ({
+        schema: IngestResult,
+        body: await ingestAttestations(req, (await body(req)).toString('utf8'), ctx.writer),
+      }),
+    },
+    {
+      method: 'GET',
+      pattern: new RegExp(`^/v1/repos/${segment}/${segment}/environments$`),
+      access: 'read',
+      handler: async (_req, _url, [owner, name]) => ({ schema: EnvironmentsResponse, body: await queries.environments(repoOf(owner!, name!)) }),
+    },
+    {
+      method: 'GET',
+      pattern: new RegExp(`^/v1/repos/${segment}/${segment}/environments/${segment}/deployments$`),
+      access: 'read',
+      handler: async (_req, url, [owner, name, env]) => {
+        let page;
+        try {
+          page = await queries.deployments(repoOf(owner!, name!), decodeURIComponent(env!), limitOf(url, 50, 500), queryParam(url, 'cursor') ?? null);
+        } catch (e) {
+          if (e instanceof RangeError) throw badRequest(e.message, [{ pointer: 'query:cursor', reason: e.message }]);
+          throw e;
+        }
+        return { schema: DeploymentsPage, body: page };
+      },
+    },
+    {
+      method: 'POST',
+      pattern: new RegExp(`^/v1/repos/${segment}/${segment}/lineage$`),
+      access: 'read',
+      handler: async (req, _url, [owner, name]) => {
+        const repo = repoOf(owner!, name!);
+        const parsed = LineageRequest.safeParse(parseJson((await body(req)).toString('utf8')));
+        if (!parsed.success) {
+          const problem = zodToInvalid(parsed.error);
+          throw new ProblemError(422, 'invalid-request', 'The request body is not valid', problem.message, problem.issues);
+        }
+        return { schema: LineageResponse, body: { repo, commits: await queries.lineage(repo, parsed.data.commits) } };
+      },
+    },
+    {
+      method: 'GET',
+      pattern: new RegExp(`^/v1/repos/${segment}/${segment}/findings$`),
+      access: 'read',
+      handler: async (_req, url, [owner, name]) => {
+        const status = queryParam(url, 'status');
+        if (status !== undefined && !statuses.includes(status)) {
+          throw badRequest(`status must be one of ${statuses.join(', ')}`, [{ pointer: 'query:status', reason: 'unknown status' }]);
+        }
+        const filter = {
+          path: queryParam(url, 'path', 4096),
+          status,
+          environment: queryParam(url, 'environment'),
+          limit: limitOf(url, 500, 5000),
+        };
+        return { schema: FindingsResponse, body: await queries.findings(repoOf(owner!, name!), filter) };
+      },
+    },
+    {
+      method: 'GET',
+      pattern: /^\/v1\/findings\/(.+)$/,
+      access: 'read',
+      handler: async (_req, _url, [id]) => {
+        const finding = await queries.finding(decodeURIComponent(id!));
+        if (!finding) throw notFound(`no finding with id ${decodeURIComponent(id!)}`);
+        return { schema: Finding, body: finding };
+      },
+    },
+    {
+      method: 'GET',
+      pattern: new RegExp(`^/v1/artifacts/${segment}$`),
+      access: 'read',
+      handler: async (_req, _url, [raw]) => {
+        const digest = Digest.safeParse(decodeURIComponent(raw!));
+        if (!digest.success) throw badRequest('expected a digest like sha256:<64 hex digits>', [{ pointer: 'path:digest', reason: 'not a digest' }]);
+        const result = await queries.artifact(digest.data);
+        if (!result.artifact && result.attestations.length + result.deployments.length + result.findings.length === 0) {
+          throw notFound(`nothing is known about ${digest.data}`);
+        }
+        return { schema: ArtifactResponse, body: result };
+      },
+    },
+    {
+      method: 'GET',
+      pattern: /^\/v1\/events$/,
+      access: 'read',
+      handler: async (_req, url) => {
+        const key = queryParam(url, 'key', 2048);
+        if (!key) throw badRequest('the key query parameter is required', [{ pointer: 'query:key', reason: 'required' }]);
+        const event = await queries.event(key);
+        if (!event) throw notFound(`no event with key ${key}`);
+        return { schema: StoredEvent, body: event };
+      },
+    },
+    {
+      method: 'GET',
+      pattern: /^\/v1\/audit\/verify$/,
+      access: 'read',
+      handler: async () => ({ schema: AuditVerification, body: await queries.verifyAudit() }),
+    },
+  ];
+
+  return (req, res) => {
+    void handle(req, res).catch((e: unknown) => {
+      if (!ProblemError.is(e)) ctx.log(`error: ${req.method} ${req.url}: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}`);
+      if (res.headersSent) {
+        res.destroy();
+        return;
+      }
+      sendProblem(res, ProblemError.is(e) ? e : new ProblemError(500, 'internal', 'Internal error', 'the service failed to answer; see its log'));
+    });
+  };
+
+  async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const url = new URL(req.url ?? '/', 'http://service.invalid');
+    const matching = routes.filter((r) => r.pattern.test(url.pathname));
+    if (matching.length === 0) throw notFound(`no such path: ${url.pathname}`);
+    const route = matching.find((r) => r.method === req.method);
+    if (!route) {
+      throw new ProblemError(405, 'method-not-allowed', 'Method not allowed', `${url.pathname} accepts ${matching.map((r) => r.method).join(', ')}`, undefined, {
+        allow: matching.map((r) => r.method).join(', '),
+      });
+    }
+    if (route.access === 'read' || route.access === 'write') authorize(req, route.access, ctx.access);
+    if (route.access === 'webhook' && !ctx.githubSecret) authorize(req, 'write', ctx.access);
+    const params = (route.pattern.exec(url.pathname) ?? []).slice(1);
+    const { schema, body } = await route.handler(req, url, params);
+    if (ctx.validateResponses) {
+      const checked = schema.safeParse(body);
+      if (!checked.success) throw new Error(`response for ${url.pathname} does not match its schema: ${checked.error.message}`);
+    }
+    const text = JSON.stringify(body);
+    const headers: Record<string, string | number> = { 'content-type': 'application/json; charset=utf-8' };
+    if (req.method === 'GET') {
+      const etag = `"${createHash('sha1').update(text).digest('base64url')}"`;
+      headers.etag = etag;
+      headers['cache-control'] = 'no-cache';
+      if (req.headers['if-none-match'] === etag) {
+        res.writeHead(304, headers);
+        res.end();
+        return;
+      }
+    }
+    headers['content-length'] = Buffer.byteLength(text);
+    res.writeHead(200, headers);
+    res.end(text);
+  }
+}

@@ -1,0 +1,67 @@
+/** `lineage serve` flags and process lifecycle; shared by the CLI and dist/server.js. */
+import { resolve } from 'node:path';
+import { parseArgs } from 'node:util';
+import { defaultMaxBodyBytes, defaultPort, startService } from './service';
+
+export const serveUsage = `usage: lineage serve [--host 127.0.0.1] [--port 7420] [--data <dir>] [--database-url <postgres url>]
+                     [--read-token T] [--write-token T] [--github-secret S] [--max-body-bytes N]
+
+  --data           folder of the embedded store (default ./.lineage-data; env LINEAGE_DATA)
+  --database-url   use PostgreSQL instead of the embedded store (env DATABASE_URL)
+  --read-token     token for queries (env LINEAGE_READ_TOKEN)
+  --write-token    token for ingest; also reads (env LINEAGE_WRITE_TOKEN)
+  --github-secret  GitHub webhook secret for X-Hub-Signature-256 (env LINEAGE_GITHUB_WEBHOOK_SECRET)
+Without tokens the service answers loopback clients only.`;
+
+export async function runServe(argv: string[], env: NodeJS.ProcessEnv = process.env): Promise<void> {
+  const { values } = parseArgs({
+    args: argv,
+    options: {
+      host: { type: 'string' },
+      port: { type: 'string' },
+      data: { type: 'string' },
+      'database-url': { type: 'string' },
+      'read-token': { type: 'string' },
+      'write-token': { type: 'string' },
+      'github-secret': { type: 'string' },
+      'max-body-bytes': { type: 'string' },
+      help: { type: 'boolean', short: 'h' },
+    },
+    strict: true,
+    allowPositionals: false,
+  });
+  if (values.help) {
+    process.stdout.write(`${serveUsage}\n`);
+    return;
+  }
+  const port = values.port === undefined ? defaultPort : Number(values.port);
+  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new Error(`--port must be 0..65535, got "${values.port}"`);
+  const maxBody = values['max-body-bytes'] === undefined ? defaultMaxBodyBytes : Number(values['max-body-bytes']);
+  if (!Number.isInteger(maxBody) || maxBody < 1024) throw new Error('--max-body-bytes must be an integer of at least 1024');
+  const databaseUrl = values['database-url'] ?? env.DATABASE_URL;
+  const dataDir = resolve(values.data ?? env.LINEAGE_DATA ?? '.lineage-data');
+  const service = await startService({
+    host: values.host ?? '127.0.0.1',
+    port,
+    dataDir,
+    databaseUrl,
+    readToken: values['read-token'] ?? env.LINEAGE_READ_TOKEN,
+    writeToken: values['write-token'] ?? env.LINEAGE_WRITE_TOKEN,
+    githubSecret: values['github-secret'] ?? env.LINEAGE_GITHUB_WEBHOOK_SECRET,
+    maxBodyBytes: maxBody,
+  });
+  const store = databaseUrl ? 'PostgreSQL' : `embedded store in ${dataDir}`;
+  process.stdout.write(`lineage serve: listening on ${service.url} (${store})\n`);
+  let stopping = false;
+  const stop = (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    process.stdout.write(`lineage serve: ${signal}, stopping\n`);
+    service.close().then(
+      () => process.exit(0),
+      () => process.exit(1),
+    );
+  };
+  process.on('SIGINT', () => stop('SIGINT'));
+  process.on('SIGTERM', () => stop('SIGTERM'));
+}

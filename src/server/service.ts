@@ -1,0 +1,96 @@
+/**
+ * `lineage serve`: the reference traceability service. Opens the store (embedded by default,
+ * PostgreSQL with a URL), applies migrations, and serves the HTTP API until closed.
+ */
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { type Database, openDatabase } from './store/database';
+import { EventWriter } from './store/eventWriter';
+import { migrate } from './store/migrations';
+import { isLoopback } from './http/auth';
+import { createRouter } from './http/router';
+
+export interface ServiceOptions {
+  host?: string;
+  port?: number;
+  dataDir?: string;
+  databaseUrl?: string;
+  readToken?: string;
+  writeToken?: string;
+  githubSecret?: string;
+  maxBodyBytes?: number;
+  /** Validate every response against its schema before sending; default from LINEAGE_VALIDATE_RESPONSES=1. */
+  validateResponses?: boolean;
+  log?: (message: string) => void;
+}
+
+export interface RunningService {
+  url: string;
+  port: number;
+  db: Database;
+  close(): Promise<void>;
+}
+
+export const serviceVersion = '0.1.0';
+export const defaultPort = 7420;
+export const defaultMaxBodyBytes = 16 * 1024 * 1024;
+
+export class ServiceConfigError extends Error {
+  override name = 'ServiceConfigError';
+}
+
+function isLoopbackHost(host: string): boolean {
+  return host === 'localhost' || isLoopback(host);
+}
+
+export async function startService(options: ServiceOptions = {}): Promise<RunningService> {
+  const host = options.host ?? '127.0.0.1';
+  const log = options.log ?? ((m: string) => process.stderr.write(`${m}\n`));
+  if (!isLoopbackHost(host) && !(options.readToken && options.writeToken)) {
+    throw new ServiceConfigError(
+      `refusing to listen on ${host} without both a read and a write token; set --read-token and --write-token (or LINEAGE_READ_TOKEN and LINEAGE_WRITE_TOKEN), or listen on 127.0.0.1`,
+    );
+  }
+  const db = await openDatabase({ dataDir: options.dataDir, databaseUrl: options.databaseUrl });
+  try {
+    await migrate(db);
+  } catch (e) {
+    await db.close().catch(() => undefined);
+    throw e;
+  }
+  const writer = new EventWriter(db);
+  const server: Server = createServer(
+    createRouter({
+      db,
+      writer,
+      access: { readToken: options.readToken, writeToken: options.writeToken },
+      githubSecret: options.githubSecret,
+      maxBodyBytes: options.maxBodyBytes ?? defaultMaxBodyBytes,
+      version: serviceVersion,
+      validateResponses: options.validateResponses ?? process.env.LINEAGE_VALIDATE_RESPONSES === '1',
+      log,
+    }),
+  );
+  server.keepAliveTimeout = 65_000;
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(options.port ?? defaultPort, host, () => resolve());
+  }).catch(async (e) => {
+    await db.close().catch(() => undefined);
+    throw e;
+  });
+  const port = (server.address() as AddressInfo).port;
+  const shownHost = host.includes(':') ? `[${host}]` : host;
+  return {
+    url: `http://${shownHost}:${port}`,
+    port,
+    db,
+    async close() {
+      await new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeIdleConnections();
+      });
+      await db.close();
+    },
+  };
+}

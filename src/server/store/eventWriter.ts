@@ -1,0 +1,142 @@
+/**
+ * The single path by which events reach the store. Requests queue here and are committed together
+ * (group commit): one transaction takes every waiting batch, so throughput grows with concurrency
+ * while each request is still acknowledged only after its events are durably committed. If a
+ * combined transaction fails, each batch is retried alone, so one bad batch cannot sink another.
+ *
+ * Every newly stored event is appended to the hash-chained audit log in the same transaction:
+ * hash(n) = sha256(hash(n-1) \n n \n key \n sha256(raw)). The chain head row is locked for the
+ * transaction, which also serialises writers from several services on one PostgreSQL.
+ */
+import type { Fact, NormalizedEvent } from '../../core/ingest/facts';
+import { sha256Hex } from '../../core/ingest/values';
+import type { Database, SqlExecutor } from './database';
+import { insertMany, writeFacts } from './factWriter';
+
+export interface WrittenEvent {
+  key: string;
+  format: string;
+  status: 'stored' | 'duplicate';
+}
+
+interface Job {
+  events: NormalizedEvent[];
+  resolve: (result: WrittenEvent[]) => void;
+  reject: (error: unknown) => void;
+}
+
+export function chainHash(prev: string, seq: number, key: string, eventHash: string): string {
+  return sha256Hex(`${prev}\n${seq}\n${key}\n${eventHash}`);
+}
+
+export class EventWriter {
+  private readonly queue: Job[] = [];
+  private draining = false;
+  /** Bumped on every commit that stored something; part of the data version clients cache on. */
+  private commits = 0;
+
+  constructor(
+    private readonly db: Database,
+    private readonly maxEventsPerCommit = 10_000,
+    private readonly onCommit: () => void = () => undefined,
+  ) {}
+
+  write(events: NormalizedEvent[]): Promise<WrittenEvent[]> {
+    return new Promise((resolve, reject) => {
+      this.queue.push({ events, resolve, reject });
+      void this.drain();
+    });
+  }
+
+  get commitCount(): number {
+    return this.commits;
+  }
+
+  private async drain(): Promise<void> {
+    if (this.draining) return;
+    this.draining = true;
+    try {
+      while (this.queue.length > 0) {
+        // The embedded store runs on this thread and its statements never yield to socket I/O, so
+        // requests that arrived during the last commit are still unread. One turn of the event loop
+        // lets them reach the queue and share the next commit.
+        await new Promise((resolve) => setImmediate(resolve));
+        const jobs: Job[] = [];
+        let size = 0;
+        while (this.queue.length > 0 && (jobs.length === 0 || size + this.queue[0]!.events.length <= this.maxEventsPerCommit)) {
+          const job = this.queue.shift()!;
+          jobs.push(job);
+          size += job.events.length;
+        }
+        await this.commitJobs(jobs);
+      }
+    } finally {
+      this.draining = false;
+    }
+  }
+
+  private async commitJobs(jobs: Job[]): Promise<void> {
+    try {
+      const results = await this.db.transaction((tx) => this.apply(tx, jobs.map((j) => j.events)));
+      this.afterCommit(results);
+      jobs.forEach((job, i) => job.resolve(results[i]!));
+    } catch (error) {
+      if (jobs.length === 1) {
+        jobs[0]!.reject(error);
+        return;
+      }
+      for (const job of jobs) {
+        try {
+          const [result] = await this.db.transaction((tx) => this.apply(tx, [job.events]));
+          this.afterCommit([result!]);
+          job.resolve(result!);
+        } catch (jobError) {
+          job.reject(jobError);
+        }
+      }
+    }
+  }
+
+  private afterCommit(results: WrittenEvent[][]): void {
+    if (results.some((r) => r.some((e) => e.status === 'stored'))) {
+      this.commits++;
+      this.onCommit();
+    }
+  }
+
+  private async apply(tx: SqlExecutor, batches: NormalizedEvent[][]): Promise<WrittenEvent[][]> {
+    const head = await tx.query<{ seq: number | string; hash: string }>('SELECT seq, hash FROM audit_head WHERE id = 1 FOR UPDATE');
+    let seq = Number(head.rows[0]!.seq);
+    let prev = head.rows[0]!.hash;
+    const allKeys = [...new Set(batches.flat().map((e) => e.key))];
+    const existing = await tx.query<{ key: string }>('SELECT key FROM events WHERE key = ANY($1::text[])', [allKeys]);
+    const seen = new Set(existing.rows.map((r) => r.key));
+    const now = new Date().toISOString();
+    const eventRows: unknown[][] = [];
+    const auditRows: unknown[][] = [];
+    const facts: { fact: Fact; eventKey: string }[] = [];
+
+    const results = batches.map((events) =>
+      events.map((event): WrittenEvent => {
+        if (seen.has(event.key)) return { key: event.key, format: event.format, status: 'duplicate' };
+        seen.add(event.key);
+        seq += 1;
+        const eventHash = sha256Hex(event.raw);
+        const hash = chainHash(prev, seq, event.key, eventHash);
+        eventRows.push([event.key, event.format, now, seq, event.raw]);
+        auditRows.push([seq, event.key, eventHash, prev, hash, now]);
+        prev = hash;
+        for (const fact of event.facts) facts.push({ fact, eventKey: event.key });
+        return { key: event.key, format: event.format, status: 'stored' };
+      }),
+    );
+
+    if (eventRows.length > 0) {
+      await insertMany(tx, 'events', ['key', 'format', 'received_at', 'audit_seq', 'raw'], eventRows, '');
+      await insertMany(tx, 'audit_log', ['seq', 'event_key', 'event_hash', 'prev_hash', 'hash', 'at'], auditRows, '');
+      await tx.query('UPDATE audit_head SET seq = $1, hash = $2 WHERE id = 1', [seq, prev]);
+      await writeFacts(tx, facts);
+    }
+    return results;
+  }
+}

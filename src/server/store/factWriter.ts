@@ -1,0 +1,181 @@
+/**
+ * Upserts facts with multi-row statements (one per table and chunk), merging facts that describe
+ * the same row by rank first, in memory and then against what is stored, with one rule in both
+ * places: the higher rank's non-null fields win; the lower rank only fills empty fields.
+ */
+import type { Fact, FindingFact, PullRequestFact } from '../../core/ingest/facts';
+import type { SqlExecutor } from './database';
+
+type TableName = Fact['table'];
+
+const primaryKeys: Record<TableName, string[]> = {
+  commits: ['repo', 'sha'],
+  pull_requests: ['repo', 'number'],
+  reviews: ['repo', 'id'],
+  builds: ['id'],
+  artifacts: ['digest'],
+  attestations: ['id'],
+  deployments: ['id'],
+  approvals: ['id'],
+  findings: ['id'],
+};
+
+/** PostgreSQL allows 65,535 parameters a statement; stay well under it. */
+const maxParams = 30_000;
+
+interface Keyed {
+  rank: string;
+  eventKey: string;
+  row: Record<string, unknown>;
+  fact: Fact;
+}
+
+function mergeRows(a: Keyed, b: Keyed): Keyed {
+  const [hi, lo] = a.rank >= b.rank ? [a, b] : [b, a];
+  const row: Record<string, unknown> = {};
+  for (const col of Object.keys(hi.row)) row[col] = hi.row[col] ?? lo.row[col] ?? null;
+  return { rank: hi.rank, eventKey: hi.eventKey, row, fact: hi.fact };
+}
+
+export async function writeFacts(tx: SqlExecutor, facts: { fact: Fact; eventKey: string }[]): Promise<void> {
+  const byTable = new Map<TableName, Map<string, Keyed>>();
+  const prCommits = new Map<string, [string, string, number]>();
+  const findingLocations = new Map<string, (FindingFact & { rank: string })[]>();
+
+  for (const { fact, eventKey } of facts) {
+    const pk = primaryKeys[fact.table];
+    const row = fact.row as Record<string, unknown>;
+    const id = pk.map((c) => String(row[c])).join('\u0000');
+    let rows = byTable.get(fact.table);
+    if (!rows) byTable.set(fact.table, (rows = new Map()));
+    const incoming: Keyed = { rank: fact.rank, eventKey, row, fact };
+    const existing = rows.get(id);
+    rows.set(id, existing ? mergeRows(existing, incoming) : incoming);
+    if (fact.table === 'pull_requests') {
+      for (const sha of (fact as PullRequestFact).commits) {
+        prCommits.set(`${fact.row.repo}\u0000${sha}\u0000${fact.row.number}`, [fact.row.repo, sha, fact.row.number]);
+      }
+    }
+    if (fact.table === 'findings') {
+      const list = findingLocations.get(fact.row.id) ?? [];
+      list.push(fact as FindingFact & { rank: string });
+      findingLocations.set(fact.row.id, list);
+    }
+  }
+
+  for (const [table, rows] of byTable) await upsert(tx, table, [...rows.values()]);
+  if (prCommits.size > 0) {
+    await insertMany(tx, 'pr_commits', ['repo', 'sha', 'number'], [...prCommits.values()], 'ON CONFLICT DO NOTHING');
+  }
+  const linkedFindings = await resolveArtifactLinks(tx, byTable);
+  if (findingLocations.size > 0) await writeFindingLocations(tx, findingLocations);
+  const touched = [...new Set([...findingLocations.keys(), ...linkedFindings])];
+  if (touched.length > 0) {
+    await tx.query(
+      `UPDATE finding_locations AS l SET repo = f.repo FROM findings f
+       WHERE l.finding_id = f.id AND f.id = ANY($1::text[]) AND l.repo IS DISTINCT FROM f.repo`,
+      [touched],
+    );
+  }
+}
+
+/**
+ * Deployments and findings often name only an artifact digest (CDEvents carry no commit). Once the
+ * artifact's repository and commit are known, from whichever event arrives first, they are filled
+ * in, so every delivery order ends in the same state. Facts an event states itself are never
+ * overwritten. Environments of a repository are kept as a small index for the environments query.
+ */
+async function resolveArtifactLinks(tx: SqlExecutor, byTable: Map<TableName, Map<string, Keyed>>): Promise<string[]> {
+  const digests = new Set<string>();
+  for (const table of ['deployments', 'findings', 'artifacts'] as const) {
+    for (const keyed of byTable.get(table)?.values() ?? []) {
+      const digest = keyed.row[table === 'artifacts' ? 'digest' : 'artifact_digest'];
+      if (typeof digest === 'string') digests.add(digest);
+    }
+  }
+  const environments = new Map<string, [string, string]>();
+  for (const keyed of byTable.get('deployments')?.values() ?? []) {
+    const { repo, environment } = keyed.row as { repo: string | null; environment: string };
+    if (repo) environments.set(`${repo}\u0000${environment}`, [repo, environment]);
+  }
+  let linkedFindings: string[] = [];
+  if (digests.size > 0) {
+    const list = [...digests];
+    const set = `SET repo = COALESCE(d.repo, a.repo), commit_sha = COALESCE(d.commit_sha, a.commit_sha)
+         FROM artifacts a
+         WHERE a.digest = d.artifact_digest AND d.artifact_digest = ANY($1::text[])
+           AND (d.repo IS NULL OR d.commit_sha IS NULL) AND (a.repo IS NOT NULL OR a.commit_sha IS NOT NULL)`;
+    const deployments = await tx.query<{ repo: string | null; environment: string }>(
+      `UPDATE deployments AS d ${set} RETURNING d.repo, d.environment`,
+      [list],
+    );
+    for (const { repo, environment } of deployments.rows) if (repo) environments.set(`${repo}\u0000${environment}`, [repo, environment]);
+    const findings = await tx.query<{ id: string }>(`UPDATE findings AS d ${set} RETURNING d.id`, [list]);
+    linkedFindings = findings.rows.map((r) => r.id);
+  }
+  if (environments.size > 0) {
+    await insertMany(tx, 'environments', ['repo', 'name'], [...environments.values()], 'ON CONFLICT DO NOTHING');
+  }
+  return linkedFindings;
+}
+
+async function upsert(tx: SqlExecutor, table: TableName, rows: Keyed[]): Promise<void> {
+  const pk = primaryKeys[table];
+  const dataCols = Object.keys(rows[0]!.row);
+  const cols = [...dataCols, 'rank', 'event_key'];
+  const newer = `EXCLUDED.rank COLLATE "C" > t.rank COLLATE "C"`;
+  const sets = dataCols
+    .filter((c) => !pk.includes(c))
+    .map((c) => `${c} = CASE WHEN ${newer} THEN COALESCE(EXCLUDED.${c}, t.${c}) ELSE COALESCE(t.${c}, EXCLUDED.${c}) END`);
+  sets.push(`event_key = CASE WHEN ${newer} THEN EXCLUDED.event_key ELSE t.event_key END`);
+  sets.push(`rank = CASE WHEN ${newer} THEN EXCLUDED.rank ELSE t.rank END`);
+  const conflict = `ON CONFLICT (${pk.join(', ')}) DO UPDATE SET ${sets.join(', ')}`;
+  const values = rows.map((r) => [...dataCols.map((c) => r.row[c] ?? null), r.rank, r.eventKey]);
+  await insertMany(tx, `${table} AS t`, cols, values, conflict);
+}
+
+export async function insertMany(tx: SqlExecutor, target: string, cols: string[], values: unknown[][], suffix: string): Promise<void> {
+  const perChunk = Math.max(1, Math.floor(maxParams / cols.length));
+  for (let start = 0; start < values.length; start += perChunk) {
+    const chunk = values.slice(start, start + perChunk);
+    const params: unknown[] = [];
+    const tuples = chunk.map((row) => {
+      const placeholders = row.map((v) => {
+        params.push(v);
+        return `$${params.length}`;
+      });
+      return `(${placeholders.join(', ')})`;
+    });
+    await tx.query(`INSERT INTO ${target} (${cols.join(', ')}) VALUES ${tuples.join(', ')} ${suffix}`, params);
+  }
+}
+
+/**
+ * A finding's locations follow the winning fact: the newest report's locations replace the old
+ * ones; an older report only supplies locations when none are stored.
+ */
+async function writeFindingLocations(tx: SqlExecutor, byFinding: Map<string, (FindingFact & { rank: string })[]>): Promise<void> {
+  const ids = [...byFinding.keys()];
+  const stored = await tx.query<{ id: string; rank: string }>('SELECT id, rank FROM findings WHERE id = ANY($1::text[])', [ids]);
+  const storedRank = new Map(stored.rows.map((r) => [r.id, r.rank]));
+  const present = await tx.query<{ finding_id: string }>(
+    'SELECT DISTINCT finding_id FROM finding_locations WHERE finding_id = ANY($1::text[])',
+    [ids],
+  );
+  const hasLocations = new Set(present.rows.map((r) => r.finding_id));
+  const replace: string[] = [];
+  const rows: unknown[][] = [];
+  for (const [id, facts] of byFinding) {
+    const withLocations = facts.filter((f) => f.locations.length > 0).sort((a, b) => (a.rank < b.rank ? 1 : -1));
+    const best = withLocations[0];
+    if (!best) continue;
+    const wins = storedRank.get(id) === best.rank;
+    if (!wins && hasLocations.has(id)) continue;
+    if (hasLocations.has(id)) replace.push(id);
+    best.locations.forEach((l, ord) => rows.push([id, ord, l.path, l.line, l.end_line, l.col, l.revision, best.row.repo]));
+  }
+  if (replace.length > 0) await tx.query('DELETE FROM finding_locations WHERE finding_id = ANY($1::text[])', [replace]);
+  if (rows.length > 0) {
+    await insertMany(tx, 'finding_locations', ['finding_id', 'ord', 'path', 'line', 'end_line', 'col', 'revision', 'repo'], rows, '');
+  }
+}

@@ -1,0 +1,128 @@
+/**
+ * The schema, as ordered migrations shared by the embedded store and PostgreSQL. Plain SQL that
+ * both run unchanged; applied once each, recorded in schema_migrations, under an advisory lock so
+ * two services starting on one PostgreSQL do not race.
+ */
+import type { Database } from './database';
+
+export const migrations: { id: string; sql: string }[] = [
+  {
+    id: '001-lineage-chain',
+    sql: `
+CREATE TABLE events (
+  key text PRIMARY KEY,
+  format text NOT NULL,
+  received_at timestamptz NOT NULL,
+  audit_seq bigint NOT NULL,
+  raw text NOT NULL
+);
+CREATE TABLE audit_log (
+  seq bigint PRIMARY KEY,
+  event_key text NOT NULL,
+  event_hash text NOT NULL,
+  prev_hash text NOT NULL,
+  hash text NOT NULL,
+  at timestamptz NOT NULL
+);
+CREATE TABLE audit_head (
+  id int PRIMARY KEY,
+  seq bigint NOT NULL,
+  hash text NOT NULL
+);
+INSERT INTO audit_head (id, seq, hash) VALUES (1, 0, 'genesis');
+
+CREATE TABLE commits (
+  repo text NOT NULL, sha text NOT NULL, message text, author text, at timestamptz,
+  rank text NOT NULL, event_key text NOT NULL,
+  PRIMARY KEY (repo, sha)
+);
+CREATE TABLE pull_requests (
+  repo text NOT NULL, number int NOT NULL, title text, url text, author text, state text NOT NULL,
+  head_sha text, head_ref text, base_ref text, merge_commit text, merged_at timestamptz,
+  updated_at timestamptz, rank text NOT NULL, event_key text NOT NULL,
+  PRIMARY KEY (repo, number)
+);
+CREATE INDEX pull_requests_merge_commit ON pull_requests (repo, merge_commit);
+CREATE INDEX pull_requests_head_sha ON pull_requests (repo, head_sha);
+CREATE TABLE pr_commits (
+  repo text NOT NULL, sha text NOT NULL, number int NOT NULL,
+  PRIMARY KEY (repo, sha, number)
+);
+CREATE TABLE reviews (
+  repo text NOT NULL, id text NOT NULL, pull_request int NOT NULL, reviewer text NOT NULL,
+  state text NOT NULL, commit_sha text, at timestamptz, rank text NOT NULL, event_key text NOT NULL,
+  PRIMARY KEY (repo, id)
+);
+CREATE INDEX reviews_pull_request ON reviews (repo, pull_request);
+CREATE TABLE builds (
+  id text PRIMARY KEY, repo text, kind text NOT NULL, name text, commit_sha text,
+  status text NOT NULL, conclusion text, url text, started_at timestamptz, finished_at timestamptz,
+  rank text NOT NULL, event_key text NOT NULL
+);
+CREATE INDEX builds_commit ON builds (commit_sha);
+CREATE TABLE artifacts (
+  digest text PRIMARY KEY, name text, purl text, repo text, commit_sha text, build_id text,
+  created_at timestamptz, rank text NOT NULL, event_key text NOT NULL
+);
+CREATE INDEX artifacts_commit ON artifacts (commit_sha);
+CREATE INDEX artifacts_repo ON artifacts (repo);
+CREATE TABLE attestations (
+  id text PRIMARY KEY, subject_digest text NOT NULL, subject_name text, predicate_type text NOT NULL,
+  repo text, commit_sha text, source_uri text, builder text, build_type text, invocation text,
+  signed boolean NOT NULL, started_at timestamptz, finished_at timestamptz,
+  rank text NOT NULL, event_key text NOT NULL
+);
+CREATE INDEX attestations_subject ON attestations (subject_digest);
+CREATE INDEX attestations_commit ON attestations (commit_sha);
+CREATE TABLE deployments (
+  id text PRIMARY KEY, repo text, environment text NOT NULL, service text, commit_sha text,
+  artifact_digest text, at timestamptz NOT NULL, actor text, kind text NOT NULL,
+  status text NOT NULL, status_at timestamptz NOT NULL, reason text, url text,
+  rank text NOT NULL, event_key text NOT NULL
+);
+CREATE TABLE environments (
+  repo text NOT NULL, name text NOT NULL,
+  PRIMARY KEY (repo, name)
+);
+CREATE INDEX deployments_env ON deployments (repo, environment, at DESC, id DESC);
+CREATE INDEX deployments_commit ON deployments (commit_sha);
+CREATE INDEX deployments_artifact ON deployments (artifact_digest);
+CREATE TABLE approvals (
+  id text PRIMARY KEY, repo text, deployment_id text, environment text, approver text NOT NULL,
+  state text NOT NULL, comment text, at timestamptz, rank text NOT NULL, event_key text NOT NULL
+);
+CREATE INDEX approvals_deployment ON approvals (deployment_id);
+CREATE TABLE findings (
+  id text PRIMARY KEY, repo text, kind text NOT NULL, severity text NOT NULL, title text NOT NULL,
+  status text NOT NULL, environment text, service text, artifact_digest text, commit_sha text,
+  release text, rule_id text, tool text, url text, detected_at timestamptz, detail text,
+  rank text NOT NULL, event_key text NOT NULL
+);
+CREATE INDEX findings_repo ON findings (repo, status);
+CREATE INDEX findings_artifact ON findings (artifact_digest);
+CREATE TABLE finding_locations (
+  finding_id text NOT NULL, ord int NOT NULL, path text NOT NULL, line int, end_line int, col int,
+  revision text,
+  -- the finding's repository, copied so "findings on this path" is one index lookup
+  repo text,
+  PRIMARY KEY (finding_id, ord)
+);
+CREATE INDEX finding_locations_path ON finding_locations (repo, path);
+`,
+  },
+];
+
+export async function migrate(db: Database): Promise<void> {
+  for (const migration of migrations) {
+    await db.transaction(async (tx) => {
+      await tx.query('SELECT pg_advisory_xact_lock(7420)');
+      await tx.exec(
+        'CREATE TABLE IF NOT EXISTS schema_migrations (id text PRIMARY KEY, applied_at timestamptz NOT NULL DEFAULT now())',
+      );
+      const done = await tx.query('SELECT 1 FROM schema_migrations WHERE id = $1', [migration.id]);
+      if (done.rows.length > 0) return;
+      await tx.exec(migration.sql);
+      await tx.query('INSERT INTO schema_migrations (id) VALUES ($1)', [migration.id]);
+    });
+  }
+}

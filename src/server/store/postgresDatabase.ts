@@ -1,0 +1,39 @@
+import pg from 'pg';
+import type { Database } from './database';
+
+// Keep int8 (counts, sequence numbers) as JS numbers; they stay far below 2^53 here.
+pg.types.setTypeParser(20, (v: string) => Number(v));
+
+export async function openPostgres(url: string): Promise<Database> {
+  const pool = new pg.Pool({ connectionString: url, max: 8, connectionTimeoutMillis: 10_000 });
+  // Fail at start-up, with the server's own message, rather than on the first request.
+  const probe = await pool.connect();
+  probe.release();
+  return {
+    kind: 'postgres',
+    query: (sql, params) => pool.query(sql, params) as never,
+    exec: async (sql) => {
+      await pool.query(sql);
+    },
+    async transaction(fn) {
+      const client = await pool.connect();
+      try {
+        await client.query('BEGIN');
+        const result = await fn({
+          query: (sql, params) => client.query(sql, params) as never,
+          exec: async (sql) => {
+            await client.query(sql);
+          },
+        });
+        await client.query('COMMIT');
+        return result;
+      } catch (e) {
+        await client.query('ROLLBACK').catch(() => undefined);
+        throw e;
+      } finally {
+        client.release();
+      }
+    },
+    close: () => pool.end(),
+  };
+}

@@ -1,0 +1,264 @@
+/** The read side: every query the API answers, returning domain shapes. */
+import type {
+  ArtifactResponse,
+  AuditVerification,
+  CommitLineage,
+  DeploymentsPage,
+  EnvironmentsResponse,
+  FindingsResponse,
+  StoredEvent,
+} from '../../core/model/api';
+import type { Deployment, Finding } from '../../core/model/domain';
+import { sha256Hex } from '../../core/ingest/values';
+import type { SqlExecutor } from './database';
+import { chainHash } from './eventWriter';
+import {
+  approvalOf,
+  artifactOf,
+  attestationOf,
+  buildOf,
+  commitOf,
+  deploymentOf,
+  findingOf,
+  isoOrNull,
+  pullRequestOf,
+  reviewOf,
+} from './rows';
+
+type Row = Record<string, unknown>;
+
+function groupBy<T>(rows: T[], key: (r: T) => string): Map<string, T[]> {
+  const map = new Map<string, T[]>();
+  for (const r of rows) {
+    const k = key(r);
+    const list = map.get(k);
+    if (list) list.push(r);
+    else map.set(k, [r]);
+  }
+  return map;
+}
+
+export class Queries {
+  constructor(private readonly db: SqlExecutor) {}
+
+  private async withApprovals(rows: Row[]): Promise<Deployment[]> {
+    if (rows.length === 0) return [];
+    const ids = rows.map((r) => String(r.id));
+    const approvals = await this.db.query('SELECT * FROM approvals WHERE deployment_id = ANY($1::text[]) ORDER BY at, id', [ids]);
+    const byDeployment = groupBy(approvals.rows, (a) => String(a.deployment_id));
+    return rows.map((r) => deploymentOf(r, (byDeployment.get(String(r.id)) ?? []).map(approvalOf)));
+  }
+
+  private async withLocations(rows: Row[]): Promise<Finding[]> {
+    if (rows.length === 0) return [];
+    const ids = rows.map((r) => String(r.id));
+    const locations = await this.db.query('SELECT * FROM finding_locations WHERE finding_id = ANY($1::text[]) ORDER BY finding_id, ord', [ids]);
+    const byFinding = groupBy(locations.rows, (l) => String(l.finding_id));
+    return rows.map((r) => findingOf(r, byFinding.get(String(r.id)) ?? []));
+  }
+
+  /** The current deployment of each environment: its newest successful deployment. */
+  async environments(repo: string): Promise<EnvironmentsResponse> {
+    const result = await this.db.query(
+      `SELECT e.name AS env_name, d.* FROM environments e
+       LEFT JOIN LATERAL (
+         SELECT * FROM deployments
+         WHERE repo = e.repo AND environment = e.name AND status = 'success'
+         ORDER BY at DESC, id DESC LIMIT 1
+       ) d ON true
+       WHERE e.repo = $1 ORDER BY e.name`,
+      [repo],
+    );
+    const current = await this.withApprovals(result.rows.filter((r) => r.id !== null));
+    const byEnv = new Map(current.map((d) => [d.environment, d]));
+    return {
+      repo,
+      environments: result.rows.map((r) => ({ name: String(r.env_name), deployment: byEnv.get(String(r.env_name)) ?? null })),
+    };
+  }
+
+  /** Deployment history of one environment, newest first, `limit` a page, keyset-paged. */
+  async deployments(repo: string, environment: string, limit: number, cursor: string | null): Promise<DeploymentsPage> {
+    const params: unknown[] = [repo, environment, limit + 1];
+    let after = '';
+    if (cursor) {
+      const [at, id] = decodeCursor(cursor);
+      params.push(at, id);
+      after = 'AND (at, id) < ($4::timestamptz, $5::text)';
+    }
+    const result = await this.db.query(
+      `SELECT * FROM deployments WHERE repo = $1 AND environment = $2 ${after} ORDER BY at DESC, id DESC LIMIT $3`,
+      params,
+    );
+    const rows = result.rows.slice(0, limit);
+    const last = rows[rows.length - 1];
+    const next = result.rows.length > limit && last ? encodeCursor(isoOrNull(last.at)!, String(last.id)) : null;
+    return { repo, environment, deployments: await this.withApprovals(rows), next };
+  }
+
+  /** Everything known about each commit, in one round of queries for the whole batch. */
+  async lineage(repo: string, commits: string[]): Promise<CommitLineage[]> {
+    const shas = [...new Set(commits.map((c) => c.toLowerCase()))];
+    const [commitRows, prRows, builds, artifacts, attestations, deployments] = await Promise.all([
+      this.db.query('SELECT * FROM commits WHERE repo = $1 AND sha = ANY($2::text[])', [repo, shas]),
+      this.db.query(
+        `SELECT pc.sha AS for_sha, p.* FROM pr_commits pc
+         JOIN pull_requests p ON p.repo = pc.repo AND p.number = pc.number
+         WHERE pc.repo = $1 AND pc.sha = ANY($2::text[]) ORDER BY p.number`,
+        [repo, shas],
+      ),
+      this.db.query('SELECT * FROM builds WHERE commit_sha = ANY($2::text[]) AND (repo = $1 OR repo IS NULL) ORDER BY started_at, id', [repo, shas]),
+      this.db.query('SELECT * FROM artifacts WHERE commit_sha = ANY($2::text[]) AND (repo = $1 OR repo IS NULL) ORDER BY created_at, digest', [repo, shas]),
+      this.db.query('SELECT * FROM attestations WHERE commit_sha = ANY($2::text[]) AND (repo = $1 OR repo IS NULL) ORDER BY finished_at, id', [repo, shas]),
+      this.db.query('SELECT * FROM deployments WHERE commit_sha = ANY($2::text[]) AND repo = $1 ORDER BY at DESC, id DESC', [repo, shas]),
+    ]);
+    const numbers = [...new Set(prRows.rows.map((r) => Number(r.number)))];
+    const [reviews, prCommits] = numbers.length
+      ? await Promise.all([
+          this.db.query('SELECT * FROM reviews WHERE repo = $1 AND pull_request = ANY($2::int[]) ORDER BY at, id', [repo, numbers]),
+          this.db.query('SELECT number, sha FROM pr_commits WHERE repo = $1 AND number = ANY($2::int[]) ORDER BY sha', [repo, numbers]),
+        ])
+      : [{ rows: [] as Row[] }, { rows: [] as Row[] }];
+    const reviewsByPr = groupBy(reviews.rows, (r) => String(r.pull_request));
+    const commitsByPr = groupBy(prCommits.rows, (r) => String(r.number));
+    const prsBySha = groupBy(prRows.rows, (r) => String(r.for_sha));
+    const allDeployments = await this.withApprovals(deployments.rows);
+    const commitBySha = new Map(commitRows.rows.map((r) => [String(r.sha), commitOf(r)]));
+    const bySha = <T>(rows: T[], key: (t: T) => string | null) => groupBy(rows, (r) => key(r) ?? '');
+    const buildMap = bySha(builds.rows.map(buildOf), (b) => b.commit);
+    const artifactMap = bySha(artifacts.rows.map(artifactOf), (a) => a.commit);
+    const attestationMap = bySha(attestations.rows.map(attestationOf), (a) => a.commit);
+    const deploymentMap = bySha(allDeployments, (d) => d.commit);
+    return shas.map((sha) => ({
+      sha,
+      commit: commitBySha.get(sha) ?? null,
+      pullRequests: (prsBySha.get(sha) ?? []).map((p) => ({
+        ...pullRequestOf(p, (commitsByPr.get(String(p.number)) ?? []).map((c) => String(c.sha))),
+        reviews: (reviewsByPr.get(String(p.number)) ?? []).map(reviewOf),
+      })),
+      builds: buildMap.get(sha) ?? [],
+      artifacts: artifactMap.get(sha) ?? [],
+      attestations: attestationMap.get(sha) ?? [],
+      deployments: deploymentMap.get(sha) ?? [],
+    }));
+  }
+
+  async findings(
+    repo: string,
+    filter: { path?: string; status?: string; environment?: string; limit: number },
+  ): Promise<FindingsResponse> {
+    const where = ['f.repo = $1'];
+    const params: unknown[] = [repo];
+    if (filter.status) {
+      params.push(filter.status);
+      where.push(`f.status = $${params.length}`);
+    }
+    if (filter.environment) {
+      params.push(filter.environment);
+      where.push(`f.environment = $${params.length}`);
+    }
+    if (filter.path) {
+      params.push(filter.path);
+      where.push(`f.id IN (SELECT l.finding_id FROM finding_locations l WHERE l.repo = $1 AND l.path = $${params.length})`);
+    }
+    params.push(filter.limit);
+    const result = await this.db.query(
+      `SELECT f.* FROM findings f WHERE ${where.join(' AND ')} ORDER BY f.detected_at DESC NULLS LAST, f.id LIMIT $${params.length}`,
+      params,
+    );
+    return { findings: await this.withLocations(result.rows) };
+  }
+
+  async finding(id: string): Promise<Finding | null> {
+    const result = await this.db.query('SELECT * FROM findings WHERE id = $1', [id]);
+    return (await this.withLocations(result.rows))[0] ?? null;
+  }
+
+  async artifact(digest: string): Promise<ArtifactResponse> {
+    const [artifact, attestations, deployments, findings] = await Promise.all([
+      this.db.query('SELECT * FROM artifacts WHERE digest = $1', [digest]),
+      this.db.query('SELECT * FROM attestations WHERE subject_digest = $1 ORDER BY finished_at, id', [digest]),
+      this.db.query('SELECT * FROM deployments WHERE artifact_digest = $1 ORDER BY at DESC, id DESC', [digest]),
+      this.db.query('SELECT * FROM findings WHERE artifact_digest = $1 ORDER BY detected_at DESC NULLS LAST, id', [digest]),
+    ]);
+    return {
+      digest,
+      artifact: artifact.rows[0] ? artifactOf(artifact.rows[0]) : null,
+      attestations: attestations.rows.map(attestationOf),
+      deployments: await this.withApprovals(deployments.rows),
+      findings: await this.withLocations(findings.rows),
+    };
+  }
+
+  async event(key: string): Promise<StoredEvent | null> {
+    const result = await this.db.query(
+      'SELECT e.key, e.format, e.received_at, e.audit_seq, e.raw, a.hash FROM events e JOIN audit_log a ON a.seq = e.audit_seq WHERE e.key = $1',
+      [key],
+    );
+    const r = result.rows[0];
+    if (!r) return null;
+    return {
+      key: String(r.key),
+      format: String(r.format),
+      receivedAt: isoOrNull(r.received_at)!,
+      auditSeq: Number(r.audit_seq),
+      auditHash: String(r.hash),
+      raw: JSON.parse(String(r.raw)),
+    };
+  }
+
+  async counts(): Promise<{ events: number; head: string }> {
+    const head = await this.db.query<{ seq: number | string; hash: string }>('SELECT seq, hash FROM audit_head WHERE id = 1');
+    const row = head.rows[0]!;
+    return { events: Number(row.seq), head: row.hash };
+  }
+
+  /** Recomputes the audit chain from the stored events, in pages, and names the first broken link. */
+  async verifyAudit(pageSize = 5000): Promise<AuditVerification> {
+    let prev = 'genesis';
+    let expectedSeq = 1;
+    let entries = 0;
+    for (;;) {
+      const page = await this.db.query(
+        `SELECT a.seq, a.event_key, a.event_hash, a.prev_hash, a.hash, e.raw, e.audit_seq
+         FROM audit_log a LEFT JOIN events e ON e.key = a.event_key
+         WHERE a.seq >= $1 ORDER BY a.seq LIMIT $2`,
+        [expectedSeq, pageSize],
+      );
+      for (const r of page.rows) {
+        const seq = Number(r.seq);
+        const broken = (reason: string): AuditVerification => ({ ok: false, entries, head: prev, brokenAt: seq, reason });
+        if (seq !== expectedSeq) return { ok: false, entries, head: prev, brokenAt: expectedSeq, reason: 'entry missing' };
+        if (r.raw === null || Number(r.audit_seq) !== seq) return broken('the event this entry covers is missing');
+        if (sha256Hex(String(r.raw)) !== r.event_hash) return broken('the stored event no longer matches its hash');
+        if (r.prev_hash !== prev) return broken('previous-hash link does not match');
+        if (chainHash(prev, seq, String(r.event_key), String(r.event_hash)) !== r.hash) return broken('entry hash does not match');
+        prev = String(r.hash);
+        expectedSeq++;
+        entries++;
+      }
+      if (page.rows.length < pageSize) break;
+    }
+    const head = await this.counts();
+    if (head.events !== entries || head.head !== prev) {
+      return { ok: false, entries, head: prev, brokenAt: entries + 1, reason: 'the chain head does not match the last entry' };
+    }
+    return { ok: true, entries, head: prev, brokenAt: null, reason: null };
+  }
+}
+
+export function encodeCursor(at: string, id: string): string {
+  return Buffer.from(JSON.stringify([at, id])).toString('base64url');
+}
+
+export function decodeCursor(cursor: string): [string, string] {
+  try {
+    const parsed: unknown = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
+    if (Array.isArray(parsed) && typeof parsed[0] === 'string' && typeof parsed[1] === 'string' && !Number.isNaN(Date.parse(parsed[0]))) {
+      return [parsed[0], parsed[1]];
+    }
+  } catch {
+    // fall through to the error below
+  }
+  throw new RangeError('cursor is not one this service issued');
+}

@@ -1,0 +1,156 @@
+/** Maps stored rows (snake_case, Date or text times) to the API's domain shapes (camelCase, ISO UTC). */
+import type { Approval, Artifact, Attestation, Build, Commit, Deployment, Finding, PullRequest, Review } from '../../core/model/domain';
+
+type Row = Record<string, unknown>;
+
+export function isoOrNull(v: unknown): string | null {
+  if (v === null || v === undefined) return null;
+  const d = v instanceof Date ? v : new Date(String(v));
+  return Number.isNaN(d.getTime()) ? null : d.toISOString();
+}
+
+const s = (v: unknown): string | null => (v === null || v === undefined ? null : String(v));
+
+export function commitOf(r: Row): Commit {
+  return { sha: String(r.sha), repo: String(r.repo), message: s(r.message), author: s(r.author), at: isoOrNull(r.at) };
+}
+
+export function pullRequestOf(r: Row, commits: string[]): PullRequest {
+  return {
+    repo: String(r.repo),
+    number: Number(r.number),
+    title: s(r.title),
+    url: s(r.url),
+    author: s(r.author),
+    state: r.state as PullRequest['state'],
+    headSha: s(r.head_sha),
+    headRef: s(r.head_ref),
+    baseRef: s(r.base_ref),
+    mergeCommit: s(r.merge_commit),
+    mergedAt: isoOrNull(r.merged_at),
+    updatedAt: isoOrNull(r.updated_at),
+    commits,
+    eventKey: String(r.event_key),
+  };
+}
+
+export function reviewOf(r: Row): Review {
+  return {
+    id: String(r.id),
+    pullRequest: Number(r.pull_request),
+    reviewer: String(r.reviewer),
+    state: r.state as Review['state'],
+    commit: s(r.commit_sha),
+    at: isoOrNull(r.at),
+    eventKey: String(r.event_key),
+  };
+}
+
+export function buildOf(r: Row): Build {
+  return {
+    id: String(r.id),
+    repo: s(r.repo),
+    kind: r.kind as Build['kind'],
+    name: s(r.name),
+    commit: s(r.commit_sha),
+    status: r.status as Build['status'],
+    conclusion: s(r.conclusion),
+    url: s(r.url),
+    startedAt: isoOrNull(r.started_at),
+    finishedAt: isoOrNull(r.finished_at),
+    eventKey: String(r.event_key),
+  };
+}
+
+export function artifactOf(r: Row): Artifact {
+  return {
+    digest: String(r.digest),
+    name: s(r.name),
+    purl: s(r.purl),
+    repo: s(r.repo),
+    commit: s(r.commit_sha),
+    buildId: s(r.build_id),
+    createdAt: isoOrNull(r.created_at),
+    eventKey: String(r.event_key),
+  };
+}
+
+export function attestationOf(r: Row): Attestation {
+  return {
+    id: String(r.id),
+    subjectDigest: String(r.subject_digest),
+    subjectName: s(r.subject_name),
+    predicateType: String(r.predicate_type),
+    repo: s(r.repo),
+    commit: s(r.commit_sha),
+    sourceUri: s(r.source_uri),
+    builder: s(r.builder),
+    buildType: s(r.build_type),
+    invocation: s(r.invocation),
+    signed: Boolean(r.signed),
+    startedAt: isoOrNull(r.started_at),
+    finishedAt: isoOrNull(r.finished_at),
+    eventKey: String(r.event_key),
+  };
+}
+
+export function approvalOf(r: Row): Approval {
+  return {
+    id: String(r.id),
+    deploymentId: s(r.deployment_id),
+    environment: s(r.environment),
+    approver: String(r.approver),
+    state: r.state as Approval['state'],
+    comment: s(r.comment),
+    at: isoOrNull(r.at),
+    eventKey: String(r.event_key),
+  };
+}
+
+export function deploymentOf(r: Row, approvals: Approval[]): Deployment {
+  return {
+    id: String(r.id),
+    repo: s(r.repo),
+    environment: String(r.environment),
+    service: s(r.service),
+    commit: s(r.commit_sha),
+    artifact: s(r.artifact_digest),
+    at: isoOrNull(r.at)!,
+    actor: s(r.actor),
+    kind: r.kind as Deployment['kind'],
+    status: r.status as Deployment['status'],
+    reason: s(r.reason),
+    url: s(r.url),
+    approvals,
+    eventKey: String(r.event_key),
+  };
+}
+
+export function findingOf(r: Row, locations: Row[]): Finding {
+  return {
+    id: String(r.id),
+    repo: s(r.repo),
+    kind: r.kind as Finding['kind'],
+    severity: r.severity as Finding['severity'],
+    title: String(r.title),
+    status: r.status as Finding['status'],
+    environment: s(r.environment),
+    service: s(r.service),
+    artifact: s(r.artifact_digest),
+    commit: s(r.commit_sha),
+    release: s(r.release),
+    ruleId: s(r.rule_id),
+    tool: s(r.tool),
+    url: s(r.url),
+    detectedAt: isoOrNull(r.detected_at),
+    detail: s(r.detail),
+    locations: locations.map((l) => ({
+      path: String(l.path),
+      line: l.line === null ? null : Number(l.line),
+      endLine: l.end_line === null ? null : Number(l.end_line),
+      column: l.col === null ? null : Number(l.col),
+      revision: s(l.revision),
+    })),
+    eventKey: String(r.event_key),
+  };
+}

@@ -1,0 +1,116 @@
+/** The `lineage` command as users run it: the built bundle, real files, the real service. */
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fixturesDir, startTestService, type TestService } from '../helpers/testService';
+
+const cli = join(__dirname, '../../dist/cli.js');
+
+/** Runs the CLI without blocking this process, whose event loop serves the service under test. */
+function lineage(args: string[], input?: string): Promise<{ status: number | null; stdout: string; stderr: string }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [cli, ...args], { env: { ...process.env, LINEAGE_API_URL: '' } });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (c: Buffer) => (stdout += c.toString()));
+    child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
+    child.on('error', reject);
+    child.on('close', (status) => resolve({ status, stdout, stderr }));
+    child.stdin.end(input ?? '');
+  });
+}
+
+describe('lineage CLI', () => {
+  let t: TestService;
+  before(async () => {
+    t = await startTestService('embedded');
+  });
+  after(async () => t?.close());
+
+  it('ingests files of every format, detecting each, and reports replays as already known', async () => {
+    const f = fixturesDir();
+    const conformance = readdirSync(join(f, 'cdevents/conformance'))
+      .filter((n) => n.endsWith('.json'))
+      .map((n) => join(f, 'cdevents/conformance', n));
+    const files = [...conformance, join(f, 'intoto/dsse-slsa-v02-gha-generic.intoto.jsonl'), join(f, 'sarif/gitleaks-sarif_simple.sarif')];
+    const first = await lineage(['ingest', '--api', t.url, '--repo', 'acme/cli', '--commit', 'd'.repeat(40), ...files]);
+    assert.equal(first.status, 0, first.stderr);
+    assert.equal(first.stdout.trim().split('\n').length, files.length);
+    assert.match(first.stdout, /service_deployed\.json: 1 stored, 0 already known \(events\)/);
+    assert.match(first.stdout, /intoto\.jsonl: 1 stored, 0 already known \(attestations\)/);
+    assert.match(first.stdout, /gitleaks-sarif_simple\.sarif: 1 stored, 0 already known \(sarif\)/);
+    const again = await lineage(['ingest', '--api', t.url, '--repo', 'acme/cli', '--commit', 'd'.repeat(40), ...files]);
+    assert.equal(again.status, 0, again.stderr);
+    assert.doesNotMatch(again.stdout, /[1-9]\d* stored/);
+    const findings = await t.client.findings('acme/cli');
+    assert.equal(findings.findings[0]?.locations[0]?.revision, 'd'.repeat(40));
+  });
+
+  it('sends a GitHub payload with its event name, from standard input', async () => {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const examples: any[] = require('@octokit/webhooks-examples');
+    const payload = examples.find((g) => g.name === 'workflow_run').examples[0];
+    const r = await lineage(['ingest', '--api', t.url, '--github-event', 'workflow_run', '-'], JSON.stringify(payload));
+    assert.equal(r.status, 0, r.stderr);
+    const lineageOf = await t.client.lineage(payload.repository.full_name, [payload.workflow_run.head_sha]);
+    assert.equal(lineageOf.commits[0]!.builds[0]?.id, `github:workflow_run:${payload.workflow_run.id}`);
+  });
+
+  it('ingests a JSON Lines file of native events as batches', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'lineage-cli-'));
+    const file = join(dir, 'events.jsonl');
+    const lines = Array.from({ length: 2500 }, (_, i) =>
+      JSON.stringify({ type: 'build', id: `jsonl-${i}`, repo: 'acme/jsonl', buildId: `b${i}`, commit: i.toString(16).padStart(40, '0') }),
+    );
+    writeFileSync(file, `${lines.join('\n')}\n`);
+    const r = await lineage(['ingest', '--api', t.url, file]);
+    rmSync(dir, { recursive: true, force: true });
+    assert.equal(r.status, 0, r.stderr);
+    assert.match(r.stdout, /2500 stored/);
+  });
+
+  const failures: [string, string[], string | undefined, RegExp][] = [
+    ['a missing file', ['ingest', '--api', 'http://127.0.0.1:9', '/nonexistent/x.json'], undefined, /x\.json: cannot read \(ENOENT\)/],
+    ['an unknown flag', ['ingest', '--bogus', 'x'], undefined, /Unknown option '--bogus'/],
+    ['an unrecognised format', ['ingest', '--api', 'http://127.0.0.1:9', '-'], '{"hello":1}', /format not recognised/],
+    ['invalid JSON', ['ingest', '--api', 'http://127.0.0.1:9', '-'], '{"type":', /not valid JSON/],
+    ['a service that is down', ['ingest', '--api', 'http://127.0.0.1:9', '-'], '{"type":"build","id":"x","buildId":"x"}', /cannot reach the service/],
+    ['an unknown command', ['frobnicate'], undefined, /unknown command "frobnicate"/],
+    ['a bad port', ['serve', '--port', 'abc'], undefined, /--port must be/],
+  ];
+  for (const [what, args, input, message] of failures) {
+    it(`exits 2 with one clear line for ${what}`, async () => {
+      const r = await lineage(args, input);
+      assert.equal(r.status, 2, r.stdout + r.stderr);
+      assert.match(r.stderr, message);
+      assert.doesNotMatch(r.stderr, /\n\s+at /, 'no stack trace');
+    });
+  }
+
+  it('names the field of an event the service rejects', async () => {
+    const r = await lineage(['ingest', '--api', t.url, '-'], JSON.stringify({ type: 'deployment', id: 'x', deploymentId: 'x', environment: 'prod', at: '2026-01-01T00:00:00Z' }));
+    assert.equal(r.status, 2);
+    assert.match(r.stderr, /\/commit: a deployment needs a commit or an artifact digest/);
+  });
+
+  it('runs the demo, and runs it again from scratch with the same history', async function () {
+    this.timeout(180_000);
+    const dir = mkdtempSync(join(tmpdir(), 'lineage-demo-'));
+    try {
+      const runs = [await lineage(['demo', '--no-serve', '--port', '0', '--dir', dir]), await lineage(['demo', '--no-serve', '--port', '0', '--dir', dir])];
+      for (const r of runs) {
+        assert.equal(r.status, 0, r.stderr);
+        assert.match(r.stdout, /Ingested \d+ events/);
+        assert.match(r.stdout, /production .*\(hotfix\) by carol/);
+        assert.match(r.stdout, /chain verified/);
+      }
+      const envLines = (s: string) => s.split('\n').filter((l) => /^\s+(dev|staging|production)\s/.test(l));
+      assert.equal(envLines(runs[0]!.stdout).length, 3);
+      assert.deepEqual(envLines(runs[1]!.stdout), envLines(runs[0]!.stdout));
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});

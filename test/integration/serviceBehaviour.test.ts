@@ -1,0 +1,211 @@
+/**
+ * The service's guarantees over real HTTP: idempotency and order-independence, all-or-nothing
+ * batches, problem documents for bad input, access tokens, webhook signatures, persistence across
+ * restarts and a tamper-evident audit log.
+ */
+import assert from 'node:assert/strict';
+import { createHmac } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { backends, http, startTestService, type TestService } from '../helpers/testService';
+import { syntheticStream, snapshot } from '../helpers/streams';
+
+for (const backend of backends()) {
+  describe(`service behaviour (${backend} store)`, function () {
+    describe('idempotency and ordering', () => {
+      let a: TestService;
+      let b: TestService;
+      before(async () => {
+        [a, b] = await Promise.all([startTestService(backend), startTestService(backend)]);
+      });
+      after(async () => {
+        await a?.close();
+        await b?.close();
+      });
+
+      it('stores a replayed stream once and converges whatever the delivery order', async () => {
+        const stream = syntheticStream('acme/orders', 7);
+        const first = await http(`${a.url}/v1/events`, { body: JSON.stringify(stream) });
+        assert.equal(first.status, 200, first.text);
+        assert.equal(first.json.accepted, stream.length);
+        const replay = await http(`${a.url}/v1/events`, { body: JSON.stringify(stream) });
+        assert.equal(replay.json.accepted, 0);
+        assert.equal(replay.json.duplicates, stream.length);
+
+        // The same events, shuffled and sent one request each, some of them twice.
+        const shuffled = [...stream].sort(() => Math.random() - 0.5);
+        for (const event of [...shuffled, ...shuffled.slice(0, 5)]) {
+          const res = await http(`${b.url}/v1/events`, { body: JSON.stringify(event) });
+          assert.equal(res.status, 200, res.text);
+        }
+        const commits = stream.filter((e: any) => e.commit).map((e: any) => e.commit as string);
+        assert.deepEqual(await snapshot(b.client, 'acme/orders', commits), await snapshot(a.client, 'acme/orders', commits));
+        assert.equal((await a.client.health()).events, stream.length);
+        assert.equal((await b.client.health()).events, stream.length);
+      });
+
+      it('writes nothing from a batch with one bad event, and names the field', async () => {
+        const before = (await a.client.health()).events;
+        const batch = syntheticStream('acme/batch', 3).slice(0, 6);
+        (batch[3] as any).commit = 'not-a-sha';
+        const res = await http(`${a.url}/v1/events`, { body: JSON.stringify(batch) });
+        assert.equal(res.status, 422);
+        assert.equal(res.headers.get('content-type'), 'application/problem+json');
+        assert.equal(res.json.status, 422);
+        assert.match(res.json.detail, /nothing was stored/);
+        assert.ok(res.json.errors.some((e: any) => e.pointer === '/3/commit'), JSON.stringify(res.json.errors));
+        assert.equal((await a.client.health()).events, before, 'nothing was written');
+        const envs = await a.client.environments('acme/batch');
+        assert.equal(envs.environments.length, 0);
+      });
+    });
+
+    describe('bad input', () => {
+      let t: TestService;
+      before(async () => {
+        t = await startTestService(backend, { maxBodyBytes: 64 * 1024 });
+      });
+      after(async () => t?.close());
+
+      const cases: [string, string, string | Buffer, Record<string, string>, number, RegExp][] = [
+        ['invalid JSON', '/v1/events', '{"type": "build",', {}, 400, /not valid JSON/],
+        ['an empty body', '/v1/events', '', {}, 400, /empty/],
+        ['an unknown format', '/v1/events', '{"hello": "world"}', {}, 422, /unrecognised event/],
+        ['an unknown native type', '/v1/events', '{"type": "teleport", "id": "x"}', {}, 422, /unknown event type/],
+        ['a wrong type', '/v1/events', JSON.stringify({ type: 'deployment', id: 'd', deploymentId: '1', environment: 'prod', commit: 'a'.repeat(40), at: 'yesterday' }), {}, 422, /timestamp/],
+        ['SARIF on the events endpoint', '/v1/events', JSON.stringify({ version: '2.1.0', runs: [] }), {}, 422, /POST \/v1\/sarif/],
+        ['a non-JSON content type', '/v1/events', '<xml/>', { 'content-type': 'application/xml' }, 415, /expected JSON/],
+        ['a bad commit on SARIF upload', '/v1/sarif?commit=xyz', JSON.stringify({ version: '2.1.0', runs: [] }), {}, 400, /commit/],
+        ['a SARIF 1.0 log', '/v1/sarif', JSON.stringify({ version: '1.0.0', runs: [] }), {}, 422, /2\.1\.0/],
+        ['a non-statement attestation', '/v1/attestations', JSON.stringify({ hello: 1 }), {}, 422, /in-toto/],
+        ['a webhook without its event name', '/v1/webhooks/github', '{}', {}, 400, /X-GitHub-Event/],
+        ['an unsupported webhook event', '/v1/webhooks/github', '{}', { 'x-github-event': 'star' }, 422, /unsupported/],
+        ['an oversized body', '/v1/events', Buffer.alloc(100 * 1024, 'a'), {}, 413, /limit/],
+      ];
+      for (const [what, path, body, headers, status, detail] of cases) {
+        it(`answers ${what} with ${status} and a problem document`, async () => {
+          const res = await http(`${t.url}${path}`, { body, headers });
+          assert.equal(res.status, status, res.text);
+          assert.equal(res.headers.get('content-type'), 'application/problem+json');
+          assert.match(`${res.json.detail} ${JSON.stringify(res.json.errors ?? [])}`, detail);
+          assert.match(res.json.type, /^urn:code-lineage:problem:/);
+        });
+      }
+
+      it('rejects bad query parameters and unknown paths', async () => {
+        assert.equal((await http(`${t.url}/v1/repos/acme/x/findings?status=maybe`)).status, 400);
+        assert.equal((await http(`${t.url}/v1/repos/acme/x/environments/prod/deployments?limit=0`)).status, 400);
+        assert.equal((await http(`${t.url}/v1/repos/acme/x/environments/prod/deployments?cursor=garbage`)).status, 400);
+        assert.equal((await http(`${t.url}/v1/artifacts/sha256:nothex`)).status, 400);
+        assert.equal((await http(`${t.url}/v1/findings/nope`)).status, 404);
+        assert.equal((await http(`${t.url}/v1/nothing`)).status, 404);
+        const wrongMethod = await http(`${t.url}/v1/sarif`, { method: 'PUT', body: '{}' });
+        assert.equal(wrongMethod.status, 405);
+        assert.equal(wrongMethod.headers.get('allow'), 'POST');
+        const lineage = await http(`${t.url}/v1/repos/acme/x/lineage`, { body: JSON.stringify({ commits: ['abc'] }) });
+        assert.equal(lineage.status, 422);
+        assert.equal(lineage.json.errors[0].pointer, '/commits/0');
+      });
+
+      it('stays up after all of it', async () => {
+        const health = await t.client.health();
+        assert.equal(health.status, 'ok');
+        assert.equal(health.events, 0, 'no bad input stored anything');
+      });
+    });
+
+    describe('access', () => {
+      let t: TestService;
+      before(async () => {
+        t = await startTestService(backend, { readToken: 'read-secret', writeToken: 'write-secret', githubSecret: 'hook-secret' });
+      });
+      after(async () => t?.close());
+      const event = JSON.stringify({ type: 'build', id: 'b1', repo: 'acme/a', buildId: 'b1', commit: 'c'.repeat(40) });
+
+      it('needs the write token to ingest', async () => {
+        assert.equal((await http(`${t.url}/v1/events`, { body: event })).status, 401);
+        assert.equal((await http(`${t.url}/v1/events`, { body: event, headers: { authorization: 'Bearer read-secret' } })).status, 401);
+        assert.equal((await http(`${t.url}/v1/events`, { body: event, headers: { authorization: 'Bearer write-secret' } })).status, 200);
+      });
+
+      it('needs the read token (or the write token) to query, never the write token alone', async () => {
+        const path = `${t.url}/v1/repos/acme/a/environments`;
+        const missing = await http(path);
+        assert.equal(missing.status, 401);
+        assert.match(missing.headers.get('www-authenticate') ?? '', /Bearer/);
+        assert.equal((await http(path, { headers: { authorization: 'Bearer wrong' } })).status, 401);
+        assert.equal((await http(path, { headers: { authorization: 'Bearer read-secret' } })).status, 200);
+        assert.equal((await http(path, { headers: { authorization: 'Bearer write-secret' } })).status, 200);
+      });
+
+      it('verifies X-Hub-Signature-256 on webhooks', async () => {
+        const body = JSON.stringify({ zen: 'Keep it logically awesome.', hook_id: 1 });
+        const sign = (secret: string) => `sha256=${createHmac('sha256', secret).update(body).digest('hex')}`;
+        const headers = { 'x-github-event': 'ping', 'x-github-delivery': 'ping-1' };
+        assert.equal((await http(`${t.url}/v1/webhooks/github`, { body, headers })).status, 401, 'unsigned');
+        const forged = await http(`${t.url}/v1/webhooks/github`, { body, headers: { ...headers, 'x-hub-signature-256': sign('wrong') } });
+        assert.equal(forged.status, 401);
+        assert.match(forged.json.detail, /does not match/);
+        const good = await http(`${t.url}/v1/webhooks/github`, { body, headers: { ...headers, 'x-hub-signature-256': sign('hook-secret') } });
+        assert.equal(good.status, 200, good.text);
+      });
+
+      it('refuses to listen beyond loopback without tokens', async () => {
+        await assert.rejects(startTestService(backend, { host: '0.0.0.0' }), /refusing to listen on 0\.0\.0\.0/);
+      });
+    });
+
+    describe('persistence and the audit log', () => {
+      it('keeps every event across a restart on the same store, with the chain intact', async () => {
+        const first = await startTestService(backend);
+        const stream = syntheticStream('acme/restart', 5);
+        await first.client.ingest('events', JSON.stringify(stream));
+        const commits = stream.filter((e: any) => e.commit).map((e: any) => e.commit as string);
+        const before = await snapshot(first.client, 'acme/restart', commits);
+        await first.close();
+        const second = await startTestService(backend, {}, first.store);
+        try {
+          assert.deepEqual(await snapshot(second.client, 'acme/restart', commits), before);
+          const audit = await second.client.verifyAudit();
+          assert.equal(audit.ok, true);
+          assert.equal(audit.entries, stream.length);
+          const again = await second.client.ingest('events', JSON.stringify(stream));
+          assert.equal(again.accepted, 0, 'events from before the restart are still known');
+        } finally {
+          await second.close();
+        }
+      });
+
+      it('names the first broken link when a stored event is altered', async () => {
+        const t = await startTestService(backend);
+        try {
+          await t.client.ingest('events', JSON.stringify(syntheticStream('acme/tamper', 3)));
+          assert.equal((await t.client.verifyAudit()).ok, true);
+          const victim = await t.service.db.query<{ key: string; audit_seq: number }>('SELECT key, audit_seq FROM events ORDER BY audit_seq LIMIT 1 OFFSET 4');
+          const { key, audit_seq } = victim.rows[0]!;
+          await t.service.db.query(`UPDATE events SET raw = replace(raw, 'ci-bot', 'mallory') WHERE key = $1`, [key]);
+          const audit = await t.client.verifyAudit();
+          assert.equal(audit.ok, false);
+          assert.equal(audit.brokenAt, Number(audit_seq));
+          assert.match(audit.reason ?? '', /no longer matches/);
+        } finally {
+          await t.close();
+        }
+      });
+    });
+  });
+}
+
+describe('embedded store location', () => {
+  it('creates the data folder when it does not exist', async () => {
+    const dir = join(mkdtempSync(join(tmpdir(), 'lineage-new-')), 'nested', 'data');
+    const t = await startTestService('embedded', {}, { dataDir: dir });
+    try {
+      assert.equal((await t.client.health()).store, 'embedded');
+    } finally {
+      await t.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
