@@ -98,6 +98,13 @@ async function main(): Promise<void> {
       lines = report.lines.length;
       await fresh.close();
     }
+    const moves: number[] = [];
+    for (let i = 0; i < Math.min(runs, 3); i++) {
+      t = performance.now();
+      const repo = await Repository.open(dir);
+      await fileLineage({ repo, path, slug: 'acme/bench', source: new ServiceSource(client), detectMoves: true });
+      moves.push(performance.now() - t);
+    }
     if (process.env.LINEAGE_BENCH_PROFILE) {
       const probe = new ServiceSource(client);
       const blameCommits = [...new Set(shas.slice(-300))];
@@ -131,6 +138,7 @@ async function main(): Promise<void> {
     console.log(`raw git blame --porcelain       median ${median(raw).toFixed(0)} ms`);
     console.log(`full-file lineage, cold         median ${median(cold).toFixed(0)} ms  (blame, 3 environments' line maps, since over 60 deployments, one API batch)`);
     console.log(`ratio                           ${(median(cold) / median(raw)).toFixed(2)}x   (goal <= 1.15x)`);
+    console.log(`with --detect-moves (-M -C)     median ${median(moves).toFixed(0)} ms  (${(median(moves) / median(raw)).toFixed(2)}x; opt-in)`);
     console.log(`warm per-line lookup            p95 ${p95(warm).toFixed(3)} ms   (goal < 5 ms; buffer hash + cached report)`);
   } finally {
     rmSync(scratch, { recursive: true, force: true });

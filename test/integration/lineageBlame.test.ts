@@ -286,3 +286,31 @@ describe('lineage blame on git-native deploy tags', function () {
   });
 
 });
+
+describe('lineage blame --detect-moves', function () {
+  this.timeout(120_000);
+  let repo: TestRepo;
+  const c: Record<string, string> = {};
+  before(() => {
+    repo = TestRepo.init('acme/moves');
+    const block = Array.from({ length: 8 }, (_, i) => `  step${i}(input, ${i * 3}); // a distinctive line ${i}`);
+    const other = Array.from({ length: 4 }, (_, i) => `  other${i}(output, ${i * 5}); // another distinctive line ${i}`);
+    repo.write('m.js', ['function a() {', ...block, '}', 'function b() {', ...other, '}']);
+    c.written = repo.commit('write a and b');
+    repo.write('m.js', ['function b() {', ...other, '}', 'function a() {', ...block, '}']);
+    c.moved = repo.commit('move a below b');
+  });
+  after(() => repo?.dispose());
+
+  it('credits moved lines to the move by default and to the commit that wrote them with the flag', async () => {
+    const plain = await lineage(repo.dir, ['blame', 'm.js', '--json']);
+    const moves = await lineage(repo.dir, ['blame', 'm.js', '--json', '--detect-moves']);
+    assert.equal(plain.status, 0, plain.stderr);
+    assert.equal(moves.status, 0, moves.stderr);
+    // Git keeps one side of a swap as unchanged; whichever side it moved, -M finds its origin.
+    const movedInPlain = plain.json.lines.filter((l: any) => l.commit.sha === c.moved).length;
+    const movedWithFlag = moves.json.lines.filter((l: any) => l.commit.sha === c.moved && l.text.includes('distinctive')).length;
+    assert.ok(movedInPlain > 0, 'plain blame credits some moved lines to the move');
+    assert.equal(movedWithFlag, 0, 'with --detect-moves every moved line keeps its original commit');
+  });
+});

@@ -3,6 +3,7 @@
  * revision from outside checked and every path after `--`.
  */
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { isAbsolute, join, relative, resolve, sep } from 'node:path';
 import { parseBlamePorcelain, type BlameResult } from './blamePorcelain';
@@ -118,6 +119,18 @@ export class Repository {
     }
   }
 
+  /**
+   * The file as it is in the working tree, or null when it cannot be read. Only a guess at the
+   * text git will blame (a checkout may convert line endings), so callers compare before use.
+   */
+  async workingText(path: string): Promise<string | null> {
+    try {
+      return await readFile(join(this.root, path), 'utf8');
+    } catch {
+      return null;
+    }
+  }
+
   /** Is `ancestor` contained in `descendant`'s history (a commit contains itself)? Cached. */
   isAncestor(ancestor: string, descendant: string): Promise<boolean> {
     const a = checkRevision(ancestor);
@@ -183,13 +196,16 @@ export class Repository {
   }
 
   /**
-   * Blame of the committed file, or of `contents` (the editor's buffer) when given. Renames and
-   * moves are followed (-M); textconv is off, and any filter driver the path's attributes name is
-   * emptied for the call, since `--contents` would otherwise run its clean program.
+   * Blame of the committed file, or of `contents` (the editor's buffer) when given. Renames of the
+   * file are followed (git does that by itself); `detectMoves` adds -M -C, which credits lines moved
+   * within the file or copied from files changed in the same commit to their origin, at about 1.6x
+   * the cost of a plain blame, so it is asked for rather than paid on every hover. Textconv is off,
+   * and any filter driver the path's attributes name is emptied for the call, since blaming the
+   * working tree or `--contents` would otherwise run its clean program.
    */
-  async blame(path: string, contents?: string): Promise<BlameResult> {
+  async blame(path: string, contents?: string, options: { detectMoves?: boolean } = {}): Promise<BlameResult> {
     const overrides = await this.filterOverrides(path);
-    const args = [...overrides, 'blame', '--porcelain', '--no-textconv', '-M'];
+    const args = [...overrides, 'blame', '--porcelain', '--no-textconv', ...(options.detectMoves ? ['-M', '-C'] : [])];
     let scratch: string | undefined;
     try {
       if (contents !== undefined) {

@@ -28,6 +28,8 @@ export interface FileLineageOptions {
   source: LineageSource | null;
   /** How many past deployments of each environment "since" may look back over. */
   historyLimit?: number;
+  /** Credit moved and copied lines to where they came from (git blame -M -C); slower. */
+  detectMoves?: boolean;
 }
 
 interface SourceData {
@@ -81,34 +83,35 @@ export class LineMapCache {
 export async function fileLineage(options: FileLineageOptions): Promise<FileLineage> {
   const { repo, path, slug, source } = options;
   const notices: string[] = [];
-  // Deployments, findings and the revisions they name do not depend on the blame: fetch them
-  // while git blames, then ask for the blamed commits' lineage in one batch.
+  if (source && !slug) notices.push('the repository has no origin remote to name it by (owner/name); showing git only');
+  // Deployments, findings, the revisions they name and the line maps onto the text do not depend
+  // on the blame: they are computed while git blames (git on one core, the diffs on another), and
+  // only the blamed commits' lineage waits for it.
   const deployed = source && slug ? loadDeployments(repo, source, slug, path, options.historyLimit ?? 20) : null;
   deployed?.catch(() => undefined);
-  const [blame, head] = await Promise.all([repo.blame(path, options.contents), repo.head()]);
+  const expectedText = options.contents ?? repo.workingText(path);
+  const early = Promise.all([deployed, expectedText]).then(([d, text]) => (d && text !== null ? mapOntoText(repo, path, splitLines(text), d, notices) : null));
+  early.catch(() => undefined);
+
+  const [blame, head] = await Promise.all([repo.blame(path, options.contents, { detectMoves: options.detectMoves }), repo.head()]);
   const bufferLines = blame.lines.map((l) => l.text.replace(/\r$/, ''));
   const commits = [...new Set(blame.lines.map((l) => l.sha).filter((s) => s !== uncommittedSha))];
-  const maps = new LineMapCache(repo, path, bufferLines);
 
   let data: SourceData | null = null;
+  let mapped: MappedText | null = null;
   if (source && slug && deployed) {
     const [partial, lineage] = await Promise.all([deployed, source.lineage(slug, commits)]);
     data = { ...partial, lineage };
     await prefetch(repo, path, data);
-  } else if (source && !slug) {
-    notices.push('the repository has no origin remote to name it by (owner/name); showing git only');
+    mapped = await early;
+    // The text git blamed is what was mapped, unless a checkout rewrote it (eol conversion) or the
+    // file changed in between: then map the blamed text itself.
+    if (!mapped || !sameLines(mapped.lines, bufferLines)) mapped = await mapOntoText(repo, path, bufferLines, partial, notices);
   }
-
-  const environments: EnvironmentState[] = [];
-  const liveness: { name: string; live: (boolean | null)[]; since: (LineSince | null)[] }[] = [];
-  for (const env of data?.environments ?? []) {
-    const state = await environmentLiveness(repo, maps, env, data!.histories.get(env.name) ?? [], bufferLines.length);
-    environments.push(state.state);
-    liveness.push({ name: env.name, live: state.live, since: state.since });
-  }
-
+  const liveness = mapped?.liveness ?? [];
+  const environments = liveness.map((e) => e.state);
+  const findings = mapped?.findings ?? new Map<number, LineFinding[]>();
   const approvals = await approvalsByCommit(repo, commits, data?.lineage ?? new Map());
-  const findings = await findingsByLine(repo, maps, path, data?.findings ?? [], bufferLines.length, notices);
 
   const lines: LineLineage[] = blame.lines.map((l, i) => {
     const info = l.sha === uncommittedSha ? null : blame.commits.get(l.sha);
@@ -119,7 +122,7 @@ export async function fileLineage(options: FileLineageOptions): Promise<FileLine
       commit: info ? { sha: info.sha, author: info.author, authorMail: info.authorMail, time: info.authorTime, summary: info.summary } : null,
       pullRequest: pr ? { number: pr.number, title: pr.title, url: pr.url, state: pr.state, author: pr.author } : null,
       approvals: info ? (approvals.get(l.sha) ?? []) : [],
-      environments: liveness.map((e): LineEnvironment => ({ name: e.name, live: e.live[i]!, since: e.since[i]! })),
+      environments: liveness.map((e): LineEnvironment => ({ name: e.state.name, live: e.live[i]!, since: e.since[i]! })),
       findings: findings.get(i) ?? [],
     };
   });
@@ -133,6 +136,30 @@ export async function fileLineage(options: FileLineageOptions): Promise<FileLine
     notices,
     lines,
   };
+}
+
+interface MappedText {
+  lines: string[];
+  liveness: { state: EnvironmentState; live: (boolean | null)[]; since: (LineSince | null)[] }[];
+  findings: Map<number, LineFinding[]>;
+  notices: string[];
+}
+
+/** Liveness in every environment and the findings, for one text of the file. */
+async function mapOntoText(repo: Repository, path: string, lines: string[], data: Omit<SourceData, 'lineage'>, notices: string[]): Promise<MappedText> {
+  const maps = new LineMapCache(repo, path, lines);
+  const liveness: MappedText['liveness'] = [];
+  for (const env of data.environments) {
+    liveness.push(await environmentLiveness(repo, maps, env, data.histories.get(env.name) ?? [], lines.length));
+  }
+  const own: string[] = [];
+  const findings = await findingsByLine(repo, maps, path, data.findings, lines.length, own);
+  notices.push(...own.filter((n) => !notices.includes(n)));
+  return { lines, liveness, findings, notices: own };
+}
+
+function sameLines(a: string[], b: string[]): boolean {
+  return a.length === b.length && a.every((line, i) => line === b[i]);
 }
 
 /** Every revision the computation will read, asked of git in two processes rather than one each. */
