@@ -32,4 +32,19 @@ export class LineageCache {
   invalidate(): void {
     this.entries.clear();
   }
+
+  private generation: string | undefined;
+
+  /**
+   * Tells the cache the current HEAD and the source's data version (the service's health
+   * `dataVersion`); when either differs from the last call, every entry is dropped. Returns true
+   * when it did so.
+   */
+  sync(head: string | null, dataVersion: string | null): boolean {
+    const generation = `${head ?? ''}\u0000${dataVersion ?? ''}`;
+    const changed = this.generation !== undefined && this.generation !== generation;
+    this.generation = generation;
+    if (changed) this.invalidate();
+    return changed;
+  }
 }
