@@ -7,6 +7,7 @@ import type { AddressInfo } from 'node:net';
 import { type Database, openDatabase } from './store/database';
 import { EventWriter } from './store/eventWriter';
 import { migrate } from './store/migrations';
+import { StatisticsKeeper } from './store/statistics';
 import { isLoopback } from './http/auth';
 import { createRouter } from './http/router';
 
@@ -58,7 +59,12 @@ export async function startService(options: ServiceOptions = {}): Promise<Runnin
     await db.close().catch(() => undefined);
     throw e;
   }
-  const writer = new EventWriter(db);
+  const statistics = new StatisticsKeeper(db);
+  const analyzeFailed = (e: unknown) => log(`ANALYZE failed: ${(e as Error).message}`);
+  await statistics.start(analyzeFailed);
+  const writer = new EventWriter(db, undefined, (stored) => {
+    statistics.afterWrite(stored).catch(analyzeFailed);
+  });
   const server: Server = createServer(
     createRouter({
       db,
@@ -76,6 +82,7 @@ export async function startService(options: ServiceOptions = {}): Promise<Runnin
     server.once('error', reject);
     server.listen(options.port ?? defaultPort, host, () => resolve());
   }).catch(async (e) => {
+    await statistics.settled();
     await db.close().catch(() => undefined);
     throw e;
   });
@@ -90,6 +97,7 @@ export async function startService(options: ServiceOptions = {}): Promise<Runnin
         server.close(() => resolve());
         server.closeIdleConnections();
       });
+      await statistics.settled();
       await db.close();
     },
   };

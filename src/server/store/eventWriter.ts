@@ -38,7 +38,7 @@ export class EventWriter {
   constructor(
     private readonly db: Database,
     private readonly maxEventsPerCommit = 10_000,
-    private readonly onCommit: () => void = () => undefined,
+    private readonly onCommit: (storedEvents: number) => void = () => undefined,
   ) {}
 
   write(events: NormalizedEvent[]): Promise<WrittenEvent[]> {
@@ -100,9 +100,12 @@ export class EventWriter {
   private afterCommit(results: WrittenEvent[][]): void {
     if (results.some((r) => r.some((e) => e.status === 'stored'))) {
       this.commits++;
-      this.onCommit();
+      this.onCommit(this.stored);
     }
   }
+
+  /** How many events the store holds, as of the last commit this writer made. */
+  private stored = 0;
 
   private async apply(tx: SqlExecutor, batches: NormalizedEvent[][]): Promise<WrittenEvent[][]> {
     const head = await tx.query<{ seq: number | string; hash: string }>('SELECT seq, hash FROM audit_head WHERE id = 1 FOR UPDATE');
@@ -137,6 +140,7 @@ export class EventWriter {
       await tx.query('UPDATE audit_head SET seq = $1, hash = $2 WHERE id = 1', [seq, prev]);
       await writeFacts(tx, facts);
     }
+    this.stored = seq;
     return results;
   }
 }
