@@ -4,20 +4,12 @@
  * has control characters removed before it reaches the terminal.
  */
 import type { FileLineage, LineLineage } from '../core/lineage/lineLineage';
+import { relativeAge } from '../core/present/age';
 
 /** Strips terminal control sequences and other control characters from outside text. */
 export function terminalSafe(text: string): string {
   // eslint-disable-next-line no-control-regex
   return text.replace(/\u001b\[[0-9;?]*[ -/]*[@-~]/g, '').replace(/[\u0000-\u0008\u000b-\u001f\u007f-\u009f]/g, '');
-}
-
-function relativeAge(iso: string, now: number): string {
-  const s = Math.max(0, (now - Date.parse(iso)) / 1000);
-  if (s < 3600) return `${Math.max(1, Math.round(s / 60))}m`;
-  if (s < 86400) return `${Math.round(s / 3600)}h`;
-  if (s < 86400 * 60) return `${Math.round(s / 86400)}d`;
-  if (s < 86400 * 730) return `${Math.round(s / (86400 * 30))}mo`;
-  return `${Math.round(s / (86400 * 365))}y`;
 }
 
 function pad(text: string, width: number): string {

@@ -67,6 +67,9 @@ function safeEnv(): Record<string, string> {
 }
 
 export class GitRunner {
+  /** Git processes started by this process: the editor's untrusted mode must keep it at zero. */
+  static processesStarted = 0;
+
   private readonly git: SimpleGit;
   private readonly timeoutMs: number;
 
@@ -104,6 +107,7 @@ export class GitRunner {
    */
   runWithInput(args: string[], input: string): Promise<Buffer> {
     const config = safeConfig.flatMap((c) => ['-c', c]);
+    GitRunner.processesStarted++;
     return new Promise((resolve, reject) => {
       const child = execFile(
         'git',
@@ -122,6 +126,7 @@ export class GitRunner {
 
   /** Runs git with fixed, trusted arguments; anything from outside must already be checked. */
   async run(args: string[]): Promise<string> {
+    GitRunner.processesStarted++;
     try {
       return await this.git.raw(args);
     } catch (e) {

@@ -296,7 +296,8 @@ async function findingsByLine(repo: Repository, maps: LineMapCache, path: string
       if (target === undefined || target < 0 || target >= lineCount) continue;
       const list = byLine.get(target) ?? [];
       if (!list.some((x) => x.id === f.id)) {
-        list.push({ id: f.id, severity: f.severity, title: f.title, kind: f.kind, status: f.status, environment: f.environment, url: f.url, revision });
+        const otherLocations = f.locations.filter((o) => o !== loc).map((o) => ({ path: o.path, line: o.line }));
+        list.push({ id: f.id, severity: f.severity, title: f.title, kind: f.kind, status: f.status, environment: f.environment, url: f.url, revision, otherLocations });
       }
       byLine.set(target, list);
     }

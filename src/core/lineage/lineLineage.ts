@@ -55,6 +55,8 @@ export interface LineFinding {
   url: string | null;
   /** The revision the finding was reported against, from which its line was mapped here. */
   revision: string | null;
+  /** The finding's other locations as reported (path and line at its revision). */
+  otherLocations: { path: string; line: number | null }[];
 }
 
 export interface LineLineage {

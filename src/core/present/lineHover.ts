@@ -1,0 +1,91 @@
+/**
+ * The hover of one line as Markdown: where it runs, how it got there, and what is going wrong
+ * with it. Pure (no vscode), so the same text backs the hover, "copy lineage as Markdown" and
+ * the tests. Every outside string is escaped; links are https or this extension's commands.
+ */
+import type { FileLineage, LineLineage } from '../lineage/lineLineage';
+import { relativeAge, shortTime } from './age';
+import { orderEnvironments, type EnvironmentPolicy } from './environments';
+import { commandLink, escapeMarkdown as md, httpsLink } from './markdown';
+
+export interface HoverOptions {
+  policy: EnvironmentPolicy;
+  /** The service's part has not arrived yet: say so instead of "pending everywhere". */
+  loading?: boolean;
+  /** Why the service's part is missing (down, not configured), shown once. */
+  notice?: string | null;
+  /** Command links; off for copied Markdown, which leaves the editor. */
+  links?: boolean;
+  now?: number;
+}
+
+const short = (sha: string) => sha.slice(0, 7);
+
+/** A digest in a code span only when it is one (code spans show backslash escapes literally). */
+const digest = (value: string) => (/^[a-z0-9]+:[0-9a-f]{8,128}$/i.test(value) ? `\`${value.slice(0, 19)}…\`` : md(value));
+
+export function renderLineHover(file: FileLineage, line: LineLineage, options: HoverOptions): string {
+  const now = options.now ?? Date.now();
+  const links = options.links ?? true;
+  const out: string[] = [];
+  const c = line.commit;
+  if (c) {
+    out.push(`**${md(c.author)}**, ${relativeAge(c.time, now)} ago (${shortTime(c.time)})  `);
+    out.push(`\`${short(c.sha)}\` ${md(c.summary)}`);
+  } else {
+    out.push('**Not committed**: this line exists only in your working copy.');
+  }
+
+  const pr = line.pullRequest;
+  if (pr) {
+    const label = `#${pr.number}${pr.title ? ` ${pr.title}` : ''}`;
+    const link = links && pr.url ? httpsLink(label, pr.url) : md(label);
+    out.push('', `**Pull request** ${link} (${md(pr.state)}${pr.author ? `, by ${md(pr.author)}` : ''})`);
+  }
+  if (line.approvals.length > 0) {
+    const items = line.approvals.map((a) => {
+      const on = a.commit ? ` on \`${short(a.commit)}\`` : '';
+      const flag = a.stale ? ' ⚠ **stale**: given before this line was written' : a.verified ? '' : ' (reviewed commit not in this clone)';
+      return `- ${md(a.reviewer)}: ${md(a.state)}${on}${flag}`;
+    });
+    out.push('', '**Reviews**', ...items);
+  } else if (c && pr) {
+    out.push('', '**Reviews**: none recorded');
+  }
+
+  out.push('', '**Where it runs**');
+  if (options.loading) {
+    out.push('- _loading deployments…_');
+  } else if (line.environments.length === 0) {
+    out.push(`- ${options.notice ? md(options.notice) : 'no deployments known for this repository'}`);
+  } else {
+    for (const env of orderEnvironments(line.environments, options.policy)) {
+      const state = file.environments.find((e) => e.name === env.name);
+      if (env.live === null) {
+        out.push(`- ${md(env.name)}: unknown${state?.note ? `: ${md(state.note)}` : ''}`);
+      } else if (!env.live) {
+        out.push(`- ○ ${md(env.name)}: pending (not deployed there)`);
+      } else {
+        const s = env.since;
+        const deployment = s ? (links ? commandLink(s.deploymentId, 'lineage.openDeployment', [{ environment: env.name, deploymentId: s.deploymentId }], 'Open the deployment') : md(s.deploymentId)) : '';
+        const detail = s ? ` since ${deployment}, ${shortTime(s.at)}${s.actor ? `, by ${md(s.actor)}` : ''}${s.artifact ? `, ${digest(s.artifact)}` : ''}` : '';
+        out.push(`- ● **${md(env.name)}**: live${detail}`);
+      }
+    }
+    if (options.notice) out.push(`- _${md(options.notice)}_`);
+  }
+
+  if (line.findings.length > 0) {
+    out.push('', '**Findings on this line**');
+    for (const f of line.findings) {
+      const title = links ? commandLink(f.title, 'lineage.openFinding', [{ id: f.id }], 'Open the finding') : md(f.title);
+      out.push(`- ${md(f.severity)}: ${title}${f.environment ? ` (${md(f.environment)})` : ''}`);
+    }
+  }
+
+  if (links) {
+    const at = [{ path: file.path, line: line.line }];
+    out.push('', `${commandLink('Show lineage', 'lineage.showLineLineage', at)} · ${commandLink('Copy as Markdown', 'lineage.copyLineLineage', at)}`);
+  }
+  return out.join('\n');
+}

@@ -1,0 +1,206 @@
+/**
+ * The one place the editor asks for lineage. It knows the workspace's trust, the settings, the
+ * repository of each document and the configured source, and it caches whole-file results so
+ * the hover, gutter, CodeLens, status bar and diagnostics all share one computation per buffer.
+ *
+ * Two results per buffer: git only (fast, shown at once) and full (with the service's data).
+ * Nothing here starts a git process or a network call while the workspace is untrusted.
+ */
+import { dirname } from 'node:path';
+import * as vscode from 'vscode';
+import { GitError } from '../core/git/gitRunner';
+import { Repository } from '../core/git/repository';
+import { DeployTagSource } from '../core/lineage/deployTags';
+import { fileLineage } from '../core/lineage/fileLineage';
+import { LineageCache } from '../core/lineage/lineageCache';
+import type { FileLineage } from '../core/lineage/lineLineage';
+import type { LineageSource } from '../core/lineage/source';
+import { ServiceSource } from '../core/lineage/serviceSource';
+import { ApiClient } from '../core/sources/apiClient';
+import { ApiError } from '../core/sources/apiError';
+import { readSettings, type Settings } from './settings';
+
+export const tokenKey = 'lineage.api.token';
+
+/** A document's lineage, or why there is none. */
+export type Lineage = { ok: true; file: FileLineage; repo: Repository; notice: string | null } | { ok: false; reason: string };
+
+interface RepoEntry {
+  repo: Repository;
+  slug: string | null;
+  watcher: vscode.Disposable;
+}
+
+export class LineageController implements vscode.Disposable {
+  private readonly changed = new vscode.EventEmitter<void>();
+  /** Fires when cached lineage was dropped (HEAD moved, new data, settings, trust). */
+  readonly onDidChange = this.changed.event;
+  private readonly full = new LineageCache();
+  private readonly gitOnly = new LineageCache();
+  private readonly repos = new Map<string, Promise<RepoEntry | null>>();
+  private readonly notices = new Map<string, string | null>();
+  private client: ApiClient | null = null;
+  private clientKey = '';
+  private dataVersion: string | null = null;
+  private poll: NodeJS.Timeout | undefined;
+  private readonly disposables: vscode.Disposable[] = [];
+  settings: Settings;
+
+  constructor(
+    private readonly secrets: vscode.SecretStorage,
+    readonly log: vscode.LogOutputChannel,
+  ) {
+    this.settings = readSettings(log);
+    this.disposables.push(
+      vscode.workspace.onDidChangeConfiguration((e) => {
+        if (!e.affectsConfiguration('lineage')) return;
+        this.settings = readSettings(log);
+        this.refresh('settings changed');
+      }),
+      vscode.workspace.onDidGrantWorkspaceTrust(() => this.refresh('workspace trusted')),
+      secrets.onDidChange((e) => {
+        if (e.key === tokenKey) this.refresh('token changed');
+      }),
+    );
+    // The service's data version is checked while the window has focus, so new deployments and
+    // findings show up without a reload and an idle window costs nothing.
+    this.poll = setInterval(() => {
+      if (vscode.window.state.focused) void this.checkDataVersion();
+    }, 30_000);
+  }
+
+  get trusted(): boolean {
+    return vscode.workspace.isTrusted;
+  }
+
+  /** Drops every cached result and tells the views to ask again. */
+  refresh(why: string): void {
+    this.log.debug(`refresh: ${why}`);
+    this.full.invalidate();
+    this.gitOnly.invalidate();
+    this.notices.clear();
+    this.changed.fire();
+  }
+
+  /** Git-only lineage (commit per line), which needs no network. */
+  gitLineage(document: vscode.TextDocument): Promise<Lineage> {
+    return this.compute(document, false);
+  }
+
+  /** Full lineage: git plus the configured source, degrading to git only with a notice. */
+  lineage(document: vscode.TextDocument): Promise<Lineage> {
+    return this.compute(document, true);
+  }
+
+  private async compute(document: vscode.TextDocument, withSource: boolean): Promise<Lineage> {
+    if (!this.trusted) return { ok: false, reason: 'untrusted' };
+    if (document.uri.scheme !== 'file') return { ok: false, reason: 'not a file on disk' };
+    const entry = await this.repoFor(document.uri.fsPath);
+    if (!entry) return { ok: false, reason: 'not in a git repository' };
+    let path: string;
+    try {
+      path = entry.repo.relativePath(document.uri.fsPath);
+    } catch {
+      return { ok: false, reason: 'outside the repository' };
+    }
+    const text = document.getText();
+    const contents = document.isDirty ? text : undefined;
+    const cacheKey = `${entry.repo.root}\u0000${path}`;
+    const detectMoves = this.settings.detectMoves;
+    try {
+      if (!withSource) {
+        const file = await this.gitOnly.file(cacheKey, text, () => fileLineage({ repo: entry.repo, path, contents, slug: entry.slug, source: null, detectMoves }));
+        return { ok: true, file, repo: entry.repo, notice: null };
+      }
+      const file = await this.full.file(cacheKey, text, async () => {
+        const source = await this.source(entry.repo);
+        try {
+          const result = await fileLineage({ repo: entry.repo, path, contents, slug: entry.slug, source, detectMoves });
+          this.notices.set(cacheKey, result.notices[0] ?? null);
+          return result;
+        } catch (e) {
+          if (!ApiError.is(e)) throw e;
+          this.log.warn(`service: ${e.message}`);
+          this.notices.set(cacheKey, `service unavailable (${e.reason}): showing git only`);
+          return fileLineage({ repo: entry.repo, path, contents, slug: entry.slug, source: null, detectMoves });
+        }
+      });
+      return { ok: true, file, repo: entry.repo, notice: this.notices.get(cacheKey) ?? null };
+    } catch (e) {
+      const message = GitError.is(e) ? e.message : e instanceof Error ? e.message : String(e);
+      this.log.warn(`lineage of ${path}: ${message}`);
+      return { ok: false, reason: message };
+    }
+  }
+
+  /** The repository holding a file, opened once per folder; HEAD changes invalidate its results. */
+  private repoFor(fsPath: string): Promise<RepoEntry | null> {
+    const folder = dirname(fsPath);
+    let entry = this.repos.get(folder);
+    if (!entry) {
+      entry = (async () => {
+        try {
+          const repo = await Repository.open(folder);
+          const slug = await repo.originSlug();
+          const watcher = vscode.workspace.createFileSystemWatcher(new vscode.RelativePattern(vscode.Uri.file(repo.root), '.git/{HEAD,packed-refs,refs/**}'));
+          const moved = () => this.refresh('HEAD or refs changed');
+          watcher.onDidChange(moved);
+          watcher.onDidCreate(moved);
+          watcher.onDidDelete(moved);
+          return { repo, slug, watcher };
+        } catch (e) {
+          if (!GitError.is(e, 'notARepository')) this.log.warn(`git: ${(e as Error).message}`);
+          return null;
+        }
+      })();
+      this.repos.set(folder, entry);
+    }
+    return entry;
+  }
+
+  /** The service when a URL is set, else deploy tags in the repository itself. */
+  private async source(repo: Repository): Promise<LineageSource> {
+    const client = await this.apiClient();
+    return client ? new ServiceSource(client) : new DeployTagSource(repo);
+  }
+
+  /** The service client for the current URL and token, or null when none is configured. */
+  async apiClient(): Promise<ApiClient | null> {
+    if (!this.trusted || !this.settings.apiUrl) return null;
+    const token = await this.secrets.get(tokenKey);
+    const key = `${this.settings.apiUrl}\u0000${token ?? ''}`;
+    if (!this.client || this.clientKey !== key) {
+      void this.client?.close();
+      this.client = new ApiClient({ baseUrl: this.settings.apiUrl, token, retries: 1, timeoutMs: 10_000 });
+      this.clientKey = key;
+    }
+    return this.client;
+  }
+
+  /** The repository's owner/name and the repository of a document, for views and commands. */
+  async repository(document: vscode.TextDocument): Promise<{ repo: Repository; slug: string | null } | null> {
+    if (!this.trusted || document.uri.scheme !== 'file') return null;
+    const entry = await this.repoFor(document.uri.fsPath);
+    return entry ? { repo: entry.repo, slug: entry.slug } : null;
+  }
+
+  private async checkDataVersion(): Promise<void> {
+    const client = await this.apiClient();
+    if (!client) return;
+    try {
+      const health = await client.health();
+      if (this.dataVersion !== null && health.dataVersion !== this.dataVersion) this.refresh('new data in the service');
+      this.dataVersion = health.dataVersion;
+    } catch (e) {
+      this.log.debug(`data version check: ${(e as Error).message}`);
+    }
+  }
+
+  dispose(): void {
+    clearInterval(this.poll);
+    this.changed.dispose();
+    for (const d of this.disposables) d.dispose();
+    for (const entry of this.repos.values()) void entry.then((e) => e?.watcher.dispose());
+    void this.client?.close();
+  }
+}
