@@ -1,55 +1,78 @@
 /**
- * The extension's composition root. Activation only registers; nothing touches git or the network
- * until the workspace is trusted and the user (or a feature) asks.
+ * The extension's composition root. Activation only registers providers, views and commands;
+ * nothing touches git or the network until the workspace is trusted and an editor asks.
  */
 import * as vscode from 'vscode';
-import { ApiClient } from '../core/sources/apiClient';
-import { ApiError } from '../core/sources/apiError';
+import { GitRunner } from '../core/git/gitRunner';
+import { LineageCodeLensProvider } from './codeLens';
+import { registerCommands } from './commands';
+import { LineageDecorations } from './decorations';
+import { FindingCodeActions, FindingDiagnostics } from './diagnostics';
+import { LineageHoverProvider } from './hoverProvider';
+import { LineageController } from './lineageController';
+import { LineageStatusBar } from './statusBar';
+import { EnvironmentsTree, FindingsTree, LineLineageTree } from './views';
 
-const tokenKey = 'lineage.api.token';
+/** What the extension exposes to other extensions (and to its own extension-host tests). */
+export interface LineageApi {
+  controller: LineageController;
+  decorations: LineageDecorations;
+  views: { environments: EnvironmentsTree; findings: FindingsTree; line: LineLineageTree };
+  statusBar: LineageStatusBar;
+  diagnostics: FindingDiagnostics;
+  /** Git processes this extension host has started: zero while the workspace is untrusted. */
+  gitProcessesStarted(): number;
+  activationMs: number;
+}
 
-export function activate(context: vscode.ExtensionContext): void {
+export function activate(context: vscode.ExtensionContext): LineageApi {
+  const started = performance.now();
   const log = vscode.window.createOutputChannel('Code Lineage', { log: true });
-  context.subscriptions.push(log);
+  const controller = new LineageController(context.secrets, log);
+  const decorations = new LineageDecorations(controller, vscode.Uri.joinPath(context.extensionUri, 'media'));
+  const environments = new EnvironmentsTree(controller);
+  const findings = new FindingsTree(controller);
+  const lineView = new LineLineageTree(controller);
+  const statusBar = new LineageStatusBar(controller);
+  const diagnostics = new FindingDiagnostics(controller);
+  const files: vscode.DocumentSelector = { scheme: 'file' };
 
   context.subscriptions.push(
-    vscode.commands.registerCommand('lineage.configureService', async () => {
-      const current = vscode.workspace.getConfiguration('lineage').get<string>('api.url') ?? '';
-      const url = await vscode.window.showInputBox({
-        title: 'Code Lineage: traceability service URL',
-        value: current || 'http://127.0.0.1:7420',
-        validateInput: (v) => (/^https?:\/\/[^\s]+$/.test(v) ? undefined : 'Enter an http(s) URL'),
-      });
-      if (url === undefined) return;
-      await vscode.workspace.getConfiguration('lineage').update('api.url', url, vscode.ConfigurationTarget.Global);
-      const token = await vscode.window.showInputBox({ title: 'Read token (leave empty for none)', password: true, ignoreFocusOut: true });
-      if (token) await context.secrets.store(tokenKey, token);
-      else if (token === '') await context.secrets.delete(tokenKey);
-      log.info(`service URL set to ${url}; token ${token ? 'stored in secret storage' : 'not set'}`);
+    log,
+    controller,
+    decorations,
+    statusBar,
+    diagnostics,
+    vscode.languages.registerHoverProvider(files, new LineageHoverProvider(controller)),
+    vscode.languages.registerCodeLensProvider(files, new LineageCodeLensProvider(controller)),
+    vscode.languages.registerCodeActionsProvider(files, new FindingCodeActions(), { providedCodeActionKinds: FindingCodeActions.kinds }),
+    vscode.window.registerTreeDataProvider('lineage.environments', environments),
+    vscode.window.registerTreeDataProvider('lineage.findings', findings),
+    vscode.window.registerTreeDataProvider('lineage.lineLineage', lineView),
+    controller.onDidChange(() => {
+      environments.refresh();
+      findings.refresh();
+      lineView.refresh();
     }),
-    vscode.commands.registerCommand('lineage.showServiceStatus', async () => {
-      if (!vscode.workspace.isTrusted) {
-        void vscode.window.showWarningMessage('Code Lineage makes no network calls in an untrusted workspace. Trust the workspace to connect.');
-        return;
-      }
-      const url = vscode.workspace.getConfiguration('lineage').get<string>('api.url');
-      if (!url) {
-        void vscode.window.showInformationMessage('No traceability service is configured. Run "Code Lineage: Configure Service".');
-        return;
-      }
-      const client = new ApiClient({ baseUrl: url, token: await context.secrets.get(tokenKey), retries: 0, timeoutMs: 3000 });
-      try {
-        const health = await client.health();
-        void vscode.window.showInformationMessage(`Code Lineage service ${health.version}: ${health.events} events (${health.store} store).`);
-      } catch (e) {
-        const message = ApiError.is(e) ? e.message : String(e);
-        log.warn(`service status: ${message}`);
-        void vscode.window.showWarningMessage(`Code Lineage: ${message}`);
-      } finally {
-        await client.close();
-      }
+    vscode.window.onDidChangeActiveTextEditor(() => {
+      environments.refresh();
+      findings.refresh();
+      lineView.refresh();
     }),
+    vscode.window.onDidChangeTextEditorSelection(() => lineView.refresh()),
+    ...registerCommands({ context, controller, decorations, environments, findings, lineView }),
   );
+  const activationMs = performance.now() - started;
+  log.info(`activated in ${activationMs.toFixed(1)} ms; workspace ${vscode.workspace.isTrusted ? 'trusted' : 'not trusted: no git, no network'}`);
+  return {
+    controller,
+    decorations,
+    views: { environments, findings, line: lineView },
+    statusBar,
+    diagnostics,
+    gitProcessesStarted: () => GitRunner.processesStarted,
+    activationMs,
+  };
 }
 
 export function deactivate(): void {

@@ -1,0 +1,192 @@
+/**
+ * The "Code Lineage" commands. Arguments can arrive from hover links, so each command validates
+ * what it is given (zod) and opens only https URLs.
+ */
+import * as vscode from 'vscode';
+import { z } from 'zod';
+import { renderLineHover } from '../core/present/lineHover';
+import { safeHttpsUrl } from '../core/present/markdown';
+import { ApiError } from '../core/sources/apiError';
+import type { LineageDecorations } from './decorations';
+import { tokenKey, type LineageController } from './lineageController';
+import type { EnvironmentsTree, FindingsTree, LineLineageTree } from './views';
+
+const LineArg = z.object({ path: z.string().min(1).max(4096), line: z.number().int().min(1) });
+const UrlArg = z.object({ url: z.string().nullable() });
+const FindingArg = z.object({ id: z.string().min(1).max(500) });
+const RevealArg = z.object({ id: z.string().max(500), file: z.string().min(1), line: z.number().int().min(1) });
+const DeploymentArg = z.object({ environment: z.string().min(1).max(200), deploymentId: z.string().min(1).max(500) });
+
+export interface CommandDeps {
+  context: vscode.ExtensionContext;
+  controller: LineageController;
+  decorations: LineageDecorations;
+  environments: EnvironmentsTree;
+  findings: FindingsTree;
+  lineView: LineLineageTree;
+}
+
+/** The file and line a command is about: its argument when valid, else the cursor. */
+function targetLine(arg: unknown): { uri: vscode.Uri; line: number } | null {
+  const parsed = LineArg.safeParse(arg);
+  const editor = vscode.window.activeTextEditor;
+  if (parsed.success) {
+    const { path, line } = parsed.data;
+    if (path.startsWith('/') || /^[A-Za-z]:[\\/]/.test(path)) return { uri: vscode.Uri.file(path), line };
+    // Hover links carry the repository-relative path of the document the hover was on.
+    if (editor && editor.document.uri.fsPath.replace(/\\/g, '/').endsWith(`/${path}`)) return { uri: editor.document.uri, line };
+    const folder = vscode.workspace.workspaceFolders?.[0];
+    return folder && !path.split('/').includes('..') ? { uri: vscode.Uri.joinPath(folder.uri, path), line } : null;
+  }
+  return editor ? { uri: editor.document.uri, line: editor.selection.active.line + 1 } : null;
+}
+
+async function openHttps(url: string | null | undefined, what: string): Promise<void> {
+  const safe = safeHttpsUrl(url);
+  if (!safe) {
+    void vscode.window.showInformationMessage(`Code Lineage: this ${what} has no https link.`);
+    return;
+  }
+  await vscode.env.openExternal(vscode.Uri.parse(safe));
+}
+
+export function registerCommands(deps: CommandDeps): vscode.Disposable[] {
+  const { context, controller } = deps;
+  const policy = () => ({ order: controller.settings.environmentOrder, production: controller.settings.production });
+  const requireTrust = (): boolean => {
+    if (controller.trusted) return true;
+    void vscode.window.showWarningMessage('Code Lineage runs no git process and makes no network call in an untrusted workspace.', 'Manage Workspace Trust').then((choice) => {
+      if (choice) void vscode.commands.executeCommand('workbench.trust.manage');
+    });
+    return false;
+  };
+
+  return [
+    vscode.commands.registerCommand('lineage.refresh', () => {
+      controller.refresh('refresh command');
+      deps.environments.refresh();
+      deps.findings.refresh();
+      deps.lineView.refresh();
+    }),
+    vscode.commands.registerCommand('lineage.toggleAnnotations', () => {
+      const on = deps.decorations.toggleAnnotations();
+      void vscode.window.setStatusBarMessage(`Code Lineage: current-line annotation ${on ? 'on' : 'off'}`, 2000);
+      return on;
+    }),
+    vscode.commands.registerCommand('lineage.showLineLineage', async (arg?: unknown) => {
+      const target = targetLine(arg);
+      if (!target || !requireTrust()) return;
+      deps.lineView.show(target.uri, target.line);
+      await vscode.commands.executeCommand('lineage.lineLineage.focus');
+    }),
+    vscode.commands.registerCommand('lineage.copyLineLineage', async (arg?: unknown) => {
+      const target = targetLine(arg);
+      if (!target || !requireTrust()) return;
+      const doc = await vscode.workspace.openTextDocument(target.uri);
+      const result = await controller.lineage(doc);
+      const line = result.ok ? result.file.lines[target.line - 1] : undefined;
+      if (!result.ok || !line) {
+        void vscode.window.showWarningMessage(`Code Lineage: no lineage for this line${result.ok ? '' : ` (${result.reason})`}.`);
+        return;
+      }
+      const text = `**${result.file.path}:${target.line}**\n\n${renderLineHover(result.file, line, { policy: policy(), links: false, notice: result.notice })}`;
+      await vscode.env.clipboard.writeText(text);
+      void vscode.window.setStatusBarMessage('Code Lineage: lineage copied as Markdown', 2000);
+      return text;
+    }),
+    vscode.commands.registerCommand('lineage.openPullRequest', async (arg?: unknown) => {
+      const parsed = UrlArg.safeParse(arg);
+      if (parsed.success) return openHttps(parsed.data.url, 'pull request');
+      const target = targetLine(undefined);
+      if (!target || !requireTrust()) return;
+      const result = await controller.lineage(await vscode.workspace.openTextDocument(target.uri));
+      return openHttps(result.ok ? result.file.lines[target.line - 1]?.pullRequest?.url : null, 'pull request');
+    }),
+    vscode.commands.registerCommand('lineage.openDeployment', async (arg?: unknown) => {
+      const parsed = DeploymentArg.safeParse(arg);
+      if (!parsed.success || !requireTrust()) return;
+      const client = await controller.apiClient();
+      const doc = vscode.window.activeTextEditor?.document;
+      const found = doc ? await controller.repository(doc) : null;
+      if (!client || !found?.slug) {
+        void vscode.window.showInformationMessage(`Deployment ${parsed.data.deploymentId} to ${parsed.data.environment} (recorded as a deploy tag; no link).`);
+        return;
+      }
+      try {
+        let cursor: string | undefined;
+        for (let page = 0; page < 20; page++) {
+          const result = await client.deployments(found.slug, parsed.data.environment, { limit: 100, cursor });
+          const hit = result.deployments.find((d) => d.id === parsed.data.deploymentId);
+          if (hit) return openHttps(hit.url, 'deployment');
+          if (!result.next) break;
+          cursor = result.next;
+        }
+        void vscode.window.showInformationMessage(`Code Lineage: deployment ${parsed.data.deploymentId} was not found.`);
+      } catch (e) {
+        void vscode.window.showWarningMessage(`Code Lineage: ${ApiError.is(e) ? e.message : String(e)}`);
+      }
+    }),
+    vscode.commands.registerCommand('lineage.openFinding', async (arg?: unknown) => {
+      const parsed = FindingArg.safeParse(arg);
+      if (!parsed.success || !requireTrust()) return;
+      const client = await controller.apiClient();
+      if (!client) return;
+      try {
+        return openHttps((await client.finding(parsed.data.id)).url, 'finding');
+      } catch (e) {
+        void vscode.window.showWarningMessage(`Code Lineage: ${ApiError.is(e) ? e.message : String(e)}`);
+      }
+    }),
+    vscode.commands.registerCommand('lineage.revealFinding', async (arg?: unknown) => {
+      const parsed = RevealArg.safeParse(arg);
+      if (!parsed.success || !requireTrust()) return;
+      const doc = await vscode.workspace.openTextDocument(vscode.Uri.file(parsed.data.file));
+      // The finding's line is at the revision it was reported against; the lineage maps it here.
+      const result = await controller.lineage(doc);
+      const mapped = result.ok ? result.file.lines.find((l) => l.findings.some((f) => f.id === parsed.data.id))?.line : undefined;
+      const line = Math.min(doc.lineCount, mapped ?? parsed.data.line) - 1;
+      const editor = await vscode.window.showTextDocument(doc);
+      editor.selection = new vscode.Selection(line, 0, line, 0);
+      editor.revealRange(new vscode.Range(line, 0, line, 0), vscode.TextEditorRevealType.InCenter);
+    }),
+    vscode.commands.registerCommand('lineage.showEnvironments', () => vscode.commands.executeCommand('lineage.environments.focus')),
+    vscode.commands.registerCommand('lineage.showFindings', () => vscode.commands.executeCommand('lineage.findings.focus')),
+    vscode.commands.registerCommand('lineage.configureService', async () => {
+      const url = await vscode.window.showInputBox({
+        title: 'Code Lineage: traceability service URL',
+        value: controller.settings.apiUrl || 'http://127.0.0.1:7420',
+        validateInput: (v) => (/^https?:\/\/[^\s]+$/.test(v) ? undefined : 'Enter an http(s) URL'),
+      });
+      if (url === undefined) return;
+      await vscode.workspace.getConfiguration('lineage').update('api.url', url, vscode.ConfigurationTarget.Global);
+      const token = await vscode.window.showInputBox({ title: 'Read token (leave empty for none)', password: true, ignoreFocusOut: true });
+      if (token) await context.secrets.store(tokenKey, token);
+      else if (token === '') await context.secrets.delete(tokenKey);
+      controller.log.info(`service URL set to ${url}; token ${token ? 'stored in secret storage' : 'not set'}`);
+    }),
+    vscode.commands.registerCommand('lineage.showServiceStatus', async () => {
+      if (!requireTrust()) return;
+      const client = await controller.apiClient();
+      if (!client) {
+        void vscode.window.showInformationMessage('No traceability service is configured: deployments come from deploy tags. Run "Code Lineage: Configure Service" to use one.');
+        return;
+      }
+      try {
+        const health = await client.health();
+        const message = `Code Lineage service ${health.version}: ${health.events} events (${health.store} store).`;
+        void vscode.window.showInformationMessage(message);
+        return message;
+      } catch (e) {
+        const message = ApiError.is(e) ? e.message : String(e);
+        controller.log.warn(`service status: ${message}`);
+        void vscode.window.showWarningMessage(`Code Lineage: ${message}`);
+      }
+    }),
+    vscode.commands.registerCommand('lineage.signInGitHub', async () => {
+      if (!requireTrust()) return;
+      // Asked for only when the user acts; VS Code keeps the session, this extension keeps nothing.
+      const session = await vscode.authentication.getSession('github', ['repo'], { createIfNone: true });
+      void vscode.window.showInformationMessage(`Code Lineage: signed in to GitHub as ${session.account.label}.`);
+    }),
+  ];
+}

@@ -1,0 +1,86 @@
+/**
+ * The world the extension-host suite runs in: a real git repository and the real service on the
+ * embedded store, fed with pull requests, reviews, deployments and a finding. Shared by the
+ * code-server runner and the @vscode/test-electron runner.
+ */
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { TestRepo } from '../helpers/gitRepo';
+import { startTestService, type TestService } from '../helpers/testService';
+
+/** What the suite inside the extension host is told (through LINEAGE_VSCODE_FIXTURE). */
+export interface FixtureInfo {
+  repoDir: string;
+  serviceUrl: string;
+  file: string;
+  commits: Record<string, string>;
+  hostileSummary: string;
+}
+
+export const hostileSummary = 'Fix <img src=x onerror=alert(1)> [run](command:workbench.action.terminal.new) **bold** `tick`';
+
+const L = (n: number) => `export const value${n} = ${n * 11}; // line ${n}`;
+
+export async function createFixture(): Promise<{ info: FixtureInfo; service: TestService; repo: TestRepo; close(): Promise<void> }> {
+  const service = await startTestService('embedded');
+  const repo = TestRepo.init('acme/app');
+  const commits: Record<string, string> = {};
+  repo.write('src/app.js', [L(1), L(2), L(3), L(4), L(5)]);
+  commits.first = repo.commit('Initial service');
+  repo.git(['checkout', '-q', '-b', 'feature']);
+  repo.write('src/app.js', [L(1), L(2), `${L(3)} // hardened`, L(4), L(5), L(6)]);
+  commits.change = repo.commit(hostileSummary);
+  repo.git(['checkout', '-q', 'main']);
+  repo.git(['merge', '-q', '--no-ff', '-m', 'Merge pull request #7 from acme/feature', 'feature']);
+  commits.merge = repo.head();
+  repo.write('README.md', ['# app']);
+  commits.readme = repo.commit('Add a readme');
+
+  const at = (day: number) => new Date(Date.parse('2026-03-10T10:00:00Z') + day * 86_400_000).toISOString();
+  const events = [
+    { type: 'pull_request', id: 'pr7', repo: 'acme/app', number: 7, title: 'Harden <script>alert(1)</script> line 3', author: 'bob', state: 'merged', url: 'https://github.com/acme/app/pull/7', headSha: commits.change, mergeCommit: commits.merge, mergedAt: at(0), commits: [commits.change] },
+    { type: 'review', id: 'rv1', repo: 'acme/app', reviewId: 'rv1', pullRequest: 7, reviewer: 'alice', state: 'approved', commit: commits.first, at: at(0) },
+    { type: 'review', id: 'rv2', repo: 'acme/app', reviewId: 'rv2', pullRequest: 7, reviewer: 'carol', state: 'approved', commit: commits.change, at: at(0) },
+    { type: 'deployment', id: 'dep-prod-1', repo: 'acme/app', deploymentId: 'dep-prod-1', environment: 'production', commit: commits.first, at: at(1), actor: 'release-bot', artifact: `sha256:${'ab'.repeat(32)}` },
+    { type: 'deployment', id: 'dep-stg-1', repo: 'acme/app', deploymentId: 'dep-stg-1', environment: 'staging', commit: commits.merge, at: at(2), actor: 'ci-bot', artifact: `sha256:${'cd'.repeat(32)}` },
+    {
+      type: 'finding', id: 'f1', repo: 'acme/app', findingId: 'err-1', kind: 'error', severity: 'high', title: 'TypeError: Cannot read properties of undefined (reading \'id\')',
+      environment: 'staging', commit: commits.merge, url: 'https://errors.example.com/issues/1',
+      locations: [{ path: 'src/app.js', line: 3, revision: commits.merge }, { path: 'src/app.js', line: 6, revision: commits.merge }],
+    },
+  ];
+  await service.client.ingest('events', JSON.stringify(events));
+  const info: FixtureInfo = { repoDir: repo.dir, serviceUrl: service.url, file: join(repo.dir, 'src/app.js'), commits, hostileSummary };
+  return {
+    info,
+    service,
+    repo,
+    async close() {
+      await service.close();
+      repo.dispose();
+    },
+  };
+}
+
+/** User settings for a quiet workbench pointed at the fixture's service. */
+export function writeUserSettings(userDataDir: string, serviceUrl: string): void {
+  writeFileSync(
+    join(userDataDir, 'User', 'settings.json'),
+    JSON.stringify(
+      {
+        'workbench.startupEditor': 'none',
+        'chat.disableAIFeatures': true,
+        'workbench.secondarySideBar.defaultVisibility': 'hidden',
+        'workbench.tips.enabled': false,
+        'git.enabled': false,
+        'telemetry.telemetryLevel': 'off',
+        'github.copilot.enable': { '*': false },
+        'extensions.autoCheckUpdates': false,
+        'lineage.api.url': serviceUrl,
+        'lineage.environments.order': ['dev', 'staging', 'production'],
+      },
+      null,
+      2,
+    ),
+  );
+}

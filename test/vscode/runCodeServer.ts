@@ -1,0 +1,156 @@
+/**
+ * Runs the extension-host suite in a real VS Code served by code-server (VS Code from the npm
+ * registry; scripts/install-code-server.sh installs it), opened in Debian's Chromium through
+ * playwright-core: once with the workspace trusted, once untrusted. Screenshots of the real
+ * workbench land in test-results/screens. Exit code 0 only when every test passed in both runs.
+ */
+import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { chromium, type Browser, type Page } from 'playwright-core';
+import { buildSuite } from './buildSuite';
+import { createFixture, writeUserSettings } from './fixture';
+import type { SuiteReport } from './suite/index';
+
+const root = join(__dirname, '../..');
+const cache = process.env.LINEAGE_CACHE ?? join(root, '.cache');
+const screens = join(root, 'test-results', 'screens');
+
+function tools(): { node24: string; codeServer: string } {
+  const out = execFileSync(join(root, 'scripts/install-code-server.sh'), { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] });
+  const get = (key: string) => new RegExp(`^${key}=(.+)$`, 'm').exec(out)?.[1]?.trim();
+  const node24 = get('node24');
+  const codeServer = get('code-server');
+  if (!node24 || !codeServer) throw new Error(`install-code-server.sh printed no paths:\n${out}`);
+  return { node24, codeServer };
+}
+
+/** Installs the built extension and the runner as unpacked folders. */
+function extensionsDir(scratch: string): string {
+  const dir = join(scratch, 'extensions');
+  const ext = join(dir, 'code-lineage.code-lineage-0.1.0');
+  mkdirSync(ext, { recursive: true });
+  for (const item of ['package.json', 'dist/extension.js', 'media', 'README.md', 'LICENSE']) cpSync(join(root, item), join(ext, item), { recursive: true });
+  cpSync(join(__dirname, 'runner-extension'), join(dir, 'code-lineage-tests.test-runner-0.0.1'), { recursive: true });
+  return dir;
+}
+
+function screenshotServer(getPage: () => Page | undefined): Promise<{ server: Server; url: string }> {
+  mkdirSync(screens, { recursive: true });
+  const server = createServer((req, res) => {
+    const name = new URL(req.url ?? '/', 'http://x').searchParams.get('name') ?? 'shot';
+    const page = getPage();
+    const safe = name.replace(/[^a-z0-9-]/gi, '_');
+    (page ? page.screenshot({ path: join(screens, `${safe}.png`) }) : Promise.resolve())
+      .then(() => res.end('ok'))
+      .catch((e) => res.end(String(e)));
+  });
+  return new Promise((resolve) => server.listen(0, '127.0.0.1', () => resolve({ server, url: `http://127.0.0.1:${(server.address() as AddressInfo).port}` })));
+}
+
+async function freePort(): Promise<number> {
+  const s = createServer();
+  await new Promise<void>((r) => s.listen(0, '127.0.0.1', () => r()));
+  const port = (s.address() as AddressInfo).port;
+  await new Promise((r) => s.close(r));
+  return port;
+}
+
+async function runOnce(mode: 'trusted' | 'untrusted', browser: Browser, t: { node24: string; codeServer: string }, suite: string): Promise<SuiteReport> {
+  const fixture = await createFixture();
+  const scratch = mkdtempSync(join(tmpdir(), `lineage-vscode-${mode}-`));
+  const userData = join(scratch, 'user-data');
+  mkdirSync(join(userData, 'User'), { recursive: true });
+  writeUserSettings(userData, fixture.info.serviceUrl);
+  const report = join(scratch, 'report.json');
+  let page: Page | undefined;
+  const shots = await screenshotServer(() => page);
+  const port = await freePort();
+  const args = ['--auth', 'none', '--bind-addr', `127.0.0.1:${port}`, '--extensions-dir', extensionsDir(scratch), '--user-data-dir', userData, '--disable-telemetry', '--disable-update-check'];
+  if (mode === 'trusted') args.push('--disable-workspace-trust');
+  let child: ChildProcess | undefined;
+  const log: string[] = [];
+  try {
+    child = spawn(t.codeServer, [...args, fixture.info.repoDir], {
+      detached: true,
+      stdio: ['ignore', 'pipe', 'pipe'],
+      env: {
+        ...process.env,
+        PATH: `${join(t.node24, '..')}:${process.env.PATH}`,
+        LINEAGE_VSCODE_SUITE: suite,
+        LINEAGE_VSCODE_REPORT: report,
+        LINEAGE_VSCODE_MODE: mode,
+        LINEAGE_VSCODE_FIXTURE: JSON.stringify(fixture.info),
+        LINEAGE_SCREENSHOT_URL: shots.url,
+      },
+    });
+    child.stdout?.on('data', (c: Buffer) => log.push(c.toString()));
+    child.stderr?.on('data', (c: Buffer) => log.push(c.toString()));
+    await waitFor(`code-server on port ${port}`, async () => (await fetch(`http://127.0.0.1:${port}/healthz`).catch(() => null))?.ok, 60_000);
+    const context = await browser.newContext({ viewport: { width: 1400, height: 860 } });
+    // The web workbench's clipboard is the browser's.
+    await context.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: `http://127.0.0.1:${port}` });
+    page = await context.newPage();
+    await page.goto(`http://127.0.0.1:${port}/?folder=${encodeURIComponent(fixture.info.repoDir)}`);
+    await waitFor(`the ${mode} suite's report`, () => existsSync(report), 240_000);
+    await context.close();
+    return JSON.parse(readFileSync(report, 'utf8')) as SuiteReport;
+  } catch (e) {
+    process.stderr.write(`code-server output:\n${log.join('').slice(-4000)}\n`);
+    throw e;
+  } finally {
+    if (child?.pid) {
+      try {
+        process.kill(-child.pid, 'SIGTERM');
+      } catch {
+        // already gone
+      }
+    }
+    shots.server.close();
+    await fixture.close();
+    rmSync(scratch, { recursive: true, force: true });
+  }
+}
+
+async function waitFor(what: string, probe: () => Promise<unknown> | unknown, timeoutMs: number): Promise<void> {
+  const end = Date.now() + timeoutMs;
+  while (!(await probe())) {
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 250));
+  }
+}
+
+async function main(): Promise<void> {
+  const t = tools();
+  const suite = await buildSuite(root);
+  const browser = await chromium.launch({
+    executablePath: process.env.CHROMIUM ?? '/usr/bin/chromium',
+    args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
+  });
+  let passed = 0;
+  let failed = 0;
+  try {
+    for (const mode of ['trusted', 'untrusted'] as const) {
+      const started = Date.now();
+      const report = await runOnce(mode, browser, t, suite);
+      for (const title of report.passed) console.log(`  ✔ ${title}`);
+      for (const f of report.failed) console.log(`  ✘ ${f.title}\n${f.error.split('\n').slice(0, 8).map((l) => `      ${l}`).join('\n')}`);
+      console.log(`  (${mode} run: ${((Date.now() - started) / 1000).toFixed(0)} s)`);
+      passed += report.passed.length;
+      failed += report.failed.length;
+      if (report.passed.length + report.failed.length === 0) failed++;
+    }
+  } finally {
+    await browser.close();
+  }
+  console.log(`\nVS Code extension host (code-server): ${passed} passed, ${failed} failed; screenshots in ${screens}`);
+  process.exit(failed > 0 ? 1 : 0);
+}
+
+main().catch((e) => {
+  console.error(e);
+  process.exit(1);
+});

@@ -1,0 +1,188 @@
+/**
+ * The extension in a real VS Code: hover, gutter, CodeLens, Problems, views, commands and the
+ * untrusted mode, checked through the VS Code API against a real repository and service.
+ */
+import assert from 'node:assert/strict';
+import * as vscode from 'vscode';
+import type { LineageApi } from '../../../src/vscode/extension';
+import type { FixtureInfo } from '../fixture';
+
+const fixture: FixtureInfo = JSON.parse(process.env.LINEAGE_VSCODE_FIXTURE ?? '{}');
+const mode = process.env.LINEAGE_VSCODE_MODE ?? 'trusted';
+
+async function screenshot(name: string): Promise<void> {
+  const url = process.env.LINEAGE_SCREENSHOT_URL;
+  if (!url) return;
+  await new Promise((r) => setTimeout(r, 1200));
+  await fetch(`${url}/shot?name=${encodeURIComponent(name)}`, { method: 'POST' }).catch(() => undefined);
+}
+
+async function api(): Promise<LineageApi> {
+  const ext = vscode.extensions.getExtension<LineageApi>('code-lineage.code-lineage');
+  assert.ok(ext, 'the extension is installed');
+  return ext.isActive ? ext.exports : ext.activate();
+}
+
+async function openFixtureFile(): Promise<vscode.TextEditor> {
+  const doc = await vscode.workspace.openTextDocument(vscode.Uri.file(fixture.file));
+  return vscode.window.showTextDocument(doc);
+}
+
+async function hoverText(uri: vscode.Uri, line: number): Promise<{ text: string; strings: vscode.MarkdownString[] }> {
+  const hovers = await vscode.commands.executeCommand<vscode.Hover[]>('vscode.executeHoverProvider', uri, new vscode.Position(line - 1, 2));
+  // Hovers cross from the provider to the command as plain objects: read `value` and flags.
+  const strings = hovers.flatMap((h) => h.contents as unknown as vscode.MarkdownString[]).filter((c) => typeof c?.value === 'string');
+  return { text: strings.map((s) => s.value).join('\n---\n'), strings };
+}
+
+async function until<T>(what: string, probe: () => Promise<T | undefined> | T | undefined, timeoutMs = 20_000): Promise<T> {
+  const end = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await probe();
+    if (value !== undefined && value !== false) return value;
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 200));
+  }
+}
+
+if (mode === 'trusted') {
+  describe('Code Lineage in VS Code (trusted workspace)', function () {
+    this.timeout(60_000);
+    let lineage: LineageApi;
+    let editor: vscode.TextEditor;
+
+    before(async () => {
+      lineage = await api();
+      editor = await openFixtureFile();
+      // Warm the file's lineage so hovers answer with the service's part.
+      const result = await lineage.controller.lineage(editor.document);
+      assert.ok(result.ok, `lineage computed: ${result.ok ? '' : result.reason}`);
+    });
+
+    it('activates quickly and only registers', () => {
+      assert.ok(lineage.activationMs < 200, `activation took ${lineage.activationMs} ms`);
+      console.log(`    activation: ${lineage.activationMs.toFixed(1)} ms`);
+    });
+
+    it('hovers a line with where it runs, its pull request, stale approvals and findings', async () => {
+      const { text } = await hoverText(editor.document.uri, 3);
+      assert.match(text, /staging\*\*: live since \[dep\\-stg\\-1\]/);
+      assert.match(text, /production: pending/);
+      assert.match(text, /alice: approved on `[0-9a-f]{7}` ⚠ \*\*stale\*\*/);
+      assert.match(text, /carol: approved on `[0-9a-f]{7}`\n/);
+      assert.match(text, /\[\\#7 Harden &lt;script&gt;/);
+      assert.match(text, /high: \[TypeError/);
+      const line1 = (await hoverText(editor.document.uri, 1)).text;
+      assert.match(line1, /\*\*production\*\*: live since \[dep\\-prod\\-1\].*release\\-bot/);
+      editor.selection = new vscode.Selection(2, 4, 2, 4);
+      await vscode.commands.executeCommand('editor.action.showHover');
+      await screenshot('hover');
+    });
+
+    it('keeps a hostile commit message and API strings as text in the hover', async () => {
+      const { text, strings } = await hoverText(editor.document.uri, 3);
+      assert.doesNotMatch(text, /<img|<script/i, 'no raw HTML');
+      assert.doesNotMatch(text, /\]\(command:workbench\.action\.terminal\.new/, 'no outside command link');
+      assert.match(text, /&lt;img src=x onerror=alert\\\(1\\\)&gt;/);
+      for (const s of strings) {
+        assert.equal(s.supportHtml, false);
+        const trusted = s.isTrusted;
+        assert.ok(typeof trusted === 'object' && trusted.enabledCommands.every((c) => c.startsWith('lineage.') || c === 'workbench.trust.manage'), 'only our commands are trusted');
+      }
+    });
+
+    it('shows the finding in Problems, with its other location and code actions', async () => {
+      const diagnostics = await until('diagnostics', () => {
+        const d = vscode.languages.getDiagnostics(editor.document.uri).filter((x) => x.source === 'Code Lineage');
+        return d.length > 0 ? d : undefined;
+      });
+      const first = diagnostics.find((d) => d.range.start.line === 2);
+      assert.ok(first, `a diagnostic on line 3 (got lines ${diagnostics.map((d) => d.range.start.line + 1)})`);
+      assert.equal(first.severity, vscode.DiagnosticSeverity.Error);
+      assert.match(first.message, /TypeError: Cannot read properties of undefined/);
+      assert.ok(first.relatedInformation?.some((r) => r.location.range.start.line === 5));
+      const actions = await vscode.commands.executeCommand<vscode.CodeAction[]>('vscode.executeCodeActionProvider', editor.document.uri, first.range);
+      const titles = actions.map((a) => a.title);
+      assert.ok(titles.includes('Show the lineage of this line'), titles.join(', '));
+      assert.ok(titles.includes('Open finding err-1'), titles.join(', '));
+    });
+
+    it('puts per-environment CodeLens at the top of the file', async () => {
+      const lenses = await vscode.commands.executeCommand<vscode.CodeLens[]>('vscode.executeCodeLensProvider', editor.document.uri);
+      const titles = lenses.map((l) => l.command?.title ?? '');
+      assert.ok(titles.some((t) => /^staging @ [0-9a-f]{7}: same as here$/.test(t)), titles.join(' | '));
+      assert.ok(titles.some((t) => /^production @ [0-9a-f]{7}: 2 lines differ$/.test(t)), titles.join(' | '));
+      assert.ok(titles.includes('1 open finding'), titles.join(' | '));
+    });
+
+    it('marks the gutter: production, earlier environments only', async () => {
+      const gutter = await until('gutter', () => lineage.decorations.lastGutter.get(editor.document.uri.toString()));
+      assert.deepEqual(gutter.production, [1, 2, 4, 5]);
+      assert.deepEqual(gutter.earlier, [3, 6]);
+      assert.deepEqual(gutter.local, []);
+      await vscode.commands.executeCommand('lineage.environments.focus');
+      await screenshot('gutter-and-views');
+    });
+
+    it('lists environments in promotion order with the commits waiting between them', async () => {
+      const roots = await lineage.views.environments.roots();
+      assert.deepEqual(roots.map((r) => r.label), ['staging', 'production']);
+      const waiting = await roots[1]!.children!();
+      assert.ok(waiting.some((n) => n.label === 'Merge pull request #7 from acme/feature'), waiting.map((n) => n.label).join(', '));
+      const findings = await lineage.views.findings.roots();
+      assert.equal(findings[0]!.label, 'high');
+      const files = await findings[0]!.children!();
+      assert.equal(files[0]!.label, 'src/app.js');
+    });
+
+    it('shows the current line in the Line Lineage view and the status bar', async () => {
+      editor.selection = new vscode.Selection(0, 0, 0, 0);
+      await lineage.statusBar.update();
+      assert.equal(lineage.statusBar.item.text, '$(rocket) production');
+      const nodes = await lineage.views.line.roots();
+      assert.equal(nodes[0]!.label, 'Initial service');
+      assert.ok(nodes.some((n) => n.label === 'production' && /^live since dep-prod-1/.test(n.description ?? '')));
+    });
+
+    it('copies a line\'s lineage as Markdown and toggles the annotation', async () => {
+      const text = await vscode.commands.executeCommand<string>('lineage.copyLineLineage', { path: 'src/app.js', line: 3 });
+      assert.match(text, /^\*\*src\/app\.js:3\*\*/);
+      assert.doesNotMatch(text, /command:/, 'copied Markdown carries no command links');
+      assert.equal(await vscode.env.clipboard.readText(), text);
+      assert.equal(await vscode.commands.executeCommand('lineage.toggleAnnotations'), false);
+      assert.equal(await vscode.commands.executeCommand('lineage.toggleAnnotations'), true);
+    });
+
+    it('treats edited lines of a dirty buffer as changed locally and not live', async () => {
+      await editor.edit((e) => e.insert(new vscode.Position(0, 0), 'const added = true;\n'));
+      const result = await lineage.controller.lineage(editor.document);
+      assert.ok(result.ok);
+      assert.equal(result.file.lines[0]!.commit, null);
+      assert.deepEqual(result.file.lines[0]!.environments.map((e) => e.live), [false, false]);
+      assert.equal(result.file.lines[1]!.environments.find((e) => e.name === 'production')!.live, true);
+      const { text } = await hoverText(editor.document.uri, 1);
+      assert.match(text, /Not committed/);
+      await vscode.commands.executeCommand('workbench.action.files.revert');
+    });
+  });
+} else {
+  describe('Code Lineage in VS Code (untrusted workspace)', function () {
+    this.timeout(60_000);
+
+    it('runs no git process and explains how to trust, in the hover', async () => {
+      assert.equal(vscode.workspace.isTrusted, false, 'the workspace is untrusted');
+      const lineage = await api();
+      const editor = await openFixtureFile();
+      const { text } = await hoverText(editor.document.uri, 3);
+      assert.match(text, /off in an untrusted workspace/);
+      assert.match(text, /command:workbench\.trust\.manage/);
+      await lineage.statusBar.update();
+      assert.equal(lineage.statusBar.item.text, '$(shield) Lineage: untrusted');
+      await new Promise((r) => setTimeout(r, 1500));
+      assert.equal(vscode.languages.getDiagnostics(editor.document.uri).filter((d) => d.source === 'Code Lineage').length, 0);
+      assert.equal((await lineage.views.environments.roots())[0]!.label, 'Trust this workspace to see its environments');
+      assert.equal(lineage.gitProcessesStarted(), 0, 'no git process was started');
+      await screenshot('untrusted-hover');
+    });
+  });
+}
