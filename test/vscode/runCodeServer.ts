@@ -138,7 +138,8 @@ async function main(): Promise<void> {
       const report = await runOnce(mode, browser, t, suite);
       for (const title of report.passed) console.log(`  ✔ ${title}`);
       for (const f of report.failed) console.log(`  ✘ ${f.title}\n${f.error.split('\n').slice(0, 8).map((l) => `      ${l}`).join('\n')}`);
-      console.log(`  (${mode} run: ${((Date.now() - started) / 1000).toFixed(0)} s)`);
+      const activation = report.activationMs === undefined ? '' : `, activation ${report.activationMs.toFixed(1)} ms`;
+      console.log(`  (${mode} run: ${((Date.now() - started) / 1000).toFixed(0)} s${activation})`);
       passed += report.passed.length;
       failed += report.failed.length;
       if (report.passed.length + report.failed.length === 0) failed++;

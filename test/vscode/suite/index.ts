@@ -8,6 +8,8 @@ import { join } from 'node:path';
 export interface SuiteReport {
   passed: string[];
   failed: { title: string; error: string }[];
+  /** How long the extension's activate() took in this host. */
+  activationMs?: number;
 }
 
 export function run(): Promise<void> {
@@ -20,6 +22,9 @@ export function run(): Promise<void> {
   return new Promise((resolve, reject) => {
     const before = new Set(process.listeners('uncaughtException'));
     const runner = mocha.run((failures) => {
+      // eslint-disable-next-line @typescript-eslint/no-require-imports
+      const vscode = require('vscode') as typeof import('vscode');
+      report.activationMs = vscode.extensions.getExtension<{ activationMs: number }>('code-lineage.code-lineage')?.exports?.activationMs;
       if (process.env.LINEAGE_VSCODE_REPORT) writeFileSync(process.env.LINEAGE_VSCODE_REPORT, JSON.stringify(report));
       if (failures > 0) reject(new Error(`${failures} extension-host tests failed`));
       else resolve();

@@ -60,7 +60,7 @@ if (mode === 'trusted') {
     });
 
     it('activates quickly and only registers', () => {
-      assert.ok(lineage.activationMs < 200, `activation took ${lineage.activationMs} ms`);
+      assert.ok(lineage.activationMs < 30, `activation took ${lineage.activationMs} ms`);
       console.log(`    activation: ${lineage.activationMs.toFixed(1)} ms`);
     });
 
