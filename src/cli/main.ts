@@ -2,6 +2,7 @@
 import { ApiError } from '../core/sources/apiError';
 import { runServe } from '../server/serveCommand';
 import { runBlame } from './blameCommand';
+import { runCheck } from './checkCommand';
 import { runIngest } from './ingestCommand';
 import { runRecordDeploy } from './recordDeployCommand';
 import { runDemo } from './demo/demoCommand';
@@ -12,6 +13,7 @@ const usage = `usage: lineage <command> [options]
 commands:
   serve     run the traceability service
   blame           where each line of a file runs, since which deployment, how it got there
+  check           evaluate a branch's approval chain against the policy (exit 1 when blocking)
   record-deploy   record a deployment as a git tag (deploy/<environment>/<UTC timestamp>)
   ingest    send CDEvents, GitHub payloads, SARIF, in-toto or native events to the service
   demo      build a demo repository, start the service and feed it a realistic event stream
@@ -28,6 +30,9 @@ async function main(argv: string[]): Promise<void> {
       return runIngest(rest, process.env, out);
     case 'blame':
       return runBlame(rest, process.env, out, (line) => process.stderr.write(`${line}\n`));
+    case 'check':
+      process.exitCode = await runCheck(rest, process.env, out, (line) => process.stderr.write(`${line}\n`));
+      return;
     case 'record-deploy':
       return runRecordDeploy(rest, out);
     case 'demo':

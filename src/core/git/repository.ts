@@ -238,4 +238,9 @@ export class Repository {
   run(args: string[]): Promise<string> {
     return this.git.run(args);
   }
+
+  /** Runs git with `input` on standard input (patch-id, cat-file --batch). */
+  runWithInput(args: string[], input: string): Promise<Buffer> {
+    return this.git.runWithInput(args, input);
+  }
 }

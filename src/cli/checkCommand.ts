@@ -1,0 +1,93 @@
+/**
+ * `lineage check`: evaluates the branch (commits from base to head) against the repository's
+ * approval policy, with data from git and the service. Exit 1 when a blocking rule fails, 0
+ * otherwise, 2 on bad input: a CI gate.
+ */
+import { parseArgs } from 'node:util';
+import { GitError } from '../core/git/gitRunner';
+import { Repository } from '../core/git/repository';
+import { DeployTagSource } from '../core/lineage/deployTags';
+import type { LineageSource } from '../core/lineage/source';
+import { ServiceSource } from '../core/lineage/serviceSource';
+import { defaultBase } from '../core/policy/branchGit';
+import { checkBranch } from '../core/policy/checkBranch';
+import { loadPolicy, PolicyError } from '../core/policy/policy';
+import { ApiClient } from '../core/sources/apiClient';
+import { ApiError } from '../core/sources/apiError';
+import { terminalSafe } from './blameFormat';
+import { UsageError } from './usageError';
+
+export const checkUsage = `usage: lineage check [--base <ref>] [--head <ref>] [--json] [--api URL] [--token T] [--repo owner/name] [--policy <file>]
+
+Evaluates the commits from base (default origin/HEAD, origin/main, main or master) to head
+(default HEAD) against .lineage/policy.yaml (or .json). Exit code 1 when a blocking rule fails,
+0 otherwise, 2 on bad input.`;
+
+export async function runCheck(argv: string[], env: NodeJS.ProcessEnv, out: (line: string) => void, err: (line: string) => void): Promise<number> {
+  const { values, positionals } = parseArgs({
+    args: argv,
+    options: {
+      base: { type: 'string' },
+      head: { type: 'string' },
+      json: { type: 'boolean' },
+      api: { type: 'string' },
+      token: { type: 'string' },
+      repo: { type: 'string' },
+      help: { type: 'boolean', short: 'h' },
+    },
+    strict: true,
+    allowPositionals: true,
+  });
+  if (values.help) {
+    out(checkUsage);
+    return 0;
+  }
+  if (positionals.length > 0) throw new UsageError(`check takes no arguments (got "${positionals[0]}")\n${checkUsage}`);
+  let repo: Repository;
+  try {
+    repo = await Repository.open(process.cwd());
+  } catch (e) {
+    if (GitError.is(e, 'notARepository')) throw new UsageError(`not a git checkout: ${process.cwd()}`);
+    throw e;
+  }
+  let policy;
+  try {
+    policy = loadPolicy(repo.root);
+  } catch (e) {
+    if (e instanceof PolicyError) throw new UsageError(e.message);
+    throw e;
+  }
+  const apiUrl = values.api ?? env.LINEAGE_API_URL;
+  const slug = values.repo ?? (await repo.originSlug());
+  const client = apiUrl ? new ApiClient({ baseUrl: apiUrl, token: values.token ?? env.LINEAGE_TOKEN ?? env.LINEAGE_READ_TOKEN, retries: 2, timeoutMs: 15_000 }) : null;
+  const source: LineageSource = client ? new ServiceSource(client) : new DeployTagSource(repo);
+  if (!client) err('lineage: notice: no service (--api or LINEAGE_API_URL): pull requests, reviews and checks are unknown; only git rules apply');
+  try {
+    let base = values.base;
+    if (base === undefined) {
+      try {
+        base = await defaultBase(repo);
+      } catch (e) {
+        throw new UsageError((e as Error).message);
+      }
+    }
+    const branchName = (await repo.run(['symbolic-ref', '--quiet', '--short', 'HEAD']).catch(() => '')).trim() || null;
+    const result = await checkBranch({ repo, source: client ? source : null, slug, base, head: values.head ?? 'HEAD', policy: policy.policy, branchName });
+    const blocking = result.violations.filter((v) => v.severity === 'blocking');
+    if (values.json) {
+      out(JSON.stringify({ ...result, policy: policy.file ?? 'defaults', passed: blocking.length === 0 }, null, 2));
+    } else {
+      out(`${result.commits} commit${result.commits === 1 ? '' : 's'} ${result.base}..${result.head} (${result.headSha.slice(0, 7)}), policy: ${policy.file ?? 'defaults'}`);
+      out(result.pullRequest ? `pull request #${result.pullRequest.number}${result.pullRequest.url ? ` ${terminalSafe(result.pullRequest.url)}` : ''}, ${result.pullRequest.reviews} review(s)` : 'no pull request found for the head commit');
+      for (const v of result.violations) out(`${v.severity === 'blocking' ? 'BLOCKING' : 'info    '} ${v.rule}: ${terminalSafe(v.message)}`);
+      out(blocking.length > 0 ? `${blocking.length} blocking violation(s)` : result.violations.length > 0 ? 'passed (informational findings only)' : 'passed');
+    }
+    return blocking.length > 0 ? 1 : 0;
+  } catch (e) {
+    if (GitError.is(e, 'badRevision')) throw new UsageError(e.message);
+    if (ApiError.is(e) && e.reason === 'invalidResponse') throw new UsageError(e.message);
+    throw e;
+  } finally {
+    await client?.close();
+  }
+}

@@ -1,0 +1,52 @@
+/**
+ * `check` as one call: resolve the branch, read its commits from git and their lineage from the
+ * source (one batch), find the pull request by the head commit (or the branch name), and
+ * evaluate the policy.
+ */
+import type { Repository } from '../git/repository';
+import type { LineageSource } from '../lineage/source';
+import type { CommitLineage, PullRequestWithReviews } from '../model/api';
+import { branchCommits, PullRequestDiffs, resolveRef, touchedLines } from './branchGit';
+import type { Policy } from './policy';
+import { evaluate, type BranchFacts, type Violation } from './rules';
+
+export interface CheckResult {
+  base: string;
+  head: string;
+  headSha: string;
+  commits: number;
+  pullRequest: { number: number; url: string | null; author: string | null; reviews: number } | null;
+  violations: Violation[];
+}
+
+export async function checkBranch(options: { repo: Repository; source: LineageSource | null; slug: string | null; base: string; head: string; policy: Policy; branchName?: string | null; now?: number }): Promise<CheckResult> {
+  const { repo, source, slug, policy } = options;
+  const [baseSha, headSha] = await Promise.all([resolveRef(repo, options.base), resolveRef(repo, options.head)]);
+  const commits = await branchCommits(repo, baseSha, headSha);
+  let lineage = new Map<string, CommitLineage>();
+  if (source && slug) lineage = await source.lineage(slug, [...new Set([headSha, ...commits.map((c) => c.sha)])]);
+  const pullRequest = findPullRequest(lineage.get(headSha)?.pullRequests ?? [], headSha, options.branchName ?? null);
+  // The merge commit's deployments belong to this change too.
+  if (source && slug && pullRequest?.mergeCommit && !lineage.has(pullRequest.mergeCommit)) {
+    for (const [sha, l] of await source.lineage(slug, [pullRequest.mergeCommit])) lineage.set(sha, l);
+  }
+  const facts: BranchFacts = { base: options.base, head: options.head, headSha, commits, pullRequest, lineage, now: options.now ?? Date.now() };
+  const violations = await evaluate(facts, policy, {
+    diffs: new PullRequestDiffs(repo, baseSha),
+    touched: (c) => touchedLines(repo, c),
+    hasCommit: (sha) => repo.hasCommit(sha),
+  });
+  return {
+    base: options.base,
+    head: options.head,
+    headSha,
+    commits: commits.length,
+    pullRequest: pullRequest ? { number: pullRequest.number, url: pullRequest.url, author: pullRequest.author, reviews: pullRequest.reviews.length } : null,
+    violations,
+  };
+}
+
+/** The pull request whose head is this commit, else one from this branch, else any containing it. */
+function findPullRequest(prs: PullRequestWithReviews[], headSha: string, branch: string | null): PullRequestWithReviews | null {
+  return prs.find((p) => p.headSha === headSha) ?? (branch ? prs.find((p) => p.headRef === branch) : undefined) ?? prs.find((p) => p.state === 'open') ?? prs[0] ?? null;
+}

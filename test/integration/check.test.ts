@@ -1,0 +1,242 @@
+/**
+ * `lineage check` on real repositories through the real service over HTTP: each rule blocking and
+ * informational, the scenarios an approval policy must get right (amended after approval, rebased
+ * or merged with an unchanged base, self-approval, unsigned commits, hotfix reasons, rollbacks,
+ * rebuilt artifacts), exit codes, and a malformed policy file.
+ */
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { ruleIds } from '../../src/core/policy/policy';
+import { TestRepo } from '../helpers/gitRepo';
+import { startTestService, type TestService } from '../helpers/testService';
+
+const cli = join(__dirname, '../../dist/cli.js');
+
+function lineage(cwd: string, args: string[]): Promise<{ status: number | null; stdout: string; stderr: string; json: any }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [cli, ...args], { cwd, env: { ...process.env, LINEAGE_API_URL: '' } });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (c: Buffer) => (stdout += c.toString()));
+    child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
+    child.on('error', reject);
+    child.on('close', (status) => {
+      let json: unknown;
+      try {
+        json = JSON.parse(stdout);
+      } catch {
+        json = undefined;
+      }
+      resolve({ status, stdout, stderr, json });
+    });
+    child.stdin.end();
+  });
+}
+
+function writePolicy(repo: TestRepo, policy: object | string): void {
+  mkdirSync(join(repo.dir, '.lineage'), { recursive: true });
+  writeFileSync(join(repo.dir, '.lineage/policy.yaml'), typeof policy === 'string' ? policy : JSON.stringify(policy, null, 2));
+}
+
+const allRules = (severity: string) => ({
+  rules: Object.fromEntries(ruleIds.map((id) => [id, id === 'unsigned-commit' ? { severity, required: true } : id === 'blocking-check' ? { severity, required: ['ci/test'] } : { severity }])),
+});
+
+const iso = (ms: number) => new Date(ms).toISOString();
+let counter = 0;
+const uid = (p: string) => `${p}-${++counter}`;
+
+describe('lineage check', function () {
+  this.timeout(120_000);
+  let t: TestService;
+  const repos: TestRepo[] = [];
+
+  before(async () => {
+    t = await startTestService('embedded');
+  });
+  after(async () => {
+    await t?.close();
+    for (const r of repos) r.dispose();
+  });
+
+  /** main with one commit, a feature branch with `steps`; returns the repo and commit ids. */
+  function branch(slug: string, steps: { file: string; lines: string[]; message: string; env?: Record<string, string> }[]) {
+    const repo = TestRepo.init(slug);
+    repos.push(repo);
+    repo.write('app.js', ['const a = 1;', 'const b = 2;', 'const c = 3;']);
+    const base = repo.commit('feat: initial');
+    repo.git(['checkout', '-q', '-b', 'feature']);
+    const shas = steps.map((s) => {
+      repo.write(s.file, s.lines);
+      return repo.commit(s.message, s.env);
+    });
+    return { repo, base, shas };
+  }
+
+  const api = (repo: TestRepo, extra: string[] = []) => lineage(repo.dir, ['check', '--base', 'main', '--json', '--api', t.url, ...extra]);
+  const rulesOf = (json: any) => json.violations.map((v: any) => v.rule);
+
+  it('flags every rule as blocking, or only informs, as the policy says', async () => {
+    const { repo, shas } = branch('acme/all-rules', [
+      { file: 'app.js', lines: ['const a = 1;', 'const b = 20;', 'const c = 3;'], message: 'feat: raise b (PAY-12)' },
+      { file: 'app.js', lines: ['const a = 1;', 'const b = 20;', 'const c = 30;'], message: 'tweak c' },
+    ]);
+    const [f1, f2] = shas as [string, string];
+    const now = Date.now();
+    await t.client.ingest(
+      'events',
+      JSON.stringify([
+        { type: 'pull_request', id: uid('pr'), repo: 'acme/all-rules', number: 1, title: 'Raise b', author: 'bob', state: 'open', headSha: f2, headRef: 'feature', commits: [f1, f2] },
+        { type: 'review', id: uid('rv'), repo: 'acme/all-rules', reviewId: 'r1', pullRequest: 1, reviewer: 'alice', state: 'approved', commit: f1, at: iso(now - 3_600_000) },
+        { type: 'review', id: uid('rv'), repo: 'acme/all-rules', reviewId: 'r2', pullRequest: 1, reviewer: 'bob', state: 'approved', commit: f1, at: iso(now - 3_500_000) },
+        { type: 'build', id: uid('b'), repo: 'acme/all-rules', buildId: 'lint-1', kind: 'check', name: 'lint', commit: f2, status: 'completed', conclusion: 'failure' },
+        { type: 'deployment', id: uid('d'), repo: 'acme/all-rules', deploymentId: 'stg-1', environment: 'staging', commit: f2, artifact: `sha256:${'aa'.repeat(32)}`, at: iso(now), actor: 'ci' },
+        { type: 'deployment', id: uid('d'), repo: 'acme/all-rules', deploymentId: 'prod-1', environment: 'production', commit: f2, artifact: `sha256:${'bb'.repeat(32)}`, at: iso(now + 1000), actor: 'carol', kind: 'hotfix' },
+      ]),
+    );
+    await t.client.ingest(
+      'attestations',
+      JSON.stringify({
+        _type: 'https://in-toto.io/Statement/v1',
+        subject: [{ name: 'app', digest: { sha256: 'aa'.repeat(32) } }],
+        predicateType: 'https://slsa.dev/provenance/v1',
+        predicate: {
+          buildDefinition: { buildType: 'https://example.com/build', externalParameters: {}, resolvedDependencies: [{ uri: 'git+https://github.com/acme/all-rules', digest: { gitCommit: f2 } }] },
+          runDetails: { builder: { id: 'https://example.com/builder' }, metadata: { invocationId: 'run-1', startedOn: '2020-01-01T00:00:00Z', finishedOn: '2020-01-01T00:05:00Z' } },
+        },
+      }),
+    );
+
+    writePolicy(repo, allRules('blocking'));
+    const blocking = await api(repo);
+    assert.equal(blocking.status, 1, blocking.stderr);
+    for (const id of ruleIds) assert.ok(rulesOf(blocking.json).includes(id), `${id} missing from ${rulesOf(blocking.json)}`);
+    assert.ok(blocking.json.violations.every((v: any) => v.severity === 'blocking'));
+    const unapproved = blocking.json.violations.find((v: any) => v.rule === 'unapproved-commits');
+    assert.deepEqual(unapproved.evidence.commits.map((c: any) => c.sha), [f2]);
+    assert.deepEqual(unapproved.evidence.commits[0].lines, ['app.js:3']);
+    const stale = blocking.json.violations.filter((v: any) => v.rule === 'stale-approval').map((v: any) => v.evidence.reviewer).sort();
+    assert.deepEqual(stale, ['alice', 'bob']);
+    assert.ok(blocking.json.violations.find((v: any) => v.rule === 'missing-change-reference').message.includes('tweak c'));
+    assert.ok(!blocking.json.violations.some((v: any) => v.rule === 'missing-change-reference' && v.evidence.commit === f1));
+    const checks = blocking.json.violations.filter((v: any) => v.rule === 'blocking-check').map((v: any) => v.evidence.check).sort();
+    assert.deepEqual(checks, ['ci/test', 'lint']);
+    assert.ok(blocking.json.violations.find((v: any) => v.rule === 'stale-attestation' && v.evidence.attestationEventKey));
+
+    writePolicy(repo, allRules('informational'));
+    const informational = await api(repo);
+    assert.equal(informational.status, 0, informational.stderr);
+    for (const id of ruleIds) assert.ok(rulesOf(informational.json).includes(id), `${id} missing`);
+    assert.ok(informational.json.violations.every((v: any) => v.severity === 'informational'));
+
+    const human = await lineage(repo.dir, ['check', '--base', 'main', '--api', t.url]);
+    assert.equal(human.status, 0);
+    assert.match(human.stdout, /pull request #1/);
+    assert.match(human.stdout, /info {4} stale-approval: alice approved [0-9a-f]{7}/);
+  });
+
+  it('keeps an approval fresh across a rebase or a merge of an unchanged base, and blocks by default when amended', async () => {
+    const { repo, shas } = branch('acme/rebase', [{ file: 'app.js', lines: ['const a = 1;', 'const b = 2;', 'const c = 33;'], message: 'fix: c (PAY-1)' }]);
+    const approved = shas[0]!;
+    // main moves on in another file; the branch merges it, then is rebased as well.
+    repo.git(['checkout', '-q', 'main']);
+    repo.write('other.js', ['export {};']);
+    repo.commit('docs: other file');
+    repo.git(['checkout', '-q', 'feature']);
+    repo.git(['merge', '-q', '--no-ff', '-m', 'Merge main into feature', 'main']);
+    const merged = repo.head();
+    repo.git(['checkout', '-q', '-b', 'rebased', approved]);
+    repo.git(['rebase', '-q', 'main']);
+    const rebased = repo.head();
+    await t.client.ingest(
+      'events',
+      JSON.stringify([
+        { type: 'pull_request', id: uid('pr'), repo: 'acme/rebase', number: 2, author: 'bob', state: 'open', headSha: merged, commits: [approved, merged, rebased] },
+        { type: 'review', id: uid('rv'), repo: 'acme/rebase', reviewId: 'r1', pullRequest: 2, reviewer: 'alice', state: 'approved', commit: approved },
+      ]),
+    );
+    for (const head of ['feature', 'rebased']) {
+      const r = await api(repo, ['--head', head]);
+      assert.equal(r.status, 0, `${head}: ${r.stdout}${r.stderr}`);
+      assert.deepEqual(rulesOf(r.json), [], `${head}: ${rulesOf(r.json)}`);
+    }
+    // Now amend the change after the approval: stale and unapproved, both blocking by default.
+    repo.git(['checkout', '-q', 'feature']);
+    repo.write('app.js', ['const a = 1;', 'const b = 2;', 'const c = 34;']);
+    const amended = repo.commit('fix: c again (PAY-1)');
+    // The pull request's synchronize event brings the new head.
+    await t.client.ingest(
+      'events',
+      JSON.stringify({ type: 'pull_request', id: uid('pr'), repo: 'acme/rebase', number: 2, author: 'bob', state: 'open', headSha: amended, commits: [approved, merged, amended], updatedAt: iso(Date.now()) }),
+    );
+    const r = await api(repo, ['--head', 'feature']);
+    assert.equal(r.status, 1, r.stdout);
+    assert.equal(r.json.policy, 'defaults');
+    assert.deepEqual(rulesOf(r.json).sort(), ['stale-approval', 'unapproved-commits']);
+  });
+
+  it('reports self-approval, and unsigned commits only when signing is required', async () => {
+    const { repo, shas } = branch('acme/self', [{ file: 'app.js', lines: ['const a = 2;', 'const b = 2;', 'const c = 3;'], message: 'feat: a (PAY-2)' }]);
+    await t.client.ingest(
+      'events',
+      JSON.stringify([
+        { type: 'pull_request', id: uid('pr'), repo: 'acme/self', number: 3, author: 'dana', state: 'open', headSha: shas[0], commits: shas },
+        { type: 'review', id: uid('rv'), repo: 'acme/self', reviewId: 'r1', pullRequest: 3, reviewer: 'dana', state: 'approved', commit: shas[0] },
+      ]),
+    );
+    const plain = await api(repo);
+    assert.equal(plain.status, 0);
+    assert.deepEqual(rulesOf(plain.json), ['self-approval']);
+    writePolicy(repo, 'rules:\n  self-approval: { severity: blocking }\n  unsigned-commit:\n    required: true\n    severity: blocking\n');
+    const strict = await api(repo);
+    assert.equal(strict.status, 1);
+    assert.deepEqual(rulesOf(strict.json).sort(), ['self-approval', 'unsigned-commit']);
+    assert.equal(strict.json.violations.find((v: any) => v.rule === 'unsigned-commit').evidence.signature, 'N');
+  });
+
+  it('accepts a hotfix with a reason and a rollback without approval, and flags a rebuilt digest', async () => {
+    const { repo, shas } = branch('acme/deploys', [{ file: 'app.js', lines: ['const a = 1;', 'const b = 2;', 'const c = 4;'], message: 'hotfix: c (OPS-9)' }]);
+    const f = shas[0]!;
+    const base = { repo: 'acme/deploys', commit: f, actor: 'ops' };
+    await t.client.ingest(
+      'events',
+      JSON.stringify([
+        { type: 'pull_request', id: uid('pr'), repo: 'acme/deploys', number: 4, author: 'erin', state: 'merged', headSha: f, commits: [f] },
+        { type: 'review', id: uid('rv'), repo: 'acme/deploys', reviewId: 'r1', pullRequest: 4, reviewer: 'frank', state: 'approved', commit: f },
+        { type: 'deployment', id: uid('d'), ...base, deploymentId: 'h1', environment: 'production', kind: 'hotfix', reason: 'checkout down, INC-4', at: iso(Date.now()), artifact: `sha256:${'cc'.repeat(32)}` },
+        { type: 'approval', id: uid('a'), repo: 'acme/deploys', approvalId: 'ap1', deploymentId: 'h1', environment: 'production', approver: 'grace' },
+        { type: 'deployment', id: uid('d'), ...base, deploymentId: 'rb1', environment: 'production', kind: 'rollback', at: iso(Date.now() + 1000) },
+      ]),
+    );
+    const r = await api(repo);
+    assert.equal(r.status, 0, r.stdout);
+    assert.ok(!rulesOf(r.json).includes('hotfix-without-reason'), rulesOf(r.json));
+    assert.ok(!rulesOf(r.json).includes('unapproved-production-deployment'), rulesOf(r.json));
+    assert.ok(!rulesOf(r.json).includes('rebuilt-artifact'));
+    await t.client.ingest('events', JSON.stringify({ type: 'deployment', id: uid('d'), ...base, deploymentId: 's1', environment: 'staging', at: iso(Date.now() - 5000), artifact: `sha256:${'dd'.repeat(32)}` }));
+    const rebuilt = await api(repo);
+    const v = rebuilt.json.violations.find((x: any) => x.rule === 'rebuilt-artifact');
+    assert.ok(v, rulesOf(rebuilt.json));
+    assert.equal(v.evidence.deployed, `sha256:${'cc'.repeat(32)}`);
+    assert.deepEqual(v.evidence.validated, [`sha256:${'dd'.repeat(32)}`]);
+  });
+
+  it('exits 2 naming the line and field of a malformed policy, and on a bad ref', async () => {
+    const { repo } = branch('acme/bad-policy', [{ file: 'app.js', lines: ['x'], message: 'feat: x (A-1)' }]);
+    writePolicy(repo, 'rules:\n  stale-approval:\n    severity: blocking\n  unsigned-commit:\n    required: maybe\n');
+    const r = await api(repo);
+    assert.equal(r.status, 2);
+    assert.match(r.stderr, /^lineage: \.lineage\/policy\.yaml:5: rules\.unsigned-commit\.required: /);
+    writePolicy(repo, 'rules:\n  stale-aproval: {}\n');
+    assert.match((await api(repo)).stderr, /policy\.yaml:2: rules\.stale-aproval: unknown field/);
+    writePolicy(repo, '{}');
+    const badRef = await api(repo, ['--head', 'no-such-branch']);
+    assert.equal(badRef.status, 2);
+    assert.match(badRef.stderr, /unknown ref "no-such-branch"/);
+    const outside = await lineage('/', ['check']);
+    assert.equal(outside.status, 2);
+    assert.match(outside.stderr, /not a git checkout/);
+  });
+});
