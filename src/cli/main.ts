@@ -3,6 +3,7 @@ import { ApiError } from '../core/sources/apiError';
 import { runServe } from '../server/serveCommand';
 import { runBlame } from './blameCommand';
 import { runCheck } from './checkCommand';
+import { runEvidence } from './evidenceCommand';
 import { runIngest } from './ingestCommand';
 import { runRecordDeploy } from './recordDeployCommand';
 import { runDemo } from './demo/demoCommand';
@@ -14,6 +15,7 @@ commands:
   serve     run the traceability service
   blame           where each line of a file runs, since which deployment, how it got there
   check           evaluate a branch's approval chain against the policy (exit 1 when blocking)
+  evidence        the whole chain behind a line or a deployment, with audit-log entries
   record-deploy   record a deployment as a git tag (deploy/<environment>/<UTC timestamp>)
   ingest    send CDEvents, GitHub payloads, SARIF, in-toto or native events to the service
   demo      build a demo repository, start the service and feed it a realistic event stream
@@ -33,6 +35,8 @@ async function main(argv: string[]): Promise<void> {
     case 'check':
       process.exitCode = await runCheck(rest, process.env, out, (line) => process.stderr.write(`${line}\n`));
       return;
+    case 'evidence':
+      return runEvidence(rest, process.env, out);
     case 'record-deploy':
       return runRecordDeploy(rest, out);
     case 'demo':

@@ -240,3 +240,62 @@ describe('lineage check', function () {
     assert.match(outside.stderr, /not a git checkout/);
   });
 });
+
+describe('lineage evidence', function () {
+  this.timeout(120_000);
+  let t: TestService;
+  let repo: TestRepo;
+  let sha: string;
+
+  before(async () => {
+    t = await startTestService('embedded');
+    repo = TestRepo.init('acme/evidence');
+    repo.write('app.js', ['const a = 1;', 'const b = 2;', 'const c = 3;']);
+    sha = repo.commit('feat: first (PAY-1)');
+    const digest = `sha256:${'ef'.repeat(32)}`;
+    await t.client.ingest(
+      'events',
+      JSON.stringify([
+        { type: 'pull_request', id: 'ev-pr', repo: 'acme/evidence', number: 9, title: 'First | with a pipe', author: 'bob', state: 'merged', headSha: sha, commits: [sha] },
+        { type: 'review', id: 'ev-rv', repo: 'acme/evidence', reviewId: 'r1', pullRequest: 9, reviewer: 'alice', state: 'approved', commit: sha },
+        { type: 'build', id: 'ev-b', repo: 'acme/evidence', buildId: 'ci-1', kind: 'pipeline', name: 'ci', commit: sha, conclusion: 'success' },
+        { type: 'artifact', id: 'ev-a', repo: 'acme/evidence', digest, name: 'app', commit: sha, buildId: 'ci-1' },
+        { type: 'deployment', id: 'ev-d', repo: 'acme/evidence', deploymentId: 'prod-9', environment: 'production', commit: sha, artifact: digest, at: '2026-03-02T10:00:00Z', actor: 'ops' },
+        { type: 'approval', id: 'ev-ap', repo: 'acme/evidence', approvalId: 'ap9', deploymentId: 'prod-9', environment: 'production', approver: 'grace' },
+        { type: 'finding', id: 'ev-f', repo: 'acme/evidence', findingId: 'err-9', kind: 'error', severity: 'high', title: 'Boom on c', commit: sha, locations: [{ path: 'app.js', line: 3, revision: sha }] },
+      ]),
+    );
+  });
+  after(async () => {
+    await t?.close();
+    repo?.dispose();
+  });
+
+  it('gives the chain behind a line, each item tied to its audit-log entry', async () => {
+    const r = await lineage(repo.dir, ['evidence', 'app.js:3', '--format', 'json', '--api', t.url]);
+    assert.equal(r.status, 0, r.stderr);
+    const kinds = new Set(r.json.items.map((i: any) => i.kind));
+    for (const k of ['commit', 'pull_request', 'review', 'build', 'artifact', 'deployment', 'approval', 'finding']) assert.ok(kinds.has(k), `${k} in ${[...kinds]}`);
+    assert.equal(r.json.subject.commit, sha);
+    assert.equal(r.json.audit.ok, true);
+    for (const item of r.json.items.filter((i: any) => i.eventKey)) {
+      const stored = await t.client.event(item.eventKey);
+      assert.deepEqual(item.audit, { seq: stored.auditSeq, hash: stored.auditHash });
+    }
+  });
+
+  it('gives a deployment\'s chain as Markdown, and exits 2 for an unknown one', async () => {
+    const r = await lineage(repo.dir, ['evidence', '--deployment', 'prod-9', '--api', t.url]);
+    assert.equal(r.status, 0, r.stderr);
+    assert.match(r.stdout, /^# Evidence: deployment prod\\-9/);
+    assert.match(r.stdout, /\| Approval \| ap9 \| grace\\: approved/);
+    assert.match(r.stdout, /First \\\| with a pipe/);
+    assert.match(r.stdout, /Audit log verified: \d+ entries, chain intact/);
+    const missing = await lineage(repo.dir, ['evidence', '--deployment', 'nope', '--api', t.url]);
+    assert.equal(missing.status, 2);
+    assert.match(missing.stderr, /no deployment with id nope/);
+    const noApi = await lineage(repo.dir, ['evidence', 'app.js:3']);
+    assert.equal(noApi.status, 2);
+    assert.match(noApi.stderr, /needs the service/);
+  });
+});

@@ -21,7 +21,7 @@ import {
   Problem,
   StoredEvent,
 } from '../model/api';
-import { Finding } from '../model/domain';
+import { Deployment, Finding } from '../model/domain';
 import { ApiError } from './apiError';
 
 export interface ApiClientOptions {
@@ -111,6 +111,10 @@ export class ApiClient {
     for (const [k, v] of Object.entries(filter)) if (v !== undefined) q.set(k, String(v));
     const suffix = q.size > 0 ? `?${q}` : '';
     return this.get(`${repoPath(repo)}/findings${suffix}`, FindingsResponse);
+  }
+
+  deployment(id: string): Promise<z.infer<typeof Deployment>> {
+    return this.get(`/v1/deployments/${encodeURIComponent(id)}`, Deployment);
   }
 
   finding(id: string): Promise<z.infer<typeof Finding>> {

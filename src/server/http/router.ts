@@ -18,7 +18,7 @@ import {
   LineageResponse,
   StoredEvent,
 } from '../../core/model/api';
-import { Finding } from '../../core/model/domain';
+import { Deployment, Finding } from '../../core/model/domain';
 import { Digest, RepoSlug } from '../../core/model/primitives';
 import { zodToInvalid } from '../../core/ingest/native';
 import type { Database } from '../store/database';
@@ -168,6 +168,16 @@ export function createRouter(ctx: AppContext): (req: IncomingMessage, res: Serve
           limit: limitOf(url, 500, 5000),
         };
         return { schema: FindingsResponse, body: await queries.findings(repoOf(owner!, name!), filter) };
+      },
+    },
+    {
+      method: 'GET',
+      pattern: /^\/v1\/deployments\/(.+)$/,
+      access: 'read',
+      handler: async (_req, _url, [id]) => {
+        const deployment = await queries.deployment(decodeURIComponent(id!));
+        if (!deployment) throw notFound(`no deployment with id ${decodeURIComponent(id!)}`);
+        return { schema: Deployment, body: deployment };
       },
     },
     {

@@ -169,6 +169,11 @@ export class Queries {
     return { findings: await this.withLocations(result.rows) };
   }
 
+  async deployment(id: string): Promise<Deployment | null> {
+    const result = await this.db.query('SELECT * FROM deployments WHERE id = $1', [id]);
+    return (await this.withApprovals(result.rows))[0] ?? null;
+  }
+
   async finding(id: string): Promise<Finding | null> {
     const result = await this.db.query('SELECT * FROM findings WHERE id = $1', [id]);
     return (await this.withLocations(result.rows))[0] ?? null;

@@ -1,0 +1,79 @@
+/**
+ * `lineage evidence <path>:<line> | --deployment <id> [--format md|json]`: the whole chain behind
+ * a line or a deployment, each item with its source event and the audit-log entry covering it.
+ */
+import { parseArgs } from 'node:util';
+import { GitError } from '../core/git/gitRunner';
+import { Repository } from '../core/git/repository';
+import { evidenceForDeployment, evidenceForLine, evidenceMarkdown } from '../core/evidence/evidenceChain';
+import { fileLineage } from '../core/lineage/fileLineage';
+import { ServiceSource } from '../core/lineage/serviceSource';
+import { ApiClient } from '../core/sources/apiClient';
+import { ApiError } from '../core/sources/apiError';
+import { UsageError } from './usageError';
+
+export const evidenceUsage = `usage: lineage evidence <path>:<line> | --deployment <id> [--format md|json] [--api URL] [--token T] [--repo owner/name]
+
+Needs the service (--api or LINEAGE_API_URL): the evidence is what it recorded.`;
+
+export async function runEvidence(argv: string[], env: NodeJS.ProcessEnv, out: (line: string) => void): Promise<void> {
+  const { values, positionals } = parseArgs({
+    args: argv,
+    options: {
+      deployment: { type: 'string' },
+      format: { type: 'string', default: 'md' },
+      api: { type: 'string' },
+      token: { type: 'string' },
+      repo: { type: 'string' },
+      help: { type: 'boolean', short: 'h' },
+    },
+    strict: true,
+    allowPositionals: true,
+  });
+  if (values.help) {
+    out(evidenceUsage);
+    return;
+  }
+  if (values.format !== 'md' && values.format !== 'json') throw new UsageError(`--format must be md or json, got "${values.format}"`);
+  if ((positionals.length === 1) === (values.deployment !== undefined)) throw new UsageError(`give either <path>:<line> or --deployment <id>\n${evidenceUsage}`);
+  const apiUrl = values.api ?? env.LINEAGE_API_URL;
+  if (!apiUrl) throw new UsageError('evidence needs the service: pass --api URL or set LINEAGE_API_URL');
+  let repo: Repository;
+  try {
+    repo = await Repository.open(process.cwd());
+  } catch (e) {
+    if (GitError.is(e, 'notARepository')) throw new UsageError(`not a git checkout: ${process.cwd()}`);
+    throw e;
+  }
+  const slug = values.repo ?? (await repo.originSlug());
+  if (!slug) throw new UsageError('the repository has no origin remote to name it by: pass --repo owner/name');
+  const client = new ApiClient({ baseUrl: apiUrl, token: values.token ?? env.LINEAGE_TOKEN ?? env.LINEAGE_READ_TOKEN, retries: 2, timeoutMs: 15_000 });
+  try {
+    let evidence;
+    if (values.deployment !== undefined) {
+      evidence = await evidenceForDeployment(client, slug, values.deployment);
+    } else {
+      const m = /^(.+):(\d+)$/.exec(positionals[0]!);
+      if (!m) throw new UsageError(`expected <path>:<line>, got "${positionals[0]}"`);
+      let path: string;
+      try {
+        path = repo.relativePath(m[1]!);
+      } catch (e) {
+        throw new UsageError((e as Error).message);
+      }
+      const line = Number(m[2]);
+      if (!(await repo.isTracked(path))) throw new UsageError(`${m[1]} is not tracked by git`);
+      const report = await fileLineage({ repo, path, slug, source: new ServiceSource(client) });
+      const l = report.lines[line - 1];
+      if (!l || line < 1) throw new UsageError(`line ${line} is past the end of ${m[1]} (${report.lines.length} lines)`);
+      if (!l.commit) throw new UsageError(`line ${line} of ${m[1]} is not committed: there is no evidence yet`);
+      evidence = await evidenceForLine(client, slug, path, line, l.commit.sha, l.findings.map((f) => f.id));
+    }
+    out(values.format === 'json' ? JSON.stringify(evidence, null, 2) : evidenceMarkdown(evidence));
+  } catch (e) {
+    if (ApiError.is(e, 'notFound')) throw new UsageError(e.message);
+    throw e;
+  } finally {
+    await client.close();
+  }
+}
