@@ -4,6 +4,7 @@
  */
 import * as vscode from 'vscode';
 import { z } from 'zod';
+import { evidenceForLine, evidenceMarkdown } from '../core/evidence/evidenceChain';
 import { renderLineHover } from '../core/present/lineHover';
 import { safeHttpsUrl } from '../core/present/markdown';
 import { ApiError } from '../core/sources/apiError';
@@ -148,6 +149,24 @@ export function registerCommands(deps: CommandDeps): vscode.Disposable[] {
       const editor = await vscode.window.showTextDocument(doc);
       editor.selection = new vscode.Selection(line, 0, line, 0);
       editor.revealRange(new vscode.Range(line, 0, line, 0), vscode.TextEditorRevealType.InCenter);
+    }),
+    vscode.commands.registerCommand('lineage.showEvidence', async (arg?: unknown) => {
+      const target = targetLine(arg);
+      if (!target || !requireTrust()) return;
+      const client = await controller.apiClient();
+      const doc = await vscode.workspace.openTextDocument(target.uri);
+      const result = await controller.lineage(doc);
+      const line = result.ok ? result.file.lines[target.line - 1] : undefined;
+      if (!client || !result.ok || !result.file.repo || !line?.commit) {
+        void vscode.window.showInformationMessage('Code Lineage: evidence needs the traceability service and a committed line.');
+        return;
+      }
+      const evidence = await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: 'Code Lineage: gathering evidence…' }, () =>
+        evidenceForLine(client, result.file.repo!, result.file.path, target.line, line.commit!.sha, line.findings.map((f) => f.id)),
+      );
+      const markdown = evidenceMarkdown(evidence);
+      await vscode.window.showTextDocument(await vscode.workspace.openTextDocument({ language: 'markdown', content: markdown }), { preview: true });
+      return markdown;
     }),
     vscode.commands.registerCommand('lineage.showEnvironments', () => vscode.commands.executeCommand('lineage.environments.focus')),
     vscode.commands.registerCommand('lineage.showFindings', () => vscode.commands.executeCommand('lineage.findings.focus')),

@@ -22,6 +22,15 @@ export class LineageDecorations implements vscode.Disposable {
     after: { color: new vscode.ThemeColor('editorCodeLens.foreground'), margin: '0 0 0 3em', fontStyle: 'italic' },
     rangeBehavior: vscode.DecorationRangeBehavior.ClosedOpen,
   });
+  /** Lines whose commit came after the branch's last approval. */
+  private readonly unapproved = vscode.window.createTextEditorDecorationType({
+    isWholeLine: true,
+    borderStyle: 'solid',
+    borderWidth: '0 0 0 2px',
+    borderColor: new vscode.ThemeColor('editorWarning.foreground'),
+    overviewRulerColor: new vscode.ThemeColor('editorWarning.foreground'),
+    overviewRulerLane: vscode.OverviewRulerLane.Left,
+  });
   private readonly disposables: vscode.Disposable[] = [];
   private annotationsOn: boolean;
   private timer: NodeJS.Timeout | undefined;
@@ -68,17 +77,22 @@ export class LineageDecorations implements vscode.Disposable {
 
   private async renderGutter(editor: vscode.TextEditor): Promise<void> {
     const key = editor.document.uri.toString();
-    const byState: Record<string, vscode.Range[]> = { production: [], earlier: [], notDeployed: [], local: [] };
+    const byState: Record<string, vscode.Range[]> = { production: [], earlier: [], notDeployed: [], local: [], unapproved: [] };
     const result = this.controller.settings.gutter ? await this.controller.lineage(editor.document) : null;
     if (result?.ok) {
       const policy = this.policy();
+      const approvals = await this.controller.approvalState(editor.document);
       for (const line of result.file.lines) {
+        if (line.line - 1 >= editor.document.lineCount) continue;
+        const range = new vscode.Range(line.line - 1, 0, line.line - 1, 0);
         const state = gutterState(line, policy);
-        if (state !== 'unknown' && line.line - 1 < editor.document.lineCount) byState[state]!.push(new vscode.Range(line.line - 1, 0, line.line - 1, 0));
+        if (state !== 'unknown') byState[state]!.push(range);
+        if (approvals.ok && line.commit && approvals.unapproved.has(line.commit.sha)) byState.unapproved!.push(range);
       }
     }
     if (editor !== vscode.window.activeTextEditor && !vscode.window.visibleTextEditors.includes(editor)) return;
     for (const [state, type] of Object.entries(this.gutter)) editor.setDecorations(type, byState[state]!);
+    editor.setDecorations(this.unapproved, byState.unapproved!);
     this.lastGutter.set(key, Object.fromEntries(Object.entries(byState).map(([s, ranges]) => [s, ranges.map((r) => r.start.line + 1)])));
   }
 
@@ -106,7 +120,7 @@ export class LineageDecorations implements vscode.Disposable {
 
   dispose(): void {
     clearTimeout(this.timer);
-    for (const d of [...this.disposables, this.annotation, ...Object.values(this.gutter)]) d.dispose();
+    for (const d of [...this.disposables, this.annotation, this.unapproved, ...Object.values(this.gutter)]) d.dispose();
   }
 }
 
@@ -114,6 +128,6 @@ export class LineageDecorations implements vscode.Disposable {
 export function annotationText(line: import('../core/lineage/lineLineage').LineLineage, policy: { order: string[]; production: string }): string {
   if (!line.commit) return 'You · not committed';
   const live = liveEnvironments(line, policy);
-  const where = live.length > 0 ? ` · ● ${live.reverse().join(' · ')}` : line.environments.length > 0 ? ' · not deployed' : '';
-  return `${plainText(line.commit.author, 40)}, ${relativeAge(line.commit.time)} ago · ${plainText(line.commit.summary, 60)}${plainText(where)}`;
+  const where = live.length > 0 ? ` · ● ${live.reverse().map((e) => plainText(e, 30)).join(' · ')}` : line.environments.length > 0 ? ' · not deployed' : '';
+  return `${plainText(line.commit.author, 40)}, ${relativeAge(line.commit.time)} ago · ${plainText(line.commit.summary, 60)}${where}`;
 }

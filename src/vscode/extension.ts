@@ -11,13 +11,13 @@ import { FindingCodeActions, FindingDiagnostics } from './diagnostics';
 import { LineageHoverProvider } from './hoverProvider';
 import { LineageController } from './lineageController';
 import { LineageStatusBar } from './statusBar';
-import { EnvironmentsTree, FindingsTree, LineLineageTree } from './views';
+import { ApprovalsTree, EnvironmentsTree, FindingsTree, LineLineageTree } from './views';
 
 /** What the extension exposes to other extensions (and to its own extension-host tests). */
 export interface LineageApi {
   controller: LineageController;
   decorations: LineageDecorations;
-  views: { environments: EnvironmentsTree; findings: FindingsTree; line: LineLineageTree };
+  views: { environments: EnvironmentsTree; findings: FindingsTree; line: LineLineageTree; approvals: ApprovalsTree };
   statusBar: LineageStatusBar;
   diagnostics: FindingDiagnostics;
   /** Git processes this extension host has started: zero while the workspace is untrusted. */
@@ -33,6 +33,7 @@ export function activate(context: vscode.ExtensionContext): LineageApi {
   const environments = new EnvironmentsTree(controller);
   const findings = new FindingsTree(controller);
   const lineView = new LineLineageTree(controller);
+  const approvals = new ApprovalsTree(controller);
   const statusBar = new LineageStatusBar(controller);
   const diagnostics = new FindingDiagnostics(controller);
   const files: vscode.DocumentSelector = { scheme: 'file' };
@@ -49,7 +50,9 @@ export function activate(context: vscode.ExtensionContext): LineageApi {
     vscode.window.registerTreeDataProvider('lineage.environments', environments),
     vscode.window.registerTreeDataProvider('lineage.findings', findings),
     vscode.window.registerTreeDataProvider('lineage.lineLineage', lineView),
+    vscode.window.registerTreeDataProvider('lineage.approvals', approvals),
     controller.onDidChange(() => {
+      approvals.refresh();
       environments.refresh();
       findings.refresh();
       lineView.refresh();
@@ -67,7 +70,7 @@ export function activate(context: vscode.ExtensionContext): LineageApi {
   return {
     controller,
     decorations,
-    views: { environments, findings, line: lineView },
+    views: { environments, findings, line: lineView, approvals },
     statusBar,
     diagnostics,
     gitProcessesStarted: () => GitRunner.processesStarted,

@@ -32,6 +32,8 @@ export class LineageHoverProvider implements vscode.HoverProvider {
   async provideHover(document: vscode.TextDocument, position: vscode.Position, token: vscode.CancellationToken): Promise<vscode.Hover | undefined> {
     if (!this.controller.trusted) return new vscode.Hover(untrustedHover());
     const full = this.controller.lineage(document);
+    const approvals = this.controller.approvalState(document);
+    approvals.catch(() => undefined);
     const timedOut = Symbol('timeout');
     const first = await Promise.race([full, delay(networkBudgetMs).then(() => timedOut)]);
     if (token.isCancellationRequested) return undefined;
@@ -47,10 +49,14 @@ export class LineageHoverProvider implements vscode.HoverProvider {
     if (!result.ok || token.isCancellationRequested) return undefined;
     const line = result.file.lines[position.line];
     if (!line) return undefined;
+    // The approval state is usually cached; it never holds the hover for long.
+    const state = await Promise.race([approvals, delay(50).then(() => null)]);
+    const changedAfterApproval = state?.ok && line.commit && state.unapproved.has(line.commit.sha) ? state.lastApproval : null;
     const text = renderLineHover(result.file, line, {
       policy: { order: this.controller.settings.environmentOrder, production: this.controller.settings.production },
       loading,
       notice: result.notice,
+      changedAfterApproval,
     });
     return new vscode.Hover(trustedMarkdown(text), document.lineAt(position.line).range);
   }

@@ -18,7 +18,15 @@ import type { LineageSource } from '../core/lineage/source';
 import { ServiceSource } from '../core/lineage/serviceSource';
 import { ApiClient } from '../core/sources/apiClient';
 import { ApiError } from '../core/sources/apiError';
+import { defaultBase } from '../core/policy/branchGit';
+import { checkBranch, type CheckResult } from '../core/policy/checkBranch';
+import { loadPolicy } from '../core/policy/policy';
 import { readSettings, type Settings } from './settings';
+
+/** The current branch's approval state: the check's result and the commits no approval covers. */
+export type ApprovalState =
+  | { ok: true; result: CheckResult; unapproved: Set<string>; lastApproval: { reviewer: string; commit: string } | null; policyFile: string | null }
+  | { ok: false; reason: string };
 
 export const tokenKey = 'lineage.api.token';
 
@@ -39,6 +47,7 @@ export class LineageController implements vscode.Disposable {
   private readonly gitOnly = new LineageCache();
   private readonly repos = new Map<string, Promise<RepoEntry | null>>();
   private readonly notices = new Map<string, string | null>();
+  private readonly approvals = new Map<string, Promise<ApprovalState>>();
   private client: ApiClient | null = null;
   private clientKey = '';
   private dataVersion: string | null = null;
@@ -79,6 +88,7 @@ export class LineageController implements vscode.Disposable {
     this.full.invalidate();
     this.gitOnly.invalidate();
     this.notices.clear();
+    this.approvals.clear();
     this.changed.fire();
   }
 
@@ -182,6 +192,46 @@ export class LineageController implements vscode.Disposable {
     if (!this.trusted || document.uri.scheme !== 'file') return null;
     const entry = await this.repoFor(document.uri.fsPath);
     return entry ? { repo: entry.repo, slug: entry.slug } : null;
+  }
+
+  /** The branch's approval chain (as `lineage check` computes it), cached until the next refresh. */
+  approvalState(document: vscode.TextDocument): Promise<ApprovalState> {
+    return (async (): Promise<ApprovalState> => {
+      if (!this.trusted) return { ok: false, reason: 'untrusted' };
+      const found = document.uri.scheme === 'file' ? await this.repoFor(document.uri.fsPath) : null;
+      if (!found) return { ok: false, reason: 'not in a git repository' };
+      let cached = this.approvals.get(found.repo.root);
+      if (!cached) {
+        cached = this.computeApprovals(found);
+        this.approvals.set(found.repo.root, cached);
+      }
+      return cached;
+    })();
+  }
+
+  private async computeApprovals(entry: RepoEntry): Promise<ApprovalState> {
+    const client = await this.apiClient();
+    if (!client || !entry.slug) return { ok: false, reason: 'approvals come from the traceability service: configure it' };
+    try {
+      const { policy, file } = loadPolicy(entry.repo.root);
+      const base = await defaultBase(entry.repo);
+      const branchName = (await entry.repo.run(['symbolic-ref', '--quiet', '--short', 'HEAD']).catch(() => '')).trim() || null;
+      const result = await checkBranch({ repo: entry.repo, source: new ServiceSource(client), slug: entry.slug, base, head: 'HEAD', policy, branchName });
+      const unapprovedViolation = result.violations.find((v) => v.rule === 'unapproved-commits');
+      const commits = (unapprovedViolation?.evidence.commits as { sha: string }[] | undefined) ?? [];
+      const stale = result.violations.filter((v) => v.rule === 'stale-approval');
+      const lastApproval = result.approvals.filter((a) => a.state === 'approved' && a.commit).at(-1);
+      return {
+        ok: true,
+        result,
+        unapproved: new Set(result.pullRequest ? commits.map((c) => c.sha) : []),
+        lastApproval: lastApproval ? { reviewer: lastApproval.reviewer, commit: lastApproval.commit! } : stale.length ? { reviewer: String(stale[0]!.evidence.reviewer), commit: String(stale[0]!.evidence.approvedCommit) } : null,
+        policyFile: file,
+      };
+    } catch (e) {
+      this.log.warn(`approvals: ${(e as Error).message}`);
+      return { ok: false, reason: (e as Error).message };
+    }
   }
 
   private async checkDataVersion(): Promise<void> {

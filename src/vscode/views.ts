@@ -220,3 +220,39 @@ function lineNodes(line: LineLineage, controller: LineageController): Node[] {
   }
   return nodes;
 }
+
+/** The current branch's pull request, its reviews and their freshness, and the policy's verdict. */
+export class ApprovalsTree extends NodeTree {
+  constructor(private readonly controller: LineageController) {
+    super();
+  }
+
+  async roots(): Promise<Node[]> {
+    if (!this.controller.trusted) return [{ label: 'Trust this workspace to check approvals', icon: 'shield' }];
+    const doc = vscode.window.activeTextEditor?.document;
+    if (!doc) return [{ label: 'Open a file of the branch to review', icon: 'info' }];
+    const state = await this.controller.approvalState(doc);
+    if (!state.ok) return [{ label: state.reason, icon: 'info' }];
+    const { result } = state;
+    const nodes: Node[] = [];
+    const pr = result.pullRequest;
+    nodes.push(
+      pr
+        ? { label: `#${pr.number}`, description: `${result.commits} commit(s) on ${result.base}${pr.author ? ` · by ${pr.author}` : ''}`, icon: 'git-pull-request', command: pr.url ? { command: 'lineage.openPullRequest', title: 'Open', arguments: [{ url: pr.url }] } : undefined }
+        : { label: 'No pull request found for HEAD', icon: 'warning' },
+    );
+    for (const a of result.approvals) {
+      nodes.push({ label: a.reviewer, description: `${a.state}${a.commit ? ` on ${a.commit.slice(0, 7)}` : ''}${a.stale ? ' · stale' : a.state === 'approved' ? ' · fresh' : ''}`, icon: a.stale ? 'warning' : a.state === 'approved' ? 'pass' : 'circle-outline' });
+    }
+    const blocking = result.violations.filter((v) => v.severity === 'blocking').length;
+    nodes.push({
+      label: blocking > 0 ? `${blocking} blocking violation(s)` : 'Policy passed',
+      description: state.policyFile ?? 'default policy',
+      icon: blocking > 0 ? 'error' : 'check',
+      children: result.violations.length
+        ? () => result.violations.map((v) => ({ label: v.rule, description: v.message, tooltip: v.message, icon: v.severity === 'blocking' ? 'error' : 'info' }))
+        : undefined,
+    });
+    return nodes;
+  }
+}

@@ -13,6 +13,7 @@ export interface FixtureInfo {
   repoDir: string;
   serviceUrl: string;
   file: string;
+  utilFile: string;
   commits: Record<string, string>;
   hostileSummary: string;
 }
@@ -35,6 +36,12 @@ export async function createFixture(): Promise<{ info: FixtureInfo; service: Tes
   commits.merge = repo.head();
   repo.write('README.md', ['# app']);
   commits.readme = repo.commit('Add a readme');
+  // The branch under review: approved after its first commit, changed again after that.
+  repo.git(['checkout', '-q', '-b', 'review']);
+  repo.write('src/util.js', ['export const one = 1;', 'export const two = 2;', 'export const three = 3;']);
+  commits.util = repo.commit('feat: util (PAY-7)');
+  repo.write('src/util.js', ['export const one = 1;', 'export const two = 22;', 'export const three = 3;']);
+  commits.utilChange = repo.commit('fix: two (PAY-7)');
 
   const at = (day: number) => new Date(Date.parse('2026-03-10T10:00:00Z') + day * 86_400_000).toISOString();
   const events = [
@@ -49,8 +56,12 @@ export async function createFixture(): Promise<{ info: FixtureInfo; service: Tes
       locations: [{ path: 'src/app.js', line: 3, revision: commits.merge }, { path: 'src/app.js', line: 6, revision: commits.merge }],
     },
   ];
+  events.push(
+    { type: 'pull_request', id: 'pr8', repo: 'acme/app', number: 8, title: 'Util', author: 'erin', state: 'open', url: 'https://github.com/acme/app/pull/8', headSha: commits.utilChange, headRef: 'review', commits: [commits.util, commits.utilChange] } as never,
+    { type: 'review', id: 'rv8', repo: 'acme/app', reviewId: 'rv8', pullRequest: 8, reviewer: 'dave', state: 'approved', commit: commits.util, at: at(3) } as never,
+  );
   await service.client.ingest('events', JSON.stringify(events));
-  const info: FixtureInfo = { repoDir: repo.dir, serviceUrl: service.url, file: join(repo.dir, 'src/app.js'), commits, hostileSummary };
+  const info: FixtureInfo = { repoDir: repo.dir, serviceUrl: service.url, file: join(repo.dir, 'src/app.js'), utilFile: join(repo.dir, 'src/util.js'), commits, hostileSummary };
   return {
     info,
     service,

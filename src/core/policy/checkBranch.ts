@@ -8,7 +8,7 @@ import type { LineageSource } from '../lineage/source';
 import type { CommitLineage, PullRequestWithReviews } from '../model/api';
 import { branchCommits, PullRequestDiffs, resolveRef, touchedLines } from './branchGit';
 import type { Policy } from './policy';
-import { evaluate, type BranchFacts, type Violation } from './rules';
+import { evaluate, latestReviews, type BranchFacts, type Violation } from './rules';
 
 export interface CheckResult {
   base: string;
@@ -16,6 +16,8 @@ export interface CheckResult {
   headSha: string;
   commits: number;
   pullRequest: { number: number; url: string | null; author: string | null; reviews: number } | null;
+  /** The latest review of each reviewer, oldest first, with whether git finds it stale. */
+  approvals: { reviewer: string; state: string; commit: string | null; at: string | null; stale: boolean }[];
   violations: Violation[];
 }
 
@@ -42,6 +44,13 @@ export async function checkBranch(options: { repo: Repository; source: LineageSo
     headSha,
     commits: commits.length,
     pullRequest: pullRequest ? { number: pullRequest.number, url: pullRequest.url, author: pullRequest.author, reviews: pullRequest.reviews.length } : null,
+    approvals: latestReviews(pullRequest?.reviews ?? []).map((r) => ({
+      reviewer: r.reviewer,
+      state: r.state,
+      commit: r.commit,
+      at: r.at,
+      stale: violations.some((v) => v.rule === 'stale-approval' && v.evidence.reviewer === r.reviewer),
+    })),
     violations,
   };
 }

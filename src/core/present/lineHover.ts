@@ -14,6 +14,8 @@ export interface HoverOptions {
   loading?: boolean;
   /** Why the service's part is missing (down, not configured), shown once. */
   notice?: string | null;
+  /** The last approval this line's commit came after, when the branch's policy says so. */
+  changedAfterApproval?: { reviewer: string; commit: string } | null;
   /** Command links; off for copied Markdown, which leaves the editor. */
   links?: boolean;
   now?: number;
@@ -34,6 +36,11 @@ export function renderLineHover(file: FileLineage, line: LineLineage, options: H
     out.push(`\`${short(c.sha)}\` ${md(c.summary)}`);
   } else {
     out.push('**Not committed**: this line exists only in your working copy.');
+  }
+
+  if (options.changedAfterApproval) {
+    const a = options.changedAfterApproval;
+    out.push('', `⚠ **Changed after ${md(a.reviewer)}'s approval** of \`${short(a.commit)}\`: no review covers this line yet.`);
   }
 
   const pr = line.pullRequest;

@@ -153,6 +153,30 @@ if (mode === 'trusted') {
       assert.equal(await vscode.commands.executeCommand('lineage.toggleAnnotations'), true);
     });
 
+    it('marks lines changed after the last approval, in the hover and the Approvals view', async () => {
+      const util = await vscode.window.showTextDocument(await vscode.workspace.openTextDocument(vscode.Uri.file(fixture.utilFile)));
+      const state = await lineage.controller.approvalState(util.document);
+      assert.ok(state.ok, state.ok ? '' : state.reason);
+      assert.deepEqual([...state.unapproved], [fixture.commits.utilChange]);
+      const { text } = await hoverText(util.document.uri, 2);
+      assert.match(text, /Changed after dave's approval\*\* of `[0-9a-f]{7}`/);
+      assert.doesNotMatch((await hoverText(util.document.uri, 1)).text, /Changed after/);
+      const gutter = await until('unapproved lines', () => {
+        const g = lineage.decorations.lastGutter.get(util.document.uri.toString());
+        return g?.unapproved?.length ? g : undefined;
+      });
+      assert.deepEqual(gutter.unapproved, [2]);
+      const nodes = await lineage.views.approvals.roots();
+      assert.equal(nodes[0]!.label, '#8');
+      assert.ok(nodes.some((n) => n.label === 'dave' && /stale/.test(n.description ?? '')), nodes.map((n) => `${n.label} ${n.description}`).join(', '));
+      assert.ok(nodes.some((n) => /blocking violation/.test(n.label)));
+      await vscode.commands.executeCommand('lineage.approvals.focus');
+      util.selection = new vscode.Selection(1, 4, 1, 4);
+      await vscode.commands.executeCommand('editor.action.showHover');
+      await screenshot('approvals');
+      editor = await vscode.window.showTextDocument(editor.document);
+    });
+
     it('treats edited lines of a dirty buffer as changed locally and not live', async () => {
       await editor.edit((e) => e.insert(new vscode.Position(0, 0), 'const added = true;\n'));
       const result = await lineage.controller.lineage(editor.document);
