@@ -1,8 +1,6 @@
 /** `lineage blame`: where each line of a file runs, and how it got there. */
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
-import { GitError } from '../core/git/gitRunner';
-import { Repository } from '../core/git/repository';
 import { DeployTagSource } from '../core/lineage/deployTags';
 import { fileLineage } from '../core/lineage/fileLineage';
 import type { LineageSource } from '../core/lineage/source';
@@ -10,6 +8,7 @@ import { ServiceSource } from '../core/lineage/serviceSource';
 import { ApiClient } from '../core/sources/apiClient';
 import { ApiError } from '../core/sources/apiError';
 import { formatBlame } from './blameFormat';
+import { openCheckout } from './checkout';
 import { UsageError } from './usageError';
 
 export const blameUsage = `usage: lineage blame <path> [--line N | --line N-M] [--json] [--api URL] [--token T] [--repo owner/name] [--contents <file|->] [--detect-moves]
@@ -53,13 +52,7 @@ export async function runBlame(argv: string[], env: NodeJS.ProcessEnv, out: (lin
   if (positionals.length !== 1) throw new UsageError('blame needs exactly one file path');
   const target = positionals[0]!;
 
-  let repo: Repository;
-  try {
-    repo = await Repository.open(process.cwd());
-  } catch (e) {
-    if (GitError.is(e, 'notARepository')) throw new UsageError(`not a git checkout: ${process.cwd()}`);
-    throw e;
-  }
+  const repo = await openCheckout();
   let path: string;
   try {
     path = repo.relativePath(target);

@@ -5,7 +5,6 @@
  */
 import { parseArgs } from 'node:util';
 import { GitError } from '../core/git/gitRunner';
-import { Repository } from '../core/git/repository';
 import { DeployTagSource } from '../core/lineage/deployTags';
 import type { LineageSource } from '../core/lineage/source';
 import { ServiceSource } from '../core/lineage/serviceSource';
@@ -15,6 +14,7 @@ import { loadPolicy, PolicyError } from '../core/policy/policy';
 import { ApiClient } from '../core/sources/apiClient';
 import { ApiError } from '../core/sources/apiError';
 import { terminalSafe } from './blameFormat';
+import { openCheckout } from './checkout';
 import { UsageError } from './usageError';
 
 export const checkUsage = `usage: lineage check [--base <ref>] [--head <ref>] [--json] [--api URL] [--token T] [--repo owner/name] [--policy <file>]
@@ -43,13 +43,7 @@ export async function runCheck(argv: string[], env: NodeJS.ProcessEnv, out: (lin
     return 0;
   }
   if (positionals.length > 0) throw new UsageError(`check takes no arguments (got "${positionals[0]}")\n${checkUsage}`);
-  let repo: Repository;
-  try {
-    repo = await Repository.open(process.cwd());
-  } catch (e) {
-    if (GitError.is(e, 'notARepository')) throw new UsageError(`not a git checkout: ${process.cwd()}`);
-    throw e;
-  }
+  const repo = await openCheckout();
   let policy;
   try {
     policy = loadPolicy(repo.root);

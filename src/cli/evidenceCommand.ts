@@ -3,13 +3,12 @@
  * a line or a deployment, each item with its source event and the audit-log entry covering it.
  */
 import { parseArgs } from 'node:util';
-import { GitError } from '../core/git/gitRunner';
-import { Repository } from '../core/git/repository';
 import { evidenceForDeployment, evidenceForLine, evidenceMarkdown } from '../core/evidence/evidenceChain';
 import { fileLineage } from '../core/lineage/fileLineage';
 import { ServiceSource } from '../core/lineage/serviceSource';
 import { ApiClient } from '../core/sources/apiClient';
 import { ApiError } from '../core/sources/apiError';
+import { openCheckout } from './checkout';
 import { UsageError } from './usageError';
 
 export const evidenceUsage = `usage: lineage evidence <path>:<line> | --deployment <id> [--format md|json] [--api URL] [--token T] [--repo owner/name]
@@ -38,13 +37,7 @@ export async function runEvidence(argv: string[], env: NodeJS.ProcessEnv, out: (
   if ((positionals.length === 1) === (values.deployment !== undefined)) throw new UsageError(`give either <path>:<line> or --deployment <id>\n${evidenceUsage}`);
   const apiUrl = values.api ?? env.LINEAGE_API_URL;
   if (!apiUrl) throw new UsageError('evidence needs the service: pass --api URL or set LINEAGE_API_URL');
-  let repo: Repository;
-  try {
-    repo = await Repository.open(process.cwd());
-  } catch (e) {
-    if (GitError.is(e, 'notARepository')) throw new UsageError(`not a git checkout: ${process.cwd()}`);
-    throw e;
-  }
+  const repo = await openCheckout();
   const slug = values.repo ?? (await repo.originSlug());
   if (!slug) throw new UsageError('the repository has no origin remote to name it by: pass --repo owner/name');
   const client = new ApiClient({ baseUrl: apiUrl, token: values.token ?? env.LINEAGE_TOKEN ?? env.LINEAGE_READ_TOKEN, retries: 2, timeoutMs: 15_000 });

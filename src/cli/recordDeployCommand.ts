@@ -1,9 +1,8 @@
 /** `lineage record-deploy`: writes a git-native deployment record (an annotated deploy tag). */
 import { parseArgs } from 'node:util';
-import { GitError } from '../core/git/gitRunner';
-import { Repository } from '../core/git/repository';
 import { deployTagName } from '../core/lineage/deployTags';
 import { digestFrom } from '../core/ingest/values';
+import { openCheckout } from './checkout';
 import { UsageError } from './usageError';
 
 export const recordDeployUsage = `usage: lineage record-deploy <environment> [<rev>] [--artifact sha256:…] [--kind deploy|rollback|hotfix] [--reason TEXT] [--at ISO-TIME]
@@ -38,13 +37,7 @@ export async function runRecordDeploy(argv: string[], out: (line: string) => voi
   if (Number.isNaN(at.getTime())) throw new UsageError(`--at must be an ISO 8601 time, got "${values.at}"`);
   if (!/^[A-Za-z0-9_./@^~-]+$/.test(rev) || rev.startsWith('-')) throw new UsageError(`not a revision: "${rev}"`);
 
-  let repo: Repository;
-  try {
-    repo = await Repository.open(process.cwd());
-  } catch (e) {
-    if (GitError.is(e, 'notARepository')) throw new UsageError(`not a git checkout: ${process.cwd()}`);
-    throw e;
-  }
+  const repo = await openCheckout();
   let commit: string;
   try {
     commit = (await repo.run(['rev-parse', '--verify', '--end-of-options', `${rev}^{commit}`])).trim();

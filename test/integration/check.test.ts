@@ -5,35 +5,14 @@
  * rebuilt artifacts), exit codes, and a malformed policy file.
  */
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ruleIds } from '../../src/core/policy/policy';
+import { runLineage } from '../helpers/cli';
 import { TestRepo } from '../helpers/gitRepo';
 import { startTestService, type TestService } from '../helpers/testService';
 
-const cli = join(__dirname, '../../dist/cli.js');
-
-function lineage(cwd: string, args: string[]): Promise<{ status: number | null; stdout: string; stderr: string; json: any }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [cli, ...args], { cwd, env: { ...process.env, LINEAGE_API_URL: '' } });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (c: Buffer) => (stdout += c.toString()));
-    child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
-    child.on('error', reject);
-    child.on('close', (status) => {
-      let json: unknown;
-      try {
-        json = JSON.parse(stdout);
-      } catch {
-        json = undefined;
-      }
-      resolve({ status, stdout, stderr, json });
-    });
-    child.stdin.end();
-  });
-}
+const lineage = runLineage;
 
 function writePolicy(repo: TestRepo, policy: object | string): void {
   mkdirSync(join(repo.dir, '.lineage'), { recursive: true });

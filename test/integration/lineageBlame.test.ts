@@ -5,35 +5,13 @@
  * commit (found by plain `git show`, not by the engine).
  */
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { join } from 'node:path';
+import { runLineage } from '../helpers/cli';
 import { TestRepo } from '../helpers/gitRepo';
 import { startTestService, type TestService } from '../helpers/testService';
 
-const cli = join(__dirname, '../../dist/cli.js');
-
-function lineage(cwd: string, args: string[], input?: string): Promise<{ status: number | null; stdout: string; stderr: string; json: any }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [cli, ...args], { cwd, env: { ...process.env, LINEAGE_API_URL: '' } });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (c: Buffer) => (stdout += c.toString()));
-    child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
-    child.on('error', reject);
-    child.on('close', (status) => {
-      let json: unknown;
-      try {
-        json = JSON.parse(stdout);
-      } catch {
-        json = undefined;
-      }
-      resolve({ status, stdout, stderr, json });
-    });
-    child.stdin.end(input ?? '');
-  });
-}
+const lineage = runLineage;
 
 const L = (n: number) => `const line${n} = ${n * 7}; // distinct line ${n}`;
 

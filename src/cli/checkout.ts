@@ -1,0 +1,13 @@
+import { GitError } from '../core/git/gitRunner';
+import { Repository } from '../core/git/repository';
+import { UsageError } from './usageError';
+
+/** The git checkout the command runs in; outside one, a usage error (exit 2) rather than a trace. */
+export async function openCheckout(cwd = process.cwd()): Promise<Repository> {
+  try {
+    return await Repository.open(cwd);
+  } catch (e) {
+    if (GitError.is(e, 'notARepository')) throw new UsageError(`not a git checkout: ${cwd}`);
+    throw e;
+  }
+}

@@ -1,0 +1,26 @@
+/** Runs the built `lineage` command as a user would, with no service configured by the environment. */
+import { spawn } from 'node:child_process';
+import { join } from 'node:path';
+
+const cli = join(__dirname, '../../dist/cli.js');
+
+export function runLineage(cwd: string, args: string[], input?: string): Promise<{ status: number | null; stdout: string; stderr: string; json: any }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [cli, ...args], { cwd, env: { ...process.env, LINEAGE_API_URL: '' } });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (c: Buffer) => (stdout += c.toString()));
+    child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
+    child.on('error', reject);
+    child.on('close', (status) => {
+      let json: unknown;
+      try {
+        json = JSON.parse(stdout);
+      } catch {
+        json = undefined;
+      }
+      resolve({ status, stdout, stderr, json });
+    });
+    child.stdin.end(input ?? '');
+  });
+}
