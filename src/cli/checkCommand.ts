@@ -73,6 +73,10 @@ export async function runCheck(argv: string[], env: NodeJS.ProcessEnv, out: (lin
     } else {
       out(`${result.commits} commit${result.commits === 1 ? '' : 's'} ${result.base}..${result.head} (${result.headSha.slice(0, 7)}), policy: ${policy.file ?? 'defaults'}`);
       out(result.pullRequest ? `pull request #${result.pullRequest.number}${result.pullRequest.url ? ` ${terminalSafe(result.pullRequest.url)}` : ''}, ${result.pullRequest.reviews} review(s)` : 'no pull request found for the head commit');
+      for (const d of result.deployments) {
+        const undone = d.rolledBack ? `, rolled back by ${terminalSafe(d.rolledBack.by)} after ${d.rolledBack.afterMinutes} min` : '';
+        out(`deployed: ${terminalSafe(d.environment)} ${terminalSafe(d.id)} (${d.kind}, ${d.at})${undone}`);
+      }
       for (const v of result.violations) out(`${v.severity === 'blocking' ? 'BLOCKING' : 'info    '} ${v.rule}: ${terminalSafe(v.message)}`);
       out(blocking.length > 0 ? `${blocking.length} blocking violation(s)` : result.violations.length > 0 ? 'passed (informational findings only)' : 'passed');
     }

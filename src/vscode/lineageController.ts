@@ -122,7 +122,9 @@ export class LineageController implements vscode.Disposable {
         const file = await this.gitOnly.file(cacheKey, text, () => fileLineage({ repo: entry.repo, path, contents, slug: entry.slug, source: null, detectMoves }));
         return { ok: true, file, repo: entry.repo, notice: null };
       }
-      const file = await this.full.file(cacheKey, text, async () => {
+      const file = await this.full.file(cacheKey, text, () =>
+        // Shown in the status bar only while it runs: a cold large file takes about a git blame.
+        vscode.window.withProgress({ location: vscode.ProgressLocation.Window, title: `Code Lineage: ${path}` }, async () => {
         const source = await this.source(entry.repo);
         try {
           const result = await fileLineage({ repo: entry.repo, path, contents, slug: entry.slug, source, detectMoves });
@@ -134,7 +136,7 @@ export class LineageController implements vscode.Disposable {
           this.notices.set(cacheKey, `service unavailable (${e.reason}): showing git only`);
           return fileLineage({ repo: entry.repo, path, contents, slug: entry.slug, source: null, detectMoves });
         }
-      });
+      }));
       return { ok: true, file, repo: entry.repo, notice: this.notices.get(cacheKey) ?? null };
     } catch (e) {
       const message = GitError.is(e) ? e.message : e instanceof Error ? e.message : String(e);

@@ -194,6 +194,11 @@ describe('lineage check', function () {
     assert.ok(!rulesOf(r.json).includes('hotfix-without-reason'), rulesOf(r.json));
     assert.ok(!rulesOf(r.json).includes('unapproved-production-deployment'), rulesOf(r.json));
     assert.ok(!rulesOf(r.json).includes('rebuilt-artifact'));
+    // The rollback a second later folds into the hotfix it undid: one record, not two deployments.
+    assert.deepEqual(
+      r.json.deployments.map((d: any) => [d.id, d.kind, d.rolledBack?.by ?? null]),
+      [['h1', 'hotfix', 'rb1']],
+    );
     await t.client.ingest('events', JSON.stringify({ type: 'deployment', id: uid('d'), ...base, deploymentId: 's1', environment: 'staging', at: iso(Date.now() - 5000), artifact: `sha256:${'dd'.repeat(32)}` }));
     const rebuilt = await api(repo);
     const v = rebuilt.json.violations.find((x: any) => x.rule === 'rebuilt-artifact');

@@ -7,8 +7,8 @@ import type { Repository } from '../git/repository';
 import type { LineageSource } from '../lineage/source';
 import type { CommitLineage, PullRequestWithReviews } from '../model/api';
 import { branchCommits, PullRequestDiffs, resolveRef, touchedLines } from './branchGit';
-import type { Policy } from './policy';
-import { evaluate, latestReviews, type BranchFacts, type Violation } from './rules';
+import { durationMs, type Policy } from './policy';
+import { deploymentRecords, evaluate, latestReviews, type BranchFacts, type DeploymentRecord, type Violation } from './rules';
 
 export interface CheckResult {
   base: string;
@@ -19,6 +19,8 @@ export interface CheckResult {
   /** The latest review of each reviewer, oldest first, with whether git finds it stale. */
   approvals: { reviewer: string; state: string; commit: string | null; at: string | null; stale: boolean }[];
   violations: Violation[];
+  /** Deployments of the branch's commits, rollbacks folded into what they rolled back. */
+  deployments: DeploymentRecord[];
 }
 
 export async function checkBranch(options: { repo: Repository; source: LineageSource | null; slug: string | null; base: string; head: string; policy: Policy; branchName?: string | null; now?: number }): Promise<CheckResult> {
@@ -52,6 +54,10 @@ export async function checkBranch(options: { repo: Repository; source: LineageSo
       stale: violations.some((v) => v.rule === 'stale-approval' && v.evidence.reviewer === r.reviewer),
     })),
     violations,
+    deployments: deploymentRecords(
+      [...new Map([...lineage.values()].flatMap((l) => l.deployments).map((d) => [d.id, d])).values()],
+      durationMs(policy.rollbackWindow),
+    ),
   };
 }
 

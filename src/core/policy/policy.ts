@@ -38,6 +38,8 @@ export const PolicySchema = z.strictObject({
       staging: z.string().min(1).default('staging'),
     })
     .prefault({}),
+  /** A rollback this soon after a deployment folds into it: "deployed, then rolled back". */
+  rollbackWindow: Duration.default('24h'),
   rules: z
     .strictObject({
       'stale-approval': rule({ maxAge: Duration.optional() }, 'blocking'),
