@@ -122,9 +122,9 @@ export class LineageController implements vscode.Disposable {
         const file = await this.gitOnly.file(cacheKey, text, () => fileLineage({ repo: entry.repo, path, contents, slug: entry.slug, source: null, detectMoves }));
         return { ok: true, file, repo: entry.repo, notice: null };
       }
-      const file = await this.full.file(cacheKey, text, () =>
+      const file = await this.full.file(cacheKey, text, async () =>
         // Shown in the status bar only while it runs: a cold large file takes about a git blame.
-        vscode.window.withProgress({ location: vscode.ProgressLocation.Window, title: `Code Lineage: ${path}` }, async () => {
+        await vscode.window.withProgress({ location: vscode.ProgressLocation.Window, title: `Code Lineage: ${path}` }, async () => {
         const source = await this.source(entry.repo);
         try {
           const result = await fileLineage({ repo: entry.repo, path, contents, slug: entry.slug, source, detectMoves });
