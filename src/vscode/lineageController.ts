@@ -125,18 +125,19 @@ export class LineageController implements vscode.Disposable {
       const file = await this.full.file(cacheKey, text, async () =>
         // Shown in the status bar only while it runs: a cold large file takes about a git blame.
         await vscode.window.withProgress({ location: vscode.ProgressLocation.Window, title: `Code Lineage: ${path}` }, async () => {
-        const source = await this.source(entry.repo);
-        try {
-          const result = await fileLineage({ repo: entry.repo, path, contents, slug: entry.slug, source, detectMoves });
-          this.notices.set(cacheKey, result.notices[0] ?? null);
-          return result;
-        } catch (e) {
-          if (!ApiError.is(e)) throw e;
-          this.log.warn(`service: ${e.message}`);
-          this.notices.set(cacheKey, `service unavailable (${e.reason}): showing git only`);
-          return fileLineage({ repo: entry.repo, path, contents, slug: entry.slug, source: null, detectMoves });
-        }
-      }));
+          const source = await this.source(entry.repo);
+          try {
+            const result = await fileLineage({ repo: entry.repo, path, contents, slug: entry.slug, source, detectMoves });
+            this.notices.set(cacheKey, result.notices[0] ?? null);
+            return result;
+          } catch (e) {
+            if (!ApiError.is(e)) throw e;
+            this.log.warn(`service: ${e.message}`);
+            this.notices.set(cacheKey, `service unavailable (${e.reason}): showing git only`);
+            return fileLineage({ repo: entry.repo, path, contents, slug: entry.slug, source: null, detectMoves });
+          }
+        }),
+      );
       return { ok: true, file, repo: entry.repo, notice: this.notices.get(cacheKey) ?? null };
     } catch (e) {
       const message = GitError.is(e) ? e.message : e instanceof Error ? e.message : String(e);
