@@ -3,6 +3,7 @@ import { ApiError } from '../core/sources/apiError';
 import { runServe } from '../server/serveCommand';
 import { runBlame } from './blameCommand';
 import { runCheck } from './checkCommand';
+import { runTrace } from './traceCommand';
 import { runEvidence } from './evidenceCommand';
 import { runIngest } from './ingestCommand';
 import { runRecordDeploy } from './recordDeployCommand';
@@ -14,6 +15,7 @@ const usage = `usage: lineage <command> [options]
 commands:
   serve     run the traceability service
   blame           where each line of a file runs, since which deployment, how it got there
+  trace           from a pasted stack trace, SARIF result or alert to the file and line here
   check           evaluate a branch's approval chain against the policy (exit 1 when blocking)
   evidence        the whole chain behind a line or a deployment, with audit-log entries
   record-deploy   record a deployment as a git tag (deploy/<environment>/<UTC timestamp>)
@@ -32,6 +34,9 @@ async function main(argv: string[]): Promise<void> {
       return runIngest(rest, process.env, out);
     case 'blame':
       return runBlame(rest, process.env, out, (line) => process.stderr.write(`${line}\n`));
+    case 'trace':
+      process.exitCode = await runTrace(rest, process.env, out, (line) => process.stderr.write(`${line}\n`));
+      return;
     case 'check':
       process.exitCode = await runCheck(rest, process.env, out, (line) => process.stderr.write(`${line}\n`));
       return;

@@ -1,0 +1,108 @@
+/**
+ * `lineage trace [<file>|-]`: from a pasted finding (stack trace, SARIF, alert JSON, finding id)
+ * to the responsible file and line of the working copy, with that line's lineage. Exit 0 when
+ * something was found, 1 when not, 2 on bad input.
+ */
+import { readFileSync } from 'node:fs';
+import { parseArgs } from 'node:util';
+import { fileLineage } from '../core/lineage/fileLineage';
+import { ServiceSource } from '../core/lineage/serviceSource';
+import { ApiClient } from '../core/sources/apiClient';
+import { ApiError } from '../core/sources/apiError';
+import { traceFinding } from '../core/trace/traceFinding';
+import { terminalSafe } from './blameFormat';
+import { openCheckout } from './checkout';
+import { UsageError } from './usageError';
+
+export const traceUsage = `usage: lineage trace [<file>|-] [--json] [--api URL] [--token T] [--repo DIR] [--slug owner/name]
+                     [--environment NAME | --revision SHA] [--map STACK_ROOT=SOURCE_ROOT ...]
+
+Reads a stack trace (Node, browsers, Python, Java/Kotlin, Go, .NET, Ruby), a SARIF log, a GitHub
+code-scanning alert, a CDEvents incident, any JSON alert with file/line or commit/digest fields,
+or a finding id (lineage-finding:<id>) from the file or standard input. When the finding names no
+revision, the one running in --environment (default production) is used, or --revision, or the
+working copy.`;
+
+const maxInputBytes = 16 * 1024 * 1024;
+
+export async function runTrace(argv: string[], env: NodeJS.ProcessEnv, out: (line: string) => void, err: (line: string) => void): Promise<number> {
+  const { values, positionals } = parseArgs({
+    args: argv,
+    options: {
+      json: { type: 'boolean' },
+      api: { type: 'string' },
+      token: { type: 'string' },
+      repo: { type: 'string' },
+      slug: { type: 'string' },
+      environment: { type: 'string' },
+      revision: { type: 'string' },
+      map: { type: 'string', multiple: true },
+      help: { type: 'boolean', short: 'h' },
+    },
+    strict: true,
+    allowPositionals: true,
+  });
+  if (values.help) {
+    out(traceUsage);
+    return 0;
+  }
+  if (positionals.length > 1) throw new UsageError(`trace reads one input (a file or -)\n${traceUsage}`);
+  if (values.environment && values.revision) throw new UsageError('give --environment or --revision, not both');
+  if (values.revision && !/^[0-9a-f]{7,64}$/i.test(values.revision)) throw new UsageError(`--revision must be a commit id, got "${values.revision.slice(0, 80)}"`);
+  const codeMappings = (values.map ?? []).map((m) => {
+    const eq = m.indexOf('=');
+    if (eq <= 0) throw new UsageError(`--map must be STACK_ROOT=SOURCE_ROOT, got "${m}"`);
+    return { stackRoot: m.slice(0, eq), sourceRoot: m.slice(eq + 1) };
+  });
+  let text: string;
+  const source = positionals[0] ?? '-';
+  try {
+    const buffer = readFileSync(source === '-' ? 0 : source);
+    if (buffer.length > maxInputBytes) throw new UsageError(`the input is ${Math.round(buffer.length / 1048576)} MB; at most 16 MB is read`);
+    text = buffer.toString('utf8');
+  } catch (e) {
+    if (e instanceof UsageError) throw e;
+    throw new UsageError(`${source}: cannot read (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
+  }
+  if (text.trim() === '') throw new UsageError('the input is empty: paste a stack trace, a SARIF log, an alert or a finding id');
+
+  const repo = await openCheckout(values.repo ?? process.cwd());
+  const apiUrl = values.api ?? env.LINEAGE_API_URL;
+  const client = apiUrl ? new ApiClient({ baseUrl: apiUrl, token: values.token ?? env.LINEAGE_TOKEN ?? env.LINEAGE_READ_TOKEN, retries: 1, timeoutMs: 10_000 }) : null;
+  const slug = values.slug ?? (await repo.originSlug());
+  try {
+    const result = await traceFinding({ repo, text, client, slug, environment: values.environment, revision: values.revision, codeMappings });
+    // The lineage of the best few candidates' lines, from the same engine as `lineage blame`.
+    const withLineage = await Promise.all(
+      result.candidates.map(async (c, i) => {
+        if (i >= 3 || c.line === null) return { ...c, lineage: null };
+        try {
+          const report = await fileLineage({ repo, path: c.path, slug, source: client && slug ? new ServiceSource(client) : null });
+          return { ...c, lineage: report.lines[c.line - 1] ?? null };
+        } catch (e) {
+          if (!ApiError.is(e)) throw e;
+          return { ...c, lineage: null };
+        }
+      }),
+    );
+    if (values.json) {
+      out(JSON.stringify({ ...result, candidates: withLineage }, null, 2));
+    } else {
+      out(`input: ${result.input.kind}, ${result.input.locations} location(s); revision: ${result.revision.sha ? result.revision.sha.slice(0, 12) : 'working copy'} (${terminalSafe(result.revision.how)})`);
+      for (const m of result.input.messages.slice(0, 2)) out(`  ${terminalSafe(m)}`);
+      if (withLineage.length === 0) out('no location found');
+      for (const c of withLineage) {
+        const commit = c.lineage?.commit ? `  ${c.lineage.commit.sha.slice(0, 7)} ${terminalSafe(c.lineage.commit.author)}: ${terminalSafe(c.lineage.commit.summary)}` : '';
+        out(`${c.confidence.toFixed(2)}  ${c.path}:${c.line ?? '(deleted)'}${commit}`);
+        out(`      ${terminalSafe(c.reason)}`);
+      }
+      for (const t of result.tried) err(`tried: ${terminalSafe(t)}`);
+    }
+    return withLineage.length > 0 ? 0 : 1;
+  } catch (e) {
+    if (ApiError.is(e, 'notFound') || ApiError.is(e, 'invalidResponse')) throw new UsageError(e.message);
+    throw e;
+  } finally {
+    await client?.close();
+  }
+}

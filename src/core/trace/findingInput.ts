@@ -1,0 +1,182 @@
+/**
+ * What a pasted finding says about where it happened: code locations (stack frames, SARIF
+ * results, file/line fields) and what identifies the revision that ran (a commit, an artifact
+ * digest, a release, an environment and time). Text is read as a stack trace; JSON as SARIF, a
+ * GitHub code-scanning alert, a CDEvents incident or any alert carrying such fields. Walks are
+ * bounded in depth and size, so hostile JSON costs bounded time.
+ */
+import { parseStackTrace, type StackFrame } from './stackFrames';
+
+export interface TraceLocation {
+  file: string;
+  line: number | null;
+  column: number | null;
+  function: string | null;
+  /** Where it came from: a frame of a stack trace (with its position), a SARIF result, a field. */
+  source: 'frame' | 'sarif' | 'field' | 'service';
+  /** 0 for the innermost frame or the first result. */
+  index: number;
+  language: string | null;
+  raw: string;
+}
+
+export interface RevisionHints {
+  commit: string | null;
+  artifact: string | null;
+  release: string | null;
+  environment: string | null;
+  time: string | null;
+  findingId: string | null;
+}
+
+export interface FindingInput {
+  kind: 'stack-trace' | 'sarif' | 'code-scanning-alert' | 'cdevents-incident' | 'json-alert' | 'finding-reference' | 'unknown';
+  locations: TraceLocation[];
+  hints: RevisionHints;
+  messages: string[];
+}
+
+const maxNodes = 200_000;
+const maxDepth = 64;
+const sha = /^[0-9a-f]{40}([0-9a-f]{24})?$/i;
+const digestPattern = /sha256:[0-9a-f]{64}/i;
+
+function emptyHints(): RevisionHints {
+  return { commit: null, artifact: null, release: null, environment: null, time: null, findingId: null };
+}
+
+function fromFrames(frames: StackFrame[]): TraceLocation[] {
+  return frames.map((f) => ({ file: f.file, line: f.line, column: f.column, function: f.function, source: 'frame', index: f.index, language: f.language, raw: f.raw }));
+}
+
+/** Reads whatever was pasted. Never throws on content; only sizes beyond reason are refused by the caller. */
+export function readFindingInput(text: string): FindingInput {
+  const trimmed = text.trim();
+  const ref = /^(?:lineage-finding:|https?:\/\/\S+\/v1\/findings\/)(\S+)$/.exec(trimmed);
+  if (ref) return { kind: 'finding-reference', locations: [], hints: { ...emptyHints(), findingId: decodeURIComponent(ref[1]!) }, messages: [] };
+  if (trimmed.startsWith('{') || trimmed.startsWith('[')) {
+    let json: unknown;
+    try {
+      json = JSON.parse(trimmed);
+    } catch {
+      json = undefined; // not JSON after all (or nested beyond the parser's stack): read as text
+    }
+    if (json !== undefined) return fromJson(json);
+  }
+  return fromText(text);
+}
+
+function fromText(text: string): FindingInput {
+  const trace = parseStackTrace(text);
+  let locations = fromFrames(trace.frames);
+  if (locations.length === 0) locations = bareLocations(text);
+  const hints = emptyHints();
+  const commit = /\b(?:commit|revision|sha)[=: ]+([0-9a-f]{40})\b/i.exec(text.slice(0, 100_000));
+  if (commit) hints.commit = commit[1]!.toLowerCase();
+  const digest = digestPattern.exec(text.slice(0, 100_000));
+  if (digest) hints.artifact = digest[0].toLowerCase();
+  return { kind: locations.length ? 'stack-trace' : 'unknown', locations, hints, messages: trace.messages };
+}
+
+/** "src/app.js:42" or "src/app.js:42:7" tokens, for pastes that are not traces at all. */
+function bareLocations(text: string): TraceLocation[] {
+  const out: TraceLocation[] = [];
+  const re = /(?:^|[\s(["'])([\w@~+-][\w@~+./-]{0,300}\.[A-Za-z]{1,8}):(\d{1,7})(?::(\d{1,7}))?/g;
+  for (const m of text.slice(0, 1_000_000).matchAll(re)) {
+    out.push({ file: m[1]!, line: Number(m[2]), column: m[3] ? Number(m[3]) : null, function: null, source: 'field', index: out.length, language: null, raw: m[0].trim() });
+    if (out.length >= 1000) break;
+  }
+  return out;
+}
+
+function fromJson(json: unknown): FindingInput {
+  const obj = json as Record<string, any>;
+  if (obj && typeof obj === 'object' && obj.version === '2.1.0' && Array.isArray(obj.runs)) return fromSarif(obj);
+  if (obj && typeof obj === 'object' && obj.most_recent_instance && typeof obj.most_recent_instance === 'object') {
+    const inst = obj.most_recent_instance;
+    const loc = inst.location ?? {};
+    return {
+      kind: 'code-scanning-alert',
+      locations: typeof loc.path === 'string' ? [{ file: loc.path, line: num(loc.start_line), column: num(loc.start_column), function: null, source: 'sarif', index: 0, language: null, raw: `${loc.path}:${loc.start_line}` }] : [],
+      hints: { ...emptyHints(), commit: typeof inst.commit_sha === 'string' && sha.test(inst.commit_sha) ? inst.commit_sha.toLowerCase() : null, environment: typeof inst.environment === 'string' ? inst.environment : null },
+      messages: [String(obj.rule?.description ?? obj.rule?.id ?? '')].filter(Boolean),
+    };
+  }
+  const context = obj?.context;
+  const isIncident = typeof context?.type === 'string' && /incident\.(detected|reported)/.test(context.type);
+  return walkAlert(json, isIncident ? 'cdevents-incident' : 'json-alert');
+}
+
+function num(v: unknown): number | null {
+  const n = typeof v === 'number' ? v : typeof v === 'string' && /^\d+$/.test(v) ? Number(v) : NaN;
+  return Number.isInteger(n) && n >= 1 ? n : null;
+}
+
+function fromSarif(log: Record<string, any>): FindingInput {
+  const locations: TraceLocation[] = [];
+  const hints = emptyHints();
+  const messages: string[] = [];
+  for (const run of log.runs.slice(0, 100)) {
+    const bases: Record<string, string> = {};
+    for (const [k, v] of Object.entries((run?.originalUriBaseIds ?? {}) as Record<string, any>)) if (typeof v?.uri === 'string') bases[k] = v.uri;
+    const vcp = Array.isArray(run?.versionControlProvenance) ? run.versionControlProvenance[0] : null;
+    if (!hints.commit && typeof vcp?.revisionId === 'string' && sha.test(vcp.revisionId)) hints.commit = vcp.revisionId.toLowerCase();
+    for (const result of (Array.isArray(run?.results) ? run.results : []).slice(0, 10_000)) {
+      if (messages.length < 5 && typeof result?.message?.text === 'string') messages.push(result.message.text.slice(0, 300));
+      for (const loc of (Array.isArray(result?.locations) ? result.locations : []).slice(0, 100)) {
+        const art = loc?.physicalLocation?.artifactLocation;
+        if (typeof art?.uri !== 'string') continue;
+        const base = typeof art.uriBaseId === 'string' ? (bases[art.uriBaseId] ?? '') : '';
+        // A base that is an absolute file URI is where the scanner ran; the repository path is the rest.
+        const file = base && !/^file:/i.test(base) ? `${base.replace(/\/?$/, '/')}${art.uri}` : art.uri;
+        const region = loc.physicalLocation.region ?? {};
+        locations.push({ file, line: num(region.startLine), column: num(region.startColumn), function: null, source: 'sarif', index: locations.length, language: null, raw: `${file}:${region.startLine ?? ''}` });
+      }
+    }
+  }
+  return { kind: 'sarif', locations, hints, messages };
+}
+
+const commitKeys = new Set(['git.commit.sha', 'vcs.ref.head.revision', 'commit', 'commit_sha', 'commitsha', 'revision', 'git_commit', 'sha']);
+const fileKeys = new Set(['code.file.path', 'code.filepath', 'file', 'filename', 'path', 'file_path']);
+const lineKeys = new Set(['code.line.number', 'code.lineno', 'line', 'lineno', 'line_number', 'start_line']);
+
+/** Any JSON alert: collects location, revision and stack-trace fields wherever they sit. */
+function walkAlert(json: unknown, kind: FindingInput['kind']): FindingInput {
+  const hints = emptyHints();
+  const locations: TraceLocation[] = [];
+  const messages: string[] = [];
+  let nodes = 0;
+  const visit = (value: unknown, depth: number, key: string): void => {
+    if (++nodes > maxNodes || depth > maxDepth) return;
+    if (Array.isArray(value)) {
+      for (const v of value) visit(v, depth + 1, key);
+      return;
+    }
+    if (value && typeof value === 'object') {
+      const rec = value as Record<string, unknown>;
+      let file: string | null = null;
+      let line: number | null = null;
+      for (const [k, v] of Object.entries(rec)) {
+        const lk = k.toLowerCase();
+        if (typeof v === 'string' && fileKeys.has(lk) && /\.[A-Za-z0-9]{1,8}$/.test(v)) file = v;
+        if (lineKeys.has(lk)) line = num(v) ?? line;
+      }
+      if (file) locations.push({ file, line, column: null, function: null, source: 'field', index: locations.length, language: null, raw: `${file}:${line ?? ''}` });
+      for (const [k, v] of Object.entries(rec)) visit(v, depth + 1, k.toLowerCase());
+      return;
+    }
+    if (typeof value !== 'string') return;
+    if (commitKeys.has(key) && sha.test(value)) hints.commit ??= value.toLowerCase();
+    else if ((key === 'artifact' || key === 'digest' || key === 'image' || key === 'artifactid' || key === 'purl') && digestPattern.test(value)) hints.artifact ??= digestPattern.exec(value)![0].toLowerCase();
+    else if ((key === 'release' || key === 'version' || key === 'service.version') && value.length < 200) hints.release ??= value;
+    else if ((key === 'environment' || key === 'env' || key === 'deployment.environment') && value.length < 200) hints.environment ??= value;
+    else if ((key === 'timestamp' || key === 'time' || key === 'detectedat' || key === '@timestamp') && !Number.isNaN(Date.parse(value))) hints.time ??= value;
+    else if (value.length > 20 && /\n\s*(at |File "|\S+\.go:\d)/.test(value)) {
+      const frames = fromFrames(parseStackTrace(value).frames);
+      for (const f of frames) locations.push({ ...f, index: locations.length });
+    } else if ((key === 'message' || key === 'description' || key === 'title') && messages.length < 5) messages.push(value.slice(0, 300));
+  };
+  visit(json, 0, '');
+  return { kind, locations, hints, messages };
+}

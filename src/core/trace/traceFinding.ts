@@ -1,0 +1,210 @@
+/**
+ * Reverse lookup: from a pasted finding to the responsible file and line of the working copy.
+ *
+ * 1. Revision: the finding's commit, else its artifact digest (the service knows which commit built
+ *    it), else the given revision, else the one running in the environment (production by
+ *    default), else the working copy. The answer says which was used.
+ * 2. Path: code mappings, then the longest unique suffix over the files at that revision.
+ * 3. Line: the line at that revision mapped onto the working copy with the engine's line map; a
+ *    line deleted since is reported as such, with the commit that deleted it.
+ * 4. Rank: the application's own frames first (innermost first), libraries below, each candidate
+ *    with a confidence and a one-line reason.
+ */
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { checkRevision } from '../git/gitRunner';
+import type { Repository } from '../git/repository';
+import { mapLines, splitLines } from '../linemap/lineMap';
+import type { ApiClient } from '../sources/apiClient';
+import { readFindingInput, type FindingInput, type TraceLocation } from './findingInput';
+import { looksLikeLibrary, PathIndex, type CodeMapping } from './pathResolver';
+
+export interface TraceCandidate {
+  path: string;
+  /** 1-based line in the working copy; null when the line was deleted since the revision. */
+  line: number | null;
+  confidence: number;
+  /** The revision the finding's location refers to (null: the working copy). */
+  revision: string | null;
+  reason: string;
+  /** The line as the finding knew it. */
+  original: { file: string; line: number | null; function: string | null };
+  library: boolean;
+  deletedBy?: string | null;
+}
+
+export interface TraceResult {
+  input: { kind: FindingInput['kind']; locations: number; messages: string[] };
+  revision: { sha: string | null; how: string };
+  candidates: TraceCandidate[];
+  tried: string[];
+}
+
+export interface TraceOptions {
+  repo: Repository;
+  text: string;
+  client?: ApiClient | null;
+  slug?: string | null;
+  environment?: string | null;
+  revision?: string | null;
+  codeMappings?: CodeMapping[];
+  /** At most this many candidates come back. */
+  limit?: number;
+}
+
+export async function traceFinding(options: TraceOptions): Promise<TraceResult> {
+  const { repo, client } = options;
+  const tried: string[] = [];
+  let input = readFindingInput(options.text);
+  tried.push(`read the input as ${input.kind.replace(/-/g, ' ')}${input.locations.length ? ` with ${input.locations.length} location(s)` : ''}`);
+
+  if (input.kind === 'finding-reference' && input.hints.findingId) {
+    if (!client) {
+      tried.push(`finding ${input.hints.findingId}: no service to ask`);
+    } else {
+      const f = await client.finding(input.hints.findingId);
+      input = {
+        kind: 'finding-reference',
+        locations: f.locations.map((l, i) => ({ file: l.path, line: l.line, column: null, function: null, source: 'service', index: i, language: null, raw: `${l.path}:${l.line ?? ''}` })),
+        hints: { ...input.hints, commit: f.locations[0]?.revision ?? f.commit, artifact: f.artifact, environment: f.environment, release: f.release },
+        messages: [f.title],
+      };
+      tried.push(`finding ${f.id} from the service: ${f.locations.length} location(s)`);
+    }
+  }
+
+  const revision = await chooseRevision(options, input, tried);
+  const files = revision.sha
+    ? (await repo.run(['ls-tree', '-r', '--name-only', '--end-of-options', checkRevision(revision.sha)])).split('\n').filter(Boolean)
+    : (await repo.run(['ls-files', '-z'])).split('\0').filter(Boolean);
+  const index = new PathIndex(files);
+
+  const candidates: TraceCandidate[] = [];
+  const unresolved: string[] = [];
+  let rank = 0;
+  const ordered = [...input.locations].sort((a, b) => Number(isLibrary(a)) - Number(isLibrary(b)) || a.index - b.index);
+  for (const loc of ordered) {
+    const matches = index.resolve(loc.file, options.codeMappings ?? []);
+    if (matches.length === 0) {
+      unresolved.push(loc.file);
+      continue;
+    }
+    const library = isLibrary(loc) && matches[0]!.how !== 'mapping' && matches[0]!.segments < 2;
+    for (const match of matches.slice(0, 5)) {
+      const mapped = await mapToWorkingCopy(repo, revision.sha, match.path, loc.line);
+      const confidence = Math.max(0.05, 0.95 - rank * 0.1 - (matches.length > 1 ? 0.25 : 0) - (library ? 0.3 : 0) - (mapped.line === null && loc.line !== null ? 0.2 : 0));
+      const where = loc.source === 'frame' ? `frame ${loc.index + 1}${loc.function ? ` (${loc.function.slice(0, 80)})` : ''}` : loc.source === 'sarif' ? 'reported location' : 'location field';
+      const how = match.how === 'mapping' ? 'code mapping' : matches.length > 1 ? `ambiguous suffix match, ${matches.length} files` : `suffix match on ${match.segments} path segment(s)`;
+      candidates.push({
+        path: match.path,
+        line: mapped.line,
+        confidence: Math.round(confidence * 100) / 100,
+        revision: revision.sha,
+        reason: `${library ? 'library ' : ''}${where} ${loc.file}${loc.line ? `:${loc.line}` : ''} → ${match.path} by ${how}; ${mapped.note}`,
+        original: { file: loc.file, line: loc.line, function: loc.function },
+        library,
+        ...(mapped.deletedBy !== undefined ? { deletedBy: mapped.deletedBy } : {}),
+      });
+    }
+    rank++;
+    if (candidates.length >= (options.limit ?? 20)) break;
+  }
+  if (unresolved.length) tried.push(`no file of the repository matches ${[...new Set(unresolved)].slice(0, 5).join(', ')}${unresolved.length > 5 ? ` and ${unresolved.length - 5} more` : ''}`);
+  if (input.locations.length === 0) tried.push('found no stack frame, SARIF location or file/line field in the input');
+  return {
+    input: { kind: input.kind, locations: input.locations.length, messages: input.messages },
+    revision,
+    candidates: dedupe(candidates).sort((a, b) => b.confidence - a.confidence).slice(0, options.limit ?? 20),
+    tried,
+  };
+}
+
+function isLibrary(loc: TraceLocation): boolean {
+  return looksLikeLibrary(loc.file);
+}
+
+function dedupe(candidates: TraceCandidate[]): TraceCandidate[] {
+  const seen = new Set<string>();
+  return candidates.filter((c) => {
+    const key = `${c.path}:${c.line}`;
+    if (seen.has(key)) return false;
+    seen.add(key);
+    return true;
+  });
+}
+
+async function chooseRevision(options: TraceOptions, input: FindingInput, tried: string[]): Promise<{ sha: string | null; how: string }> {
+  const { repo, client, slug } = options;
+  const usable = async (sha: string, how: string) => {
+    if (await repo.hasCommit(sha)) return { sha: sha.toLowerCase(), how };
+    tried.push(`${how}, but ${sha.slice(0, 12)} is not in this clone: git fetch`);
+    return null;
+  };
+  if (input.hints.commit) {
+    const r = await usable(input.hints.commit, `the finding names commit ${input.hints.commit.slice(0, 12)}`);
+    if (r) return r;
+  }
+  if (input.hints.artifact && client) {
+    try {
+      const a = await client.artifact(input.hints.artifact);
+      const commit = a.artifact?.commit ?? a.attestations.find((x) => x.commit)?.commit ?? null;
+      if (commit) {
+        const r = await usable(commit, `artifact ${input.hints.artifact.slice(0, 19)} was built from ${commit.slice(0, 12)}`);
+        if (r) return r;
+      } else tried.push(`artifact ${input.hints.artifact.slice(0, 19)}: the service knows no commit for it`);
+    } catch (e) {
+      tried.push(`artifact ${input.hints.artifact.slice(0, 19)}: ${(e as Error).message}`);
+    }
+  } else if (input.hints.artifact) tried.push(`artifact ${input.hints.artifact.slice(0, 19)}: no service to ask which commit built it`);
+  if (input.hints.release) tried.push(`release ${input.hints.release.slice(0, 60)}: releases are not mapped to commits; used what follows`);
+  if (options.revision) {
+    const r = await usable(checkRevision(options.revision), `--revision ${options.revision.slice(0, 12)}`);
+    if (r) return r;
+  }
+  const environment = options.environment ?? input.hints.environment ?? 'production';
+  if (client && slug) {
+    try {
+      const envs = (await client.environments(slug)).environments;
+      const env = envs.find((e) => e.name === environment);
+      const d = env?.deployment;
+      if (d?.commit) {
+        const r = await usable(d.commit, `running in ${environment} since deployment ${d.id} (${d.at})`);
+        if (r) return r;
+      } else tried.push(`${environment}: the service knows no deployment with a commit`);
+    } catch (e) {
+      tried.push(`environments of ${slug}: ${(e as Error).message}`);
+    }
+  }
+  return { sha: null, how: 'the working copy (no revision found in the finding, no deployment known)' };
+}
+
+/** The working-copy line for `line` of `path` at `revision` (a null revision is the working copy). */
+async function mapToWorkingCopy(repo: Repository, revision: string | null, path: string, line: number | null): Promise<{ line: number | null; note: string; deletedBy?: string | null }> {
+  let working: string | null;
+  try {
+    working = await readFile(join(repo.root, path), 'utf8');
+  } catch {
+    working = null;
+  }
+  if (working === null) return { line: null, note: `${path} is not in the working copy any more` };
+  const workingLines = splitLines(working);
+  if (line === null) return { line: null, note: 'no line given' };
+  if (revision === null) {
+    return line <= workingLines.length ? { line, note: `line ${line} of the working copy` } : { line: null, note: `line ${line} is past the end (${workingLines.length} lines)` };
+  }
+  const old = await repo.textAt(revision, path);
+  if (old === null) return { line: null, note: `${path} does not exist at ${revision.slice(0, 7)}` };
+  const oldLines = splitLines(old);
+  if (line > oldLines.length) return { line: null, note: `line ${line} is past the end of ${path} at ${revision.slice(0, 7)} (${oldLines.length} lines)` };
+  const target = mapLines(oldLines, workingLines).fromTo[line - 1]!;
+  if (target >= 0) return { line: target + 1, note: target + 1 === line ? `line ${line} unchanged since ${revision.slice(0, 7)}` : `line ${line} at ${revision.slice(0, 7)} is line ${target + 1} now` };
+  const deletedBy = await deletingCommit(repo, revision, path, oldLines[line - 1]!);
+  return { line: null, note: `line ${line} at ${revision.slice(0, 7)} has been changed or deleted since${deletedBy ? ` (by ${deletedBy.slice(0, 7)})` : ''}`, deletedBy };
+}
+
+/** The first commit after `revision` that removed this exact text from the file. */
+async function deletingCommit(repo: Repository, revision: string, path: string, text: string): Promise<string | null> {
+  if (text.trim() === '' || text.length > 500) return null;
+  const out = await repo.run(['log', '--reverse', '--format=%H', `-S${text}`, '--end-of-options', `${checkRevision(revision)}..HEAD`, '--', path]).catch(() => '');
+  return out.split('\n')[0]?.trim() || null;
+}
