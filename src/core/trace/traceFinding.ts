@@ -96,7 +96,7 @@ export async function traceFinding(options: TraceOptions): Promise<TraceResult> 
       const where = loc.source === 'frame' ? `frame ${loc.index + 1}${loc.function ? ` (${loc.function.slice(0, 80)})` : ''}` : loc.source === 'sarif' ? 'reported location' : 'location field';
       const how = match.how === 'mapping' ? 'code mapping' : matches.length > 1 ? `ambiguous suffix match, ${matches.length} files` : `suffix match on ${match.segments} path segment(s)`;
       candidates.push({
-        path: match.path,
+        path: mapped.path ?? match.path,
         line: mapped.line,
         confidence: Math.round(confidence * 100) / 100,
         revision: revision.sha,
@@ -179,19 +179,43 @@ async function chooseRevision(options: TraceOptions, input: FindingInput, tried:
 }
 
 /** The working-copy line for `line` of `path` at `revision` (a null revision is the working copy). */
-async function mapToWorkingCopy(repo: Repository, revision: string | null, path: string, line: number | null): Promise<{ line: number | null; note: string; deletedBy?: string | null }> {
-  let working: string | null;
-  try {
-    working = await readFile(join(repo.root, path), 'utf8');
-  } catch {
-    working = null;
+async function mapToWorkingCopy(repo: Repository, revision: string | null, path: string, line: number | null): Promise<{ line: number | null; note: string; deletedBy?: string | null; path?: string }> {
+  let working = await readFile(join(repo.root, path), 'utf8').catch(() => null);
+  let currentPath = path;
+  if (working === null && revision) {
+    // Renamed since the revision: follow it to today's name.
+    const renamed = await renamedSince(repo, revision, path);
+    if (renamed) {
+      working = await readFile(join(repo.root, renamed), 'utf8').catch(() => null);
+      if (working !== null) currentPath = renamed;
+    }
   }
   if (working === null) return { line: null, note: `${path} is not in the working copy any more` };
+  if (currentPath !== path) {
+    const mapped = await mapText(repo, revision!, path, line, working);
+    return { ...mapped, note: `${path} is ${currentPath} now; ${mapped.note}`, path: currentPath };
+  }
+  if (revision === null) {
+    const count = splitLines(working).length;
+    if (line === null) return { line: null, note: 'no line given' };
+    return line <= count ? { line, note: `line ${line} of the working copy` } : { line: null, note: `line ${line} is past the end (${count} lines)` };
+  }
+  return mapText(repo, revision, path, line, working);
+}
+
+/** Where a file of `revision` lives in HEAD, when git sees it renamed. */
+async function renamedSince(repo: Repository, revision: string, path: string): Promise<string | null> {
+  const out = await repo.run(['diff', '--no-textconv', '--no-ext-diff', '-M', '--name-status', '-z', '--end-of-options', checkRevision(revision), 'HEAD']).catch(() => '');
+  const parts = out.split('\0');
+  for (let i = 0; i < parts.length; i++) {
+    if (/^R\d*$/.test(parts[i]!) && parts[i + 1] === path) return parts[i + 2] ?? null;
+  }
+  return null;
+}
+
+async function mapText(repo: Repository, revision: string, path: string, line: number | null, working: string): Promise<{ line: number | null; note: string; deletedBy?: string | null }> {
   const workingLines = splitLines(working);
   if (line === null) return { line: null, note: 'no line given' };
-  if (revision === null) {
-    return line <= workingLines.length ? { line, note: `line ${line} of the working copy` } : { line: null, note: `line ${line} is past the end (${workingLines.length} lines)` };
-  }
   const old = await repo.textAt(revision, path);
   if (old === null) return { line: null, note: `${path} does not exist at ${revision.slice(0, 7)}` };
   const oldLines = splitLines(old);

@@ -1,0 +1,201 @@
+/**
+ * `lineage trace` on genuine traces: small programs of a real repository, installed at an old
+ * revision under a container-like path and run until they fail (Node, Python, and Java when a
+ * JDK is installed), while the working copy has moved on. Each trace must land on the line where
+ * the failing statement lives now. The revision comes from the service (what runs in
+ * production), from --revision, or from the finding itself.
+ */
+import assert from 'node:assert/strict';
+import { execFileSync, spawnSync } from 'node:child_process';
+import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { runLineage } from '../helpers/cli';
+import { TestRepo } from '../helpers/gitRepo';
+import { fixturesDir, startTestService, type TestService } from '../helpers/testService';
+
+const hasJava = spawnSync('javac', ['-version']).status === 0;
+
+/** Runs a failing program and returns what it printed on stderr (its genuine trace). */
+function crash(command: string, args: string[], cwd: string): string {
+  const r = spawnSync(command, args, { cwd, encoding: 'utf8' });
+  assert.notEqual(r.status, 0, `${command} was expected to fail`);
+  return r.stderr;
+}
+
+describe('lineage trace', function () {
+  this.timeout(120_000);
+  let t: TestService;
+  let repo: TestRepo;
+  let deployed: string;
+  let installRoot: string;
+
+  before(async () => {
+    t = await startTestService('embedded');
+    repo = TestRepo.init('acme/trace');
+    repo.write('src/lib/pricing.js', [
+      "'use strict';",
+      'function ratio(total, count) {',
+      '  if (count === 0) throw new RangeError(`no items to price (total ${total})`);',
+      '  return total / count;',
+      '}',
+      'module.exports = { ratio };',
+    ]);
+    repo.write('src/main.js', ["const { ratio } = require('./lib/pricing');", 'console.log(ratio(10, 0));']);
+    repo.write('shop/__init__.py', ['']);
+    repo.write('shop/db.py', ['def load(rows):', '    return rows[0]']);
+    repo.write('shop/cart.py', [
+      'from shop.db import load',
+      '',
+      'def run():',
+      '    try:',
+      '        load([])',
+      '    except IndexError:',
+      '        raise RuntimeError("cart failed")',
+      '',
+      'if __name__ == "__main__":',
+      '    run()',
+    ]);
+    repo.write('src/main/java/com/acme/orders/Pricing.java', [
+      'package com.acme.orders;',
+      '',
+      'public class Pricing {',
+      '    static int ratio(int total, int count) {',
+      '        return total / count;',
+      '    }',
+      '    public static void main(String[] args) {',
+      '        System.out.println(ratio(10, 0));',
+      '    }',
+      '}',
+    ]);
+    deployed = repo.commit('Pricing in three languages');
+    // What runs in production: this revision, installed under a container-like root.
+    installRoot = mkdtempSync(join(tmpdir(), 'lineage-app-'));
+    cpSync(repo.dir, join(installRoot, 'app'), { recursive: true, filter: (src) => !src.includes('/.git') });
+    await t.client.ingest('events', JSON.stringify({ type: 'deployment', id: 'tr-d1', repo: 'acme/trace', deploymentId: 'prod-1', environment: 'production', commit: deployed, at: '2026-03-02T10:00:00Z', actor: 'ci' }));
+    // The working copy moves on: lines inserted above, a function moved down, a file renamed.
+    repo.write('src/lib/pricing.js', [
+      "'use strict';",
+      '// Prices are computed in cents.',
+      '// A basket with no items has no ratio.',
+      'const CENTS = 100;',
+      'function toCents(x) { return Math.round(x * CENTS); }',
+      'function ratio(total, count) {',
+      '  if (count === 0) throw new RangeError(`no items to price (total ${total})`);',
+      '  return total / count;',
+      '}',
+      'module.exports = { ratio, toCents };',
+    ]);
+    repo.write('shop/cart.py', [
+      'from shop.db import load',
+      'import logging',
+      '',
+      'log = logging.getLogger(__name__)',
+      '',
+      'def run():',
+      '    try:',
+      '        load([])',
+      '    except IndexError:',
+      '        raise RuntimeError("cart failed")',
+      '',
+      'if __name__ == "__main__":',
+      '    run()',
+    ]);
+    repo.move('shop/db.py', 'shop/storage.py');
+    repo.write('shop/storage.py', ['"""Row access."""', '', 'def load(rows):', '    return rows[0]']);
+    repo.commit('Move on');
+  });
+  after(async () => {
+    await t?.close();
+    repo?.dispose();
+    if (installRoot) rmSync(installRoot, { recursive: true, force: true });
+  });
+
+  const trace = (input: string, args: string[] = []) => {
+    const file = join(installRoot, `trace-${Math.random().toString(36).slice(2)}.txt`);
+    writeFileSync(file, input);
+    return runLineage(repo.dir, ['trace', file, '--json', ...args]);
+  };
+
+  it('lands a real Node trace on the line where the throw lives now, at the revision production runs', async () => {
+    const stderr = crash(process.execPath, [join(installRoot, 'app/src/main.js')], installRoot);
+    assert.match(stderr, /RangeError: no items to price/);
+    const r = await trace(stderr, ['--api', t.url]);
+    assert.equal(r.status, 0, r.stderr);
+    assert.equal(r.json.revision.sha, deployed);
+    assert.match(r.json.revision.how, /running in production since deployment prod-1/);
+    const best = r.json.candidates[0];
+    assert.equal(best.path, 'src/lib/pricing.js');
+    assert.equal(best.line, 7, 'line 3 at the deployed revision is line 7 now');
+    assert.equal(readFileSync(join(repo.dir, best.path), 'utf8').split('\n')[best.line - 1]!.trim().startsWith('if (count === 0) throw'), true);
+    assert.ok(best.confidence > r.json.candidates[1].confidence);
+    assert.equal(best.lineage.commit.sha, deployed);
+    assert.ok(r.json.candidates.some((c: any) => c.path === 'src/main.js' && c.line === 2));
+  });
+
+  it('lands a real chained Python traceback on the innermost frame, following a rename', async () => {
+    const stderr = crash('python3', ['-m', 'shop.cart'], join(installRoot, 'app'));
+    assert.match(stderr, /During handling of the above exception/);
+    const r = await trace(stderr, ['--revision', deployed]);
+    assert.equal(r.status, 0, r.stderr);
+    assert.deepEqual([r.json.candidates[0].path, r.json.candidates[0].line], ['shop/cart.py', 10]);
+    // The frame in db.py resolves at the deployed revision; the file is called storage.py now.
+    const db = r.json.candidates.find((c: any) => c.original.file.endsWith('shop/db.py'));
+    assert.ok(db, JSON.stringify(r.json.candidates.map((c: any) => c.path)));
+    assert.deepEqual([db.path, db.line], ['shop/storage.py', 4]);
+    assert.match(db.reason, /shop\/db\.py is shop\/storage\.py now/);
+  });
+
+  (hasJava ? it : it.skip)('lands a real Java trace through its package path', async () => {
+    const classes = join(installRoot, 'classes');
+    mkdirSync(classes, { recursive: true });
+    execFileSync('javac', ['-d', classes, join(installRoot, 'app/src/main/java/com/acme/orders/Pricing.java')]);
+    const stderr = crash('java', ['-cp', classes, 'com.acme.orders.Pricing'], installRoot);
+    assert.match(stderr, /ArithmeticException/);
+    const r = await trace(stderr, ['--revision', deployed]);
+    assert.equal(r.status, 0, r.stderr);
+    assert.deepEqual([r.json.candidates[0].path, r.json.candidates[0].line], ['src/main/java/com/acme/orders/Pricing.java', 5]);
+  });
+
+  it('takes the revision from a SARIF log and resolves its uriBaseIds', async () => {
+    const sarif = JSON.parse(readFileSync(join(fixturesDir(), 'sarif/sarif-tutorials-OriginalUriBaseIds.sarif'), 'utf8'));
+    const dir = mkdtempSync(join(tmpdir(), 'lineage-sarif-'));
+    try {
+      const other = new TestRepo(dir);
+      other.git(['init', '-q', '-b', 'main']);
+      other.write('src/io/kb.c', ['int main(void) { return 0; }']);
+      other.write('README.md', ['# kb']);
+      const sha = other.commit('kb');
+      sarif.runs[0].versionControlProvenance = [{ repositoryUri: 'https://github.com/acme/kb', revisionId: sha }];
+      writeFileSync(join(dir, 'log.sarif'), JSON.stringify(sarif));
+      const r = await runLineage(dir, ['trace', 'log.sarif', '--json']);
+      assert.equal(r.status, 0, r.stderr);
+      assert.match(r.json.revision.how, /the finding names commit/);
+      assert.ok(r.json.candidates.some((c: any) => c.path === 'src/io/kb.c'), JSON.stringify(r.json.candidates));
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('reads a JSON alert with OpenTelemetry code fields and a commit', async () => {
+    const alert = { alert: 'HighErrorRate', attributes: { 'code.file.path': '/app/src/lib/pricing.js', 'code.line.number': 4, 'vcs.ref.head.revision': deployed } };
+    const r = await trace(JSON.stringify(alert));
+    assert.equal(r.status, 0, r.stderr);
+    assert.equal(r.json.input.kind, 'json-alert');
+    assert.deepEqual([r.json.candidates[0].path, r.json.candidates[0].line], ['src/lib/pricing.js', 8]);
+  });
+
+  it('says what it tried when nothing matches, exits 1, and 2 on bad input', async () => {
+    const none = await trace('the service is slow today, nothing else to say', ['--api', t.url]);
+    assert.equal(none.status, 1);
+    assert.deepEqual(none.json.candidates, []);
+    assert.ok(none.json.tried.some((x: string) => /no stack frame/.test(x)), none.json.tried);
+    const outside = await trace('    at evil (/etc/passwd:1:1)\n    at x (../../etc/shadow:2:2)');
+    assert.equal(outside.status, 1, 'paths outside the repository never match');
+    const empty = await runLineage(repo.dir, ['trace', '-'], '   ');
+    assert.equal(empty.status, 2);
+    assert.match(empty.stderr, /the input is empty/);
+    const both = await runLineage(repo.dir, ['trace', '-', '--environment', 'x', '--revision', deployed], 'x');
+    assert.equal(both.status, 2);
+  });
+});
