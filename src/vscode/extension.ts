@@ -11,6 +11,7 @@ import { FindingCodeActions, FindingDiagnostics } from './diagnostics';
 import { LineageHoverProvider } from './hoverProvider';
 import { LineageController } from './lineageController';
 import { LineageStatusBar } from './statusBar';
+import { TraceCommands } from './traceCommands';
 import { ApprovalsTree, EnvironmentsTree, FindingsTree, LineLineageTree } from './views';
 
 /** What the extension exposes to other extensions (and to its own extension-host tests). */
@@ -37,6 +38,7 @@ export function activate(context: vscode.ExtensionContext): LineageApi {
   const statusBar = new LineageStatusBar(controller);
   const diagnostics = new FindingDiagnostics(controller);
   const files: vscode.DocumentSelector = { scheme: 'file' };
+  const tracer = new TraceCommands(controller);
 
   context.subscriptions.push(
     log,
@@ -63,6 +65,10 @@ export function activate(context: vscode.ExtensionContext): LineageApi {
       lineView.refresh();
     }),
     vscode.window.onDidChangeTextEditorSelection(() => lineView.refresh()),
+    tracer,
+    vscode.commands.registerCommand('lineage.traceFinding', (text?: unknown) => tracer.trace(typeof text === 'string' ? text : undefined)),
+    vscode.window.registerUriHandler(tracer.uriHandler()),
+    vscode.window.registerTerminalLinkProvider(tracer.terminalLinks()),
     ...registerCommands({ context, controller, decorations, environments, findings, lineView }),
   );
   const activationMs = performance.now() - started;

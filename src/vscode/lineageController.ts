@@ -190,6 +190,13 @@ export class LineageController implements vscode.Disposable {
     return this.client;
   }
 
+  /** The repository holding a file or folder, for commands that start from no document. */
+  async repositoryOf(uri: vscode.Uri): Promise<{ repo: Repository; slug: string | null } | null> {
+    if (!this.trusted || uri.scheme !== 'file') return null;
+    const entry = await this.repoFor(uri.fsPath.endsWith('/') ? uri.fsPath : `${uri.fsPath}/.`);
+    return entry ? { repo: entry.repo, slug: entry.slug } : null;
+  }
+
   /** The repository's owner/name and the repository of a document, for views and commands. */
   async repository(document: vscode.TextDocument): Promise<{ repo: Repository; slug: string | null } | null> {
     if (!this.trusted || document.uri.scheme !== 'file') return null;

@@ -177,6 +177,19 @@ if (mode === 'trusted') {
       editor = await vscode.window.showTextDocument(editor.document);
     });
 
+    it('traces a pasted stack trace from production to the line in the working copy', async () => {
+      const opened = await vscode.commands.executeCommand<{ path: string; line: number }>(
+        'lineage.traceFinding',
+        "TypeError: Cannot read properties of undefined (reading 'id')\n    at handler (/app/src/app.js:4:5)\n    at process (node:internal/process/task_queues:95:5)",
+      );
+      assert.deepEqual(opened, { path: 'src/app.js', line: 4 });
+      const active = vscode.window.activeTextEditor!;
+      assert.equal(active.document.uri.fsPath, fixture.file);
+      assert.equal(active.selection.active.line, 3);
+      await screenshot('trace');
+      editor = await vscode.window.showTextDocument(editor.document);
+    });
+
     it('treats edited lines of a dirty buffer as changed locally and not live', async () => {
       await editor.edit((e) => e.insert(new vscode.Position(0, 0), 'const added = true;\n'));
       const result = await lineage.controller.lineage(editor.document);
