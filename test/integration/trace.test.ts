@@ -199,3 +199,84 @@ describe('lineage trace', function () {
     assert.equal(both.status, 2);
   });
 });
+
+describe('lineage trace on infrastructure findings', function () {
+  this.timeout(120_000);
+  let repo: TestRepo;
+  const k8s = join(fixturesDir(), 'k8s');
+  const tf = join(fixturesDir(), 'terraform');
+
+  before(() => {
+    repo = TestRepo.init('acme/infra');
+    cpSync(join(k8s, 'manifests'), join(repo.dir, 'deploy/manifests'), { recursive: true });
+    cpSync(join(k8s, 'kustomize-ldap'), join(repo.dir, 'deploy/ldap'), { recursive: true });
+    repo.write('deploy/nginx.yaml', [
+      'apiVersion: v1',
+      'kind: Service',
+      'metadata:',
+      '  name: nginx',
+      '---',
+      'apiVersion: apps/v1',
+      'kind: Deployment',
+      'metadata:',
+      '  name: nginx-deployment',
+      '  namespace: default',
+      'spec:',
+      '  template:',
+      '    spec:',
+      '      containers:',
+      '        - name: nginx',
+      '          image: nginx',
+      '          securityContext:',
+      '            privileged: true',
+    ]);
+    repo.write('deploy/falco.yaml', ['apiVersion: apps/v1', 'kind: DaemonSet', 'metadata:', '  name: falco', 'spec: {}']);
+    cpSync(join(tf, 'trivy-action-config/main.tf'), join(repo.dir, 'infra/main.tf'));
+    repo.write('infra/modules/storage/main.tf', ['resource "aws_s3_bucket" "bucket" {', '  bucket = "inner"', '  acl    = "public-read"', '}']);
+    repo.write('infra/root.tf', ['module "storage" {', '  source = "./modules/storage"', '}']);
+    repo.commit('manifests and terraform');
+  });
+  after(() => repo?.dispose());
+
+  const traceFile = (file: string, args: string[] = []) => runLineage(repo.dir, ['trace', file, '--json', ...args]);
+  const traceText = (text: string) => runLineage(repo.dir, ['trace', '-', '--json'], text);
+  const top = (r: any) => [r.json.candidates[0]?.path, r.json.candidates[0]?.line];
+
+  it('lands a Kubernetes audit event for a privileged pod on the privileged field of its Deployment', async () => {
+    const r = await traceFile(join(k8s, 'audit-create-privileged-pod.json'));
+    assert.equal(r.status, 0, r.stderr);
+    assert.equal(r.json.input.kind, 'kubernetes');
+    assert.deepEqual(top(r), ['deploy/nginx.yaml', 18]);
+    assert.match(r.json.candidates[0].reason, /Deployment of ReplicaSet nginx-deployment-/);
+  });
+
+  it('finds a Falco alert\'s pod through its DaemonSet, and objects named in guestbook manifests', async () => {
+    const falco = await traceFile(join(k8s, 'falco-alert-terminal-shell-k8s.json'));
+    assert.equal(falco.status, 0, falco.stderr);
+    assert.deepEqual(top(falco), ['deploy/falco.yaml', 2]);
+    const guestbook = await traceText('Deployment/redis-replica spec.template.spec.containers[0].resources.requests.cpu');
+    assert.equal(guestbook.json.candidates[0].path, 'deploy/manifests/guestbook-all-in-one.yaml');
+    const line = readFileSync(join(repo.dir, 'deploy/manifests/guestbook-all-in-one.yaml'), 'utf8').split('\n')[guestbook.json.candidates[0].line - 1]!;
+    assert.match(line, /cpu:/);
+  });
+
+  it('follows a Kustomize name prefix to the overlay that sets the field, with the base as the next candidate', async () => {
+    const r = await traceText('Deployment/production-ldap spec.replicas');
+    assert.equal(r.status, 0, r.stderr);
+    assert.deepEqual(top(r), ['deploy/ldap/overlays/production/deployment.yaml', 6]);
+    assert.ok(r.json.candidates.some((c: any) => c.path === 'deploy/ldap/base/deployment.yaml'), JSON.stringify(r.json.candidates.map((c: any) => c.path)));
+  });
+
+  it('lands Terraform findings on the resource block: trivy results, addresses, and module addresses', async () => {
+    const report = await traceFile(join(tf, 'trivy-action-config/report.json'));
+    assert.equal(report.status, 0, report.stderr);
+    assert.deepEqual(top(report), ['infra/main.tf', 8]);
+    const address = await traceText('aws_s3_bucket_versioning.bucket_versioning');
+    assert.deepEqual(top(address), ['infra/main.tf', 12]);
+    const moduled = await traceText('module.storage.aws_s3_bucket.bucket');
+    assert.deepEqual(top(moduled), ['infra/modules/storage/main.tf', 1]);
+    const missing = await traceText('aws_iam_role.nope');
+    assert.equal(missing.status, 1);
+    assert.ok(missing.json.tried.some((t: string) => /no \.tf file defines aws_iam_role\.nope/.test(t)));
+  });
+});

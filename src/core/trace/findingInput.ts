@@ -5,6 +5,8 @@
  * GitHub code-scanning alert, a CDEvents incident or any alert carrying such fields. Walks are
  * bounded in depth and size, so hostile JSON costs bounded time.
  */
+import { parseAllDocuments } from 'yaml';
+import { infrastructureRefs, terraformAddress, type KubernetesRef, type TerraformRef } from './infrastructure';
 import { parseStackTrace, type StackFrame } from './stackFrames';
 
 export interface TraceLocation {
@@ -30,8 +32,10 @@ export interface RevisionHints {
 }
 
 export interface FindingInput {
-  kind: 'stack-trace' | 'sarif' | 'code-scanning-alert' | 'cdevents-incident' | 'json-alert' | 'finding-reference' | 'unknown';
+  kind: 'stack-trace' | 'sarif' | 'code-scanning-alert' | 'cdevents-incident' | 'json-alert' | 'finding-reference' | 'kubernetes' | 'terraform' | 'scanner-report' | 'unknown';
   locations: TraceLocation[];
+  kubernetes: KubernetesRef[];
+  terraform: TerraformRef[];
   hints: RevisionHints;
   messages: string[];
 }
@@ -53,7 +57,11 @@ function fromFrames(frames: StackFrame[]): TraceLocation[] {
 export function readFindingInput(text: string): FindingInput {
   const trimmed = text.trim();
   const ref = /^(?:lineage-finding:|https?:\/\/\S+\/v1\/findings\/)(\S+)$/.exec(trimmed);
-  if (ref) return { kind: 'finding-reference', locations: [], hints: { ...emptyHints(), findingId: decodeURIComponent(ref[1]!) }, messages: [] };
+  if (ref) return { kind: 'finding-reference', locations: [], kubernetes: [], terraform: [], hints: { ...emptyHints(), findingId: decodeURIComponent(ref[1]!) }, messages: [] };
+  const address = terraformAddress(trimmed);
+  if (address) return { kind: 'terraform', locations: [], kubernetes: [], terraform: [{ address, attribute: null, why: `resource ${address}` }], hints: emptyHints(), messages: [] };
+  const object = kubernetesReference(trimmed);
+  if (object) return { kind: 'kubernetes', locations: [], kubernetes: [object], terraform: [], hints: emptyHints(), messages: [] };
   if (trimmed.startsWith('{') || trimmed.startsWith('[')) {
     let json: unknown;
     try {
@@ -61,9 +69,46 @@ export function readFindingInput(text: string): FindingInput {
     } catch {
       json = undefined; // not JSON after all (or nested beyond the parser's stack): read as text
     }
-    if (json !== undefined) return fromJson(json);
+    if (json !== undefined) return withInfrastructure(fromJson(json), json);
+  }
+  if (/^(apiVersion|kind):/m.test(trimmed.slice(0, 10_000)) && trimmed.length < 5_000_000) {
+    const docs = yamlDocuments(trimmed);
+    if (docs.length) {
+      const read = withInfrastructure({ kind: 'unknown', locations: [], kubernetes: [], terraform: [], hints: emptyHints(), messages: [] }, docs);
+      if (read.kubernetes.length || read.locations.length) return read;
+    }
   }
   return fromText(text);
+}
+
+function yamlDocuments(text: string): unknown[] {
+  try {
+    return parseAllDocuments(text)
+      .map((d) => ('toJS' in d && !d.errors.length ? d.toJS({ maxAliasCount: 100 }) : null))
+      .filter((d) => d && typeof d === 'object');
+  } catch {
+    return [];
+  }
+}
+
+/** "Deployment/shop/web spec.template.spec.containers[0].securityContext.privileged", or without a namespace or field. */
+function kubernetesReference(text: string): KubernetesRef | null {
+  const m = /^([A-Z][A-Za-z]{1,40})\/(?:([a-z0-9][a-z0-9.-]{0,62})\/)?([a-z0-9][a-z0-9.-]{0,252})(?:\s+([\w.[\]-]{1,300}))?$/.exec(text);
+  return m ? { kind: m[1]!, namespace: m[2] ?? null, name: m[3]!, field: m[4] ?? null, why: `${m[1]} ${m[3]}` } : null;
+}
+
+/** Adds the Kubernetes objects, Terraform resources and scanner locations a document names. */
+function withInfrastructure(input: FindingInput, value: unknown): FindingInput {
+  const refs = infrastructureRefs(value);
+  const locations = [
+    ...input.locations,
+    ...refs.locations.map((l, i): TraceLocation => ({ file: l.file, line: l.line, column: null, function: null, source: 'field', index: input.locations.length + i, language: null, raw: l.why })),
+  ];
+  let kind = input.kind;
+  if (refs.kubernetes.length) kind = 'kubernetes';
+  else if (refs.terraform.length) kind = 'terraform';
+  else if (refs.locations.length && (kind === 'json-alert' || kind === 'unknown')) kind = 'scanner-report';
+  return { ...input, kind, locations, kubernetes: refs.kubernetes, terraform: refs.terraform };
 }
 
 function fromText(text: string): FindingInput {
@@ -75,7 +120,7 @@ function fromText(text: string): FindingInput {
   if (commit) hints.commit = commit[1]!.toLowerCase();
   const digest = digestPattern.exec(text.slice(0, 100_000));
   if (digest) hints.artifact = digest[0].toLowerCase();
-  return { kind: locations.length ? 'stack-trace' : 'unknown', locations, hints, messages: trace.messages };
+  return { kind: locations.length ? 'stack-trace' : 'unknown', locations, kubernetes: [], terraform: [], hints, messages: trace.messages };
 }
 
 /** "src/app.js:42" or "src/app.js:42:7" tokens, for pastes that are not traces at all. */
@@ -97,6 +142,8 @@ function fromJson(json: unknown): FindingInput {
     const loc = inst.location ?? {};
     return {
       kind: 'code-scanning-alert',
+      kubernetes: [],
+      terraform: [],
       locations: typeof loc.path === 'string' ? [{ file: loc.path, line: num(loc.start_line), column: num(loc.start_column), function: null, source: 'sarif', index: 0, language: null, raw: `${loc.path}:${loc.start_line}` }] : [],
       hints: { ...emptyHints(), commit: typeof inst.commit_sha === 'string' && sha.test(inst.commit_sha) ? inst.commit_sha.toLowerCase() : null, environment: typeof inst.environment === 'string' ? inst.environment : null },
       messages: [String(obj.rule?.description ?? obj.rule?.id ?? '')].filter(Boolean),
@@ -134,7 +181,7 @@ function fromSarif(log: Record<string, any>): FindingInput {
       }
     }
   }
-  return { kind: 'sarif', locations, hints, messages };
+  return { kind: 'sarif', locations, kubernetes: [], terraform: [], hints, messages };
 }
 
 const commitKeys = new Set(['git.commit.sha', 'vcs.ref.head.revision', 'commit', 'commit_sha', 'commitsha', 'revision', 'git_commit', 'sha']);
@@ -178,5 +225,5 @@ function walkAlert(json: unknown, kind: FindingInput['kind']): FindingInput {
     } else if ((key === 'message' || key === 'description' || key === 'title') && messages.length < 5) messages.push(value.slice(0, 300));
   };
   visit(json, 0, '');
-  return { kind, locations, hints, messages };
+  return { kind, locations, kubernetes: [], terraform: [], hints, messages };
 }

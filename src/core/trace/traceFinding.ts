@@ -17,6 +17,7 @@ import type { Repository } from '../git/repository';
 import { mapLines, splitLines } from '../linemap/lineMap';
 import type { ApiClient } from '../sources/apiClient';
 import { readFindingInput, type FindingInput, type TraceLocation } from './findingInput';
+import { findKubernetes, findTerraform } from './infrastructure';
 import { looksLikeLibrary, PathIndex, type CodeMapping } from './pathResolver';
 
 export interface TraceCandidate {
@@ -66,6 +67,8 @@ export async function traceFinding(options: TraceOptions): Promise<TraceResult> 
       input = {
         kind: 'finding-reference',
         locations: f.locations.map((l, i) => ({ file: l.path, line: l.line, column: null, function: null, source: 'service', index: i, language: null, raw: `${l.path}:${l.line ?? ''}` })),
+        kubernetes: [],
+        terraform: [],
         hints: { ...input.hints, commit: f.locations[0]?.revision ?? f.commit, artifact: f.artifact, environment: f.environment, release: f.release },
         messages: [f.title],
       };
@@ -92,7 +95,7 @@ export async function traceFinding(options: TraceOptions): Promise<TraceResult> 
     const library = isLibrary(loc) && matches[0]!.how !== 'mapping' && matches[0]!.segments < 2;
     for (const match of matches.slice(0, 5)) {
       const mapped = await mapToWorkingCopy(repo, revision.sha, match.path, loc.line);
-      const confidence = Math.max(0.05, 0.95 - rank * 0.1 - (matches.length > 1 ? 0.25 : 0) - (library ? 0.3 : 0) - (mapped.line === null && loc.line !== null ? 0.2 : 0));
+      const confidence = Math.max(0.05, 0.95 - rank * 0.1 - (matches.length > 1 ? 0.25 : 0) - (library ? 0.3 : 0) - (mapped.line === null ? (loc.line === null ? 0.4 : 0.2) : 0));
       const where = loc.source === 'frame' ? `frame ${loc.index + 1}${loc.function ? ` (${loc.function.slice(0, 80)})` : ''}` : loc.source === 'sarif' ? 'reported location' : 'location field';
       const how = match.how === 'mapping' ? 'code mapping' : matches.length > 1 ? `ambiguous suffix match, ${matches.length} files` : `suffix match on ${match.segments} path segment(s)`;
       candidates.push({
@@ -109,14 +112,45 @@ export async function traceFinding(options: TraceOptions): Promise<TraceResult> 
     rank++;
     if (candidates.length >= (options.limit ?? 20)) break;
   }
+  candidates.push(...(await infrastructureCandidates(repo, input, tried)));
   if (unresolved.length) tried.push(`no file of the repository matches ${[...new Set(unresolved)].slice(0, 5).join(', ')}${unresolved.length > 5 ? ` and ${unresolved.length - 5} more` : ''}`);
-  if (input.locations.length === 0) tried.push('found no stack frame, SARIF location or file/line field in the input');
+  if (input.locations.length + input.kubernetes.length + input.terraform.length === 0) tried.push('found no stack frame, SARIF location, file/line field, Kubernetes object or Terraform resource in the input');
   return {
     input: { kind: input.kind, locations: input.locations.length, messages: input.messages },
     revision,
-    candidates: dedupe(candidates).sort((a, b) => b.confidence - a.confidence).slice(0, options.limit ?? 20),
+    candidates: dedupe(candidates.sort((a, b) => b.confidence - a.confidence)).slice(0, options.limit ?? 20),
     tried,
   };
+}
+
+/** Kubernetes objects and Terraform resources, found where the working copy defines them. */
+async function infrastructureCandidates(repo: Repository, input: FindingInput, tried: string[]): Promise<TraceCandidate[]> {
+  if (input.kubernetes.length + input.terraform.length === 0) return [];
+  const files = (await repo.run(['ls-files', '-z'])).split('\0').filter(Boolean);
+  const cache = new Map<string, Promise<string | null>>();
+  const read = (path: string) => {
+    let text = cache.get(path);
+    if (!text) cache.set(path, (text = readFile(join(repo.root, path), 'utf8').catch(() => null)));
+    return text;
+  };
+  const out: TraceCandidate[] = [];
+  const seen = new Set<string>();
+  for (const ref of input.kubernetes.slice(0, 50)) {
+    const key = `${ref.kind}/${ref.namespace}/${ref.name}/${ref.field}`;
+    if (seen.has(key)) continue;
+    seen.add(key);
+    const hits = await findKubernetes({ files, read }, ref);
+    if (hits.length === 0) tried.push(`no manifest defines ${ref.kind ?? 'object'} ${ref.name}${ref.namespace ? ` in ${ref.namespace}` : ''}`);
+    for (const h of hits) out.push({ path: h.path, line: h.line, confidence: h.exact ? 0.9 : hits.length > 1 ? 0.6 : 0.75, revision: null, reason: h.reason, original: { file: `${ref.kind ?? ''}/${ref.name}`, line: null, function: ref.field }, library: false });
+  }
+  for (const ref of input.terraform.slice(0, 50)) {
+    if (seen.has(ref.address)) continue;
+    seen.add(ref.address);
+    const hits = await findTerraform({ files, read }, ref);
+    if (hits.length === 0) tried.push(`no .tf file defines ${ref.address}`);
+    for (const h of hits) out.push({ path: h.path, line: h.line, confidence: hits.length > 1 ? 0.6 : 0.85, revision: null, reason: h.reason, original: { file: ref.address, line: null, function: ref.attribute }, library: false });
+  }
+  return out;
 }
 
 function isLibrary(loc: TraceLocation): boolean {
