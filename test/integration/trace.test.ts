@@ -10,6 +10,7 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { buildSync } from 'esbuild';
 import { runLineage } from '../helpers/cli';
 import { TestRepo } from '../helpers/gitRepo';
 import { fixturesDir, startTestService, type TestService } from '../helpers/testService';
@@ -155,6 +156,27 @@ describe('lineage trace', function () {
     const r = await trace(stderr, ['--revision', deployed]);
     assert.equal(r.status, 0, r.stderr);
     assert.deepEqual([r.json.candidates[0].path, r.json.candidates[0].line], ['src/main/java/com/acme/orders/Pricing.java', 5]);
+  });
+
+  it('maps a minified bundle\'s frames back through the source map in the build output', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'lineage-bundle-'));
+    try {
+      const app = new TestRepo(dir);
+      app.git(['init', '-q', '-b', 'main']);
+      app.write('.gitignore', ['dist/']);
+      app.write('src/cart.js', ['export function total(items) {', '  const sum = items.reduce((a, b) => a + b.price, 0);', '  if (!items.length) throw new TypeError("empty cart");', '  return sum;', '}']);
+      app.write('src/index.js', ["import { total } from './cart.js';", 'console.log(total([]));']);
+      app.commit('web shop');
+      buildSync({ entryPoints: [join(dir, 'src/index.js')], bundle: true, minify: true, sourcemap: true, outfile: join(dir, 'dist/main.4f2a.js'), logLevel: 'warning' });
+      const stderr = crash(process.execPath, [join(dir, 'dist/main.4f2a.js')], dir);
+      assert.match(stderr, /main\.4f2a\.js:1:\d+/, 'a frame in the minified bundle');
+      const r = await runLineage(dir, ['trace', '-', '--json'], stderr);
+      assert.equal(r.status, 0, r.stderr);
+      assert.deepEqual([r.json.candidates[0].path, r.json.candidates[0].line], ['src/cart.js', 3]);
+      assert.ok(r.json.tried.some((t: string) => /by dist\/main\.4f2a\.js\.map/.test(t)), r.json.tried);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it('takes the revision from a SARIF log and resolves its uriBaseIds', async () => {

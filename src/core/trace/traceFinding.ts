@@ -19,6 +19,7 @@ import type { ApiClient } from '../sources/apiClient';
 import { readFindingInput, type FindingInput, type TraceLocation } from './findingInput';
 import { findKubernetes, findTerraform } from './infrastructure';
 import { looksLikeLibrary, PathIndex, type CodeMapping } from './pathResolver';
+import { SourceMaps } from './sourceMaps';
 
 export interface TraceCandidate {
   path: string;
@@ -81,6 +82,17 @@ export async function traceFinding(options: TraceOptions): Promise<TraceResult> 
     ? (await repo.run(['ls-tree', '-r', '--name-only', '--end-of-options', checkRevision(revision.sha)])).split('\n').filter(Boolean)
     : (await repo.run(['ls-files', '-z'])).split('\0').filter(Boolean);
   const index = new PathIndex(files);
+
+  // Bundled frames first go back to their sources through the build's source maps.
+  const maps = new SourceMaps(repo.root, (await repo.run(['ls-files', '-z'])).split('\0').filter(Boolean));
+  for (const loc of input.locations) {
+    if (loc.language !== 'javascript' || loc.line === null || loc.column === null) continue;
+    const original = await maps.original(loc.file, loc.line, loc.column);
+    if (!original) continue;
+    const source = original.source.startsWith(`${repo.root}/`) ? original.source.slice(repo.root.length + 1) : original.source;
+    tried.push(`${loc.file}:${loc.line}:${loc.column} is ${source}:${original.line} by ${original.map}`);
+    Object.assign(loc, { file: source, line: original.line, column: original.column });
+  }
 
   const candidates: TraceCandidate[] = [];
   const unresolved: string[] = [];
