@@ -199,6 +199,17 @@ describe('lineage trace', function () {
     }
   });
 
+  it('resolves a finding id from the service at the revision it was reported against', async () => {
+    await t.client.ingest('events', JSON.stringify({ type: 'finding', id: 'tr-f1', repo: 'acme/trace', findingId: 'err-42', kind: 'error', severity: 'high', title: 'RangeError in ratio', commit: deployed, locations: [{ path: 'src/lib/pricing.js', line: 3, revision: deployed }] }));
+    const r = await runLineage(repo.dir, ['trace', '-', '--json', '--api', t.url], 'lineage-finding:err-42');
+    assert.equal(r.status, 0, r.stderr);
+    assert.equal(r.json.input.kind, 'finding-reference');
+    assert.deepEqual(r.json.input.messages, ['RangeError in ratio']);
+    assert.deepEqual([r.json.candidates[0].path, r.json.candidates[0].line], ['src/lib/pricing.js', 7]);
+    const unknown = await runLineage(repo.dir, ['trace', '-', '--api', t.url], 'lineage-finding:nope');
+    assert.equal(unknown.status, 2);
+  });
+
   it('reads a JSON alert with OpenTelemetry code fields and a commit', async () => {
     const alert = { alert: 'HighErrorRate', attributes: { 'code.file.path': '/app/src/lib/pricing.js', 'code.line.number': 4, 'vcs.ref.head.revision': deployed } };
     const r = await trace(JSON.stringify(alert));
