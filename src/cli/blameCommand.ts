@@ -1,20 +1,21 @@
 /** `lineage blame`: where each line of a file runs, and how it got there. */
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
-import { DeployTagSource } from '../core/lineage/deployTags';
 import { fileLineage } from '../core/lineage/fileLineage';
-import type { LineageSource } from '../core/lineage/source';
-import { ServiceSource } from '../core/lineage/serviceSource';
-import { ApiClient } from '../core/sources/apiClient';
 import { ApiError } from '../core/sources/apiError';
+import { GitHubError } from '../core/sources/github/githubClient';
 import { formatBlame } from './blameFormat';
 import { openCheckout } from './checkout';
+import { chooseCliSource } from './sourceOption';
 import { UsageError } from './usageError';
 
 export const blameUsage = `usage: lineage blame <path> [--line N | --line N-M] [--json] [--api URL] [--token T] [--repo owner/name] [--contents <file|->] [--detect-moves]
+                     [--source auto|service|github|git] [--github-url URL]
 
-Without --api (or LINEAGE_API_URL), deployments come from git-native deploy tags
-(deploy/<environment>/<UTC timestamp>; see "lineage record-deploy").
+--source auto (the default) reads the service when --api or LINEAGE_API_URL is set, else GitHub
+directly when the origin is on GitHub and a token is available (GITHUB_TOKEN, GH_TOKEN or
+"gh auth token"), else git-native deploy tags (deploy/<environment>/<UTC timestamp>; see
+"lineage record-deploy"). --github-url (or GITHUB_API_URL) points at GitHub Enterprise Server.
 --detect-moves credits lines moved within the file or copied from other files to the commit
 that first wrote them (git blame -M -C); it costs about 1.6x a plain blame.`;
 
@@ -40,6 +41,8 @@ export async function runBlame(argv: string[], env: NodeJS.ProcessEnv, out: (lin
       repo: { type: 'string' },
       contents: { type: 'string' },
       'detect-moves': { type: 'boolean' },
+      source: { type: 'string' },
+      'github-url': { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
     strict: true,
@@ -71,21 +74,20 @@ export async function runBlame(argv: string[], env: NodeJS.ProcessEnv, out: (lin
   }
   if (await repo.isBinary(path)) throw new UsageError(`${target} is a binary file; blame works on text`);
 
-  const apiUrl = values.api ?? env.LINEAGE_API_URL;
   const slug = values.repo ?? (await repo.originSlug());
-  let client: ApiClient | undefined;
-  let source: LineageSource = new DeployTagSource(repo);
-  if (apiUrl) {
-    client = new ApiClient({ baseUrl: apiUrl, token: values.token ?? env.LINEAGE_TOKEN ?? env.LINEAGE_READ_TOKEN, retries: 1, timeoutMs: 10_000 });
-    source = new ServiceSource(client);
-  }
+  const chosen = await chooseCliSource(values, env, repo);
+  const source = chosen.source;
   try {
     let report;
     try {
       report = await fileLineage({ repo, path, contents, slug, source, detectMoves: values['detect-moves'] });
     } catch (e) {
-      if (!ApiError.is(e)) throw e;
-      if (e.reason === 'unreachable' || e.reason === 'timeout') {
+      if (GitHubError.is(e)) {
+        if (e.reason === 'unauthorized' || e.reason === 'invalidResponse') throw new UsageError(e.message);
+        err(`lineage: notice: ${e.message}; showing git only`);
+        report = await fileLineage({ repo, path, contents, slug, source: null, detectMoves: values['detect-moves'] });
+      } else if (!ApiError.is(e)) throw e;
+      else if (e.reason === 'unreachable' || e.reason === 'timeout') {
         err(`lineage: notice: ${e.message}; showing git only`);
         report = await fileLineage({ repo, path, contents, slug, source: null, detectMoves: values['detect-moves'] });
       } else if (e.reason === 'invalidResponse') {
@@ -100,6 +102,6 @@ export async function runBlame(argv: string[], env: NodeJS.ProcessEnv, out: (lin
     if (values.json) out(JSON.stringify({ ...report, lines }, null, 2));
     else out(formatBlame(report, lines, Boolean(process.stdout.isTTY) && !env.NO_COLOR));
   } finally {
-    await client?.close();
+    await chosen.close();
   }
 }

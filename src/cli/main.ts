@@ -3,6 +3,7 @@ import { ApiError } from '../core/sources/apiError';
 import { runServe } from '../server/serveCommand';
 import { runBlame } from './blameCommand';
 import { runCheck } from './checkCommand';
+import { runDoctor } from './doctorCommand';
 import { runTrace } from './traceCommand';
 import { runEvidence } from './evidenceCommand';
 import { runIngest } from './ingestCommand';
@@ -16,6 +17,7 @@ commands:
   serve     run the traceability service
   blame           where each line of a file runs, since which deployment, how it got there
   trace           from a pasted stack trace, SARIF result or alert to the file and line here
+  doctor          which source is in use, can it be reached, which token, rate limit left
   check           evaluate a branch's approval chain against the policy (exit 1 when blocking)
   evidence        the whole chain behind a line or a deployment, with audit-log entries
   record-deploy   record a deployment as a git tag (deploy/<environment>/<UTC timestamp>)
@@ -36,6 +38,9 @@ async function main(argv: string[]): Promise<void> {
       return runBlame(rest, process.env, out, (line) => process.stderr.write(`${line}\n`));
     case 'trace':
       process.exitCode = await runTrace(rest, process.env, out, (line) => process.stderr.write(`${line}\n`));
+      return;
+    case 'doctor':
+      process.exitCode = await runDoctor(rest, process.env, out);
       return;
     case 'check':
       process.exitCode = await runCheck(rest, process.env, out, (line) => process.stderr.write(`${line}\n`));

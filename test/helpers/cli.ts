@@ -1,12 +1,14 @@
-/** Runs the built `lineage` command as a user would, with no service configured by the environment. */
+/** Runs the built `lineage` command as a user would, with no service or GitHub configured by the environment. */
 import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 
 const cli = join(__dirname, '../../dist/cli.js');
 
-export function runLineage(cwd: string, args: string[], input?: string): Promise<{ status: number | null; stdout: string; stderr: string; json: any }> {
+export function runLineage(cwd: string, args: string[], input?: string, extraEnv: Record<string, string> = {}): Promise<{ status: number | null; stdout: string; stderr: string; json: any }> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [cli, ...args], { cwd, env: { ...process.env, LINEAGE_API_URL: '' } });
+    // No service and no GitHub token from the developer's own environment (nor from `gh`).
+    const env = { ...process.env, LINEAGE_API_URL: '', LINEAGE_SOURCE: '', GITHUB_TOKEN: '', GH_TOKEN: '', GITHUB_API_URL: '', GH_CONFIG_DIR: '/nonexistent-lineage-test', ...extraEnv };
+    const child = spawn(process.execPath, [cli, ...args], { cwd, env });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (c: Buffer) => (stdout += c.toString()));

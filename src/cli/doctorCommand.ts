@@ -1,0 +1,67 @@
+/**
+ * `lineage doctor`: which source is in use and why, whether it can be reached, which token is
+ * used (where it came from, never its value), how much rate limit is left, and for each failing
+ * check how to fix it. Exit 0 when every check passes, 1 otherwise.
+ */
+import { parseArgs } from 'node:util';
+import { z } from 'zod';
+import { GitHubError } from '../core/sources/github/githubClient';
+import { githubWebHost, originHost } from '../core/lineage/sourceChoice';
+import { ApiError } from '../core/sources/apiError';
+import { openCheckout } from './checkout';
+import { chooseCliSource } from './sourceOption';
+
+interface Check {
+  name: string;
+  ok: boolean;
+  detail: string;
+  fix?: string;
+}
+
+const RateLimit = z.object({ resources: z.object({ core: z.object({ limit: z.number(), remaining: z.number(), reset: z.number() }), graphql: z.object({ remaining: z.number() }).optional() }) });
+
+export async function runDoctor(argv: string[], env: NodeJS.ProcessEnv, out: (line: string) => void): Promise<number> {
+  const { values } = parseArgs({
+    args: argv,
+    options: { json: { type: 'boolean' }, source: { type: 'string' }, api: { type: 'string' }, token: { type: 'string' }, 'github-url': { type: 'string' } },
+    strict: true,
+  });
+  const checks: Check[] = [];
+  const repo = await openCheckout();
+  const slug = await repo.originSlug();
+  const host = await originHost(repo);
+  checks.push(slug ? { name: 'repository', ok: true, detail: `${slug} (origin on ${host})` } : { name: 'repository', ok: false, detail: 'no origin remote to name the repository by', fix: 'git remote add origin <url>, or pass --repo owner/name to the commands' });
+  const chosen = await chooseCliSource(values, env, repo);
+  checks.push({ name: 'source', ok: true, detail: `${chosen.kind}: ${chosen.why}` });
+  try {
+    if (chosen.api) {
+      try {
+        const health = await chosen.api.health();
+        checks.push({ name: 'service', ok: true, detail: `version ${health.version}, ${health.events} events, ${health.store} store` });
+      } catch (e) {
+        checks.push({ name: 'service', ok: false, detail: ApiError.is(e) ? e.message : String(e), fix: 'start it with "lineage serve", or check LINEAGE_API_URL and the read token (LINEAGE_TOKEN)' });
+      }
+    }
+    if (chosen.github) {
+      const githubUrl = values['github-url'] || env.GITHUB_API_URL || 'https://api.github.com';
+      const tokenFrom = env.GITHUB_TOKEN ? 'GITHUB_TOKEN' : env.GH_TOKEN ? 'GH_TOKEN' : `gh auth token --hostname ${githubWebHost(githubUrl)}`;
+      checks.push({ name: 'github token', ok: true, detail: `from ${tokenFrom} (sent only to ${new URL(githubUrl).host})` });
+      try {
+        const limits = await chosen.github.get('/rate_limit', {}, RateLimit);
+        const core = limits.resources.core;
+        checks.push({ name: 'github', ok: core.remaining > 0, detail: `reachable; rate limit ${core.remaining}/${core.limit} left (GraphQL ${limits.resources.graphql?.remaining ?? '?'}), resets ${new Date(core.reset * 1000).toISOString()}`, fix: core.remaining > 0 ? undefined : 'wait for the reset, or use a token with a higher limit' });
+      } catch (e) {
+        checks.push({ name: 'github', ok: false, detail: GitHubError.is(e) ? e.message : String(e), fix: GitHubError.is(e, 'unauthorized') ? 'refresh the token: "gh auth login", or a new GITHUB_TOKEN with repo scope' : 'check --github-url / GITHUB_API_URL and the network' });
+      }
+    }
+    if (chosen.kind === 'git') {
+      const tags = (await repo.run(['tag', '--list', 'deploy/*']).catch(() => '')).split('\n').filter(Boolean).length;
+      checks.push({ name: 'deploy tags', ok: true, detail: `${tags} deploy/<environment>/<time> tag(s)${tags === 0 ? '; record one with "lineage record-deploy <environment>"' : ''}` });
+    }
+  } finally {
+    await chosen.close();
+  }
+  if (values.json) out(JSON.stringify({ checks, ok: checks.every((c) => c.ok) }, null, 2));
+  else for (const c of checks) out(`${c.ok ? '✔' : '✘'} ${c.name}: ${c.detail}${c.fix ? `\n    fix: ${c.fix}` : ''}`);
+  return checks.every((c) => c.ok) ? 0 : 1;
+}

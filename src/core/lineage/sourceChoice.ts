@@ -1,0 +1,87 @@
+/**
+ * Which source the engine reads: the traceability service, GitHub directly, or git alone (deploy
+ * tags). `auto` takes the service when a URL is set, else GitHub when the origin remote is on
+ * GitHub and a token is at hand, else git. The choice says why, for the status bar and `doctor`.
+ */
+import type { Repository } from '../git/repository';
+import { ApiClient } from '../sources/apiClient';
+import { GitHubClient } from '../sources/github/githubClient';
+import { GitHubSource } from '../sources/github/githubSource';
+import { DeployTagSource } from './deployTags';
+import { ServiceSource } from './serviceSource';
+import type { LineageSource } from './source';
+
+export type SourceSetting = 'auto' | 'service' | 'github' | 'git';
+export const sourceSettings: SourceSetting[] = ['auto', 'service', 'github', 'git'];
+
+export interface SourceInputs {
+  setting: SourceSetting;
+  repo: Repository;
+  apiUrl?: string | null;
+  apiToken?: string | null;
+  /** GitHub's API base URL (GITHUB_API_URL, --github-url, lineage.github.url); github.com by default. */
+  githubUrl?: string | null;
+  /** Asked for only when GitHub is the source. */
+  githubToken?: () => Promise<string | null>;
+}
+
+export interface ChosenSource {
+  kind: 'service' | 'github' | 'git';
+  source: LineageSource;
+  why: string;
+  api?: ApiClient;
+  github?: GitHubClient;
+  close(): Promise<void>;
+}
+
+export class SourceChoiceError extends Error {}
+
+/** The host of the origin remote (https, ssh or scp-like), lower-cased; null without one. */
+export async function originHost(repo: Repository): Promise<string | null> {
+  const url = (await repo.run(['config', '--get', 'remote.origin.url']).catch(() => '')).trim();
+  const m = /^(?:[a-z+]+:\/\/)?(?:[^@/]+@)?([^/:]+)[:/]/i.exec(url);
+  return m ? m[1]!.toLowerCase() : null;
+}
+
+/** The web host of a GitHub API URL: api.github.com → github.com; https://ghe.corp/api/v3 → ghe.corp. */
+export function githubWebHost(apiUrl: string): string {
+  const host = new URL(apiUrl).hostname.toLowerCase();
+  return host === 'api.github.com' ? 'github.com' : host;
+}
+
+export async function chooseSource(inputs: SourceInputs): Promise<ChosenSource> {
+  const githubUrl = inputs.githubUrl || 'https://api.github.com';
+  const git = (why: string): ChosenSource => ({ kind: 'git', source: new DeployTagSource(inputs.repo), why, close: async () => undefined });
+  const service = (): ChosenSource => {
+    const api = new ApiClient({ baseUrl: inputs.apiUrl!, token: inputs.apiToken ?? undefined, retries: 1, timeoutMs: 10_000 });
+    return { kind: 'service', source: new ServiceSource(api), why: `the service at ${inputs.apiUrl}`, api, close: () => api.close() };
+  };
+  const github = async (required: boolean): Promise<ChosenSource | null> => {
+    const token = inputs.githubToken ? await inputs.githubToken() : null;
+    if (!token) {
+      if (required) throw new SourceChoiceError(`no GitHub token: set GITHUB_TOKEN or GH_TOKEN, or run "gh auth login"`);
+      return null;
+    }
+    const client = new GitHubClient({ baseUrl: githubUrl, token });
+    return { kind: 'github', source: new GitHubSource(client), why: `GitHub at ${new URL(githubUrl).host}`, github: client, close: async () => undefined };
+  };
+  switch (inputs.setting) {
+    case 'service':
+      if (!inputs.apiUrl) throw new SourceChoiceError('--source service needs the service URL (--api or LINEAGE_API_URL)');
+      return service();
+    case 'github':
+      return (await github(true))!;
+    case 'git':
+      return git('git only (deploy tags), as asked');
+    default: {
+      if (inputs.apiUrl) return service();
+      const host = await originHost(inputs.repo);
+      if (host && host === githubWebHost(githubUrl)) {
+        const chosen = await github(false);
+        if (chosen) return chosen;
+        return git(`git only: the origin is on ${host} but no GitHub token is available`);
+      }
+      return git(host ? `git only: no service configured and the origin (${host}) is not ${githubWebHost(githubUrl)}` : 'git only: no service configured and no origin remote');
+    }
+  }
+}

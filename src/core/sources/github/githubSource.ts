@@ -1,0 +1,248 @@
+/**
+ * GitHub as a lineage source (direct mode, no service): environments and their deployments with
+ * latest statuses, the pull requests of many commits with their reviews (each on the commit it
+ * was given on), and open code-scanning alerts on a path. Deployments and pull requests come
+ * from GraphQL in as few queries as possible (one for every environment's deployments, one per
+ * hundred commits for pull requests); code-scanning alerts from REST with ETags. Results are kept
+ * for a short time, so a second file of the same repository costs no request at all. What GitHub
+ * cannot say (artifact digests without attestations, builds) stays unknown.
+ */
+import { z } from 'zod';
+import type { LineageSource } from '../../lineage/source';
+import type { CommitLineage } from '../../model/api';
+import type { Deployment, Environment, Finding, PullRequest, Review } from '../../model/domain';
+import type { GitHubClient } from './githubClient';
+
+const deploymentsQuery = `query LineageDeployments($owner: String!, $name: String!) {
+  repository(owner: $owner, name: $name) {
+    environments(first: 50) { nodes { name } }
+    deployments(first: 100, orderBy: { field: CREATED_AT, direction: DESC }) {
+      nodes { databaseId environment createdAt description task commitOid creator { login } latestStatus { state createdAt environmentUrl } }
+    }
+  }
+}`;
+
+const GqlDeployment = z.object({
+  databaseId: z.number().int().nullable(),
+  environment: z.string().nullable(),
+  createdAt: z.string(),
+  description: z.string().nullable().optional(),
+  task: z.string().nullable().optional(),
+  commitOid: z.string().regex(/^[0-9a-f]{40}$/),
+  creator: z.object({ login: z.string() }).nullable(),
+  latestStatus: z.object({ state: z.string(), createdAt: z.string(), environmentUrl: z.string().nullable().optional() }).nullable(),
+});
+
+const DeploymentsAnswer = z.object({
+  repository: z.object({
+    environments: z.object({ nodes: z.array(z.object({ name: z.string() })) }),
+    deployments: z.object({ nodes: z.array(GqlDeployment) }),
+  }),
+});
+
+const GqlReview = z.object({
+  databaseId: z.number().int().nullable(),
+  author: z.object({ login: z.string() }).nullable(),
+  state: z.string(),
+  commit: z.object({ oid: z.string() }).nullable(),
+  submittedAt: z.string().nullable(),
+});
+
+const GqlPullRequest = z.object({
+  number: z.number().int(),
+  title: z.string().nullable(),
+  url: z.string().nullable(),
+  state: z.enum(['OPEN', 'CLOSED', 'MERGED']),
+  author: z.object({ login: z.string() }).nullable(),
+  headRefOid: z.string().nullable(),
+  headRefName: z.string().nullable(),
+  baseRefName: z.string().nullable(),
+  mergeCommit: z.object({ oid: z.string() }).nullable(),
+  mergedAt: z.string().nullable(),
+  updatedAt: z.string().nullable(),
+  reviews: z.object({ nodes: z.array(GqlReview) }),
+});
+
+const CommitAnswer = z.object({ associatedPullRequests: z.object({ nodes: z.array(GqlPullRequest) }) }).nullable();
+
+const CodeScanningAlert = z.object({
+  number: z.number().int(),
+  state: z.string(),
+  html_url: z.string().nullable().optional(),
+  created_at: z.string().nullable().optional(),
+  rule: z.object({ id: z.string().nullable().optional(), severity: z.string().nullable().optional(), security_severity_level: z.string().nullable().optional(), description: z.string().nullable().optional() }),
+  tool: z.object({ name: z.string().nullable().optional() }).optional(),
+  most_recent_instance: z
+    .object({
+      commit_sha: z.string().nullable().optional(),
+      environment: z.string().nullable().optional(),
+      location: z.object({ path: z.string().nullable().optional(), start_line: z.number().int().nullable().optional() }).nullable().optional(),
+    })
+    .nullable()
+    .optional(),
+});
+
+const commitsPerQuery = 100;
+const ttlMs = 60_000;
+
+const reviewStates: Record<string, Review['state']> = { APPROVED: 'approved', CHANGES_REQUESTED: 'changes_requested', COMMENTED: 'commented', DISMISSED: 'dismissed', PENDING: 'pending' };
+const severities: Record<string, Finding['severity']> = { critical: 'critical', high: 'high', error: 'high', medium: 'medium', warning: 'medium', low: 'low', note: 'info', none: 'info' };
+
+export class GitHubSource implements LineageSource {
+  readonly kind = 'service' as const;
+  private deploymentsCache = new Map<string, { at: number; value: Promise<{ environments: string[]; deployments: Deployment[] }> }>();
+  private readonly lineageCache = new Map<string, { at: number; value: CommitLineage }>();
+  private readonly alertsCache = new Map<string, { at: number; value: Promise<Finding[]> }>();
+
+  constructor(private readonly client: GitHubClient) {}
+
+  private split(repo: string): { owner: string; name: string } {
+    const [owner, name] = repo.split('/');
+    return { owner: owner!, name: name! };
+  }
+
+  /** Every environment's recent deployments, in one GraphQL query (cached briefly). */
+  private deployments(repo: string) {
+    const hit = this.deploymentsCache.get(repo);
+    if (hit && Date.now() - hit.at < ttlMs) return hit.value;
+    const value = this.client.graphql(deploymentsQuery, this.split(repo), DeploymentsAnswer).then((answer) => ({
+      environments: answer.repository.environments.nodes.map((e) => e.name),
+      deployments: answer.repository.deployments.nodes.filter((d) => d.environment).map((d) => toDeployment(repo, d)),
+    }));
+    value.catch(() => this.deploymentsCache.delete(repo));
+    this.deploymentsCache.set(repo, { at: Date.now(), value });
+    return value;
+  }
+
+  async environments(repo: string): Promise<Environment[]> {
+    const { environments, deployments } = await this.deployments(repo);
+    const names = [...new Set([...environments, ...deployments.map((d) => d.environment)])].sort();
+    // What runs is the latest deployment whose latest status is success; inactive and failed are history.
+    return names.map((name) => ({ name, deployment: deployments.find((d) => d.environment === name && d.status === 'success') ?? null }));
+  }
+
+  async history(repo: string, environment: string, limit: number): Promise<Deployment[]> {
+    const { deployments } = await this.deployments(repo);
+    return deployments.filter((d) => d.environment === environment && (d.status === 'success' || d.status === 'inactive')).slice(0, limit).map((d) => ({ ...d, status: 'success' as const }));
+  }
+
+  /** Pull requests and reviews of many commits: one GraphQL query per hundred commits not cached. */
+  async lineage(repo: string, commits: string[]): Promise<Map<string, CommitLineage>> {
+    const result = new Map<string, CommitLineage>();
+    const missing: string[] = [];
+    for (const sha of new Set(commits.map((c) => c.toLowerCase()))) {
+      const hit = this.lineageCache.get(`${repo}@${sha}`);
+      if (hit && Date.now() - hit.at < ttlMs * 5) result.set(sha, hit.value);
+      else missing.push(sha);
+    }
+    const { deployments } = missing.length ? await this.deployments(repo) : { deployments: [] as Deployment[] };
+    for (let i = 0; i < missing.length; i += commitsPerQuery) {
+      const batch = missing.slice(i, i + commitsPerQuery);
+      const fields = batch.map((sha, k) => `c${k}: object(oid: "${sha}") { ... on Commit { associatedPullRequests(first: 5) { nodes { number title url state author { login } headRefOid headRefName baseRefName mergeCommit { oid } mergedAt updatedAt reviews(first: 100) { nodes { databaseId author { login } state commit { oid } submittedAt } } } } } }`);
+      const query = `query LineageCommits($owner: String!, $name: String!) { repository(owner: $owner, name: $name) { ${fields.join(' ')} } }`;
+      const answer = await this.client.graphql(query, this.split(repo), z.object({ repository: z.record(z.string(), CommitAnswer) }));
+      batch.forEach((sha, k) => {
+        const prs = answer.repository[`c${k}`]?.associatedPullRequests.nodes ?? [];
+        const lineage: CommitLineage = {
+          sha,
+          commit: null,
+          pullRequests: prs.map((p) => toPullRequest(repo, p)),
+          builds: [],
+          artifacts: [],
+          attestations: [],
+          deployments: deployments.filter((d) => d.commit === sha),
+        };
+        this.lineageCache.set(`${repo}@${sha}`, { at: Date.now(), value: lineage });
+        result.set(sha, lineage);
+      });
+    }
+    return result;
+  }
+
+  /** Open code-scanning alerts whose most recent instance is in `path`. */
+  async findings(repo: string, path: string): Promise<Finding[]> {
+    let hit = this.alertsCache.get(repo);
+    if (!hit || Date.now() - hit.at >= ttlMs) {
+      const { owner, name } = this.split(repo);
+      const value = this.client.list('/repos/{owner}/{repo}/code-scanning/alerts', { owner, repo: name, state: 'open' }, CodeScanningAlert, 1000).then((alerts) => alerts.map((a) => toFinding(repo, a)));
+      value.catch(() => this.alertsCache.delete(repo));
+      hit = { at: Date.now(), value };
+      this.alertsCache.set(repo, hit);
+    }
+    return (await hit.value).filter((f) => f.locations.some((l) => l.path === path));
+  }
+}
+
+function toDeployment(repo: string, d: z.infer<typeof GqlDeployment>): Deployment {
+  const state = (d.latestStatus?.state ?? 'PENDING').toLowerCase();
+  const status: Deployment['status'] = state === 'success' ? 'success' : state === 'inactive' ? 'inactive' : state === 'failure' ? 'failure' : state === 'error' ? 'error' : state === 'in_progress' ? 'in_progress' : state === 'queued' ? 'queued' : 'pending';
+  return {
+    id: String(d.databaseId ?? `${d.environment}-${d.createdAt}`),
+    repo,
+    environment: d.environment!,
+    service: null,
+    commit: d.commitOid,
+    artifact: null,
+    at: d.createdAt,
+    actor: d.creator?.login ?? null,
+    kind: /rollback/i.test(d.task ?? '') ? 'rollback' : /hotfix/i.test(d.task ?? '') ? 'hotfix' : 'deploy',
+    status,
+    reason: null,
+    url: d.latestStatus?.environmentUrl ?? null,
+    approvals: [],
+    eventKey: `github:deployment:${d.databaseId ?? ''}`,
+  };
+}
+
+function toPullRequest(repo: string, p: z.infer<typeof GqlPullRequest>): PullRequest & { reviews: Review[] } {
+  return {
+    repo,
+    number: p.number,
+    title: p.title,
+    url: p.url,
+    author: p.author?.login ?? null,
+    state: p.state === 'MERGED' ? 'merged' : p.state === 'CLOSED' ? 'closed' : 'open',
+    headSha: p.headRefOid,
+    headRef: p.headRefName,
+    baseRef: p.baseRefName,
+    mergeCommit: p.mergeCommit?.oid ?? null,
+    mergedAt: p.mergedAt,
+    updatedAt: p.updatedAt,
+    commits: [p.headRefOid, p.mergeCommit?.oid].filter((c): c is string => !!c),
+    eventKey: `github:pull_request:${p.number}`,
+    reviews: p.reviews.nodes.map((r) => ({
+      id: String(r.databaseId ?? ''),
+      pullRequest: p.number,
+      reviewer: r.author?.login ?? 'ghost',
+      state: reviewStates[r.state] ?? 'commented',
+      commit: r.commit?.oid ?? null,
+      at: r.submittedAt,
+      eventKey: `github:review:${r.databaseId ?? ''}`,
+    })),
+  };
+}
+
+function toFinding(repo: string, a: z.infer<typeof CodeScanningAlert>): Finding {
+  const inst = a.most_recent_instance;
+  const level = (a.rule.security_severity_level ?? a.rule.severity ?? 'medium').toLowerCase();
+  return {
+    id: `github-code-scanning:${repo}#${a.number}`,
+    repo,
+    kind: 'vulnerability',
+    severity: severities[level] ?? 'medium',
+    title: a.rule.description ?? a.rule.id ?? `code scanning alert ${a.number}`,
+    status: 'open',
+    environment: inst?.environment ?? null,
+    service: null,
+    artifact: null,
+    commit: inst?.commit_sha ?? null,
+    release: null,
+    ruleId: a.rule.id ?? null,
+    tool: a.tool?.name ?? null,
+    url: a.html_url ?? null,
+    detectedAt: a.created_at ?? null,
+    detail: null,
+    locations: inst?.location?.path ? [{ path: inst.location.path, line: inst.location.start_line ?? null, endLine: null, column: null, revision: inst.commit_sha ?? null }] : [],
+    eventKey: `github:code_scanning_alert:${a.number}`,
+  };
+}

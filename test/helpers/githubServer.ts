@@ -1,0 +1,195 @@
+/**
+ * A local server that answers like GitHub, for tests that cannot reach github.com. REST answers
+ * are GitHub's own response examples (test/fixtures/github/openapi-examples.json, extracted from
+ * @octokit/openapi) with ids, shas and names filled in from the test's data; it implements
+ * pagination Link headers, ETags with 304s, rate-limit headers, a secondary-rate-limit 403 with
+ * Retry-After, 401 for a bad token, 404; and a /graphql endpoint that answers the project's
+ * queries from the same data.
+ */
+import { createHash } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { join } from 'node:path';
+
+const examples = JSON.parse(readFileSync(join(__dirname, '../fixtures/github/openapi-examples.json'), 'utf8')).examples as Record<string, any>;
+
+export interface FakeDeployment {
+  id: number;
+  environment: string;
+  sha: string;
+  createdAt: string;
+  creator: string;
+  /** The latest status. */
+  state: 'success' | 'inactive' | 'failure' | 'error' | 'pending';
+  task?: string;
+}
+
+export interface FakePull {
+  number: number;
+  title: string;
+  author: string;
+  state: 'OPEN' | 'CLOSED' | 'MERGED';
+  headSha: string;
+  headRef: string;
+  mergeCommit: string | null;
+  mergedAt: string | null;
+  commits: string[];
+  reviews: { id: number; user: string; state: 'APPROVED' | 'CHANGES_REQUESTED' | 'COMMENTED'; commit: string; submittedAt: string }[];
+}
+
+export interface FakeAlert {
+  number: number;
+  path: string;
+  line: number;
+  commit: string;
+  rule: string;
+  severity: 'error' | 'warning' | 'note';
+  description: string;
+}
+
+export interface FakeGitHubData {
+  owner: string;
+  name: string;
+  token: string;
+  environments: string[];
+  deployments: FakeDeployment[];
+  pulls: FakePull[];
+  alerts: FakeAlert[];
+}
+
+export class FakeGitHub {
+  readonly requests: { method: string; path: string; status: number }[] = [];
+  /** Answer this many requests with a secondary-rate-limit 403 first. */
+  secondaryLimits = 0;
+  private server: Server | undefined;
+  url = '';
+
+  constructor(readonly data: FakeGitHubData) {}
+
+  async start(): Promise<this> {
+    this.server = createServer((req, res) => void this.handle(req, res));
+    await new Promise<void>((resolve) => this.server!.listen(0, '127.0.0.1', () => resolve()));
+    this.url = `http://127.0.0.1:${(this.server.address() as AddressInfo).port}`;
+    return this;
+  }
+
+  async close(): Promise<void> {
+    await new Promise((resolve) => this.server?.close(resolve));
+  }
+
+  count(filter: (r: { method: string; path: string; status: number }) => boolean = () => true): number {
+    return this.requests.filter(filter).length;
+  }
+
+  private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const chunks: Buffer[] = [];
+    for await (const c of req) chunks.push(c as Buffer);
+    const url = new URL(req.url ?? '/', 'http://x');
+    const send = (status: number, body: unknown, headers: Record<string, string> = {}) => {
+      this.requests.push({ method: req.method ?? 'GET', path: url.pathname, status });
+      const text = body === undefined ? '' : JSON.stringify(body);
+      res.writeHead(status, {
+        'content-type': 'application/json; charset=utf-8',
+        'x-ratelimit-limit': '5000',
+        'x-ratelimit-remaining': String(5000 - this.requests.length),
+        'x-ratelimit-reset': String(Math.floor(Date.now() / 1000) + 3600),
+        'x-ratelimit-resource': url.pathname === '/graphql' ? 'graphql' : 'core',
+        ...headers,
+      });
+      res.end(text);
+    };
+    const auth = String(req.headers.authorization ?? '');
+    if (auth !== `token ${this.data.token}` && auth !== `bearer ${this.data.token}` && auth !== `Bearer ${this.data.token}`) {
+      return send(401, { message: 'Bad credentials', documentation_url: 'https://docs.github.com/rest', status: '401' });
+    }
+    if (this.secondaryLimits > 0) {
+      this.secondaryLimits--;
+      return send(403, { message: 'You have exceeded a secondary rate limit. Please wait a few minutes before you try again.' }, { 'retry-after': '1' });
+    }
+    const repoPath = `/repos/${this.data.owner}/${this.data.name}`;
+    const withEtag = (body: unknown, headers: Record<string, string> = {}) => {
+      const etag = `W/"${createHash('sha1').update(JSON.stringify(body)).digest('hex')}"`;
+      if (req.headers['if-none-match'] === etag) return send(304, undefined, { etag });
+      return send(200, body, { etag, ...headers });
+    };
+    const paged = (items: unknown[]) => {
+      const perPage = Math.min(100, Number(url.searchParams.get('per_page') ?? 30));
+      const page = Number(url.searchParams.get('page') ?? 1);
+      const slice = items.slice((page - 1) * perPage, page * perPage);
+      const links: string[] = [];
+      const at = (p: number) => {
+        const u = new URL(url.toString());
+        u.searchParams.set('page', String(p));
+        return `<${this.url}${u.pathname}${u.search}>`;
+      };
+      if (page * perPage < items.length) links.push(`${at(page + 1)}; rel="next"`, `${at(Math.ceil(items.length / perPage))}; rel="last"`);
+      return withEtag(slice, links.length ? { link: links.join(', ') } : {});
+    };
+
+    if (req.method === 'GET' && url.pathname === '/rate_limit') return withEtag(examples['rate-limit-overview']);
+    if (req.method === 'GET' && url.pathname === `${repoPath}/code-scanning/alerts`) {
+      const template = examples['code-scanning-alert-items'][0];
+      return paged(
+        this.data.alerts.map((a) => ({
+          ...template,
+          number: a.number,
+          state: 'open',
+          html_url: `https://github.com/${this.data.owner}/${this.data.name}/security/code-scanning/${a.number}`,
+          rule: { ...template.rule, id: a.rule, severity: a.severity, description: a.description },
+          most_recent_instance: { ...template.most_recent_instance, commit_sha: a.commit, location: { path: a.path, start_line: a.line, end_line: a.line, start_column: 1, end_column: 2 } },
+        })),
+      );
+    }
+    if (req.method === 'GET' && url.pathname === `${repoPath}/deployments`) {
+      const template = examples['deployment-items'][0];
+      const env = url.searchParams.get('environment');
+      return paged(this.data.deployments.filter((d) => !env || d.environment === env).map((d) => ({ ...template, id: d.id, sha: d.sha, environment: d.environment, created_at: d.createdAt, creator: { ...template.creator, login: d.creator } })));
+    }
+    if (req.method === 'POST' && url.pathname === '/graphql') {
+      const { query } = JSON.parse(Buffer.concat(chunks).toString('utf8')) as { query: string };
+      if (query.includes('LineageDeployments')) {
+        return send(200, {
+          data: {
+            repository: {
+              environments: { nodes: this.data.environments.map((name) => ({ name })) },
+              deployments: {
+                nodes: [...this.data.deployments]
+                  .sort((a, b) => b.createdAt.localeCompare(a.createdAt))
+                  .map((d) => ({ databaseId: d.id, environment: d.environment, createdAt: d.createdAt, description: null, task: d.task ?? 'deploy', commitOid: d.sha, creator: { login: d.creator }, latestStatus: { state: d.state.toUpperCase(), createdAt: d.createdAt, environmentUrl: null } })),
+              },
+            },
+          },
+        });
+      }
+      if (query.includes('LineageCommits')) {
+        const repository: Record<string, unknown> = {};
+        for (const m of query.matchAll(/(c\d+): object\(oid: "([0-9a-f]{40})"\)/g)) {
+          const sha = m[2]!;
+          const pulls = this.data.pulls.filter((p) => p.commits.includes(sha) || p.headSha === sha || p.mergeCommit === sha);
+          repository[m[1]!] = {
+            associatedPullRequests: {
+              nodes: pulls.map((p) => ({
+                number: p.number,
+                title: p.title,
+                url: `https://github.com/${this.data.owner}/${this.data.name}/pull/${p.number}`,
+                state: p.state,
+                author: { login: p.author },
+                headRefOid: p.headSha,
+                headRefName: p.headRef,
+                baseRefName: 'main',
+                mergeCommit: p.mergeCommit ? { oid: p.mergeCommit } : null,
+                mergedAt: p.mergedAt,
+                updatedAt: p.mergedAt,
+                reviews: { nodes: p.reviews.map((r) => ({ databaseId: r.id, author: { login: r.user }, state: r.state, commit: { oid: r.commit }, submittedAt: r.submittedAt })) },
+              })),
+            },
+          };
+        }
+        return send(200, { data: { repository } });
+      }
+      return send(200, { errors: [{ message: 'this test server does not know that query' }] });
+    }
+    return send(404, { message: 'Not Found', documentation_url: 'https://docs.github.com/rest' });
+  }
+}

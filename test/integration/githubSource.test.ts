@@ -1,0 +1,149 @@
+/**
+ * GitHub as the source (direct mode) against a local server that answers like GitHub, on a real
+ * repository whose commits match the served deployments and reviews: line liveness and stale
+ * approvals as with the service, GraphQL batching (requests counted), ETag reuse, throttling after
+ * a secondary rate limit, and a revoked token.
+ */
+import assert from 'node:assert/strict';
+import { GitHubClient, GitHubError } from '../../src/core/sources/github/githubClient';
+import { GitHubSource } from '../../src/core/sources/github/githubSource';
+import { runLineage } from '../helpers/cli';
+import { TestRepo } from '../helpers/gitRepo';
+import { FakeGitHub } from '../helpers/githubServer';
+import { z } from 'zod';
+
+const L = (n: number) => `export const line${n} = ${n * 3}; // distinct line ${n}`;
+
+describe('GitHub as the source', function () {
+  this.timeout(120_000);
+  let repo: TestRepo;
+  let gh: FakeGitHub;
+  const c: Record<string, string> = {};
+
+  before(async () => {
+    repo = TestRepo.init('acme/gh');
+    repo.write('app.js', [L(1), L(2), L(3), L(4)]);
+    c.first = repo.commit('first');
+    repo.git(['checkout', '-q', '-b', 'feature']);
+    repo.write('app.js', [L(1), L(2), `${L(3)} // changed`, L(4), L(5)]);
+    c.change = repo.commit('change line 3, add line 5');
+    repo.git(['checkout', '-q', 'main']);
+    repo.git(['merge', '-q', '--no-ff', '-m', 'Merge pull request #7', 'feature']);
+    c.merge = repo.head();
+    gh = await new FakeGitHub({
+      owner: 'acme',
+      name: 'gh',
+      token: 'good-token',
+      environments: ['production', 'staging'],
+      deployments: [
+        { id: 11, environment: 'production', sha: c.first!, createdAt: '2026-03-02T10:00:00Z', creator: 'release-bot', state: 'success' },
+        { id: 12, environment: 'staging', sha: c.merge!, createdAt: '2026-03-03T10:00:00Z', creator: 'ci-bot', state: 'success' },
+        // A later production deployment that failed is history, not what runs.
+        { id: 13, environment: 'production', sha: c.merge!, createdAt: '2026-03-04T10:00:00Z', creator: 'release-bot', state: 'failure' },
+      ],
+      pulls: [
+        {
+          number: 7,
+          title: 'Change line 3',
+          author: 'bob',
+          state: 'MERGED',
+          headSha: c.change!,
+          headRef: 'feature',
+          mergeCommit: c.merge!,
+          mergedAt: '2026-03-02T12:00:00Z',
+          commits: [c.change!],
+          reviews: [
+            { id: 1, user: 'alice', state: 'APPROVED', commit: c.first!, submittedAt: '2026-03-02T11:00:00Z' },
+            { id: 2, user: 'carol', state: 'APPROVED', commit: c.change!, submittedAt: '2026-03-02T11:30:00Z' },
+          ],
+        },
+      ],
+      alerts: [{ number: 3, path: 'app.js', line: 4, commit: c.first!, rule: 'js/unsafe', severity: 'error', description: 'Unsafe thing on line 4' }],
+    }).start();
+    // The origin lives on the host the API is served from, as with GitHub Enterprise Server.
+    repo.git(['remote', 'set-url', 'origin', `${gh.url}/acme/gh.git`]);
+  });
+  after(async () => {
+    await gh?.close();
+    repo?.dispose();
+  });
+
+  const blame = (token: string, extra: string[] = []) => runLineage(repo.dir, ['blame', 'app.js', '--json', '--github-url', gh.url, ...extra], undefined, { GITHUB_TOKEN: token });
+
+  it('reads deployments, reviews and alerts from GitHub when no service is set, in three requests', async () => {
+    const before = gh.count();
+    const r = await blame('good-token');
+    assert.equal(r.status, 0, r.stderr);
+    const made = gh.requests.slice(before);
+    assert.equal(made.length, 3, JSON.stringify(made));
+    assert.deepEqual(made.map((m) => m.path).sort(), ['/graphql', '/graphql', '/repos/acme/gh/code-scanning/alerts']);
+    const env = (l: any, name: string) => l.environments.find((e: any) => e.name === name);
+    assert.deepEqual(r.json.lines.map((l: any) => env(l, 'production').live), [true, true, false, true, false], 'the failed production deployment is not what runs');
+    assert.deepEqual(r.json.lines.map((l: any) => env(l, 'staging').live), [true, true, true, true, true]);
+    assert.equal(env(r.json.lines[0], 'production').since.deploymentId, '11');
+    const line3 = r.json.lines[2];
+    assert.equal(line3.pullRequest.number, 7);
+    const byReviewer = Object.fromEntries(line3.approvals.map((a: any) => [a.reviewer, a.stale]));
+    assert.deepEqual(byReviewer, { alice: true, carol: false });
+    assert.deepEqual(r.json.lines[3].findings.map((f: any) => f.title), ['Unsafe thing on line 4']);
+  });
+
+  it('asks GraphQL once per hundred commits and reuses ETags on repeat REST reads', async () => {
+    const client = new GitHubClient({ baseUrl: gh.url, token: 'good-token' });
+    const source = new GitHubSource(client);
+    const shas = Array.from({ length: 250 }, (_, i) => i.toString(16).padStart(40, 'a'));
+    await source.lineage('acme/gh', [...shas, c.change!]);
+    assert.equal(client.requests, 1 + 3, 'one deployments query and three commit batches');
+    await source.lineage('acme/gh', [c.change!]);
+    assert.equal(client.requests, 4, 'a warm cache makes no request');
+    const Alert = z.object({ number: z.number() });
+    const first = await client.list('/repos/{owner}/{repo}/code-scanning/alerts', { owner: 'acme', repo: 'gh' }, Alert);
+    const before = gh.count((r) => r.status === 304);
+    const second = await client.list('/repos/{owner}/{repo}/code-scanning/alerts', { owner: 'acme', repo: 'gh' }, Alert);
+    assert.deepEqual(second, first);
+    assert.equal(gh.count((r) => r.status === 304), before + 1, 'the repeat read was a 304');
+  });
+
+  it('waits out a secondary rate limit and carries on', async () => {
+    gh.secondaryLimits = 1;
+    const client = new GitHubClient({ baseUrl: gh.url, token: 'good-token' });
+    const sent = gh.count();
+    const started = Date.now();
+    const envs = await new GitHubSource(client).environments('acme/gh');
+    assert.deepEqual(envs.map((e) => [e.name, e.deployment?.id]), [['production', '11'], ['staging', '12']]);
+    assert.ok(Date.now() - started >= 900, 'Retry-After was honoured');
+    assert.deepEqual(gh.requests.slice(sent).map((r) => r.status), [403, 200]);
+  });
+
+  it('says a revoked token is refused, in one line, and caches nothing under it', async () => {
+    const r = await blame('revoked-token');
+    assert.equal(r.status, 2);
+    assert.match(r.stderr, /^lineage: 127\.0\.0\.1:\d+ refused the token \(401\)/);
+    const client = new GitHubClient({ baseUrl: gh.url, token: 'revoked-token' });
+    await assert.rejects(client.list('/repos/{owner}/{repo}/code-scanning/alerts', { owner: 'acme', repo: 'gh' }, z.unknown()), (e: unknown) => GitHubError.is(e, 'unauthorized'));
+  });
+
+  it('lineage doctor names the source, the token\'s origin and the rate limit left, and how to fix a refused token', async () => {
+    const ok = await runLineage(repo.dir, ['doctor', '--json', '--github-url', gh.url], undefined, { GITHUB_TOKEN: 'good-token' });
+    assert.equal(ok.status, 0, ok.stdout + ok.stderr);
+    const byName = Object.fromEntries(ok.json.checks.map((c: any) => [c.name, c]));
+    assert.match(byName.source.detail, /^github: GitHub at 127\.0\.0\.1/);
+    assert.match(byName['github token'].detail, /from GITHUB_TOKEN/);
+    assert.doesNotMatch(ok.stdout, /good-token/, 'the token itself is never printed');
+    assert.match(byName.github.detail, /rate limit \d+\/5000 left/);
+    const refused = await runLineage(repo.dir, ['doctor', '--github-url', gh.url], undefined, { GITHUB_TOKEN: 'revoked-token' });
+    assert.equal(refused.status, 1);
+    assert.match(refused.stdout, /✘ github: .*refused the token[\s\S]*fix: refresh the token/);
+  });
+
+  it('falls back to git only without a token, and --source picks explicitly', async () => {
+    const none = await runLineage(repo.dir, ['blame', 'app.js', '--json', '--github-url', gh.url]);
+    assert.equal(none.status, 0, none.stderr);
+    assert.equal(none.json.source, 'git');
+    const forced = await runLineage(repo.dir, ['blame', 'app.js', '--json', '--source', 'github', '--github-url', gh.url]);
+    assert.equal(forced.status, 2);
+    assert.match(forced.stderr, /no GitHub token/);
+    const bad = await runLineage(repo.dir, ['blame', 'app.js', '--source', 'carrier-pigeon']);
+    assert.equal(bad.status, 2);
+  });
+});
