@@ -204,7 +204,8 @@ export function registerCommands(deps: CommandDeps): vscode.Disposable[] {
     vscode.commands.registerCommand('lineage.signInGitHub', async () => {
       if (!requireTrust()) return;
       // Asked for only when the user acts; VS Code keeps the session, this extension keeps nothing.
-      const session = await vscode.authentication.getSession('github', ['repo'], { createIfNone: true });
+      const session = await vscode.authentication.getSession(controller.githubProvider(), ['repo'], { createIfNone: true });
+      controller.refresh('signed in to GitHub');
       void vscode.window.showInformationMessage(`Code Lineage: signed in to GitHub as ${session.account.label}.`);
     }),
   ];

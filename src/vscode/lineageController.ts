@@ -16,6 +16,7 @@ import { LineageCache } from '../core/lineage/lineageCache';
 import type { FileLineage } from '../core/lineage/lineLineage';
 import type { LineageSource } from '../core/lineage/source';
 import { ServiceSource } from '../core/lineage/serviceSource';
+import { chooseSource } from '../core/lineage/sourceChoice';
 import { ApiClient } from '../core/sources/apiClient';
 import { ApiError } from '../core/sources/apiError';
 import { defaultBase } from '../core/policy/branchGit';
@@ -171,10 +172,36 @@ export class LineageController implements vscode.Disposable {
     return entry;
   }
 
-  /** The service when a URL is set, else deploy tags in the repository itself. */
+  /**
+   * The source `lineage.source` names: the service when its URL is set, else GitHub when the origin
+   * is there and the user has signed in (the session is only looked up silently here; signing in
+   * is the "Sign in to GitHub" command), else deploy tags in the repository itself.
+   */
   private async source(repo: Repository): Promise<LineageSource> {
     const client = await this.apiClient();
-    return client ? new ServiceSource(client) : new DeployTagSource(repo);
+    if (client && this.settings.source !== 'github' && this.settings.source !== 'git') return new ServiceSource(client);
+    const githubUrl = this.githubUrl();
+    try {
+      const chosen = await chooseSource({
+        setting: this.settings.source === 'service' ? 'git' : this.settings.source,
+        repo,
+        githubUrl,
+        githubToken: async () => (await vscode.authentication.getSession(this.githubProvider(), ['repo'], { silent: true }))?.accessToken ?? null,
+      });
+      return chosen.source;
+    } catch (e) {
+      this.log.warn(`source: ${(e as Error).message}`);
+      return new DeployTagSource(repo);
+    }
+  }
+
+  githubUrl(): string {
+    return this.settings.githubUrl || 'https://api.github.com';
+  }
+
+  /** github.com sessions come from the "github" provider, Enterprise Server from "github-enterprise". */
+  githubProvider(): string {
+    return new URL(this.githubUrl()).hostname === 'api.github.com' ? 'github' : 'github-enterprise';
   }
 
   /** The service client for the current URL and token, or null when none is configured. */

@@ -15,6 +15,8 @@ const fields = {
   codeLens: { key: 'codeLens.enabled', schema: z.boolean(), fallback: true },
   diagnostics: { key: 'diagnostics.enabled', schema: z.boolean(), fallback: true },
   detectMoves: { key: 'blame.detectMoves', schema: z.boolean(), fallback: false },
+  source: { key: 'source', schema: z.enum(['auto', 'service', 'github', 'git']), fallback: 'auto' as const },
+  githubUrl: { key: 'github.url', schema: z.union([z.literal(''), z.url({ protocol: /^https?$/ })]), fallback: '' },
 } as const;
 
 export type Settings = { -readonly [K in keyof typeof fields]: z.infer<(typeof fields)[K]['schema']> };

@@ -45,7 +45,7 @@ export class LineageStatusBar implements vscode.Disposable {
       return;
     }
     const furthest = furthestEnvironment(line, { order: this.controller.settings.environmentOrder, production: this.controller.settings.production });
-    const source = result.file.source === 'service' ? 'service' : result.file.source === 'git' ? 'deploy tags' : 'git only';
+    const source = { service: 'service', github: 'GitHub', git: 'deploy tags', none: 'git only' }[result.file.source];
     this.item.text = !line.commit ? '$(edit) not committed' : furthest ? `$(rocket) ${furthest}` : line.environments.length ? '$(circle-outline) not deployed' : '$(git-commit) git only';
     this.item.tooltip = `Code Lineage (${source})${result.notice ? `: ${result.notice}` : ''}. Click for the line's lineage.`;
     this.item.show();

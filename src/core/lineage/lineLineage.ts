@@ -85,7 +85,7 @@ export interface EnvironmentState {
 export interface FileLineage {
   path: string;
   repo: string | null;
-  source: 'service' | 'git' | 'none';
+  source: 'service' | 'github' | 'git' | 'none';
   head: string | null;
   environments: EnvironmentState[];
   notices: string[];

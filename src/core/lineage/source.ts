@@ -6,7 +6,7 @@ import type { CommitLineage } from '../model/api';
 import type { Deployment, Environment, Finding } from '../model/domain';
 
 export interface LineageSource {
-  readonly kind: 'service' | 'git';
+  readonly kind: 'service' | 'github' | 'git';
   /** Each environment with its current deployment. */
   environments(repo: string): Promise<Environment[]>;
   /** An environment's deployments, newest first, at most `limit`. */

@@ -89,7 +89,7 @@ const reviewStates: Record<string, Review['state']> = { APPROVED: 'approved', CH
 const severities: Record<string, Finding['severity']> = { critical: 'critical', high: 'high', error: 'high', medium: 'medium', warning: 'medium', low: 'low', note: 'info', none: 'info' };
 
 export class GitHubSource implements LineageSource {
-  readonly kind = 'service' as const;
+  readonly kind = 'github' as const;
   private deploymentsCache = new Map<string, { at: number; value: Promise<{ environments: string[]; deployments: Deployment[] }> }>();
   private readonly lineageCache = new Map<string, { at: number; value: CommitLineage }>();
   private readonly alertsCache = new Map<string, { at: number; value: Promise<Finding[]> }>();
