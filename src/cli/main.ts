@@ -4,6 +4,7 @@ import { runServe } from '../server/serveCommand';
 import { runBlame } from './blameCommand';
 import { runCheck } from './checkCommand';
 import { runDoctor } from './doctorCommand';
+import { runSync } from './syncCommand';
 import { runTrace } from './traceCommand';
 import { runEvidence } from './evidenceCommand';
 import { runIngest } from './ingestCommand';
@@ -17,6 +18,7 @@ commands:
   serve     run the traceability service
   blame           where each line of a file runs, since which deployment, how it got there
   trace           from a pasted stack trace, SARIF result or alert to the file and line here
+  sync github     backfill the service from GitHub (idempotent, resumable)
   doctor          which source is in use, can it be reached, which token, rate limit left
   check           evaluate a branch's approval chain against the policy (exit 1 when blocking)
   evidence        the whole chain behind a line or a deployment, with audit-log entries
@@ -39,6 +41,8 @@ async function main(argv: string[]): Promise<void> {
     case 'trace':
       process.exitCode = await runTrace(rest, process.env, out, (line) => process.stderr.write(`${line}\n`));
       return;
+    case 'sync':
+      return runSync(rest, process.env, out, (line) => process.stderr.write(`${line}\n`));
     case 'doctor':
       process.exitCode = await runDoctor(rest, process.env, out);
       return;

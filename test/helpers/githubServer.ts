@@ -62,6 +62,8 @@ export class FakeGitHub {
   readonly requests: { method: string; path: string; status: number }[] = [];
   /** Answer this many requests with a secondary-rate-limit 403 first. */
   secondaryLimits = 0;
+  /** Requests whose path contains this answer 404, to interrupt a run. */
+  brokenPath: string | null = null;
   private server: Server | undefined;
   url = '';
 
@@ -108,6 +110,7 @@ export class FakeGitHub {
       return send(403, { message: 'You have exceeded a secondary rate limit. Please wait a few minutes before you try again.' }, { 'retry-after': '1' });
     }
     const repoPath = `/repos/${this.data.owner}/${this.data.name}`;
+    if (this.brokenPath && url.pathname.includes(this.brokenPath)) return send(404, { message: 'Not Found' });
     const withEtag = (body: unknown, headers: Record<string, string> = {}) => {
       const etag = `W/"${createHash('sha1').update(JSON.stringify(body)).digest('hex')}"`;
       if (req.headers['if-none-match'] === etag) return send(304, undefined, { etag });
@@ -145,6 +148,38 @@ export class FakeGitHub {
       const template = examples['deployment-items'][0];
       const env = url.searchParams.get('environment');
       return paged(this.data.deployments.filter((d) => !env || d.environment === env).map((d) => ({ ...template, id: d.id, sha: d.sha, environment: d.environment, created_at: d.createdAt, creator: { ...template.creator, login: d.creator } })));
+    }
+    const statuses = new RegExp(`^${repoPath}/deployments/(\\d+)/statuses$`).exec(url.pathname);
+    if (req.method === 'GET' && statuses) {
+      const d = this.data.deployments.find((x) => x.id === Number(statuses[1]));
+      if (!d) return send(404, { message: 'Not Found' });
+      const template = examples['deployment-status-items'][0];
+      return paged([{ ...template, id: d.id * 10, state: d.state, created_at: d.createdAt, environment: d.environment }]);
+    }
+    if (req.method === 'GET' && url.pathname === `${repoPath}/pulls`) {
+      const template = examples['pull-request-simple-items'][0];
+      return paged(
+        [...this.data.pulls].reverse().map((p) => ({
+          ...template,
+          number: p.number,
+          title: p.title,
+          html_url: `https://github.com/${this.data.owner}/${this.data.name}/pull/${p.number}`,
+          state: p.state === 'OPEN' ? 'open' : 'closed',
+          user: { ...template.user, login: p.author },
+          merged_at: p.mergedAt,
+          merge_commit_sha: p.mergeCommit,
+          updated_at: p.mergedAt ?? '2026-03-01T00:00:00Z',
+          head: { ...template.head, sha: p.headSha, ref: p.headRef },
+          base: { ...template.base, ref: 'main' },
+        })),
+      );
+    }
+    const reviews = new RegExp(`^${repoPath}/pulls/(\\d+)/reviews$`).exec(url.pathname);
+    if (req.method === 'GET' && reviews) {
+      const p = this.data.pulls.find((x) => x.number === Number(reviews[1]));
+      if (!p) return send(404, { message: 'Not Found' });
+      const template = examples['pull-request-review-items'][0];
+      return paged(p.reviews.map((r) => ({ ...template, id: r.id, user: { ...template.user, login: r.user }, state: r.state, commit_id: r.commit, submitted_at: r.submittedAt })));
     }
     if (req.method === 'POST' && url.pathname === '/graphql') {
       const { query } = JSON.parse(Buffer.concat(chunks).toString('utf8')) as { query: string };

@@ -8,6 +8,7 @@ import assert from 'node:assert/strict';
 import { GitHubClient, GitHubError } from '../../src/core/sources/github/githubClient';
 import { GitHubSource } from '../../src/core/sources/github/githubSource';
 import { runLineage } from '../helpers/cli';
+import { startTestService } from '../helpers/testService';
 import { TestRepo } from '../helpers/gitRepo';
 import { FakeGitHub } from '../helpers/githubServer';
 import { z } from 'zod';
@@ -134,6 +135,32 @@ describe('GitHub as the source', function () {
     const refused = await runLineage(repo.dir, ['doctor', '--github-url', gh.url], undefined, { GITHUB_TOKEN: 'revoked-token' });
     assert.equal(refused.status, 1);
     assert.match(refused.stdout, /✘ github: .*refused the token[\s\S]*fix: refresh the token/);
+  });
+
+  it('backfills the service from GitHub: idempotent, resumable, the same lineage as direct mode', async () => {
+    const t = await startTestService('embedded');
+    try {
+      const env = { GITHUB_TOKEN: 'good-token' };
+      const sync = () => runLineage(repo.dir, ['sync', 'github', '--api', t.url, '--github-url', gh.url], undefined, env);
+      // Interrupted while reading pull requests: deployments are in, the rest follows on the next run.
+      gh.brokenPath = '/pulls';
+      const broken = await sync();
+      assert.equal(broken.status, 2);
+      assert.match(broken.stderr, /run it again to continue where it stopped/);
+      gh.brokenPath = null;
+      const resumed = await sync();
+      assert.equal(resumed.status, 0, resumed.stderr);
+      assert.match(resumed.stdout, /^synced acme\/gh \(resumed\): \d+ events sent, \d+ new/);
+      const again = await sync();
+      assert.equal(again.status, 0, again.stderr);
+      assert.match(again.stdout, /: \d+ events sent, 0 new/, 'a second run stores nothing');
+      const viaService = await runLineage(repo.dir, ['blame', 'app.js', '--json', '--api', t.url]);
+      const direct = await runLineage(repo.dir, ['blame', 'app.js', '--json', '--github-url', gh.url], undefined, env);
+      const summary = (j: any) => j.lines.map((l: any) => [l.environments.map((e: any) => `${e.name}:${e.live}`).sort().join(','), l.pullRequest?.number ?? null, l.approvals.map((a: any) => `${a.reviewer}:${a.stale}`).sort().join(','), l.findings.length]);
+      assert.deepEqual(summary(viaService.json), summary(direct.json));
+    } finally {
+      await t.close();
+    }
   });
 
   it('falls back to git only without a token, and --source picks explicitly', async () => {

@@ -1,0 +1,194 @@
+/**
+ * `lineage sync github`: GitHub's history (deployments with their latest status, pull requests
+ * and their reviews, open code-scanning alerts) written to the service as native events.
+ *
+ * Idempotent: every event id is derived from what GitHub identifies it by (a deployment status, a
+ * review, a pull request at its update time), so a second run, or one after the webhooks already
+ * delivered part of it, stores nothing new. Resumable: after each page the phase and page are
+ * saved, and an interrupted run continues from there.
+ */
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { dirname } from 'node:path';
+import { z } from 'zod';
+import type { ApiClient } from '../apiClient';
+import type { GitHubClient } from './githubClient';
+
+const User = z.object({ login: z.string() }).nullable().optional();
+const RestDeployment = z.object({ id: z.number(), sha: z.string(), environment: z.string(), task: z.string().nullable().optional(), created_at: z.string(), creator: User });
+const RestStatus = z.object({ id: z.number(), state: z.string(), created_at: z.string(), environment_url: z.string().nullable().optional() });
+const RestPull = z.object({
+  number: z.number(),
+  title: z.string().nullable(),
+  html_url: z.string().nullable().optional(),
+  state: z.string(),
+  user: User,
+  merged_at: z.string().nullable().optional(),
+  merge_commit_sha: z.string().nullable().optional(),
+  updated_at: z.string(),
+  head: z.object({ sha: z.string(), ref: z.string().nullable().optional() }),
+  base: z.object({ ref: z.string().nullable().optional() }),
+});
+const RestReview = z.object({ id: z.number(), user: User, state: z.string(), commit_id: z.string().nullable().optional(), submitted_at: z.string().nullable().optional() });
+const RestAlert = z.object({
+  number: z.number(),
+  state: z.string(),
+  html_url: z.string().nullable().optional(),
+  created_at: z.string().nullable().optional(),
+  rule: z.object({ id: z.string().nullable().optional(), severity: z.string().nullable().optional(), security_severity_level: z.string().nullable().optional(), description: z.string().nullable().optional() }),
+  tool: z.object({ name: z.string().nullable().optional() }).optional(),
+  most_recent_instance: z.object({ commit_sha: z.string().nullable().optional(), location: z.object({ path: z.string().nullable().optional(), start_line: z.number().nullable().optional() }).nullable().optional() }).nullable().optional(),
+});
+
+const phases = ['deployments', 'pulls', 'alerts'] as const;
+type Phase = (typeof phases)[number];
+
+export interface SyncState {
+  phase: Phase;
+  page: number;
+  sent: number;
+}
+
+export interface SyncProgress {
+  phase: Phase;
+  page: number;
+  events: number;
+  stored: number;
+}
+
+export interface SyncOptions {
+  github: GitHubClient;
+  api: ApiClient;
+  repo: string;
+  since?: Date | null;
+  /** Where progress is saved between runs. */
+  stateFile: string;
+  onProgress?: (p: SyncProgress) => void;
+}
+
+const sha = /^[0-9a-f]{40}$/;
+const reviewStates: Record<string, string> = { APPROVED: 'approved', CHANGES_REQUESTED: 'changes_requested', COMMENTED: 'commented', DISMISSED: 'dismissed', PENDING: 'pending' };
+const statusStates = new Set(['pending', 'queued', 'in_progress', 'success', 'failure', 'error', 'inactive']);
+const severities: Record<string, string> = { critical: 'critical', high: 'high', error: 'high', medium: 'medium', warning: 'medium', low: 'low', note: 'info', none: 'info' };
+
+export async function syncGithub(options: SyncOptions): Promise<{ events: number; stored: number; resumed: boolean }> {
+  const { github, api, repo } = options;
+  const [owner, name] = repo.split('/') as [string, string];
+  const saved = readState(options.stateFile);
+  let state: SyncState = saved ?? { phase: 'deployments', page: 1, sent: 0 };
+  let stored = 0;
+  const since = options.since?.toISOString() ?? null;
+  const send = async (events: object[]) => {
+    for (let i = 0; i < events.length; i += 500) {
+      const result = await api.ingest('events', JSON.stringify(events.slice(i, i + 500)));
+      stored += result.events.filter((e) => e.status === 'stored').length;
+    }
+    state.sent += events.length;
+  };
+  const page = <S extends z.ZodType>(route: string, params: Record<string, unknown>, schema: S) => github.get(route, { ...params, per_page: 100, page: state.page }, z.array(schema));
+
+  for (let p = phases.indexOf(state.phase); p < phases.length; p++) {
+    const phase = phases[p]!;
+    if (state.phase !== phase) state = { phase, page: 1, sent: state.sent };
+    for (;;) {
+      let events: object[] = [];
+      let more = false;
+      if (phase === 'deployments') {
+        const deployments = await page('/repos/{owner}/{repo}/deployments', { owner, repo: name }, RestDeployment);
+        const recent = since ? deployments.filter((d) => d.created_at >= since) : deployments;
+        for (const d of recent) {
+          if (!sha.test(d.sha)) continue;
+          const [status] = await github.get('/repos/{owner}/{repo}/deployments/{deployment_id}/statuses', { owner, repo: name, deployment_id: d.id, per_page: 1 }, z.array(RestStatus));
+          events.push({
+            type: 'deployment',
+            id: `github:deployment:${d.id}:${status?.id ?? 'none'}`,
+            repo,
+            deploymentId: String(d.id),
+            environment: d.environment,
+            commit: d.sha,
+            at: d.created_at,
+            actor: d.creator?.login,
+            kind: /rollback/i.test(d.task ?? '') ? 'rollback' : /hotfix/i.test(d.task ?? '') ? 'hotfix' : 'deploy',
+            status: status && statusStates.has(status.state) ? status.state : 'pending',
+            ...(status?.environment_url ? { url: status.environment_url } : {}),
+          });
+        }
+        more = deployments.length === 100 && recent.length === deployments.length;
+      } else if (phase === 'pulls') {
+        const pulls = await page('/repos/{owner}/{repo}/pulls', { owner, repo: name, state: 'all', sort: 'updated', direction: 'desc' }, RestPull);
+        const recent = since ? pulls.filter((pr) => pr.updated_at >= since) : pulls;
+        for (const pr of recent) {
+          const merge = pr.merged_at && pr.merge_commit_sha && sha.test(pr.merge_commit_sha) ? pr.merge_commit_sha : undefined;
+          events.push({
+            type: 'pull_request',
+            id: `github:pull_request:${pr.number}:${pr.updated_at}`,
+            repo,
+            number: pr.number,
+            ...(pr.title ? { title: pr.title } : {}),
+            ...(pr.html_url ? { url: pr.html_url } : {}),
+            ...(pr.user?.login ? { author: pr.user.login } : {}),
+            state: pr.merged_at ? 'merged' : pr.state === 'closed' ? 'closed' : 'open',
+            ...(sha.test(pr.head.sha) ? { headSha: pr.head.sha } : {}),
+            ...(pr.head.ref ? { headRef: pr.head.ref } : {}),
+            ...(pr.base.ref ? { baseRef: pr.base.ref } : {}),
+            ...(merge ? { mergeCommit: merge, mergedAt: pr.merged_at } : {}),
+            updatedAt: pr.updated_at,
+          });
+          const reviews = await github.list('/repos/{owner}/{repo}/pulls/{pull_number}/reviews', { owner, repo: name, pull_number: pr.number }, RestReview, 1000);
+          for (const r of reviews) {
+            const state = reviewStates[r.state];
+            if (!state || !r.user?.login) continue;
+            events.push({ type: 'review', id: `github:review:${r.id}:${r.state}`, repo, reviewId: String(r.id), pullRequest: pr.number, reviewer: r.user.login, state, ...(r.commit_id && sha.test(r.commit_id) ? { commit: r.commit_id } : {}), ...(r.submitted_at ? { at: r.submitted_at } : {}) });
+          }
+        }
+        more = pulls.length === 100 && recent.length === pulls.length;
+      } else {
+        const alerts = await page('/repos/{owner}/{repo}/code-scanning/alerts', { owner, repo: name, state: 'open' }, RestAlert);
+        for (const a of alerts) {
+          const inst = a.most_recent_instance;
+          const level = (a.rule.security_severity_level ?? a.rule.severity ?? 'medium').toLowerCase();
+          const commit = inst?.commit_sha && sha.test(inst.commit_sha) ? inst.commit_sha : undefined;
+          events.push({
+            type: 'finding',
+            id: `github:code_scanning_alert:${a.number}:${a.state}`,
+            repo,
+            findingId: `github-code-scanning:${repo}#${a.number}`,
+            kind: 'vulnerability',
+            severity: severities[level] ?? 'medium',
+            title: a.rule.description ?? a.rule.id ?? `code scanning alert ${a.number}`,
+            status: 'open',
+            ...(a.rule.id ? { ruleId: a.rule.id } : {}),
+            ...(a.tool?.name ? { tool: a.tool.name } : {}),
+            ...(a.html_url ? { url: a.html_url } : {}),
+            ...(a.created_at ? { detectedAt: a.created_at } : {}),
+            ...(commit ? { commit } : {}),
+            locations: inst?.location?.path ? [{ path: inst.location.path, ...(inst.location.start_line ? { line: inst.location.start_line } : {}), ...(commit ? { revision: commit } : {}) }] : [],
+          });
+        }
+        more = alerts.length === 100;
+      }
+      await send(events);
+      events = [];
+      options.onProgress?.({ phase, page: state.page, events: state.sent, stored });
+      state.page++;
+      writeState(options.stateFile, state);
+      if (!more) break;
+    }
+  }
+  rmSync(options.stateFile, { force: true });
+  return { events: state.sent, stored, resumed: saved !== null };
+}
+
+function readState(file: string): SyncState | null {
+  if (!existsSync(file)) return null;
+  try {
+    const s = JSON.parse(readFileSync(file, 'utf8')) as SyncState;
+    return phases.includes(s.phase) && Number.isInteger(s.page) && s.page >= 1 ? s : null;
+  } catch {
+    return null;
+  }
+}
+
+function writeState(file: string, state: SyncState): void {
+  mkdirSync(dirname(file), { recursive: true });
+  writeFileSync(file, JSON.stringify(state));
+}
