@@ -7,7 +7,7 @@
  * environments each have 20 deployments in the service (embedded store, real HTTP).
  *   --commits N (default 2000)   --lines N (default 3000)   --runs N (default 7)
  */
-import { execFileSync, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -17,6 +17,7 @@ import { fileLineage } from '../src/core/lineage/fileLineage';
 import { LineageCache } from '../src/core/lineage/lineageCache';
 import { ServiceSource } from '../src/core/lineage/serviceSource';
 import { ApiClient } from '../src/core/sources/apiClient';
+import { generateRepository } from './generatedRepo';
 import { startService } from './spawnService';
 
 const { values } = parseArgs({ options: { commits: { type: 'string' }, lines: { type: 'string' }, runs: { type: 'string' } } });
@@ -25,33 +26,6 @@ const lineCount = Number(values.lines ?? 3000);
 const runs = Number(values.runs ?? 7);
 const path = 'src/big.js';
 
-function generate(dir: string): string[] {
-  execFileSync('git', ['init', '-q', '-b', 'main', dir]);
-  execFileSync('git', ['-C', dir, 'remote', 'add', 'origin', 'https://github.com/acme/bench.git']);
-  let seed = 7;
-  const rand = (n: number) => ((seed = (seed * 1103515245 + 12345) & 0x7fffffff) % n);
-  const lines = Array.from({ length: lineCount }, (_, i) => `const v${i} = ${i}; // original line ${i}`);
-  const chunks: string[] = [];
-  const t0 = Date.parse('2025-01-01T00:00:00Z') / 1000;
-  for (let k = 1; k <= commitCount; k++) {
-    if (k > 1) {
-      for (let e = 0; e < 3; e++) lines[rand(lines.length)] = `const e${k}_${e} = ${k}; // edited in commit ${k}`;
-      if (k % 10 === 0) lines.splice(rand(lines.length), 0, `// inserted in commit ${k}`);
-      if (k % 15 === 0) lines.splice(rand(lines.length), 1);
-    }
-    const content = `${lines.join('\n')}\n`;
-    const message = `commit ${k}`;
-    const who = `Dev ${k % 7} <dev${k % 7}@acme.example> ${t0 + k * 3600} +0000`;
-    chunks.push(
-      `commit refs/heads/main\nmark :${k}\nauthor ${who}\ncommitter ${who}\ndata ${Buffer.byteLength(message)}\n${message}\n` +
-        (k > 1 ? `from :${k - 1}\n` : '') +
-        `M 100644 inline ${path}\ndata ${Buffer.byteLength(content)}\n${content}\n`,
-    );
-  }
-  execFileSync('git', ['-C', dir, 'fast-import', '--quiet'], { input: chunks.join(''), maxBuffer: 1 << 30 });
-  execFileSync('git', ['-C', dir, 'checkout', '-q', 'main']);
-  return execFileSync('git', ['-C', dir, 'rev-list', '--reverse', 'main'], { encoding: 'utf8' }).trim().split('\n');
-}
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 const p95 = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length * 0.95)]!;
@@ -61,7 +35,7 @@ async function main(): Promise<void> {
   const dir = join(scratch, 'repo');
   try {
     let t = performance.now();
-    const shas = generate(dir);
+    const shas = generateRepository(dir, { commits: commitCount, lines: lineCount, path });
     console.log(`Generated ${shas.length} commits of a ${lineCount}-line file in ${((performance.now() - t) / 1000).toFixed(1)} s`);
 
     const service = await startService({ dataDir: join(scratch, 'data') });
