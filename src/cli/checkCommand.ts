@@ -5,19 +5,17 @@
  */
 import { parseArgs } from 'node:util';
 import { GitError } from '../core/git/gitRunner';
-import { DeployTagSource } from '../core/lineage/deployTags';
-import type { LineageSource } from '../core/lineage/source';
-import { ServiceSource } from '../core/lineage/serviceSource';
 import { defaultBase } from '../core/policy/branchGit';
 import { checkBranch } from '../core/policy/checkBranch';
 import { loadPolicy, PolicyError } from '../core/policy/policy';
-import { ApiClient } from '../core/sources/apiClient';
 import { ApiError } from '../core/sources/apiError';
+import { GitHubError } from '../core/sources/github/githubClient';
 import { terminalSafe } from './blameFormat';
 import { openCheckout } from './checkout';
+import { chooseCliSource } from './sourceOption';
 import { UsageError } from './usageError';
 
-export const checkUsage = `usage: lineage check [--base <ref>] [--head <ref>] [--json] [--api URL] [--token T] [--repo owner/name] [--policy <file>]
+export const checkUsage = `usage: lineage check [--base <ref>] [--head <ref>] [--json] [--api URL] [--token T] [--repo owner/name] [--source auto|service|github|git] [--github-url URL]
 
 Evaluates the commits from base (default origin/HEAD, origin/main, main or master) to head
 (default HEAD) against .lineage/policy.yaml (or .json). Exit code 1 when a blocking rule fails,
@@ -33,6 +31,8 @@ export async function runCheck(argv: string[], env: NodeJS.ProcessEnv, out: (lin
       api: { type: 'string' },
       token: { type: 'string' },
       repo: { type: 'string' },
+      source: { type: 'string' },
+      'github-url': { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
     strict: true,
@@ -51,11 +51,10 @@ export async function runCheck(argv: string[], env: NodeJS.ProcessEnv, out: (lin
     if (e instanceof PolicyError) throw new UsageError(e.message);
     throw e;
   }
-  const apiUrl = values.api ?? env.LINEAGE_API_URL;
   const slug = values.repo ?? (await repo.originSlug());
-  const client = apiUrl ? new ApiClient({ baseUrl: apiUrl, token: values.token ?? env.LINEAGE_TOKEN ?? env.LINEAGE_READ_TOKEN, retries: 2, timeoutMs: 15_000 }) : null;
-  const source: LineageSource = client ? new ServiceSource(client) : new DeployTagSource(repo);
-  if (!client) err('lineage: notice: no service (--api or LINEAGE_API_URL): pull requests, reviews and checks are unknown; only git rules apply');
+  const chosen = await chooseCliSource(values, env, repo);
+  const reviewed = chosen.kind !== 'git';
+  if (!reviewed) err(`lineage: notice: ${chosen.why}: pull requests, reviews and checks are unknown; only git rules apply`);
   try {
     let base = values.base;
     if (base === undefined) {
@@ -66,7 +65,7 @@ export async function runCheck(argv: string[], env: NodeJS.ProcessEnv, out: (lin
       }
     }
     const branchName = (await repo.run(['symbolic-ref', '--quiet', '--short', 'HEAD']).catch(() => '')).trim() || null;
-    const result = await checkBranch({ repo, source: client ? source : null, slug, base, head: values.head ?? 'HEAD', policy: policy.policy, branchName });
+    const result = await checkBranch({ repo, source: reviewed ? chosen.source : null, slug, base, head: values.head ?? 'HEAD', policy: policy.policy, branchName });
     const blocking = result.violations.filter((v) => v.severity === 'blocking');
     if (values.json) {
       out(JSON.stringify({ ...result, policy: policy.file ?? 'defaults', passed: blocking.length === 0 }, null, 2));
@@ -84,8 +83,9 @@ export async function runCheck(argv: string[], env: NodeJS.ProcessEnv, out: (lin
   } catch (e) {
     if (GitError.is(e, 'badRevision')) throw new UsageError(e.message);
     if (ApiError.is(e) && e.reason === 'invalidResponse') throw new UsageError(e.message);
+    if (GitHubError.is(e)) throw new UsageError(e.message);
     throw e;
   } finally {
-    await client?.close();
+    await chosen.close();
   }
 }

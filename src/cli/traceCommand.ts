@@ -6,16 +6,17 @@
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { fileLineage } from '../core/lineage/fileLineage';
-import { ServiceSource } from '../core/lineage/serviceSource';
-import { ApiClient } from '../core/sources/apiClient';
 import { ApiError } from '../core/sources/apiError';
+import { GitHubError } from '../core/sources/github/githubClient';
 import { traceFinding } from '../core/trace/traceFinding';
 import { terminalSafe } from './blameFormat';
 import { openCheckout } from './checkout';
+import { chooseCliSource } from './sourceOption';
 import { UsageError } from './usageError';
 
 export const traceUsage = `usage: lineage trace [<file>|-] [--json] [--api URL] [--token T] [--repo DIR] [--slug owner/name]
                      [--environment NAME | --revision SHA] [--map STACK_ROOT=SOURCE_ROOT ...]
+                     [--source auto|service|github|git] [--github-url URL]
 
 Reads a stack trace (Node, browsers, Python, Java/Kotlin, Go, .NET, Ruby), a SARIF log, a GitHub
 code-scanning alert, a CDEvents incident, any JSON alert with file/line or commit/digest fields,
@@ -34,6 +35,8 @@ export async function runTrace(argv: string[], env: NodeJS.ProcessEnv, out: (lin
       token: { type: 'string' },
       repo: { type: 'string' },
       slug: { type: 'string' },
+      source: { type: 'string' },
+      'github-url': { type: 'string' },
       environment: { type: 'string' },
       revision: { type: 'string' },
       map: { type: 'string', multiple: true },
@@ -67,20 +70,20 @@ export async function runTrace(argv: string[], env: NodeJS.ProcessEnv, out: (lin
   if (text.trim() === '') throw new UsageError('the input is empty: paste a stack trace, a SARIF log, an alert or a finding id');
 
   const repo = await openCheckout(values.repo ?? process.cwd());
-  const apiUrl = values.api ?? env.LINEAGE_API_URL;
-  const client = apiUrl ? new ApiClient({ baseUrl: apiUrl, token: values.token ?? env.LINEAGE_TOKEN ?? env.LINEAGE_READ_TOKEN, retries: 1, timeoutMs: 10_000 }) : null;
+  const chosen = await chooseCliSource(values, env, repo);
+  const client = chosen.api ?? null;
   const slug = values.slug ?? (await repo.originSlug());
   try {
-    const result = await traceFinding({ repo, text, client, slug, environment: values.environment, revision: values.revision, codeMappings });
+    const result = await traceFinding({ repo, text, client, source: chosen.source, slug, environment: values.environment, revision: values.revision, codeMappings });
     // The lineage of the best few candidates' lines, from the same engine as `lineage blame`.
     const withLineage = await Promise.all(
       result.candidates.map(async (c, i) => {
         if (i >= 3 || c.line === null) return { ...c, lineage: null };
         try {
-          const report = await fileLineage({ repo, path: c.path, slug, source: client && slug ? new ServiceSource(client) : null });
+          const report = await fileLineage({ repo, path: c.path, slug, source: chosen.kind !== 'git' && slug ? chosen.source : null });
           return { ...c, lineage: report.lines[c.line - 1] ?? null };
         } catch (e) {
-          if (!ApiError.is(e)) throw e;
+          if (!ApiError.is(e) && !GitHubError.is(e)) throw e;
           return { ...c, lineage: null };
         }
       }),
@@ -103,6 +106,6 @@ export async function runTrace(argv: string[], env: NodeJS.ProcessEnv, out: (lin
     if (ApiError.is(e, 'notFound') || ApiError.is(e, 'invalidResponse')) throw new UsageError(e.message);
     throw e;
   } finally {
-    await client?.close();
+    await chosen.close();
   }
 }

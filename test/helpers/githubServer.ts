@@ -56,6 +56,7 @@ export interface FakeGitHubData {
   deployments: FakeDeployment[];
   pulls: FakePull[];
   alerts: FakeAlert[];
+  checks?: { id: number; sha: string; name: string; conclusion: 'success' | 'failure' | null }[];
 }
 
 export class FakeGitHub {
@@ -173,6 +174,12 @@ export class FakeGitHub {
           base: { ...template.base, ref: 'main' },
         })),
       );
+    }
+    const checkRuns = new RegExp(`^${repoPath}/commits/([0-9a-f]{40})/check-runs$`).exec(url.pathname);
+    if (req.method === 'GET' && checkRuns) {
+      const template = examples['check-run-paginated'].check_runs[0];
+      const runs = (this.data.checks ?? []).filter((c) => c.sha === checkRuns[1]).map((c) => ({ ...template, id: c.id, name: c.name, head_sha: c.sha, status: c.conclusion ? 'completed' : 'in_progress', conclusion: c.conclusion }));
+      return withEtag({ total_count: runs.length, check_runs: runs });
     }
     const reviews = new RegExp(`^${repoPath}/pulls/(\\d+)/reviews$`).exec(url.pathname);
     if (req.method === 'GET' && reviews) {

@@ -59,6 +59,7 @@ describe('GitHub as the source', function () {
           ],
         },
       ],
+      checks: [{ id: 901, sha: c.change!, name: 'ci/test', conclusion: 'failure' }],
       alerts: [{ number: 3, path: 'app.js', line: 4, commit: c.first!, rule: 'js/unsafe', severity: 'error', description: 'Unsafe thing on line 4' }],
     }).start();
     // The origin lives on the host the API is served from, as with GitHub Enterprise Server.
@@ -161,6 +162,25 @@ describe('GitHub as the source', function () {
     } finally {
       await t.close();
     }
+  });
+
+  it('lineage check reads the pull request, reviews and check runs from GitHub', async () => {
+    const r = await runLineage(repo.dir, ['check', '--base', c.first!, '--head', c.change!, '--json', '--github-url', gh.url], undefined, { GITHUB_TOKEN: 'good-token' });
+    assert.equal(r.status, 1, r.stdout + r.stderr);
+    assert.equal(r.json.pullRequest.number, 7);
+    const stale = r.json.violations.filter((v: any) => v.rule === 'stale-approval').map((v: any) => v.evidence.reviewer);
+    assert.deepEqual(stale, ['alice']);
+    const check = r.json.violations.find((v: any) => v.rule === 'blocking-check');
+    assert.deepEqual([check.evidence.check, check.evidence.conclusion, check.severity], ['ci/test', 'failure', 'informational']);
+  });
+
+  it('lineage trace takes the revision that runs in production from GitHub', async () => {
+    const r = await runLineage(repo.dir, ['trace', '-', '--json', '--github-url', gh.url], 'Error: boom\n    at render (/app/app.js:3:7)', { GITHUB_TOKEN: 'good-token' });
+    assert.equal(r.status, 0, r.stderr);
+    assert.equal(r.json.revision.sha, c.first);
+    assert.match(r.json.revision.how, /running in production since deployment 11/);
+    assert.equal(r.json.candidates[0].path, 'app.js');
+    assert.equal(r.json.candidates[0].line, null, 'line 3 of production has been changed since');
   });
 
   it('falls back to git only without a token, and --source picks explicitly', async () => {

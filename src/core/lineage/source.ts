@@ -3,7 +3,7 @@
  * of whichever source is configured: the traceability service, or git-native deploy tags.
  */
 import type { CommitLineage } from '../model/api';
-import type { Deployment, Environment, Finding } from '../model/domain';
+import type { Build, Deployment, Environment, Finding } from '../model/domain';
 
 export interface LineageSource {
   readonly kind: 'service' | 'github' | 'git';
@@ -15,4 +15,6 @@ export interface LineageSource {
   lineage(repo: string, commits: string[]): Promise<Map<string, CommitLineage>>;
   /** Open findings located in `path`. */
   findings(repo: string, path: string): Promise<Finding[]>;
+  /** Checks and builds of one commit, for sources whose lineage batch leaves them out (GitHub). */
+  builds?(repo: string, commit: string): Promise<Build[]>;
 }

@@ -34,6 +34,9 @@ export async function checkBranch(options: { repo: Repository; source: LineageSo
   if (source && slug && pullRequest?.mergeCommit && !lineage.has(pullRequest.mergeCommit)) {
     for (const [sha, l] of await source.lineage(slug, [pullRequest.mergeCommit])) lineage.set(sha, l);
   }
+  // Sources that leave checks out of the batch (GitHub) are asked for the head commit's own.
+  const head = lineage.get(headSha);
+  if (source?.builds && slug && head && head.builds.length === 0) head.builds = await source.builds(slug, headSha);
   const facts: BranchFacts = { base: options.base, head: options.head, headSha, commits, pullRequest, lineage, now: options.now ?? Date.now() };
   const violations = await evaluate(facts, policy, {
     diffs: new PullRequestDiffs(repo, baseSha),

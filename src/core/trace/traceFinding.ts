@@ -16,6 +16,8 @@ import { checkRevision } from '../git/gitRunner';
 import type { Repository } from '../git/repository';
 import { mapLines, splitLines } from '../linemap/lineMap';
 import type { ApiClient } from '../sources/apiClient';
+import type { LineageSource } from '../lineage/source';
+import { ServiceSource } from '../lineage/serviceSource';
 import { readFindingInput, type FindingInput, type TraceLocation } from './findingInput';
 import { findKubernetes, findTerraform } from './infrastructure';
 import { looksLikeLibrary, PathIndex, type CodeMapping } from './pathResolver';
@@ -46,6 +48,8 @@ export interface TraceOptions {
   repo: Repository;
   text: string;
   client?: ApiClient | null;
+  /** Where deployments come from (the service, GitHub or deploy tags), for the environment step. */
+  source?: LineageSource | null;
   slug?: string | null;
   environment?: string | null;
   revision?: string | null;
@@ -208,15 +212,16 @@ async function chooseRevision(options: TraceOptions, input: FindingInput, tried:
     if (r) return r;
   }
   const environment = options.environment ?? input.hints.environment ?? 'production';
-  if (client && slug) {
+  const deployments = options.source ?? (client ? new ServiceSource(client) : null);
+  if (deployments && slug) {
     try {
-      const envs = (await client.environments(slug)).environments;
+      const envs = await deployments.environments(slug);
       const env = envs.find((e) => e.name === environment);
       const d = env?.deployment;
       if (d?.commit) {
         const r = await usable(d.commit, `running in ${environment} since deployment ${d.id} (${d.at})`);
         if (r) return r;
-      } else tried.push(`${environment}: the service knows no deployment with a commit`);
+      } else tried.push(`${environment}: ${deployments.kind === 'git' ? 'no deploy tag' : `the ${deployments.kind} source knows no deployment`} with a commit`);
     } catch (e) {
       tried.push(`environments of ${slug}: ${(e as Error).message}`);
     }

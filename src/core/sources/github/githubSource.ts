@@ -10,7 +10,7 @@
 import { z } from 'zod';
 import type { LineageSource } from '../../lineage/source';
 import type { CommitLineage } from '../../model/api';
-import type { Deployment, Environment, Finding, PullRequest, Review } from '../../model/domain';
+import type { Build, Deployment, Environment, Finding, PullRequest, Review } from '../../model/domain';
 import type { GitHubClient } from './githubClient';
 
 const deploymentsQuery = `query LineageDeployments($owner: String!, $name: String!) {
@@ -80,6 +80,21 @@ const CodeScanningAlert = z.object({
     })
     .nullable()
     .optional(),
+});
+
+const CheckRuns = z.object({
+  check_runs: z.array(
+    z.object({
+      id: z.number(),
+      name: z.string(),
+      head_sha: z.string(),
+      status: z.string(),
+      conclusion: z.string().nullable().optional(),
+      html_url: z.string().nullable().optional(),
+      started_at: z.string().nullable().optional(),
+      completed_at: z.string().nullable().optional(),
+    }),
+  ),
 });
 
 const commitsPerQuery = 100;
@@ -157,6 +172,25 @@ export class GitHubSource implements LineageSource {
       });
     }
     return result;
+  }
+
+  /** The check runs of one commit (what `check` needs for its blocking-check rule). */
+  async builds(repo: string, commit: string): Promise<Build[]> {
+    const { owner, name } = this.split(repo);
+    const answer = await this.client.get('/repos/{owner}/{repo}/commits/{ref}/check-runs', { owner, repo: name, ref: commit, per_page: 100 }, CheckRuns);
+    return answer.check_runs.map((r) => ({
+      id: `github-check-run:${r.id}`,
+      repo,
+      kind: 'check',
+      name: r.name,
+      commit: r.head_sha,
+      status: r.status === 'completed' ? 'completed' : r.status === 'in_progress' ? 'in_progress' : 'queued',
+      conclusion: r.conclusion ?? null,
+      url: r.html_url ?? null,
+      startedAt: r.started_at ?? null,
+      finishedAt: r.completed_at ?? null,
+      eventKey: `github:check_run:${r.id}`,
+    }));
   }
 
   /** Open code-scanning alerts whose most recent instance is in `path`. */
