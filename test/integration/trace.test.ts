@@ -134,6 +134,18 @@ describe('lineage trace', function () {
     assert.ok(r.json.candidates.some((c: any) => c.path === 'src/main.js' && c.line === 2));
   });
 
+  it('uses the deployment that ran when the alert fired, not the current one', async () => {
+    const stderr = crash(process.execPath, [join(installRoot, 'app/src/main.js')], installRoot);
+    const head = repo.head();
+    await t.client.ingest('events', JSON.stringify({ type: 'deployment', id: 'tr-d2', repo: 'acme/trace', deploymentId: 'prod-2', environment: 'production', commit: head, at: '2026-03-05T10:00:00Z', actor: 'ci' }));
+    const alert = { title: 'RangeError in checkout', environment: 'production', timestamp: '2026-03-03T08:00:00Z', exception: { stacktrace: stderr } };
+    const r = await trace(JSON.stringify(alert), ['--api', t.url]);
+    assert.equal(r.status, 0, r.stderr);
+    assert.equal(r.json.revision.sha, deployed);
+    assert.match(r.json.revision.how, /running in production at 2026-03-03T08:00:00Z since deployment prod-1/);
+    assert.deepEqual([r.json.candidates[0].path, r.json.candidates[0].line], ['src/lib/pricing.js', 7]);
+  });
+
   it('lands a real chained Python traceback on the innermost frame, following a rename', async () => {
     const stderr = crash('python3', ['-m', 'shop.cart'], join(installRoot, 'app'));
     assert.match(stderr, /During handling of the above exception/);

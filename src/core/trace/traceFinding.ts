@@ -215,13 +215,15 @@ async function chooseRevision(options: TraceOptions, input: FindingInput, tried:
   const deployments = options.source ?? (client ? new ServiceSource(client) : null);
   if (deployments && slug) {
     try {
-      const envs = await deployments.environments(slug);
-      const env = envs.find((e) => e.name === environment);
-      const d = env?.deployment;
+      // The deployment running when the finding was seen, when it says when; else the current one.
+      const when = input.hints.time ? Date.parse(input.hints.time) : NaN;
+      const d = Number.isFinite(when)
+        ? (await deployments.history(slug, environment, 100)).find((x) => x.commit && x.status === 'success' && Date.parse(x.at) <= when)
+        : (await deployments.environments(slug)).find((e) => e.name === environment)?.deployment;
       if (d?.commit) {
-        const r = await usable(d.commit, `running in ${environment} since deployment ${d.id} (${d.at})`);
+        const r = await usable(d.commit, `${Number.isFinite(when) ? `running in ${environment} at ${input.hints.time}` : `running in ${environment}`} since deployment ${d.id} (${d.at})`);
         if (r) return r;
-      } else tried.push(`${environment}: ${deployments.kind === 'git' ? 'no deploy tag' : `the ${deployments.kind} source knows no deployment`} with a commit`);
+      } else tried.push(`${environment}: ${deployments.kind === 'git' ? 'no deploy tag' : `the ${deployments.kind} source knows no deployment`} with a commit${Number.isFinite(when) ? ` before ${input.hints.time}` : ''}`);
     } catch (e) {
       tried.push(`environments of ${slug}: ${(e as Error).message}`);
     }
