@@ -57,6 +57,8 @@ export interface FakeGitHubData {
   pulls: FakePull[];
   alerts: FakeAlert[];
   checks?: { id: number; sha: string; name: string; conclusion: 'success' | 'failure' | null }[];
+  /** Artifact attestations: SLSA v1 provenance of `digest` built from `commit`. */
+  attestations?: { digest: string; commit: string }[];
 }
 
 export class FakeGitHub {
@@ -174,6 +176,33 @@ export class FakeGitHub {
           base: { ...template.base, ref: 'main' },
         })),
       );
+    }
+    const attest = new RegExp(`^${repoPath}/attestations/(sha256:[0-9a-f]{64})$`).exec(decodeURIComponent(url.pathname));
+    if (req.method === 'GET' && attest) {
+      const template = examples['list-attestations'].attestations[0];
+      const found = (this.data.attestations ?? []).filter((a) => a.digest === attest[1]);
+      if (found.length === 0) return send(404, { message: 'Not Found' });
+      return withEtag({
+        attestations: found.map((a) => {
+          const statement = {
+            _type: 'https://in-toto.io/Statement/v1',
+            subject: [{ name: 'app', digest: { sha256: a.digest.slice(7) } }],
+            predicateType: 'https://slsa.dev/provenance/v1',
+            predicate: {
+              buildDefinition: { buildType: 'https://actions.github.io/buildtypes/workflow/v1', externalParameters: {}, resolvedDependencies: [{ uri: `git+https://github.com/${this.data.owner}/${this.data.name}@refs/heads/main`, digest: { gitCommit: a.commit } }] },
+              runDetails: { builder: { id: 'https://github.com/actions/runner/github-hosted' }, metadata: { invocationId: 'run-1', startedOn: '2026-03-02T09:00:00Z', finishedOn: '2026-03-02T09:05:00Z' } },
+            },
+          };
+          return {
+            ...template,
+            bundle: {
+              mediaType: 'application/vnd.dev.sigstore.bundle.v0.3+json',
+              verificationMaterial: {},
+              dsseEnvelope: { payload: Buffer.from(JSON.stringify(statement)).toString('base64'), payloadType: 'application/vnd.in-toto+json', signatures: [{ sig: 'c2ln', keyid: '' }] },
+            },
+          };
+        }),
+      });
     }
     const checkRuns = new RegExp(`^${repoPath}/commits/([0-9a-f]{40})/check-runs$`).exec(url.pathname);
     if (req.method === 'GET' && checkRuns) {

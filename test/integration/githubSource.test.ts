@@ -59,6 +59,7 @@ describe('GitHub as the source', function () {
           ],
         },
       ],
+      attestations: [{ digest: `sha256:${'e1'.repeat(32)}`, commit: c.first! }],
       checks: [{ id: 901, sha: c.change!, name: 'ci/test', conclusion: 'failure' }],
       alerts: [{ number: 3, path: 'app.js', line: 4, commit: c.first!, rule: 'js/unsafe', severity: 'error', description: 'Unsafe thing on line 4' }],
     }).start();
@@ -181,6 +182,15 @@ describe('GitHub as the source', function () {
     assert.match(r.json.revision.how, /running in production since deployment 11/);
     assert.equal(r.json.candidates[0].path, 'app.js');
     assert.equal(r.json.candidates[0].line, null, 'line 3 of production has been changed since');
+  });
+
+  it('lineage trace finds the commit of an artifact digest through its GitHub attestation', async () => {
+    const alert = { alert: 'CrashLoop', artifact: `ghcr.io/acme/gh@sha256:${'e1'.repeat(32)}`, stack: 'Error: boom\n    at render (/app/app.js:2:7)\n    at main (/app/app.js:4:1)' };
+    const r = await runLineage(repo.dir, ['trace', '-', '--json', '--github-url', gh.url], JSON.stringify(alert), { GITHUB_TOKEN: 'good-token' });
+    assert.equal(r.status, 0, r.stderr);
+    assert.equal(r.json.revision.sha, c.first);
+    assert.match(r.json.revision.how, /was built from [0-9a-f]{12} \(its GitHub attestation\)/, JSON.stringify(r.json.tried));
+    assert.deepEqual([r.json.candidates[0].path, r.json.candidates[0].line], ['app.js', 2]);
   });
 
   it('falls back to git only without a token, and --source picks explicitly', async () => {

@@ -17,4 +17,6 @@ export interface LineageSource {
   findings(repo: string, path: string): Promise<Finding[]>;
   /** Checks and builds of one commit, for sources whose lineage batch leaves them out (GitHub). */
   builds?(repo: string, commit: string): Promise<Build[]>;
+  /** The commit an artifact digest was built from, for sources that know it by attestations (GitHub). */
+  artifactCommit?(repo: string, digest: string): Promise<string | null>;
 }

@@ -194,18 +194,24 @@ async function chooseRevision(options: TraceOptions, input: FindingInput, tried:
     const r = await usable(input.hints.commit, `the finding names commit ${input.hints.commit.slice(0, 12)}`);
     if (r) return r;
   }
-  if (input.hints.artifact && client) {
+  if (input.hints.artifact && (client || options.source?.artifactCommit)) {
+    const digest = input.hints.artifact;
     try {
-      const a = await client.artifact(input.hints.artifact);
-      const commit = a.artifact?.commit ?? a.attestations.find((x) => x.commit)?.commit ?? null;
+      let commit: string | null = null;
+      if (client) {
+        const a = await client.artifact(digest);
+        commit = a.artifact?.commit ?? a.attestations.find((x) => x.commit)?.commit ?? null;
+      } else if (slug) {
+        commit = await options.source!.artifactCommit!(slug, digest);
+      }
       if (commit) {
-        const r = await usable(commit, `artifact ${input.hints.artifact.slice(0, 19)} was built from ${commit.slice(0, 12)}`);
+        const r = await usable(commit, `artifact ${digest.slice(0, 19)} was built from ${commit.slice(0, 12)}${client ? '' : ' (its GitHub attestation)'}`);
         if (r) return r;
-      } else tried.push(`artifact ${input.hints.artifact.slice(0, 19)}: the service knows no commit for it`);
+      } else tried.push(`artifact ${digest.slice(0, 19)}: no commit known for it`);
     } catch (e) {
-      tried.push(`artifact ${input.hints.artifact.slice(0, 19)}: ${(e as Error).message}`);
+      tried.push(`artifact ${digest.slice(0, 19)}: ${(e as Error).message}`);
     }
-  } else if (input.hints.artifact) tried.push(`artifact ${input.hints.artifact.slice(0, 19)}: no service to ask which commit built it`);
+  } else if (input.hints.artifact) tried.push(`artifact ${input.hints.artifact.slice(0, 19)}: no service or GitHub to ask which commit built it`);
   if (input.hints.release) tried.push(`release ${input.hints.release.slice(0, 60)}: releases are not mapped to commits; used what follows`);
   if (options.revision) {
     const r = await usable(checkRevision(options.revision), `--revision ${options.revision.slice(0, 12)}`);

@@ -8,6 +8,7 @@
  * cannot say (artifact digests without attestations, builds) stays unknown.
  */
 import { z } from 'zod';
+import { normalizeInToto } from '../../ingest/intoto';
 import type { LineageSource } from '../../lineage/source';
 import type { CommitLineage } from '../../model/api';
 import type { Build, Deployment, Environment, Finding, PullRequest, Review } from '../../model/domain';
@@ -97,6 +98,8 @@ const CheckRuns = z.object({
   ),
 });
 
+const Attestations = z.object({ attestations: z.array(z.object({ bundle: z.record(z.string(), z.unknown()).nullable().optional(), bundle_url: z.string().nullable().optional() })) });
+
 const commitsPerQuery = 100;
 const ttlMs = 60_000;
 
@@ -172,6 +175,29 @@ export class GitHubSource implements LineageSource {
       });
     }
     return result;
+  }
+
+  /**
+   * The commit an artifact was built from, by its GitHub artifact attestations
+   * (`/repos/{owner}/{repo}/attestations/{digest}`): the SLSA provenance in each Sigstore bundle
+   * names the source commit. Bundles only offered at a `bundle_url` (another host) are not fetched.
+   */
+  async artifactCommit(repo: string, digest: string): Promise<string | null> {
+    const { owner, name } = this.split(repo);
+    const answer = await this.client.get('/repos/{owner}/{repo}/attestations/{subject_digest}', { owner, repo: name, subject_digest: digest, per_page: 30 }, Attestations);
+    for (const a of answer.attestations) {
+      if (!a.bundle) continue;
+      try {
+        const raw = JSON.stringify(a.bundle);
+        const event = normalizeInToto(JSON.parse(raw), raw);
+        for (const f of event.facts) {
+          if (f.table === 'attestations' && f.row.subject_digest === digest && f.row.commit_sha) return f.row.commit_sha;
+        }
+      } catch {
+        // A bundle this reader does not understand is skipped, not fatal.
+      }
+    }
+    return null;
   }
 
   /** The check runs of one commit (what `check` needs for its blocking-check rule). */
