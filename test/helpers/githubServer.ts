@@ -65,6 +65,8 @@ export class FakeGitHub {
   readonly requests: { method: string; path: string; status: number }[] = [];
   /** Answer this many requests with a secondary-rate-limit 403 first. */
   secondaryLimits = 0;
+  /** Answer this many requests with a primary rate limit (403, remaining 0, reset in a second). */
+  primaryLimits = 0;
   /** Requests whose path contains this answer 404, to interrupt a run. */
   brokenPath: string | null = null;
   private server: Server | undefined;
@@ -107,6 +109,10 @@ export class FakeGitHub {
     const auth = String(req.headers.authorization ?? '');
     if (auth !== `token ${this.data.token}` && auth !== `bearer ${this.data.token}` && auth !== `Bearer ${this.data.token}`) {
       return send(401, { message: 'Bad credentials', documentation_url: 'https://docs.github.com/rest', status: '401' });
+    }
+    if (this.primaryLimits > 0) {
+      this.primaryLimits--;
+      return send(403, { message: 'API rate limit exceeded for user ID 1.', documentation_url: 'https://docs.github.com/rest/overview/rate-limits-for-the-rest-api' }, { 'x-ratelimit-remaining': '0', 'x-ratelimit-reset': String(Math.floor(Date.now() / 1000) + 1) });
     }
     if (this.secondaryLimits > 0) {
       this.secondaryLimits--;

@@ -118,6 +118,19 @@ describe('GitHub as the source', function () {
     assert.deepEqual(gh.requests.slice(sent).map((r) => r.status), [403, 200]);
   });
 
+  it('waits for the primary rate limit to reset, and gives up with a clear message when told to stop', async () => {
+    gh.primaryLimits = 1;
+    const client = new GitHubClient({ baseUrl: gh.url, token: 'good-token' });
+    const sent = gh.count();
+    const alerts = await client.list('/repos/{owner}/{repo}/code-scanning/alerts', { owner: 'acme', repo: 'gh' }, z.object({ number: z.number() }));
+    assert.equal(alerts.length, 1);
+    assert.deepEqual(gh.requests.slice(sent).map((r) => r.status), [403, 200]);
+    gh.primaryLimits = 5;
+    const impatient = new GitHubClient({ baseUrl: gh.url, token: 'good-token', rateLimitRetries: 0 });
+    await assert.rejects(impatient.list('/repos/{owner}/{repo}/code-scanning/alerts', { owner: 'acme', repo: 'gh' }, z.unknown()), (e: unknown) => GitHubError.is(e, 'rateLimited'));
+    gh.primaryLimits = 0;
+  });
+
   it('says a revoked token is refused, in one line, and caches nothing under it', async () => {
     const r = await blame('revoked-token');
     assert.equal(r.status, 2);
