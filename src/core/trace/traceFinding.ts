@@ -82,13 +82,13 @@ export async function traceFinding(options: TraceOptions): Promise<TraceResult> 
   }
 
   const revision = await chooseRevision(options, input, tried);
-  const files = revision.sha
-    ? (await repo.run(['ls-tree', '-r', '--name-only', '--end-of-options', checkRevision(revision.sha)])).split('\n').filter(Boolean)
-    : (await repo.run(['ls-files', '-z'])).split('\0').filter(Boolean);
+  // The working copy's files, listed once: source maps, infrastructure and (without a revision) paths.
+  const workingFiles = (await repo.run(['ls-files', '-z'])).split('\0').filter(Boolean);
+  const files = revision.sha ? (await repo.run(['ls-tree', '-r', '--name-only', '--end-of-options', checkRevision(revision.sha)])).split('\n').filter(Boolean) : workingFiles;
   const index = new PathIndex(files);
 
   // Bundled frames first go back to their sources through the build's source maps.
-  const maps = new SourceMaps(repo.root, (await repo.run(['ls-files', '-z'])).split('\0').filter(Boolean));
+  const maps = new SourceMaps(repo.root, workingFiles);
   for (const loc of input.locations) {
     if (loc.language !== 'javascript' || loc.line === null || loc.column === null) continue;
     const original = await maps.original(loc.file, loc.line, loc.column);
@@ -128,7 +128,7 @@ export async function traceFinding(options: TraceOptions): Promise<TraceResult> 
     rank++;
     if (candidates.length >= (options.limit ?? 20)) break;
   }
-  candidates.push(...(await infrastructureCandidates(repo, input, tried)));
+  candidates.push(...(await infrastructureCandidates(repo, workingFiles, input, tried)));
   if (unresolved.length) tried.push(`no file of the repository matches ${[...new Set(unresolved)].slice(0, 5).join(', ')}${unresolved.length > 5 ? ` and ${unresolved.length - 5} more` : ''}`);
   if (input.locations.length + input.kubernetes.length + input.terraform.length === 0) tried.push('found no stack frame, SARIF location, file/line field, Kubernetes object or Terraform resource in the input');
   return {
@@ -140,9 +140,8 @@ export async function traceFinding(options: TraceOptions): Promise<TraceResult> 
 }
 
 /** Kubernetes objects and Terraform resources, found where the working copy defines them. */
-async function infrastructureCandidates(repo: Repository, input: FindingInput, tried: string[]): Promise<TraceCandidate[]> {
+async function infrastructureCandidates(repo: Repository, files: string[], input: FindingInput, tried: string[]): Promise<TraceCandidate[]> {
   if (input.kubernetes.length + input.terraform.length === 0) return [];
-  const files = (await repo.run(['ls-files', '-z'])).split('\0').filter(Boolean);
   const cache = new Map<string, Promise<string | null>>();
   const read = (path: string) => {
     let text = cache.get(path);
