@@ -107,24 +107,15 @@ export function registerCommands(deps: CommandDeps): vscode.Disposable[] {
       const parsed = DeploymentArg.safeParse(arg);
       if (!parsed.success || !requireTrust()) return;
       const client = await controller.apiClient();
-      const doc = vscode.window.activeTextEditor?.document;
-      const found = doc ? await controller.repository(doc) : null;
-      if (!client || !found?.slug) {
+      if (!client) {
         void vscode.window.showInformationMessage(`Deployment ${parsed.data.deploymentId} to ${parsed.data.environment} (recorded as a deploy tag; no link).`);
         return;
       }
       try {
-        let cursor: string | undefined;
-        for (let page = 0; page < 20; page++) {
-          const result = await client.deployments(found.slug, parsed.data.environment, { limit: 100, cursor });
-          const hit = result.deployments.find((d) => d.id === parsed.data.deploymentId);
-          if (hit) return openHttps(hit.url, 'deployment');
-          if (!result.next) break;
-          cursor = result.next;
-        }
-        void vscode.window.showInformationMessage(`Code Lineage: deployment ${parsed.data.deploymentId} was not found.`);
+        return await openHttps((await client.deployment(parsed.data.deploymentId)).url, 'deployment');
       } catch (e) {
-        void vscode.window.showWarningMessage(`Code Lineage: ${ApiError.is(e) ? e.message : String(e)}`);
+        if (ApiError.is(e, 'notFound')) void vscode.window.showInformationMessage(`Code Lineage: deployment ${parsed.data.deploymentId} was not found.`);
+        else void vscode.window.showWarningMessage(`Code Lineage: ${ApiError.is(e) ? e.message : String(e)}`);
       }
     }),
     vscode.commands.registerCommand('lineage.openFinding', async (arg?: unknown) => {
