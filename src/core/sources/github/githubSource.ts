@@ -13,6 +13,7 @@ import type { LineageSource } from '../../lineage/source';
 import type { CommitLineage } from '../../model/api';
 import type { Build, Deployment, Environment, Finding, PullRequest, Review } from '../../model/domain';
 import type { GitHubClient } from './githubClient';
+import { alertFinding, CodeScanningAlert, deploymentKind, deploymentStatus, reviewState } from './githubMappings';
 
 const deploymentsQuery = `query LineageDeployments($owner: String!, $name: String!) {
   repository(owner: $owner, name: $name) {
@@ -66,23 +67,6 @@ const GqlPullRequest = z.object({
 
 const CommitAnswer = z.object({ associatedPullRequests: z.object({ nodes: z.array(GqlPullRequest) }) }).nullable();
 
-const CodeScanningAlert = z.object({
-  number: z.number().int(),
-  state: z.string(),
-  html_url: z.string().nullable().optional(),
-  created_at: z.string().nullable().optional(),
-  rule: z.object({ id: z.string().nullable().optional(), severity: z.string().nullable().optional(), security_severity_level: z.string().nullable().optional(), description: z.string().nullable().optional() }),
-  tool: z.object({ name: z.string().nullable().optional() }).optional(),
-  most_recent_instance: z
-    .object({
-      commit_sha: z.string().nullable().optional(),
-      environment: z.string().nullable().optional(),
-      location: z.object({ path: z.string().nullable().optional(), start_line: z.number().int().nullable().optional() }).nullable().optional(),
-    })
-    .nullable()
-    .optional(),
-});
-
 const CheckRuns = z.object({
   check_runs: z.array(
     z.object({
@@ -103,8 +87,6 @@ const Attestations = z.object({ attestations: z.array(z.object({ bundle: z.recor
 const commitsPerQuery = 100;
 const ttlMs = 60_000;
 
-const reviewStates: Record<string, Review['state']> = { APPROVED: 'approved', CHANGES_REQUESTED: 'changes_requested', COMMENTED: 'commented', DISMISSED: 'dismissed', PENDING: 'pending' };
-const severities: Record<string, Finding['severity']> = { critical: 'critical', high: 'high', error: 'high', medium: 'medium', warning: 'medium', low: 'low', note: 'info', none: 'info' };
 
 export class GitHubSource implements LineageSource {
   readonly kind = 'github' as const;
@@ -224,7 +206,7 @@ export class GitHubSource implements LineageSource {
     let hit = this.alertsCache.get(repo);
     if (!hit || Date.now() - hit.at >= ttlMs) {
       const { owner, name } = this.split(repo);
-      const value = this.client.list('/repos/{owner}/{repo}/code-scanning/alerts', { owner, repo: name, state: 'open' }, CodeScanningAlert, 1000).then((alerts) => alerts.map((a) => toFinding(repo, a)));
+      const value = this.client.list('/repos/{owner}/{repo}/code-scanning/alerts', { owner, repo: name, state: 'open' }, CodeScanningAlert, 1000).then((alerts) => alerts.map((a) => alertFinding(repo, a)));
       value.catch(() => this.alertsCache.delete(repo));
       hit = { at: Date.now(), value };
       this.alertsCache.set(repo, hit);
@@ -234,8 +216,7 @@ export class GitHubSource implements LineageSource {
 }
 
 function toDeployment(repo: string, d: z.infer<typeof GqlDeployment>): Deployment {
-  const state = (d.latestStatus?.state ?? 'PENDING').toLowerCase();
-  const status: Deployment['status'] = state === 'success' ? 'success' : state === 'inactive' ? 'inactive' : state === 'failure' ? 'failure' : state === 'error' ? 'error' : state === 'in_progress' ? 'in_progress' : state === 'queued' ? 'queued' : 'pending';
+  const status = deploymentStatus(d.latestStatus?.state);
   return {
     id: String(d.databaseId ?? `${d.environment}-${d.createdAt}`),
     repo,
@@ -245,7 +226,7 @@ function toDeployment(repo: string, d: z.infer<typeof GqlDeployment>): Deploymen
     artifact: null,
     at: d.createdAt,
     actor: d.creator?.login ?? null,
-    kind: /rollback/i.test(d.task ?? '') ? 'rollback' : /hotfix/i.test(d.task ?? '') ? 'hotfix' : 'deploy',
+    kind: deploymentKind(d.task),
     status,
     reason: null,
     url: d.latestStatus?.environmentUrl ?? null,
@@ -274,35 +255,10 @@ function toPullRequest(repo: string, p: z.infer<typeof GqlPullRequest>): PullReq
       id: String(r.databaseId ?? ''),
       pullRequest: p.number,
       reviewer: r.author?.login ?? 'ghost',
-      state: reviewStates[r.state] ?? 'commented',
+      state: reviewState(r.state) ?? 'commented',
       commit: r.commit?.oid ?? null,
       at: r.submittedAt,
       eventKey: `github:review:${r.databaseId ?? ''}`,
     })),
-  };
-}
-
-function toFinding(repo: string, a: z.infer<typeof CodeScanningAlert>): Finding {
-  const inst = a.most_recent_instance;
-  const level = (a.rule.security_severity_level ?? a.rule.severity ?? 'medium').toLowerCase();
-  return {
-    id: `github-code-scanning:${repo}#${a.number}`,
-    repo,
-    kind: 'vulnerability',
-    severity: severities[level] ?? 'medium',
-    title: a.rule.description ?? a.rule.id ?? `code scanning alert ${a.number}`,
-    status: 'open',
-    environment: inst?.environment ?? null,
-    service: null,
-    artifact: null,
-    commit: inst?.commit_sha ?? null,
-    release: null,
-    ruleId: a.rule.id ?? null,
-    tool: a.tool?.name ?? null,
-    url: a.html_url ?? null,
-    detectedAt: a.created_at ?? null,
-    detail: null,
-    locations: inst?.location?.path ? [{ path: inst.location.path, line: inst.location.start_line ?? null, endLine: null, column: null, revision: inst.commit_sha ?? null }] : [],
-    eventKey: `github:code_scanning_alert:${a.number}`,
   };
 }

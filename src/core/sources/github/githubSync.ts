@@ -12,6 +12,7 @@ import { dirname } from 'node:path';
 import { z } from 'zod';
 import type { ApiClient } from '../apiClient';
 import type { GitHubClient } from './githubClient';
+import { alertFinding, CodeScanningAlert, deploymentKind, deploymentStatus, reviewState } from './githubMappings';
 
 const User = z.object({ login: z.string() }).nullable().optional();
 const RestDeployment = z.object({ id: z.number(), sha: z.string(), environment: z.string(), task: z.string().nullable().optional(), created_at: z.string(), creator: User });
@@ -29,16 +30,6 @@ const RestPull = z.object({
   base: z.object({ ref: z.string().nullable().optional() }),
 });
 const RestReview = z.object({ id: z.number(), user: User, state: z.string(), commit_id: z.string().nullable().optional(), submitted_at: z.string().nullable().optional() });
-const RestAlert = z.object({
-  number: z.number(),
-  state: z.string(),
-  html_url: z.string().nullable().optional(),
-  created_at: z.string().nullable().optional(),
-  rule: z.object({ id: z.string().nullable().optional(), severity: z.string().nullable().optional(), security_severity_level: z.string().nullable().optional(), description: z.string().nullable().optional() }),
-  tool: z.object({ name: z.string().nullable().optional() }).optional(),
-  most_recent_instance: z.object({ commit_sha: z.string().nullable().optional(), location: z.object({ path: z.string().nullable().optional(), start_line: z.number().nullable().optional() }).nullable().optional() }).nullable().optional(),
-});
-
 const phases = ['deployments', 'pulls', 'alerts'] as const;
 type Phase = (typeof phases)[number];
 
@@ -66,9 +57,6 @@ export interface SyncOptions {
 }
 
 const sha = /^[0-9a-f]{40}$/;
-const reviewStates: Record<string, string> = { APPROVED: 'approved', CHANGES_REQUESTED: 'changes_requested', COMMENTED: 'commented', DISMISSED: 'dismissed', PENDING: 'pending' };
-const statusStates = new Set(['pending', 'queued', 'in_progress', 'success', 'failure', 'error', 'inactive']);
-const severities: Record<string, string> = { critical: 'critical', high: 'high', error: 'high', medium: 'medium', warning: 'medium', low: 'low', note: 'info', none: 'info' };
 
 export async function syncGithub(options: SyncOptions): Promise<{ events: number; stored: number; resumed: boolean }> {
   const { github, api, repo } = options;
@@ -107,8 +95,8 @@ export async function syncGithub(options: SyncOptions): Promise<{ events: number
             commit: d.sha,
             at: d.created_at,
             actor: d.creator?.login,
-            kind: /rollback/i.test(d.task ?? '') ? 'rollback' : /hotfix/i.test(d.task ?? '') ? 'hotfix' : 'deploy',
-            status: status && statusStates.has(status.state) ? status.state : 'pending',
+            kind: deploymentKind(d.task),
+            status: deploymentStatus(status?.state),
             ...(status?.environment_url ? { url: status.environment_url } : {}),
           });
         }
@@ -135,33 +123,33 @@ export async function syncGithub(options: SyncOptions): Promise<{ events: number
           });
           const reviews = await github.list('/repos/{owner}/{repo}/pulls/{pull_number}/reviews', { owner, repo: name, pull_number: pr.number }, RestReview, 1000);
           for (const r of reviews) {
-            const state = reviewStates[r.state];
+            const state = reviewState(r.state);
             if (!state || !r.user?.login) continue;
             events.push({ type: 'review', id: `github:review:${r.id}:${r.state}`, repo, reviewId: String(r.id), pullRequest: pr.number, reviewer: r.user.login, state, ...(r.commit_id && sha.test(r.commit_id) ? { commit: r.commit_id } : {}), ...(r.submitted_at ? { at: r.submitted_at } : {}) });
           }
         }
         more = pulls.length === 100 && recent.length === pulls.length;
       } else {
-        const alerts = await page('/repos/{owner}/{repo}/code-scanning/alerts', { owner, repo: name, state: 'open' }, RestAlert);
+        const alerts = await page('/repos/{owner}/{repo}/code-scanning/alerts', { owner, repo: name, state: 'open' }, CodeScanningAlert);
         for (const a of alerts) {
-          const inst = a.most_recent_instance;
-          const level = (a.rule.security_severity_level ?? a.rule.severity ?? 'medium').toLowerCase();
-          const commit = inst?.commit_sha && sha.test(inst.commit_sha) ? inst.commit_sha : undefined;
+          const f = alertFinding(repo, a);
+          const commit = f.commit && sha.test(f.commit) ? f.commit : undefined;
+          const location = f.locations[0];
           events.push({
             type: 'finding',
             id: `github:code_scanning_alert:${a.number}:${a.state}`,
             repo,
-            findingId: `github-code-scanning:${repo}#${a.number}`,
-            kind: 'vulnerability',
-            severity: severities[level] ?? 'medium',
-            title: a.rule.description ?? a.rule.id ?? `code scanning alert ${a.number}`,
-            status: 'open',
-            ...(a.rule.id ? { ruleId: a.rule.id } : {}),
-            ...(a.tool?.name ? { tool: a.tool.name } : {}),
-            ...(a.html_url ? { url: a.html_url } : {}),
-            ...(a.created_at ? { detectedAt: a.created_at } : {}),
+            findingId: f.id,
+            kind: f.kind,
+            severity: f.severity,
+            title: f.title,
+            status: f.status,
+            ...(f.ruleId ? { ruleId: f.ruleId } : {}),
+            ...(f.tool ? { tool: f.tool } : {}),
+            ...(f.url ? { url: f.url } : {}),
+            ...(f.detectedAt ? { detectedAt: f.detectedAt } : {}),
             ...(commit ? { commit } : {}),
-            locations: inst?.location?.path ? [{ path: inst.location.path, ...(inst.location.start_line ? { line: inst.location.start_line } : {}), ...(commit ? { revision: commit } : {}) }] : [],
+            locations: location ? [{ path: location.path, ...(location.line ? { line: location.line } : {}), ...(commit ? { revision: commit } : {}) }] : [],
           });
         }
         more = alerts.length === 100;
