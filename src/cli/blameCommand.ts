@@ -6,7 +6,7 @@ import { ApiError } from '../core/sources/apiError';
 import { GitHubError } from '../core/sources/github/githubClient';
 import { formatBlame } from './blameFormat';
 import { openCheckout } from './checkout';
-import { chooseCliSource } from './sourceOption';
+import { chooseCliSource, sourceFlags } from './sourceOption';
 import { UsageError } from './usageError';
 
 export const blameUsage = `usage: lineage blame <path> [--line N | --line N-M] [--json] [--api URL] [--token T] [--repo owner/name] [--contents <file|->] [--detect-moves]
@@ -34,15 +34,12 @@ export async function runBlame(argv: string[], env: NodeJS.ProcessEnv, out: (lin
   const { values, positionals } = parseArgs({
     args: argv,
     options: {
+      ...sourceFlags,
       line: { type: 'string' },
       json: { type: 'boolean' },
-      api: { type: 'string' },
-      token: { type: 'string' },
       repo: { type: 'string' },
       contents: { type: 'string' },
       'detect-moves': { type: 'boolean' },
-      source: { type: 'string' },
-      'github-url': { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
     strict: true,

@@ -12,7 +12,7 @@ import { ApiError } from '../core/sources/apiError';
 import { GitHubError } from '../core/sources/github/githubClient';
 import { terminalSafe } from './blameFormat';
 import { openCheckout } from './checkout';
-import { chooseCliSource } from './sourceOption';
+import { chooseCliSource, sourceFlags } from './sourceOption';
 import { UsageError } from './usageError';
 
 export const checkUsage = `usage: lineage check [--base <ref>] [--head <ref>] [--json] [--api URL] [--token T] [--repo owner/name] [--source auto|service|github|git] [--github-url URL]
@@ -25,14 +25,11 @@ export async function runCheck(argv: string[], env: NodeJS.ProcessEnv, out: (lin
   const { values, positionals } = parseArgs({
     args: argv,
     options: {
+      ...sourceFlags,
       base: { type: 'string' },
       head: { type: 'string' },
       json: { type: 'boolean' },
-      api: { type: 'string' },
-      token: { type: 'string' },
       repo: { type: 'string' },
-      source: { type: 'string' },
-      'github-url': { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
     strict: true,
@@ -64,7 +61,7 @@ export async function runCheck(argv: string[], env: NodeJS.ProcessEnv, out: (lin
         throw new UsageError((e as Error).message);
       }
     }
-    const branchName = (await repo.run(['symbolic-ref', '--quiet', '--short', 'HEAD']).catch(() => '')).trim() || null;
+    const branchName = await repo.branch();
     const result = await checkBranch({ repo, source: reviewed ? chosen.source : null, slug, base, head: values.head ?? 'HEAD', policy: policy.policy, branchName });
     const blocking = result.violations.filter((v) => v.severity === 'blocking');
     if (values.json) {

@@ -9,7 +9,7 @@ import { GitHubError } from '../core/sources/github/githubClient';
 import { githubWebHost, originHost } from '../core/lineage/sourceChoice';
 import { ApiError } from '../core/sources/apiError';
 import { openCheckout } from './checkout';
-import { chooseCliSource } from './sourceOption';
+import { chooseCliSource, sourceFlags } from './sourceOption';
 
 interface Check {
   name: string;
@@ -23,7 +23,7 @@ const RateLimit = z.object({ resources: z.object({ core: z.object({ limit: z.num
 export async function runDoctor(argv: string[], env: NodeJS.ProcessEnv, out: (line: string) => void): Promise<number> {
   const { values } = parseArgs({
     args: argv,
-    options: { json: { type: 'boolean' }, source: { type: 'string' }, api: { type: 'string' }, token: { type: 'string' }, 'github-url': { type: 'string' } },
+    options: { json: { type: 'boolean' }, ...sourceFlags },
     strict: true,
   });
   const checks: Check[] = [];

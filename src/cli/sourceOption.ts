@@ -3,6 +3,14 @@ import { chooseSource, githubWebHost, SourceChoiceError, sourceSettings, type Ch
 import { cliGithubToken } from './githubToken';
 import { UsageError } from './usageError';
 
+/** The flags that choose and reach a source, shared by every command that reads one. */
+export const sourceFlags = {
+  api: { type: 'string' },
+  token: { type: 'string' },
+  source: { type: 'string' },
+  'github-url': { type: 'string' },
+} as const;
+
 /** The source a command reads, from --source, --api, --token, --github-url and the environment. */
 export async function chooseCliSource(
   values: { source?: string; api?: string; token?: string; 'github-url'?: string },

@@ -11,7 +11,7 @@ import { GitHubError } from '../core/sources/github/githubClient';
 import { traceFinding } from '../core/trace/traceFinding';
 import { terminalSafe } from './blameFormat';
 import { openCheckout } from './checkout';
-import { chooseCliSource } from './sourceOption';
+import { chooseCliSource, sourceFlags } from './sourceOption';
 import { UsageError } from './usageError';
 
 export const traceUsage = `usage: lineage trace [<file>|-] [--json] [--api URL] [--token T] [--repo DIR] [--slug owner/name]
@@ -30,13 +30,10 @@ export async function runTrace(argv: string[], env: NodeJS.ProcessEnv, out: (lin
   const { values, positionals } = parseArgs({
     args: argv,
     options: {
+      ...sourceFlags,
       json: { type: 'boolean' },
-      api: { type: 'string' },
-      token: { type: 'string' },
       repo: { type: 'string' },
       slug: { type: 'string' },
-      source: { type: 'string' },
-      'github-url': { type: 'string' },
       environment: { type: 'string' },
       revision: { type: 'string' },
       map: { type: 'string', multiple: true },

@@ -252,7 +252,7 @@ export class LineageController implements vscode.Disposable {
     try {
       const { policy, file } = loadPolicy(entry.repo.root);
       const base = await defaultBase(entry.repo);
-      const branchName = (await entry.repo.run(['symbolic-ref', '--quiet', '--short', 'HEAD']).catch(() => '')).trim() || null;
+      const branchName = await entry.repo.branch();
       const result = await checkBranch({ repo: entry.repo, source: new ServiceSource(client), slug: entry.slug, base, head: 'HEAD', policy, branchName });
       const unapprovedViolation = result.violations.find((v) => v.rule === 'unapproved-commits');
       const commits = (unapprovedViolation?.evidence.commits as { sha: string }[] | undefined) ?? [];

@@ -45,6 +45,11 @@ export class Repository {
     }
   }
 
+  /** The checked-out branch's short name, or null on a detached HEAD. */
+  async branch(): Promise<string | null> {
+    return (await this.git.run(['symbolic-ref', '--quiet', '--short', 'HEAD']).catch(() => '')).trim() || null;
+  }
+
   /** `owner/name` of the `origin` remote (https, ssh or scp-like URL), or null. */
   async originSlug(): Promise<string | null> {
     let url: string;
