@@ -73,20 +73,23 @@ export async function runBlame(argv: string[], env: NodeJS.ProcessEnv, out: (lin
 
   const slug = values.repo ?? (await repo.originSlug());
   const chosen = await chooseCliSource(values, env, repo);
+  // One blame serves the answer and, if the source fails, the git-only answer that replaces it.
+  const blame = repo.blame(path, contents, { detectMoves: values['detect-moves'] });
+  blame.catch(() => undefined);
   const source = chosen.source;
   try {
     let report;
     try {
-      report = await fileLineage({ repo, path, contents, slug, source, detectMoves: values['detect-moves'] });
+      report = await fileLineage({ repo, path, contents, slug, source, detectMoves: values['detect-moves'], blame });
     } catch (e) {
       if (GitHubError.is(e)) {
         if (e.reason === 'unauthorized' || e.reason === 'invalidResponse') throw new UsageError(e.message);
         err(`lineage: notice: ${e.message}; showing git only`);
-        report = await fileLineage({ repo, path, contents, slug, source: null, detectMoves: values['detect-moves'] });
+        report = await fileLineage({ repo, path, contents, slug, source: null, detectMoves: values['detect-moves'], blame });
       } else if (!ApiError.is(e)) throw e;
       else if (e.reason === 'unreachable' || e.reason === 'timeout') {
         err(`lineage: notice: ${e.message}; showing git only`);
-        report = await fileLineage({ repo, path, contents, slug, source: null, detectMoves: values['detect-moves'] });
+        report = await fileLineage({ repo, path, contents, slug, source: null, detectMoves: values['detect-moves'], blame });
       } else if (e.reason === 'invalidResponse') {
         throw new UsageError(e.message);
       } else {

@@ -11,7 +11,8 @@ import * as vscode from 'vscode';
 import { GitError } from '../core/git/gitRunner';
 import { Repository } from '../core/git/repository';
 import { DeployTagSource } from '../core/lineage/deployTags';
-import { fileLineage } from '../core/lineage/fileLineage';
+import { bufferHash, fileLineage } from '../core/lineage/fileLineage';
+import type { BlameResult } from '../core/git/blamePorcelain';
 import { LineageCache } from '../core/lineage/lineageCache';
 import type { FileLineage } from '../core/lineage/lineLineage';
 import type { LineageSource } from '../core/lineage/source';
@@ -46,6 +47,8 @@ export class LineageController implements vscode.Disposable {
   readonly onDidChange = this.changed.event;
   private readonly full = new LineageCache();
   private readonly gitOnly = new LineageCache();
+  /** One git blame per buffer text, shared by the git-only result, the full one and its fallback. */
+  private readonly blames = new Map<string, Promise<BlameResult>>();
   private readonly repos = new Map<string, Promise<RepoEntry | null>>();
   private readonly notices = new Map<string, string | null>();
   private readonly approvals = new Map<string, Promise<ApprovalState>>();
@@ -88,6 +91,7 @@ export class LineageController implements vscode.Disposable {
     this.log.debug(`refresh: ${why}`);
     this.full.invalidate();
     this.gitOnly.invalidate();
+    this.blames.clear();
     this.notices.clear();
     this.approvals.clear();
     this.changed.fire();
@@ -118,9 +122,11 @@ export class LineageController implements vscode.Disposable {
     const contents = document.isDirty ? text : undefined;
     const cacheKey = `${entry.repo.root}\u0000${path}`;
     const detectMoves = this.settings.detectMoves;
+    // Started only when a result is not cached already.
+    const blame = () => this.blameOf(entry.repo, path, text, contents, detectMoves);
     try {
       if (!withSource) {
-        const file = await this.gitOnly.file(cacheKey, text, () => fileLineage({ repo: entry.repo, path, contents, slug: entry.slug, source: null, detectMoves }));
+        const file = await this.gitOnly.file(cacheKey, text, () => fileLineage({ repo: entry.repo, path, contents, slug: entry.slug, source: null, detectMoves, blame: blame() }));
         return { ok: true, file, repo: entry.repo, notice: null };
       }
       const file = await this.full.file(cacheKey, text, async () =>
@@ -128,14 +134,14 @@ export class LineageController implements vscode.Disposable {
         await vscode.window.withProgress({ location: vscode.ProgressLocation.Window, title: `Code Lineage: ${path}` }, async () => {
           const source = await this.source(entry.repo);
           try {
-            const result = await fileLineage({ repo: entry.repo, path, contents, slug: entry.slug, source, detectMoves });
+            const result = await fileLineage({ repo: entry.repo, path, contents, slug: entry.slug, source, detectMoves, blame: blame() });
             this.notices.set(cacheKey, result.notices[0] ?? null);
             return result;
           } catch (e) {
             if (!ApiError.is(e)) throw e;
             this.log.warn(`service: ${e.message}`);
             this.notices.set(cacheKey, `service unavailable (${e.reason}): showing git only`);
-            return fileLineage({ repo: entry.repo, path, contents, slug: entry.slug, source: null, detectMoves });
+            return fileLineage({ repo: entry.repo, path, contents, slug: entry.slug, source: null, detectMoves, blame: blame() });
           }
         }),
       );
@@ -145,6 +151,19 @@ export class LineageController implements vscode.Disposable {
       this.log.warn(`lineage of ${path}: ${message}`);
       return { ok: false, reason: message };
     }
+  }
+
+  private blameOf(repo: Repository, path: string, text: string, contents: string | undefined, detectMoves: boolean): Promise<BlameResult> {
+    const key = `${repo.root}\u0000${path}\u0000${detectMoves}\u0000${bufferHash(text)}`;
+    let blame = this.blames.get(key);
+    if (!blame) {
+      blame = repo.blame(path, contents, { detectMoves });
+      blame.catch(() => this.blames.delete(key));
+      this.blames.set(key, blame);
+      // Bounded like the lineage caches: the oldest text goes first.
+      if (this.blames.size > 64) this.blames.delete(this.blames.keys().next().value!);
+    }
+    return blame;
   }
 
   /** The repository holding a file, opened once per folder; HEAD changes invalidate its results. */

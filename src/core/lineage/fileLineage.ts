@@ -30,6 +30,8 @@ export interface FileLineageOptions {
   historyLimit?: number;
   /** Credit moved and copied lines to where they came from (git blame -M -C); slower. */
   detectMoves?: boolean;
+  /** The blame of this text when the caller already has it (or has it under way). */
+  blame?: Promise<BlameResult>;
 }
 
 interface SourceData {
@@ -93,7 +95,7 @@ export async function fileLineage(options: FileLineageOptions): Promise<FileLine
   const early = Promise.all([deployed, expectedText]).then(([d, text]) => (d && text !== null ? mapOntoText(repo, path, splitLines(text), d, notices) : null));
   early.catch(() => undefined);
 
-  const [blame, head] = await Promise.all([repo.blame(path, options.contents, { detectMoves: options.detectMoves }), repo.head()]);
+  const [blame, head] = await Promise.all([options.blame ?? repo.blame(path, options.contents, { detectMoves: options.detectMoves }), repo.head()]);
   const bufferLines = blame.lines.map((l) => l.text.replace(/\r$/, ''));
   const commits = [...new Set(blame.lines.map((l) => l.sha).filter((s) => s !== uncommittedSha))];
 
