@@ -9,7 +9,7 @@ import { GitHubError } from '../core/sources/github/githubClient';
 import { githubWebHost, originHost } from '../core/lineage/sourceChoice';
 import { ApiError } from '../core/sources/apiError';
 import { openCheckout } from './checkout';
-import { chooseCliSource, sourceFlags } from './sourceOption';
+import { chooseCliSource, cliGithubUrl, sourceFlags } from './sourceOption';
 
 interface Check {
   name: string;
@@ -43,7 +43,7 @@ export async function runDoctor(argv: string[], env: NodeJS.ProcessEnv, out: (li
       }
     }
     if (chosen.github) {
-      const githubUrl = values['github-url'] || env.GITHUB_API_URL || 'https://api.github.com';
+      const githubUrl = cliGithubUrl(values, env);
       const tokenFrom = env.GITHUB_TOKEN ? 'GITHUB_TOKEN' : env.GH_TOKEN ? 'GH_TOKEN' : `gh auth token --hostname ${githubWebHost(githubUrl)}`;
       checks.push({ name: 'github token', ok: true, detail: `from ${tokenFrom} (sent only to ${new URL(githubUrl).host})` });
       try {

@@ -11,6 +11,13 @@ export const sourceFlags = {
   'github-url': { type: 'string' },
 } as const;
 
+/** GitHub's API URL from --github-url, else GITHUB_API_URL (GitHub Actions sets it), else github.com. */
+export function cliGithubUrl(values: { 'github-url'?: string }, env: NodeJS.ProcessEnv): string {
+  const url = values['github-url'] || env.GITHUB_API_URL || 'https://api.github.com';
+  if (!/^https?:\/\/[^\s]+$/.test(url)) throw new UsageError(`--github-url must be an http(s) URL, got "${url}"`);
+  return url;
+}
+
 /** The source a command reads, from --source, --api, --token, --github-url and the environment. */
 export async function chooseCliSource(
   values: { source?: string; api?: string; token?: string; 'github-url'?: string },
@@ -19,8 +26,7 @@ export async function chooseCliSource(
 ): Promise<ChosenSource> {
   const setting = (values.source || env.LINEAGE_SOURCE || 'auto') as SourceSetting;
   if (!sourceSettings.includes(setting)) throw new UsageError(`--source must be one of ${sourceSettings.join(', ')}, got "${setting}"`);
-  const githubUrl = values['github-url'] || env.GITHUB_API_URL || 'https://api.github.com';
-  if (!/^https?:\/\/[^\s]+$/.test(githubUrl)) throw new UsageError(`--github-url must be an http(s) URL, got "${githubUrl}"`);
+  const githubUrl = cliGithubUrl(values, env);
   try {
     return await chooseSource({
       setting,

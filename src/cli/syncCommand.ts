@@ -11,6 +11,7 @@ import { syncGithub } from '../core/sources/github/githubSync';
 import { RepoSlug } from '../core/model/primitives';
 import { openCheckout } from './checkout';
 import { cliGithubToken } from './githubToken';
+import { cliGithubUrl } from './sourceOption';
 import { UsageError } from './usageError';
 
 export const syncUsage = `usage: lineage sync github [--repo owner/name] [--since DATE] [--api URL] [--token T] [--github-url URL]
@@ -35,7 +36,7 @@ export async function runSync(argv: string[], env: NodeJS.ProcessEnv, out: (line
   if (since && Number.isNaN(since.getTime())) throw new UsageError(`--since must be a date such as 2026-01-01, got "${values.since}"`);
   const apiUrl = values.api ?? env.LINEAGE_API_URL;
   if (!apiUrl) throw new UsageError('sync writes to the service: pass --api URL or set LINEAGE_API_URL');
-  const githubUrl = values['github-url'] || env.GITHUB_API_URL || 'https://api.github.com';
+  const githubUrl = cliGithubUrl(values, env);
   const checkout = values.repo ? null : await openCheckout();
   const repo = values.repo ?? (await checkout!.originSlug());
   if (!repo || !RepoSlug.safeParse(repo).success) throw new UsageError('name the repository with --repo owner/name (no origin remote to read it from)');
