@@ -5,7 +5,7 @@
  */
 import { parseArgs } from 'node:util';
 import { z } from 'zod';
-import { GitHubError } from '../core/sources/github/githubClient';
+import { GitHubError, type GitHubClient } from '../core/sources/github/githubClient';
 import { githubWebHost, originHost } from '../core/lineage/sourceChoice';
 import { ApiError } from '../core/sources/apiError';
 import { openCheckout } from './checkout';
@@ -18,6 +18,13 @@ interface Check {
   fix?: string;
 }
 
+const RepositoryAccess = z.object({
+  full_name: z.string(),
+  private: z.boolean().optional(),
+  visibility: z.string().optional(),
+  default_branch: z.string().optional(),
+  permissions: z.object({ admin: z.boolean().optional(), push: z.boolean().optional(), pull: z.boolean().optional() }).optional(),
+});
 const RateLimit = z.object({ resources: z.object({ core: z.object({ limit: z.number(), remaining: z.number(), reset: z.number() }), graphql: z.object({ remaining: z.number() }).optional() }) });
 
 export async function runDoctor(argv: string[], env: NodeJS.ProcessEnv, out: (line: string) => void): Promise<number> {
@@ -53,6 +60,7 @@ export async function runDoctor(argv: string[], env: NodeJS.ProcessEnv, out: (li
       } catch (e) {
         checks.push({ name: 'github', ok: false, detail: GitHubError.is(e) ? e.message : String(e), fix: GitHubError.is(e, 'unauthorized') ? 'refresh the token: "gh auth login", or a new GITHUB_TOKEN with repo scope' : 'check --github-url / GITHUB_API_URL and the network' });
       }
+      if (slug) checks.push(await repositoryAccess(chosen.github, slug));
     }
     if (chosen.kind === 'git') {
       const tags = (await repo.run(['tag', '--list', 'deploy/*']).catch(() => '')).split('\n').filter(Boolean).length;
@@ -64,4 +72,19 @@ export async function runDoctor(argv: string[], env: NodeJS.ProcessEnv, out: (li
   if (values.json) out(JSON.stringify({ checks, ok: checks.every((c) => c.ok) }, null, 2));
   else for (const c of checks) out(`${c.ok ? '✔' : '✘'} ${c.name}: ${c.detail}${c.fix ? `\n    fix: ${c.fix}` : ''}`);
   return checks.every((c) => c.ok) ? 0 : 1;
+}
+
+/** Can the token read the repository itself? A token that reaches GitHub may still not see it. */
+async function repositoryAccess(github: GitHubClient, slug: string): Promise<Check> {
+  const [owner, repo] = slug.split('/');
+  try {
+    const r = await github.get('/repos/{owner}/{repo}', { owner, repo }, RepositoryAccess);
+    const access = r.permissions?.admin ? 'admin' : r.permissions?.push ? 'write' : r.permissions?.pull ? 'read' : 'unknown';
+    return { name: 'github repository', ok: true, detail: `${r.full_name}: ${r.visibility ?? (r.private ? 'private' : 'public')}, default branch ${r.default_branch ?? '?'}, token access ${access}` };
+  } catch (e) {
+    const fix = GitHubError.is(e, 'notFound')
+      ? `give the token access to ${slug}: a fine-grained token needs the repository selected with Metadata, Deployments, Pull requests, Checks and Code scanning alerts read; a classic one the repo scope`
+      : 'see the github check above';
+    return { name: 'github repository', ok: false, detail: GitHubError.is(e) ? e.message : String(e), fix };
+  }
 }

@@ -90,6 +90,11 @@ export async function runTrace(argv: string[], env: NodeJS.ProcessEnv, out: (lin
     } else {
       out(`input: ${result.input.kind}, ${result.input.locations} location(s); revision: ${result.revision.sha ? result.revision.sha.slice(0, 12) : 'working copy'} (${terminalSafe(result.revision.how)})`);
       for (const m of result.input.messages.slice(0, 2)) out(`  ${terminalSafe(m)}`);
+      if (result.artifact) {
+        const a = result.artifact;
+        const places = a.runsIn.map((p) => `${[p.environment, p.physicalEnvironment, p.cluster].filter(Boolean).join('/')}${p.live ? '' : ' (taken down)'}${p.since ? ` since ${p.since}` : ''}`);
+        out(`artifact ${a.digest.slice(0, 19)}…: ${a.commit ? `built from ${a.commit.slice(0, 12)}` : 'commit unknown'}; ${places.length ? `runs in ${terminalSafe(places.join(', '))}` : 'no deployment of it known'}`);
+      }
       if (withLineage.length === 0) out('no location found');
       for (const c of withLineage) {
         const commit = c.lineage?.commit ? `  ${c.lineage.commit.sha.slice(0, 7)} ${terminalSafe(c.lineage.commit.author)}: ${terminalSafe(c.lineage.commit.summary)}` : '';

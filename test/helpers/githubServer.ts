@@ -1,7 +1,9 @@
 /**
  * A local server that answers like GitHub, for tests that cannot reach github.com. REST answers
  * are GitHub's own response examples (test/fixtures/github/openapi-examples.json, extracted from
- * @octokit/openapi) with ids, shas and names filled in from the test's data; it implements
+ * @octokit/openapi) or responses recorded from api.github.com (@octokit/fixtures), with ids, shas
+ * and names filled in from the test's data. Attestation bundles offered by URL are served, Snappy
+ * compressed, from a second server standing in for blob storage. It implements
  * pagination Link headers, ETags with 304s, rate-limit headers, a secondary-rate-limit 403 with
  * Retry-After, 401 for a bad token, 404; and a /graphql endpoint that answers the project's
  * queries from the same data.
@@ -11,6 +13,8 @@ import { readFileSync } from 'node:fs';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
+import { compress } from 'snappyjs';
+import { recordedResponse } from './recordedGitHub';
 
 const examples = JSON.parse(readFileSync(join(__dirname, '../fixtures/github/openapi-examples.json'), 'utf8')).examples as Record<string, any>;
 
@@ -23,6 +27,19 @@ export interface FakeDeployment {
   /** The latest status. */
   state: 'success' | 'inactive' | 'failure' | 'error' | 'pending';
   task?: string;
+  /** The artifact the deployment's payload names. */
+  digest?: string;
+}
+
+export interface FakeDeploymentRecord {
+  id: number;
+  digest: string;
+  environment: string;
+  physical?: string;
+  cluster?: string;
+  deploymentName?: string;
+  updatedAt: string;
+  status?: 'deployed' | 'decommissioned';
 }
 
 export interface FakePull {
@@ -57,8 +74,12 @@ export interface FakeGitHubData {
   pulls: FakePull[];
   alerts: FakeAlert[];
   checks?: { id: number; sha: string; name: string; conclusion: 'success' | 'failure' | null }[];
-  /** Artifact attestations: SLSA v1 provenance of `digest` built from `commit`. */
-  attestations?: { digest: string; commit: string }[];
+  /** Artifact attestations: SLSA v1 provenance of `digest` built from `commit`; `byUrl` offers the bundle only at a bundle_url. */
+  attestations?: { digest: string; commit: string; byUrl?: boolean }[];
+  /** Commit statuses (the combined status of a commit). */
+  statuses?: { id: number; sha: string; context: string; state: 'success' | 'failure' | 'error' | 'pending' }[];
+  /** The organisation's artifact deployment records; absent: the owner has none (404, as for a user). */
+  records?: FakeDeploymentRecord[];
 }
 
 export class FakeGitHub {
@@ -69,7 +90,16 @@ export class FakeGitHub {
   primaryLimits = 0;
   /** Requests whose path contains this answer 404, to interrupt a run. */
   brokenPath: string | null = null;
+  /** Requests whose path contains this answer 403 as for a token without the permission. */
+  forbiddenPath: string | null = null;
+  /** Requests that reached the blob-storage stand-in, with the Authorization header they carried. */
+  readonly blobRequests: { path: string; authorization: string | null }[] = [];
+  /** Serve bundles that are not Snappy-compressed. */
+  corruptBlobs = false;
   private server: Server | undefined;
+  private blobServer: Server | undefined;
+  private blobUrl = '';
+  private readonly bundles = new Map<string, Buffer>();
   url = '';
 
   constructor(readonly data: FakeGitHubData) {}
@@ -78,11 +108,29 @@ export class FakeGitHub {
     this.server = createServer((req, res) => void this.handle(req, res));
     await new Promise<void>((resolve) => this.server!.listen(0, '127.0.0.1', () => resolve()));
     this.url = `http://127.0.0.1:${(this.server.address() as AddressInfo).port}`;
+    this.blobServer = createServer((req, res) => {
+      this.blobRequests.push({ path: req.url ?? '', authorization: req.headers.authorization ?? null });
+      const body = this.bundles.get(new URL(req.url ?? '/', 'http://x').pathname);
+      if (!body) {
+        res.writeHead(404, { 'content-type': 'application/xml' });
+        res.end('<Error><Code>BlobNotFound</Code></Error>');
+        return;
+      }
+      res.writeHead(200, { 'content-type': 'application/octet-stream' });
+      res.end(this.corruptBlobs ? Buffer.from('{"not":"snappy"}') : body);
+    });
+    await new Promise<void>((resolve) => this.blobServer!.listen(0, '127.0.0.1', () => resolve()));
+    this.blobUrl = `http://127.0.0.1:${(this.blobServer.address() as AddressInfo).port}`;
     return this;
   }
 
   async close(): Promise<void> {
     await new Promise((resolve) => this.server?.close(resolve));
+    await new Promise((resolve) => this.blobServer?.close(resolve));
+  }
+
+  private payload(d: FakeDeployment): Record<string, string> {
+    return d.digest ? { image: `ghcr.io/${this.data.owner}/${this.data.name}@${d.digest}`, digest: d.digest } : {};
   }
 
   count(filter: (r: { method: string; path: string; status: number }) => boolean = () => true): number {
@@ -120,6 +168,7 @@ export class FakeGitHub {
     }
     const repoPath = `/repos/${this.data.owner}/${this.data.name}`;
     if (this.brokenPath && url.pathname.includes(this.brokenPath)) return send(404, { message: 'Not Found' });
+    if (this.forbiddenPath && url.pathname.includes(this.forbiddenPath)) return send(403, { message: 'Resource not accessible by personal access token', documentation_url: 'https://docs.github.com/rest', status: '403' });
     const withEtag = (body: unknown, headers: Record<string, string> = {}) => {
       const etag = `W/"${createHash('sha1').update(JSON.stringify(body)).digest('hex')}"`;
       if (req.headers['if-none-match'] === etag) return send(304, undefined, { etag });
@@ -156,7 +205,7 @@ export class FakeGitHub {
     if (req.method === 'GET' && url.pathname === `${repoPath}/deployments`) {
       const template = examples['deployment-items'][0];
       const env = url.searchParams.get('environment');
-      return paged(this.data.deployments.filter((d) => !env || d.environment === env).map((d) => ({ ...template, id: d.id, sha: d.sha, environment: d.environment, created_at: d.createdAt, creator: { ...template.creator, login: d.creator } })));
+      return paged(this.data.deployments.filter((d) => !env || d.environment === env).map((d) => ({ ...template, id: d.id, sha: d.sha, environment: d.environment, payload: this.payload(d), created_at: d.createdAt, creator: { ...template.creator, login: d.creator } })));
     }
     const statuses = new RegExp(`^${repoPath}/deployments/(\\d+)/statuses$`).exec(url.pathname);
     if (req.method === 'GET' && statuses) {
@@ -189,7 +238,7 @@ export class FakeGitHub {
       const found = (this.data.attestations ?? []).filter((a) => a.digest === attest[1]);
       if (found.length === 0) return send(404, { message: 'Not Found' });
       return withEtag({
-        attestations: found.map((a) => {
+        attestations: found.map((a, i) => {
           const statement = {
             _type: 'https://in-toto.io/Statement/v1',
             subject: [{ name: 'app', digest: { sha256: a.digest.slice(7) } }],
@@ -199,16 +248,52 @@ export class FakeGitHub {
               runDetails: { builder: { id: 'https://github.com/actions/runner/github-hosted' }, metadata: { invocationId: 'run-1', startedOn: '2026-03-02T09:00:00Z', finishedOn: '2026-03-02T09:05:00Z' } },
             },
           };
-          return {
-            ...template,
-            bundle: {
-              mediaType: 'application/vnd.dev.sigstore.bundle.v0.3+json',
-              verificationMaterial: {},
-              dsseEnvelope: { payload: Buffer.from(JSON.stringify(statement)).toString('base64'), payloadType: 'application/vnd.in-toto+json', signatures: [{ sig: 'c2ln', keyid: '' }] },
-            },
+          const bundle = {
+            mediaType: 'application/vnd.dev.sigstore.bundle.v0.3+json',
+            verificationMaterial: {},
+            dsseEnvelope: { payload: Buffer.from(JSON.stringify(statement)).toString('base64'), payloadType: 'application/vnd.in-toto+json', signatures: [{ sig: 'c2ln', keyid: '' }] },
           };
+          if (!a.byUrl) return { ...template, bundle };
+          // As GitHub does for newer attestations: no bundle inline, a signed blob-storage URL instead.
+          const path = `/attestations/${a.digest.slice(7, 19)}/${i}.json.sn`;
+          this.bundles.set(path, Buffer.from(compress(new Uint8Array(Buffer.from(JSON.stringify(bundle))))));
+          const { bundle: _inline, ...rest } = template as { bundle?: unknown };
+          return { ...rest, bundle_url: `${this.blobUrl}${path}?se=2026-12-01T00%3A00%3A00Z&sig=c2lnbmF0dXJl&sp=r` };
         }),
       });
+    }
+    const records = new RegExp(`^/orgs/${this.data.owner}/artifacts/(sha256:[0-9a-f]{64})/metadata/deployment-records$`).exec(decodeURIComponent(url.pathname));
+    if (req.method === 'GET' && records) {
+      if (!this.data.records) return send(404, { message: 'Not Found', documentation_url: 'https://docs.github.com/rest/orgs/artifact-metadata' });
+      const template = examples['artifact-deployment-record-list'].deployment_records[0];
+      const found = this.data.records.filter((r) => r.digest === records[1]);
+      return withEtag({
+        total_count: found.length,
+        deployment_records: found.map((r) => ({
+          ...template,
+          id: r.id,
+          digest: r.digest,
+          logical_environment: r.environment,
+          physical_environment: r.physical ?? '',
+          cluster: r.cluster ?? '',
+          deployment_name: r.deploymentName ?? `${r.environment}-deployment`,
+          created: r.updatedAt,
+          updated_at: r.updatedAt,
+          ...(r.status ? { status: r.status } : {}),
+        })),
+      });
+    }
+    const combined = new RegExp(`^${repoPath}/commits/([0-9a-f]{40})/status$`).exec(url.pathname);
+    if (req.method === 'GET' && combined) {
+      // GitHub's own answer, recorded by @octokit/fixtures, with this commit's statuses.
+      const recorded = recordedResponse('create-status', 'GET', /\/commits\/[0-9a-f]{40}\/status$/).response as { statuses: Record<string, unknown>[] };
+      const statuses = (this.data.statuses ?? []).filter((x) => x.sha === combined[1]).map((x) => ({ ...recorded.statuses[0], id: x.id, context: x.context, state: x.state, description: `${x.context} ${x.state}` }));
+      const state = statuses.some((x) => x.state === 'failure' || x.state === 'error') ? 'failure' : statuses.some((x) => x.state === 'pending') || statuses.length === 0 ? 'pending' : 'success';
+      return withEtag({ ...recorded, state, sha: combined[1], total_count: statuses.length, statuses });
+    }
+    if (req.method === 'GET' && url.pathname === repoPath) {
+      const recorded = recordedResponse('get-repository', 'GET', /^\/repos\/[^/]+\/[^/]+$/).response as Record<string, any>;
+      return withEtag({ ...recorded, name: this.data.name, full_name: `${this.data.owner}/${this.data.name}`, owner: { ...recorded.owner, login: this.data.owner }, private: true, visibility: 'private', permissions: { admin: false, maintain: false, push: false, triage: false, pull: true } });
     }
     const checkRuns = new RegExp(`^${repoPath}/commits/([0-9a-f]{40})/check-runs$`).exec(url.pathname);
     if (req.method === 'GET' && checkRuns) {
@@ -233,7 +318,7 @@ export class FakeGitHub {
               deployments: {
                 nodes: [...this.data.deployments]
                   .sort((a, b) => b.createdAt.localeCompare(a.createdAt))
-                  .map((d) => ({ databaseId: d.id, environment: d.environment, createdAt: d.createdAt, description: null, task: d.task ?? 'deploy', commitOid: d.sha, creator: { login: d.creator }, latestStatus: { state: d.state.toUpperCase(), createdAt: d.createdAt, environmentUrl: null } })),
+                  .map((d) => ({ databaseId: d.id, environment: d.environment, createdAt: d.createdAt, description: null, task: d.task ?? 'deploy', payload: JSON.stringify(this.payload(d)), commitOid: d.sha, creator: { login: d.creator }, latestStatus: { state: d.state.toUpperCase(), createdAt: d.createdAt, environmentUrl: null } })),
               },
             },
           },

@@ -71,7 +71,7 @@ for (const backend of backends()) {
     });
 
     describe('GitHub webhooks (@octokit/webhooks-examples)', () => {
-      const names = ['deployment', 'deployment_status', 'pull_request', 'pull_request_review', 'workflow_run', 'check_run', 'push', 'code_scanning_alert'];
+      const names = ['deployment', 'deployment_status', 'pull_request', 'pull_request_review', 'workflow_run', 'check_run', 'status', 'push', 'code_scanning_alert'];
       const deliveries: { name: string; payload: any }[] = [];
       for (const name of names) {
         const group = webhookExamples.find((g) => g.name === name);
@@ -129,6 +129,13 @@ for (const backend of backends()) {
             const run = payload[name];
             const lineage = await t.client.lineage(repo, [run.head_sha]);
             assert.ok(lineage.commits[0]!.builds.some((b) => b.id === `github:${name}:${run.id}`), `${name} ${run.id} stored as a build`);
+          }
+          if (name === 'status') {
+            const lineage = await t.client.lineage(repo, [payload.sha]);
+            const build = lineage.commits[0]!.builds.find((b) => b.id === `github:status:${payload.id}`);
+            assert.ok(build, `status ${payload.id} stored as a check`);
+            assert.equal(build.name, payload.context);
+            assert.equal(build.conclusion, payload.state === 'pending' ? null : payload.state);
           }
           if (name === 'push' && payload.head_commit) {
             // The examples give one SHA several messages; a commit is stored once, with one of them.

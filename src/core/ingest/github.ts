@@ -4,7 +4,7 @@
  * file, on a hash of its body).
  */
 import { type Fact, InvalidEventError, type NormalizedEvent, rankOf } from './facts';
-import { at, int, iso, obj, sha, str, type Json } from './values';
+import { at, int, iso, obj, payloadDigest, sha, str, type Json } from './values';
 import { severityOf } from './cdevents';
 
 export const githubEventNames = [
@@ -14,6 +14,7 @@ export const githubEventNames = [
   'pull_request_review',
   'workflow_run',
   'check_run',
+  'status',
   'push',
   'code_scanning_alert',
   'ping',
@@ -72,7 +73,7 @@ export function normalizeGithubEvent(event: string, payload: Json, delivery: str
           environment,
           service: str(dPayload.service),
           commit_sha: sha(d.sha),
-          artifact_digest: null,
+          artifact_digest: payloadDigest(d.payload),
           at: createdAt,
           actor: login(d.creator),
           kind: kindHint.includes('rollback') ? 'rollback' : kindHint.includes('hotfix') ? 'hotfix' : 'deploy',
@@ -145,6 +146,34 @@ export function normalizeGithubEvent(event: string, payload: Json, delivery: str
           url: str(run.html_url),
           started_at: started,
           finished_at: finished,
+        },
+      });
+      break;
+    }
+    case 'status': {
+      // A commit status: how CI systems without check runs (Jenkins, CircleCI…) report a check.
+      const id = str(payload.id);
+      const context = str(payload.context);
+      if (!id) throw new InvalidEventError('/id', 'required');
+      if (!context) throw new InvalidEventError('/context', 'required');
+      const state = str(payload.state) ?? 'pending';
+      const done = state !== 'pending';
+      const created = iso(payload.created_at);
+      const updated = iso(payload.updated_at) ?? created;
+      facts.push({
+        table: 'builds',
+        rank: rankOf(updated, done ? 2 : 1, key),
+        row: {
+          id: `github:status:${id}`,
+          repo: needRepo(),
+          kind: 'check',
+          name: context,
+          commit_sha: sha(payload.sha),
+          status: done ? 'completed' : 'in_progress',
+          conclusion: done ? state : null,
+          url: str(payload.target_url),
+          started_at: created,
+          finished_at: done ? updated : null,
         },
       });
       break;

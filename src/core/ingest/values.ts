@@ -76,3 +76,26 @@ export function at(v: unknown, path: string): unknown {
   }
   return cur;
 }
+
+const embeddedDigest = /sha256:[0-9a-f]{64}(?![0-9a-f])/g;
+
+/**
+ * The artifact digest a deployment's payload names, if it names exactly one (deploy workflows
+ * commonly pass `{"digest": "sha256:…"}` or an `image@sha256:…` reference). Several different
+ * digests name no single artifact: that stays unknown rather than guessed.
+ */
+export function payloadDigest(payload: unknown): string | null {
+  let text: string;
+  if (payload === null || payload === undefined) return null;
+  if (typeof payload === 'string') text = payload;
+  else {
+    try {
+      text = JSON.stringify(payload);
+    } catch {
+      return null;
+    }
+  }
+  if (text.length > 65_536) text = text.slice(0, 65_536);
+  const found = new Set((text.toLowerCase().replace(/%3a/g, ':').match(embeddedDigest) ?? []) as string[]);
+  return found.size === 1 ? [...found][0]! : null;
+}

@@ -1,9 +1,23 @@
 /**
  * Where deployments, pull requests and findings come from. The engine asks these four questions
- * of whichever source is configured: the traceability service, or git-native deploy tags.
+ * of whichever source is configured: the traceability service, GitHub, or git-native deploy
+ * tags; the optional ones only of sources that can answer them.
  */
 import type { CommitLineage } from '../model/api';
 import type { Build, Deployment, Environment, Finding } from '../model/domain';
+
+/** Where an artifact runs by deployment records (GitHub artifact metadata). */
+export interface ArtifactPlacement {
+  environment: string;
+  physicalEnvironment: string | null;
+  cluster: string | null;
+  deploymentName: string | null;
+  /** When the record last said the artifact was there. */
+  since: string | null;
+  /** False for a record of an artifact taken down there. */
+  live: boolean;
+  runtimeRisks: string[];
+}
 
 export interface LineageSource {
   readonly kind: 'service' | 'github' | 'git';
@@ -19,4 +33,6 @@ export interface LineageSource {
   builds?(repo: string, commit: string): Promise<Build[]>;
   /** The commit an artifact digest was built from, for sources that know it by attestations (GitHub). */
   artifactCommit?(repo: string, digest: string): Promise<string | null>;
+  /** Where an artifact digest runs, for sources with deployment records (GitHub). */
+  artifactPlacements?(repo: string, digest: string): Promise<ArtifactPlacement[]>;
 }

@@ -16,7 +16,7 @@ import { checkRevision } from '../git/gitRunner';
 import type { Repository } from '../git/repository';
 import { mapLines, splitLines } from '../linemap/lineMap';
 import type { ApiClient } from '../sources/apiClient';
-import type { LineageSource } from '../lineage/source';
+import type { ArtifactPlacement, LineageSource } from '../lineage/source';
 import { ServiceSource } from '../lineage/serviceSource';
 import { readFindingInput, type FindingInput, type TraceLocation } from './findingInput';
 import { findKubernetes, findTerraform } from './infrastructure';
@@ -40,6 +40,8 @@ export interface TraceCandidate {
 export interface TraceResult {
   input: { kind: FindingInput['kind']; locations: number; messages: string[] };
   revision: { sha: string | null; how: string };
+  /** The artifact the finding names: the commit it was built from and where it runs, as far as known. */
+  artifact?: { digest: string; commit: string | null; runsIn: ArtifactPlacement[] };
   candidates: TraceCandidate[];
   tried: string[];
 }
@@ -81,7 +83,8 @@ export async function traceFinding(options: TraceOptions): Promise<TraceResult> 
     }
   }
 
-  const revision = await chooseRevision(options, input, tried);
+  const artifact = input.hints.artifact ? await artifactFacts(options, input.hints.artifact, tried) : null;
+  const revision = await chooseRevision(options, input, artifact, tried);
   // The working copy's files, listed once: source maps, infrastructure and (without a revision) paths.
   const workingFiles = (await repo.run(['ls-files', '-z'])).split('\0').filter(Boolean);
   const files = revision.sha ? (await repo.run(['ls-tree', '-r', '--name-only', '--end-of-options', checkRevision(revision.sha)])).split('\n').filter(Boolean) : workingFiles;
@@ -134,6 +137,7 @@ export async function traceFinding(options: TraceOptions): Promise<TraceResult> 
   return {
     input: { kind: input.kind, locations: input.locations.length, messages: input.messages },
     revision,
+    ...(artifact ? { artifact: { digest: artifact.digest, commit: artifact.commit, runsIn: artifact.runsIn } } : {}),
     candidates: dedupe(candidates.sort((a, b) => b.confidence - a.confidence)).slice(0, options.limit ?? 20),
     tried,
   };
@@ -182,7 +186,48 @@ function dedupe(candidates: TraceCandidate[]): TraceCandidate[] {
   });
 }
 
-async function chooseRevision(options: TraceOptions, input: FindingInput, tried: string[]): Promise<{ sha: string | null; how: string }> {
+interface ArtifactFacts {
+  digest: string;
+  commit: string | null;
+  runsIn: ArtifactPlacement[];
+  /** Why the commit is unknown, when asking failed. */
+  error: string | null;
+}
+
+/**
+ * What the service or GitHub knows of the artifact a finding names: the commit it was built from
+ * (the service's provenance, or GitHub's attestations) and where it runs (the service's
+ * deployments of it, or GitHub's artifact deployment records).
+ */
+async function artifactFacts(options: TraceOptions, digest: string, tried: string[]): Promise<ArtifactFacts> {
+  const { client, slug, source } = options;
+  const facts: ArtifactFacts = { digest, commit: null, runsIn: [], error: null };
+  const short = digest.slice(0, 19);
+  if (client) {
+    try {
+      const a = await client.artifact(digest);
+      facts.commit = a.artifact?.commit ?? a.attestations.find((x) => x.commit)?.commit ?? null;
+      const latest = new Map<string, (typeof a.deployments)[number]>();
+      for (const d of [...a.deployments].sort((x, y) => y.at.localeCompare(x.at))) if (!latest.has(d.environment)) latest.set(d.environment, d);
+      facts.runsIn = [...latest.values()].map((d) => ({ environment: d.environment, physicalEnvironment: null, cluster: null, deploymentName: d.service, since: d.at, live: d.status === 'success', runtimeRisks: [] }));
+    } catch (e) {
+      facts.error = (e as Error).message;
+    }
+  } else if (slug && (source?.artifactCommit || source?.artifactPlacements)) {
+    const [commit, placements] = await Promise.allSettled([source.artifactCommit?.(slug, digest) ?? null, source.artifactPlacements?.(slug, digest) ?? []]);
+    if (commit.status === 'fulfilled') facts.commit = commit.value;
+    else facts.error = (commit.reason as Error).message;
+    if (placements.status === 'fulfilled') facts.runsIn = placements.value;
+    else tried.push(`artifact ${short}: deployment records: ${(placements.reason as Error).message}`);
+  } else {
+    facts.error = 'no service or GitHub to ask which commit built it';
+  }
+  const live = facts.runsIn.filter((p) => p.live);
+  if (live.length) tried.push(`artifact ${short} runs in ${live.map((p) => [p.environment, p.physicalEnvironment, p.cluster].filter(Boolean).join('/')).join(', ')}`);
+  return facts;
+}
+
+async function chooseRevision(options: TraceOptions, input: FindingInput, artifact: ArtifactFacts | null, tried: string[]): Promise<{ sha: string | null; how: string }> {
   const { repo, client, slug } = options;
   const usable = async (sha: string, how: string) => {
     if (await repo.hasCommit(sha)) return { sha: sha.toLowerCase(), how };
@@ -193,30 +238,21 @@ async function chooseRevision(options: TraceOptions, input: FindingInput, tried:
     const r = await usable(input.hints.commit, `the finding names commit ${input.hints.commit.slice(0, 12)}`);
     if (r) return r;
   }
-  if (input.hints.artifact && (client || options.source?.artifactCommit)) {
-    const digest = input.hints.artifact;
-    try {
-      let commit: string | null = null;
-      if (client) {
-        const a = await client.artifact(digest);
-        commit = a.artifact?.commit ?? a.attestations.find((x) => x.commit)?.commit ?? null;
-      } else if (slug) {
-        commit = await options.source!.artifactCommit!(slug, digest);
-      }
-      if (commit) {
-        const r = await usable(commit, `artifact ${digest.slice(0, 19)} was built from ${commit.slice(0, 12)}${client ? '' : ' (its GitHub attestation)'}`);
-        if (r) return r;
-      } else tried.push(`artifact ${digest.slice(0, 19)}: no commit known for it`);
-    } catch (e) {
-      tried.push(`artifact ${digest.slice(0, 19)}: ${(e as Error).message}`);
-    }
-  } else if (input.hints.artifact) tried.push(`artifact ${input.hints.artifact.slice(0, 19)}: no service or GitHub to ask which commit built it`);
+  if (artifact) {
+    const short = artifact.digest.slice(0, 19);
+    if (artifact.commit) {
+      const r = await usable(artifact.commit, `artifact ${short} was built from ${artifact.commit.slice(0, 12)}${client ? '' : ' (its GitHub attestation)'}`);
+      if (r) return r;
+    } else tried.push(`artifact ${short}: ${artifact.error ?? 'no commit known for it'}`);
+  }
   if (input.hints.release) tried.push(`release ${input.hints.release.slice(0, 60)}: releases are not mapped to commits; used what follows`);
   if (options.revision) {
     const r = await usable(checkRevision(options.revision), `--revision ${options.revision.slice(0, 12)}`);
     if (r) return r;
   }
-  const environment = options.environment ?? input.hints.environment ?? 'production';
+  // Without a named environment, the one place the artifact runs is where to look.
+  const artifactHome = artifact ? [...new Set(artifact.runsIn.filter((p) => p.live).map((p) => p.environment))] : [];
+  const environment = options.environment ?? input.hints.environment ?? (artifactHome.length === 1 ? artifactHome[0]! : 'production');
   const deployments = options.source ?? (client ? new ServiceSource(client) : null);
   if (deployments && slug) {
     try {

@@ -9,9 +9,13 @@ import { retry } from '@octokit/plugin-retry';
 import { throttling } from '@octokit/plugin-throttling';
 import { Octokit } from '@octokit/rest';
 import Bottleneck from 'bottleneck/light';
+import { request as httpRequest } from 'undici';
 import type { z } from 'zod';
 
-export type GitHubErrorReason = 'unauthorized' | 'notFound' | 'rateLimited' | 'unreachable' | 'invalidResponse' | 'failed';
+export type GitHubErrorReason = 'unauthorized' | 'forbidden' | 'notFound' | 'rateLimited' | 'unreachable' | 'invalidResponse' | 'failed';
+
+/** Attestation bundles are a few kilobytes; anything past this is not one. */
+const maxBlobBytes = 16 * 1024 * 1024;
 
 export class GitHubError extends Error {
   constructor(
@@ -96,18 +100,64 @@ export class GitHubClient {
     return this.check(schema, response.data, route);
   }
 
-  /** Every page of a REST list (bounded), validated item by item. */
+  /**
+   * Every page of a REST list (bounded), validated item by item. Pages are followed by the
+   * `rel="next"` link GitHub sends, as its documentation asks, and only while that link stays on
+   * the API host: the token never follows a link anywhere else.
+   */
   async list<S extends z.ZodType>(route: string, params: Record<string, unknown>, schema: S, maxItems = 1000): Promise<z.infer<S>[]> {
     const out: z.infer<S>[] = [];
-    let page = 1;
+    let response = await this.call(() => this.octokit.request(`GET ${route}`, { per_page: 100, ...params }));
     for (;;) {
-      const response = await this.call(() => this.octokit.request(`GET ${route}`, { ...params, per_page: 100, page }));
       const data = response.data as unknown;
       const items = Array.isArray(data) ? data : [];
       for (const item of items) out.push(this.check(schema, item, route));
-      const link = String((response.headers as Record<string, unknown>).link ?? '');
-      if (!/rel="next"/.test(link) || out.length >= maxItems || items.length === 0) return out.slice(0, maxItems);
-      page++;
+      const next = nextLink(String((response.headers as Record<string, unknown>).link ?? ''));
+      if (!next || out.length >= maxItems || items.length === 0) return out.slice(0, maxItems);
+      if (new URL(next).origin !== new URL(this.baseUrl).origin) {
+        throw new GitHubError('invalidResponse', `GitHub's next page for ${route} is on another host (${new URL(next).host}); not following it with the token`);
+      }
+      response = await this.call(() => this.octokit.request(`GET ${next}`));
+    }
+  }
+
+  /**
+   * A document GitHub hands out by a signed URL on another host (an attestation bundle in blob
+   * storage). Fetched without the token, which belongs to the API host only; over https, or over
+   * plain http only when the API itself is configured that way (a local server).
+   */
+  async blob(url: string): Promise<Uint8Array> {
+    let target: URL;
+    try {
+      target = new URL(url);
+    } catch {
+      throw new GitHubError('invalidResponse', `GitHub handed out a malformed URL: ${url.slice(0, 80)}`);
+    }
+    const apiProtocol = new URL(this.baseUrl).protocol;
+    if (target.protocol !== 'https:' && !(target.protocol === 'http:' && apiProtocol === 'http:')) {
+      throw new GitHubError('invalidResponse', `GitHub handed out a ${target.protocol} URL for ${target.host}; only https is fetched`);
+    }
+    this.requests++;
+    try {
+      const response = await httpRequest(target, { method: 'GET', headers: { 'user-agent': 'code-lineage' }, headersTimeout: 15_000, bodyTimeout: 15_000 });
+      if (response.statusCode !== 200) {
+        await response.body.dump();
+        throw new GitHubError(response.statusCode === 403 || response.statusCode === 404 ? 'notFound' : 'failed', `${target.host} answered ${response.statusCode} for a bundle (signed URLs expire; read the attestation again)`);
+      }
+      const chunks: Buffer[] = [];
+      let size = 0;
+      for await (const chunk of response.body) {
+        size += (chunk as Buffer).length;
+        if (size > maxBlobBytes) {
+          response.body.destroy();
+          throw new GitHubError('invalidResponse', `${target.host} sent more than ${maxBlobBytes} bytes for a bundle`);
+        }
+        chunks.push(chunk as Buffer);
+      }
+      return new Uint8Array(Buffer.concat(chunks));
+    } catch (e) {
+      if (GitHubError.is(e)) throw e;
+      throw new GitHubError('unreachable', `cannot reach ${target.host}: ${(e as Error).message}`);
     }
   }
 
@@ -133,9 +183,31 @@ export class GitHubClient {
       const host = new URL(this.baseUrl).host;
       if (status === 401) throw new GitHubError('unauthorized', `${host} refused the token (401): it may be revoked or expired; sign in again, or set GITHUB_TOKEN / run "gh auth login"`);
       if (status === 404) throw new GitHubError('notFound', `${host} answered 404: the repository does not exist or the token cannot see it`);
-      if (status === 403 || status === 429) throw new GitHubError('rateLimited', `${host} rate limit reached (${status}); try again after it resets`);
+      if (status === 429 || (status === 403 && isRateLimit(e))) throw new GitHubError('rateLimited', `${host} rate limit reached (${status}); try again after it resets`);
+      if (status === 403) throw new GitHubError('forbidden', `${host} answered 403: the token may not read this (${errorMessage(e)}); grant it the permission, or ask an owner`);
       if (status === undefined || status === 500 || status === 502 || status === 503) throw new GitHubError('unreachable', `cannot reach ${host}: ${(e as Error).message}`);
       throw new GitHubError('failed', `${host}: ${(e as Error).message}`);
     }
   }
+}
+
+/** The `rel="next"` URL of a Link header, if any. */
+function nextLink(link: string): string | null {
+  for (const part of link.split(',')) {
+    const m = /<([^>]+)>\s*;\s*rel="?next"?/.exec(part);
+    if (m) return m[1]!;
+  }
+  return null;
+}
+
+/** A 403 is a rate limit when GitHub says so (no requests left, or a secondary limit); else a permission. */
+function isRateLimit(e: unknown): boolean {
+  const headers = ((e as { response?: { headers?: Record<string, string | undefined> } }).response?.headers ?? {}) as Record<string, string | undefined>;
+  return headers['x-ratelimit-remaining'] === '0' || headers['retry-after'] !== undefined || /rate limit/i.test(errorMessage(e));
+}
+
+function errorMessage(e: unknown): string {
+  const data = (e as { response?: { data?: unknown } }).response?.data;
+  const message = data && typeof data === 'object' && typeof (data as { message?: unknown }).message === 'string' ? (data as { message: string }).message : (e as Error).message;
+  return String(message).replace(/[\u0000-\u001f\u007f]/g, ' ').slice(0, 200);
 }

@@ -3,7 +3,8 @@
  * (githubSync), so both read a review, a deployment or a code-scanning alert the same way.
  */
 import { z } from 'zod';
-import type { Deployment, Finding, Review } from '../../model/domain';
+import type { Build, Deployment, Finding, Review } from '../../model/domain';
+export { payloadDigest } from '../../ingest/values';
 
 const reviewStates: Record<string, Review['state']> = { APPROVED: 'approved', CHANGES_REQUESTED: 'changes_requested', COMMENTED: 'commented', DISMISSED: 'dismissed', PENDING: 'pending' };
 const severities: Record<string, Finding['severity']> = { critical: 'critical', high: 'high', error: 'high', medium: 'medium', warning: 'medium', low: 'low', note: 'info', none: 'info' };
@@ -66,5 +67,87 @@ export function alertFinding(repo: string, a: CodeScanningAlert): Finding {
     detail: null,
     locations: inst?.location?.path ? [{ path: inst.location.path, line: inst.location.start_line ?? null, endLine: null, column: null, revision: inst.commit_sha ?? null }] : [],
     eventKey: `github:code_scanning_alert:${a.number}`,
+  };
+}
+
+/**
+ * One record of GitHub's artifact metadata (`/orgs/{org}/artifacts/{digest}/metadata/deployment-records`):
+ * an artifact deployed in a logical environment, maybe with a region and cluster. Fields are
+ * optional because GitHub's own example leaves some out (`created` instead of `created_at`).
+ */
+export const DeploymentRecord = z.object({
+  id: z.union([z.number(), z.string()]),
+  digest: z.string().optional(),
+  logical_environment: z.string(),
+  physical_environment: z.string().nullable().optional(),
+  cluster: z.string().nullable().optional(),
+  deployment_name: z.string().nullable().optional(),
+  status: z.string().nullable().optional(),
+  runtime_risks: z.array(z.string()).nullable().optional(),
+  created_at: z.string().nullable().optional(),
+  created: z.string().nullable().optional(),
+  updated_at: z.string().nullable().optional(),
+  attestation_id: z.number().nullable().optional(),
+});
+export type DeploymentRecord = z.infer<typeof DeploymentRecord>;
+
+export const DeploymentRecords = z.object({ total_count: z.number().optional(), deployment_records: z.array(DeploymentRecord) });
+
+/** When a record last said the artifact was there. */
+export function recordTime(r: DeploymentRecord): string | null {
+  return r.updated_at ?? r.created_at ?? r.created ?? null;
+}
+
+/** A deployment record as a deployment of `commit` (the commit its artifact was built from, when known). */
+export function recordDeployment(repo: string, digest: string, commit: string | null, r: DeploymentRecord): Deployment | null {
+  const at = recordTime(r);
+  if (!at || !Number.isFinite(Date.parse(at))) return null;
+  return {
+    id: `github-record:${r.id}`,
+    repo,
+    environment: r.logical_environment,
+    service: r.deployment_name || null,
+    commit,
+    artifact: (r.digest ?? digest).toLowerCase(),
+    at: new Date(Date.parse(at)).toISOString(),
+    actor: null,
+    kind: 'deploy',
+    // Records without a status are current ones; GitHub takes "deployed" and "decommissioned".
+    status: r.status === 'decommissioned' ? 'inactive' : 'success',
+    // Region and cluster are placement, not a reason; `trace` reports them (artifactPlacements).
+    reason: null,
+    url: null,
+    approvals: [],
+    eventKey: `github:deployment_record:${r.id}`,
+  };
+}
+
+/** A commit status (`/commits/{ref}/status`): how CI systems without check runs report. */
+export const CommitStatus = z.object({
+  id: z.number(),
+  state: z.string(),
+  context: z.string(),
+  description: z.string().nullable().optional(),
+  target_url: z.string().nullable().optional(),
+  created_at: z.string().nullable().optional(),
+  updated_at: z.string().nullable().optional(),
+});
+export type CommitStatus = z.infer<typeof CommitStatus>;
+
+/** A commit status as a check: pending is still running, success/failure/error are conclusions. */
+export function statusBuild(repo: string, commit: string, s: CommitStatus): Build {
+  const done = s.state !== 'pending';
+  return {
+    id: `github-status:${s.id}`,
+    repo,
+    kind: 'check',
+    name: s.context,
+    commit,
+    status: done ? 'completed' : 'in_progress',
+    conclusion: done ? s.state : null,
+    url: s.target_url ?? null,
+    startedAt: s.created_at ?? null,
+    finishedAt: done ? (s.updated_at ?? null) : null,
+    eventKey: `github:status:${s.id}`,
   };
 }

@@ -4,22 +4,40 @@
  * was given on), and open code-scanning alerts on a path. Deployments and pull requests come
  * from GraphQL in as few queries as possible (one for every environment's deployments, one per
  * hundred commits for pull requests); code-scanning alerts from REST with ETags. Results are kept
- * for a short time, so a second file of the same repository costs no request at all. What GitHub
- * cannot say (artifact digests without attestations, builds) stays unknown.
+ * for a short time, so a second file of the same repository costs no request at all.
+ *
+ * Artifacts: a deployment whose payload names a digest deploys that artifact; the organisation's
+ * artifact deployment records for it add the environments GitHub's deployments do not know (an
+ * artifact promoted by another tool); its attestations name the commit it was built from. What
+ * GitHub cannot say (a digest nobody named, builds of other systems) stays unknown.
  */
+import { uncompress } from 'snappyjs';
 import { z } from 'zod';
 import { normalizeInToto } from '../../ingest/intoto';
-import type { LineageSource } from '../../lineage/source';
+import type { ArtifactPlacement, LineageSource } from '../../lineage/source';
 import type { CommitLineage } from '../../model/api';
 import type { Build, Deployment, Environment, Finding, PullRequest, Review } from '../../model/domain';
-import type { GitHubClient } from './githubClient';
-import { alertFinding, CodeScanningAlert, deploymentKind, deploymentStatus, reviewState } from './githubMappings';
+import { GitHubError, type GitHubClient } from './githubClient';
+import {
+  alertFinding,
+  CodeScanningAlert,
+  CommitStatus,
+  deploymentKind,
+  DeploymentRecords,
+  deploymentStatus,
+  payloadDigest,
+  recordDeployment,
+  recordTime,
+  reviewState,
+  statusBuild,
+  type DeploymentRecord,
+} from './githubMappings';
 
 const deploymentsQuery = `query LineageDeployments($owner: String!, $name: String!) {
   repository(owner: $owner, name: $name) {
     environments(first: 50) { nodes { name } }
     deployments(first: 100, orderBy: { field: CREATED_AT, direction: DESC }) {
-      nodes { databaseId environment createdAt description task commitOid creator { login } latestStatus { state createdAt environmentUrl } }
+      nodes { databaseId environment createdAt description task payload commitOid creator { login } latestStatus { state createdAt environmentUrl } }
     }
   }
 }`;
@@ -30,6 +48,7 @@ const GqlDeployment = z.object({
   createdAt: z.string(),
   description: z.string().nullable().optional(),
   task: z.string().nullable().optional(),
+  payload: z.string().nullable().optional(),
   commitOid: z.string().regex(/^[0-9a-f]{40}$/),
   creator: z.object({ login: z.string() }).nullable(),
   latestStatus: z.object({ state: z.string(), createdAt: z.string(), environmentUrl: z.string().nullable().optional() }).nullable(),
@@ -83,6 +102,12 @@ const CheckRuns = z.object({
 });
 
 const Attestations = z.object({ attestations: z.array(z.object({ bundle: z.record(z.string(), z.unknown()).nullable().optional(), bundle_url: z.string().nullable().optional() })) });
+const CombinedStatus = z.object({ statuses: z.array(CommitStatus) });
+
+/** A decompressed bundle past this is not a bundle. */
+const maxBundleBytes = 16 * 1024 * 1024;
+/** Artifacts of live deployments whose deployment records are read for one repository. */
+const maxRecordDigests = 10;
 
 const commitsPerQuery = 100;
 const ttlMs = 60_000;
@@ -93,6 +118,7 @@ export class GitHubSource implements LineageSource {
   private deploymentsCache = new Map<string, { at: number; value: Promise<{ environments: string[]; deployments: Deployment[] }> }>();
   private readonly lineageCache = new Map<string, { at: number; value: CommitLineage }>();
   private readonly alertsCache = new Map<string, { at: number; value: Promise<Finding[]> }>();
+  private readonly recordsCache = new Map<string, { at: number; value: Promise<DeploymentRecord[]> }>();
 
   constructor(private readonly client: GitHubClient) {}
 
@@ -101,17 +127,80 @@ export class GitHubSource implements LineageSource {
     return { owner: owner!, name: name! };
   }
 
-  /** Every environment's recent deployments, in one GraphQL query (cached briefly). */
+  /**
+   * Every environment's recent deployments, in one GraphQL query (cached briefly), and the
+   * environments that only the artifact deployment records of the live artifacts know.
+   */
   private deployments(repo: string) {
     const hit = this.deploymentsCache.get(repo);
     if (hit && Date.now() - hit.at < ttlMs) return hit.value;
-    const value = this.client.graphql(deploymentsQuery, this.split(repo), DeploymentsAnswer).then((answer) => ({
-      environments: answer.repository.environments.nodes.map((e) => e.name),
-      deployments: answer.repository.deployments.nodes.filter((d) => d.environment).map((d) => toDeployment(repo, d)),
-    }));
+    const value = this.client.graphql(deploymentsQuery, this.split(repo), DeploymentsAnswer).then(async (answer) => {
+      const environments = answer.repository.environments.nodes.map((e) => e.name);
+      const deployments = answer.repository.deployments.nodes.filter((d) => d.environment).map((d) => toDeployment(repo, d));
+      return { environments, deployments: [...deployments, ...(await this.recordedElsewhere(repo, environments, deployments))] };
+    });
     value.catch(() => this.deploymentsCache.delete(repo));
     this.deploymentsCache.set(repo, { at: Date.now(), value });
     return value;
+  }
+
+  /**
+   * Deployments of live artifacts into environments GitHub's deployments do not name, from the
+   * organisation's artifact deployment records. Same digest, same build: the commit is the one
+   * the GitHub deployment of that digest deployed. A record source that fails leaves this out.
+   */
+  private async recordedElsewhere(repo: string, environments: string[], deployments: Deployment[]): Promise<Deployment[]> {
+    const known = new Set([...environments, ...deployments.map((d) => d.environment)]);
+    const commitOf = new Map<string, string>();
+    for (const d of deployments) if (d.status === 'success' && d.artifact && d.commit && !commitOf.has(d.artifact)) commitOf.set(d.artifact, d.commit);
+    const digests = [...commitOf.keys()].slice(0, maxRecordDigests);
+    const answers = await Promise.all(digests.map((digest) => this.deploymentRecords(repo, digest).catch(() => [] as DeploymentRecord[])));
+    const out: Deployment[] = [];
+    answers.forEach((records, i) => {
+      for (const r of records) {
+        if (known.has(r.logical_environment)) continue;
+        const d = recordDeployment(repo, digests[i]!, commitOf.get(digests[i]!) ?? null, r);
+        if (d) out.push(d);
+      }
+    });
+    return out.sort((a, b) => b.at.localeCompare(a.at));
+  }
+
+  /**
+   * The organisation's deployment records of one artifact. An owner that is a user, or an
+   * organisation without artifact metadata, answers 404: no records, not an error.
+   */
+  deploymentRecords(repo: string, digest: string): Promise<DeploymentRecord[]> {
+    const key = `${repo}@${digest}`;
+    const hit = this.recordsCache.get(key);
+    if (hit && Date.now() - hit.at < ttlMs) return hit.value;
+    const { owner } = this.split(repo);
+    const value = this.client
+      .get('/orgs/{org}/artifacts/{subject_digest}/metadata/deployment-records', { org: owner, subject_digest: digest }, DeploymentRecords)
+      .then((answer) => answer.deployment_records)
+      .catch((e: unknown) => {
+        if (GitHubError.is(e, 'notFound')) return [] as DeploymentRecord[];
+        throw e;
+      });
+    value.catch(() => this.recordsCache.delete(key));
+    this.recordsCache.set(key, { at: Date.now(), value });
+    return value;
+  }
+
+  /** Where an artifact runs, by the organisation's deployment records (what `trace` reports). */
+  async artifactPlacements(repo: string, digest: string): Promise<ArtifactPlacement[]> {
+    const records = await this.deploymentRecords(repo, digest);
+    return records
+      .map((r) => ({
+        environment: r.logical_environment,
+        physicalEnvironment: r.physical_environment || null,
+        cluster: r.cluster || null,
+        deploymentName: r.deployment_name || null,
+        since: recordTime(r),
+        live: r.status !== 'decommissioned',
+        runtimeRisks: r.runtime_risks ?? [],
+      }))
+      .sort((a, b) => (b.since ?? '').localeCompare(a.since ?? ''));
   }
 
   async environments(repo: string): Promise<Environment[]> {
@@ -162,31 +251,57 @@ export class GitHubSource implements LineageSource {
   /**
    * The commit an artifact was built from, by its GitHub artifact attestations
    * (`/repos/{owner}/{repo}/attestations/{digest}`): the SLSA provenance in each Sigstore bundle
-   * names the source commit. Bundles only offered at a `bundle_url` (another host) are not fetched.
+   * names the source commit. A bundle GitHub offers only at a `bundle_url` is fetched from there
+   * (Snappy-compressed JSON in blob storage, without the token). The signature is not verified
+   * here: this names a commit to look at, it does not vouch for the artifact.
    */
   async artifactCommit(repo: string, digest: string): Promise<string | null> {
     const { owner, name } = this.split(repo);
     const answer = await this.client.get('/repos/{owner}/{repo}/attestations/{subject_digest}', { owner, repo: name, subject_digest: digest, per_page: 30 }, Attestations);
+    let failure: unknown = null;
     for (const a of answer.attestations) {
-      if (!a.bundle) continue;
-      try {
-        const raw = JSON.stringify(a.bundle);
-        const event = normalizeInToto(JSON.parse(raw), raw);
-        for (const f of event.facts) {
-          if (f.table === 'attestations' && f.row.subject_digest === digest && f.row.commit_sha) return f.row.commit_sha;
+      let bundle: unknown = a.bundle ?? null;
+      if (!bundle && a.bundle_url) {
+        try {
+          bundle = await this.fetchBundle(a.bundle_url);
+        } catch (e) {
+          failure ??= e;
+          continue;
         }
-      } catch {
-        // A bundle this reader does not understand is skipped, not fatal.
       }
+      const commit = bundle ? provenanceCommit(bundle, digest) : null;
+      if (commit) return commit;
     }
+    if (failure) throw failure;
     return null;
   }
 
-  /** The check runs of one commit (what `check` needs for its blocking-check rule). */
+  private async fetchBundle(url: string): Promise<unknown> {
+    const compressed = await this.client.blob(url);
+    let text: string;
+    try {
+      text = Buffer.from(uncompress(compressed, maxBundleBytes)).toString('utf8');
+    } catch (e) {
+      throw new GitHubError('invalidResponse', `the attestation bundle at ${new URL(url).host} is not Snappy-compressed JSON: ${(e as Error).message}`);
+    }
+    try {
+      return JSON.parse(text);
+    } catch {
+      throw new GitHubError('invalidResponse', `the attestation bundle at ${new URL(url).host} is not JSON`);
+    }
+  }
+
+  /**
+   * The checks of one commit (what `check` needs for its blocking-check rule): check runs, and
+   * commit statuses, which CI systems without check runs (Jenkins, CircleCI…) report instead.
+   */
   async builds(repo: string, commit: string): Promise<Build[]> {
     const { owner, name } = this.split(repo);
-    const answer = await this.client.get('/repos/{owner}/{repo}/commits/{ref}/check-runs', { owner, repo: name, ref: commit, per_page: 100 }, CheckRuns);
-    return answer.check_runs.map((r) => ({
+    const [runs, combined] = await Promise.all([
+      this.client.get('/repos/{owner}/{repo}/commits/{ref}/check-runs', { owner, repo: name, ref: commit, per_page: 100 }, CheckRuns),
+      this.client.get('/repos/{owner}/{repo}/commits/{ref}/status', { owner, repo: name, ref: commit, per_page: 100 }, CombinedStatus),
+    ]);
+    const checks = runs.check_runs.map((r): Build => ({
       id: `github-check-run:${r.id}`,
       repo,
       kind: 'check',
@@ -199,6 +314,7 @@ export class GitHubSource implements LineageSource {
       finishedAt: r.completed_at ?? null,
       eventKey: `github:check_run:${r.id}`,
     }));
+    return [...checks, ...combined.statuses.map((s) => statusBuild(repo, commit, s))];
   }
 
   /** Open code-scanning alerts whose most recent instance is in `path`. */
@@ -223,7 +339,7 @@ function toDeployment(repo: string, d: z.infer<typeof GqlDeployment>): Deploymen
     environment: d.environment!,
     service: null,
     commit: d.commitOid,
-    artifact: null,
+    artifact: payloadDigest(d.payload),
     at: d.createdAt,
     actor: d.creator?.login ?? null,
     kind: deploymentKind(d.task),
@@ -261,4 +377,18 @@ function toPullRequest(repo: string, p: z.infer<typeof GqlPullRequest>): PullReq
       eventKey: `github:review:${r.databaseId ?? ''}`,
     })),
   };
+}
+
+/** The source commit an attestation bundle's SLSA provenance names for `digest`. */
+function provenanceCommit(bundle: unknown, digest: string): string | null {
+  try {
+    const raw = JSON.stringify(bundle);
+    const event = normalizeInToto(JSON.parse(raw), raw);
+    for (const f of event.facts) {
+      if (f.table === 'attestations' && f.row.subject_digest === digest && f.row.commit_sha) return String(f.row.commit_sha);
+    }
+  } catch {
+    // A bundle this reader does not understand names no commit; others may.
+  }
+  return null;
 }

@@ -1,6 +1,8 @@
 /**
  * `lineage sync github`: GitHub's history (deployments with their latest status, pull requests
- * and their reviews, open code-scanning alerts) written to the service as native events.
+ * and their reviews, open code-scanning alerts) written to the service as native events. A
+ * deployment whose payload names an artifact digest carries it, and the organisation's artifact
+ * deployment records of that digest come along as deployments of the same commit.
  *
  * Idempotent: every event id is derived from what GitHub identifies it by (a deployment status, a
  * review, a pull request at its update time), so a second run, or one after the webhooks already
@@ -11,11 +13,11 @@ import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node
 import { dirname } from 'node:path';
 import { z } from 'zod';
 import type { ApiClient } from '../apiClient';
-import type { GitHubClient } from './githubClient';
-import { alertFinding, CodeScanningAlert, deploymentKind, deploymentStatus, reviewState } from './githubMappings';
+import { GitHubError, type GitHubClient } from './githubClient';
+import { alertFinding, CodeScanningAlert, deploymentKind, DeploymentRecords, deploymentStatus, payloadDigest, recordDeployment, reviewState } from './githubMappings';
 
 const User = z.object({ login: z.string() }).nullable().optional();
-const RestDeployment = z.object({ id: z.number(), sha: z.string(), environment: z.string(), task: z.string().nullable().optional(), created_at: z.string(), creator: User });
+const RestDeployment = z.object({ id: z.number(), sha: z.string(), environment: z.string(), task: z.string().nullable().optional(), payload: z.unknown().optional(), created_at: z.string(), creator: User });
 const RestStatus = z.object({ id: z.number(), state: z.string(), created_at: z.string(), environment_url: z.string().nullable().optional() });
 const RestPull = z.object({
   number: z.number(),
@@ -83,8 +85,11 @@ export async function syncGithub(options: SyncOptions): Promise<{ events: number
       if (phase === 'deployments') {
         const deployments = await page('/repos/{owner}/{repo}/deployments', { owner, repo: name }, RestDeployment);
         const recent = since ? deployments.filter((d) => d.created_at >= since) : deployments;
+        const artifacts = new Map<string, string>();
         for (const d of recent) {
           if (!sha.test(d.sha)) continue;
+          const artifact = payloadDigest(d.payload);
+          if (artifact && !artifacts.has(artifact)) artifacts.set(artifact, d.sha);
           const [status] = await github.get('/repos/{owner}/{repo}/deployments/{deployment_id}/statuses', { owner, repo: name, deployment_id: d.id, per_page: 1 }, z.array(RestStatus));
           events.push({
             type: 'deployment',
@@ -97,9 +102,11 @@ export async function syncGithub(options: SyncOptions): Promise<{ events: number
             actor: d.creator?.login,
             kind: deploymentKind(d.task),
             status: deploymentStatus(status?.state),
+            ...(artifact ? { artifact } : {}),
             ...(status?.environment_url ? { url: status.environment_url } : {}),
           });
         }
+        events.push(...(await recordEvents(github, repo, artifacts)));
         more = deployments.length === 100 && recent.length === deployments.length;
       } else if (phase === 'pulls') {
         const pulls = await page('/repos/{owner}/{repo}/pulls', { owner, repo: name, state: 'all', sort: 'updated', direction: 'desc' }, RestPull);
@@ -164,6 +171,40 @@ export async function syncGithub(options: SyncOptions): Promise<{ events: number
   }
   rmSync(options.stateFile, { force: true });
   return { events: state.sent, stored, resumed: saved !== null };
+}
+
+/** The artifact deployment records of these digests (digest → commit) as deployment events. */
+async function recordEvents(github: GitHubClient, repo: string, artifacts: Map<string, string>): Promise<object[]> {
+  const events: object[] = [];
+  const org = repo.split('/')[0]!;
+  for (const [digest, commit] of artifacts) {
+    let records;
+    try {
+      records = (await github.get('/orgs/{org}/artifacts/{subject_digest}/metadata/deployment-records', { org, subject_digest: digest }, DeploymentRecords)).deployment_records;
+    } catch (e) {
+      // A user account, or an organisation without artifact metadata: no records.
+      if (GitHubError.is(e, 'notFound')) continue;
+      throw e;
+    }
+    for (const r of records) {
+      const d = recordDeployment(repo, digest, commit, r);
+      if (!d) continue;
+      events.push({
+        type: 'deployment',
+        id: `${d.eventKey}:${d.at}:${d.status}`,
+        repo,
+        deploymentId: d.id,
+        environment: d.environment,
+        commit,
+        artifact: d.artifact,
+        at: d.at,
+        kind: d.kind,
+        status: d.status,
+        ...(d.service ? { service: d.service } : {}),
+      });
+    }
+  }
+  return events;
 }
 
 function readState(file: string): SyncState | null {
