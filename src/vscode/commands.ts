@@ -106,13 +106,22 @@ export function registerCommands(deps: CommandDeps): vscode.Disposable[] {
     vscode.commands.registerCommand('lineage.openDeployment', async (arg?: unknown) => {
       const parsed = DeploymentArg.safeParse(arg);
       if (!parsed.success || !requireTrust()) return;
+      const { environment, deploymentId } = parsed.data;
       const client = await controller.apiClient();
       if (!client) {
-        void vscode.window.showInformationMessage(`Deployment ${parsed.data.deploymentId} to ${parsed.data.environment} (recorded as a deploy tag; no link).`);
+        // GitHub or deploy tags: the deployment's environment URL when the source has one.
+        try {
+          const found = await controller.deploymentIn(environment, deploymentId);
+          if (found?.deployment?.url) return await openHttps(found.deployment.url, 'deployment');
+          const from = found?.source === 'github' ? 'GitHub' : 'a deploy tag';
+          void vscode.window.showInformationMessage(`Deployment ${deploymentId} to ${environment} (from ${from}; it has no link).`);
+        } catch (e) {
+          void vscode.window.showWarningMessage(`Code Lineage: ${(e as Error).message}`);
+        }
         return;
       }
       try {
-        return await openHttps((await client.deployment(parsed.data.deploymentId)).url, 'deployment');
+        return await openHttps((await client.deployment(deploymentId)).url, 'deployment');
       } catch (e) {
         if (ApiError.is(e, 'notFound')) void vscode.window.showInformationMessage(`Code Lineage: deployment ${parsed.data.deploymentId} was not found.`);
         else void vscode.window.showWarningMessage(`Code Lineage: ${ApiError.is(e) ? e.message : String(e)}`);

@@ -16,6 +16,7 @@ import type { BlameResult } from '../core/git/blamePorcelain';
 import { LineageCache } from '../core/lineage/lineageCache';
 import type { FileLineage } from '../core/lineage/lineLineage';
 import type { LineageSource } from '../core/lineage/source';
+import type { Deployment } from '../core/model/domain';
 import { ServiceSource } from '../core/lineage/serviceSource';
 import { chooseSource } from '../core/lineage/sourceChoice';
 import { ApiClient } from '../core/sources/apiClient';
@@ -212,6 +213,19 @@ export class LineageController implements vscode.Disposable {
       this.log.warn(`source: ${(e as Error).message}`);
       return new DeployTagSource(repo);
     }
+  }
+
+  /**
+   * A deployment by id in an environment of the active editor's repository, from whichever source
+   * is in use (GitHub or deploy tags; the service answers by id itself).
+   */
+  async deploymentIn(environment: string, id: string): Promise<{ deployment: Deployment | null; source: LineageSource['kind'] } | null> {
+    const document = vscode.window.activeTextEditor?.document;
+    const found = this.trusted && document?.uri.scheme === 'file' ? await this.repoFor(document.uri.fsPath) : null;
+    if (!found?.slug) return null;
+    const source = await this.source(found.repo);
+    const history = await source.history(found.slug, environment, 200);
+    return { deployment: history.find((d) => d.id === id) ?? null, source: source.kind };
   }
 
   githubUrl(): string {
