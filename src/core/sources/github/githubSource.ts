@@ -151,8 +151,14 @@ export class GitHubSource implements LineageSource {
    */
   private async recordedElsewhere(repo: string, environments: string[], deployments: Deployment[]): Promise<Deployment[]> {
     const known = new Set([...environments, ...deployments.map((d) => d.environment)]);
+    // The artifact running in each environment: its latest successful deployment (newest first).
     const commitOf = new Map<string, string>();
-    for (const d of deployments) if (d.status === 'success' && d.artifact && d.commit && !commitOf.has(d.artifact)) commitOf.set(d.artifact, d.commit);
+    const seen = new Set<string>();
+    for (const d of deployments) {
+      if (d.status !== 'success' || seen.has(d.environment)) continue;
+      seen.add(d.environment);
+      if (d.artifact && d.commit && !commitOf.has(d.artifact)) commitOf.set(d.artifact, d.commit);
+    }
     const digests = [...commitOf.keys()].slice(0, maxRecordDigests);
     const answers = await Promise.all(digests.map((digest) => this.deploymentRecords(repo, digest).catch(() => [] as DeploymentRecord[])));
     const out: Deployment[] = [];
