@@ -45,8 +45,8 @@ describe('GitHub artifacts: deployment records, bundles by URL, commit statuses'
       pulls: [],
       alerts: [],
       records: [
-        // Promoted to production by another tool: only the artifact's deployment records know.
-        { id: 301, digest: digestB, environment: 'production', physical: 'eu-west', cluster: 'k8s-1', deploymentName: 'shop-web-app', updatedAt: '2026-05-03T08:00:00Z' },
+        // Promoted to production in Europe by another tool: only the artifact's deployment records know.
+        { id: 301, digest: digestB, environment: 'prod-eu', physical: 'eu-west', cluster: 'k8s-1', deploymentName: 'shop-web-app', updatedAt: '2026-05-03T08:00:00Z' },
         // The environment GitHub's deployments already name: theirs is the word there.
         { id: 302, digest: digestB, environment: 'staging', updatedAt: '2026-05-02T10:05:00Z' },
         { id: 303, digest: digestB, environment: 'canary', updatedAt: '2026-05-02T12:00:00Z', status: 'decommissioned' },
@@ -83,11 +83,11 @@ describe('GitHub artifacts: deployment records, bundles by URL, commit statuses'
     assert.deepEqual(paths, ['/graphql', '/graphql', `/orgs/acme/artifacts/${digestB}/metadata/deployment-records`, '/repos/acme/shop/code-scanning/alerts'], 'one records request for the one live artifact');
     const envOf = (line: any, name: string) => line.environments.find((e: any) => e.name === name);
     const names = r.json.lines[0].environments.map((e: any) => e.name).sort();
-    assert.deepEqual(names, ['canary', 'production', 'staging']);
+    assert.deepEqual(names, ['canary', 'prod-eu', 'staging']);
     const line2 = r.json.lines[1];
-    assert.equal(envOf(line2, 'production').live, true, 'v2 runs in production by its deployment record');
-    assert.equal(envOf(line2, 'production').since.deploymentId, 'github-record:301');
-    assert.equal(envOf(line2, 'production').since.artifact, digestB);
+    assert.equal(envOf(line2, 'prod-eu').live, true, 'v2 runs in prod-eu by its deployment record');
+    assert.equal(envOf(line2, 'prod-eu').since.deploymentId, 'github-record:301');
+    assert.equal(envOf(line2, 'prod-eu').since.artifact, digestB);
     assert.equal(envOf(line2, 'staging').since.artifact, digestB, 'the GitHub deployment carries its payload digest');
     assert.equal(envOf(line2, 'canary').live, false, 'a decommissioned record is not live');
   });
@@ -124,23 +124,31 @@ describe('GitHub artifacts: deployment records, bundles by URL, commit statuses'
     assert.equal(blobs[0]!.authorization, null, 'the token never goes to blob storage');
     assert.equal(r.json.artifact.digest, digestB);
     assert.equal(r.json.artifact.commit, c.v2);
-    const prod = r.json.artifact.runsIn.find((p: any) => p.environment === 'production');
+    const prod = r.json.artifact.runsIn.find((p: any) => p.environment === 'prod-eu');
     assert.deepEqual([prod.physicalEnvironment, prod.cluster, prod.deploymentName, prod.live], ['eu-west', 'k8s-1', 'shop-web-app', true]);
     assert.equal(r.json.artifact.runsIn.find((p: any) => p.environment === 'canary').live, false);
     const text = await runLineage(repo.dir, ['trace', '-', '--github-url', gh.url], JSON.stringify(alert), env);
-    assert.match(text.stdout, /artifact sha256:b2b2b2b2b2b2…: built from [0-9a-f]{12}; runs in production\/eu-west\/k8s-1 since 2026-05-03T08:00:00Z/);
+    assert.match(text.stdout, /artifact sha256:b2b2b2b2b2b2…: built from [0-9a-f]{12}; runs in prod-eu\/eu-west\/k8s-1 since 2026-05-03T08:00:00Z/);
   });
 
-  it('trace: a bundle that is not Snappy JSON is reported, and the deployment running in production is used instead', async () => {
+  it('trace: a bundle that is not Snappy JSON is reported; the one environment the artifact runs in gives the revision', async () => {
+    const saved = gh.data.records!;
     gh.corruptBlobs = true;
+    // Its records say it runs in prod-eu alone (canary was taken down).
+    gh.data.records = saved.filter((r) => r.environment !== 'staging');
     try {
       const r = await runLineage(repo.dir, ['trace', '-', '--json', '--github-url', gh.url], JSON.stringify({ image: `ghcr.io/acme/shop@${digestB}`, stack: 'Error: boom\n    at total (/srv/cart.js:2:9)' }), env);
       assert.equal(r.status, 0, r.stdout + r.stderr);
       assert.ok(r.json.tried.some((t: string) => /not Snappy-compressed JSON/.test(t)), JSON.stringify(r.json.tried));
       assert.equal(r.json.revision.sha, c.v2);
-      assert.match(r.json.revision.how, /running in production since deployment github-record:301/);
+      assert.match(r.json.revision.how, /running in prod-eu since deployment github-record:301/);
+      // Two live places and no production among them: production, as without an artifact.
+      gh.data.records = saved;
+      const two = await runLineage(repo.dir, ['trace', '-', '--json', '--github-url', gh.url], JSON.stringify({ image: `ghcr.io/acme/shop@${digestB}`, stack: 'Error: boom\n    at total (/srv/cart.js:2:9)' }), env);
+      assert.ok(two.json.tried.some((t: string) => /production: the github source knows no deployment/.test(t)), JSON.stringify(two.json.tried));
     } finally {
       gh.corruptBlobs = false;
+      gh.data.records = saved;
     }
   });
 
@@ -162,7 +170,7 @@ describe('GitHub artifacts: deployment records, bundles by URL, commit statuses'
     try {
       const r = await runLineage(repo.dir, ['sync', 'github', '--api', t.url, '--github-url', gh.url], undefined, env);
       assert.equal(r.status, 0, r.stderr);
-      const prod = await t.client.deployments('acme/shop', 'production', { limit: 10 });
+      const prod = await t.client.deployments('acme/shop', 'prod-eu', { limit: 10 });
       assert.deepEqual(prod.deployments.map((d) => [d.id, d.commit, d.artifact, d.service]), [['github-record:301', c.v2, digestB, 'shop-web-app']]);
       const staging = await t.client.deployments('acme/shop', 'staging', { limit: 10 });
       assert.ok(staging.deployments.some((d) => d.commit === c.v2 && d.artifact === digestB), 'the GitHub deployment carries its payload digest');

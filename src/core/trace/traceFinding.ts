@@ -206,7 +206,8 @@ async function artifactFacts(options: TraceOptions, digest: string, tried: strin
   if (client) {
     try {
       const a = await client.artifact(digest);
-      facts.commit = a.artifact?.commit ?? a.attestations.find((x) => x.commit)?.commit ?? null;
+      // Its build's commit, else its provenance's, else the commit its deployments name.
+      facts.commit = a.artifact?.commit ?? a.attestations.find((x) => x.commit)?.commit ?? a.deployments.find((d) => d.commit)?.commit ?? null;
       const latest = new Map<string, (typeof a.deployments)[number]>();
       for (const d of [...a.deployments].sort((x, y) => y.at.localeCompare(x.at))) if (!latest.has(d.environment)) latest.set(d.environment, d);
       facts.runsIn = [...latest.values()].map((d) => ({ environment: d.environment, physicalEnvironment: null, cluster: null, deploymentName: d.service, since: d.at, live: d.status === 'success', runtimeRisks: [] }));
