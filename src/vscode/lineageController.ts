@@ -133,7 +133,7 @@ export class LineageController implements vscode.Disposable {
       const file = await this.full.file(cacheKey, text, async () =>
         // Shown in the status bar only while it runs: a cold large file takes about a git blame.
         await vscode.window.withProgress({ location: vscode.ProgressLocation.Window, title: `Code Lineage: ${path}` }, async () => {
-          const source = await this.source(entry.repo);
+          const source = await this.sourceFor(entry.repo);
           try {
             const result = await fileLineage({ repo: entry.repo, path, contents, slug: entry.slug, source, detectMoves, blame: blame() });
             this.notices.set(cacheKey, result.notices[0] ?? null);
@@ -197,7 +197,7 @@ export class LineageController implements vscode.Disposable {
    * is there and the user has signed in (the session is only looked up silently here; signing in
    * is the "Sign in to GitHub" command), else deploy tags in the repository itself.
    */
-  private async source(repo: Repository): Promise<LineageSource> {
+  async sourceFor(repo: Repository): Promise<LineageSource> {
     const client = await this.apiClient();
     if (client && this.settings.source !== 'github' && this.settings.source !== 'git') return new ServiceSource(client);
     const githubUrl = this.githubUrl();
@@ -223,7 +223,7 @@ export class LineageController implements vscode.Disposable {
     const document = vscode.window.activeTextEditor?.document;
     const found = this.trusted && document?.uri.scheme === 'file' ? await this.repoFor(document.uri.fsPath) : null;
     if (!found?.slug) return null;
-    const source = await this.source(found.repo);
+    const source = await this.sourceFor(found.repo);
     const history = await source.history(found.slug, environment, 200);
     return { deployment: history.find((d) => d.id === id) ?? null, source: source.kind };
   }

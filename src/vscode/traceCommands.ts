@@ -6,7 +6,7 @@
  */
 import * as vscode from 'vscode';
 import { z } from 'zod';
-import { plainText } from '../core/present/markdown';
+import { iconSafeText, plainText } from '../core/present/markdown';
 import { parseStackTrace } from '../core/trace/stackFrames';
 import { traceFinding, type TraceCandidate } from '../core/trace/traceFinding';
 import type { LineageController } from './lineageController';
@@ -46,9 +46,11 @@ export class TraceCommands implements vscode.Disposable {
       return undefined;
     }
     const client = await this.controller.apiClient();
+    // The same source as the hover (service, GitHub or deploy tags) says what runs where.
+    const source = await this.controller.sourceFor(found.repo);
     const codeMappings = CodeMappings.parse(vscode.workspace.getConfiguration('lineage').get('codeMappings'));
     const result = await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: 'Code Lineage: tracing the finding…' }, () =>
-      traceFinding({ repo: found.repo, text: input, client, slug: found.slug, codeMappings }),
+      traceFinding({ repo: found.repo, text: input, client, source, slug: found.slug, codeMappings }),
     );
     this.controller.log.info(`trace: ${result.input.kind}, revision ${result.revision.sha ?? 'working copy'} (${result.revision.how}); ${result.candidates.length} candidate(s); tried: ${result.tried.join('; ')}`);
     const usable = result.candidates.filter((c) => c.line !== null);
@@ -60,13 +62,18 @@ export class TraceCommands implements vscode.Disposable {
     let pick: TraceCandidate | undefined = usable[0];
     if (usable.length > 1 && usable[0]!.confidence - usable[1]!.confidence < 0.15) {
       const chosen = await vscode.window.showQuickPick(
-        usable.map((c) => ({ label: `${c.path}:${c.line}`, description: `${Math.round(c.confidence * 100)}%`, detail: plainText(c.reason, 300), candidate: c })),
+        usable.map((c) => ({ label: iconSafeText(`${c.path}:${c.line}`, 300), description: `${Math.round(c.confidence * 100)}%`, detail: iconSafeText(c.reason, 300), candidate: c })),
         { title: `Code Lineage: ${plainText(result.input.messages[0] ?? 'where did it happen?', 120)}`, matchOnDetail: true },
       );
       pick = chosen?.candidate;
     }
     if (!pick) return undefined;
     await this.open(found.repo.root, pick.path, pick.line!);
+    if (result.artifact) {
+      const a = result.artifact;
+      const places = a.runsIn.filter((p) => p.live).map((p) => [p.environment, p.physicalEnvironment, p.cluster].filter(Boolean).join('/'));
+      vscode.window.setStatusBarMessage(iconSafeText(`Code Lineage: artifact ${a.digest.slice(0, 19)}… ${a.commit ? `built from ${a.commit.slice(0, 12)}` : 'of an unknown commit'}${places.length ? `, runs in ${places.join(', ')}` : ''}`, 200), 15_000);
+    }
     return { path: pick.path, line: pick.line! };
   }
 

@@ -9,10 +9,18 @@
 // eslint-disable-next-line no-control-regex
 const unsafeChars = /[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u200e\u200f\u202a-\u202e\u2066-\u2069]/g;
 
-/** Outside text for plain-text surfaces (decorations, tree labels, status bar): one line, no controls. */
+/** Outside text for plain-text surfaces (decorations, tree labels, messages): one line, no controls. */
 export function plainText(text: string, maxLength = 120): string {
   const t = text.replace(unsafeChars, '').replace(/\s*[\r\n]+\s*/g, ' ').trim();
   return t.length > maxLength ? `${t.slice(0, maxLength - 1)}…` : t;
+}
+
+/**
+ * Outside text for the places that render `$(name)` as an icon (status bar, quick pick items):
+ * plain text where `$(name)` stays literal.
+ */
+export function iconSafeText(text: string, maxLength = 120): string {
+  return plainText(text, maxLength).replace(/\$\(/g, '$\u200b(');
 }
 
 /** Outside text as inert Markdown on one line: every Markdown and HTML metacharacter escaped. */
@@ -38,8 +46,8 @@ export function safeHttpsUrl(url: string | null | undefined): string | null {
 export function httpsLink(label: string, url: string | null | undefined): string {
   const safe = safeHttpsUrl(url);
   const text = escapeMarkdown(label);
-  // Parentheses and spaces in the URL would end the link target early.
-  return safe ? `[${text}](${safe.replace(/[()\s]/g, (c) => encodeURIComponent(c))})` : text;
+  // Parentheses and spaces in the URL would end the link target early (encodeURIComponent keeps parentheses).
+  return safe ? `[${text}](${safe.replace(/[()\s]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase().padStart(2, '0')}`)})` : text;
 }
 
 /** The commands a hover may link to; the MarkdownString's `isTrusted` allows exactly these. */
