@@ -7,6 +7,7 @@ import { parseArgs } from 'node:util';
 import { z } from 'zod';
 import { GitHubError, type GitHubClient } from '../core/sources/github/githubClient';
 import { githubWebHost, originHost } from '../core/lineage/sourceChoice';
+import type { LineageSource } from '../core/lineage/source';
 import { ApiError } from '../core/sources/apiError';
 import { openCheckout } from './checkout';
 import { chooseCliSource, cliGithubUrl, sourceFlags } from './sourceOption';
@@ -60,7 +61,7 @@ export async function runDoctor(argv: string[], env: NodeJS.ProcessEnv, out: (li
       } catch (e) {
         checks.push({ name: 'github', ok: false, detail: GitHubError.is(e) ? e.message : String(e), fix: GitHubError.is(e, 'unauthorized') ? 'refresh the token: "gh auth login", or a new GITHUB_TOKEN with repo scope' : 'check --github-url / GITHUB_API_URL and the network' });
       }
-      if (slug) checks.push(await repositoryAccess(chosen.github, slug));
+      if (slug) checks.push(await repositoryAccess(chosen.github, slug), await githubData(chosen.source, slug));
     }
     if (chosen.kind === 'git') {
       const tags = (await repo.run(['tag', '--list', 'deploy/*']).catch(() => '')).split('\n').filter(Boolean).length;
@@ -86,5 +87,24 @@ async function repositoryAccess(github: GitHubClient, slug: string): Promise<Che
       ? `give the token access to ${slug}: a fine-grained token needs the repository selected with Metadata, Deployments, Pull requests, Checks and Code scanning alerts read; a classic one the repo scope`
       : 'see the github check above';
     return { name: 'github repository', ok: false, detail: GitHubError.is(e) ? e.message : String(e), fix };
+  }
+}
+
+/**
+ * What direct mode reads from this repository: its environments, and what GitHub cannot say (code
+ * scanning off, fields an older Enterprise Server lacks). Unknowns are reported, not failures.
+ */
+async function githubData(source: LineageSource, slug: string): Promise<Check> {
+  try {
+    const [environments] = await Promise.all([source.environments(slug), source.findings(slug, '')]);
+    const live = environments.filter((e) => e.deployment).map((e) => e.name);
+    const unknown = source.notices?.() ?? [];
+    return {
+      name: 'github data',
+      ok: true,
+      detail: `${environments.length} environment(s), ${live.length ? `deployed: ${live.join(', ')}` : 'none deployed'}${unknown.length ? `; ${unknown.join('; ')}` : '; code-scanning alerts readable'}`,
+    };
+  } catch (e) {
+    return { name: 'github data', ok: false, detail: GitHubError.is(e) ? e.message : String(e), fix: 'see the github checks above' };
   }
 }

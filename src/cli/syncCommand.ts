@@ -9,6 +9,7 @@ import { ApiClient } from '../core/sources/apiClient';
 import { GitHubClient, GitHubError } from '../core/sources/github/githubClient';
 import { syncGithub } from '../core/sources/github/githubSync';
 import { RepoSlug } from '../core/model/primitives';
+import { terminalSafe } from './blameFormat';
 import { openCheckout } from './checkout';
 import { cliGithubToken } from './githubToken';
 import { cliGithubUrl } from './sourceOption';
@@ -60,6 +61,7 @@ export async function runSync(argv: string[], env: NodeJS.ProcessEnv, out: (line
       },
     });
     if (tty) process.stderr.write('\n');
+    for (const s of new Set(result.skipped)) err(`notice: left out ${terminalSafe(s)}`);
     out(`synced ${repo}${result.resumed ? ' (resumed)' : ''}: ${result.events} events sent, ${result.stored} new, ${github.requests} GitHub requests`);
   } catch (e) {
     if (GitHubError.is(e)) throw new UsageError(`${e.message}; run it again to continue where it stopped`);

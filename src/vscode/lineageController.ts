@@ -18,7 +18,7 @@ import type { FileLineage } from '../core/lineage/lineLineage';
 import type { LineageSource } from '../core/lineage/source';
 import type { Deployment } from '../core/model/domain';
 import { ServiceSource } from '../core/lineage/serviceSource';
-import { chooseSource } from '../core/lineage/sourceChoice';
+import { chooseSource, GitHubSourcePool } from '../core/lineage/sourceChoice';
 import { ApiClient } from '../core/sources/apiClient';
 import { ApiError } from '../core/sources/apiError';
 import { defaultBase } from '../core/policy/branchGit';
@@ -55,6 +55,8 @@ export class LineageController implements vscode.Disposable {
   private readonly approvals = new Map<string, Promise<ApprovalState>>();
   private client: ApiClient | null = null;
   private clientKey = '';
+  /** GitHub sources live across files, so their caches and ETags make the next file free. */
+  private readonly githubPool = new GitHubSourcePool();
   private dataVersion: string | null = null;
   private poll: NodeJS.Timeout | undefined;
   private readonly disposables: vscode.Disposable[] = [];
@@ -69,6 +71,7 @@ export class LineageController implements vscode.Disposable {
       vscode.workspace.onDidChangeConfiguration((e) => {
         if (!e.affectsConfiguration('lineage')) return;
         this.settings = readSettings(log);
+        this.githubPool.clear();
         this.refresh('settings changed');
       }),
       vscode.workspace.onDidGrantWorkspaceTrust(() => this.refresh('workspace trusted')),
@@ -206,6 +209,7 @@ export class LineageController implements vscode.Disposable {
         setting: this.settings.source === 'service' ? 'git' : this.settings.source,
         repo,
         githubUrl,
+        githubPool: this.githubPool,
         githubToken: async () => (await vscode.authentication.getSession(this.githubProvider(), ['repo'], { silent: true }))?.accessToken ?? null,
       });
       return chosen.source;

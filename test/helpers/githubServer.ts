@@ -94,6 +94,8 @@ export class FakeGitHub {
   forbiddenPath: string | null = null;
   /** Requests that reached the blob-storage stand-in, with the Authorization header they carried. */
   readonly blobRequests: { path: string; authorization: string | null }[] = [];
+  /** GraphQL fields the schema lacks, as on an older Enterprise Server (`Type.field`). */
+  olderSchema: string[] = [];
   /** Serve bundles that are not Snappy-compressed. */
   corruptBlobs = false;
   private server: Server | undefined;
@@ -310,15 +312,37 @@ export class FakeGitHub {
     }
     if (req.method === 'POST' && url.pathname === '/graphql') {
       const { query } = JSON.parse(Buffer.concat(chunks).toString('utf8')) as { query: string };
+      // GitHub validates the whole query first and answers 200 with every field it does not know.
+      const unknown = this.olderSchema.filter((f) => new RegExp(`\\b${f.split('.')[1]}\\b`).test(query));
+      if (unknown.length) {
+        return send(200, {
+          errors: unknown.map((f) => {
+            const [typeName, fieldName] = f.split('.');
+            return { path: ['query', 'repository', fieldName], extensions: { code: 'undefinedField', typeName, fieldName }, locations: [{ line: 3, column: 5 }], message: `Field '${fieldName}' doesn't exist on type '${typeName}'` };
+          }),
+        });
+      }
       if (query.includes('LineageDeployments')) {
+        // GraphQL answers the fields asked for, and only those.
+        const asked = (field: string, value: unknown) => (new RegExp(`\\b${field}\\b`).test(query) ? { [field]: value } : {});
         return send(200, {
           data: {
             repository: {
-              environments: { nodes: this.data.environments.map((name) => ({ name })) },
+              ...asked('environments', { nodes: this.data.environments.map((name) => ({ name })) }),
               deployments: {
                 nodes: [...this.data.deployments]
                   .sort((a, b) => b.createdAt.localeCompare(a.createdAt))
-                  .map((d) => ({ databaseId: d.id, environment: d.environment, createdAt: d.createdAt, description: null, task: d.task ?? 'deploy', payload: JSON.stringify(this.payload(d)), commitOid: d.sha, creator: { login: d.creator }, latestStatus: { state: d.state.toUpperCase(), createdAt: d.createdAt, environmentUrl: null } })),
+                  .map((d) => ({
+                    databaseId: d.id,
+                    environment: d.environment,
+                    createdAt: d.createdAt,
+                    ...asked('description', null),
+                    ...asked('task', d.task ?? 'deploy'),
+                    ...asked('payload', JSON.stringify(this.payload(d))),
+                    commitOid: d.sha,
+                    creator: { login: d.creator },
+                    latestStatus: { state: d.state.toUpperCase(), createdAt: d.createdAt, ...asked('environmentUrl', null) },
+                  })),
               },
             },
           },

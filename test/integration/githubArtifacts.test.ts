@@ -112,6 +112,59 @@ describe('GitHub artifacts: deployment records, bundles by URL, commit statuses'
     }
   });
 
+  it('a repository without code scanning, or a token without access to it, still gets its lineage, with a notice', async () => {
+    const cases: [string, 'forbidden' | 'broken' | null, RegExp | null][] = [
+      ['/code-scanning/', 'forbidden', /^code-scanning alerts unknown: .*403.*Resource not accessible/],
+      ['/code-scanning/', 'broken', /^code-scanning alerts unknown: acme\/shop has no code scanning.*\(404\)/],
+      ['/code-scanning/', null, null],
+    ];
+    for (const [path, how, said] of cases) {
+      if (how === 'forbidden') gh.forbiddenPath = path;
+      if (how === 'broken') gh.brokenPath = path;
+      try {
+        const r = await runLineage(repo.dir, ['blame', 'cart.js', '--json', '--github-url', gh.url], undefined, env);
+        assert.equal(r.status, 0, r.stderr);
+        assert.equal(r.json.source, 'github', r.stderr);
+        const line2 = r.json.lines[1].environments;
+        assert.equal(line2.find((e: any) => e.name === 'staging').live, true);
+        assert.equal(line2.find((e: any) => e.name === 'prod-eu').live, true);
+        if (said) assert.ok(r.json.notices.some((n: string) => said.test(n)), JSON.stringify(r.json.notices));
+        else assert.ok(!r.json.notices.some((n: string) => /code-scanning/.test(n)), JSON.stringify(r.json.notices));
+      } finally {
+        gh.forbiddenPath = null;
+        gh.brokenPath = null;
+      }
+    }
+  });
+
+  it('an Enterprise Server without newer GraphQL fields: what runs where still, the rest unknown and said', async () => {
+    gh.olderSchema = ['Deployment.payload', 'Repository.environments'];
+    try {
+      const before = gh.count((r) => r.path === '/graphql');
+      const r = await runLineage(repo.dir, ['blame', 'cart.js', '--json', '--github-url', gh.url], undefined, env);
+      assert.equal(r.status, 0, r.stderr);
+      assert.equal(r.json.source, 'github');
+      const staging = r.json.environments.find((e: any) => e.name === 'staging');
+      assert.equal(staging.commit, c.v2, 'the live deployment is still read');
+      assert.equal(staging.artifact, null, 'no payload, no artifact: unknown, not guessed');
+      assert.equal(r.json.environments.some((e: any) => e.name === 'prod-eu'), false, 'records are read by the artifact, which is unknown');
+      assert.equal(r.json.lines[1].environments.find((e: any) => e.name === 'staging').live, true);
+      for (const field of ['Deployment.payload', 'Repository.environments']) {
+        assert.ok(r.json.notices.some((n: string) => n.includes(`does not know ${field}`)), JSON.stringify(r.json.notices));
+      }
+      // The refused query once, the reduced one once, the pull requests once.
+      assert.equal(gh.count((x) => x.path === '/graphql') - before, 3);
+
+      gh.olderSchema = ['Commit.associatedPullRequests'];
+      const broken = await runLineage(repo.dir, ['blame', 'cart.js', '--json', '--github-url', gh.url], undefined, env);
+      assert.equal(broken.status, 0, broken.stderr);
+      assert.equal(broken.json.source, 'none', 'a field the lineage cannot do without: git only, and why');
+      assert.match(broken.stderr, /does not know Commit\.associatedPullRequests/);
+    } finally {
+      gh.olderSchema = [];
+    }
+  });
+
   it('trace: the commit from a bundle offered only at its URL, fetched without the token, and where the artifact runs', async () => {
     const blobsBefore = gh.blobRequests.length;
     const alert = { alert: 'HighErrorRate', image: `ghcr.io/acme/shop@${digestB}`, stack: 'Error: boom\n    at total (/srv/cart.js:2:9)' };
@@ -176,6 +229,17 @@ describe('GitHub artifacts: deployment records, bundles by URL, commit statuses'
       assert.ok(staging.deployments.some((d) => d.commit === c.v2 && d.artifact === digestB), 'the GitHub deployment carries its payload digest');
       const again = await runLineage(repo.dir, ['sync', 'github', '--api', t.url, '--github-url', gh.url], undefined, env);
       assert.match(again.stdout, /, 0 new/);
+      assert.doesNotMatch(again.stderr, /left out/);
+      // What the token may not read is left out and said; the rest is still written.
+      gh.forbiddenPath = '/code-scanning/';
+      try {
+        const partial = await runLineage(repo.dir, ['sync', 'github', '--api', t.url, '--github-url', gh.url], undefined, env);
+        assert.equal(partial.status, 0, partial.stderr);
+        assert.match(partial.stderr, /notice: left out code-scanning alerts: .*403/);
+        assert.match(partial.stdout, /, 0 new/);
+      } finally {
+        gh.forbiddenPath = null;
+      }
       // A webhook delivery reads the payload the same way.
       const res = await http(`${t.url}/v1/webhooks/github`, {
         body: JSON.stringify({

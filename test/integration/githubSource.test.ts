@@ -7,6 +7,9 @@
 import assert from 'node:assert/strict';
 import { GitHubClient, GitHubError } from '../../src/core/sources/github/githubClient';
 import { GitHubSource } from '../../src/core/sources/github/githubSource';
+import { Repository } from '../../src/core/git/repository';
+import { fileLineage } from '../../src/core/lineage/fileLineage';
+import { chooseSource, GitHubSourcePool } from '../../src/core/lineage/sourceChoice';
 import { runLineage } from '../helpers/cli';
 import { startTestService } from '../helpers/testService';
 import { TestRepo } from '../helpers/gitRepo';
@@ -107,6 +110,23 @@ describe('GitHub as the source', function () {
     assert.equal(gh.count((r) => r.status === 304), before + 1, 'the repeat read was a 304');
   });
 
+  it('a long-lived caller keeps one source per GitHub and token, so the next file costs nothing', async () => {
+    const pool = new GitHubSourcePool();
+    const git = await Repository.open(repo.dir);
+    const choose = (token: string) => chooseSource({ setting: 'github', repo: git, githubUrl: gh.url, githubToken: async () => token, githubPool: pool });
+    const first = await choose('good-token');
+    const before = gh.count();
+    await fileLineage({ repo: git, path: 'app.js', slug: 'acme/gh', source: first.source });
+    assert.equal(gh.count() - before, 3, 'cold: deployments, pull requests, alerts');
+    const second = await choose('good-token');
+    assert.equal(second.source, first.source);
+    const warm = await fileLineage({ repo: git, path: 'app.js', slug: 'acme/gh', source: second.source });
+    assert.equal(gh.count() - before, 3, 'warm: no request');
+    assert.equal(warm.lines[2]!.pullRequest?.number, 7);
+    const other = await choose('another-token');
+    assert.notEqual(other.source, first.source, 'another token reads afresh, nothing served from the first');
+  });
+
   it('waits out a secondary rate limit and carries on', async () => {
     gh.secondaryLimits = 1;
     const client = new GitHubClient({ baseUrl: gh.url, token: 'good-token' });
@@ -147,6 +167,20 @@ describe('GitHub as the source', function () {
     assert.match(byName['github token'].detail, /from GITHUB_TOKEN/);
     assert.doesNotMatch(ok.stdout, /good-token/, 'the token itself is never printed');
     assert.match(byName.github.detail, /rate limit \d+\/5000 left/);
+    assert.equal(byName['github data'].detail, '2 environment(s), deployed: production, staging; code-scanning alerts readable');
+    gh.olderSchema = ['Deployment.task'];
+    gh.forbiddenPath = '/code-scanning/';
+    try {
+      const partial = await runLineage(repo.dir, ['doctor', '--json', '--github-url', gh.url], undefined, { GITHUB_TOKEN: 'good-token' });
+      assert.equal(partial.status, 0, 'what GitHub cannot say is reported, not a failure');
+      const data = partial.json.checks.find((c: any) => c.name === 'github data');
+      assert.match(data.detail, /^2 environment\(s\), deployed: production, staging; /);
+      assert.match(data.detail, /does not know Deployment\.task \(an older Enterprise Server\?\): every deployment counts as a deploy/);
+      assert.match(data.detail, /code-scanning alerts unknown: .*403/);
+    } finally {
+      gh.olderSchema = [];
+      gh.forbiddenPath = null;
+    }
     const refused = await runLineage(repo.dir, ['doctor', '--github-url', gh.url], undefined, { GITHUB_TOKEN: 'revoked-token' });
     assert.equal(refused.status, 1);
     assert.match(refused.stdout, /✘ github: .*refused the token[\s\S]*fix: refresh the token/);

@@ -129,6 +129,7 @@ export async function fileLineage(options: FileLineageOptions): Promise<FileLine
     };
   });
 
+  if (data) for (const n of source?.notices?.() ?? []) if (!notices.includes(n)) notices.push(n);
   return {
     path,
     repo: slug,

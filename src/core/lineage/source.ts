@@ -33,6 +33,8 @@ export interface LineageSource {
   builds?(repo: string, commit: string): Promise<Build[]>;
   /** The commit an artifact digest was built from, for sources that know it by attestations (GitHub). */
   artifactCommit?(repo: string, digest: string): Promise<string | null>;
+  /** What the source could not say so far (a feature its server or token lacks), as notices. */
+  notices?(): string[];
   /** Where an artifact digest runs, for sources with deployment records (GitHub). */
   artifactPlacements?(repo: string, digest: string): Promise<ArtifactPlacement[]>;
 }

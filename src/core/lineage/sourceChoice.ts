@@ -23,6 +23,30 @@ export interface SourceInputs {
   githubUrl?: string | null;
   /** Asked for only when GitHub is the source. */
   githubToken?: () => Promise<string | null>;
+  /** Where a long-lived caller (the editor) keeps its GitHub sources between files. */
+  githubPool?: GitHubSourcePool;
+}
+
+/**
+ * One GitHub client and source per API URL, kept while the token stays the same: their caches and
+ * ETags are what make the second file of a repository cost no request. A new token (another
+ * sign-in) starts afresh, so nothing read under the old one is served under the new.
+ */
+export class GitHubSourcePool {
+  private readonly byUrl = new Map<string, { token: string; client: GitHubClient; source: GitHubSource }>();
+
+  get(baseUrl: string, token: string): { client: GitHubClient; source: GitHubSource } {
+    const hit = this.byUrl.get(baseUrl);
+    if (hit && hit.token === token) return hit;
+    const client = new GitHubClient({ baseUrl, token });
+    const entry = { token, client, source: new GitHubSource(client) };
+    this.byUrl.set(baseUrl, entry);
+    return entry;
+  }
+
+  clear(): void {
+    this.byUrl.clear();
+  }
 }
 
 export interface ChosenSource {
@@ -62,8 +86,8 @@ export async function chooseSource(inputs: SourceInputs): Promise<ChosenSource> 
       if (required) throw new SourceChoiceError(`no GitHub token: set GITHUB_TOKEN or GH_TOKEN, or run "gh auth login"`);
       return null;
     }
-    const client = new GitHubClient({ baseUrl: githubUrl, token });
-    return { kind: 'github', source: new GitHubSource(client), why: `GitHub at ${new URL(githubUrl).host}`, github: client, close: async () => undefined };
+    const { client, source } = inputs.githubPool?.get(githubUrl, token) ?? { client: new GitHubClient({ baseUrl: githubUrl, token }), source: undefined };
+    return { kind: 'github', source: source ?? new GitHubSource(client), why: `GitHub at ${new URL(githubUrl).host}`, github: client, close: async () => undefined };
   };
   switch (inputs.setting) {
     case 'service':

@@ -10,9 +10,9 @@ import { throttling } from '@octokit/plugin-throttling';
 import { Octokit } from '@octokit/rest';
 import Bottleneck from 'bottleneck/light';
 import { request as httpRequest } from 'undici';
-import type { z } from 'zod';
+import { z } from 'zod';
 
-export type GitHubErrorReason = 'unauthorized' | 'forbidden' | 'notFound' | 'rateLimited' | 'unreachable' | 'invalidResponse' | 'failed';
+export type GitHubErrorReason = 'unauthorized' | 'forbidden' | 'notFound' | 'rateLimited' | 'unreachable' | 'invalidResponse' | 'unsupported' | 'failed';
 
 /** Attestation bundles are a few kilobytes; anything past this is not one. */
 const maxBlobBytes = 16 * 1024 * 1024;
@@ -21,6 +21,8 @@ export class GitHubError extends Error {
   constructor(
     readonly reason: GitHubErrorReason,
     message: string,
+    /** For `unsupported`: the GraphQL fields the server's schema lacks, as `Type.field`. */
+    readonly undefinedFields: string[] = [],
   ) {
     super(message);
     this.name = 'GitHubError';
@@ -179,8 +181,9 @@ export class GitHubClient {
       return await fn();
     } catch (e) {
       if (GitHubError.is(e)) throw e;
-      const status = (e as { status?: number }).status;
       const host = new URL(this.baseUrl).host;
+      if ((e as Error).name === 'GraphqlResponseError') throw graphqlError(host, (e as { errors?: unknown }).errors);
+      const status = (e as { status?: number }).status;
       if (status === 401) throw new GitHubError('unauthorized', `${host} refused the token (401): it may be revoked or expired; sign in again, or set GITHUB_TOKEN / run "gh auth login"`);
       if (status === 404) throw new GitHubError('notFound', `${host} answered 404: the repository does not exist or the token cannot see it`);
       if (status === 429 || (status === 403 && isRateLimit(e))) throw new GitHubError('rateLimited', `${host} rate limit reached (${status}); try again after it resets`);
@@ -189,6 +192,33 @@ export class GitHubClient {
       throw new GitHubError('failed', `${host}: ${(e as Error).message}`);
     }
   }
+}
+
+const GraphqlErrors = z.array(
+  z.object({
+    message: z.string().default(''),
+    type: z.string().optional(),
+    extensions: z.object({ code: z.string().optional(), typeName: z.string().optional(), fieldName: z.string().optional() }).passthrough().optional(),
+  }).passthrough(),
+);
+
+/**
+ * GraphQL answers 200 with `errors`: a field an older Enterprise Server's schema lacks
+ * (`undefinedField`), a repository it cannot resolve, a token scope it lacks, its rate limit.
+ */
+function graphqlError(host: string, raw: unknown): GitHubError {
+  const parsed = GraphqlErrors.safeParse(raw);
+  const errors = parsed.success ? parsed.data : [];
+  const text = errors.map((e) => e.message).join('; ').replace(/[\u0000-\u001f\u007f]/g, ' ').slice(0, 300) || 'an error without a message';
+  const undefinedFields = errors.filter((e) => e.extensions?.code === 'undefinedField' && e.extensions.typeName && e.extensions.fieldName).map((e) => `${e.extensions!.typeName}.${e.extensions!.fieldName}`);
+  if (undefinedFields.length && undefinedFields.length === errors.length) {
+    return new GitHubError('unsupported', `${host}'s GraphQL API does not know ${undefinedFields.join(', ')} (an older Enterprise Server?)`, undefinedFields);
+  }
+  const types = new Set(errors.map((e) => e.type));
+  if (types.has('RATE_LIMITED')) return new GitHubError('rateLimited', `${host} GraphQL rate limit reached; try again after it resets`);
+  if (types.has('NOT_FOUND')) return new GitHubError('notFound', `${host}: ${text}`);
+  if (types.has('FORBIDDEN') || types.has('INSUFFICIENT_SCOPES')) return new GitHubError('forbidden', `${host}: the token may not read this (${text}); grant it the permission, or ask an owner`);
+  return new GitHubError('failed', `${host} GraphQL: ${text}`);
 }
 
 /** The `rel="next"` URL of a Link header, if any. */

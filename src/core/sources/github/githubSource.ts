@@ -33,14 +33,29 @@ import {
   type DeploymentRecord,
 } from './githubMappings';
 
-const deploymentsQuery = `query LineageDeployments($owner: String!, $name: String!) {
+/**
+ * Fields of the deployments query an older Enterprise Server's schema may lack, and what is
+ * unknown without each. Without them the query still answers what runs where.
+ */
+const optionalDeploymentFields: Record<string, { select: string; without: string }> = {
+  'Repository.environments': { select: 'environments(first: 50) { nodes { name } }', without: 'environments nothing was deployed to are not listed' },
+  'Deployment.payload': { select: 'payload', without: 'the artifact each deployment shipped is unknown' },
+  'Deployment.task': { select: 'task', without: 'every deployment counts as a deploy (no rollbacks told apart)' },
+  'Deployment.description': { select: 'description', without: 'deployment descriptions are not shown' },
+  'DeploymentStatus.environmentUrl': { select: 'environmentUrl', without: 'environment URLs are not shown' },
+};
+
+function deploymentsQuery(lacking: ReadonlySet<string>): string {
+  const has = (field: string) => (lacking.has(field) ? '' : optionalDeploymentFields[field]!.select);
+  return `query LineageDeployments($owner: String!, $name: String!) {
   repository(owner: $owner, name: $name) {
-    environments(first: 50) { nodes { name } }
+    ${has('Repository.environments')}
     deployments(first: 100, orderBy: { field: CREATED_AT, direction: DESC }) {
-      nodes { databaseId environment createdAt description task payload commitOid creator { login } latestStatus { state createdAt environmentUrl } }
+      nodes { databaseId environment createdAt ${has('Deployment.description')} ${has('Deployment.task')} ${has('Deployment.payload')} commitOid creator { login } latestStatus { state createdAt ${has('DeploymentStatus.environmentUrl')} } }
     }
   }
 }`;
+}
 
 const GqlDeployment = z.object({
   databaseId: z.number().int().nullable(),
@@ -56,7 +71,7 @@ const GqlDeployment = z.object({
 
 const DeploymentsAnswer = z.object({
   repository: z.object({
-    environments: z.object({ nodes: z.array(z.object({ name: z.string() })) }),
+    environments: z.object({ nodes: z.array(z.object({ name: z.string() })) }).optional(),
     deployments: z.object({ nodes: z.array(GqlDeployment) }),
   }),
 });
@@ -120,7 +135,17 @@ export class GitHubSource implements LineageSource {
   private readonly alertsCache = new Map<string, { at: number; value: Promise<Finding[]> }>();
   private readonly recordsCache = new Map<string, { at: number; value: Promise<DeploymentRecord[]> }>();
 
+  /** GraphQL fields this server's schema lacks, learnt from its answers. */
+  private readonly lacking = new Set<string>();
+  /** What this source could not say, by topic: shown with the lineage as notices. */
+  private readonly unknowns = new Map<string, string>();
+
   constructor(private readonly client: GitHubClient) {}
+
+  /** What GitHub could not say in the answers so far (features the server or token lacks). */
+  notices(): string[] {
+    return [...this.unknowns.values()];
+  }
 
   private split(repo: string): { owner: string; name: string } {
     const [owner, name] = repo.split('/');
@@ -134,14 +159,33 @@ export class GitHubSource implements LineageSource {
   private deployments(repo: string) {
     const hit = this.deploymentsCache.get(repo);
     if (hit && Date.now() - hit.at < ttlMs) return hit.value;
-    const value = this.client.graphql(deploymentsQuery, this.split(repo), DeploymentsAnswer).then(async (answer) => {
-      const environments = answer.repository.environments.nodes.map((e) => e.name);
+    const value = this.deploymentsAnswer(repo).then(async (answer) => {
+      const environments = answer.repository.environments?.nodes.map((e) => e.name) ?? [];
       const deployments = answer.repository.deployments.nodes.filter((d) => d.environment).map((d) => toDeployment(repo, d));
       return { environments, deployments: [...deployments, ...(await this.recordedElsewhere(repo, environments, deployments))] };
     });
     value.catch(() => this.deploymentsCache.delete(repo));
     this.deploymentsCache.set(repo, { at: Date.now(), value });
     return value;
+  }
+
+  /**
+   * The deployments query, without the optional fields this server says it does not know: each
+   * missing field costs its feature (and a notice), not the lineage.
+   */
+  private async deploymentsAnswer(repo: string): Promise<z.infer<typeof DeploymentsAnswer>> {
+    for (;;) {
+      try {
+        return await this.client.graphql(deploymentsQuery(this.lacking), this.split(repo), DeploymentsAnswer);
+      } catch (e) {
+        const fields = GitHubError.is(e, 'unsupported') ? e.undefinedFields : [];
+        if (!fields.length || !fields.every((f) => f in optionalDeploymentFields && !this.lacking.has(f))) throw e;
+        for (const f of fields) {
+          this.lacking.add(f);
+          this.unknowns.set(f, `${new URL(this.client.baseUrl).host} does not know ${f} (an older Enterprise Server?): ${optionalDeploymentFields[f]!.without}`);
+        }
+      }
+    }
   }
 
   /**
@@ -328,7 +372,20 @@ export class GitHubSource implements LineageSource {
     let hit = this.alertsCache.get(repo);
     if (!hit || Date.now() - hit.at >= ttlMs) {
       const { owner, name } = this.split(repo);
-      const value = this.client.list('/repos/{owner}/{repo}/code-scanning/alerts', { owner, repo: name, state: 'open' }, CodeScanningAlert, 1000).then((alerts) => alerts.map((a) => alertFinding(repo, a)));
+      const value = this.client
+        .list('/repos/{owner}/{repo}/code-scanning/alerts', { owner, repo: name, state: 'open' }, CodeScanningAlert, 1000)
+        .then((alerts) => {
+          this.unknowns.delete('code-scanning');
+          return alerts.map((a) => alertFinding(repo, a));
+        })
+        .catch((e: unknown) => {
+          // Code scanning is off for most repositories (404), and private ones without Advanced
+          // Security or a token without the permission answer 403: findings unknown, lineage not.
+          if (GitHubError.is(e, 'notFound')) this.unknowns.set('code-scanning', `code-scanning alerts unknown: ${repo} has no code scanning, or the token cannot see it (404)`);
+          else if (GitHubError.is(e, 'forbidden')) this.unknowns.set('code-scanning', `code-scanning alerts unknown: ${e.message}`);
+          else throw e;
+          return [] as Finding[];
+        });
       value.catch(() => this.alertsCache.delete(repo));
       hit = { at: Date.now(), value };
       this.alertsCache.set(repo, hit);

@@ -60,12 +60,14 @@ export interface SyncOptions {
 
 const sha = /^[0-9a-f]{40}$/;
 
-export async function syncGithub(options: SyncOptions): Promise<{ events: number; stored: number; resumed: boolean }> {
+export async function syncGithub(options: SyncOptions): Promise<{ events: number; stored: number; resumed: boolean; skipped: string[] }> {
   const { github, api, repo } = options;
   const [owner, name] = repo.split('/') as [string, string];
   const saved = readState(options.stateFile);
   let state: SyncState = saved ?? { phase: 'deployments', page: 1, sent: 0 };
   let stored = 0;
+  // What the token or the repository does not offer is left out and said, not a failed run.
+  const skipped: string[] = [];
   const since = options.since?.toISOString() ?? null;
   const send = async (events: object[]) => {
     for (let i = 0; i < events.length; i += 500) {
@@ -106,7 +108,7 @@ export async function syncGithub(options: SyncOptions): Promise<{ events: number
             ...(status?.environment_url ? { url: status.environment_url } : {}),
           });
         }
-        events.push(...(await recordEvents(github, repo, artifacts)));
+        events.push(...(await recordEvents(github, repo, artifacts, skipped)));
         more = deployments.length === 100 && recent.length === deployments.length;
       } else if (phase === 'pulls') {
         const pulls = await page('/repos/{owner}/{repo}/pulls', { owner, repo: name, state: 'all', sort: 'updated', direction: 'desc' }, RestPull);
@@ -137,7 +139,15 @@ export async function syncGithub(options: SyncOptions): Promise<{ events: number
         }
         more = pulls.length === 100 && recent.length === pulls.length;
       } else {
-        const alerts = await page('/repos/{owner}/{repo}/code-scanning/alerts', { owner, repo: name, state: 'open' }, CodeScanningAlert);
+        let alerts: z.infer<typeof CodeScanningAlert>[];
+        try {
+          alerts = await page('/repos/{owner}/{repo}/code-scanning/alerts', { owner, repo: name, state: 'open' }, CodeScanningAlert);
+        } catch (e) {
+          if (GitHubError.is(e, 'notFound')) skipped.push(`code-scanning alerts: ${repo} has no code scanning, or the token cannot see it (404)`);
+          else if (GitHubError.is(e, 'forbidden')) skipped.push(`code-scanning alerts: ${e.message}`);
+          else throw e;
+          alerts = [];
+        }
         for (const a of alerts) {
           const f = alertFinding(repo, a);
           const commit = f.commit && sha.test(f.commit) ? f.commit : undefined;
@@ -170,11 +180,11 @@ export async function syncGithub(options: SyncOptions): Promise<{ events: number
     }
   }
   rmSync(options.stateFile, { force: true });
-  return { events: state.sent, stored, resumed: saved !== null };
+  return { events: state.sent, stored, resumed: saved !== null, skipped };
 }
 
 /** The artifact deployment records of these digests (digest → commit) as deployment events. */
-async function recordEvents(github: GitHubClient, repo: string, artifacts: Map<string, string>): Promise<object[]> {
+async function recordEvents(github: GitHubClient, repo: string, artifacts: Map<string, string>, skipped: string[]): Promise<object[]> {
   const events: object[] = [];
   const org = repo.split('/')[0]!;
   for (const [digest, commit] of artifacts) {
@@ -184,7 +194,9 @@ async function recordEvents(github: GitHubClient, repo: string, artifacts: Map<s
     } catch (e) {
       // A user account, or an organisation without artifact metadata: no records.
       if (GitHubError.is(e, 'notFound')) continue;
-      throw e;
+      if (!GitHubError.is(e, 'forbidden')) throw e;
+      skipped.push(`artifact deployment records: ${e.message}`);
+      return events;
     }
     for (const r of records) {
       const d = recordDeployment(repo, digest, commit, r);
