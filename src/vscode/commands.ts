@@ -6,7 +6,8 @@ import * as vscode from 'vscode';
 import { z } from 'zod';
 import { evidenceForLine, evidenceMarkdown } from '../core/evidence/evidenceChain';
 import { renderLineHover } from '../core/present/lineHover';
-import { safeHttpsUrl } from '../core/present/markdown';
+import { plainText, safeHttpsUrl } from '../core/present/markdown';
+import { githubWebHost } from '../core/lineage/sourceChoice';
 import { ApiError } from '../core/sources/apiError';
 import type { LineageDecorations } from './decorations';
 import { tokenKey, type LineageController } from './lineageController';
@@ -114,17 +115,17 @@ export function registerCommands(deps: CommandDeps): vscode.Disposable[] {
           const found = await controller.deploymentIn(environment, deploymentId);
           if (found?.deployment?.url) return await openHttps(found.deployment.url, 'deployment');
           const from = found?.source === 'github' ? 'GitHub' : 'a deploy tag';
-          void vscode.window.showInformationMessage(`Deployment ${deploymentId} to ${environment} (from ${from}; it has no link).`);
+          void vscode.window.showInformationMessage(plainText(`Deployment ${deploymentId} to ${environment} (from ${from}; it has no link).`, 300));
         } catch (e) {
-          void vscode.window.showWarningMessage(`Code Lineage: ${(e as Error).message}`);
+          void vscode.window.showWarningMessage(`Code Lineage: ${plainText((e as Error).message, 300)}`);
         }
         return;
       }
       try {
         return await openHttps((await client.deployment(deploymentId)).url, 'deployment');
       } catch (e) {
-        if (ApiError.is(e, 'notFound')) void vscode.window.showInformationMessage(`Code Lineage: deployment ${parsed.data.deploymentId} was not found.`);
-        else void vscode.window.showWarningMessage(`Code Lineage: ${ApiError.is(e) ? e.message : String(e)}`);
+        if (ApiError.is(e, 'notFound')) void vscode.window.showInformationMessage(`Code Lineage: deployment ${plainText(parsed.data.deploymentId, 80)} was not found.`);
+        else void vscode.window.showWarningMessage(`Code Lineage: ${plainText(ApiError.is(e) ? e.message : String(e), 300)}`);
       }
     }),
     vscode.commands.registerCommand('lineage.openFinding', async (arg?: unknown) => {
@@ -135,7 +136,7 @@ export function registerCommands(deps: CommandDeps): vscode.Disposable[] {
       try {
         return openHttps((await client.finding(parsed.data.id)).url, 'finding');
       } catch (e) {
-        void vscode.window.showWarningMessage(`Code Lineage: ${ApiError.is(e) ? e.message : String(e)}`);
+        void vscode.window.showWarningMessage(`Code Lineage: ${plainText(ApiError.is(e) ? e.message : String(e), 300)}`);
       }
     }),
     vscode.commands.registerCommand('lineage.revealFinding', async (arg?: unknown) => {
@@ -193,20 +194,29 @@ export function registerCommands(deps: CommandDeps): vscode.Disposable[] {
       try {
         const health = await client.health();
         const message = `Code Lineage service ${health.version}: ${health.events} events (${health.store} store).`;
-        void vscode.window.showInformationMessage(message);
+        void vscode.window.showInformationMessage(plainText(message, 300));
         return message;
       } catch (e) {
         const message = ApiError.is(e) ? e.message : String(e);
         controller.log.warn(`service status: ${message}`);
-        void vscode.window.showWarningMessage(`Code Lineage: ${message}`);
+        void vscode.window.showWarningMessage(`Code Lineage: ${plainText(message, 300)}`);
       }
     }),
     vscode.commands.registerCommand('lineage.signInGitHub', async () => {
       if (!requireTrust()) return;
+      const problem = controller.githubSessionProblem();
+      if (problem) {
+        // The Enterprise provider signs in to the server its own setting names; offer to point it
+        // at lineage.github.url's server rather than send one server's token to another.
+        const want = `https://${githubWebHost(controller.githubUrl())}`;
+        const choice = await vscode.window.showWarningMessage(`Code Lineage: ${plainText(problem, 300)}.`, `Set github-enterprise.uri to ${want}`);
+        if (!choice) return;
+        await vscode.workspace.getConfiguration('github-enterprise').update('uri', want, vscode.ConfigurationTarget.Global);
+      }
       // Asked for only when the user acts; VS Code keeps the session, this extension keeps nothing.
       const session = await vscode.authentication.getSession(controller.githubProvider(), ['repo'], { createIfNone: true });
       controller.refresh('signed in to GitHub');
-      void vscode.window.showInformationMessage(`Code Lineage: signed in to GitHub as ${session.account.label}.`);
+      void vscode.window.showInformationMessage(`Code Lineage: signed in to GitHub as ${plainText(session.account.label, 80)}.`);
     }),
   ];
 }

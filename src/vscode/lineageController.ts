@@ -18,7 +18,7 @@ import type { FileLineage } from '../core/lineage/lineLineage';
 import type { LineageSource } from '../core/lineage/source';
 import type { Deployment } from '../core/model/domain';
 import { ServiceSource } from '../core/lineage/serviceSource';
-import { chooseSource, GitHubSourcePool } from '../core/lineage/sourceChoice';
+import { chooseSource, enterpriseSessionProblem, GitHubSourcePool } from '../core/lineage/sourceChoice';
 import { ApiClient } from '../core/sources/apiClient';
 import { ApiError } from '../core/sources/apiError';
 import { defaultBase } from '../core/policy/branchGit';
@@ -210,7 +210,7 @@ export class LineageController implements vscode.Disposable {
         repo,
         githubUrl,
         githubPool: this.githubPool,
-        githubToken: async () => (await vscode.authentication.getSession(this.githubProvider(), ['repo'], { silent: true }))?.accessToken ?? null,
+        githubToken: () => this.githubSessionToken(),
       });
       return chosen.source;
     } catch (e) {
@@ -234,6 +234,25 @@ export class LineageController implements vscode.Disposable {
 
   githubUrl(): string {
     return this.settings.githubUrl || 'https://api.github.com';
+  }
+
+  /**
+   * The signed-in session's token, looked up silently; none for an Enterprise Server other than
+   * the one the `github-enterprise` provider signs in to.
+   */
+  private async githubSessionToken(): Promise<string | null> {
+    const problem = this.githubSessionProblem();
+    if (problem) {
+      this.log.warn(`GitHub: ${problem}`);
+      return null;
+    }
+    return (await vscode.authentication.getSession(this.githubProvider(), ['repo'], { silent: true }))?.accessToken ?? null;
+  }
+
+  /** Why the GitHub session cannot serve `lineage.github.url`, or null. */
+  githubSessionProblem(): string | null {
+    if (this.githubProvider() !== 'github-enterprise') return null;
+    return enterpriseSessionProblem(this.githubUrl(), vscode.workspace.getConfiguration('github-enterprise').get<string>('uri'));
   }
 
   /** github.com sessions come from the "github" provider, Enterprise Server from "github-enterprise". */

@@ -1,7 +1,7 @@
 /** The status bar item: the current line's furthest environment; a click shows its lineage. */
 import * as vscode from 'vscode';
 import { furthestEnvironment } from '../core/present/environments';
-import { iconSafeText } from '../core/present/markdown';
+import { plainText } from '../core/present/markdown';
 import type { LineageController } from './lineageController';
 
 export class LineageStatusBar implements vscode.Disposable {
@@ -47,8 +47,8 @@ export class LineageStatusBar implements vscode.Disposable {
     }
     const furthest = furthestEnvironment(line, { order: this.controller.settings.environmentOrder, production: this.controller.settings.production });
     const source = { service: 'service', github: 'GitHub', git: 'deploy tags', none: 'git only' }[result.file.source];
-    this.item.text = !line.commit ? '$(edit) not committed' : furthest ? `$(rocket) ${iconSafeText(furthest, 40)}` : line.environments.length ? '$(circle-outline) not deployed' : '$(git-commit) git only';
-    this.item.tooltip = `Code Lineage (${source})${result.notice ? `: ${result.notice}` : ''}. Click for the line's lineage.`;
+    this.item.text = !line.commit ? '$(edit) not committed' : furthest ? `$(rocket) ${plainText(furthest, 40)}` : line.environments.length ? '$(circle-outline) not deployed' : '$(git-commit) git only';
+    this.item.tooltip = `Code Lineage (${source})${result.notice ? `: ${plainText(result.notice, 300)}` : ''}. Click for the line's lineage.`;
     this.item.show();
   }
 

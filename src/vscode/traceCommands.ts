@@ -6,7 +6,7 @@
  */
 import * as vscode from 'vscode';
 import { z } from 'zod';
-import { iconSafeText, plainText } from '../core/present/markdown';
+import { plainText } from '../core/present/markdown';
 import { parseStackTrace } from '../core/trace/stackFrames';
 import { traceFinding, type TraceCandidate } from '../core/trace/traceFinding';
 import type { LineageController } from './lineageController';
@@ -62,7 +62,7 @@ export class TraceCommands implements vscode.Disposable {
     let pick: TraceCandidate | undefined = usable[0];
     if (usable.length > 1 && usable[0]!.confidence - usable[1]!.confidence < 0.15) {
       const chosen = await vscode.window.showQuickPick(
-        usable.map((c) => ({ label: iconSafeText(`${c.path}:${c.line}`, 300), description: `${Math.round(c.confidence * 100)}%`, detail: iconSafeText(c.reason, 300), candidate: c })),
+        usable.map((c) => ({ label: plainText(`${c.path}:${c.line}`, 300), description: `${Math.round(c.confidence * 100)}%`, detail: plainText(c.reason, 300), candidate: c })),
         { title: `Code Lineage: ${plainText(result.input.messages[0] ?? 'where did it happen?', 120)}`, matchOnDetail: true },
       );
       pick = chosen?.candidate;
@@ -72,7 +72,7 @@ export class TraceCommands implements vscode.Disposable {
     if (result.artifact) {
       const a = result.artifact;
       const places = a.runsIn.filter((p) => p.live).map((p) => [p.environment, p.physicalEnvironment, p.cluster].filter(Boolean).join('/'));
-      vscode.window.setStatusBarMessage(iconSafeText(`Code Lineage: artifact ${a.digest.slice(0, 19)}… ${a.commit ? `built from ${a.commit.slice(0, 12)}` : 'of an unknown commit'}${places.length ? `, runs in ${places.join(', ')}` : ''}`, 200), 15_000);
+      vscode.window.setStatusBarMessage(plainText(`Code Lineage: artifact ${a.digest.slice(0, 19)}… ${a.commit ? `built from ${a.commit.slice(0, 12)}` : 'of an unknown commit'}${places.length ? `, runs in ${places.join(', ')}` : ''}`, 200), 15_000);
     }
     return { path: pick.path, line: pick.line! };
   }

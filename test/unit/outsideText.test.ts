@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { escapeMarkdown, httpsLink, iconSafeText, plainText, safeHttpsUrl } from '../../src/core/present/markdown';
+import { escapeMarkdown, httpsLink, plainText, safeHttpsUrl } from '../../src/core/present/markdown';
 
 describe('outside text', () => {
   it('plain text is one line without control or bidi characters, and bounded', () => {
@@ -7,10 +7,11 @@ describe('outside text', () => {
     assert.equal(plainText('x'.repeat(200), 10), `${'x'.repeat(9)}…`);
   });
 
-  it('icon-safe text keeps $(name) literal where the status bar would draw an icon', () => {
-    const t = iconSafeText('prod $(alert) $(sync~spin)');
+  it('plain text draws no status bar icon and makes no notification link', () => {
+    const t = plainText('prod $(alert) [run](command:workbench.action.terminal.new) $(sync~spin)');
     assert.ok(!/\$\(/.test(t), t);
-    assert.equal(t.replace(/\u200b/g, ''), 'prod $(alert) $(sync~spin)');
+    assert.ok(!/\]\(/.test(t), t);
+    assert.equal(t.replace(/\u200b/g, ''), 'prod $(alert) [run](command:workbench.action.terminal.new) $(sync~spin)');
   });
 
   it('escaped Markdown carries no links, images, HTML or command URIs', () => {

@@ -67,10 +67,31 @@ export async function originHost(repo: Repository): Promise<string | null> {
   return m ? m[1]!.toLowerCase() : null;
 }
 
-/** The web host of a GitHub API URL: api.github.com → github.com; https://ghe.corp/api/v3 → ghe.corp. */
+/**
+ * The web host of a GitHub API URL: api.github.com → github.com; https://ghe.corp/api/v3 →
+ * ghe.corp; GitHub Enterprise Cloud with data residency, api.acme.ghe.com → acme.ghe.com.
+ */
 export function githubWebHost(apiUrl: string): string {
   const host = new URL(apiUrl).hostname.toLowerCase();
-  return host === 'api.github.com' ? 'github.com' : host;
+  if (host === 'api.github.com') return 'github.com';
+  return /^api\.[^.]+\.ghe\.com$/.test(host) ? host.slice('api.'.length) : host;
+}
+
+/**
+ * Why the editor's GitHub Enterprise session may not be used for this API URL, or null when it
+ * may. VS Code's `github-enterprise` provider signs in to the server `github-enterprise.uri` names;
+ * its token must go to that server only, so a different API host gets no token at all.
+ */
+export function enterpriseSessionProblem(apiUrl: string, enterpriseUri: string | undefined | null): string | null {
+  const want = githubWebHost(apiUrl);
+  if (!enterpriseUri) return `"github-enterprise.uri" is not set; set it to https://${want} to sign in to ${want}`;
+  let host: string;
+  try {
+    host = new URL(enterpriseUri).hostname.toLowerCase();
+  } catch {
+    return `"github-enterprise.uri" (${enterpriseUri.slice(0, 80)}) is not a URL; set it to https://${want}`;
+  }
+  return host === want ? null : `"github-enterprise.uri" names ${host} but lineage.github.url is on ${want}: a token for ${host} is not sent to ${want}`;
 }
 
 export async function chooseSource(inputs: SourceInputs): Promise<ChosenSource> {

@@ -9,18 +9,16 @@
 // eslint-disable-next-line no-control-regex
 const unsafeChars = /[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u200e\u200f\u202a-\u202e\u2066-\u2069]/g;
 
-/** Outside text for plain-text surfaces (decorations, tree labels, messages): one line, no controls. */
-export function plainText(text: string, maxLength = 120): string {
-  const t = text.replace(unsafeChars, '').replace(/\s*[\r\n]+\s*/g, ' ').trim();
-  return t.length > maxLength ? `${t.slice(0, maxLength - 1)}…` : t;
-}
-
 /**
- * Outside text for the places that render `$(name)` as an icon (status bar, quick pick items):
- * plain text where `$(name)` stays literal.
+ * Outside text for plain-text surfaces (decorations, tree labels, the status bar, quick picks,
+ * notifications): one line, no controls, bounded. Two of those surfaces still read syntax in
+ * plain text: `$(name)` draws an icon (status bar, quick picks) and `[label](target)` makes a link
+ * in a notification, `command:` targets included. A zero-width space keeps both literal.
  */
-export function iconSafeText(text: string, maxLength = 120): string {
-  return plainText(text, maxLength).replace(/\$\(/g, '$\u200b(');
+export function plainText(text: string, maxLength = 120): string {
+  let t = text.replace(unsafeChars, '').replace(/\s*[\r\n]+\s*/g, ' ').trim();
+  if (t.length > maxLength) t = `${t.slice(0, maxLength - 1)}…`;
+  return t.replace(/\$\(/g, '$\u200b(').replace(/\]\(/g, ']\u200b(');
 }
 
 /** Outside text as inert Markdown on one line: every Markdown and HTML metacharacter escaped. */
