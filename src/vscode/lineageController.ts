@@ -69,7 +69,8 @@ export class LineageController implements vscode.Disposable {
     this.settings = readSettings(log);
     this.disposables.push(
       vscode.workspace.onDidChangeConfiguration((e) => {
-        if (!e.affectsConfiguration('lineage')) return;
+        // The Enterprise provider's server decides whether its session may serve lineage.github.url.
+        if (!e.affectsConfiguration('lineage') && !e.affectsConfiguration('github-enterprise.uri')) return;
         this.settings = readSettings(log);
         this.githubPool.clear();
         this.refresh('settings changed');

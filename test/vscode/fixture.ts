@@ -3,7 +3,7 @@
  * embedded store, fed with pull requests, reviews, deployments and a finding. Shared by the
  * code-server runner and the @vscode/test-electron runner.
  */
-import { writeFileSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { TestRepo } from '../helpers/gitRepo';
 import { startTestService, type TestService } from '../helpers/testService';
@@ -73,25 +73,31 @@ export async function createFixture(): Promise<{ info: FixtureInfo; service: Tes
   };
 }
 
-/** User settings for a quiet workbench pointed at the fixture's service. */
-export function writeUserSettings(userDataDir: string, serviceUrl: string): void {
-  writeFileSync(
-    join(userDataDir, 'User', 'settings.json'),
-    JSON.stringify(
-      {
-        'workbench.startupEditor': 'none',
-        'chat.disableAIFeatures': true,
-        'workbench.secondarySideBar.defaultVisibility': 'hidden',
-        'workbench.tips.enabled': false,
-        'git.enabled': false,
-        'telemetry.telemetryLevel': 'off',
-        'github.copilot.enable': { '*': false },
-        'extensions.autoCheckUpdates': false,
-        'lineage.api.url': serviceUrl,
-        'lineage.environments.order': ['dev', 'staging', 'production'],
-      },
-      null,
-      2,
-    ),
-  );
+/**
+ * User settings for a quiet workbench, with the run's own settings on top. In a remote window
+ * (code-server's) machine-overridable settings, where the service and GitHub are, apply from the
+ * Machine settings of the host the extension runs on; a local window reads them from User.
+ */
+export function writeUserSettings(userDataDir: string, settings: Record<string, unknown>, window: 'local' | 'remote'): void {
+  const quiet = {
+    'workbench.startupEditor': 'none',
+    'chat.disableAIFeatures': true,
+    'workbench.secondarySideBar.defaultVisibility': 'hidden',
+    'workbench.tips.enabled': false,
+    'git.enabled': false,
+    'telemetry.telemetryLevel': 'off',
+    'github.copilot.enable': { '*': false },
+    'extensions.autoCheckUpdates': false,
+  };
+  const machineKeys = window === 'remote' ? ['lineage.api.url', 'lineage.github.url'] : [];
+  const user = Object.fromEntries(Object.entries({ ...quiet, ...settings }).filter(([k]) => !machineKeys.includes(k)));
+  const machine = Object.fromEntries(Object.entries(settings).filter(([k]) => machineKeys.includes(k)));
+  writeFileSync(join(userDataDir, 'User', 'settings.json'), JSON.stringify(user, null, 2));
+  mkdirSync(join(userDataDir, 'Machine'), { recursive: true });
+  writeFileSync(join(userDataDir, 'Machine', 'settings.json'), JSON.stringify(machine, null, 2));
+}
+
+/** The service run's settings: the fixture's service and its promotion order. */
+export function serviceSettings(serviceUrl: string): Record<string, unknown> {
+  return { 'lineage.api.url': serviceUrl, 'lineage.environments.order': ['dev', 'staging', 'production'] };
 }

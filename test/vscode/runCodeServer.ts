@@ -1,8 +1,10 @@
 /**
  * Runs the extension-host suite in a real VS Code served by code-server (VS Code from the npm
  * registry; scripts/install-code-server.sh installs it), opened in Debian's Chromium through
- * playwright-core: once with the workspace trusted, once untrusted. Screenshots of the real
- * workbench land in test-results/screens. Exit code 0 only when every test passed in both runs.
+ * playwright-core: with the workspace trusted, untrusted, and with GitHub as the source (signed in
+ * through an Enterprise session the runner extension provides, the consent dialog answered in the
+ * page as a user would). Screenshots of the real workbench land in test-results/screens. Exit
+ * code 0 only when every test passed in every run.
  */
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
@@ -12,7 +14,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { buildSuite } from './buildSuite';
-import { createFixture, writeUserSettings } from './fixture';
+import { createFixture, serviceSettings, writeUserSettings } from './fixture';
+import { createGitHubFixture, githubSettings, githubToken } from './githubFixture';
 import type { SuiteReport } from './suite/index';
 
 const root = join(__dirname, '../..');
@@ -59,18 +62,49 @@ async function freePort(): Promise<number> {
   return port;
 }
 
-async function runOnce(mode: 'trusted' | 'untrusted', browser: Browser, t: { node24: string; codeServer: string }, suite: string): Promise<SuiteReport> {
-  const fixture = await createFixture();
+type Mode = 'trusted' | 'untrusted' | 'github';
+
+/** The run's world: the service fixture, or the GitHub one. */
+async function world(mode: Mode): Promise<{ info: { repoDir: string }; settings: Record<string, unknown>; env: Record<string, string>; close(): Promise<void> }> {
+  if (mode === 'github') {
+    const f = await createGitHubFixture();
+    return { info: f.info, settings: githubSettings(f.info.githubUrl), env: { LINEAGE_VSCODE_GITHUB_TOKEN: githubToken }, close: () => f.close() };
+  }
+  const f = await createFixture();
+  return { info: f.info, settings: serviceSettings(f.info.serviceUrl), env: {}, close: () => f.close() };
+}
+
+/** Answers VS Code's "wants to sign in" consent dialog with Allow, as the user would. */
+function allowSignIns(getPage: () => Page | undefined): () => number {
+  let stopped = false;
+  let answered = 0;
+  const loop = async () => {
+    while (!stopped) {
+      const allow = getPage()?.locator('.monaco-dialog-box .monaco-button', { hasText: /^Allow$/ });
+      if (allow && (await allow.count().catch(() => 0)) > 0 && (await allow.first().click().then(() => true).catch(() => false))) answered++;
+      await new Promise((r) => setTimeout(r, 300));
+    }
+  };
+  void loop();
+  return () => {
+    stopped = true;
+    return answered;
+  };
+}
+
+async function runOnce(mode: Mode, browser: Browser, t: { node24: string; codeServer: string }, suite: string): Promise<SuiteReport> {
+  const fixture = await world(mode);
   const scratch = mkdtempSync(join(tmpdir(), `lineage-vscode-${mode}-`));
   const userData = join(scratch, 'user-data');
   mkdirSync(join(userData, 'User'), { recursive: true });
-  writeUserSettings(userData, fixture.info.serviceUrl);
+  writeUserSettings(userData, fixture.settings, 'remote');
   const report = join(scratch, 'report.json');
   let page: Page | undefined;
   const shots = await screenshotServer(() => page);
   const port = await freePort();
   const args = ['--auth', 'none', '--bind-addr', `127.0.0.1:${port}`, '--extensions-dir', extensionsDir(scratch), '--user-data-dir', userData, '--disable-telemetry', '--disable-update-check'];
-  if (mode === 'trusted') args.push('--disable-workspace-trust');
+  if (mode !== 'untrusted') args.push('--disable-workspace-trust');
+  const stopAllowing = mode === 'github' ? allowSignIns(() => page) : () => 0;
   let child: ChildProcess | undefined;
   const log: string[] = [];
   try {
@@ -85,6 +119,7 @@ async function runOnce(mode: 'trusted' | 'untrusted', browser: Browser, t: { nod
         LINEAGE_VSCODE_MODE: mode,
         LINEAGE_VSCODE_FIXTURE: JSON.stringify(fixture.info),
         LINEAGE_SCREENSHOT_URL: shots.url,
+        ...fixture.env,
       },
     });
     child.stdout?.on('data', (c: Buffer) => log.push(c.toString()));
@@ -102,6 +137,8 @@ async function runOnce(mode: 'trusted' | 'untrusted', browser: Browser, t: { nod
     process.stderr.write(`code-server output:\n${log.join('').slice(-4000)}\n`);
     throw e;
   } finally {
+    const answered = stopAllowing();
+    if (mode === 'github') console.log(`  (sign-in consent dialogs answered: ${answered})`);
     if (child?.pid) {
       try {
         process.kill(-child.pid, 'SIGTERM');
@@ -133,7 +170,7 @@ async function main(): Promise<void> {
   let passed = 0;
   let failed = 0;
   try {
-    for (const mode of ['trusted', 'untrusted'] as const) {
+    for (const mode of ['trusted', 'untrusted', 'github'] as const) {
       const started = Date.now();
       const report = await runOnce(mode, browser, t, suite);
       for (const title of report.passed) console.log(`  ✔ ${title}`);

@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { runTests } from '@vscode/test-electron';
 import { buildSuite } from './buildSuite';
-import { createFixture, writeUserSettings } from './fixture';
+import { createFixture, serviceSettings, writeUserSettings } from './fixture';
 
 async function main(): Promise<void> {
   const root = join(__dirname, '../..');
@@ -16,7 +16,7 @@ async function main(): Promise<void> {
   const fixture = await createFixture();
   const userData = mkdtempSync(join(tmpdir(), 'lineage-electron-'));
   mkdirSync(join(userData, 'User'), { recursive: true });
-  writeUserSettings(userData, fixture.info.serviceUrl);
+  writeUserSettings(userData, serviceSettings(fixture.info.serviceUrl), 'local');
   try {
     await runTests({
       extensionDevelopmentPath: root,

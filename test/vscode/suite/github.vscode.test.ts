@@ -1,0 +1,91 @@
+/**
+ * The extension in a real VS Code with GitHub as the source and no service: nothing is asked of
+ * GitHub's sign-in until the user runs the command; then the hover, Problems and the status bar
+ * come from the server that answers like GitHub, through the Enterprise session.
+ */
+import assert from 'node:assert/strict';
+import * as vscode from 'vscode';
+import type { GitHubFixtureInfo } from '../githubFixture';
+import { api, hoverText, screenshot, until } from './host';
+
+const fixture: GitHubFixtureInfo = JSON.parse(process.env.LINEAGE_VSCODE_FIXTURE ?? '{}');
+/** Counts kept by the runner extension's stand-in for the Enterprise sign-in. */
+const auth = () => (globalThis as { lineageTestAuth?: { getSessions: number; createSession: number } }).lineageTestAuth;
+
+describe('Code Lineage in VS Code (GitHub as the source)', function () {
+  this.timeout(60_000);
+  let editor: vscode.TextEditor;
+
+  before(async () => {
+    editor = await vscode.window.showTextDocument(await vscode.workspace.openTextDocument(vscode.Uri.file(fixture.file)));
+  });
+
+  it('shows git only, and signs in to nothing, until the user asks', async () => {
+    const lineage = await api();
+    assert.ok(auth(), 'the Enterprise sign-in stand-in is registered');
+    const result = await lineage.controller.lineage(editor.document);
+    assert.ok(result.ok, result.ok ? '' : result.reason);
+    assert.equal(result.file.source, 'git', 'no session yet: deploy tags');
+    assert.equal(auth()!.createSession, 0, 'no sign-in was started on the user\'s behalf');
+  });
+
+  it('signs in through the Enterprise provider of the configured server and reads GitHub', async () => {
+    const lineage = await api();
+    const signingIn = vscode.commands.executeCommand('lineage.signInGitHub');
+    await screenshot('github-consent');
+    await signingIn;
+    assert.equal(auth()!.createSession, 1, 'the command signed in once, after the consent dialog');
+    const result = await until('lineage from GitHub', async () => {
+      const r = await lineage.controller.lineage(editor.document);
+      return r.ok && r.file.source === 'github' ? r : undefined;
+    });
+    const line3 = result.file.lines[2]!;
+    assert.equal(line3.pullRequest?.number, 7);
+    assert.deepEqual(line3.environments.map((e) => [e.name, e.live]), [['production', false], ['staging', true]]);
+    assert.deepEqual(Object.fromEntries(line3.approvals.map((a) => [a.reviewer, a.stale])), { alice: true, carol: false });
+    assert.equal(result.file.lines[0]!.environments.find((e) => e.name === 'production')?.since?.deploymentId, '11');
+  });
+
+  it('hovers a line with GitHub\'s deployments, pull request and stale approval', async () => {
+    const { text } = await hoverText(editor.document.uri, 3);
+    assert.match(text, /staging\*\*: live since/);
+    assert.match(text, /production: pending/);
+    assert.match(text, /alice: approved on `[0-9a-f]{7}` ⚠ \*\*stale\*\*/);
+    assert.match(text, /\\#7 Harden line 3/);
+    editor.selection = new vscode.Selection(2, 4, 2, 4);
+    await vscode.commands.executeCommand('editor.action.showHover');
+    await screenshot('github-hover');
+  });
+
+  it('shows the code-scanning alert in Problems and the furthest environment in the status bar', async () => {
+    const lineage = await api();
+    const diagnostics = await until('the alert in Problems', () => {
+      const d = vscode.languages.getDiagnostics(editor.document.uri).filter((x) => x.source === 'Code Lineage');
+      return d.length > 0 ? d : undefined;
+    });
+    assert.ok(diagnostics.some((d) => d.range.start.line === 3 && /Unsafe deserialization/.test(d.message)), diagnostics.map((d) => `${d.range.start.line + 1}: ${d.message}`).join('; '));
+    editor.selection = new vscode.Selection(0, 0, 0, 0);
+    await lineage.statusBar.update();
+    assert.equal(lineage.statusBar.item.text, '$(rocket) production');
+    assert.match(String(lineage.statusBar.item.tooltip), /^Code Lineage \(GitHub\)/);
+  });
+
+  it('sends the session\'s token nowhere but the server the Enterprise provider signed in to', async () => {
+    const lineage = await api();
+    const config = vscode.workspace.getConfiguration('github-enterprise');
+    await config.update('uri', 'https://other.example', vscode.ConfigurationTarget.Global);
+    try {
+      const asked = auth()!.getSessions;
+      const result = await until('git only', async () => {
+        const r = await lineage.controller.lineage(editor.document);
+        return r.ok && r.file.source === 'git' ? r : undefined;
+      });
+      assert.ok(result.ok);
+      assert.equal(auth()!.getSessions, asked, 'the session was not even looked up');
+      assert.match(lineage.controller.githubSessionProblem() ?? `none, for ${lineage.controller.githubUrl()}`, /names other\.example but lineage\.github\.url is on 127\.0\.0\.1/);
+    } finally {
+      // Last in the run: VS Code's own GitHub extension takes the provider back on this change.
+      await config.update('uri', fixture.githubUrl, vscode.ConfigurationTarget.Global);
+    }
+  });
+});
