@@ -3,7 +3,7 @@
  * come from about 500 commits, with GitHub as the source (a local server that answers like
  * GitHub: test/helpers/githubServer.ts), cold and warm. Goal: cold at most 8 requests, warm 0.
  * A second run gives every deployment an artifact digest in its payload and the organisation
- * deployment records of them, which cost one request per live artifact on top.
+ * deployment records of them, which cost one request per artifact deployed (at most ten) on top.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -66,7 +66,7 @@ async function main(): Promise<void> {
       console.log(`  warm: ${warmRequests} requests, ${warmMs.toFixed(0)} ms   (goal 0 requests)`);
     };
     await run('deployments, pull requests, reviews (goal: cold <= 8 requests)', false);
-    await run('with artifact digests and deployment records (one more request per live artifact)', true);
+    await run('with artifact digests and deployment records (one records request per artifact deployed, at most ten)', true);
   } finally {
     rmSync(scratch, { recursive: true, force: true });
   }

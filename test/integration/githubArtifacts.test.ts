@@ -50,6 +50,8 @@ describe('GitHub artifacts: deployment records, bundles by URL, commit statuses'
         // The environment GitHub's deployments already name: theirs is the word there.
         { id: 302, digest: digestB, environment: 'staging', updatedAt: '2026-05-02T10:05:00Z' },
         { id: 303, digest: digestB, environment: 'canary', updatedAt: '2026-05-02T12:00:00Z', status: 'decommissioned' },
+        // Staging has moved on to v2; production in the US still runs v1, promoted there by another tool.
+        { id: 304, digest: digestA, environment: 'prod-us', cluster: 'k8s-us', deploymentName: 'shop-web-app', updatedAt: '2026-05-01T12:00:00Z' },
       ],
       attestations: [{ digest: digestB, commit: c.v2!, byUrl: true }],
       statuses: [
@@ -80,10 +82,15 @@ describe('GitHub artifacts: deployment records, bundles by URL, commit statuses'
     const r = await runLineage(repo.dir, ['blame', 'cart.js', '--json', '--github-url', gh.url], undefined, env);
     assert.equal(r.status, 0, r.stderr);
     const paths = gh.requests.slice(before).map((x) => decodeURIComponent(x.path)).sort();
-    assert.deepEqual(paths, ['/graphql', '/graphql', `/orgs/acme/artifacts/${digestB}/metadata/deployment-records`, '/repos/acme/shop/code-scanning/alerts'], 'one records request for the one live artifact');
+    const records = (d: string) => `/orgs/acme/artifacts/${d}/metadata/deployment-records`;
+    assert.deepEqual(paths, ['/graphql', '/graphql', records(digestA), records(digestB), '/repos/acme/shop/code-scanning/alerts'].sort(), 'one records request per artifact GitHub deployed');
     const envOf = (line: any, name: string) => line.environments.find((e: any) => e.name === name);
     const names = r.json.lines[0].environments.map((e: any) => e.name).sort();
-    assert.deepEqual(names, ['canary', 'prod-eu', 'staging']);
+    assert.deepEqual(names, ['canary', 'prod-eu', 'prod-us', 'staging']);
+    assert.equal(envOf(r.json.lines[0], 'prod-us').live, true, 'v1 runs in prod-us by the record of the artifact staging ran before');
+    assert.equal(envOf(r.json.lines[1], 'prod-us').live, false, 'the v2 change has not reached prod-us');
+    assert.equal(envOf(r.json.lines[0], 'prod-us').since.artifact, digestA);
+    assert.equal(r.json.environments.find((e: any) => e.name === 'prod-us').commit, c.v1);
     const line2 = r.json.lines[1];
     assert.equal(envOf(line2, 'prod-eu').live, true, 'v2 runs in prod-eu by its deployment record');
     assert.equal(envOf(line2, 'prod-eu').since.deploymentId, 'github-record:301');

@@ -121,7 +121,7 @@ const CombinedStatus = z.object({ statuses: z.array(CommitStatus) });
 
 /** A decompressed bundle past this is not a bundle. */
 const maxBundleBytes = 16 * 1024 * 1024;
-/** Artifacts of live deployments whose deployment records are read for one repository. */
+/** Artifacts (live ones first, then the most recent) whose deployment records are read for one repository. */
 const maxRecordDigests = 10;
 
 const commitsPerQuery = 100;
@@ -189,18 +189,27 @@ export class GitHubSource implements LineageSource {
   }
 
   /**
-   * Deployments of live artifacts into environments GitHub's deployments do not name, from the
-   * organisation's artifact deployment records. Same digest, same build: the commit is the one
-   * the GitHub deployment of that digest deployed. A record source that fails leaves this out.
+   * Deployments into environments GitHub's deployments do not name, from the organisation's
+   * artifact deployment records of the artifacts GitHub deployed. Same digest, same build: the
+   * commit is the one the GitHub deployment of that digest deployed. Not only the artifacts live
+   * now: the usual promotion deploys to staging through GitHub and to production by another tool
+   * (Argo CD, Flux), which runs an artifact staging has since moved past. A record source that
+   * fails leaves this out.
    */
   private async recordedElsewhere(repo: string, environments: string[], deployments: Deployment[]): Promise<Deployment[]> {
     const known = new Set([...environments, ...deployments.map((d) => d.environment)]);
-    // The artifact running in each environment: its latest successful deployment (newest first).
+    // The artifacts that ran somewhere (a deployment that succeeded, live or since replaced),
+    // newest first, live ones ahead of the rest.
     const commitOf = new Map<string, string>();
-    const seen = new Set<string>();
+    const liveEnvironments = new Set<string>();
+    const live: Deployment[] = [];
     for (const d of deployments) {
-      if (d.status !== 'success' || seen.has(d.environment)) continue;
-      seen.add(d.environment);
+      if (d.status === 'success' && !liveEnvironments.has(d.environment)) {
+        liveEnvironments.add(d.environment);
+        live.push(d);
+      }
+    }
+    for (const d of [...live, ...deployments.filter((x) => x.status === 'success' || x.status === 'inactive')]) {
       if (d.artifact && d.commit && !commitOf.has(d.artifact)) commitOf.set(d.artifact, d.commit);
     }
     const digests = [...commitOf.keys()].slice(0, maxRecordDigests);
