@@ -135,6 +135,30 @@ export class FakeGitHub {
     return d.digest ? { image: `ghcr.io/${this.data.owner}/${this.data.name}@${d.digest}`, digest: d.digest } : {};
   }
 
+  /** GraphQL answers the fields asked for, and only those. */
+  private asked(query: string, field: string, value: unknown): Record<string, unknown> {
+    return new RegExp(`\\b${field}\\b`).test(query) ? { [field]: value } : {};
+  }
+
+  /** Deployments as GraphQL nodes, newest first, at most `first`. */
+  private deploymentNodes(query: string, which: (d: FakeDeployment) => boolean, first: number): unknown[] {
+    return [...this.data.deployments]
+      .filter(which)
+      .sort((a, b) => b.createdAt.localeCompare(a.createdAt))
+      .slice(0, first)
+      .map((d) => ({
+        databaseId: d.id,
+        environment: d.environment,
+        createdAt: d.createdAt,
+        ...this.asked(query, 'description', null),
+        ...this.asked(query, 'task', d.task ?? 'deploy'),
+        ...this.asked(query, 'payload', JSON.stringify(this.payload(d))),
+        commitOid: d.sha,
+        creator: { login: d.creator },
+        latestStatus: { state: d.state.toUpperCase(), createdAt: d.createdAt, ...this.asked(query, 'environmentUrl', null) },
+      }));
+  }
+
   count(filter: (r: { method: string; path: string; status: number }) => boolean = () => true): number {
     return this.requests.filter(filter).length;
   }
@@ -311,7 +335,7 @@ export class FakeGitHub {
       return paged(p.reviews.map((r) => ({ ...template, id: r.id, user: { ...template.user, login: r.user }, state: r.state, commit_id: r.commit, submitted_at: r.submittedAt })));
     }
     if (req.method === 'POST' && url.pathname === '/graphql') {
-      const { query } = JSON.parse(Buffer.concat(chunks).toString('utf8')) as { query: string };
+      const { query, variables = {} } = JSON.parse(Buffer.concat(chunks).toString('utf8')) as { query: string; variables?: Record<string, unknown> };
       // GitHub validates the whole query first and answers 200 with every field it does not know.
       const unknown = this.olderSchema.filter((f) => new RegExp(`\\b${f.split('.')[1]}\\b`).test(query));
       if (unknown.length) {
@@ -323,30 +347,23 @@ export class FakeGitHub {
         });
       }
       if (query.includes('LineageDeployments')) {
-        // GraphQL answers the fields asked for, and only those.
-        const asked = (field: string, value: unknown) => (new RegExp(`\\b${field}\\b`).test(query) ? { [field]: value } : {});
+        const first = Number(/deployments\(first: (\d+)/.exec(query)?.[1] ?? 100);
         return send(200, {
           data: {
             repository: {
-              ...asked('environments', { nodes: this.data.environments.map((name) => ({ name })) }),
-              deployments: {
-                nodes: [...this.data.deployments]
-                  .sort((a, b) => b.createdAt.localeCompare(a.createdAt))
-                  .map((d) => ({
-                    databaseId: d.id,
-                    environment: d.environment,
-                    createdAt: d.createdAt,
-                    ...asked('description', null),
-                    ...asked('task', d.task ?? 'deploy'),
-                    ...asked('payload', JSON.stringify(this.payload(d))),
-                    commitOid: d.sha,
-                    creator: { login: d.creator },
-                    latestStatus: { state: d.state.toUpperCase(), createdAt: d.createdAt, ...asked('environmentUrl', null) },
-                  })),
-              },
+              ...this.asked(query, 'environments', { nodes: this.data.environments.map((name) => ({ name })) }),
+              deployments: { nodes: this.deploymentNodes(query, () => true, first) },
             },
           },
         });
+      }
+      if (query.includes('LineageEnvironmentDeployments')) {
+        const repository: Record<string, unknown> = {};
+        for (const m of query.matchAll(/(e\d+): deployments\(environments: \$(e\d+), first: (\d+)/g)) {
+          const names = variables[m[2]!] as string[];
+          repository[m[1]!] = { nodes: this.deploymentNodes(query, (d) => names.includes(d.environment), Number(m[3])) };
+        }
+        return send(200, { data: { repository } });
       }
       if (query.includes('LineageCommits')) {
         const repository: Record<string, unknown> = {};

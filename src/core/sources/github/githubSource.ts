@@ -45,16 +45,26 @@ const optionalDeploymentFields: Record<string, { select: string; without: string
   'DeploymentStatus.environmentUrl': { select: 'environmentUrl', without: 'environment URLs are not shown' },
 };
 
-function deploymentsQuery(lacking: ReadonlySet<string>): string {
+function deploymentFields(lacking: ReadonlySet<string>): string {
   const has = (field: string) => (lacking.has(field) ? '' : optionalDeploymentFields[field]!.select);
+  return `databaseId environment createdAt ${has('Deployment.description')} ${has('Deployment.task')} ${has('Deployment.payload')} commitOid creator { login } latestStatus { state createdAt ${has('DeploymentStatus.environmentUrl')} }`;
+}
+
+/** Every environment, and the most recent deployments of all of them, in one query. */
+function deploymentsQuery(lacking: ReadonlySet<string>): string {
   return `query LineageDeployments($owner: String!, $name: String!) {
   repository(owner: $owner, name: $name) {
-    ${has('Repository.environments')}
-    deployments(first: 100, orderBy: { field: CREATED_AT, direction: DESC }) {
-      nodes { databaseId environment createdAt ${has('Deployment.description')} ${has('Deployment.task')} ${has('Deployment.payload')} commitOid creator { login } latestStatus { state createdAt ${has('DeploymentStatus.environmentUrl')} } }
-    }
+    ${lacking.has('Repository.environments') ? '' : optionalDeploymentFields['Repository.environments']!.select}
+    deployments(first: ${recentDeployments}, orderBy: { field: CREATED_AT, direction: DESC }) { nodes { ${deploymentFields(lacking)} } }
   }
 }`;
+}
+
+/** The recent deployments of some environments, one alias each; names travel as variables. */
+function environmentDeploymentsQuery(count: number, lacking: ReadonlySet<string>): string {
+  const variables = Array.from({ length: count }, (_, i) => `$e${i}: [String!]`).join(', ');
+  const fields = Array.from({ length: count }, (_, i) => `e${i}: deployments(environments: $e${i}, first: ${historyPerEnvironment}, orderBy: { field: CREATED_AT, direction: DESC }) { nodes { ${deploymentFields(lacking)} } }`);
+  return `query LineageEnvironmentDeployments($owner: String!, $name: String!, ${variables}) { repository(owner: $owner, name: $name) { ${fields.join(' ')} } }`;
 }
 
 const GqlDeployment = z.object({
@@ -75,6 +85,8 @@ const DeploymentsAnswer = z.object({
     deployments: z.object({ nodes: z.array(GqlDeployment) }),
   }),
 });
+
+const EnvironmentDeploymentsAnswer = z.object({ repository: z.record(z.string(), z.object({ nodes: z.array(GqlDeployment) })) });
 
 const GqlReview = z.object({
   databaseId: z.number().int().nullable(),
@@ -125,6 +137,11 @@ const maxBundleBytes = 16 * 1024 * 1024;
 const maxRecordDigests = 10;
 
 const commitsPerQuery = 100;
+/** Deployments of all environments read at once; a repository deploying more often than this to some environments gets a second query for the others. */
+const recentDeployments = 100;
+const historyPerEnvironment = 20;
+/** Environments asked for in that second query. */
+const maxQuietEnvironments = 20;
 const ttlMs = 60_000;
 
 
@@ -159,9 +176,12 @@ export class GitHubSource implements LineageSource {
   private deployments(repo: string) {
     const hit = this.deploymentsCache.get(repo);
     if (hit && Date.now() - hit.at < ttlMs) return hit.value;
-    const value = this.deploymentsAnswer(repo).then(async (answer) => {
+    const value = this.degradable(deploymentsQuery, this.split(repo), DeploymentsAnswer).then(async (answer) => {
       const environments = answer.repository.environments?.nodes.map((e) => e.name) ?? [];
-      const deployments = answer.repository.deployments.nodes.filter((d) => d.environment).map((d) => toDeployment(repo, d));
+      const recent = answer.repository.deployments.nodes;
+      const deployments = recent.filter((d) => d.environment).map((d) => toDeployment(repo, d));
+      if (recent.length >= recentDeployments) deployments.push(...(await this.quietEnvironments(repo, environments, deployments)));
+      deployments.sort((a, b) => b.at.localeCompare(a.at));
       return { environments, deployments: [...deployments, ...(await this.recordedElsewhere(repo, environments, deployments))] };
     });
     value.catch(() => this.deploymentsCache.delete(repo));
@@ -170,13 +190,31 @@ export class GitHubSource implements LineageSource {
   }
 
   /**
-   * The deployments query, without the optional fields this server says it does not know: each
-   * missing field costs its feature (and a notice), not the lineage.
+   * When the most recent deployments of all environments are all of busy ones (a dev environment
+   * deployed on every push), production's may be older than that window: the environments with no
+   * successful deployment in it get their own recent deployments, in one more query.
    */
-  private async deploymentsAnswer(repo: string): Promise<z.infer<typeof DeploymentsAnswer>> {
+  private async quietEnvironments(repo: string, environments: string[], deployments: Deployment[]): Promise<Deployment[]> {
+    const quiet = environments.filter((name) => !deployments.some((d) => d.environment === name && d.status === 'success')).slice(0, maxQuietEnvironments);
+    if (!quiet.length) return [];
+    const variables = Object.fromEntries(quiet.map((name, i) => [`e${i}`, [name]]));
+    const answer = await this.degradable((lacking) => environmentDeploymentsQuery(quiet.length, lacking), { ...this.split(repo), ...variables }, EnvironmentDeploymentsAnswer);
+    const seen = new Set(deployments.map((d) => d.id));
+    return Object.values(answer.repository)
+      .flatMap((c) => c.nodes)
+      .filter((d) => d.environment)
+      .map((d) => toDeployment(repo, d))
+      .filter((d) => !seen.has(d.id));
+  }
+
+  /**
+   * A query without the optional fields this server says it does not know: each missing field
+   * costs its feature (and a notice), not the lineage.
+   */
+  private async degradable<S extends z.ZodType>(build: (lacking: ReadonlySet<string>) => string, variables: Record<string, unknown>, schema: S): Promise<z.infer<S>> {
     for (;;) {
       try {
-        return await this.client.graphql(deploymentsQuery(this.lacking), this.split(repo), DeploymentsAnswer);
+        return await this.client.graphql(build(this.lacking), variables, schema);
       } catch (e) {
         const fields = GitHubError.is(e, 'unsupported') ? e.undefinedFields : [];
         if (!fields.length || !fields.every((f) => f in optionalDeploymentFields && !this.lacking.has(f))) throw e;
