@@ -103,13 +103,19 @@ export class FakeGitHub {
   private blobUrl = '';
   private readonly bundles = new Map<string, Buffer>();
   url = '';
+  /** Where the REST API is: the server's root, or `/api/v3` as on Enterprise Server (GraphQL then at `/api/graphql`). */
+  apiUrl = '';
 
-  constructor(readonly data: FakeGitHubData) {}
+  constructor(
+    readonly data: FakeGitHubData,
+    private readonly layout: 'github.com' | 'enterprise' = 'github.com',
+  ) {}
 
   async start(): Promise<this> {
     this.server = createServer((req, res) => void this.handle(req, res));
     await new Promise<void>((resolve) => this.server!.listen(0, '127.0.0.1', () => resolve()));
     this.url = `http://127.0.0.1:${(this.server.address() as AddressInfo).port}`;
+    this.apiUrl = this.layout === 'enterprise' ? `${this.url}/api/v3` : this.url;
     this.blobServer = createServer((req, res) => {
       this.blobRequests.push({ path: req.url ?? '', authorization: req.headers.authorization ?? null });
       const body = this.bundles.get(new URL(req.url ?? '/', 'http://x').pathname);
@@ -167,6 +173,12 @@ export class FakeGitHub {
     const chunks: Buffer[] = [];
     for await (const c of req) chunks.push(c as Buffer);
     const url = new URL(req.url ?? '/', 'http://x');
+    if (this.layout === 'enterprise') {
+      // Enterprise Server: REST under /api/v3, GraphQL at /api/graphql; nothing at the root.
+      if (url.pathname === '/api/graphql') url.pathname = '/graphql';
+      else if (url.pathname.startsWith('/api/v3/')) url.pathname = url.pathname.slice('/api/v3'.length);
+      else url.pathname = '/not-the-api';
+    }
     const send = (status: number, body: unknown, headers: Record<string, string> = {}) => {
       this.requests.push({ method: req.method ?? 'GET', path: url.pathname, status });
       const text = body === undefined ? '' : JSON.stringify(body);
@@ -208,7 +220,7 @@ export class FakeGitHub {
       const at = (p: number) => {
         const u = new URL(url.toString());
         u.searchParams.set('page', String(p));
-        return `<${this.url}${u.pathname}${u.search}>`;
+        return `<${this.apiUrl}${u.pathname}${u.search}>`;
       };
       if (page * perPage < items.length) links.push(`${at(page + 1)}; rel="next"`, `${at(Math.ceil(items.length / perPage))}; rel="last"`);
       return withEtag(slice, links.length ? { link: links.join(', ') } : {});

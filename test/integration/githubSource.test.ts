@@ -94,6 +94,23 @@ describe('GitHub as the source', function () {
     assert.deepEqual(r.json.lines[3].findings.map((f: any) => f.title), ['Unsafe thing on line 4']);
   });
 
+  it('talks to an Enterprise Server layout: REST under /api/v3, GraphQL at /api/graphql', async () => {
+    const ghe = await new FakeGitHub(gh.data, 'enterprise').start();
+    try {
+      const r = await runLineage(repo.dir, ['blame', 'app.js', '--json', '--github-url', ghe.apiUrl], undefined, { GITHUB_TOKEN: 'good-token' });
+      assert.equal(r.status, 0, r.stderr);
+      assert.equal(r.json.source, 'github');
+      assert.deepEqual(r.json.lines.map((l: any) => l.environments.find((e: any) => e.name === 'production').live), [true, true, false, true, false]);
+      assert.equal(r.json.lines[2].pullRequest.number, 7);
+      const doctor = await runLineage(repo.dir, ['doctor', '--json', '--github-url', ghe.apiUrl], undefined, { GITHUB_TOKEN: 'good-token' });
+      assert.equal(doctor.status, 0, doctor.stdout);
+      assert.equal(ghe.count((x) => x.path === '/not-the-api'), 0, JSON.stringify(ghe.requests));
+      assert.ok(ghe.count((x) => x.path === '/graphql') >= 2);
+    } finally {
+      await ghe.close();
+    }
+  });
+
   it('asks GraphQL once per hundred commits and reuses ETags on repeat REST reads', async () => {
     const client = new GitHubClient({ baseUrl: gh.url, token: 'good-token' });
     const source = new GitHubSource(client);
