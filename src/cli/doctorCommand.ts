@@ -96,9 +96,9 @@ async function repositoryAccess(github: GitHubClient, slug: string): Promise<Che
  */
 async function githubData(source: LineageSource, slug: string): Promise<Check> {
   try {
-    const [environments] = await Promise.all([source.environments(slug), source.findings(slug, '')]);
+    const [environments] = await Promise.all([source.environments(slug), source.openFindings?.(slug)]);
     const live = environments.filter((e) => e.deployment).map((e) => e.name);
-    const unknown = source.notices?.() ?? [];
+    const unknown = (source.notices?.() ?? []).map((n) => n.message);
     return {
       name: 'github data',
       ok: true,

@@ -18,6 +18,7 @@ import type { FileLineage } from '../core/lineage/lineLineage';
 import type { LineageSource } from '../core/lineage/source';
 import type { Deployment } from '../core/model/domain';
 import { ServiceSource } from '../core/lineage/serviceSource';
+import { GitHubError } from '../core/sources/github/githubClient';
 import { chooseSource, enterpriseSessionProblem, GitHubSourcePool } from '../core/lineage/sourceChoice';
 import { ApiClient } from '../core/sources/apiClient';
 import { ApiError } from '../core/sources/apiError';
@@ -140,12 +141,13 @@ export class LineageController implements vscode.Disposable {
           const source = await this.sourceFor(entry.repo);
           try {
             const result = await fileLineage({ repo: entry.repo, path, contents, slug: entry.slug, source, detectMoves, blame: blame() });
-            this.notices.set(cacheKey, result.notices[0] ?? null);
+            // The hover speaks of where the line runs; unknown findings go to the status bar and the Findings view.
+            this.notices.set(cacheKey, result.notices.find((n) => n !== result.findingsUnknown) ?? null);
             return result;
           } catch (e) {
-            if (!ApiError.is(e)) throw e;
-            this.log.warn(`service: ${e.message}`);
-            this.notices.set(cacheKey, `service unavailable (${e.reason}): showing git only`);
+            if (!ApiError.is(e) && !GitHubError.is(e)) throw e;
+            this.log.warn(`${source.kind}: ${e.message}`);
+            this.notices.set(cacheKey, ApiError.is(e) ? `service unavailable (${e.reason}): showing git only` : `GitHub: ${e.message}; showing git only`);
             return fileLineage({ repo: entry.repo, path, contents, slug: entry.slug, source: null, detectMoves, blame: blame() });
           }
         }),
@@ -304,13 +306,14 @@ export class LineageController implements vscode.Disposable {
   }
 
   private async computeApprovals(entry: RepoEntry): Promise<ApprovalState> {
-    const client = await this.apiClient();
-    if (!client || !entry.slug) return { ok: false, reason: 'approvals come from the traceability service: configure it' };
+    // Reviews come from the same source as the hover: the service, or GitHub directly.
+    const source = await this.sourceFor(entry.repo);
+    if (source.kind === 'git' || !entry.slug) return { ok: false, reason: 'approvals come from the traceability service or GitHub: configure the service, or sign in to GitHub' };
     try {
       const { policy, file } = loadPolicy(entry.repo.root);
       const base = await defaultBase(entry.repo);
       const branchName = await entry.repo.branch();
-      const result = await checkBranch({ repo: entry.repo, source: new ServiceSource(client), slug: entry.slug, base, head: 'HEAD', policy, branchName });
+      const result = await checkBranch({ repo: entry.repo, source, slug: entry.slug, base, head: 'HEAD', policy, branchName });
       const unapprovedViolation = result.violations.find((v) => v.rule === 'unapproved-commits');
       const commits = (unapprovedViolation?.evidence.commits as { sha: string }[] | undefined) ?? [];
       const stale = result.violations.filter((v) => v.rule === 'stale-approval');

@@ -69,12 +69,13 @@ export class EnvironmentsTree extends NodeTree {
     if (!this.controller.trusted) return [{ label: 'Trust this workspace to see its environments', icon: 'shield' }];
     const found = await activeRepository(this.controller);
     if (!found) return [{ label: 'Open a file of a git repository', icon: 'info' }];
-    const client = await this.controller.apiClient();
+    // The same source as the hover: the service, GitHub, or deploy tags.
+    const source = await this.controller.sourceFor(found.repo);
     let envs: Environment[];
     try {
-      envs = client && found.slug ? (await client.environments(found.slug)).environments : await new DeployTagSource(found.repo).environments();
+      envs = found.slug || source.kind === 'git' ? await source.environments(found.slug ?? '') : await new DeployTagSource(found.repo).environments();
     } catch (e) {
-      return [{ label: `Cannot reach the service: ${(e as Error).message}`, icon: 'warning' }];
+      return [{ label: `Cannot read ${sourceName[source.kind]}: ${(e as Error).message}`, icon: 'warning' }];
     }
     if (envs.length === 0) return [{ label: 'No deployments recorded yet', icon: 'info' }];
     const ordered = orderEnvironments(envs, { order: this.controller.settings.environmentOrder, production: this.controller.settings.production });
@@ -111,6 +112,7 @@ async function commitsBetween(repo: Repository, deployed: string, earlier: strin
 }
 
 const severityOrder = ['critical', 'high', 'medium', 'low', 'info'];
+const sourceName = { service: 'the service', github: 'GitHub', git: 'the deploy tags' } as const;
 
 export class FindingsTree extends NodeTree {
   constructor(private readonly controller: LineageController) {
@@ -120,14 +122,19 @@ export class FindingsTree extends NodeTree {
   async roots(): Promise<Node[]> {
     if (!this.controller.trusted) return [{ label: 'Trust this workspace to see its findings', icon: 'shield' }];
     const found = await activeRepository(this.controller);
-    const client = await this.controller.apiClient();
-    if (!found || !found.slug || !client) return [{ label: 'Findings come from the traceability service: configure it', icon: 'info', command: { command: 'lineage.configureService', title: 'Configure' } }];
+    if (!found) return [{ label: 'Open a file of a git repository', icon: 'info' }];
+    const source = await this.controller.sourceFor(found.repo);
+    if (!found.slug || !source.openFindings) {
+      return [{ label: 'Findings come from the traceability service or GitHub code scanning: configure the service, or sign in to GitHub', icon: 'info', command: { command: 'lineage.configureService', title: 'Configure' } }];
+    }
     let findings: Finding[];
     try {
-      findings = (await client.findings(found.slug, { status: 'open', limit: 500 })).findings;
+      findings = await source.openFindings(found.slug);
     } catch (e) {
-      return [{ label: `Cannot reach the service: ${(e as Error).message}`, icon: 'warning' }];
+      return [{ label: `Cannot read ${sourceName[source.kind]}: ${(e as Error).message}`, icon: 'warning' }];
     }
+    const unknown = source.notices?.().find((n) => n.about === 'findings');
+    if (unknown) return [{ label: unknown.message, icon: 'warning', tooltip: unknown.message }];
     if (findings.length === 0) return [{ label: 'No open findings', icon: 'check' }];
     const root = found.repo.root;
     return severityOrder

@@ -135,8 +135,13 @@ describe('GitHub artifacts: deployment records, bundles by URL, commit statuses'
         const line2 = r.json.lines[1].environments;
         assert.equal(line2.find((e: any) => e.name === 'staging').live, true);
         assert.equal(line2.find((e: any) => e.name === 'prod-eu').live, true);
-        if (said) assert.ok(r.json.notices.some((n: string) => said.test(n)), JSON.stringify(r.json.notices));
-        else assert.ok(!r.json.notices.some((n: string) => /code-scanning/.test(n)), JSON.stringify(r.json.notices));
+        if (said) {
+          assert.ok(r.json.notices.some((n: string) => said.test(n)), JSON.stringify(r.json.notices));
+          assert.match(r.json.findingsUnknown, said, 'said apart as well, for the views: findings unknown, not none');
+        } else {
+          assert.ok(!r.json.notices.some((n: string) => /code-scanning/.test(n)), JSON.stringify(r.json.notices));
+          assert.equal(r.json.findingsUnknown, undefined);
+        }
       } finally {
         gh.forbiddenPath = null;
         gh.brokenPath = null;

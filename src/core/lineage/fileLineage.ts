@@ -129,8 +129,11 @@ export async function fileLineage(options: FileLineageOptions): Promise<FileLine
     };
   });
 
-  if (data) for (const n of source?.notices?.() ?? []) if (!notices.includes(n)) notices.push(n);
+  const unknown = data ? (source?.notices?.() ?? []) : [];
+  for (const n of unknown) if (!notices.includes(n.message)) notices.push(n.message);
+  const findingsUnknown = unknown.find((n) => n.about === 'findings')?.message;
   return {
+    ...(findingsUnknown ? { findingsUnknown } : {}),
     path,
     repo: slug,
     source: source?.kind ?? 'none',

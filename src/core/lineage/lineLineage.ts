@@ -89,5 +89,7 @@ export interface FileLineage {
   head: string | null;
   environments: EnvironmentState[];
   notices: string[];
+  /** Why the source could not say which findings there are (one of the notices), if it could not. */
+  findingsUnknown?: string;
   lines: LineLineage[];
 }

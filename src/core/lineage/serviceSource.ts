@@ -25,4 +25,8 @@ export class ServiceSource implements LineageSource {
   async findings(repo: string, path: string) {
     return (await this.client.findings(repo, { path, status: 'open' })).findings;
   }
+
+  async openFindings(repo: string) {
+    return (await this.client.findings(repo, { status: 'open', limit: 500 })).findings;
+  }
 }

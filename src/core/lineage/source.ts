@@ -19,6 +19,12 @@ export interface ArtifactPlacement {
   runtimeRisks: string[];
 }
 
+/** Something a source could not say, and which part of the lineage it leaves unknown. */
+export interface SourceNotice {
+  about: 'findings' | 'deployments';
+  message: string;
+}
+
 export interface LineageSource {
   readonly kind: 'service' | 'github' | 'git';
   /** Each environment with its current deployment. */
@@ -33,8 +39,10 @@ export interface LineageSource {
   builds?(repo: string, commit: string): Promise<Build[]>;
   /** The commit an artifact digest was built from, for sources that know it by attestations (GitHub). */
   artifactCommit?(repo: string, digest: string): Promise<string | null>;
+  /** Open findings anywhere in the repository (the Findings view), for sources that list them. */
+  openFindings?(repo: string): Promise<Finding[]>;
   /** What the source could not say so far (a feature its server or token lacks), as notices. */
-  notices?(): string[];
+  notices?(): SourceNotice[];
   /** Where an artifact digest runs, for sources with deployment records (GitHub). */
   artifactPlacements?(repo: string, digest: string): Promise<ArtifactPlacement[]>;
 }

@@ -70,6 +70,21 @@ describe('Code Lineage in VS Code (GitHub as the source)', function () {
     assert.match(String(lineage.statusBar.item.tooltip), /^Code Lineage \(GitHub\)/);
   });
 
+  it('lists GitHub\'s environments and code-scanning alerts in the views', async () => {
+    const lineage = await api();
+    const environments = await lineage.views.environments.roots();
+    assert.deepEqual(environments.map((e) => e.label), ['staging', 'production']);
+    assert.match(environments[1]!.description ?? '', new RegExp(`^${fixture.commits.first!.slice(0, 7)} · .* · release-bot$`));
+    const waiting = await environments[1]!.children!();
+    assert.ok(waiting.some((n) => n.label === 'Harden line 3'), waiting.map((n) => n.label).join(', '));
+    const findings = await lineage.views.findings.roots();
+    assert.deepEqual(findings.map((f) => f.description), ['1'], findings.map((f) => f.label).join(', '));
+    const files = await findings[0]!.children!();
+    assert.equal(files[0]!.label, 'src/app.js');
+    const [alert] = await files[0]!.children!();
+    assert.match(alert!.label, /Unsafe deserialization/);
+  });
+
   it('sends the session\'s token nowhere but the server the Enterprise provider signed in to', async () => {
     const lineage = await api();
     const config = vscode.workspace.getConfiguration('github-enterprise');

@@ -14,7 +14,7 @@
 import { uncompress } from 'snappyjs';
 import { z } from 'zod';
 import { normalizeInToto } from '../../ingest/intoto';
-import type { ArtifactPlacement, LineageSource } from '../../lineage/source';
+import type { ArtifactPlacement, LineageSource, SourceNotice } from '../../lineage/source';
 import type { CommitLineage } from '../../model/api';
 import type { Build, Deployment, Environment, Finding, PullRequest, Review } from '../../model/domain';
 import { GitHubError, type GitHubClient } from './githubClient';
@@ -155,12 +155,12 @@ export class GitHubSource implements LineageSource {
   /** GraphQL fields this server's schema lacks, learnt from its answers. */
   private readonly lacking = new Set<string>();
   /** What this source could not say, by topic: shown with the lineage as notices. */
-  private readonly unknowns = new Map<string, string>();
+  private readonly unknowns = new Map<string, SourceNotice>();
 
   constructor(private readonly client: GitHubClient) {}
 
   /** What GitHub could not say in the answers so far (features the server or token lacks). */
-  notices(): string[] {
+  notices(): SourceNotice[] {
     return [...this.unknowns.values()];
   }
 
@@ -220,7 +220,7 @@ export class GitHubSource implements LineageSource {
         if (!fields.length || !fields.every((f) => f in optionalDeploymentFields && !this.lacking.has(f))) throw e;
         for (const f of fields) {
           this.lacking.add(f);
-          this.unknowns.set(f, `${new URL(this.client.baseUrl).host} does not know ${f} (an older Enterprise Server?): ${optionalDeploymentFields[f]!.without}`);
+          this.unknowns.set(f, { about: 'deployments', message: `${new URL(this.client.baseUrl).host} does not know ${f} (an older Enterprise Server?): ${optionalDeploymentFields[f]!.without}` });
         }
       }
     }
@@ -416,28 +416,35 @@ export class GitHubSource implements LineageSource {
 
   /** Open code-scanning alerts whose most recent instance is in `path`. */
   async findings(repo: string, path: string): Promise<Finding[]> {
-    let hit = this.alertsCache.get(repo);
-    if (!hit || Date.now() - hit.at >= ttlMs) {
-      const { owner, name } = this.split(repo);
-      const value = this.client
-        .list('/repos/{owner}/{repo}/code-scanning/alerts', { owner, repo: name, state: 'open' }, CodeScanningAlert, 1000)
-        .then((alerts) => {
-          this.unknowns.delete('code-scanning');
-          return alerts.map((a) => alertFinding(repo, a));
-        })
-        .catch((e: unknown) => {
-          // Code scanning is off for most repositories (404), and private ones without Advanced
-          // Security or a token without the permission answer 403: findings unknown, lineage not.
-          if (GitHubError.is(e, 'notFound')) this.unknowns.set('code-scanning', `code-scanning alerts unknown: ${repo} has no code scanning, or the token cannot see it (404)`);
-          else if (GitHubError.is(e, 'forbidden')) this.unknowns.set('code-scanning', `code-scanning alerts unknown: ${e.message}`);
-          else throw e;
-          return [] as Finding[];
-        });
-      value.catch(() => this.alertsCache.delete(repo));
-      hit = { at: Date.now(), value };
-      this.alertsCache.set(repo, hit);
-    }
-    return (await hit.value).filter((f) => f.locations.some((l) => l.path === path));
+    return (await this.openFindings(repo)).filter((f) => f.locations.some((l) => l.path === path));
+  }
+
+  /** Open code-scanning alerts of the repository, read once a minute at most. */
+  openFindings(repo: string): Promise<Finding[]> {
+    const hit = this.alertsCache.get(repo);
+    if (hit && Date.now() - hit.at < ttlMs) return hit.value;
+    const { owner, name } = this.split(repo);
+    const value = this.client
+      .list('/repos/{owner}/{repo}/code-scanning/alerts', { owner, repo: name, state: 'open' }, CodeScanningAlert, 1000)
+      .then((alerts) => {
+        this.unknowns.delete('code-scanning');
+        return alerts.map((a) => alertFinding(repo, a));
+      })
+      .catch((e: unknown) => {
+        // Code scanning is off for most repositories (404), and private ones without Advanced
+        // Security or a token without the permission answer 403: findings unknown, lineage not.
+        const message = GitHubError.is(e, 'notFound')
+          ? `code-scanning alerts unknown: ${repo} has no code scanning, or the token cannot see it (404)`
+          : GitHubError.is(e, 'forbidden')
+            ? `code-scanning alerts unknown: ${e.message}`
+            : null;
+        if (!message) throw e;
+        this.unknowns.set('code-scanning', { about: 'findings', message });
+        return [] as Finding[];
+      });
+    value.catch(() => this.alertsCache.delete(repo));
+    this.alertsCache.set(repo, { at: Date.now(), value });
+    return value;
   }
 }
 
