@@ -287,11 +287,12 @@ async function approvalsByCommit(repo: Repository, commits: string[], lineage: M
 /** Open findings located in this file, each mapped from the revision it names to a buffer line. */
 async function findingsByLine(repo: Repository, maps: LineMapCache, path: string, findings: Finding[], lineCount: number, notices: string[]): Promise<Map<number, LineFinding[]>> {
   const byLine = new Map<number, LineFinding[]>();
-  const head = await repo.head();
+  // HEAD only for a finding that names no revision: most files have none, and HEAD costs a git process.
+  let head: Promise<string | null> | undefined;
   for (const f of findings) {
     for (const loc of f.locations) {
       if (loc.path !== path || loc.line === null) continue;
-      const revision = loc.revision ?? f.commit ?? head;
+      const revision = loc.revision ?? f.commit ?? (await (head ??= repo.head()));
       if (!revision) continue;
       if (!(await repo.hasCommit(revision))) {
         notices.push(`finding ${f.id} refers to revision ${shortSha(revision)}, which is not in this clone: git fetch`);
