@@ -85,6 +85,31 @@ describe('Code Lineage in VS Code (GitHub as the source)', function () {
     assert.match(alert!.label, /Unsafe deserialization/);
   });
 
+  it('falls back to git only, with the reason in the hover, when GitHub cannot be reached', async () => {
+    const lineage = await api();
+    const config = vscode.workspace.getConfiguration('lineage');
+    // Port 1 on the same host: the session still applies, nothing answers.
+    await config.update('github.url', 'http://127.0.0.1:1', vscode.ConfigurationTarget.Workspace);
+    try {
+      const result = await until(
+        'git only with a reason',
+        async () => {
+          const r = await lineage.controller.lineage(editor.document);
+          return r.ok && r.notice?.startsWith('GitHub: ') ? r : undefined;
+        },
+        50_000,
+      );
+      assert.ok(result.ok);
+      assert.equal(result.file.source, 'none');
+      assert.match(result.notice ?? '', /cannot reach 127\.0\.0\.1:1.*showing git only/);
+      const { text } = await hoverText(editor.document.uri, 3);
+      assert.match(text.replace(/\\/g, ''), /GitHub: cannot reach 127\.0\.0\.1:1/, 'the reason, escaped as every outside string');
+      assert.match(text, /`[0-9a-f]{7}` Harden line 3/, 'the git part is there');
+    } finally {
+      await config.update('github.url', undefined, vscode.ConfigurationTarget.Workspace);
+    }
+  });
+
   it('sends the session\'s token nowhere but the server the Enterprise provider signed in to', async () => {
     const lineage = await api();
     const config = vscode.workspace.getConfiguration('github-enterprise');
