@@ -56,6 +56,7 @@ export class LineageHoverProvider implements vscode.HoverProvider {
       policy: { order: this.controller.settings.environmentOrder, production: this.controller.settings.production },
       loading,
       notice: result.notice,
+      signInTo: result.signInTo,
       changedAfterApproval,
     });
     return new vscode.Hover(trustedMarkdown(text), document.lineAt(position.line).range);

@@ -35,7 +35,7 @@ export type ApprovalState =
 export const tokenKey = 'lineage.api.token';
 
 /** A document's lineage, or why there is none. */
-export type Lineage = { ok: true; file: FileLineage; repo: Repository; notice: string | null } | { ok: false; reason: string };
+export type Lineage = { ok: true; file: FileLineage; repo: Repository; notice: string | null; signInTo: string | null } | { ok: false; reason: string };
 
 interface RepoEntry {
   repo: Repository;
@@ -53,6 +53,8 @@ export class LineageController implements vscode.Disposable {
   private readonly blames = new Map<string, Promise<BlameResult>>();
   private readonly repos = new Map<string, Promise<RepoEntry | null>>();
   private readonly notices = new Map<string, string | null>();
+  /** Per repository root: the GitHub host a sign-in would make the source, while there is none. */
+  private readonly signInHints = new Map<string, string | null>();
   private readonly approvals = new Map<string, Promise<ApprovalState>>();
   private client: ApiClient | null = null;
   private clientKey = '';
@@ -133,7 +135,7 @@ export class LineageController implements vscode.Disposable {
     try {
       if (!withSource) {
         const file = await this.gitOnly.file(cacheKey, text, () => fileLineage({ repo: entry.repo, path, contents, slug: entry.slug, source: null, detectMoves, blame: blame() }));
-        return { ok: true, file, repo: entry.repo, notice: null };
+        return { ok: true, file, repo: entry.repo, notice: null, signInTo: null };
       }
       const file = await this.full.file(cacheKey, text, async () =>
         // Shown in the status bar only while it runs: a cold large file takes about a git blame.
@@ -152,7 +154,7 @@ export class LineageController implements vscode.Disposable {
           }
         }),
       );
-      return { ok: true, file, repo: entry.repo, notice: this.notices.get(cacheKey) ?? null };
+      return { ok: true, file, repo: entry.repo, notice: this.notices.get(cacheKey) ?? null, signInTo: file.source === 'git' ? this.signInHint(entry.repo) : null };
     } catch (e) {
       const message = GitError.is(e) ? e.message : e instanceof Error ? e.message : String(e);
       this.log.warn(`lineage of ${path}: ${message}`);
@@ -215,6 +217,7 @@ export class LineageController implements vscode.Disposable {
         githubPool: this.githubPool,
         githubToken: () => this.githubSessionToken(),
       });
+      this.signInHints.set(repo.root, chosen.signInTo ?? null);
       return chosen.source;
     } catch (e) {
       this.log.warn(`source: ${(e as Error).message}`);
@@ -250,6 +253,11 @@ export class LineageController implements vscode.Disposable {
       return null;
     }
     return (await vscode.authentication.getSession(this.githubProvider(), ['repo'], { silent: true }))?.accessToken ?? null;
+  }
+
+  /** The GitHub host a sign-in would make the source of this repository, while git is (for want of a token). */
+  signInHint(repo: Repository): string | null {
+    return this.signInHints.get(repo.root) ?? null;
   }
 
   /** Why the GitHub session cannot serve `lineage.github.url`, or null. */

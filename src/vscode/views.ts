@@ -77,6 +77,8 @@ export class EnvironmentsTree extends NodeTree {
     } catch (e) {
       return [{ label: `Cannot read ${sourceName[source.kind]}: ${(e as Error).message}`, icon: 'warning' }];
     }
+    const signInTo = source.kind === 'git' ? this.controller.signInHint(found.repo) : null;
+    if (envs.length === 0 && signInTo) return [{ label: `Sign in to GitHub to see the environments on ${signInTo}`, icon: 'github', command: { command: 'lineage.signInGitHub', title: 'Sign in to GitHub' } }];
     if (envs.length === 0) return [{ label: 'No deployments recorded yet', icon: 'info' }];
     const ordered = orderEnvironments(envs, { order: this.controller.settings.environmentOrder, production: this.controller.settings.production });
     return ordered.map((env, i) => {

@@ -53,6 +53,8 @@ export interface ChosenSource {
   kind: 'service' | 'github' | 'git';
   source: LineageSource;
   why: string;
+  /** The GitHub web host a sign-in would add as the source (git was chosen for want of a token). */
+  signInTo?: string;
   api?: ApiClient;
   github?: GitHubClient;
   close(): Promise<void>;
@@ -124,7 +126,7 @@ export async function chooseSource(inputs: SourceInputs): Promise<ChosenSource> 
       if (host && host === githubWebHost(githubUrl)) {
         const chosen = await github(false);
         if (chosen) return chosen;
-        return git(`git only: the origin is on ${host} but no GitHub token is available`);
+        return { ...git(`git only: the origin is on ${host} but no GitHub token is available`), signInTo: host };
       }
       return git(host ? `git only: no service configured and the origin (${host}) is not ${githubWebHost(githubUrl)}` : 'git only: no service configured and no origin remote');
     }

@@ -16,6 +16,8 @@ export interface HoverOptions {
   notice?: string | null;
   /** The last approval this line's commit came after, when the branch's policy says so. */
   changedAfterApproval?: { reviewer: string; commit: string } | null;
+  /** The GitHub host whose deployments, reviews and alerts a sign-in would show (none without one). */
+  signInTo?: string | null;
   /** Command links; off for copied Markdown, which leaves the editor. */
   links?: boolean;
   now?: number;
@@ -63,6 +65,9 @@ export function renderLineHover(file: FileLineage, line: LineLineage, options: H
   out.push('', '**Where it runs**');
   if (options.loading) {
     out.push('- _loading deployments…_');
+  } else if (line.environments.length === 0 && options.signInTo) {
+    const signIn = links ? commandLink('Sign in to GitHub', 'lineage.signInGitHub', [], `Read deployments, reviews and alerts from ${options.signInTo}`) : 'sign in to GitHub';
+    out.push(`- deployments, reviews and alerts are on ${md(options.signInTo)}: ${signIn} to see them here`);
   } else if (line.environments.length === 0) {
     out.push(`- ${options.notice ? md(options.notice) : 'no deployments known for this repository'}`);
   } else {

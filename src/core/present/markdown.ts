@@ -55,6 +55,7 @@ export const hoverCommands = [
   'lineage.openDeployment',
   'lineage.openFinding',
   'lineage.copyLineLineage',
+  'lineage.signInGitHub',
   'workbench.trust.manage',
 ] as const;
 

@@ -27,6 +27,11 @@ describe('Code Lineage in VS Code (GitHub as the source)', function () {
     assert.ok(result.ok, result.ok ? '' : result.reason);
     assert.equal(result.file.source, 'git', 'no session yet: deploy tags');
     assert.equal(auth()!.createSession, 0, 'no sign-in was started on the user\'s behalf');
+    const { text } = await hoverText(editor.document.uri, 3);
+    assert.match(text, /deployments, reviews and alerts are on 127\\\.0\\\.0\\\.1: \[Sign in to GitHub\]\(command:lineage\.signInGitHub /);
+    const environments = await lineage.views.environments.roots();
+    assert.equal(environments[0]!.label, 'Sign in to GitHub to see the environments on 127.0.0.1');
+    assert.equal(environments[0]!.command?.command, 'lineage.signInGitHub');
   });
 
   it('signs in through the Enterprise provider of the configured server and reads GitHub', async () => {
