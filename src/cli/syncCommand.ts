@@ -17,9 +17,10 @@ import { UsageError } from './usageError';
 
 export const syncUsage = `usage: lineage sync github [--repo owner/name] [--since DATE] [--api URL] [--token T] [--github-url URL]
 
-Reads deployments (with their latest status), pull requests with their reviews, and open
-code-scanning alerts from GitHub and writes them to the service. Running it again, or after the
-webhooks delivered part of it, stores nothing twice; an interrupted run continues where it stopped.`;
+Reads deployments (with their latest status), pull requests with their reviews and the checks of
+their heads, and open code-scanning alerts from GitHub and writes them to the service. Running it
+again, or after the webhooks delivered part of it, stores nothing twice; an interrupted run
+continues where it stopped.`;
 
 export async function runSync(argv: string[], env: NodeJS.ProcessEnv, out: (line: string) => void, err: (line: string) => void): Promise<void> {
   const { values, positionals } = parseArgs({

@@ -11,7 +11,7 @@ import { Repository } from '../../src/core/git/repository';
 import { fileLineage } from '../../src/core/lineage/fileLineage';
 import { chooseSource, GitHubSourcePool } from '../../src/core/lineage/sourceChoice';
 import { runLineage } from '../helpers/cli';
-import { startTestService } from '../helpers/testService';
+import { http, startTestService } from '../helpers/testService';
 import { TestRepo } from '../helpers/gitRepo';
 import { FakeGitHub } from '../helpers/githubServer';
 import { z } from 'zod';
@@ -224,6 +224,42 @@ describe('GitHub as the source', function () {
       const direct = await runLineage(repo.dir, ['blame', 'app.js', '--json', '--github-url', gh.url], undefined, env);
       const summary = (j: any) => j.lines.map((l: any) => [l.environments.map((e: any) => `${e.name}:${e.live}`).sort().join(','), l.pullRequest?.number ?? null, l.approvals.map((a: any) => `${a.reviewer}:${a.stale}`).sort().join(','), l.findings.length]);
       assert.deepEqual(summary(viaService.json), summary(direct.json));
+    } finally {
+      await t.close();
+    }
+  });
+
+  it('a backfill after the webhooks delivered part of the history adds no second copy of anything', async () => {
+    const t = await startTestService('embedded');
+    try {
+      const deliver = async (event: string, delivery: string, body: object) => {
+        const res = await http(`${t.url}/v1/webhooks/github`, { body: JSON.stringify({ ...body, repository: { full_name: 'acme/gh' } }), headers: { 'x-github-event': event, 'x-github-delivery': delivery } });
+        assert.equal(res.status, 200, res.text);
+      };
+      // What GitHub's webhooks said of deployment 11, carol's review, alert 3 and check run 901.
+      await deliver('deployment_status', 'd-11', {
+        deployment: { id: 11, sha: c.first, environment: 'production', created_at: '2026-03-02T10:00:00Z', creator: { login: 'release-bot' }, task: 'deploy', payload: {} },
+        deployment_status: { id: 1101, state: 'success', created_at: '2026-03-02T10:00:00Z' },
+      });
+      await deliver('pull_request_review', 'r-2', {
+        review: { id: 2, user: { login: 'carol' }, state: 'approved', commit_id: c.change, submitted_at: '2026-03-02T11:30:00Z' },
+        pull_request: { number: 7, title: 'Change line 3', state: 'closed', merged_at: '2026-03-02T12:00:00Z', merge_commit_sha: c.merge, head: { sha: c.change, ref: 'feature' }, base: { ref: 'main' }, user: { login: 'bob' }, updated_at: '2026-03-02T12:00:00Z' },
+      });
+      await deliver('code_scanning_alert', 'a-3', {
+        alert: { number: 3, state: 'open', created_at: '2026-03-02T09:00:00Z', rule: { id: 'js/unsafe', severity: 'error', description: 'Unsafe thing on line 4' }, most_recent_instance: { commit_sha: c.first, location: { path: 'app.js', start_line: 4, end_line: 4 } } },
+      });
+      await deliver('check_run', 'k-901', { check_run: { id: 901, name: 'ci/test', head_sha: c.change, status: 'completed', conclusion: 'failure', started_at: '2026-03-02T11:00:00Z', completed_at: '2026-03-02T11:10:00Z' } });
+      const sync = await runLineage(repo.dir, ['sync', 'github', '--api', t.url, '--github-url', gh.url], undefined, { GITHUB_TOKEN: 'good-token' });
+      assert.equal(sync.status, 0, sync.stderr);
+      const production = (await t.client.deployments('acme/gh', 'production', { limit: 50 })).deployments;
+      assert.deepEqual(production.map((d) => d.commit).sort(), [c.first, c.merge].sort(), 'deployments 11 and 13, once each');
+      const lineage = await t.client.lineage('acme/gh', [c.change!]);
+      const pr = lineage.commits[0]!.pullRequests.find((p) => p.number === 7)!;
+      assert.deepEqual(pr.reviews.map((r) => r.reviewer).sort(), ['alice', 'carol'], 'carol\'s review once');
+      const findings = (await t.client.findings('acme/gh', { path: 'app.js', status: 'open' })).findings;
+      assert.equal(findings.length, 1, JSON.stringify(findings.map((f) => f.id)));
+      const builds = lineage.commits[0]!.builds.filter((b) => b.name === 'ci/test');
+      assert.equal(builds.length, 1, 'the check run once, and the backfill brought it');
     } finally {
       await t.close();
     }

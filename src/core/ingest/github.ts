@@ -6,6 +6,7 @@
 import { type Fact, InvalidEventError, type NormalizedEvent, rankOf } from './facts';
 import { at, int, iso, obj, payloadDigest, sha, str, type Json } from './values';
 import { severityOf } from './cdevents';
+import { githubIds } from './githubIds';
 
 export const githubEventNames = [
   'deployment',
@@ -67,8 +68,7 @@ export function normalizeGithubEvent(event: string, payload: Json, delivery: str
         table: 'deployments',
         rank: rankOf(statusAt, deploymentStatusOrder[state] ?? 0, key),
         row: {
-          // Ids are unique per GitHub host, not across hosts: the repository scopes them.
-          id: `github:${needRepo()}:${id}`,
+          id: githubIds.deployment(needRepo(), id),
           repo: needRepo(),
           environment,
           service: str(dPayload.service),
@@ -112,7 +112,7 @@ export function normalizeGithubEvent(event: string, payload: Json, delivery: str
         rank: rankOf(submitted, state === 'dismissed' ? 2 : 1, key),
         row: {
           repo: needRepo(),
-          id: `github:${id}`,
+          id: githubIds.review(id),
           pull_request: number,
           reviewer,
           state,
@@ -136,7 +136,7 @@ export function normalizeGithubEvent(event: string, payload: Json, delivery: str
         table: 'builds',
         rank: rankOf(iso(run.updated_at) ?? finished ?? started, norm === 'completed' ? 2 : norm === 'in_progress' ? 1 : 0, key),
         row: {
-          id: `github:${event}:${id}`,
+          id: event === 'workflow_run' ? githubIds.workflowRun(id) : githubIds.checkRun(id),
           repo: needRepo(),
           kind: event === 'workflow_run' ? 'workflow' : 'check',
           name: str(run.name),
@@ -164,7 +164,7 @@ export function normalizeGithubEvent(event: string, payload: Json, delivery: str
         table: 'builds',
         rank: rankOf(updated, done ? 2 : 1, key),
         row: {
-          id: `github:status:${id}`,
+          id: githubIds.commitStatus(id),
           repo: needRepo(),
           kind: 'check',
           name: context,
@@ -220,7 +220,7 @@ export function normalizeGithubEvent(event: string, payload: Json, delivery: str
         table: 'findings',
         rank: rankOf(changedAt, state === 'open' ? 0 : 1, key),
         row: {
-          id: `github:${needRepo()}:code-scanning:${number}`,
+          id: githubIds.codeScanningAlert(needRepo(), number),
           repo: needRepo(),
           kind: 'vulnerability',
           severity: severityOf(rule.security_severity_level) ?? severityOf(rule.severity) ?? 'medium',

@@ -4,6 +4,7 @@
  */
 import { z } from 'zod';
 import type { Build, Deployment, Finding, Review } from '../../model/domain';
+import { githubIds } from '../../ingest/githubIds';
 export { payloadDigest } from '../../ingest/values';
 
 const reviewStates: Record<string, Review['state']> = { APPROVED: 'approved', CHANGES_REQUESTED: 'changes_requested', COMMENTED: 'commented', DISMISSED: 'dismissed', PENDING: 'pending' };
@@ -49,7 +50,7 @@ export function alertFinding(repo: string, a: CodeScanningAlert): Finding {
   const inst = a.most_recent_instance;
   const level = (a.rule.security_severity_level ?? a.rule.severity ?? 'medium').toLowerCase();
   return {
-    id: `github-code-scanning:${repo}#${a.number}`,
+    id: githubIds.codeScanningAlert(repo, a.number),
     repo,
     kind: 'vulnerability',
     severity: severities[level] ?? 'medium',
@@ -138,7 +139,7 @@ export type CommitStatus = z.infer<typeof CommitStatus>;
 export function statusBuild(repo: string, commit: string, s: CommitStatus): Build {
   const done = s.state !== 'pending';
   return {
-    id: `github-status:${s.id}`,
+    id: githubIds.commitStatus(s.id),
     repo,
     kind: 'check',
     name: s.context,
@@ -151,3 +152,40 @@ export function statusBuild(repo: string, commit: string, s: CommitStatus): Buil
     eventKey: `github:status:${s.id}`,
   };
 }
+
+/** The check runs of a commit (`/commits/{ref}/check-runs`). */
+export const CheckRuns = z.object({
+  check_runs: z.array(
+    z.object({
+      id: z.number(),
+      name: z.string(),
+      head_sha: z.string(),
+      status: z.string(),
+      conclusion: z.string().nullable().optional(),
+      html_url: z.string().nullable().optional(),
+      started_at: z.string().nullable().optional(),
+      completed_at: z.string().nullable().optional(),
+    }),
+  ),
+});
+
+export type CheckRun = z.infer<typeof CheckRuns>['check_runs'][number];
+
+export function checkRunBuild(repo: string, r: CheckRun): Build {
+  return {
+    id: githubIds.checkRun(r.id),
+    repo,
+    kind: 'check',
+    name: r.name,
+    commit: r.head_sha,
+    status: r.status === 'completed' ? 'completed' : r.status === 'in_progress' ? 'in_progress' : 'queued',
+    conclusion: r.conclusion ?? null,
+    url: r.html_url ?? null,
+    startedAt: r.started_at ?? null,
+    finishedAt: r.completed_at ?? null,
+    eventKey: `github:check_run:${r.id}`,
+  };
+}
+
+/** The combined status of a commit (`/commits/{ref}/status`). */
+export const CombinedStatus = z.object({ statuses: z.array(CommitStatus) });

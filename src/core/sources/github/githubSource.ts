@@ -13,6 +13,7 @@
  */
 import { uncompress } from 'snappyjs';
 import { z } from 'zod';
+import { githubIds } from '../../ingest/githubIds';
 import { normalizeInToto } from '../../ingest/intoto';
 import type { ArtifactPlacement, LineageSource, SourceNotice } from '../../lineage/source';
 import type { CommitLineage } from '../../model/api';
@@ -20,8 +21,10 @@ import type { Build, Deployment, Environment, Finding, PullRequest, Review } fro
 import { GitHubError, type GitHubClient } from './githubClient';
 import {
   alertFinding,
+  CheckRuns,
+  checkRunBuild,
   CodeScanningAlert,
-  CommitStatus,
+  CombinedStatus,
   deploymentKind,
   DeploymentRecords,
   deploymentStatus,
@@ -113,23 +116,7 @@ const GqlPullRequest = z.object({
 
 const CommitAnswer = z.object({ associatedPullRequests: z.object({ nodes: z.array(GqlPullRequest) }) }).nullable();
 
-const CheckRuns = z.object({
-  check_runs: z.array(
-    z.object({
-      id: z.number(),
-      name: z.string(),
-      head_sha: z.string(),
-      status: z.string(),
-      conclusion: z.string().nullable().optional(),
-      html_url: z.string().nullable().optional(),
-      started_at: z.string().nullable().optional(),
-      completed_at: z.string().nullable().optional(),
-    }),
-  ),
-});
-
 const Attestations = z.object({ attestations: z.array(z.object({ bundle: z.record(z.string(), z.unknown()).nullable().optional(), bundle_url: z.string().nullable().optional() })) });
-const CombinedStatus = z.object({ statuses: z.array(CommitStatus) });
 
 /** A decompressed bundle past this is not a bundle. */
 const maxBundleBytes = 16 * 1024 * 1024;
@@ -398,20 +385,7 @@ export class GitHubSource implements LineageSource {
       this.client.get('/repos/{owner}/{repo}/commits/{ref}/check-runs', { owner, repo: name, ref: commit, per_page: 100 }, CheckRuns),
       this.client.get('/repos/{owner}/{repo}/commits/{ref}/status', { owner, repo: name, ref: commit, per_page: 100 }, CombinedStatus),
     ]);
-    const checks = runs.check_runs.map((r): Build => ({
-      id: `github-check-run:${r.id}`,
-      repo,
-      kind: 'check',
-      name: r.name,
-      commit: r.head_sha,
-      status: r.status === 'completed' ? 'completed' : r.status === 'in_progress' ? 'in_progress' : 'queued',
-      conclusion: r.conclusion ?? null,
-      url: r.html_url ?? null,
-      startedAt: r.started_at ?? null,
-      finishedAt: r.completed_at ?? null,
-      eventKey: `github:check_run:${r.id}`,
-    }));
-    return [...checks, ...combined.statuses.map((s) => statusBuild(repo, commit, s))];
+    return [...runs.check_runs.map((r) => checkRunBuild(repo, r)), ...combined.statuses.map((s) => statusBuild(repo, commit, s))];
   }
 
   /** Open code-scanning alerts whose most recent instance is in `path`. */

@@ -1,12 +1,14 @@
 /**
  * `lineage sync github`: GitHub's history (deployments with their latest status, pull requests
- * and their reviews, open code-scanning alerts) written to the service as native events. A
+ * with their reviews and the checks of their heads, open code-scanning alerts) written to the
+ * service as native events. A
  * deployment whose payload names an artifact digest carries it, and the organisation's artifact
  * deployment records of that digest come along as deployments of the same commit.
  *
  * Idempotent: every event id is derived from what GitHub identifies it by (a deployment status, a
- * review, a pull request at its update time), so a second run, or one after the webhooks already
- * delivered part of it, stores nothing new. Resumable: after each page the phase and page are
+ * review, a pull request at its update time), so a second run stores nothing new; and every row
+ * carries the id the webhook reader gives it (githubIds), so a run after the webhooks delivered
+ * part of the history adds no second copy. Resumable: after each page the phase and page are
  * saved, and an interrupted run continues from there.
  */
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -14,7 +16,9 @@ import { dirname } from 'node:path';
 import { z } from 'zod';
 import type { ApiClient } from '../apiClient';
 import { GitHubError, type GitHubClient } from './githubClient';
-import { alertFinding, CodeScanningAlert, deploymentKind, DeploymentRecords, deploymentStatus, payloadDigest, recordDeployment, reviewState } from './githubMappings';
+import type { Build } from '../../model/domain';
+import { githubIds } from '../../ingest/githubIds';
+import { alertFinding, CheckRuns, checkRunBuild, CodeScanningAlert, CombinedStatus, deploymentKind, DeploymentRecords, deploymentStatus, payloadDigest, recordDeployment, reviewState, statusBuild } from './githubMappings';
 
 const User = z.object({ login: z.string() }).nullable().optional();
 const RestDeployment = z.object({ id: z.number(), sha: z.string(), environment: z.string(), task: z.string().nullable().optional(), payload: z.unknown().optional(), created_at: z.string(), creator: User });
@@ -97,7 +101,7 @@ export async function syncGithub(options: SyncOptions): Promise<{ events: number
             type: 'deployment',
             id: `github:deployment:${d.id}:${status?.id ?? 'none'}`,
             repo,
-            deploymentId: String(d.id),
+            deploymentId: githubIds.deployment(repo, d.id),
             environment: d.environment,
             commit: d.sha,
             at: d.created_at,
@@ -130,11 +134,13 @@ export async function syncGithub(options: SyncOptions): Promise<{ events: number
             ...(merge ? { mergeCommit: merge, mergedAt: pr.merged_at } : {}),
             updatedAt: pr.updated_at,
           });
+          // The checks on the head, for the blocking-check rule (a closed, unmerged one needs none).
+          if (sha.test(pr.head.sha) && (pr.state === 'open' || merge)) events.push(...(await buildEvents(github, repo, pr.head.sha)));
           const reviews = await github.list('/repos/{owner}/{repo}/pulls/{pull_number}/reviews', { owner, repo: name, pull_number: pr.number }, RestReview, 1000);
           for (const r of reviews) {
             const state = reviewState(r.state);
             if (!state || !r.user?.login) continue;
-            events.push({ type: 'review', id: `github:review:${r.id}:${r.state}`, repo, reviewId: String(r.id), pullRequest: pr.number, reviewer: r.user.login, state, ...(r.commit_id && sha.test(r.commit_id) ? { commit: r.commit_id } : {}), ...(r.submitted_at ? { at: r.submitted_at } : {}) });
+            events.push({ type: 'review', id: `github:review:${r.id}:${r.state}`, repo, reviewId: githubIds.review(r.id), pullRequest: pr.number, reviewer: r.user.login, state, ...(r.commit_id && sha.test(r.commit_id) ? { commit: r.commit_id } : {}), ...(r.submitted_at ? { at: r.submitted_at } : {}) });
           }
         }
         more = pulls.length === 100 && recent.length === pulls.length;
@@ -181,6 +187,30 @@ export async function syncGithub(options: SyncOptions): Promise<{ events: number
   }
   rmSync(options.stateFile, { force: true });
   return { events: state.sent, stored, resumed: saved !== null, skipped };
+}
+
+/** The check runs and commit statuses of one commit as build events, under the webhooks' ids. */
+async function buildEvents(github: GitHubClient, repo: string, commit: string): Promise<object[]> {
+  const [owner, name] = repo.split('/') as [string, string];
+  const [runs, combined] = await Promise.all([
+    github.get('/repos/{owner}/{repo}/commits/{ref}/check-runs', { owner, repo: name, ref: commit, per_page: 100 }, CheckRuns),
+    github.get('/repos/{owner}/{repo}/commits/{ref}/status', { owner, repo: name, ref: commit, per_page: 100 }, CombinedStatus),
+  ]);
+  const builds: Build[] = [...runs.check_runs.map((r) => checkRunBuild(repo, r)), ...combined.statuses.map((st) => statusBuild(repo, commit, st))];
+  return builds.map((b) => ({
+    type: 'build',
+    id: `${b.id}:${b.status}:${b.conclusion ?? ''}`,
+    repo,
+    buildId: b.id,
+    kind: b.kind,
+    name: b.name ?? undefined,
+    commit: b.commit && sha.test(b.commit) ? b.commit : undefined,
+    status: b.status,
+    ...(b.conclusion ? { conclusion: b.conclusion } : {}),
+    ...(b.url ? { url: b.url } : {}),
+    ...(b.startedAt ? { startedAt: b.startedAt } : {}),
+    ...(b.finishedAt ? { finishedAt: b.finishedAt } : {}),
+  }));
 }
 
 /** The artifact deployment records of these digests (digest → commit) as deployment events. */

@@ -1,0 +1,16 @@
+/**
+ * Row ids of the things GitHub identifies, shared by the webhook reader, `lineage sync github`
+ * and direct mode: a deployment, review, alert or check that arrives both by webhook and by a
+ * backfill is one row, whichever came first.
+ */
+type Id = string | number;
+
+export const githubIds = {
+  /** Deployment ids are unique per GitHub host, not across hosts: the repository scopes them. */
+  deployment: (repo: string, id: Id) => `github:${repo}:${id}`,
+  review: (id: Id) => `github:${id}`,
+  codeScanningAlert: (repo: string, number: Id) => `github:${repo}:code-scanning:${number}`,
+  checkRun: (id: Id) => `github:check_run:${id}`,
+  workflowRun: (id: Id) => `github:workflow_run:${id}`,
+  commitStatus: (id: Id) => `github:status:${id}`,
+};
