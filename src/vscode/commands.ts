@@ -132,8 +132,9 @@ export function registerCommands(deps: CommandDeps): vscode.Disposable[] {
       const parsed = FindingArg.safeParse(arg);
       if (!parsed.success || !requireTrust()) return;
       const client = await controller.apiClient();
-      if (!client) return;
       try {
+        // Without the service, the finding is one of the source's (a GitHub code-scanning alert).
+        if (!client) return await openHttps((await controller.findingIn(parsed.data.id))?.url, 'finding');
         return openHttps((await client.finding(parsed.data.id)).url, 'finding');
       } catch (e) {
         void vscode.window.showWarningMessage(`Code Lineage: ${plainText(ApiError.is(e) ? e.message : String(e), 300)}`);

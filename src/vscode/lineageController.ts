@@ -16,7 +16,7 @@ import type { BlameResult } from '../core/git/blamePorcelain';
 import { LineageCache } from '../core/lineage/lineageCache';
 import type { FileLineage } from '../core/lineage/lineLineage';
 import type { LineageSource } from '../core/lineage/source';
-import type { Deployment } from '../core/model/domain';
+import type { Deployment, Finding } from '../core/model/domain';
 import { ServiceSource } from '../core/lineage/serviceSource';
 import { GitHubError } from '../core/sources/github/githubClient';
 import { chooseSource, enterpriseSessionProblem, GitHubSourcePool } from '../core/lineage/sourceChoice';
@@ -236,6 +236,15 @@ export class LineageController implements vscode.Disposable {
     const source = await this.sourceFor(found.repo);
     const history = await source.history(found.slug, environment, 200);
     return { deployment: history.find((d) => d.id === id) ?? null, source: source.kind };
+  }
+
+  /** An open finding by id in the active editor's repository, from the source in use (GitHub's alerts). */
+  async findingIn(id: string): Promise<Finding | null> {
+    const document = vscode.window.activeTextEditor?.document;
+    const found = this.trusted && document?.uri.scheme === 'file' ? await this.repoFor(document.uri.fsPath) : null;
+    if (!found?.slug) return null;
+    const source = await this.sourceFor(found.repo);
+    return (await source.openFindings?.(found.slug))?.find((f) => f.id === id) ?? null;
   }
 
   githubUrl(): string {

@@ -88,6 +88,11 @@ describe('Code Lineage in VS Code (GitHub as the source)', function () {
     assert.equal(files[0]!.label, 'src/app.js');
     const [alert] = await files[0]!.children!();
     assert.match(alert!.label, /Unsafe deserialization/);
+    // "Open finding" in the hover and Problems reaches the alert on GitHub without a service.
+    const result = await lineage.controller.lineage(editor.document);
+    const id = result.ok ? result.file.lines[3]!.findings[0]?.id : undefined;
+    assert.equal(id, 'github:acme/app:code-scanning:5');
+    assert.match((await lineage.controller.findingIn(id!))?.url ?? '', /\/acme\/app\/security\/code-scanning\/5$/);
   });
 
   it('falls back to git only, with the reason in the hover, when GitHub cannot be reached', async () => {
