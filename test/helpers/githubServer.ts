@@ -240,6 +240,23 @@ export class FakeGitHub {
         })),
       );
     }
+    const oneAlert = new RegExp(`^${repoPath}/code-scanning/alerts/(\\d+)$`).exec(url.pathname);
+    if (req.method === 'GET' && oneAlert) {
+      const a = this.data.alerts.find((x) => x.number === Number(oneAlert[1]));
+      if (!a) return send(404, { message: 'No alert found for alert number ' + oneAlert[1], documentation_url: 'https://docs.github.com/rest' });
+      const template = examples['code-scanning-alert'];
+      return withEtag({
+        ...template,
+        number: a.number,
+        state: 'open',
+        dismissed_by: null,
+        dismissed_at: null,
+        dismissed_reason: null,
+        html_url: `https://github.com/${this.data.owner}/${this.data.name}/security/code-scanning/${a.number}`,
+        rule: { ...template.rule, id: a.rule, severity: a.severity, description: a.description },
+        most_recent_instance: { ...template.most_recent_instance, commit_sha: a.commit, location: { path: a.path, start_line: a.line, end_line: a.line, start_column: 1, end_column: 2 } },
+      });
+    }
     if (req.method === 'GET' && url.pathname === `${repoPath}/deployments`) {
       const template = examples['deployment-items'][0];
       const env = url.searchParams.get('environment');

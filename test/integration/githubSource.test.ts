@@ -260,6 +260,10 @@ describe('GitHub as the source', function () {
       assert.equal(findings.length, 1, JSON.stringify(findings.map((f) => f.id)));
       const builds = lineage.commits[0]!.builds.filter((b) => b.name === 'ci/test');
       assert.equal(builds.length, 1, 'the check run once, and the backfill brought it');
+      // The alert's page on GitHub names the same finding in the service.
+      const traced = await runLineage(repo.dir, ['trace', '-', '--json', '--api', t.url], 'https://github.com/acme/gh/security/code-scanning/3');
+      assert.equal(traced.status, 0, traced.stderr);
+      assert.deepEqual([traced.json.candidates[0].path, traced.json.candidates[0].line], ['app.js', 4]);
     } finally {
       await t.close();
     }
@@ -282,6 +286,18 @@ describe('GitHub as the source', function () {
     assert.match(r.json.revision.how, /running in production since deployment 11/);
     assert.equal(r.json.candidates[0].path, 'app.js');
     assert.equal(r.json.candidates[0].line, null, 'line 3 of production has been changed since');
+  });
+
+  it('lineage trace takes a pasted code-scanning alert link and asks GitHub for the alert', async () => {
+    const env = { GITHUB_TOKEN: 'good-token' };
+    const r = await runLineage(repo.dir, ['trace', '-', '--json', '--github-url', gh.url], 'https://github.com/acme/gh/security/code-scanning/3', env);
+    assert.equal(r.status, 0, r.stderr);
+    assert.deepEqual([r.json.candidates[0].path, r.json.candidates[0].line], ['app.js', 4]);
+    assert.equal(r.json.revision.sha, c.first, 'the revision the alert was found on');
+    assert.ok(r.json.tried.some((t: string) => /finding github:acme\/gh:code-scanning:3 from GitHub: 1 location/.test(t)), r.json.tried.join('\n'));
+    const missing = await runLineage(repo.dir, ['trace', '-', '--json', '--github-url', gh.url], 'https://github.com/acme/gh/security/code-scanning/99', env);
+    assert.equal(missing.status, 1);
+    assert.ok(missing.json.tried.some((t: string) => /code-scanning:99: GitHub has none by that id/.test(t)), missing.json.tried.join('\n'));
   });
 
   it('lineage trace finds the commit of an artifact digest through its GitHub attestation', async () => {

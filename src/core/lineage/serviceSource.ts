@@ -1,5 +1,6 @@
 import type { CommitLineage } from '../model/api';
 import type { ApiClient } from '../sources/apiClient';
+import { ApiError } from '../sources/apiError';
 import type { LineageSource } from './source';
 
 /** The traceability service as a lineage source: one request per question, batched per file. */
@@ -24,6 +25,15 @@ export class ServiceSource implements LineageSource {
 
   async findings(repo: string, path: string) {
     return (await this.client.findings(repo, { path, status: 'open' })).findings;
+  }
+
+  async finding(_repo: string, id: string) {
+    try {
+      return await this.client.finding(id);
+    } catch (e) {
+      if (ApiError.is(e, 'notFound')) return null;
+      throw e;
+    }
   }
 
   async openFindings(repo: string) {

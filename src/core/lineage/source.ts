@@ -39,6 +39,8 @@ export interface LineageSource {
   builds?(repo: string, commit: string): Promise<Build[]>;
   /** The commit an artifact digest was built from, for sources that know it by attestations (GitHub). */
   artifactCommit?(repo: string, digest: string): Promise<string | null>;
+  /** One finding by id (what `trace` is given), null when the source has none by that id. */
+  finding?(repo: string, id: string): Promise<Finding | null>;
   /** Open findings anywhere in the repository (the Findings view), for sources that list them. */
   openFindings?(repo: string): Promise<Finding[]>;
   /** What the source could not say so far (a feature its server or token lacks), as notices. */

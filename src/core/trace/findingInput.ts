@@ -8,6 +8,7 @@
 import { parseAllDocuments } from 'yaml';
 import { infrastructureRefs, terraformAddress, type KubernetesRef, type TerraformRef } from './infrastructure';
 import { parseStackTrace, type StackFrame } from './stackFrames';
+import { githubIds } from '../ingest/githubIds';
 
 export interface TraceLocation {
   file: string;
@@ -58,6 +59,9 @@ export function readFindingInput(text: string): FindingInput {
   const trimmed = text.trim();
   const ref = /^(?:lineage-finding:|https?:\/\/\S+\/v1\/findings\/)(\S+)$/.exec(trimmed);
   if (ref) return { kind: 'finding-reference', locations: [], kubernetes: [], terraform: [], hints: { ...emptyHints(), findingId: decodeURIComponent(ref[1]!) }, messages: [] };
+  // A code-scanning alert's page on GitHub: the alert under the id webhooks and direct mode give it.
+  const alert = /^https:\/\/[^/\s]+\/([\w.-]+)\/([\w.-]+)\/(?:security\/)?code-scanning\/(\d+)\/?(?:[?#]\S*)?$/.exec(trimmed);
+  if (alert) return { kind: 'finding-reference', locations: [], kubernetes: [], terraform: [], hints: { ...emptyHints(), findingId: githubIds.codeScanningAlert(`${alert[1]}/${alert[2]}`, alert[3]!) }, messages: [] };
   const address = terraformAddress(trimmed);
   if (address) return { kind: 'terraform', locations: [], kubernetes: [], terraform: [{ address, attribute: null, why: `resource ${address}` }], hints: emptyHints(), messages: [] };
   const object = kubernetesReference(trimmed);

@@ -67,10 +67,16 @@ export async function traceFinding(options: TraceOptions): Promise<TraceResult> 
   tried.push(`read the input as ${input.kind.replace(/-/g, ' ')}${input.locations.length ? ` with ${input.locations.length} location(s)` : ''}`);
 
   if (input.kind === 'finding-reference' && input.hints.findingId) {
-    if (!client) {
-      tried.push(`finding ${input.hints.findingId}: no service to ask`);
+    const id = input.hints.findingId;
+    // The service knows every finding; GitHub its own code-scanning alerts.
+    const source = options.source?.finding && options.slug ? options.source : null;
+    const from = client ? 'the service' : source ? (source.kind === 'github' ? 'GitHub' : `the ${source.kind} source`) : null;
+    const f = client ? await client.finding(id) : source ? await source.finding!(options.slug!, id) : null;
+    if (!from) {
+      tried.push(`finding ${id}: no service to ask`);
+    } else if (!f) {
+      tried.push(`finding ${id}: ${from} has none by that id`);
     } else {
-      const f = await client.finding(input.hints.findingId);
       input = {
         kind: 'finding-reference',
         locations: f.locations.map((l, i) => ({ file: l.path, line: l.line, column: null, function: null, source: 'service', index: i, language: null, raw: `${l.path}:${l.line ?? ''}` })),
@@ -79,7 +85,7 @@ export async function traceFinding(options: TraceOptions): Promise<TraceResult> 
         hints: { ...input.hints, commit: f.locations[0]?.revision ?? f.commit, artifact: f.artifact, environment: f.environment, release: f.release },
         messages: [f.title],
       };
-      tried.push(`finding ${f.id} from the service: ${f.locations.length} location(s)`);
+      tried.push(`finding ${f.id} from ${from}: ${f.locations.length} location(s)`);
     }
   }
 

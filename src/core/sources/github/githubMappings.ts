@@ -45,7 +45,7 @@ export const CodeScanningAlert = z.object({
 });
 export type CodeScanningAlert = z.infer<typeof CodeScanningAlert>;
 
-/** An open code-scanning alert as a finding located at its most recent instance. */
+/** A code-scanning alert as a finding located at its most recent instance. */
 export function alertFinding(repo: string, a: CodeScanningAlert): Finding {
   const inst = a.most_recent_instance;
   const level = (a.rule.security_severity_level ?? a.rule.severity ?? 'medium').toLowerCase();
@@ -55,7 +55,7 @@ export function alertFinding(repo: string, a: CodeScanningAlert): Finding {
     kind: 'vulnerability',
     severity: severities[level] ?? 'medium',
     title: a.rule.description ?? a.rule.id ?? `code scanning alert ${a.number}`,
-    status: 'open',
+    status: a.state === 'open' ? 'open' : a.state === 'fixed' ? 'resolved' : 'suppressed',
     environment: inst?.environment ?? null,
     service: null,
     artifact: null,

@@ -393,6 +393,20 @@ export class GitHubSource implements LineageSource {
     return (await this.openFindings(repo)).filter((f) => f.locations.some((l) => l.path === path));
   }
 
+  /** A code-scanning alert of this repository by the id webhooks and direct mode give it. */
+  async finding(repo: string, id: string): Promise<Finding | null> {
+    const prefix = githubIds.codeScanningAlert(repo, '');
+    const number = id.startsWith(prefix) ? /^\d+$/.exec(id.slice(prefix.length))?.[0] : undefined;
+    if (!number) return null;
+    const { owner, name } = this.split(repo);
+    try {
+      return alertFinding(repo, await this.client.get('/repos/{owner}/{repo}/code-scanning/alerts/{alert_number}', { owner, repo: name, alert_number: Number(number) }, CodeScanningAlert));
+    } catch (e) {
+      if (GitHubError.is(e, 'notFound')) return null;
+      throw e;
+    }
+  }
+
   /** Open code-scanning alerts of the repository, read once a minute at most. */
   openFindings(repo: string): Promise<Finding[]> {
     const hit = this.alertsCache.get(repo);
