@@ -11,6 +11,7 @@ export interface GitHubFixtureInfo {
   repoDir: string;
   githubUrl: string;
   file: string;
+  utilFile: string;
   commits: Record<string, string>;
 }
 
@@ -29,6 +30,12 @@ export async function createGitHubFixture(): Promise<{ info: GitHubFixtureInfo; 
   repo.git(['checkout', '-q', 'main']);
   repo.git(['merge', '-q', '--no-ff', '-m', 'Merge pull request #7 from acme/feature', 'feature']);
   commits.merge = repo.head();
+  // The branch under review, checked out: approved after its first commit, changed again after that.
+  repo.git(['checkout', '-q', '-b', 'review']);
+  repo.write('src/util.js', ['export const one = 1;', 'export const two = 2;', 'export const three = 3;']);
+  commits.util = repo.commit('feat: util (PAY-7)');
+  repo.write('src/util.js', ['export const one = 1;', 'export const two = 22;', 'export const three = 3;']);
+  commits.utilChange = repo.commit('fix: two (PAY-7)');
   const github = await new FakeGitHub({
     owner: 'acme',
     name: 'app',
@@ -54,12 +61,24 @@ export async function createGitHubFixture(): Promise<{ info: GitHubFixtureInfo; 
           { id: 2, user: 'carol', state: 'APPROVED', commit: commits.change, submittedAt: '2026-03-10T11:30:00Z' },
         ],
       },
+      {
+        number: 8,
+        title: 'Util',
+        author: 'erin',
+        state: 'OPEN',
+        headSha: commits.utilChange,
+        headRef: 'review',
+        mergeCommit: null,
+        mergedAt: null,
+        commits: [commits.util, commits.utilChange],
+        reviews: [{ id: 3, user: 'dave', state: 'APPROVED', commit: commits.util, submittedAt: '2026-03-13T10:00:00Z' }],
+      },
     ],
     alerts: [{ number: 5, path: 'src/app.js', line: 4, commit: commits.merge, rule: 'js/unsafe-deserialization', severity: 'error', description: 'Unsafe deserialization on line 4' }],
   }).start();
   // The origin is on the host the API is served from, as with GitHub Enterprise Server.
   repo.git(['remote', 'set-url', 'origin', `${github.url}/acme/app.git`]);
-  const info: GitHubFixtureInfo = { repoDir: repo.dir, githubUrl: github.url, file: join(repo.dir, 'src/app.js'), commits };
+  const info: GitHubFixtureInfo = { repoDir: repo.dir, githubUrl: github.url, file: join(repo.dir, 'src/app.js'), utilFile: join(repo.dir, 'src/util.js'), commits };
   return {
     info,
     github,

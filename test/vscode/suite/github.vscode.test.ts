@@ -95,6 +95,19 @@ describe('Code Lineage in VS Code (GitHub as the source)', function () {
     assert.match((await lineage.controller.findingIn(id!))?.url ?? '', /\/acme\/app\/security\/code-scanning\/5$/);
   });
 
+  it('reviews the branch from GitHub: the commit after the last approval, in the hover and the Approvals view', async () => {
+    const lineage = await api();
+    const util = await vscode.window.showTextDocument(await vscode.workspace.openTextDocument(vscode.Uri.file(fixture.utilFile)));
+    const state = await lineage.controller.approvalState(util.document);
+    assert.ok(state.ok, state.ok ? '' : state.reason);
+    assert.deepEqual([...state.unapproved], [fixture.commits.utilChange]);
+    assert.match((await hoverText(util.document.uri, 2)).text, /Changed after dave's approval\*\* of `[0-9a-f]{7}`/);
+    const nodes = await lineage.views.approvals.roots();
+    assert.equal(nodes[0]!.label, '#8');
+    assert.ok(nodes.some((n) => n.label === 'dave' && /stale/.test(n.description ?? '')), nodes.map((n) => `${n.label} ${n.description}`).join(', '));
+    editor = await vscode.window.showTextDocument(editor.document);
+  });
+
   it('falls back to git only, with the reason in the hover, when GitHub cannot be reached', async () => {
     const lineage = await api();
     const config = vscode.workspace.getConfiguration('lineage');
