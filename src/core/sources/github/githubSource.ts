@@ -17,104 +17,32 @@ import { githubIds } from '../../ingest/githubIds';
 import { normalizeInToto } from '../../ingest/intoto';
 import type { ArtifactPlacement, LineageSource, SourceNotice } from '../../lineage/source';
 import type { CommitLineage } from '../../model/api';
-import type { Build, Deployment, Environment, Finding, PullRequest, Review } from '../../model/domain';
+import type { Build, Deployment, Environment, Finding } from '../../model/domain';
 import { GitHubError, type GitHubClient } from './githubClient';
+import {
+  CommitsAnswer,
+  commitsQuery,
+  DeploymentsAnswer,
+  deploymentsQuery,
+  EnvironmentDeploymentsAnswer,
+  environmentDeploymentsQuery,
+  optionalDeploymentFields,
+  recentDeployments,
+  toDeployment,
+  toPullRequest,
+} from './githubGraphql';
 import {
   alertFinding,
   CheckRuns,
   checkRunBuild,
   CodeScanningAlert,
   CombinedStatus,
-  deploymentKind,
   DeploymentRecords,
-  deploymentStatus,
-  payloadDigest,
   recordDeployment,
   recordTime,
-  reviewState,
   statusBuild,
   type DeploymentRecord,
 } from './githubMappings';
-
-/**
- * Fields of the deployments query an older Enterprise Server's schema may lack, and what is
- * unknown without each. Without them the query still answers what runs where.
- */
-const optionalDeploymentFields: Record<string, { select: string; without: string }> = {
-  'Repository.environments': { select: 'environments(first: 50) { nodes { name } }', without: 'environments nothing was deployed to are not listed' },
-  'Deployment.payload': { select: 'payload', without: 'the artifact each deployment shipped is unknown' },
-  'Deployment.task': { select: 'task', without: 'every deployment counts as a deploy (no rollbacks told apart)' },
-  'Deployment.description': { select: 'description', without: 'deployment descriptions are not shown' },
-  'DeploymentStatus.environmentUrl': { select: 'environmentUrl', without: 'environment URLs are not shown' },
-};
-
-function deploymentFields(lacking: ReadonlySet<string>): string {
-  const has = (field: string) => (lacking.has(field) ? '' : optionalDeploymentFields[field]!.select);
-  return `databaseId environment createdAt ${has('Deployment.description')} ${has('Deployment.task')} ${has('Deployment.payload')} commitOid creator { login } latestStatus { state createdAt ${has('DeploymentStatus.environmentUrl')} }`;
-}
-
-/** Every environment, and the most recent deployments of all of them, in one query. */
-function deploymentsQuery(lacking: ReadonlySet<string>): string {
-  return `query LineageDeployments($owner: String!, $name: String!) {
-  repository(owner: $owner, name: $name) {
-    ${lacking.has('Repository.environments') ? '' : optionalDeploymentFields['Repository.environments']!.select}
-    deployments(first: ${recentDeployments}, orderBy: { field: CREATED_AT, direction: DESC }) { nodes { ${deploymentFields(lacking)} } }
-  }
-}`;
-}
-
-/** The recent deployments of some environments, one alias each; names travel as variables. */
-function environmentDeploymentsQuery(count: number, lacking: ReadonlySet<string>): string {
-  const variables = Array.from({ length: count }, (_, i) => `$e${i}: [String!]`).join(', ');
-  const fields = Array.from({ length: count }, (_, i) => `e${i}: deployments(environments: $e${i}, first: ${historyPerEnvironment}, orderBy: { field: CREATED_AT, direction: DESC }) { nodes { ${deploymentFields(lacking)} } }`);
-  return `query LineageEnvironmentDeployments($owner: String!, $name: String!, ${variables}) { repository(owner: $owner, name: $name) { ${fields.join(' ')} } }`;
-}
-
-const GqlDeployment = z.object({
-  databaseId: z.number().int().nullable(),
-  environment: z.string().nullable(),
-  createdAt: z.string(),
-  description: z.string().nullable().optional(),
-  task: z.string().nullable().optional(),
-  payload: z.string().nullable().optional(),
-  commitOid: z.string().regex(/^[0-9a-f]{40}$/),
-  creator: z.object({ login: z.string() }).nullable(),
-  latestStatus: z.object({ state: z.string(), createdAt: z.string(), environmentUrl: z.string().nullable().optional() }).nullable(),
-});
-
-const DeploymentsAnswer = z.object({
-  repository: z.object({
-    environments: z.object({ nodes: z.array(z.object({ name: z.string() })) }).optional(),
-    deployments: z.object({ nodes: z.array(GqlDeployment) }),
-  }),
-});
-
-const EnvironmentDeploymentsAnswer = z.object({ repository: z.record(z.string(), z.object({ nodes: z.array(GqlDeployment) })) });
-
-const GqlReview = z.object({
-  databaseId: z.number().int().nullable(),
-  author: z.object({ login: z.string() }).nullable(),
-  state: z.string(),
-  commit: z.object({ oid: z.string() }).nullable(),
-  submittedAt: z.string().nullable(),
-});
-
-const GqlPullRequest = z.object({
-  number: z.number().int(),
-  title: z.string().nullable(),
-  url: z.string().nullable(),
-  state: z.enum(['OPEN', 'CLOSED', 'MERGED']),
-  author: z.object({ login: z.string() }).nullable(),
-  headRefOid: z.string().nullable(),
-  headRefName: z.string().nullable(),
-  baseRefName: z.string().nullable(),
-  mergeCommit: z.object({ oid: z.string() }).nullable(),
-  mergedAt: z.string().nullable(),
-  updatedAt: z.string().nullable(),
-  reviews: z.object({ nodes: z.array(GqlReview) }),
-});
-
-const CommitAnswer = z.object({ associatedPullRequests: z.object({ nodes: z.array(GqlPullRequest) }) }).nullable();
 
 const Attestations = z.object({ attestations: z.array(z.object({ bundle: z.record(z.string(), z.unknown()).nullable().optional(), bundle_url: z.string().nullable().optional() })) });
 
@@ -124,9 +52,6 @@ const maxBundleBytes = 16 * 1024 * 1024;
 const maxRecordDigests = 10;
 
 const commitsPerQuery = 100;
-/** Deployments of all environments read at once; a repository deploying more often than this to some environments gets a second query for the others. */
-const recentDeployments = 100;
-const historyPerEnvironment = 20;
 /** Environments asked for in that second query. */
 const maxQuietEnvironments = 20;
 const ttlMs = 60_000;
@@ -157,8 +82,9 @@ export class GitHubSource implements LineageSource {
   }
 
   /**
-   * Every environment's recent deployments, in one GraphQL query (cached briefly), and the
-   * environments that only the artifact deployment records of the live artifacts know.
+   * Every environment's recent deployments, in one GraphQL query (cached briefly; one more for
+   * environments a busy one crowds out), and the environments that only the artifact deployment
+   * records of the artifacts GitHub deployed know.
    */
   private deployments(repo: string) {
     const hit = this.deploymentsCache.get(repo);
@@ -311,9 +237,7 @@ export class GitHubSource implements LineageSource {
     const { deployments } = missing.length ? await this.deployments(repo) : { deployments: [] as Deployment[] };
     for (let i = 0; i < missing.length; i += commitsPerQuery) {
       const batch = missing.slice(i, i + commitsPerQuery);
-      const fields = batch.map((sha, k) => `c${k}: object(oid: "${sha}") { ... on Commit { associatedPullRequests(first: 5) { nodes { number title url state author { login } headRefOid headRefName baseRefName mergeCommit { oid } mergedAt updatedAt reviews(first: 100) { nodes { databaseId author { login } state commit { oid } submittedAt } } } } } }`);
-      const query = `query LineageCommits($owner: String!, $name: String!) { repository(owner: $owner, name: $name) { ${fields.join(' ')} } }`;
-      const answer = await this.client.graphql(query, this.split(repo), z.object({ repository: z.record(z.string(), CommitAnswer) }));
+      const answer = await this.client.graphql(commitsQuery(batch), this.split(repo), CommitsAnswer);
       batch.forEach((sha, k) => {
         const prs = answer.repository[`c${k}`]?.associatedPullRequests.nodes ?? [];
         const lineage: CommitLineage = {
@@ -434,54 +358,6 @@ export class GitHubSource implements LineageSource {
     this.alertsCache.set(repo, { at: Date.now(), value });
     return value;
   }
-}
-
-function toDeployment(repo: string, d: z.infer<typeof GqlDeployment>): Deployment {
-  const status = deploymentStatus(d.latestStatus?.state);
-  return {
-    id: String(d.databaseId ?? `${d.environment}-${d.createdAt}`),
-    repo,
-    environment: d.environment!,
-    service: null,
-    commit: d.commitOid,
-    artifact: payloadDigest(d.payload),
-    at: d.createdAt,
-    actor: d.creator?.login ?? null,
-    kind: deploymentKind(d.task),
-    status,
-    reason: null,
-    url: d.latestStatus?.environmentUrl ?? null,
-    approvals: [],
-    eventKey: `github:deployment:${d.databaseId ?? ''}`,
-  };
-}
-
-function toPullRequest(repo: string, p: z.infer<typeof GqlPullRequest>): PullRequest & { reviews: Review[] } {
-  return {
-    repo,
-    number: p.number,
-    title: p.title,
-    url: p.url,
-    author: p.author?.login ?? null,
-    state: p.state === 'MERGED' ? 'merged' : p.state === 'CLOSED' ? 'closed' : 'open',
-    headSha: p.headRefOid,
-    headRef: p.headRefName,
-    baseRef: p.baseRefName,
-    mergeCommit: p.mergeCommit?.oid ?? null,
-    mergedAt: p.mergedAt,
-    updatedAt: p.updatedAt,
-    commits: [p.headRefOid, p.mergeCommit?.oid].filter((c): c is string => !!c),
-    eventKey: `github:pull_request:${p.number}`,
-    reviews: p.reviews.nodes.map((r) => ({
-      id: String(r.databaseId ?? ''),
-      pullRequest: p.number,
-      reviewer: r.author?.login ?? 'ghost',
-      state: reviewState(r.state) ?? 'commented',
-      commit: r.commit?.oid ?? null,
-      at: r.submittedAt,
-      eventKey: `github:review:${r.databaseId ?? ''}`,
-    })),
-  };
 }
 
 /** The source commit an attestation bundle's SLSA provenance names for `digest`. */
