@@ -19,7 +19,6 @@ import { createGitHubFixture, githubSettings, githubToken } from './githubFixtur
 import type { SuiteReport } from './suite/index';
 
 const root = join(__dirname, '../..');
-const cache = process.env.LINEAGE_CACHE ?? join(root, '.cache');
 const screens = join(root, 'test-results', 'screens');
 
 function tools(): { node24: string; codeServer: string } {

@@ -32,7 +32,7 @@ export function normaliseTracePath(file: string): string {
 export class PathIndex {
   private readonly byBase = new Map<string, string[]>();
 
-  constructor(private readonly files: string[]) {
+  constructor(files: string[]) {
     for (const f of files) {
       const base = f.slice(f.lastIndexOf('/') + 1);
       const list = this.byBase.get(base);
