@@ -6,6 +6,7 @@
 import { parseArgs } from 'node:util';
 import { z } from 'zod';
 import { GitHubError, type GitHubClient } from '../core/sources/github/githubClient';
+import { RateLimit } from '../core/sources/github/githubMappings';
 import { githubWebHost, originHost } from '../core/lineage/sourceChoice';
 import type { LineageSource } from '../core/lineage/source';
 import { ApiError } from '../core/sources/apiError';
@@ -26,7 +27,6 @@ const RepositoryAccess = z.object({
   default_branch: z.string().optional(),
   permissions: z.object({ admin: z.boolean().optional(), push: z.boolean().optional(), pull: z.boolean().optional() }).optional(),
 });
-const RateLimit = z.object({ resources: z.object({ core: z.object({ limit: z.number(), remaining: z.number(), reset: z.number() }), graphql: z.object({ remaining: z.number() }).optional() }) });
 
 export async function runDoctor(argv: string[], env: NodeJS.ProcessEnv, out: (line: string) => void): Promise<number> {
   const { values } = parseArgs({

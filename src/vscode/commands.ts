@@ -9,9 +9,11 @@ import { renderLineHover } from '../core/present/lineHover';
 import { plainText, safeHttpsUrl } from '../core/present/markdown';
 import { githubWebHost } from '../core/lineage/sourceChoice';
 import { ApiError } from '../core/sources/apiError';
+import { GitHubError } from '../core/sources/github/githubClient';
+import { RateLimit } from '../core/sources/github/githubMappings';
 import type { LineageDecorations } from './decorations';
 import { tokenKey, type LineageController } from './lineageController';
-import type { EnvironmentsTree, FindingsTree, LineLineageTree } from './views';
+import { activeRepository, type EnvironmentsTree, type FindingsTree, type LineLineageTree } from './views';
 
 const LineArg = z.object({ path: z.string().min(1).max(4096), line: z.number().int().min(1) });
 const UrlArg = z.object({ url: z.string().nullable() });
@@ -187,20 +189,30 @@ export function registerCommands(deps: CommandDeps): vscode.Disposable[] {
     }),
     vscode.commands.registerCommand('lineage.showServiceStatus', async () => {
       if (!requireTrust()) return;
+      // Which source the lineage comes from, and whether it answers: the service, GitHub or deploy tags.
+      const found = await activeRepository(controller);
       const client = await controller.apiClient();
-      if (!client) {
-        void vscode.window.showInformationMessage('No traceability service is configured: deployments come from deploy tags. Run "Code Lineage: Configure Service" to use one.');
-        return;
-      }
+      const chosen = found ? await controller.chosenSource(found.repo) : null;
       try {
-        const health = await client.health();
-        const message = `Code Lineage service ${health.version}: ${health.events} events (${health.store} store).`;
-        void vscode.window.showInformationMessage(plainText(message, 300));
+        let message: string;
+        if (chosen?.source.kind === 'github' && chosen.github) {
+          const limits = await chosen.github.get('/rate_limit', {}, RateLimit);
+          const unknown = (chosen.source.notices?.() ?? []).map((n) => n.message);
+          message = `Code Lineage reads ${chosen.why}: rate limit ${limits.resources.core.remaining}/${limits.resources.core.limit} left${unknown.length ? `; ${unknown.join('; ')}` : ''}.`;
+        } else if (client && (!chosen || chosen.source.kind === 'service')) {
+          const health = await client.health();
+          message = `Code Lineage service ${health.version}: ${health.events} events (${health.store} store).`;
+        } else {
+          const hint = found && controller.signInHint(found.repo);
+          message = `Code Lineage reads deploy tags: ${chosen?.why ?? 'no repository open'}.${hint ? ' Run "Code Lineage: Sign in to GitHub" to read GitHub.' : ' Run "Code Lineage: Configure Service" to use a service.'}`;
+        }
+        void vscode.window.showInformationMessage(plainText(message, 400));
         return message;
       } catch (e) {
-        const message = ApiError.is(e) ? e.message : String(e);
-        controller.log.warn(`service status: ${message}`);
+        const message = ApiError.is(e) || GitHubError.is(e) ? e.message : String(e);
+        controller.log.warn(`source status: ${message}`);
         void vscode.window.showWarningMessage(`Code Lineage: ${plainText(message, 300)}`);
+        return message;
       }
     }),
     vscode.commands.registerCommand('lineage.signInGitHub', async () => {

@@ -18,7 +18,7 @@ import type { FileLineage } from '../core/lineage/lineLineage';
 import type { LineageSource } from '../core/lineage/source';
 import type { Deployment, Finding } from '../core/model/domain';
 import { ServiceSource } from '../core/lineage/serviceSource';
-import { GitHubError } from '../core/sources/github/githubClient';
+import { GitHubError, type GitHubClient } from '../core/sources/github/githubClient';
 import { chooseSource, enterpriseSessionProblem, GitHubSourcePool } from '../core/lineage/sourceChoice';
 import { ApiClient } from '../core/sources/apiClient';
 import { ApiError } from '../core/sources/apiError';
@@ -206,8 +206,13 @@ export class LineageController implements vscode.Disposable {
    * is the "Sign in to GitHub" command), else deploy tags in the repository itself.
    */
   async sourceFor(repo: Repository): Promise<LineageSource> {
+    return (await this.chosenSource(repo)).source;
+  }
+
+  /** The source with why it was chosen, and GitHub's client when that is the source. */
+  async chosenSource(repo: Repository): Promise<{ source: LineageSource; why: string; github?: GitHubClient }> {
     const client = await this.apiClient();
-    if (client && this.settings.source !== 'github' && this.settings.source !== 'git') return new ServiceSource(client);
+    if (client && this.settings.source !== 'github' && this.settings.source !== 'git') return { source: new ServiceSource(client), why: `the service at ${this.settings.apiUrl}` };
     const githubUrl = this.githubUrl();
     try {
       const chosen = await chooseSource({
@@ -218,10 +223,10 @@ export class LineageController implements vscode.Disposable {
         githubToken: () => this.githubSessionToken(),
       });
       this.signInHints.set(repo.root, chosen.signInTo ?? null);
-      return chosen.source;
+      return { source: chosen.source, why: chosen.why, ...(chosen.github ? { github: chosen.github } : {}) };
     } catch (e) {
       this.log.warn(`source: ${(e as Error).message}`);
-      return new DeployTagSource(repo);
+      return { source: new DeployTagSource(repo), why: `git only (deploy tags): ${(e as Error).message}` };
     }
   }
 

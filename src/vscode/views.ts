@@ -55,7 +55,8 @@ export abstract class NodeTree implements vscode.TreeDataProvider<Node> {
   }
 }
 
-async function activeRepository(controller: LineageController): Promise<{ repo: Repository; slug: string | null } | null> {
+/** The repository of the active editor's file, if any. */
+export async function activeRepository(controller: LineageController): Promise<{ repo: Repository; slug: string | null } | null> {
   const doc = vscode.window.activeTextEditor?.document;
   return doc ? controller.repository(doc) : null;
 }

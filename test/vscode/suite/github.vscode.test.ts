@@ -32,6 +32,8 @@ describe('Code Lineage in VS Code (GitHub as the source)', function () {
     const environments = await lineage.views.environments.roots();
     assert.equal(environments[0]!.label, 'Sign in to GitHub to see the environments on 127.0.0.1');
     assert.equal(environments[0]!.command?.command, 'lineage.signInGitHub');
+    const status = await vscode.commands.executeCommand<string>('lineage.showServiceStatus');
+    assert.match(status, /^Code Lineage reads deploy tags: git only: the origin is on 127\.0\.0\.1 but no GitHub token is available\. Run "Code Lineage: Sign in to GitHub"/);
   });
 
   it('signs in through the Enterprise provider of the configured server and reads GitHub', async () => {
@@ -49,6 +51,8 @@ describe('Code Lineage in VS Code (GitHub as the source)', function () {
     assert.deepEqual(line3.environments.map((e) => [e.name, e.live]), [['production', false], ['staging', true]]);
     assert.deepEqual(Object.fromEntries(line3.approvals.map((a) => [a.reviewer, a.stale])), { alice: true, carol: false });
     assert.equal(result.file.lines[0]!.environments.find((e) => e.name === 'production')?.since?.deploymentId, '11');
+    const status = await vscode.commands.executeCommand<string>('lineage.showServiceStatus');
+    assert.match(status, /^Code Lineage reads GitHub at 127\.0\.0\.1:\d+: rate limit \d+\/5000 left\.$/);
   });
 
   it('hovers a line with GitHub\'s deployments, pull request and stale approval', async () => {

@@ -110,6 +110,7 @@ if (mode === 'trusted') {
       editor.selection = new vscode.Selection(0, 0, 0, 0);
       await lineage.statusBar.update();
       assert.equal(lineage.statusBar.item.text, '$(rocket) production');
+      assert.match(await vscode.commands.executeCommand<string>('lineage.showServiceStatus'), /^Code Lineage service \S+: \d+ events \(embedded store\)\.$/);
       const nodes = await lineage.views.line.roots();
       assert.equal(nodes[0]!.label, 'Initial service');
       assert.ok(nodes.some((n) => n.label === 'production' && /^live since dep-prod-1/.test(n.description ?? '')));

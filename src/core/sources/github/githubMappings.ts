@@ -189,3 +189,6 @@ export function checkRunBuild(repo: string, r: CheckRun): Build {
 
 /** The combined status of a commit (`/commits/{ref}/status`). */
 export const CombinedStatus = z.object({ statuses: z.array(CommitStatus) });
+
+/** `/rate_limit`: what the token has left (this request itself costs nothing). */
+export const RateLimit = z.object({ resources: z.object({ core: z.object({ limit: z.number(), remaining: z.number(), reset: z.number() }), graphql: z.object({ remaining: z.number() }).optional() }) });
