@@ -13,7 +13,7 @@ import { GitHubError } from '../core/sources/github/githubClient';
 import { RateLimit } from '../core/sources/github/githubMappings';
 import type { LineageDecorations } from './decorations';
 import { tokenKey, type LineageController } from './lineageController';
-import { activeRepository, type EnvironmentsTree, type FindingsTree, type LineLineageTree } from './views';
+import type { EnvironmentsTree, FindingsTree, LineLineageTree } from './views';
 
 const LineArg = z.object({ path: z.string().min(1).max(4096), line: z.number().int().min(1) });
 const UrlArg = z.object({ url: z.string().nullable() });
@@ -190,7 +190,7 @@ export function registerCommands(deps: CommandDeps): vscode.Disposable[] {
     vscode.commands.registerCommand('lineage.showServiceStatus', async () => {
       if (!requireTrust()) return;
       // Which source the lineage comes from, and whether it answers: the service, GitHub or deploy tags.
-      const found = await activeRepository(controller);
+      const found = await controller.activeRepository();
       const client = await controller.apiClient();
       const chosen = found ? await controller.chosenSource(found.repo) : null;
       try {

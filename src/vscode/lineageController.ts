@@ -235,8 +235,7 @@ export class LineageController implements vscode.Disposable {
    * is in use (GitHub or deploy tags; the service answers by id itself).
    */
   async deploymentIn(environment: string, id: string): Promise<{ deployment: Deployment | null; source: LineageSource['kind'] } | null> {
-    const document = vscode.window.activeTextEditor?.document;
-    const found = this.trusted && document?.uri.scheme === 'file' ? await this.repoFor(document.uri.fsPath) : null;
+    const found = await this.activeRepository();
     if (!found?.slug) return null;
     const source = await this.sourceFor(found.repo);
     const history = await source.history(found.slug, environment, 200);
@@ -245,8 +244,7 @@ export class LineageController implements vscode.Disposable {
 
   /** An open finding by id in the active editor's repository, from the source in use (GitHub's alerts). */
   async findingIn(id: string): Promise<Finding | null> {
-    const document = vscode.window.activeTextEditor?.document;
-    const found = this.trusted && document?.uri.scheme === 'file' ? await this.repoFor(document.uri.fsPath) : null;
+    const found = await this.activeRepository();
     if (!found?.slug) return null;
     const source = await this.sourceFor(found.repo);
     return (await source.openFindings?.(found.slug))?.find((f) => f.id === id) ?? null;
@@ -303,6 +301,12 @@ export class LineageController implements vscode.Disposable {
     if (!this.trusted || uri.scheme !== 'file') return null;
     const entry = await this.repoFor(uri.fsPath.endsWith('/') ? uri.fsPath : `${uri.fsPath}/.`);
     return entry ? { repo: entry.repo, slug: entry.slug } : null;
+  }
+
+  /** The repository of the active editor's file, if any (and the workspace is trusted). */
+  activeRepository(): Promise<{ repo: Repository; slug: string | null } | null> {
+    const document = vscode.window.activeTextEditor?.document;
+    return document ? this.repository(document) : Promise.resolve(null);
   }
 
   /** The repository's owner/name and the repository of a document, for views and commands. */

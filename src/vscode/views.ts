@@ -55,12 +55,6 @@ export abstract class NodeTree implements vscode.TreeDataProvider<Node> {
   }
 }
 
-/** The repository of the active editor's file, if any. */
-export async function activeRepository(controller: LineageController): Promise<{ repo: Repository; slug: string | null } | null> {
-  const doc = vscode.window.activeTextEditor?.document;
-  return doc ? controller.repository(doc) : null;
-}
-
 export class EnvironmentsTree extends NodeTree {
   constructor(private readonly controller: LineageController) {
     super();
@@ -68,7 +62,7 @@ export class EnvironmentsTree extends NodeTree {
 
   async roots(): Promise<Node[]> {
     if (!this.controller.trusted) return [{ label: 'Trust this workspace to see its environments', icon: 'shield' }];
-    const found = await activeRepository(this.controller);
+    const found = await this.controller.activeRepository();
     if (!found) return [{ label: 'Open a file of a git repository', icon: 'info' }];
     // The same source as the hover: the service, GitHub, or deploy tags.
     const source = await this.controller.sourceFor(found.repo);
@@ -124,7 +118,7 @@ export class FindingsTree extends NodeTree {
 
   async roots(): Promise<Node[]> {
     if (!this.controller.trusted) return [{ label: 'Trust this workspace to see its findings', icon: 'shield' }];
-    const found = await activeRepository(this.controller);
+    const found = await this.controller.activeRepository();
     if (!found) return [{ label: 'Open a file of a git repository', icon: 'info' }];
     const source = await this.controller.sourceFor(found.repo);
     if (!found.slug || !source.openFindings) {

@@ -14,6 +14,7 @@ export class Repository {
   private readonly ancestry = new Map<string, Promise<boolean>>();
   private readonly names = new Map<string, Promise<string[]>>();
   private readonly present = new Map<string, boolean>();
+  private origin: Promise<string | null> | undefined;
 
   private constructor(
     readonly root: string,
@@ -50,15 +51,22 @@ export class Repository {
     return (await this.git.run(['symbolic-ref', '--quiet', '--short', 'HEAD']).catch(() => '')).trim() || null;
   }
 
+  /**
+   * The `origin` remote's URL, or null without one. Read once per opened repository: the source
+   * choice and the slug both need it, and every file's lineage asks for the source.
+   */
+  originUrl(): Promise<string | null> {
+    this.origin ??= this.git.run(['config', '--get', 'remote.origin.url']).then(
+      (out) => out.trim() || null,
+      () => null,
+    );
+    return this.origin;
+  }
+
   /** `owner/name` of the `origin` remote (https, ssh or scp-like URL), or null. */
   async originSlug(): Promise<string | null> {
-    let url: string;
-    try {
-      url = (await this.git.run(['config', '--get', 'remote.origin.url'])).trim();
-    } catch {
-      return null;
-    }
-    const m = /[:/]([A-Za-z0-9_.-]+)\/([A-Za-z0-9_.-]+?)(?:\.git)?\/?$/.exec(url);
+    const url = await this.originUrl();
+    const m = url ? /[:/]([A-Za-z0-9_.-]+)\/([A-Za-z0-9_.-]+?)(?:\.git)?\/?$/.exec(url) : null;
     return m ? `${m[1]}/${m[2]}` : null;
   }
 

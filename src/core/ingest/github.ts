@@ -6,7 +6,7 @@
 import { type Fact, InvalidEventError, type NormalizedEvent, rankOf } from './facts';
 import { at, int, iso, obj, payloadDigest, sha, str, type Json } from './values';
 import { severityOf } from './cdevents';
-import { githubIds } from './githubIds';
+import { codeScanningStatus, githubIds } from './githubIds';
 
 export const githubEventNames = [
   'deployment',
@@ -225,7 +225,7 @@ export function normalizeGithubEvent(event: string, payload: Json, delivery: str
           kind: 'vulnerability',
           severity: severityOf(rule.security_severity_level) ?? severityOf(rule.severity) ?? 'medium',
           title: str(rule.description) ?? str(rule.id) ?? `code scanning alert ${number}`,
-          status: state === 'open' ? 'open' : state === 'fixed' ? 'resolved' : 'suppressed',
+          status: codeScanningStatus(state),
           environment: null,
           service: null,
           artifact_digest: null,

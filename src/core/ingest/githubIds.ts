@@ -1,7 +1,7 @@
 /**
  * Row ids of the things GitHub identifies, shared by the webhook reader, `lineage sync github`
  * and direct mode: a deployment, review, alert or check that arrives both by webhook and by a
- * backfill is one row, whichever came first.
+ * backfill is one row, whichever came first. The same readers share how an alert's state reads.
  */
 type Id = string | number;
 
@@ -14,3 +14,8 @@ export const githubIds = {
   workflowRun: (id: Id) => `github:workflow_run:${id}`,
   commitStatus: (id: Id) => `github:status:${id}`,
 };
+
+/** A code-scanning alert's state as a finding's status: fixed is resolved, dismissed suppressed. */
+export function codeScanningStatus(state: string): 'open' | 'resolved' | 'suppressed' {
+  return state === 'open' ? 'open' : state === 'fixed' ? 'resolved' : 'suppressed';
+}

@@ -64,7 +64,7 @@ export class SourceChoiceError extends Error {}
 
 /** The host of the origin remote (https, ssh or scp-like), lower-cased; null without one. */
 export async function originHost(repo: Repository): Promise<string | null> {
-  const url = (await repo.run(['config', '--get', 'remote.origin.url']).catch(() => '')).trim();
+  const url = (await repo.originUrl()) ?? '';
   const m = /^(?:[a-z+]+:\/\/)?(?:[^@/]+@)?([^/:]+)[:/]/i.exec(url);
   return m ? m[1]!.toLowerCase() : null;
 }

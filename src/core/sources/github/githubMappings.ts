@@ -4,7 +4,7 @@
  */
 import { z } from 'zod';
 import type { Build, Deployment, Finding, Review } from '../../model/domain';
-import { githubIds } from '../../ingest/githubIds';
+import { codeScanningStatus, githubIds } from '../../ingest/githubIds';
 export { payloadDigest } from '../../ingest/values';
 
 const reviewStates: Record<string, Review['state']> = { APPROVED: 'approved', CHANGES_REQUESTED: 'changes_requested', COMMENTED: 'commented', DISMISSED: 'dismissed', PENDING: 'pending' };
@@ -55,7 +55,7 @@ export function alertFinding(repo: string, a: CodeScanningAlert): Finding {
     kind: 'vulnerability',
     severity: severities[level] ?? 'medium',
     title: a.rule.description ?? a.rule.id ?? `code scanning alert ${a.number}`,
-    status: a.state === 'open' ? 'open' : a.state === 'fixed' ? 'resolved' : 'suppressed',
+    status: codeScanningStatus(a.state),
     environment: inst?.environment ?? null,
     service: null,
     artifact: null,

@@ -31,18 +31,8 @@ import {
   toDeployment,
   toPullRequest,
 } from './githubGraphql';
-import {
-  alertFinding,
-  CheckRuns,
-  checkRunBuild,
-  CodeScanningAlert,
-  CombinedStatus,
-  DeploymentRecords,
-  recordDeployment,
-  recordTime,
-  statusBuild,
-  type DeploymentRecord,
-} from './githubMappings';
+import { alertFinding, CodeScanningAlert, recordDeployment, recordTime, type DeploymentRecord } from './githubMappings';
+import { codeScanningUnavailable, commitChecks, deploymentRecordsOf } from './githubReads';
 
 const Attestations = z.object({ attestations: z.array(z.object({ bundle: z.record(z.string(), z.unknown()).nullable().optional(), bundle_url: z.string().nullable().optional() })) });
 
@@ -108,7 +98,8 @@ export class GitHubSource implements LineageSource {
    * successful deployment in it get their own recent deployments, in one more query.
    */
   private async quietEnvironments(repo: string, environments: string[], deployments: Deployment[]): Promise<Deployment[]> {
-    const quiet = environments.filter((name) => !deployments.some((d) => d.environment === name && d.status === 'success')).slice(0, maxQuietEnvironments);
+    const live = liveByEnvironment(deployments);
+    const quiet = environments.filter((name) => !live.has(name)).slice(0, maxQuietEnvironments);
     if (!quiet.length) return [];
     const variables = Object.fromEntries(quiet.map((name, i) => [`e${i}`, [name]]));
     const answer = await this.degradable((lacking) => environmentDeploymentsQuery(quiet.length, lacking), { ...this.split(repo), ...variables }, EnvironmentDeploymentsAnswer);
@@ -152,15 +143,7 @@ export class GitHubSource implements LineageSource {
     // The artifacts that ran somewhere (a deployment that succeeded, live or since replaced),
     // newest first, live ones ahead of the rest.
     const commitOf = new Map<string, string>();
-    const liveEnvironments = new Set<string>();
-    const live: Deployment[] = [];
-    for (const d of deployments) {
-      if (d.status === 'success' && !liveEnvironments.has(d.environment)) {
-        liveEnvironments.add(d.environment);
-        live.push(d);
-      }
-    }
-    for (const d of [...live, ...deployments.filter((x) => x.status === 'success' || x.status === 'inactive')]) {
+    for (const d of [...liveByEnvironment(deployments).values(), ...deployments.filter((x) => x.status === 'success' || x.status === 'inactive')]) {
       if (d.artifact && d.commit && !commitOf.has(d.artifact)) commitOf.set(d.artifact, d.commit);
     }
     const digests = [...commitOf.keys()].slice(0, maxRecordDigests);
@@ -176,22 +159,12 @@ export class GitHubSource implements LineageSource {
     return out.sort((a, b) => b.at.localeCompare(a.at));
   }
 
-  /**
-   * The organisation's deployment records of one artifact. An owner that is a user, or an
-   * organisation without artifact metadata, answers 404: no records, not an error.
-   */
+  /** The organisation's deployment records of one artifact (none for a user or without artifact metadata), cached. */
   deploymentRecords(repo: string, digest: string): Promise<DeploymentRecord[]> {
     const key = `${repo}@${digest}`;
     const hit = this.recordsCache.get(key);
     if (hit && Date.now() - hit.at < ttlMs) return hit.value;
-    const { owner } = this.split(repo);
-    const value = this.client
-      .get('/orgs/{org}/artifacts/{subject_digest}/metadata/deployment-records', { org: owner, subject_digest: digest }, DeploymentRecords)
-      .then((answer) => answer.deployment_records)
-      .catch((e: unknown) => {
-        if (GitHubError.is(e, 'notFound')) return [] as DeploymentRecord[];
-        throw e;
-      });
+    const value = deploymentRecordsOf(this.client, this.split(repo).owner, digest);
     value.catch(() => this.recordsCache.delete(key));
     this.recordsCache.set(key, { at: Date.now(), value });
     return value;
@@ -216,8 +189,8 @@ export class GitHubSource implements LineageSource {
   async environments(repo: string): Promise<Environment[]> {
     const { environments, deployments } = await this.deployments(repo);
     const names = [...new Set([...environments, ...deployments.map((d) => d.environment)])].sort();
-    // What runs is the latest deployment whose latest status is success; inactive and failed are history.
-    return names.map((name) => ({ name, deployment: deployments.find((d) => d.environment === name && d.status === 'success') ?? null }));
+    const live = liveByEnvironment(deployments);
+    return names.map((name) => ({ name, deployment: live.get(name) ?? null }));
   }
 
   async history(repo: string, environment: string, limit: number): Promise<Deployment[]> {
@@ -304,12 +277,7 @@ export class GitHubSource implements LineageSource {
    * commit statuses, which CI systems without check runs (Jenkins, CircleCI…) report instead.
    */
   async builds(repo: string, commit: string): Promise<Build[]> {
-    const { owner, name } = this.split(repo);
-    const [runs, combined] = await Promise.all([
-      this.client.get('/repos/{owner}/{repo}/commits/{ref}/check-runs', { owner, repo: name, ref: commit, per_page: 100 }, CheckRuns),
-      this.client.get('/repos/{owner}/{repo}/commits/{ref}/status', { owner, repo: name, ref: commit, per_page: 100 }, CombinedStatus),
-    ]);
-    return [...runs.check_runs.map((r) => checkRunBuild(repo, r)), ...combined.statuses.map((s) => statusBuild(repo, commit, s))];
+    return commitChecks(this.client, repo, commit);
   }
 
   /** Open code-scanning alerts whose most recent instance is in `path`. */
@@ -343,21 +311,26 @@ export class GitHubSource implements LineageSource {
         return alerts.map((a) => alertFinding(repo, a));
       })
       .catch((e: unknown) => {
-        // Code scanning is off for most repositories (404), and private ones without Advanced
-        // Security or a token without the permission answer 403: findings unknown, lineage not.
-        const message = GitHubError.is(e, 'notFound')
-          ? `code-scanning alerts unknown: ${repo} has no code scanning, or the token cannot see it (404)`
-          : GitHubError.is(e, 'forbidden')
-            ? `code-scanning alerts unknown: ${e.message}`
-            : null;
-        if (!message) throw e;
-        this.unknowns.set('code-scanning', { about: 'findings', message });
+        // Code scanning is off for most repositories: findings unknown, lineage not.
+        const why = codeScanningUnavailable(repo, e);
+        if (!why) throw e;
+        this.unknowns.set('code-scanning', { about: 'findings', message: `code-scanning alerts unknown: ${why}` });
         return [] as Finding[];
       });
     value.catch(() => this.alertsCache.delete(repo));
     this.alertsCache.set(repo, { at: Date.now(), value });
     return value;
   }
+}
+
+/**
+ * What runs in each environment: its latest deployment whose latest status is success (inactive
+ * and failed ones are history). `deployments` come newest first.
+ */
+function liveByEnvironment(deployments: Deployment[]): Map<string, Deployment> {
+  const live = new Map<string, Deployment>();
+  for (const d of deployments) if (d.status === 'success' && !live.has(d.environment)) live.set(d.environment, d);
+  return live;
 }
 
 /** The source commit an attestation bundle's SLSA provenance names for `digest`. */

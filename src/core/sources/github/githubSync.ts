@@ -1,9 +1,9 @@
 /**
  * `lineage sync github`: GitHub's history (deployments with their latest status, pull requests
  * with their reviews and the checks of their heads, open code-scanning alerts) written to the
- * service as native events. A
- * deployment whose payload names an artifact digest carries it, and the organisation's artifact
- * deployment records of that digest come along as deployments of the same commit.
+ * service as native events. A deployment whose payload names an artifact digest carries it, and
+ * the organisation's artifact deployment records of that digest come along as deployments of the
+ * same commit.
  *
  * Idempotent: every event id is derived from what GitHub identifies it by (a deployment status, a
  * review, a pull request at its update time), so a second run stores nothing new; and every row
@@ -16,9 +16,9 @@ import { dirname } from 'node:path';
 import { z } from 'zod';
 import type { ApiClient } from '../apiClient';
 import { GitHubError, type GitHubClient } from './githubClient';
-import type { Build } from '../../model/domain';
 import { githubIds } from '../../ingest/githubIds';
-import { alertFinding, CheckRuns, checkRunBuild, CodeScanningAlert, CombinedStatus, deploymentKind, DeploymentRecords, deploymentStatus, payloadDigest, recordDeployment, reviewState, statusBuild } from './githubMappings';
+import { alertFinding, CodeScanningAlert, deploymentKind, deploymentStatus, payloadDigest, recordDeployment, reviewState } from './githubMappings';
+import { codeScanningUnavailable, commitChecks, deploymentRecordsOf } from './githubReads';
 
 const User = z.object({ login: z.string() }).nullable().optional();
 const RestDeployment = z.object({ id: z.number(), sha: z.string(), environment: z.string(), task: z.string().nullable().optional(), payload: z.unknown().optional(), created_at: z.string(), creator: User });
@@ -149,9 +149,9 @@ export async function syncGithub(options: SyncOptions): Promise<{ events: number
         try {
           alerts = await page('/repos/{owner}/{repo}/code-scanning/alerts', { owner, repo: name, state: 'open' }, CodeScanningAlert);
         } catch (e) {
-          if (GitHubError.is(e, 'notFound')) skipped.push(`code-scanning alerts: ${repo} has no code scanning, or the token cannot see it (404)`);
-          else if (GitHubError.is(e, 'forbidden')) skipped.push(`code-scanning alerts: ${e.message}`);
-          else throw e;
+          const why = codeScanningUnavailable(repo, e);
+          if (!why) throw e;
+          skipped.push(`code-scanning alerts: ${why}`);
           alerts = [];
         }
         for (const a of alerts) {
@@ -191,12 +191,7 @@ export async function syncGithub(options: SyncOptions): Promise<{ events: number
 
 /** The check runs and commit statuses of one commit as build events, under the webhooks' ids. */
 async function buildEvents(github: GitHubClient, repo: string, commit: string): Promise<object[]> {
-  const [owner, name] = repo.split('/') as [string, string];
-  const [runs, combined] = await Promise.all([
-    github.get('/repos/{owner}/{repo}/commits/{ref}/check-runs', { owner, repo: name, ref: commit, per_page: 100 }, CheckRuns),
-    github.get('/repos/{owner}/{repo}/commits/{ref}/status', { owner, repo: name, ref: commit, per_page: 100 }, CombinedStatus),
-  ]);
-  const builds: Build[] = [...runs.check_runs.map((r) => checkRunBuild(repo, r)), ...combined.statuses.map((st) => statusBuild(repo, commit, st))];
+  const builds = await commitChecks(github, repo, commit);
   return builds.map((b) => ({
     type: 'build',
     id: `${b.id}:${b.status}:${b.conclusion ?? ''}`,
@@ -220,10 +215,8 @@ async function recordEvents(github: GitHubClient, repo: string, artifacts: Map<s
   for (const [digest, commit] of artifacts) {
     let records;
     try {
-      records = (await github.get('/orgs/{org}/artifacts/{subject_digest}/metadata/deployment-records', { org, subject_digest: digest }, DeploymentRecords)).deployment_records;
+      records = await deploymentRecordsOf(github, org, digest);
     } catch (e) {
-      // A user account, or an organisation without artifact metadata: no records.
-      if (GitHubError.is(e, 'notFound')) continue;
       if (!GitHubError.is(e, 'forbidden')) throw e;
       skipped.push(`artifact deployment records: ${e.message}`);
       return events;
