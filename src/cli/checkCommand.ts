@@ -7,7 +7,7 @@ import { parseArgs } from 'node:util';
 import { GitError } from '../core/git/gitRunner';
 import { defaultBase } from '../core/policy/branchGit';
 import { checkBranch } from '../core/policy/checkBranch';
-import { loadPolicy, PolicyError } from '../core/policy/policy';
+import { PolicyError } from '../core/policy/policy';
 import { ApiError } from '../core/sources/apiError';
 import { GitHubError } from '../core/sources/github/githubClient';
 import { terminalSafe } from './blameFormat';
@@ -18,7 +18,8 @@ import { UsageError } from './usageError';
 export const checkUsage = `usage: lineage check [--base <ref>] [--head <ref>] [--json] [--api URL] [--token T] [--repo owner/name] [--source auto|service|github|git] [--github-url URL]
 
 Evaluates the commits from base (default origin/HEAD, origin/main, main or master) to head
-(default HEAD) against .lineage/policy.yaml (or .json). Exit code 1 when a blocking rule fails,
+(default HEAD) against the .lineage/policy.yaml (or .json) committed on the base: a branch's own change to the
+policy applies after it merges, and is itself reported (rule policy-changed-in-branch). Exit code 1 when a blocking rule fails,
 0 otherwise, 2 on bad input.`;
 
 export async function runCheck(argv: string[], env: NodeJS.ProcessEnv, out: (line: string) => void, err: (line: string) => void): Promise<number> {
@@ -41,13 +42,6 @@ export async function runCheck(argv: string[], env: NodeJS.ProcessEnv, out: (lin
   }
   if (positionals.length > 0) throw new UsageError(`check takes no arguments (got "${positionals[0]}")\n${checkUsage}`);
   const repo = await openCheckout();
-  let policy;
-  try {
-    policy = loadPolicy(repo.root);
-  } catch (e) {
-    if (e instanceof PolicyError) throw new UsageError(e.message);
-    throw e;
-  }
   const slug = values.repo ?? (await repo.originSlug());
   const chosen = await chooseCliSource(values, env, repo);
   const reviewed = chosen.kind !== 'git';
@@ -62,12 +56,13 @@ export async function runCheck(argv: string[], env: NodeJS.ProcessEnv, out: (lin
       }
     }
     const branchName = await repo.branch();
-    const result = await checkBranch({ repo, source: reviewed ? chosen.source : null, slug, base, head: values.head ?? 'HEAD', policy: policy.policy, branchName });
+    const result = await checkBranch({ repo, source: reviewed ? chosen.source : null, slug, base, head: values.head ?? 'HEAD', branchName });
+    const policyName = `${result.policy.file ?? 'defaults'} at ${base} (${result.policy.commit.slice(0, 7)})`;
     const blocking = result.violations.filter((v) => v.severity === 'blocking');
     if (values.json) {
-      out(JSON.stringify({ ...result, policy: policy.file ?? 'defaults', passed: blocking.length === 0 }, null, 2));
+      out(JSON.stringify({ ...result, policy: result.policy.file ?? 'defaults', policyCommit: result.policy.commit, passed: blocking.length === 0 }, null, 2));
     } else {
-      out(`${result.commits} commit${result.commits === 1 ? '' : 's'} ${result.base}..${result.head} (${result.headSha.slice(0, 7)}), policy: ${policy.file ?? 'defaults'}`);
+      out(`${result.commits} commit${result.commits === 1 ? '' : 's'} ${result.base}..${result.head} (${result.headSha.slice(0, 7)}), policy: ${policyName}`);
       out(result.pullRequest ? `pull request #${result.pullRequest.number}${result.pullRequest.url ? ` ${terminalSafe(result.pullRequest.url)}` : ''}, ${result.pullRequest.reviews} review(s)` : 'no pull request found for the head commit');
       for (const d of result.deployments) {
         const undone = d.rolledBack ? `, rolled back by ${terminalSafe(d.rolledBack.by)} after ${d.rolledBack.afterMinutes} min` : '';
@@ -79,6 +74,7 @@ export async function runCheck(argv: string[], env: NodeJS.ProcessEnv, out: (lin
     return blocking.length > 0 ? 1 : 0;
   } catch (e) {
     if (GitError.is(e, 'badRevision')) throw new UsageError(e.message);
+    if (e instanceof PolicyError) throw new UsageError(e.message);
     if (ApiError.is(e) && e.reason === 'invalidResponse') throw new UsageError(e.message);
     if (GitHubError.is(e)) throw new UsageError(e.message);
     throw e;

@@ -24,7 +24,6 @@ import { ApiClient } from '../core/sources/apiClient';
 import { ApiError } from '../core/sources/apiError';
 import { defaultBase } from '../core/policy/branchGit';
 import { checkBranch, type CheckResult } from '../core/policy/checkBranch';
-import { loadPolicy } from '../core/policy/policy';
 import { readSettings, type Settings } from './settings';
 
 /** The current branch's approval state: the check's result and the commits no approval covers. */
@@ -336,10 +335,11 @@ export class LineageController implements vscode.Disposable {
     const source = await this.sourceFor(entry.repo);
     if (source.kind === 'git' || !entry.slug) return { ok: false, reason: 'approvals come from the traceability service or GitHub: configure the service, or sign in to GitHub' };
     try {
-      const { policy, file } = loadPolicy(entry.repo.root);
       const base = await defaultBase(entry.repo);
       const branchName = await entry.repo.branch();
-      const result = await checkBranch({ repo: entry.repo, source, slug: entry.slug, base, head: 'HEAD', policy, branchName });
+      // The base's committed policy, as `lineage check` reads it: never the branch's own.
+      const result = await checkBranch({ repo: entry.repo, source, slug: entry.slug, base, head: 'HEAD', branchName });
+      const file = result.policy.file;
       const unapprovedViolation = result.violations.find((v) => v.rule === 'unapproved-commits');
       const commits = (unapprovedViolation?.evidence.commits as { sha: string }[] | undefined) ?? [];
       const stale = result.violations.filter((v) => v.rule === 'stale-approval');

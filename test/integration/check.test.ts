@@ -14,14 +14,21 @@ import { startTestService, type TestService } from '../helpers/testService';
 
 const lineage = runLineage;
 
+/** Commits the policy on main, the base that judges the branch, and returns to the branch. */
 function writePolicy(repo: TestRepo, policy: object | string): void {
+  const branch = repo.git(['symbolic-ref', '--short', 'HEAD']);
+  repo.git(['checkout', '-q', 'main']);
   mkdirSync(join(repo.dir, '.lineage'), { recursive: true });
   writeFileSync(join(repo.dir, '.lineage/policy.yaml'), typeof policy === 'string' ? policy : JSON.stringify(policy, null, 2));
+  repo.commit('chore: policy');
+  repo.git(['checkout', '-q', branch]);
 }
 
 const allRules = (severity: string) => ({
   rules: Object.fromEntries(ruleIds.map((id) => [id, id === 'unsigned-commit' ? { severity, required: true } : id === 'blocking-check' ? { severity, required: ['ci/test'] } : { severity }])),
 });
+
+const allRulesOff = ruleIds.map((id) => `  ${id}: { severity: off }\n`).join('');
 
 const iso = (ms: number) => new Date(ms).toISOString();
 let counter = 0;
@@ -91,7 +98,9 @@ describe('lineage check', function () {
     writePolicy(repo, allRules('blocking'));
     const blocking = await api(repo);
     assert.equal(blocking.status, 1, blocking.stderr);
-    for (const id of ruleIds) assert.ok(rulesOf(blocking.json).includes(id), `${id} missing from ${rulesOf(blocking.json)}`);
+    // Every rule but the branch changing the policy, which this branch does not (see the next tests).
+    const branchRules = ruleIds.filter((id) => id !== 'policy-changed-in-branch');
+    for (const id of branchRules) assert.ok(rulesOf(blocking.json).includes(id), `${id} missing from ${rulesOf(blocking.json)}`);
     assert.ok(blocking.json.violations.every((v: any) => v.severity === 'blocking'));
     const unapproved = blocking.json.violations.find((v: any) => v.rule === 'unapproved-commits');
     assert.deepEqual(unapproved.evidence.commits.map((c: any) => c.sha), [f2]);
@@ -107,7 +116,7 @@ describe('lineage check', function () {
     writePolicy(repo, allRules('informational'));
     const informational = await api(repo);
     assert.equal(informational.status, 0, informational.stderr);
-    for (const id of ruleIds) assert.ok(rulesOf(informational.json).includes(id), `${id} missing`);
+    for (const id of branchRules) assert.ok(rulesOf(informational.json).includes(id), `${id} missing`);
     assert.ok(informational.json.violations.every((v: any) => v.severity === 'informational'));
 
     const human = await lineage(repo.dir, ['check', '--base', 'main', '--api', t.url]);
@@ -205,6 +214,38 @@ describe('lineage check', function () {
     assert.ok(v, rulesOf(rebuilt.json));
     assert.equal(v.evidence.deployed, `sha256:${'cc'.repeat(32)}`);
     assert.deepEqual(v.evidence.validated, [`sha256:${'dd'.repeat(32)}`]);
+  });
+
+  it('judges a branch by the policy committed on its base, never by its own', async () => {
+    const { repo, shas } = branch('acme/own-gate', [{ file: 'app.js', lines: ['const a = 1;', 'const b = 5;', 'const c = 3;'], message: 'fix: b' }]);
+    const gated = await api(repo);
+    assert.equal(gated.status, 1, 'no approval: the default policy blocks');
+    assert.deepEqual(rulesOf(gated.json), ['unapproved-commits']);
+    assert.equal(gated.json.policy, 'defaults');
+    // The branch commits a policy that switches everything off, and writes it in the working tree too.
+    mkdirSync(join(repo.dir, '.lineage'), { recursive: true });
+    writeFileSync(join(repo.dir, '.lineage/policy.yaml'), `rules:\n${allRulesOff}`);
+    repo.commit('chore: relax the gate');
+    const own = await api(repo);
+    assert.equal(own.status, 1, own.stdout);
+    assert.deepEqual(rulesOf(own.json), ['policy-changed-in-branch', 'unapproved-commits']);
+    const notice = own.json.violations[0];
+    assert.equal(notice.severity, 'blocking');
+    assert.match(notice.message, /^policy changed on this branch \(\.lineage\/policy\.yaml added\): applies after merge/);
+    assert.equal(own.json.policyCommit, repo.git(['rev-parse', 'main']));
+    const text = await lineage(repo.dir, ['check', '--base', 'main', '--api', t.url]);
+    assert.match(text.stdout, /policy: defaults at main/);
+    assert.match(text.stdout, /BLOCKING policy-changed-in-branch: policy changed on this branch/);
+    // Once the base itself carries the relaxed policy, it applies (and the branch no longer changes it).
+    repo.git(['checkout', '-q', 'main']);
+    repo.git(['merge', '-q', '--no-ff', '-m', 'Merge relax', 'feature']);
+    repo.git(['checkout', '-q', '-b', 'next']);
+    repo.write('app.js', ['const a = 9;']);
+    repo.commit('feat: next');
+    const after = await api(repo);
+    assert.equal(after.status, 0, after.stdout);
+    assert.deepEqual(rulesOf(after.json), []);
+    assert.equal(shas.length, 1);
   });
 
   it('exits 2 naming the line and field of a malformed policy, and on a bad ref', async () => {

@@ -3,8 +3,9 @@
  * embedded store, fed with pull requests, reviews, deployments and a finding. Shared by the
  * code-server runner and the @vscode/test-electron runner.
  */
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { plantCanaries } from '../helpers/canaries';
 import { TestRepo } from '../helpers/gitRepo';
 import { startTestService, type TestService } from '../helpers/testService';
 
@@ -16,6 +17,8 @@ export interface FixtureInfo {
   utilFile: string;
   commits: Record<string, string>;
   hostileSummary: string;
+  /** Written by any program planted in the repository's configuration that runs. */
+  canaryMarker: string;
 }
 
 export const hostileSummary = 'Fix <img src=x onerror=alert(1)> [run](command:workbench.action.terminal.new) **bold** `tick`';
@@ -61,7 +64,11 @@ export async function createFixture(): Promise<{ info: FixtureInfo; service: Tes
     { type: 'review', id: 'rv8', repo: 'acme/app', reviewId: 'rv8', pullRequest: 8, reviewer: 'dave', state: 'approved', commit: commits.util, at: at(3) } as never,
   );
   await service.client.ingest('events', JSON.stringify(events));
-  const info: FixtureInfo = { repoDir: repo.dir, serviceUrl: service.url, file: join(repo.dir, 'src/app.js'), utilFile: join(repo.dir, 'src/util.js'), commits, hostileSummary };
+  // Every program the repository's configuration can name, planted for every editor feature to
+  // pass by. The filter driver applies to the readme only, since a filtered file is not blamed
+  // while its buffer differs from what git stores (the dirty-buffer test edits app.js).
+  const canaries = plantCanaries(repo, '* diff=canary merge=canary\n*.md filter=canary');
+  const info: FixtureInfo = { repoDir: repo.dir, serviceUrl: service.url, file: join(repo.dir, 'src/app.js'), utilFile: join(repo.dir, 'src/util.js'), commits, hostileSummary, canaryMarker: canaries.marker };
   return {
     info,
     service,
@@ -69,6 +76,7 @@ export async function createFixture(): Promise<{ info: FixtureInfo; service: Tes
     async close() {
       await service.close();
       repo.dispose();
+      rmSync(canaries.dir, { recursive: true, force: true });
     },
   };
 }

@@ -3,9 +3,12 @@
  * as pull requests, a revert, a hotfix straight to main), with fixed authors and dates so every run
  * produces the same commits.
  */
-import { execFileSync } from 'node:child_process';
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
+import { runGitSync, type GitIdentity } from '../../core/git/gitRunner';
+
+/** Steps that make no commit still need a name for git to accept them. */
+const demoIdentity: GitIdentity = { name: 'Demo', email: 'demo@acme.example' };
 
 export interface DemoCommit {
   sha: string;
@@ -177,12 +180,7 @@ export function buildDemoRepo(dir: string): DemoRepo {
   let clock = Date.parse('2026-10-05T09:00:00Z');
 
   const git = (args: string[], env: Record<string, string> = {}) =>
-    execFileSync('git', ['-c', 'core.fsmonitor=false', '-c', 'commit.gpgSign=false', '-c', 'core.hooksPath=/dev/null', ...args], {
-      cwd: dir,
-      env: { ...process.env, GIT_TERMINAL_PROMPT: '0', LC_ALL: 'C', ...env },
-      encoding: 'utf8',
-      stdio: ['ignore', 'pipe', 'pipe'],
-    }).trim();
+    runGitSync(dir, args, env.GIT_AUTHOR_NAME ? { name: env.GIT_AUTHOR_NAME, email: env.GIT_AUTHOR_EMAIL!, date: env.GIT_AUTHOR_DATE } : demoIdentity);
   const write = (path: string, text: string) => {
     mkdirSync(dirname(join(dir, path)), { recursive: true });
     writeFileSync(join(dir, path), text);

@@ -1,30 +1,16 @@
 /**
  * Every git process this project starts goes through here, because a repository's own
  * `.git/config` and `.gitattributes` can name programs that git would run (core.fsmonitor,
- * textconv and filter drivers, core.pager, gpg.program, hooks). Each call overrides them, runs
- * with no prompt, no pager and the C locale, and is killed after a timeout. Revisions that come
- * from outside are validated as hex ids and passed after `--end-of-options`; paths after `--`.
+ * textconv and filter drivers, core.pager, gpg.program, hooks, upload-pack). Each call overrides
+ * them (gitConfigGuard), runs with an environment built from nothing (no inherited GIT_* variable,
+ * no prompt, no pager, the C locale), and is killed after a timeout. Revisions that come from
+ * outside are validated as hex ids and passed after `--end-of-options`; paths after `--`.
  */
-import { execFile } from 'node:child_process';
+import { execFile, execFileSync } from 'node:child_process';
 import { simpleGit, type SimpleGit } from 'simple-git';
+import { configGuard, guardFromConfig, guardProbeKey, overrideEnv, parseConfigList, type ConfigGuard } from './gitConfigGuard';
 
-/** Config that neutralises every program a repository could name. */
-export const safeConfig = [
-  'core.fsmonitor=false',
-  'core.pager=cat',
-  'core.hooksPath=/dev/null',
-  'core.sshCommand=false',
-  'core.askPass=',
-  'diff.external=',
-  'gpg.program=false',
-  'gpg.ssh.program=false',
-  'gpg.x509.program=false',
-  'log.showSignature=false',
-  'credential.helper=',
-  'protocol.ext.allow=never',
-];
-
-export type GitErrorReason = 'notARepository' | 'timeout' | 'badRevision' | 'failed';
+export type GitErrorReason = 'notARepository' | 'timeout' | 'badRevision' | 'filtered' | 'unsafe' | 'failed';
 
 export class GitError extends Error {
   constructor(
@@ -82,22 +68,41 @@ export class GitRunner {
       baseDir: cwd,
       binary: 'git',
       maxConcurrentProcesses: 4,
-      config: safeConfig,
-      timeout: { block: options.timeoutMs ?? 30_000 },
-      // simple-git refuses these keys whatever their value; here they carry the neutralising
-      // values of safeConfig, and no argument from outside ever reaches `-c`.
+      timeout: { block: this.timeoutMs },
+      // simple-git's guard refuses these keys and variables whatever their value, and so refuses
+      // the overrides that neutralise them. Here they only ever carry gitConfigGuard's values, and
+      // no argument from outside reaches `-c` or the environment.
       unsafe: {
         allowUnsafeFsMonitor: true,
         allowUnsafePager: true,
         allowUnsafeHooksPath: true,
         allowUnsafeSshCommand: true,
         allowUnsafeAskPass: true,
+        allowUnsafeEditor: true,
+        allowUnsafeGitProxy: true,
         allowUnsafeDiffExternal: true,
+        allowUnsafeDiffTextConv: true,
+        allowUnsafeFilter: true,
+        allowUnsafeMergeDriver: true,
+        allowUnsafePack: true,
         allowUnsafeGpgProgram: true,
         allowUnsafeCredentialHelper: true,
         allowUnsafeProtocolOverride: true,
+        allowUnsafeConfigEnvCount: true,
       },
-    }).env(safeEnv());
+    });
+  }
+
+  /**
+   * The overrides for this repository's configuration, or GitError 'unsafe' when they cannot be
+   * applied: then nothing runs.
+   */
+  guard(): Promise<ConfigGuard> {
+    return configGuard(this.cwd, safeEnv(), this.timeoutMs, () => GitRunner.processesStarted++).catch((e: unknown) => {
+      const message = e instanceof Error ? e.message : String(e);
+      if (/ENOENT|no such file|not a directory/i.test(message)) throw new GitError('notARepository', `${this.cwd} is not inside a git repository`);
+      throw new GitError('unsafe', `git not run: ${message}`);
+    });
   }
 
   /**
@@ -105,14 +110,14 @@ export class GitRunner {
    * environment and timeout. Used for `cat-file --batch`, which answers many questions in one
    * process.
    */
-  runWithInput(args: string[], input: string): Promise<Buffer> {
-    const config = safeConfig.flatMap((c) => ['-c', c]);
+  async runWithInput(args: string[], input: string): Promise<Buffer> {
+    const { env } = await this.guard();
     GitRunner.processesStarted++;
     return new Promise((resolve, reject) => {
       const child = execFile(
         'git',
-        [...config, ...args],
-        { cwd: this.cwd, env: safeEnv(), encoding: 'buffer', maxBuffer: 1 << 30, timeout: this.timeoutMs },
+        args,
+        { cwd: this.cwd, env: { ...safeEnv(), ...env }, encoding: 'buffer', maxBuffer: 1 << 30, timeout: this.timeoutMs },
         (error, stdout, stderr) => {
           if (error) {
             const message = stderr.toString().trim() || error.message;
@@ -126,9 +131,11 @@ export class GitRunner {
 
   /** Runs git with fixed, trusted arguments; anything from outside must already be checked. */
   async run(args: string[]): Promise<string> {
+    const { env } = await this.guard();
     GitRunner.processesStarted++;
     try {
-      return await this.git.raw(args);
+      // One environment per runner: the runner serves one directory, so every call carries the same overrides.
+      return await this.git.env({ ...safeEnv(), ...env }).raw(args);
     } catch (e) {
       const message = e instanceof Error ? e.message : String(e);
       if (/not a git repository/i.test(message)) throw new GitError('notARepository', `${this.cwd} is not inside a git repository`);
@@ -139,4 +146,49 @@ export class GitRunner {
       throw new GitError('failed', message.trim().split('\n')[0] ?? message);
     }
   }
+}
+
+/** Who a commit or tag made by the CLI itself is by, and when. */
+export interface GitIdentity {
+  name: string;
+  email: string;
+  date?: string;
+}
+
+function identityEnv(identity: GitIdentity | undefined): Record<string, string> {
+  if (!identity) return {};
+  return {
+    GIT_AUTHOR_NAME: identity.name,
+    GIT_AUTHOR_EMAIL: identity.email,
+    GIT_COMMITTER_NAME: identity.name,
+    GIT_COMMITTER_EMAIL: identity.email,
+    ...(identity.date ? { GIT_AUTHOR_DATE: identity.date, GIT_COMMITTER_DATE: identity.date } : {}),
+  };
+}
+
+/**
+ * The synchronous door, for the demo that builds its own repository step by step: the same
+ * overrides (listed afresh, since the repository changes under it), environment and timeout.
+ */
+export function runGitSync(cwd: string, args: string[], identity?: GitIdentity, timeoutMs = 30_000): string {
+  const env = safeEnv();
+  const listing = execFileSync('git', ['config', '--list', '-z', '--show-origin'], {
+    cwd,
+    env: { ...env, ...overrideEnv([[guardProbeKey, 'on']]) },
+    encoding: 'utf8',
+    timeout: timeoutMs,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  const entries = parseConfigList(listing);
+  if (!entries.some((e) => e.key === guardProbeKey && e.value === 'on')) {
+    throw new GitError('unsafe', 'git not run: this git ignores GIT_CONFIG_COUNT (git 2.31 or newer is needed)');
+  }
+  GitRunner.processesStarted += 2;
+  return execFileSync('git', args, {
+    cwd,
+    env: { ...env, ...guardFromConfig(entries).env, ...identityEnv(identity) },
+    encoding: 'utf8',
+    timeout: timeoutMs,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  }).trim();
 }

@@ -213,12 +213,11 @@ export class Repository {
    * file are followed (git does that by itself); `detectMoves` adds -M -C, which credits lines moved
    * within the file or copied from files changed in the same commit to their origin, at about 1.6x
    * the cost of a plain blame, so it is asked for rather than paid on every hover. Textconv is off,
-   * and any filter driver the path's attributes name is emptied for the call, since blaming the
-   * working tree or `--contents` would otherwise run its clean program.
+   * and filter drivers are emptied by the runner (see assertUnfiltered).
    */
   async blame(path: string, contents?: string, options: { detectMoves?: boolean } = {}): Promise<BlameResult> {
-    const overrides = await this.filterOverrides(path);
-    const args = [...overrides, 'blame', '--porcelain', '--no-textconv', ...(options.detectMoves ? ['-M', '-C'] : [])];
+    await this.assertUnfiltered(path, contents);
+    const args = ['blame', '--porcelain', '--no-textconv', ...(options.detectMoves ? ['-M', '-C'] : [])];
     let scratch: string | undefined;
     try {
       if (contents !== undefined) {
@@ -234,12 +233,33 @@ export class Repository {
     }
   }
 
-  private async filterOverrides(path: string): Promise<string[]> {
-    const out = await this.git.run(['check-attr', 'filter', '--', path]).catch(() => '');
-    const m = /: filter: (\S+)\s*$/.exec(out.trim());
-    const driver = m?.[1];
-    if (!driver || driver === 'unspecified' || driver === 'unset' || !/^[A-Za-z0-9_.-]+$/.test(driver)) return [];
-    return ['-c', `filter.${driver}.clean=`, '-c', `filter.${driver}.smudge=`, '-c', `filter.${driver}.process=`, '-c', `filter.${driver}.required=false`];
+  /**
+   * The filter driver (Git LFS, git-crypt) a configured `filter` attribute gives the path, or null.
+   * Its program is never run, so the working file cannot be turned into what git stores.
+   */
+  async filterDriver(path: string): Promise<string | null> {
+    const { filterDrivers } = await this.git.guard();
+    if (filterDrivers.size === 0) return null;
+    const out = await this.git.run(['check-attr', '-z', 'filter', '--', path]).catch(() => '');
+    const driver = out.split('\0')[2];
+    return driver && filterDrivers.has(driver) ? driver : null;
+  }
+
+  /**
+   * GitError 'filtered' when the path goes through a filter whose program would have to run for
+   * the blame to be right. When the text git stores and the text blamed agree (a pointer file with
+   * LFS not installed, a filter that changes nothing) the blame is right without it.
+   */
+  async assertUnfiltered(path: string, contents?: string): Promise<void> {
+    const driver = await this.filterDriver(path);
+    if (!driver) return;
+    const stored = await this.git.run(['cat-file', 'blob', `HEAD:${path}`]).catch(() => null);
+    const blamed = contents ?? (await this.workingText(path));
+    if (stored !== null && stored === blamed) return;
+    throw new GitError(
+      'filtered',
+      `${path} goes through the "${driver}" filter, a program the repository's git configuration names and Code Lineage does not run; its working text is not what git stores, so its lines are not matched to history`,
+    );
   }
 
   /** True when git considers the committed file binary (it would not blame it line by line usefully). */

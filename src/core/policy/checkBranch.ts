@@ -8,9 +8,12 @@ import type { LineageSource } from '../lineage/source';
 import type { CommitLineage, PullRequestWithReviews } from '../model/api';
 import { branchCommits, PullRequestDiffs, resolveRef, touchedLines } from './branchGit';
 import { durationMs, type Policy } from './policy';
+import { policyAt, policyChange } from './policySource';
 import { deploymentRecords, evaluate, latestReviews, type BranchFacts, type DeploymentRecord, type Violation } from './rules';
 
 export interface CheckResult {
+  /** The policy that judged the branch: the file committed on the base (null: the defaults), and that commit. */
+  policy: { file: string | null; commit: string };
   base: string;
   head: string;
   headSha: string;
@@ -23,9 +26,17 @@ export interface CheckResult {
   deployments: DeploymentRecord[];
 }
 
-export async function checkBranch(options: { repo: Repository; source: LineageSource | null; slug: string | null; base: string; head: string; policy: Policy; branchName?: string | null; now?: number }): Promise<CheckResult> {
-  const { repo, source, slug, policy } = options;
+/**
+ * Evaluates the branch against the policy committed on its base (see policySource); `policy`
+ * replaces it only where a caller holds one from elsewhere (tests of single rules).
+ */
+export async function checkBranch(options: { repo: Repository; source: LineageSource | null; slug: string | null; base: string; head: string; policy?: Policy; branchName?: string | null; now?: number }): Promise<CheckResult> {
+  const { repo, source, slug } = options;
   const [baseSha, headSha] = await Promise.all([resolveRef(repo, options.base), resolveRef(repo, options.head)]);
+  const committed = options.policy ? { policy: options.policy, file: null, commit: baseSha } : await policyAt(repo, baseSha);
+  const policy = committed.policy;
+  const forkPoint = (await repo.run(['merge-base', '--end-of-options', baseSha, headSha]).catch(() => '')).trim() || baseSha;
+  const changed = await policyChange(repo, forkPoint, headSha);
   const commits = await branchCommits(repo, baseSha, headSha);
   let lineage = new Map<string, CommitLineage>();
   if (source && slug) lineage = await source.lineage(slug, [...new Set([headSha, ...commits.map((c) => c.sha)])]);
@@ -43,7 +54,17 @@ export async function checkBranch(options: { repo: Repository; source: LineageSo
     touched: (c) => touchedLines(repo, c),
     hasCommit: (sha) => repo.hasCommit(sha),
   });
+  const changeSeverity = policy.rules['policy-changed-in-branch'].severity;
+  if (changed && changeSeverity !== 'off') {
+    violations.unshift({
+      rule: 'policy-changed-in-branch',
+      severity: changeSeverity,
+      message: `policy changed on this branch (${changed.file} ${changed.change}): applies after merge; this branch is judged by ${committed.file ?? 'the default policy'} on ${options.base} (${baseSha.slice(0, 7)})`,
+      evidence: { file: changed.file, change: changed.change, judgedBy: committed.file, baseCommit: baseSha },
+    });
+  }
   return {
+    policy: { file: committed.file, commit: committed.commit },
     base: options.base,
     head: options.head,
     headSha,

@@ -4,8 +4,6 @@
  * commits block and every other rule informs. A malformed file is an error naming its line and
  * field, never a silent default.
  */
-import { existsSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { isMap, isSeq, LineCounter, parseDocument, type Node as YamlNode } from 'yaml';
 import { z } from 'zod';
 
@@ -20,6 +18,7 @@ export const ruleIds = [
   'rebuilt-artifact',
   'hotfix-without-reason',
   'unapproved-production-deployment',
+  'policy-changed-in-branch',
 ] as const;
 export type RuleId = (typeof ruleIds)[number];
 
@@ -52,6 +51,8 @@ export const PolicySchema = z.strictObject({
       'rebuilt-artifact': rule({}, 'informational'),
       'hotfix-without-reason': rule({}, 'informational'),
       'unapproved-production-deployment': rule({}, 'informational'),
+      /** The branch changes the policy itself: the base's policy judges it, and someone should look. */
+      'policy-changed-in-branch': rule({}, 'blocking'),
     })
     .prefault({}),
 });
@@ -70,15 +71,6 @@ export const defaultPolicy = (): Policy => PolicySchema.parse({});
 export function durationMs(text: string): number {
   const m = /^(\d+(?:\.\d+)?)\s*(s|m|h|d)$/.exec(text)!;
   return Number(m[1]) * { s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 }[m[2] as 's' | 'm' | 'h' | 'd'];
-}
-
-/** The policy of the repository at `root`: its file if any (YAML or JSON), else the defaults. */
-export function loadPolicy(root: string): { policy: Policy; file: string | null } {
-  for (const name of ['.lineage/policy.yaml', '.lineage/policy.yml', '.lineage/policy.json']) {
-    const file = join(root, name);
-    if (existsSync(file)) return { policy: parsePolicy(readFileSync(file, 'utf8'), name), file: name };
-  }
-  return { policy: defaultPolicy(), file: null };
 }
 
 /** Parses policy text; errors name the file, line and field. JSON is read as the YAML it is. */

@@ -292,6 +292,11 @@ async function mapToWorkingCopy(repo: Repository, revision: string | null, path:
     }
   }
   if (working === null) return { line: null, note: `${path} is not in the working copy any more` };
+  const driver = await repo.filterDriver(currentPath).catch(() => null);
+  if (driver && revision !== null) {
+    const stored = await repo.textAt(revision, path).catch(() => null);
+    if (stored !== working) return { line: null, note: `${currentPath} goes through the "${driver}" filter, which Code Lineage does not run: its working text is not what git stores, so line ${line ?? '?'} is not mapped` };
+  }
   if (currentPath !== path) {
     const mapped = await mapText(repo, revision!, path, line, working);
     return { ...mapped, note: `${path} is ${currentPath} now; ${mapped.note}`, path: currentPath };
@@ -330,6 +335,6 @@ async function mapText(repo: Repository, revision: string, path: string, line: n
 /** The first commit after `revision` that removed this exact text from the file. */
 async function deletingCommit(repo: Repository, revision: string, path: string, text: string): Promise<string | null> {
   if (text.trim() === '' || text.length > 500) return null;
-  const out = await repo.run(['log', '--reverse', '--format=%H', `-S${text}`, '--end-of-options', `${checkRevision(revision)}..HEAD`, '--', path]).catch(() => '');
+  const out = await repo.run(['log', '--no-textconv', '--no-ext-diff', '--reverse', '--format=%H', `-S${text}`, '--end-of-options', `${checkRevision(revision)}..HEAD`, '--', path]).catch(() => '');
   return out.split('\n')[0]?.trim() || null;
 }

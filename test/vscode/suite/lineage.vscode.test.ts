@@ -3,6 +3,7 @@
  * untrusted mode, checked through the VS Code API against a real repository and service.
  */
 import assert from 'node:assert/strict';
+import { existsSync, readFileSync } from 'node:fs';
 import * as vscode from 'vscode';
 import type { LineageApi } from '../../../src/vscode/extension';
 import type { FixtureInfo } from '../fixture';
@@ -172,6 +173,14 @@ if (mode === 'trusted') {
       const { text } = await hoverText(editor.document.uri, 1);
       assert.match(text, /Not committed/);
       await vscode.commands.executeCommand('workbench.action.files.revert');
+    });
+
+    it('ran no program the repository\'s git configuration names, through every feature above', async () => {
+      await vscode.commands.executeCommand('lineage.refresh');
+      await lineage.controller.lineage(editor.document);
+      assert.ok(lineage.gitProcessesStarted() > 0, 'git was used');
+      const fired = existsSync(fixture.canaryMarker) ? readFileSync(fixture.canaryMarker, 'utf8') : '';
+      assert.equal(fired, '', 'planted programs that ran');
     });
   });
 } else {
