@@ -11,6 +11,8 @@ import { join } from 'node:path';
 import { backends, http, startTestService, type TestService } from '../helpers/testService';
 import { syntheticStream, snapshot } from '../helpers/streams';
 
+const webhookExamples: { name: string; examples: unknown[] }[] = require('@octokit/webhooks-examples');
+
 for (const backend of backends()) {
   describe(`service behaviour (${backend} store)`, function () {
     describe('idempotency and ordering', () => {
@@ -149,6 +151,28 @@ for (const backend of backends()) {
         assert.match(forged.json.detail, /does not match/);
         const good = await http(`${t.url}/v1/webhooks/github`, { body, headers: { ...headers, 'x-hub-signature-256': sign('hook-secret') } });
         assert.equal(good.status, 200, good.text);
+      });
+
+      it('stores a signed delivery once, whatever delivery id or event name it is replayed under', async () => {
+        const example = webhookExamples.find((g) => g.name === 'deployment_status')!.examples[0] as any;
+        const body = JSON.stringify({ ...example, repository: { ...example.repository, full_name: 'acme/replayed' } });
+        const signature = `sha256=${createHmac('sha256', 'hook-secret').update(body).digest('hex')}`;
+        const send = (event: string, delivery: string) =>
+          http(`${t.url}/v1/webhooks/github`, { body, headers: { 'x-github-event': event, 'x-github-delivery': delivery, 'x-hub-signature-256': signature } });
+        const first = await send('deployment_status', 'delivery-1');
+        assert.equal(first.status, 200, first.text);
+        assert.equal(first.json.accepted, 1);
+        const before = (await http(`${t.url}/v1/health`)).json.events;
+        const replayed = await send('deployment_status', 'delivery-2');
+        assert.equal(replayed.status, 200, replayed.text);
+        assert.deepEqual([replayed.json.accepted, replayed.json.duplicates], [0, 1]);
+        assert.equal(replayed.json.events[0].key, first.json.events[0].key);
+        for (const other of ['deployment', 'pull_request', 'ping']) {
+          const renamed = await send(other, 'delivery-3');
+          assert.equal(renamed.status, 422, `${other}: ${renamed.text}`);
+          assert.equal(renamed.json.errors[0].reason, `X-GitHub-Event says "${other}", but the body is a deployment_status event`);
+        }
+        assert.equal((await http(`${t.url}/v1/health`)).json.events, before, 'no audit entry added');
       });
 
       it('refuses to listen beyond loopback without tokens', async () => {

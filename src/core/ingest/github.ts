@@ -1,10 +1,11 @@
 /**
- * GitHub webhook payloads (https://docs.github.com/webhooks/webhook-events-and-payloads), keyed by
- * the `X-GitHub-Event` name. Idempotent on `X-GitHub-Delivery` (or, for a payload replayed from a
- * file, on a hash of its body).
+ * GitHub webhook payloads (https://docs.github.com/webhooks/webhook-events-and-payloads), read as
+ * the event the `X-GitHub-Event` header names once the body's shape agrees. Idempotent on a hash
+ * of the body, whatever delivery id it came under.
  */
 import { type Fact, InvalidEventError, type NormalizedEvent, rankOf } from './facts';
-import { at, int, iso, obj, payloadDigest, sha, str, type Json } from './values';
+import { at, int, iso, obj, payloadDigest, sha, sha256Hex, str, type Json } from './values';
+import { githubEventOfShape } from './githubShape';
 import { severityOf } from './cdevents';
 import { codeScanningStatus, githubIds } from './githubIds';
 
@@ -35,11 +36,24 @@ function login(v: unknown): string | null {
   return str(at(v, 'login')) ?? str(v);
 }
 
-export function normalizeGithubEvent(event: string, payload: Json, delivery: string, raw: string): NormalizedEvent {
+/**
+ * A delivery is keyed by its content (sha256 of the body as sent): GitHub's "Redeliver", or a
+ * signed body replayed under a new X-GitHub-Delivery, is the same event and is stored once. The
+ * event name must be the one the body's shape says (githubShape).
+ */
+export function githubEventKey(raw: string): string {
+  return `github:sha256-${sha256Hex(raw)}`;
+}
+
+export function normalizeGithubEvent(event: string, payload: Json, raw: string): NormalizedEvent {
   if (!(githubEventNames as readonly string[]).includes(event)) {
     throw new InvalidEventError('', `unsupported X-GitHub-Event "${event}" (supported: ${githubEventNames.join(', ')})`);
   }
-  const key = `github:${delivery}`;
+  const shape = githubEventOfShape(payload);
+  if (shape !== event) {
+    throw new InvalidEventError('', `X-GitHub-Event says "${event}", but the body is ${shape ? `a ${shape} event` : 'none of the supported events'}`);
+  }
+  const key = githubEventKey(raw);
   const repo = str(at(payload, 'repository.full_name'));
   const facts: Fact[] = [];
   const needRepo = (): string => {

@@ -9,7 +9,7 @@ import { normalizeGithubEvent } from '../../core/ingest/github';
 import { isInToto, normalizeInToto } from '../../core/ingest/intoto';
 import { isNativeEvent, normalizeNative } from '../../core/ingest/native';
 import { isSarif, normalizeSarif } from '../../core/ingest/sarif';
-import { isObject, repoFrom, sha, sha256Hex } from '../../core/ingest/values';
+import { isObject, repoFrom, sha } from '../../core/ingest/values';
 import type { IngestResult } from '../../core/model/api';
 import type { EventWriter } from '../store/eventWriter';
 import { verifyGithubSignature } from './auth';
@@ -88,9 +88,7 @@ export async function ingestGithub(req: IncomingMessage, body: Buffer, writer: E
   }
   const payload = parseJson(text);
   if (!isObject(payload)) throw invalid('a webhook payload must be a JSON object');
-  const delivery = header(req, 'x-github-delivery') ?? `sha256-${sha256Hex(`${event}\n${text}`)}`;
-  if (delivery.length > 200) throw badRequest('X-GitHub-Delivery is too long');
-  const [normalized] = normalizeAll([payload], (doc) => normalizeGithubEvent(event, doc as never, delivery, text), text);
+  const [normalized] = normalizeAll([payload], (doc) => normalizeGithubEvent(event, doc as never, text), text);
   return toResult(await writer.write([normalized!]));
 }
 
