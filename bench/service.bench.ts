@@ -23,6 +23,7 @@ import { EventWriter } from '../src/server/store/eventWriter';
 import { openDatabase } from '../src/server/store/database';
 import { migrate } from '../src/server/store/migrations';
 import { syntheticStream } from '../test/helpers/streams';
+import { loadSigner } from '../src/server/audit/signer';
 import { startService } from './spawnService';
 
 const { values } = parseArgs({ options: { stored: { type: 'string' }, ingest: { type: 'string' } } });
@@ -77,10 +78,11 @@ async function ingestThroughput(url: string, prefix: string): Promise<{ batched:
   return { batched, single };
 }
 
-async function seed(location: { dataDir?: string; databaseUrl?: string }, target: number): Promise<number> {
+async function seed(location: { dataDir?: string; databaseUrl?: string; signingKey: string }, target: number): Promise<number> {
   const db = await openDatabase(location);
   await migrate(db);
-  const writer = new EventWriter(db, 20_000);
+  // Signed with the key the service will start with, so its verification holds.
+  const writer = new EventWriter(db, loadSigner(location.signingKey, true).signer, 20_000);
   let stored = 0;
   const started = performance.now();
   for (let r = 0; stored < target; r++) {
@@ -153,7 +155,7 @@ async function benchStore(kind: 'embedded' | 'postgres', postgresBase?: string):
   const scratch = mkdtempSync(join(tmpdir(), 'lineage-bench-'));
   try {
     // Throughput on an empty store.
-    const throughputStore = kind === 'embedded' ? { dataDir: join(scratch, 'ingest') } : { databaseUrl: await freshPostgres(postgresBase!) };
+    const throughputStore = { ...(kind === 'embedded' ? { dataDir: join(scratch, 'ingest') } : { databaseUrl: await freshPostgres(postgresBase!) }), signingKey: join(scratch, `${kind}-ingest-key.pem`) };
     let service = await startService(throughputStore);
     const rate = await ingestThroughput(service.url, 'bench');
     await service.close();
@@ -162,7 +164,7 @@ async function benchStore(kind: 'embedded' | 'postgres', postgresBase?: string):
     console.log(`  ingest, one event a request (x32): ${Math.round(rate.single).toLocaleString('en')} events/s`);
 
     // Queries on a store holding about `storedTarget` events.
-    const queryStore = kind === 'embedded' ? { dataDir: join(scratch, 'query') } : { databaseUrl: await freshPostgres(postgresBase!) };
+    const queryStore = { ...(kind === 'embedded' ? { dataDir: join(scratch, 'query') } : { databaseUrl: await freshPostgres(postgresBase!) }), signingKey: join(scratch, `${kind}-query-key.pem`) };
     const seedStart = performance.now();
     const stored = await seed(queryStore, storedTarget);
     console.log(`  seeded ${stored.toLocaleString('en')} events in ${((performance.now() - seedStart) / 1000).toFixed(0)} s`);

@@ -7,9 +7,9 @@ export interface Spawned {
   close(): Promise<void>;
 }
 
-export async function startService(store: { dataDir?: string; databaseUrl?: string }): Promise<Spawned> {
+export async function startService(store: { dataDir?: string; databaseUrl?: string; signingKey?: string }): Promise<Spawned> {
   const cli = join(__dirname, '../dist/cli.js');
-  const args = [cli, 'serve', '--port', '0', ...(store.databaseUrl ? ['--database-url', store.databaseUrl] : ['--data', store.dataDir!])];
+  const args = [cli, 'serve', '--port', '0', ...(store.databaseUrl ? ['--database-url', store.databaseUrl] : ['--data', store.dataDir!]), ...(store.signingKey ? ['--signing-key', store.signingKey] : [])];
   const proc = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'inherit'] });
   const url = await new Promise<string>((resolve, reject) => {
     let out = '';

@@ -2,7 +2,9 @@
  * `lineage evidence <path>:<line> | --deployment <id> [--format md|json]`: the whole chain behind
  * a line or a deployment, each item with its source event and the audit-log entry covering it.
  */
+import { writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
+import { buildBundle, verifyBundle } from '../core/audit/bundle';
 import { evidenceForDeployment, evidenceForLine, evidenceMarkdown } from '../core/evidence/evidenceChain';
 import { fileLineage } from '../core/lineage/fileLineage';
 import { ServiceSource } from '../core/lineage/serviceSource';
@@ -11,16 +13,21 @@ import { ApiError } from '../core/sources/apiError';
 import { openCheckout } from './checkout';
 import { UsageError } from './usageError';
 
-export const evidenceUsage = `usage: lineage evidence <path>:<line> | --deployment <id> [--format md|json] [--api URL] [--token T] [--repo owner/name]
+export const evidenceUsage = `usage: lineage evidence <path>:<line> | --deployment <id> [--format md|json] [--json] [--bundle FILE] [--api URL] [--token T] [--repo owner/name]
 
-Needs the service (--api or LINEAGE_API_URL): the evidence is what it recorded.`;
+Needs the service (--api or LINEAGE_API_URL): the evidence is what it recorded. --bundle also
+writes one file with the raw events behind every item, their audit-chain entries and a signed
+checkpoint, which \`lineage verify FILE\` checks offline. Exit 1 when the audit chain the evidence
+cites does not verify.`;
 
-export async function runEvidence(argv: string[], env: NodeJS.ProcessEnv, out: (line: string) => void): Promise<void> {
+export async function runEvidence(argv: string[], env: NodeJS.ProcessEnv, out: (line: string) => void, err: (line: string) => void): Promise<number> {
   const { values, positionals } = parseArgs({
     args: argv,
     options: {
       deployment: { type: 'string' },
       format: { type: 'string', default: 'md' },
+      json: { type: 'boolean' },
+      bundle: { type: 'string' },
       api: { type: 'string' },
       token: { type: 'string' },
       repo: { type: 'string' },
@@ -31,8 +38,9 @@ export async function runEvidence(argv: string[], env: NodeJS.ProcessEnv, out: (
   });
   if (values.help) {
     out(evidenceUsage);
-    return;
+    return 0;
   }
+  if (values.json) values.format = 'json';
   if (values.format !== 'md' && values.format !== 'json') throw new UsageError(`--format must be md or json, got "${values.format}"`);
   if ((positionals.length === 1) === (values.deployment !== undefined)) throw new UsageError(`give either <path>:<line> or --deployment <id>\n${evidenceUsage}`);
   const apiUrl = values.api ?? env.LINEAGE_API_URL;
@@ -63,6 +71,18 @@ export async function runEvidence(argv: string[], env: NodeJS.ProcessEnv, out: (
       evidence = await evidenceForLine(client, slug, path, line, l.commit.sha, l.findings.map((f) => f.id));
     }
     out(values.format === 'json' ? JSON.stringify(evidence, null, 2) : evidenceMarkdown(evidence));
+    if (values.bundle) {
+      const bundle = await buildBundle(client, evidence);
+      const check = verifyBundle(bundle);
+      writeFileSync(values.bundle, `${JSON.stringify(bundle, null, 2)}\n`);
+      err(`lineage: wrote ${values.bundle}: ${bundle.events.length} events, ${bundle.segments.length} signed checkpoint(s)${check.ok ? '' : `; it does not verify: ${check.problems[0]}`}`);
+      if (!check.ok) return 1;
+    }
+    if (!evidence.audit?.ok) {
+      err(`lineage: the audit chain behind this evidence does not verify: ${evidence.audit ? `entry ${evidence.audit.brokenAt ?? '?'}: ${evidence.audit.reason}` : 'the service could not verify it'}`);
+      return 1;
+    }
+    return 0;
   } catch (e) {
     if (ApiError.is(e, 'notFound')) throw new UsageError(e.message);
     throw e;

@@ -7,6 +7,7 @@ import { runDoctor } from './doctorCommand';
 import { runSync } from './syncCommand';
 import { runTrace } from './traceCommand';
 import { runEvidence } from './evidenceCommand';
+import { runVerify } from './verifyCommand';
 import { runIngest } from './ingestCommand';
 import { runRecordDeploy } from './recordDeployCommand';
 import { runDemo } from './demo/demoCommand';
@@ -22,6 +23,7 @@ commands:
   doctor          which source is in use, can it be reached, which token, rate limit left
   check           evaluate a branch's approval chain against the policy (exit 1 when blocking)
   evidence        the whole chain behind a line or a deployment, with audit-log entries
+  verify          check the audit chain, the served rows and signed checkpoints (or a bundle, offline)
   record-deploy   record a deployment as a git tag (deploy/<environment>/<UTC timestamp>)
   ingest    send CDEvents, GitHub payloads, SARIF, in-toto or native events to the service
   demo      build a demo repository, start the service and feed it a realistic event stream
@@ -50,7 +52,11 @@ async function main(argv: string[]): Promise<void> {
       process.exitCode = await runCheck(rest, process.env, out, (line) => process.stderr.write(`${line}\n`));
       return;
     case 'evidence':
-      return runEvidence(rest, process.env, out);
+      process.exitCode = await runEvidence(rest, process.env, out, (line) => process.stderr.write(`${line}\n`));
+      return;
+    case 'verify':
+      process.exitCode = await runVerify(rest, process.env, out, (line) => process.stderr.write(`${line}\n`));
+      return;
     case 'record-deploy':
       return runRecordDeploy(rest, out);
     case 'demo':

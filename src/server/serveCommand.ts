@@ -1,16 +1,19 @@
 /** `lineage serve` flags and process lifecycle; shared by the CLI and dist/server.js. */
-import { resolve } from 'node:path';
+import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { defaultMaxBodyBytes, defaultPort, startService } from './service';
 
 export const serveUsage = `usage: lineage serve [--host 127.0.0.1] [--port 7420] [--data <dir>] [--database-url <postgres url>]
                      [--read-token T] [--write-token T] [--github-secret S] [--max-body-bytes N]
+                     [--signing-key FILE]
 
   --data           folder of the embedded store (default ./.lineage-data; env LINEAGE_DATA)
   --database-url   use PostgreSQL instead of the embedded store (env DATABASE_URL)
   --read-token     token for queries (env LINEAGE_READ_TOKEN)
   --write-token    token for ingest; also reads (env LINEAGE_WRITE_TOKEN)
   --github-secret  GitHub webhook secret for X-Hub-Signature-256 (env LINEAGE_GITHUB_WEBHOOK_SECRET)
+  --signing-key    Ed25519 private key (PEM) that signs audit checkpoints; made there when missing
+                   (default <data>/signing-key.pem; env LINEAGE_SIGNING_KEY)
 Without tokens the service answers loopback clients only.`;
 
 export async function runServe(argv: string[], env: NodeJS.ProcessEnv = process.env): Promise<void> {
@@ -25,6 +28,7 @@ export async function runServe(argv: string[], env: NodeJS.ProcessEnv = process.
       'write-token': { type: 'string' },
       'github-secret': { type: 'string' },
       'max-body-bytes': { type: 'string' },
+      'signing-key': { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
     strict: true,
@@ -49,6 +53,7 @@ export async function runServe(argv: string[], env: NodeJS.ProcessEnv = process.
     writeToken: values['write-token'] ?? env.LINEAGE_WRITE_TOKEN,
     githubSecret: values['github-secret'] ?? env.LINEAGE_GITHUB_WEBHOOK_SECRET,
     maxBodyBytes: maxBody,
+    signingKey: resolve(values['signing-key'] ?? env.LINEAGE_SIGNING_KEY ?? join(dataDir, 'signing-key.pem')),
   });
   const store = databaseUrl ? 'PostgreSQL' : `embedded store in ${dataDir}`;
   process.stdout.write(`lineage serve: listening on ${service.url} (${store})\n`);

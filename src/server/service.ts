@@ -3,6 +3,9 @@
  * PostgreSQL with a URL), applies migrations, and serves the HTTP API until closed.
  */
 import { createServer, type Server } from 'node:http';
+import { homedir } from 'node:os';
+import { join } from 'node:path';
+import { loadSigner } from './audit/signer';
 import type { AddressInfo } from 'node:net';
 import { type Database, openDatabase } from './store/database';
 import { EventWriter } from './store/eventWriter';
@@ -19,6 +22,11 @@ export interface ServiceOptions {
   readToken?: string;
   writeToken?: string;
   githubSecret?: string;
+  /**
+   * The Ed25519 private key (PEM) that signs chain checkpoints; made there on first start. Default:
+   * signing-key.pem in the data folder, else in ~/.lineage (PostgreSQL without a data folder).
+   */
+  signingKey?: string;
   maxBodyBytes?: number;
   /** Validate every response against its schema before sending; default from LINEAGE_VALIDATE_RESPONSES=1. */
   validateResponses?: boolean;
@@ -52,6 +60,9 @@ export async function startService(options: ServiceOptions = {}): Promise<Runnin
       `refusing to listen on ${host} without both a read and a write token; set --read-token and --write-token (or LINEAGE_READ_TOKEN and LINEAGE_WRITE_TOKEN), or listen on 127.0.0.1`,
     );
   }
+  const keyFile = options.signingKey ?? join(options.dataDir ?? join(homedir(), '.lineage'), 'signing-key.pem');
+  const { signer, created } = loadSigner(keyFile, true);
+  if (created) log(`lineage serve: made a checkpoint signing key in ${keyFile} (key id ${signer.keyId}); keep it apart from the database`);
   const db = await openDatabase({ dataDir: options.dataDir, databaseUrl: options.databaseUrl });
   try {
     await migrate(db);
@@ -62,12 +73,13 @@ export async function startService(options: ServiceOptions = {}): Promise<Runnin
   const statistics = new StatisticsKeeper(db);
   const analyzeFailed = (e: unknown) => log(`ANALYZE failed: ${(e as Error).message}`);
   await statistics.start(analyzeFailed);
-  const writer = new EventWriter(db, undefined, (stored) => {
+  const writer = new EventWriter(db, signer, undefined, (stored) => {
     statistics.afterWrite(stored).catch(analyzeFailed);
   });
   const server: Server = createServer(
     createRouter({
       db,
+      signer,
       writer,
       access: { readToken: options.readToken, writeToken: options.writeToken },
       githubSecret: options.githubSecret,

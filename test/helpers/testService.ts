@@ -44,7 +44,7 @@ async function embeddedTemplate(): Promise<string> {
 }
 
 /** A fresh, migrated store location: a data folder or a database URL. */
-export async function freshStore(backend: Backend): Promise<{ dataDir?: string; databaseUrl?: string }> {
+export async function freshStore(backend: Backend): Promise<{ dataDir?: string; databaseUrl?: string; signingKey?: string }> {
   // Taken before any await: concurrent callers must never share a name.
   const id = ++counter;
   if (backend === 'embedded') {
@@ -62,7 +62,7 @@ export async function freshStore(backend: Backend): Promise<{ dataDir?: string; 
   }
   const url = new URL(postgresUrl!);
   url.pathname = `/${name}`;
-  return { databaseUrl: url.toString() };
+  return { databaseUrl: url.toString(), signingKey: join(root, `signing-key-${process.pid}-${id}.pem`) };
 }
 
 /** CREATE DATABASE copies template1, which PostgreSQL refuses while another copy of it is under way. */
@@ -83,7 +83,7 @@ export interface TestService {
   service: RunningService;
   url: string;
   client: ApiClient;
-  store: { dataDir?: string; databaseUrl?: string };
+  store: { dataDir?: string; databaseUrl?: string; signingKey?: string };
   close(): Promise<void>;
 }
 

@@ -117,6 +117,15 @@ export function evidenceMarkdown(e: Evidence): string {
   for (const i of e.items) {
     out.push(`| ${headings[i.kind]} | ${cell(i.id)} | ${cell(i.summary)} | ${cell(i.at)} | ${cell(i.eventKey)} | ${i.audit ? `#${i.audit.seq} \`${i.audit.hash.slice(0, 16)}…\`` : ''} |`);
   }
-  if (e.audit) out.push('', e.audit.ok ? `Audit log verified: ${e.audit.entries} entries, chain intact (head \`${(e.audit.head ?? '').slice(0, 16)}…\`).` : `**Audit log broken** at entry ${e.audit.brokenAt}: ${cell(e.audit.reason)}`);
+  const cp = e.audit?.checkpoint;
+  const signed = cp ? `; latest signed checkpoint #${cp.seq} (key ${cell(cp.keyId)})` : '';
+  out.push(
+    '',
+    !e.audit
+      ? '**Audit log not verified**: the service could not verify it.'
+      : e.audit.ok
+        ? `Audit log verified: ${e.audit.entries} entries recomputed and every served row re-derived from its events, chain intact (head \`${(e.audit.head ?? '').slice(0, 16)}…\`)${signed}.`
+        : `**Audit log broken** at entry ${e.audit.brokenAt ?? '?'}: ${cell(e.audit.reason)}`,
+  );
   return out.join('\n');
 }

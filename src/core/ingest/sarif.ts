@@ -13,6 +13,27 @@ export interface SarifContext {
   receivedAt: string;
 }
 
+/**
+ * What is stored (and chained) for an upload: the context its query named, then the log exactly as
+ * sent, so the findings re-derive from the stored text alone.
+ */
+function envelopePrefix(ctx: SarifContext): string {
+  return `{"sarifContext":${JSON.stringify({ repo: ctx.repo, commit: ctx.commit, environment: ctx.environment, receivedAt: ctx.receivedAt })},"log":`;
+}
+
+export function sarifEnvelope(raw: string, ctx: SarifContext): string {
+  return `${envelopePrefix(ctx)}${raw}}`;
+}
+
+/** The log text and context of a stored upload; null when `stored` is not an envelope. */
+export function openSarifEnvelope(stored: string): { raw: string; ctx: SarifContext } | null {
+  const m = /^\{"sarifContext":(\{[^{}]*\}),"log":/.exec(stored);
+  if (!m || !stored.endsWith('}')) return null;
+  const ctx = JSON.parse(m[1]!) as SarifContext;
+  const prefix = envelopePrefix(ctx);
+  return stored.startsWith(prefix) ? { raw: stored.slice(prefix.length, -1), ctx } : null;
+}
+
 export function isSarif(v: unknown): boolean {
   const o = obj(v);
   return o !== null && Array.isArray(o.runs) && (typeof o.version === 'string' || typeof o.$schema === 'string');
@@ -98,7 +119,7 @@ export function normalizeSarif(log: Json, raw: string, ctx: SarifContext): Norma
       });
     });
   });
-  return { key, format: 'sarif', raw, facts: [...facts.values()] };
+  return { key, format: 'sarif', raw: sarifEnvelope(raw, ctx), facts: [...facts.values()] };
 }
 
 /**

@@ -3,6 +3,7 @@
  * and the client validates what it receives with these same schemas.
  */
 import { z } from 'zod';
+import { AuditEntry, Checkpoint } from '../audit/chain';
 import { Artifact, Attestation, Build, Commit, Deployment, Environment, Finding, PullRequest, Review } from './domain';
 import { CommitSha, RepoSlug } from './primitives';
 
@@ -89,6 +90,10 @@ export const AuditVerification = z.object({
   head: z.string().nullable(),
   brokenAt: z.number().int().nullable(),
   reason: z.string().nullable(),
+  /** The latest signed checkpoint within what was verified; null before anything was ingested. */
+  checkpoint: Checkpoint.nullable().default(null),
+  /** Served rows that differ from what their events yield (at most 20): table, key, what differs. */
+  differences: z.array(z.object({ table: z.string(), key: z.string(), what: z.string(), eventKey: z.string().nullable() })).default([]),
 });
 export type AuditVerification = z.infer<typeof AuditVerification>;
 
@@ -99,7 +104,11 @@ export const StoredEvent = z.object({
   auditSeq: z.number().int(),
   auditHash: z.string(),
   raw: z.unknown(),
+  /** The event exactly as stored and chained (sha256 of it is the entry's event hash). */
+  rawText: z.string().optional(),
 });
+
+export const AuditEntries = z.object({ entries: z.array(AuditEntry) });
 export type StoredEvent = z.infer<typeof StoredEvent>;
 
 /** RFC 9457 problem details, with the invalid fields listed. */

@@ -11,6 +11,7 @@ import { Agent, type Dispatcher, request } from 'undici';
 import type { z } from 'zod';
 import {
   ArtifactResponse,
+  AuditEntries,
   AuditVerification,
   DeploymentsPage,
   EnvironmentsResponse,
@@ -22,6 +23,7 @@ import {
   StoredEvent,
 } from '../model/api';
 import { Deployment, Finding } from '../model/domain';
+import { type AuditEntry, Checkpoint } from '../audit/chain';
 import { ApiError } from './apiError';
 
 export interface ApiClientOptions {
@@ -131,6 +133,21 @@ export class ApiClient {
 
   verifyAudit(): Promise<z.infer<typeof AuditVerification>> {
     return this.get('/v1/audit/verify', AuditVerification);
+  }
+
+  /** The latest signed checkpoint, or the first at or after entry `covering`. */
+  checkpoint(covering?: number): Promise<Checkpoint> {
+    return this.get(`/v1/audit/checkpoint${covering === undefined ? '' : `?covering=${covering}`}`, Checkpoint);
+  }
+
+  /** Audit entries `from` to `to`, in requests of at most 10,000. */
+  async auditEntries(from: number, to: number): Promise<AuditEntry[]> {
+    const out: AuditEntry[] = [];
+    for (let start = from; start <= to; start += 10_000) {
+      const end = Math.min(to, start + 9_999);
+      out.push(...(await this.get(`/v1/audit/entries?from=${start}&to=${end}`, AuditEntries)).entries);
+    }
+    return out;
   }
 
   ingest(kind: IngestKind, body: string, options: IngestOptions = {}): Promise<z.infer<typeof IngestResult>> {

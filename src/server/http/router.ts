@@ -6,8 +6,10 @@
 import { createHash } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { z } from 'zod';
+import { Checkpoint } from '../../core/audit/chain';
 import {
   ArtifactResponse,
+  AuditEntries,
   AuditVerification,
   DeploymentsPage,
   EnvironmentsResponse,
@@ -21,6 +23,8 @@ import {
 import { Deployment, Finding } from '../../core/model/domain';
 import { Digest, RepoSlug } from '../../core/model/primitives';
 import { zodToInvalid } from '../../core/ingest/native';
+import type { CheckpointSigner } from '../audit/signer';
+import { verifyStore } from '../audit/verification';
 import type { Database } from '../store/database';
 import type { EventWriter } from '../store/eventWriter';
 import { Queries } from '../store/queries';
@@ -31,6 +35,7 @@ import { checkContentType, parseJson, queryParam, readBody } from './request';
 
 export interface AppContext {
   db: Database;
+  signer: CheckpointSigner;
   writer: EventWriter;
   access: AccessConfig;
   githubSecret?: string;
@@ -73,6 +78,17 @@ export function createRouter(ctx: AppContext): (req: IncomingMessage, res: Serve
     }
     return n;
   };
+
+  const intParam = (url: URL, name: string, min: number, max: number): number | undefined => {
+    const raw = queryParam(url, name);
+    if (raw === undefined) return undefined;
+    const n = Number(raw);
+    if (!/^\d+$/.test(raw) || !Number.isSafeInteger(n) || n < min || n > max) {
+      throw badRequest(`${name} must be an integer from ${min} to ${max}`, [{ pointer: `query:${name}`, reason: `expected ${min}..${max}` }]);
+    }
+    return n;
+  };
+  let verifying: Promise<AuditVerification> | null = null;
 
   const routes: Route[] = [
     {
@@ -220,7 +236,33 @@ export function createRouter(ctx: AppContext): (req: IncomingMessage, res: Serve
       method: 'GET',
       pattern: /^\/v1\/audit\/verify$/,
       access: 'read',
-      handler: async () => ({ schema: AuditVerification, body: await queries.verifyAudit() }),
+      handler: async () => {
+        // One verification at a time: callers arriving meanwhile share its answer.
+        verifying ??= verifyStore(ctx.db, ctx.signer).finally(() => (verifying = null));
+        return { schema: AuditVerification, body: await verifying };
+      },
+    },
+    {
+      method: 'GET',
+      pattern: /^\/v1\/audit\/checkpoint$/,
+      access: 'read',
+      handler: async (_req, url) => {
+        const covering = intParam(url, 'covering', 1, Number.MAX_SAFE_INTEGER);
+        const checkpoint = await queries.checkpoint(covering);
+        if (!checkpoint) throw notFound(covering === undefined ? 'nothing has been ingested yet, so there is no checkpoint' : `no checkpoint at or after entry ${covering}`);
+        return { schema: Checkpoint, body: checkpoint };
+      },
+    },
+    {
+      method: 'GET',
+      pattern: /^\/v1\/audit\/entries$/,
+      access: 'read',
+      handler: async (_req, url) => {
+        const from = intParam(url, 'from', 1, Number.MAX_SAFE_INTEGER) ?? 1;
+        const to = intParam(url, 'to', 1, Number.MAX_SAFE_INTEGER) ?? from + 999;
+        if (to < from || to - from >= 10_000) throw badRequest('from..to must name 1 to 10,000 entries', [{ pointer: 'query:to', reason: 'at most 10,000 entries after from' }]);
+        return { schema: AuditEntries, body: { entries: await queries.auditEntries(from, to) } };
+      },
     },
   ];
 

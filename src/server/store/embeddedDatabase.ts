@@ -11,7 +11,15 @@ import type { Database, SqlExecutor } from './database';
 export async function openEmbedded(dataDir: string): Promise<Database> {
   const dir = resolve(dataDir);
   mkdirSync(dir, { recursive: true });
-  const db = await PGlite.create(dir);
+  return wrapPGlite(await PGlite.create(dir));
+}
+
+/** A store in memory only: where verification re-derives the served rows from the events. */
+export async function openScratch(): Promise<Database> {
+  return wrapPGlite(await PGlite.create());
+}
+
+function wrapPGlite(db: PGlite): Database {
   const wrap = (target: Pick<PGlite, 'query' | 'exec'>): SqlExecutor => ({
     query: async (sql, params) => target.query(sql, params as unknown[]) as never,
     exec: async (sql) => {

@@ -4,12 +4,15 @@
  * while each request is still acknowledged only after its events are durably committed. If a
  * combined transaction fails, each batch is retried alone, so one bad batch cannot sink another.
  *
- * Every newly stored event is appended to the hash-chained audit log in the same transaction:
- * hash(n) = sha256(hash(n-1) \n n \n key \n sha256(raw)). The chain head row is locked for the
- * transaction, which also serialises writers from several services on one PostgreSQL.
+ * Every newly stored event is appended to the hash-chained audit log in the same transaction
+ * (core/audit/chain), and the new head is signed as a checkpoint in that transaction too, so no
+ * committed entry is ever without a signed checkpoint at or after it. The chain head row is locked
+ * for the transaction, which also serialises writers from several services on one PostgreSQL.
  */
 import type { Fact, NormalizedEvent } from '../../core/ingest/facts';
+import { chainHash } from '../../core/audit/chain';
 import { sha256Hex } from '../../core/ingest/values';
+import type { CheckpointSigner } from '../audit/signer';
 import type { Database, SqlExecutor } from './database';
 import { insertMany, writeFacts } from './factWriter';
 
@@ -25,10 +28,6 @@ interface Job {
   reject: (error: unknown) => void;
 }
 
-export function chainHash(prev: string, seq: number, key: string, eventHash: string): string {
-  return sha256Hex(`${prev}\n${seq}\n${key}\n${eventHash}`);
-}
-
 export class EventWriter {
   private readonly queue: Job[] = [];
   private draining = false;
@@ -37,6 +36,7 @@ export class EventWriter {
 
   constructor(
     private readonly db: Database,
+    private readonly signer: CheckpointSigner,
     private readonly maxEventsPerCommit = 10_000,
     private readonly onCommit: (storedEvents: number) => void = () => undefined,
   ) {}
@@ -138,7 +138,15 @@ export class EventWriter {
       await insertMany(tx, 'events', ['key', 'format', 'received_at', 'audit_seq', 'raw'], eventRows, '');
       await insertMany(tx, 'audit_log', ['seq', 'event_key', 'event_hash', 'prev_hash', 'hash', 'at'], auditRows, '');
       await tx.query('UPDATE audit_head SET seq = $1, hash = $2 WHERE id = 1', [seq, prev]);
-      await writeFacts(tx, facts);
+      await tx.query('INSERT INTO audit_checkpoints (seq, hash, at, signature, key_id, public_key) VALUES ($1, $2, $3, $4, $5, $6)', [
+        seq,
+        prev,
+        now,
+        this.signer.sign(seq, prev),
+        this.signer.keyId,
+        this.signer.publicKey,
+      ]);
+      await writeFacts(tx, facts, seq);
     }
     this.stored = seq;
     return results;

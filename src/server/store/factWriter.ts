@@ -37,7 +37,11 @@ function mergeRows(a: Keyed, b: Keyed): Keyed {
   return { rank: hi.rank, eventKey: hi.eventKey, row, fact: hi.fact };
 }
 
-export async function writeFacts(tx: SqlExecutor, facts: { fact: Fact; eventKey: string }[]): Promise<void> {
+/**
+ * Writes the facts of one transaction; `auditSeq` is its newest audit entry, recorded on every row
+ * it touches (never lowered), so verification knows which rows events after its snapshot changed.
+ */
+export async function writeFacts(tx: SqlExecutor, facts: { fact: Fact; eventKey: string }[], auditSeq: number): Promise<void> {
   const byTable = new Map<TableName, Map<string, Keyed>>();
   const prCommits = new Map<string, [string, string, number]>();
   const findingLocations = new Map<string, (FindingFact & { rank: string })[]>();
@@ -63,18 +67,18 @@ export async function writeFacts(tx: SqlExecutor, facts: { fact: Fact; eventKey:
     }
   }
 
-  for (const [table, rows] of byTable) await upsert(tx, table, [...rows.values()]);
+  for (const [table, rows] of byTable) await upsert(tx, table, [...rows.values()], auditSeq);
   if (prCommits.size > 0) {
-    await insertMany(tx, 'pr_commits', ['repo', 'sha', 'number'], [...prCommits.values()], 'ON CONFLICT DO NOTHING');
+    await insertMany(tx, 'pr_commits', ['repo', 'sha', 'number', 'audit_seq'], [...prCommits.values()].map((r) => [...r, auditSeq]), 'ON CONFLICT DO NOTHING');
   }
-  const linkedFindings = await resolveArtifactLinks(tx, byTable);
-  if (findingLocations.size > 0) await writeFindingLocations(tx, findingLocations);
+  const linkedFindings = await resolveArtifactLinks(tx, byTable, auditSeq);
+  if (findingLocations.size > 0) await writeFindingLocations(tx, findingLocations, auditSeq);
   const touched = [...new Set([...findingLocations.keys(), ...linkedFindings])];
   if (touched.length > 0) {
     await tx.query(
-      `UPDATE finding_locations AS l SET repo = f.repo FROM findings f
+      `UPDATE finding_locations AS l SET repo = f.repo, audit_seq = GREATEST(l.audit_seq, $2) FROM findings f
        WHERE l.finding_id = f.id AND f.id = ANY($1::text[]) AND l.repo IS DISTINCT FROM f.repo`,
-      [touched],
+      [touched, auditSeq],
     );
   }
 }
@@ -85,7 +89,7 @@ export async function writeFacts(tx: SqlExecutor, facts: { fact: Fact; eventKey:
  * in, so every delivery order ends in the same state. Facts an event states itself are never
  * overwritten. Environments of a repository are kept as a small index for the environments query.
  */
-async function resolveArtifactLinks(tx: SqlExecutor, byTable: Map<TableName, Map<string, Keyed>>): Promise<string[]> {
+async function resolveArtifactLinks(tx: SqlExecutor, byTable: Map<TableName, Map<string, Keyed>>, auditSeq: number): Promise<string[]> {
   const digests = new Set<string>();
   for (const table of ['deployments', 'findings', 'artifacts'] as const) {
     for (const keyed of byTable.get(table)?.values() ?? []) {
@@ -101,36 +105,37 @@ async function resolveArtifactLinks(tx: SqlExecutor, byTable: Map<TableName, Map
   let linkedFindings: string[] = [];
   if (digests.size > 0) {
     const list = [...digests];
-    const set = `SET repo = COALESCE(d.repo, a.repo), commit_sha = COALESCE(d.commit_sha, a.commit_sha)
+    const set = `SET repo = COALESCE(d.repo, a.repo), commit_sha = COALESCE(d.commit_sha, a.commit_sha), audit_seq = GREATEST(d.audit_seq, $2)
          FROM artifacts a
          WHERE a.digest = d.artifact_digest AND d.artifact_digest = ANY($1::text[])
            AND (d.repo IS NULL OR d.commit_sha IS NULL) AND (a.repo IS NOT NULL OR a.commit_sha IS NOT NULL)`;
     const deployments = await tx.query<{ repo: string | null; environment: string }>(
       `UPDATE deployments AS d ${set} RETURNING d.repo, d.environment`,
-      [list],
+      [list, auditSeq],
     );
     for (const { repo, environment } of deployments.rows) if (repo) environments.set(`${repo}\u0000${environment}`, [repo, environment]);
-    const findings = await tx.query<{ id: string }>(`UPDATE findings AS d ${set} RETURNING d.id`, [list]);
+    const findings = await tx.query<{ id: string }>(`UPDATE findings AS d ${set} RETURNING d.id`, [list, auditSeq]);
     linkedFindings = findings.rows.map((r) => r.id);
   }
   if (environments.size > 0) {
-    await insertMany(tx, 'environments', ['repo', 'name'], [...environments.values()], 'ON CONFLICT DO NOTHING');
+    await insertMany(tx, 'environments', ['repo', 'name', 'audit_seq'], [...environments.values()].map((e) => [...e, auditSeq]), 'ON CONFLICT DO NOTHING');
   }
   return linkedFindings;
 }
 
-async function upsert(tx: SqlExecutor, table: TableName, rows: Keyed[]): Promise<void> {
+async function upsert(tx: SqlExecutor, table: TableName, rows: Keyed[], auditSeq: number): Promise<void> {
   const pk = primaryKeys[table];
   const dataCols = Object.keys(rows[0]!.row);
-  const cols = [...dataCols, 'rank', 'event_key'];
+  const cols = [...dataCols, 'rank', 'event_key', 'audit_seq'];
   const newer = `EXCLUDED.rank COLLATE "C" > t.rank COLLATE "C"`;
   const sets = dataCols
     .filter((c) => !pk.includes(c))
     .map((c) => `${c} = CASE WHEN ${newer} THEN COALESCE(EXCLUDED.${c}, t.${c}) ELSE COALESCE(t.${c}, EXCLUDED.${c}) END`);
   sets.push(`event_key = CASE WHEN ${newer} THEN EXCLUDED.event_key ELSE t.event_key END`);
   sets.push(`rank = CASE WHEN ${newer} THEN EXCLUDED.rank ELSE t.rank END`);
+  sets.push('audit_seq = GREATEST(t.audit_seq, EXCLUDED.audit_seq)');
   const conflict = `ON CONFLICT (${pk.join(', ')}) DO UPDATE SET ${sets.join(', ')}`;
-  const values = rows.map((r) => [...dataCols.map((c) => r.row[c] ?? null), r.rank, r.eventKey]);
+  const values = rows.map((r) => [...dataCols.map((c) => r.row[c] ?? null), r.rank, r.eventKey, auditSeq]);
   await insertMany(tx, `${table} AS t`, cols, values, conflict);
 }
 
@@ -154,7 +159,7 @@ export async function insertMany(tx: SqlExecutor, target: string, cols: string[]
  * A finding's locations follow the winning fact: the newest report's locations replace the old
  * ones; an older report only supplies locations when none are stored.
  */
-async function writeFindingLocations(tx: SqlExecutor, byFinding: Map<string, (FindingFact & { rank: string })[]>): Promise<void> {
+async function writeFindingLocations(tx: SqlExecutor, byFinding: Map<string, (FindingFact & { rank: string })[]>, auditSeq: number): Promise<void> {
   const ids = [...byFinding.keys()];
   const stored = await tx.query<{ id: string; rank: string }>('SELECT id, rank FROM findings WHERE id = ANY($1::text[])', [ids]);
   const storedRank = new Map(stored.rows.map((r) => [r.id, r.rank]));
@@ -172,10 +177,10 @@ async function writeFindingLocations(tx: SqlExecutor, byFinding: Map<string, (Fi
     const wins = storedRank.get(id) === best.rank;
     if (!wins && hasLocations.has(id)) continue;
     if (hasLocations.has(id)) replace.push(id);
-    best.locations.forEach((l, ord) => rows.push([id, ord, l.path, l.line, l.end_line, l.col, l.revision, best.row.repo]));
+    best.locations.forEach((l, ord) => rows.push([id, ord, l.path, l.line, l.end_line, l.col, l.revision, best.row.repo, auditSeq]));
   }
   if (replace.length > 0) await tx.query('DELETE FROM finding_locations WHERE finding_id = ANY($1::text[])', [replace]);
   if (rows.length > 0) {
-    await insertMany(tx, 'finding_locations', ['finding_id', 'ord', 'path', 'line', 'end_line', 'col', 'revision', 'repo'], rows, '');
+    await insertMany(tx, 'finding_locations', ['finding_id', 'ord', 'path', 'line', 'end_line', 'col', 'revision', 'repo', 'audit_seq'], rows, '');
   }
 }

@@ -110,6 +110,25 @@ CREATE TABLE finding_locations (
 CREATE INDEX finding_locations_path ON finding_locations (repo, path);
 `,
   },
+  {
+    // Signed checkpoints of the chain head, and on every served row the newest audit entry whose
+    // transaction wrote it, so verification can tell rows it must re-derive from rows that events
+    // newer than its snapshot have touched since.
+    id: '002-signed-checkpoints',
+    sql: `
+CREATE TABLE audit_checkpoints (
+  seq bigint PRIMARY KEY,
+  hash text NOT NULL,
+  at timestamptz NOT NULL,
+  signature text NOT NULL,
+  key_id text NOT NULL,
+  public_key text NOT NULL
+);
+${['commits', 'pull_requests', 'pr_commits', 'reviews', 'builds', 'artifacts', 'attestations', 'deployments', 'environments', 'approvals', 'findings', 'finding_locations']
+  .map((t) => `ALTER TABLE ${t} ADD COLUMN audit_seq bigint NOT NULL DEFAULT 0;`)
+  .join('\n')}
+`,
+  },
 ];
 
 export async function migrate(db: Database): Promise<void> {

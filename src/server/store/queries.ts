@@ -1,7 +1,6 @@
 /** The read side: every query the API answers, returning domain shapes. */
 import type {
   ArtifactResponse,
-  AuditVerification,
   CommitLineage,
   DeploymentsPage,
   EnvironmentsResponse,
@@ -9,9 +8,8 @@ import type {
   StoredEvent,
 } from '../../core/model/api';
 import type { Deployment, Finding } from '../../core/model/domain';
-import { sha256Hex } from '../../core/ingest/values';
 import type { SqlExecutor } from './database';
-import { chainHash } from './eventWriter';
+import type { AuditEntry, Checkpoint } from '../../core/audit/chain';
 import {
   approvalOf,
   artifactOf,
@@ -220,6 +218,7 @@ export class Queries {
       auditSeq: Number(r.audit_seq),
       auditHash: String(r.hash),
       raw: JSON.parse(String(r.raw)),
+      rawText: String(r.raw),
     };
   }
 
@@ -229,38 +228,22 @@ export class Queries {
     return { events: Number(row.seq), head: row.hash };
   }
 
-  /** Recomputes the audit chain from the stored events, in pages, and names the first broken link. */
-  async verifyAudit(pageSize = 5000): Promise<AuditVerification> {
-    let prev = 'genesis';
-    let expectedSeq = 1;
-    let entries = 0;
-    for (;;) {
-      const page = await this.db.query(
-        `SELECT a.seq, a.event_key, a.event_hash, a.prev_hash, a.hash, e.raw, e.audit_seq
-         FROM audit_log a LEFT JOIN events e ON e.key = a.event_key
-         WHERE a.seq >= $1 ORDER BY a.seq LIMIT $2`,
-        [expectedSeq, pageSize],
-      );
-      for (const r of page.rows) {
-        const seq = Number(r.seq);
-        const broken = (reason: string): AuditVerification => ({ ok: false, entries, head: prev, brokenAt: seq, reason });
-        if (seq !== expectedSeq) return { ok: false, entries, head: prev, brokenAt: expectedSeq, reason: 'entry missing' };
-        if (r.raw === null || Number(r.audit_seq) !== seq) return broken('the event this entry covers is missing');
-        if (sha256Hex(String(r.raw)) !== r.event_hash) return broken('the stored event no longer matches its hash');
-        if (r.prev_hash !== prev) return broken('previous-hash link does not match');
-        if (chainHash(prev, seq, String(r.event_key), String(r.event_hash)) !== r.hash) return broken('entry hash does not match');
-        prev = String(r.hash);
-        expectedSeq++;
-        entries++;
-      }
-      if (page.rows.length < pageSize) break;
-    }
-    const head = await this.counts();
-    if (head.events !== entries || head.head !== prev) {
-      return { ok: false, entries, head: prev, brokenAt: entries + 1, reason: 'the chain head does not match the last entry' };
-    }
-    return { ok: true, entries, head: prev, brokenAt: null, reason: null };
+  /** Entries `from` to `to` of the audit chain (at most 10,000). */
+  async auditEntries(from: number, to: number): Promise<AuditEntry[]> {
+    const r = await this.db.query('SELECT seq, event_key, event_hash, prev_hash, hash FROM audit_log WHERE seq BETWEEN $1 AND $2 ORDER BY seq', [from, to]);
+    return r.rows.map((x) => ({ seq: Number(x.seq), eventKey: String(x.event_key), eventHash: String(x.event_hash), prevHash: String(x.prev_hash), hash: String(x.hash) }));
   }
+
+  /** The latest signed checkpoint, or the first at or after `covering`. */
+  async checkpoint(covering?: number): Promise<Checkpoint | null> {
+    const r = (
+      covering === undefined
+        ? await this.db.query('SELECT seq, hash, at, signature, key_id, public_key FROM audit_checkpoints ORDER BY seq DESC LIMIT 1')
+        : await this.db.query('SELECT seq, hash, at, signature, key_id, public_key FROM audit_checkpoints WHERE seq >= $1 ORDER BY seq LIMIT 1', [covering])
+    ).rows[0];
+    return r ? { seq: Number(r.seq), hash: String(r.hash), at: isoOrNull(r.at)!, signature: String(r.signature), keyId: String(r.key_id), publicKey: String(r.public_key) } : null;
+  }
+
 }
 
 export function encodeCursor(at: string, id: string): string {
