@@ -84,11 +84,22 @@ for (const backend of backends()) {
         ['a webhook without its event name', '/v1/webhooks/github', '{}', {}, 400, /X-GitHub-Event/],
         ['an unsupported webhook event', '/v1/webhooks/github', '{}', { 'x-github-event': 'star' }, 422, /unsupported/],
         ['an oversized body', '/v1/events', Buffer.alloc(100 * 1024, 'a'), {}, 413, /limit/],
+        ['an integer beyond PostgreSQL\'s int', '/v1/events', JSON.stringify({ type: 'pull_request', id: 'big', repo: 'acme/x', number: 99999999999, state: 'open' }), {}, 422, /number: 99999999999 is out of range/],
+        ['a line beyond range', '/v1/events', JSON.stringify({ type: 'finding', id: 'fl', repo: 'acme/x', findingId: 'f', kind: 'error', severity: 'high', title: 't', locations: [{ path: 'a.js', line: 2 ** 40 }] }), {}, 422, /out of range/],
+        ['a NUL character', '/v1/events', JSON.stringify({ type: 'deployment', id: 'nul', repo: 'acme/x', deploymentId: 'd\u0000', environment: 'prod', commit: 'a'.repeat(40), at: '2026-01-01T00:00:00Z' }), {}, 422, /NUL/],
+        ['a NUL in an event id', '/v1/events', JSON.stringify({ type: 'commit', id: 'a\u0000b', repo: 'acme/x', sha: 'a'.repeat(40) }), {}, 422, /NUL/],
+        ['a time beyond year 9999', '/v1/events', JSON.stringify({ type: 'deployment', id: 'far', repo: 'acme/x', deploymentId: 'far', environment: 'prod', commit: 'a'.repeat(40), at: '+275760-09-13T00:00:00.000Z' }), {}, 422, /out of range|timestamp/],
+        ['a GitHub time beyond what a date holds', '/v1/webhooks/github', JSON.stringify({ ref: 'refs/heads/main', before: '0'.repeat(40), after: 'a'.repeat(40), commits: [{ id: 'a'.repeat(40), message: 'm', timestamp: 1e20 }], repository: { full_name: 'acme/x', pushed_at: 1e300 } }), { 'x-github-event': 'push' }, 200, /./],
+        ['JSON nested 20,000 deep', '/v1/events', `${'['.repeat(20_000)}${']'.repeat(20_000)}`, {}, 400, /nests deeper than 64 levels/],
+        ['JSON Lines nested too deep', '/v1/attestations', `{}\n${'{"a":'.repeat(70)}1${'}'.repeat(70)}`, { 'content-type': 'application/x-ndjson' }, 400, /line 2 nests deeper/],
+        ['a form post', '/v1/events', 'payload=%7B%7D', { 'content-type': 'application/x-www-form-urlencoded' }, 415, /expected JSON/],
+        ['text/plain, as a web page may send', '/v1/events', '{"type":"commit","id":"c","repo":"acme/x","sha":"' + 'a'.repeat(40) + '"}', { 'content-type': 'text/plain' }, 415, /cannot send cross-site/],
       ];
       for (const [what, path, body, headers, status, detail] of cases) {
         it(`answers ${what} with ${status} and a problem document`, async () => {
           const res = await http(`${t.url}${path}`, { body, headers });
           assert.equal(res.status, status, res.text);
+          if (status === 200) return;
           assert.equal(res.headers.get('content-type'), 'application/problem+json');
           assert.match(`${res.json.detail} ${JSON.stringify(res.json.errors ?? [])}`, detail);
           assert.match(res.json.type, /^urn:code-lineage:problem:/);
@@ -105,6 +116,12 @@ for (const backend of backends()) {
         const wrongMethod = await http(`${t.url}/v1/sarif`, { method: 'PUT', body: '{}' });
         assert.equal(wrongMethod.status, 405);
         assert.equal(wrongMethod.headers.get('allow'), 'POST');
+        for (const path of ['/v1/repos/ac%E0%A4%A/x/environments', '/v1/repos/acme/x/environments/%E0%A4%A/deployments', '/v1/deployments/%E0%A4%A', '/v1/findings/%ZZ', '/v1/artifacts/%E0%A4%A']) {
+          const bad = await http(`${t.url}${path}`);
+          assert.equal(bad.status, 400, `${path}: ${bad.text}`);
+          assert.match(bad.json.detail, /malformed %-escape/);
+        }
+        assert.equal((await http(`${t.url}/v1/repos/acme/x/environments/prod/deployments?cursor=%E0%A4%A`)).status, 400);
         const lineage = await http(`${t.url}/v1/repos/acme/x/lineage`, { body: JSON.stringify({ commits: ['abc'] }) });
         assert.equal(lineage.status, 422);
         assert.equal(lineage.json.errors[0].pointer, '/commits/0');
@@ -113,7 +130,8 @@ for (const backend of backends()) {
       it('stays up after all of it', async () => {
         const health = await t.client.health();
         assert.equal(health.status, 'ok');
-        assert.equal(health.events, 0, 'no bad input stored anything');
+        assert.equal(health.events, 1, 'no bad input stored anything (the push with an impossible time is stored without it)');
+        assert.equal((await t.client.verifyAudit()).ok, true);
       });
     });
 

@@ -34,7 +34,9 @@ export function iso(v: unknown): string | null {
   if (typeof v === 'number' && Number.isFinite(v)) {
     // GitHub sends some times as Unix seconds (push payloads' repository.pushed_at).
     const ms = v < 1e12 ? v * 1000 : v;
-    return new Date(ms).toISOString();
+    const d = new Date(ms);
+    // Beyond what a Date holds: no time at all (factLimits refuses years a store cannot hold).
+    return Number.isNaN(d.getTime()) ? null : d.toISOString();
   }
   if (typeof v !== 'string' || v.length === 0) return null;
   const t = Date.parse(v);

@@ -55,3 +55,35 @@ export function verifyGithubSignature(body: Buffer, header: string | undefined, 
   const expected = `sha256=${createHmac('sha256', secret).update(body).digest('hex')}`;
   return safeEqual(header, expected);
 }
+
+const nonSimpleJson = /^application\/(json|[a-z0-9.-]+\+json|x-ndjson|ndjson|jsonl)\s*(;|$)/i;
+
+/** `host:port` of a Host header, with IPv6 brackets removed; null when it is not one. */
+function hostAndPort(header: string): { host: string; port: number | null } | null {
+  const m = /^(\[[0-9a-f:.]+\]|[a-z0-9.-]+)(?::(\d{1,5}))?$/i.exec(header);
+  if (!m) return null;
+  return { host: m[1]!.replace(/^\[|\]$/g, '').toLowerCase(), port: m[2] ? Number(m[2]) : null };
+}
+
+/**
+ * A service answering without a token trusts that the caller is on this machine, which a web page
+ * in the user's browser also is. So such requests must name this service in Host (a page reaching
+ * it through DNS rebinding names its own domain), carry no foreign Origin, and write only with a
+ * JSON content type, which a page cannot send cross-site without a preflight this service never
+ * grants. `signedWebhook` exempts GitHub deliveries whose signature is checked.
+ */
+export function checkLocalRequest(req: IncomingMessage, isWrite: boolean, signedWebhook: boolean): void {
+  const header = req.headers.host;
+  const parsed = header ? hostAndPort(header) : null;
+  const local = parsed !== null && (parsed.host === 'localhost' || isLoopback(parsed.host)) && (parsed.port ?? 80) === req.socket.localPort;
+  if (!local) {
+    throw new ProblemError(403, 'foreign-host', 'Forbidden', `without tokens this service answers requests addressed to it on this machine (Host 127.0.0.1:${req.socket.localPort} or localhost:${req.socket.localPort}), not "${String(header ?? '').slice(0, 100)}"`);
+  }
+  const origin = req.headers.origin;
+  if (origin !== undefined && origin !== `http://${header}`) {
+    throw new ProblemError(403, 'foreign-origin', 'Forbidden', `requests from web pages (Origin ${origin.slice(0, 100)}) are refused; configure tokens to serve other origins`);
+  }
+  if (isWrite && !signedWebhook && !nonSimpleJson.test(req.headers['content-type'] ?? '')) {
+    throw new ProblemError(415, 'unsupported-media-type', 'Unsupported media type', 'without a write token a write must be JSON, Content-Type application/json (or +json, application/x-ndjson): expected JSON, which a web page cannot send cross-site');
+  }
+}

@@ -5,6 +5,7 @@
 import type { IncomingMessage } from 'node:http';
 import { isCdEvent, normalizeCdEvent } from '../../core/ingest/cdevents';
 import { InvalidEventError, type NormalizedEvent } from '../../core/ingest/facts';
+import { checkFactLimits } from '../../core/ingest/factLimits';
 import { normalizeGithubEvent } from '../../core/ingest/github';
 import { isInToto, normalizeInToto } from '../../core/ingest/intoto';
 import { isNativeEvent, normalizeNative } from '../../core/ingest/native';
@@ -28,7 +29,9 @@ function normalizeAll(docs: unknown[], each: (doc: unknown, raw: string, index: 
   docs.forEach((doc, i) => {
     const prefix = single === null ? `/${i}` : '';
     try {
-      events.push(each(doc, single ?? JSON.stringify(doc), i));
+      const event = each(doc, single ?? JSON.stringify(doc), i);
+      checkFactLimits(event);
+      events.push(event);
     } catch (e) {
       if (!InvalidEventError.is(e)) throw e;
       errors.push(...e.within(prefix).issues);

@@ -51,4 +51,6 @@ export function sendProblem(res: ServerResponse, problem: ProblemError): void {
     ...problem.headers,
   });
   res.end(body);
+  // A body refused half-read is not drained: the connection ends with the answer.
+  if (problem.headers.connection === 'close') res.once('finish', () => res.socket?.destroy());
 }

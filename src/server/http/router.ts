@@ -28,10 +28,10 @@ import { verifyStore } from '../audit/verification';
 import type { Database } from '../store/database';
 import type { EventWriter } from '../store/eventWriter';
 import { Queries } from '../store/queries';
-import { type AccessConfig, authorize } from './auth';
+import { type AccessConfig, authorize, checkLocalRequest } from './auth';
 import { ingestAttestations, ingestEvents, ingestGithub, ingestSarif } from './ingestHandlers';
 import { ProblemError, badRequest, notFound, sendProblem } from './problem';
-import { checkContentType, parseJson, queryParam, readBody } from './request';
+import { checkContentType, parseJson, pathSegment, queryParam, readBody } from './request';
 
 export interface AppContext {
   db: Database;
@@ -65,7 +65,7 @@ export function createRouter(ctx: AppContext): (req: IncomingMessage, res: Serve
     return readBody(req, ctx.maxBodyBytes);
   };
   const repoOf = (owner: string, name: string) => {
-    const repo = `${decodeURIComponent(owner)}/${decodeURIComponent(name)}`;
+    const repo = `${pathSegment(owner, 'owner')}/${pathSegment(name, 'name')}`;
     if (!RepoSlug.safeParse(repo).success) throw badRequest(`"${repo}" is not a repository in owner/name form`);
     return repo;
   };
@@ -146,7 +146,7 @@ export function createRouter(ctx: AppContext): (req: IncomingMessage, res: Serve
       handler: async (_req, url, [owner, name, env]) => {
         let page;
         try {
-          page = await queries.deployments(repoOf(owner!, name!), decodeURIComponent(env!), limitOf(url, 50, 500), queryParam(url, 'cursor') ?? null);
+          page = await queries.deployments(repoOf(owner!, name!), pathSegment(env!, 'environment'), limitOf(url, 50, 500), queryParam(url, 'cursor') ?? null);
         } catch (e) {
           if (e instanceof RangeError) throw badRequest(e.message, [{ pointer: 'query:cursor', reason: e.message }]);
           throw e;
@@ -191,8 +191,8 @@ export function createRouter(ctx: AppContext): (req: IncomingMessage, res: Serve
       pattern: /^\/v1\/deployments\/(.+)$/,
       access: 'read',
       handler: async (_req, _url, [id]) => {
-        const deployment = await queries.deployment(decodeURIComponent(id!));
-        if (!deployment) throw notFound(`no deployment with id ${decodeURIComponent(id!)}`);
+        const deployment = await queries.deployment(pathSegment(id!, 'id'));
+        if (!deployment) throw notFound(`no deployment with id ${pathSegment(id!, 'id')}`);
         return { schema: Deployment, body: deployment };
       },
     },
@@ -201,8 +201,8 @@ export function createRouter(ctx: AppContext): (req: IncomingMessage, res: Serve
       pattern: /^\/v1\/findings\/(.+)$/,
       access: 'read',
       handler: async (_req, _url, [id]) => {
-        const finding = await queries.finding(decodeURIComponent(id!));
-        if (!finding) throw notFound(`no finding with id ${decodeURIComponent(id!)}`);
+        const finding = await queries.finding(pathSegment(id!, 'id'));
+        if (!finding) throw notFound(`no finding with id ${pathSegment(id!, 'id')}`);
         return { schema: Finding, body: finding };
       },
     },
@@ -211,7 +211,7 @@ export function createRouter(ctx: AppContext): (req: IncomingMessage, res: Serve
       pattern: new RegExp(`^/v1/artifacts/${segment}$`),
       access: 'read',
       handler: async (_req, _url, [raw]) => {
-        const digest = Digest.safeParse(decodeURIComponent(raw!));
+        const digest = Digest.safeParse(pathSegment(raw!, 'digest'));
         if (!digest.success) throw badRequest('expected a digest like sha256:<64 hex digits>', [{ pointer: 'path:digest', reason: 'not a digest' }]);
         const result = await queries.artifact(digest.data);
         if (!result.artifact && result.attestations.length + result.deployments.length + result.findings.length === 0) {
@@ -287,6 +287,9 @@ export function createRouter(ctx: AppContext): (req: IncomingMessage, res: Serve
         allow: matching.map((r) => r.method).join(', '),
       });
     }
+    const tokenless =
+      route.access === 'write' ? !ctx.access.writeToken : route.access === 'webhook' ? !ctx.access.writeToken && !ctx.githubSecret : !ctx.access.readToken;
+    if (tokenless) checkLocalRequest(req, req.method === 'POST' && route.access !== 'read', route.access === 'webhook' && !!ctx.githubSecret);
     if (route.access === 'read' || route.access === 'write') authorize(req, route.access, ctx.access);
     if (route.access === 'webhook' && !ctx.githubSecret) authorize(req, 'write', ctx.access);
     const params = (route.pattern.exec(url.pathname) ?? []).slice(1);

@@ -20,6 +20,18 @@ const primaryKeys: Record<TableName, string[]> = {
   findings: ['id'],
 };
 
+/**
+ * A finding's detail (a rule's full description, a stack) is kept to this many characters, so a
+ * page of findings stays a few megabytes. Applied here, where both ingest and verification's
+ * replay write, so the served row is still exactly what its event yields.
+ */
+export const maxDetailChars = 8192;
+
+function capped(row: Record<string, unknown>): Record<string, unknown> {
+  const detail = row.detail;
+  return typeof detail === 'string' && detail.length > maxDetailChars ? { ...row, detail: `${detail.slice(0, maxDetailChars)}…` } : row;
+}
+
 /** PostgreSQL allows 65,535 parameters a statement; stay well under it. */
 const maxParams = 30_000;
 
@@ -48,7 +60,7 @@ export async function writeFacts(tx: SqlExecutor, facts: { fact: Fact; eventKey:
 
   for (const { fact, eventKey } of facts) {
     const pk = primaryKeys[fact.table];
-    const row = fact.row as Record<string, unknown>;
+    const row = capped(fact.row as Record<string, unknown>);
     const id = pk.map((c) => String(row[c])).join('\u0000');
     let rows = byTable.get(fact.table);
     if (!rows) byTable.set(fact.table, (rows = new Map()));
@@ -71,7 +83,7 @@ export async function writeFacts(tx: SqlExecutor, facts: { fact: Fact; eventKey:
   if (prCommits.size > 0) {
     await insertMany(tx, 'pr_commits', ['repo', 'sha', 'number', 'audit_seq'], [...prCommits.values()].map((r) => [...r, auditSeq]), 'ON CONFLICT DO NOTHING');
   }
-  const linkedFindings = await resolveArtifactLinks(tx, byTable, auditSeq);
+  const linkedFindings = await resolveArtifactLinks(tx, byTable, facts.map((f) => f.fact), auditSeq);
   if (findingLocations.size > 0) await writeFindingLocations(tx, findingLocations, auditSeq);
   const touched = [...new Set([...findingLocations.keys(), ...linkedFindings])];
   if (touched.length > 0) {
@@ -89,7 +101,7 @@ export async function writeFacts(tx: SqlExecutor, facts: { fact: Fact; eventKey:
  * in, so every delivery order ends in the same state. Facts an event states itself are never
  * overwritten. Environments of a repository are kept as a small index for the environments query.
  */
-async function resolveArtifactLinks(tx: SqlExecutor, byTable: Map<TableName, Map<string, Keyed>>, auditSeq: number): Promise<string[]> {
+async function resolveArtifactLinks(tx: SqlExecutor, byTable: Map<TableName, Map<string, Keyed>>, allFacts: Fact[], auditSeq: number): Promise<string[]> {
   const digests = new Set<string>();
   for (const table of ['deployments', 'findings', 'artifacts'] as const) {
     for (const keyed of byTable.get(table)?.values() ?? []) {
@@ -97,9 +109,13 @@ async function resolveArtifactLinks(tx: SqlExecutor, byTable: Map<TableName, Map
       if (typeof digest === 'string') digests.add(digest);
     }
   }
+  // Every environment any deployment fact names, not only the merged winners': a deployment id
+  // reported first in one environment and then in another lists both however the reports were
+  // grouped into transactions, so a replay of the events yields the same index.
   const environments = new Map<string, [string, string]>();
-  for (const keyed of byTable.get('deployments')?.values() ?? []) {
-    const { repo, environment } = keyed.row as { repo: string | null; environment: string };
+  for (const fact of allFacts) {
+    if (fact.table !== 'deployments') continue;
+    const { repo, environment } = fact.row;
     if (repo) environments.set(`${repo}\u0000${environment}`, [repo, environment]);
   }
   let linkedFindings: string[] = [];
