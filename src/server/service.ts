@@ -13,6 +13,7 @@ import { migrate } from './store/migrations';
 import { StatisticsKeeper } from './store/statistics';
 import { isLoopback } from './http/auth';
 import { createRouter } from './http/router';
+import { type ConnectionLimits, defaultConnectionLimits, guardConnections } from './http/connectionGuard';
 
 export interface ServiceOptions {
   host?: string;
@@ -28,6 +29,8 @@ export interface ServiceOptions {
    */
   signingKey?: string;
   maxBodyBytes?: number;
+  /** Open connections in all and from one address (defaults 4096 and 1024). */
+  connectionLimits?: Partial<ConnectionLimits>;
   /** Validate every response against its schema before sending; default from LINEAGE_VALIDATE_RESPONSES=1. */
   validateResponses?: boolean;
   log?: (message: string) => void;
@@ -77,6 +80,7 @@ export async function startService(options: ServiceOptions = {}): Promise<Runnin
     statistics.afterWrite(stored).catch(analyzeFailed);
   });
   const server: Server = createServer(
+    { connectionsCheckingInterval: 1_000, headersTimeout: 10_000, requestTimeout: 60_000 },
     createRouter({
       db,
       signer,
@@ -89,7 +93,11 @@ export async function startService(options: ServiceOptions = {}): Promise<Runnin
       log,
     }),
   );
+  // A client gets 10 s to send its headers and 60 s for the whole request; an idle keep-alive
+  // connection lasts 65 s (longer than the usual load balancer's 60, so it closes first), and the
+  // checks run every second. Past the connection bounds, idle connections make room.
   server.keepAliveTimeout = 65_000;
+  guardConnections(server, { ...defaultConnectionLimits, ...options.connectionLimits });
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(options.port ?? defaultPort, host, () => resolve());

@@ -50,7 +50,14 @@ export function sendProblem(res: ServerResponse, problem: ProblemError): void {
     'content-length': Buffer.byteLength(body),
     ...problem.headers,
   });
+  const socket = res.socket;
   res.end(body);
-  // A body refused half-read is not drained: the connection ends with the answer.
-  if (problem.headers.connection === 'close') res.once('finish', () => res.socket?.destroy());
+  // A body refused half-read: the connection ends with the answer, and is cut if the client keeps
+  // sending.
+  if (problem.headers.connection === 'close' && socket) {
+    res.once('finish', () => {
+      socket.end();
+      setTimeout(() => socket.destroy(), 2_000).unref();
+    });
+  }
 }

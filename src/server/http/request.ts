@@ -4,19 +4,32 @@ import { ProblemError, badRequest } from './problem';
 
 /**
  * The body, up to `limit` bytes whether its length is declared or it comes chunked. Past the limit
- * the rest is not read: the 413 goes out with `Connection: close` and the socket is closed after it.
+ * nothing more is kept: the 413 goes out with `Connection: close` and the connection ends after it.
  */
-export async function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
+export function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
   const declared = Number(req.headers['content-length']);
-  if (Number.isFinite(declared) && declared > limit) throw tooLarge(limit);
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of req) {
-    size += (chunk as Buffer).length;
-    if (size > limit) throw tooLarge(limit);
-    chunks.push(chunk as Buffer);
-  }
-  return Buffer.concat(chunks);
+  if (Number.isFinite(declared) && declared > limit) return Promise.reject(tooLarge(limit));
+  // Listeners rather than `for await`: leaving an async iterator early destroys the socket, and
+  // with it the 413 that should go back.
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    const onData = (chunk: Buffer) => {
+      size += chunk.length;
+      if (size > limit) {
+        // The rest is read and dropped: a socket closed with unread data resets, and the reset
+        // would take the 413 with it. The connection ends right after the answer (sendProblem).
+        req.off('data', onData);
+        req.resume();
+        reject(tooLarge(limit));
+        return;
+      }
+      chunks.push(chunk);
+    };
+    req.on('data', onData);
+    req.once('end', () => resolve(Buffer.concat(chunks)));
+    req.once('error', reject);
+  });
 }
 
 function tooLarge(limit: number): ProblemError {
