@@ -248,6 +248,14 @@ describe('lineage check', function () {
     assert.equal(shas.length, 1);
   });
 
+  it('runs a policy pattern that backtracks exponentially elsewhere on a crafted message, in linear time', async () => {
+    const { repo } = branch('acme/redos', [{ file: 'app.js', lines: ['x'], message: `${'a'.repeat(50_000)}!` }]);
+    writePolicy(repo, "rules:\n  missing-change-reference:\n    pattern: '^(a+)+$'\n    severity: blocking\n");
+    const r = await api(repo);
+    assert.equal(r.status, 1, r.stderr);
+    assert.ok(rulesOf(r.json).includes('missing-change-reference'));
+  });
+
   it('exits 2 naming the line and field of a malformed policy, and on a bad ref', async () => {
     const { repo } = branch('acme/bad-policy', [{ file: 'app.js', lines: ['x'], message: 'feat: x (A-1)' }]);
     writePolicy(repo, 'rules:\n  stale-approval:\n    severity: blocking\n  unsigned-commit:\n    required: maybe\n');
@@ -256,6 +264,10 @@ describe('lineage check', function () {
     assert.match(r.stderr, /^lineage: \.lineage\/policy\.yaml:5: rules\.unsigned-commit\.required: /);
     writePolicy(repo, 'rules:\n  stale-aproval: {}\n');
     assert.match((await api(repo)).stderr, /policy\.yaml:2: rules\.stale-aproval: unknown field/);
+    writePolicy(repo, "rules:\n  missing-change-reference:\n    pattern: '(PAY)-\\d+ \\1'\n");
+    const backref = await api(repo);
+    assert.equal(backref.status, 2);
+    assert.match(backref.stderr, /policy\.yaml:3: rules\.missing-change-reference\.pattern: not a pattern the linear-time engine \(RE2\) accepts/);
     writePolicy(repo, '{}');
     const badRef = await api(repo, ['--head', 'no-such-branch']);
     assert.equal(badRef.status, 2);

@@ -6,6 +6,7 @@
  */
 import { isMap, isSeq, LineCounter, parseDocument, type Node as YamlNode } from 'yaml';
 import { z } from 'zod';
+import { linearPatternProblem } from './linearPattern';
 
 export const ruleIds = [
   'stale-approval',
@@ -45,7 +46,7 @@ export const PolicySchema = z.strictObject({
       'unapproved-commits': rule({}, 'blocking'),
       'self-approval': rule({}, 'informational'),
       'unsigned-commit': rule({ required: z.boolean().default(false) }, 'informational'),
-      'missing-change-reference': rule({ pattern: z.string().min(1).default('[A-Z][A-Z0-9]+-\\d+|^(feat|fix|hotfix|chore|docs|refactor|perf|test|build|ci|revert)(\\(.+\\))?!?:') }, 'informational'),
+      'missing-change-reference': rule({ pattern: z.string().min(1).max(1000).refine((p) => linearPatternProblem(p) === null, { error: (issue) => linearPatternProblem(String(issue.input)) ?? 'invalid pattern' }).default('[A-Z][A-Z0-9]+-\\d+|^(feat|fix|hotfix|chore|docs|refactor|perf|test|build|ci|revert)(\\(.+\\))?!?:') }, 'informational'),
       'blocking-check': rule({ required: z.array(z.string().min(1)).default([]) }, 'informational'),
       'stale-attestation': rule({}, 'informational'),
       'rebuilt-artifact': rule({}, 'informational'),

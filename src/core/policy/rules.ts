@@ -7,6 +7,7 @@ import type { CommitLineage, PullRequestWithReviews } from '../model/api';
 import type { Deployment, Review } from '../model/domain';
 import type { BranchCommit, PullRequestDiffs } from './branchGit';
 import { durationMs, type Policy, type RuleId } from './policy';
+import { linearPattern } from './linearPattern';
 
 export interface Violation {
   rule: RuleId;
@@ -167,7 +168,7 @@ export async function evaluate(facts: BranchFacts, policy: Policy, ctx: RuleCont
   }
 
   // missing-change-reference
-  const pattern = new RegExp(policy.rules['missing-change-reference'].pattern, 'm');
+  const pattern = linearPattern(policy.rules['missing-change-reference'].pattern);
   for (const c of facts.commits) {
     if (c.parents.length > 1) continue;
     if (!pattern.test(c.message)) {

@@ -75,7 +75,7 @@ export function readFindingInput(text: string): FindingInput {
     }
     if (json !== undefined) return withInfrastructure(fromJson(json), json);
   }
-  if (/^(apiVersion|kind):/m.test(trimmed.slice(0, 10_000)) && trimmed.length < 5_000_000) {
+  if (/^(apiVersion|kind):/m.test(trimmed.slice(0, 10_000))) {
     const docs = yamlDocuments(trimmed);
     if (docs.length) {
       const read = withInfrastructure({ kind: 'unknown', locations: [], kubernetes: [], terraform: [], hints: emptyHints(), messages: [] }, docs);
@@ -85,14 +85,29 @@ export function readFindingInput(text: string): FindingInput {
   return fromText(text);
 }
 
+/**
+ * YAML is read document by document, up to 256 KB of them: the parser costs microseconds a
+ * character (a megabyte of one document takes seconds), and a pasted manifest or event is a few
+ * kilobytes. Duplicate keys are not checked, which costs time quadratic in a map's size.
+ */
+const yamlBudget = 256 * 1024;
+
 function yamlDocuments(text: string): unknown[] {
-  try {
-    return parseAllDocuments(text)
-      .map((d) => ('toJS' in d && !d.errors.length ? d.toJS({ maxAliasCount: 100 }) : null))
-      .filter((d) => d && typeof d === 'object');
-  } catch {
-    return [];
+  const docs: unknown[] = [];
+  let used = 0;
+  for (const part of text.split(/^---[^\S\n]*$/m)) {
+    used += part.length;
+    if (used > yamlBudget) break;
+    try {
+      for (const d of parseAllDocuments(part, { uniqueKeys: false })) {
+        const value = 'toJS' in d && !d.errors.length ? d.toJS({ maxAliasCount: 100 }) : null;
+        if (value && typeof value === 'object') docs.push(value);
+      }
+    } catch {
+      // not YAML after all: the rest of the reading takes over
+    }
   }
+  return docs;
 }
 
 /** "Deployment/shop/web spec.template.spec.containers[0].securityContext.privileged", or without a namespace or field. */

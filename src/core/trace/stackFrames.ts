@@ -36,14 +36,15 @@ export interface ParsedTrace {
 const maxLines = 200_000;
 const maxLineLength = 4_096;
 
-const jsMarker = /\s+at\s+/g;
+// Starting only where a run of whitespace starts: `\s+at` tried at every space of a long run is quadratic.
+const jsMarker = /(?<!\s)\s+at\s/g;
 
 /** Splits a trace that lost its newlines at the places where a new frame begins. */
 function unflatten(text: string): string[] {
   const lines = text.replace(/#011/g, '\t').split(/\r?\n|\r/);
   const out: string[] = [];
   for (const line of lines) {
-    const parts = (line.match(jsMarker)?.length ?? 0) > 2 ? line.split(/(?=\s+at\s)/) : line.length > 400 && line.includes('File "') ? line.split(/(?=File ")/) : [line];
+    const parts = (line.match(jsMarker)?.length ?? 0) > 2 ? line.split(/(?<!\s)(?=\s+at\s)/) : line.length > 400 && line.includes('File "') ? line.split(/(?=File ")/) : [line];
     for (const part of parts) {
       out.push(part);
       if (out.length > maxLines) break;
