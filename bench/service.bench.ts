@@ -12,6 +12,7 @@
  * throughput figure.
  */
 
+import { createHash, generateKeyPairSync } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -23,7 +24,7 @@ import { EventWriter } from '../src/server/store/eventWriter';
 import { openDatabase } from '../src/server/store/database';
 import { migrate } from '../src/server/store/migrations';
 import { syntheticStream } from '../test/helpers/streams';
-import { loadSigner } from '../src/server/audit/signer';
+import { loadSigner, signerFromKey } from '../src/server/audit/signer';
 import { startService } from './spawnService';
 
 const { values } = parseArgs({ options: { stored: { type: 'string' }, ingest: { type: 'string' } } });
@@ -140,6 +141,62 @@ async function queryLatencies(url: string, repos: number): Promise<Record<string
   return results;
 }
 
+/**
+ * A full verification (chain recomputed, every served row re-derived) while 8 senders keep
+ * ingesting one event a request: its time, and ingest before and during it.
+ */
+async function verificationUnderLoad(url: string): Promise<{ ms: number; ok: boolean; entries: number; before: Load; during: Load }> {
+  const agent = new Agent({ connections: 16 });
+  let phase: 'before' | 'during' | 'stop' = 'before';
+  const samples: Record<'before' | 'during', number[]> = { before: [], during: [] };
+  const spans: Record<'before' | 'during', number> = { before: 0, during: 0 };
+  let n = 0;
+  const sender = async (id: number) => {
+    while (phase !== 'stop') {
+      const current = phase as 'before' | 'during';
+      const body = JSON.stringify({ type: 'commit', id: `verify-load-${id}-${n++}`, repo: 'bench/verify', sha: createHash('sha1').update(`${id}:${n}`).digest('hex'), message: 'load' });
+      const t0 = performance.now();
+      const res = await request(`${url}/v1/events`, { method: 'POST', body, headers: { 'content-type': 'application/json' }, dispatcher: agent });
+      await res.body.text();
+      samples[current].push(performance.now() - t0);
+    }
+  };
+  const senders = Array.from({ length: 8 }, (_, i) => sender(i));
+  const t0 = performance.now();
+  await new Promise((r) => setTimeout(r, 5_000));
+  spans.before = performance.now() - t0;
+  phase = 'during';
+  const v0 = performance.now();
+  const res = await request(`${url}/v1/audit/verify`, { dispatcher: new Agent({ headersTimeout: 3_600_000, bodyTimeout: 3_600_000 }) });
+  const verdict = (await res.body.json()) as { ok: boolean; entries: number; reason: string | null };
+  const ms = performance.now() - v0;
+  spans.during = ms;
+  phase = 'stop';
+  await Promise.all(senders);
+  await agent.close();
+  if (!verdict.ok) throw new Error(`verification failed: ${verdict.reason}`);
+  const load = (k: 'before' | 'during'): Load => {
+    const sorted = [...samples[k]].sort((a, b) => a - b);
+    return { rate: sorted.length / (spans[k] / 1000), p99: percentile(sorted, 99), max: sorted.at(-1) ?? 0 };
+  };
+  return { ms, ok: verdict.ok, entries: verdict.entries, before: load('before'), during: load('during') };
+}
+
+interface Load {
+  rate: number;
+  p99: number;
+  max: number;
+}
+
+/** What a checkpoint costs a commit: one Ed25519 signature. */
+function signingCost(): number {
+  const signer = signerFromKey(generateKeyPairSync('ed25519').privateKey);
+  const n = 20_000;
+  const t0 = performance.now();
+  for (let i = 0; i < n; i++) signer.sign(i, 'a'.repeat(64));
+  return ((performance.now() - t0) / n) * 1000;
+}
+
 async function freshPostgres(base: string): Promise<string> {
   const admin = new pg.Client({ connectionString: base });
   await admin.connect();
@@ -171,11 +228,16 @@ async function benchStore(kind: 'embedded' | 'postgres', postgresBase?: string):
     service = await startService(queryStore);
     const repos = Math.ceil(stored / (releasesPerRepo * 9 + 2));
     const latencies = await queryLatencies(service.url, repos);
-    await service.close();
     console.log(`  query latency over HTTP with ${stored.toLocaleString('en')} stored events (1,000 requests each):`);
     for (const [name, { p50, p99 }] of Object.entries(latencies)) {
       console.log(`    ${name.padEnd(30)} p50 ${p50.toFixed(2).padStart(6)} ms   p99 ${p99.toFixed(2).padStart(6)} ms`);
     }
+    const v = await verificationUnderLoad(service.url);
+    await service.close();
+    const show = (l: Load) => `${Math.round(l.rate).toLocaleString('en')} events/s, p99 ${l.p99.toFixed(1)} ms, max ${l.max.toFixed(0)} ms`;
+    console.log(`  full verification of ${v.entries.toLocaleString('en')} entries (chain, checkpoints, every served row re-derived): ${(v.ms / 1000).toFixed(1)} s, ${v.ok ? 'intact' : 'BROKEN'}`);
+    console.log(`    ingest (8 senders, one event a request) before: ${show(v.before)}`);
+    console.log(`    ingest during the verification             : ${show(v.during)}`);
   } finally {
     rmSync(scratch, { recursive: true, force: true });
   }
@@ -184,6 +246,7 @@ async function benchStore(kind: 'embedded' | 'postgres', postgresBase?: string):
 async function main(): Promise<void> {
   console.log(`Code Lineage service benchmark: ${storedTarget.toLocaleString('en')} stored events, ${ingestCount.toLocaleString('en')} ingested`);
   console.log('Goals: ≥ 4,000 events/s embedded, ≥ 10,000 events/s PostgreSQL, query p99 ≤ 10 ms');
+  console.log(`Checkpoint signing: ${signingCost().toFixed(1)} µs per committed batch (one Ed25519 signature)`);
   await benchStore('embedded');
   const postgres = process.env.LINEAGE_TEST_DATABASE_URL ?? process.env.DATABASE_URL;
   if (postgres) await benchStore('postgres', postgres);

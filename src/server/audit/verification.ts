@@ -45,7 +45,14 @@ export interface Difference {
   eventKey: string | null;
 }
 
-const pageSize = 2000;
+const pageSize = 500;
+
+/**
+ * The embedded store runs on this thread and its statements resolve without giving sockets a
+ * turn, so a verification that only awaited them would hold ingest off until it ended. One turn
+ * of the event loop a page lets requests in between.
+ */
+const yieldToIo = () => new Promise<void>((resolve) => setImmediate(resolve));
 const maxDifferences = 20;
 
 type Broken = { brokenAt: number; reason: string };
@@ -84,6 +91,7 @@ async function replayChain(db: Database, scratch: Database, snapshot: number, he
   let lastCheckpoint = 0;
   const broken = (brokenAt: number, reason: string) => ({ entries, head: prev, brokenAt, reason });
   for (let from = 1; from <= snapshot; from += pageSize) {
+    await yieldToIo();
     const to = Math.min(snapshot, from + pageSize - 1);
     const page = await db.query(
       `SELECT a.seq, a.event_key, a.event_hash, a.prev_hash, a.hash, e.raw, e.format, e.audit_seq
@@ -148,6 +156,7 @@ function canonical(json: string): string {
 async function* rows(db: Database, table: string, pk: string[]): AsyncGenerator<{ key: string; json: string; auditSeq: number; eventKey: string | null }> {
   let after: unknown[] | null = null;
   for (;;) {
+    await yieldToIo();
     const where: string = after ? `WHERE (${pk.join(', ')}) > (${pk.map((_, i) => `$${i + 1}`).join(', ')})` : '';
     const page: { rows: Record<string, unknown>[] } = await db.query(`SELECT ${pk.join(', ')}, audit_seq, row_to_json(t)::text AS j FROM ${table} t ${where} ORDER BY ${pk.join(', ')} LIMIT ${pageSize}`, after ?? []);
     for (const r of page.rows) {
