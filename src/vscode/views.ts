@@ -251,7 +251,7 @@ export class ApprovalsTree extends NodeTree {
     const blocking = result.violations.filter((v) => v.severity === 'blocking').length;
     nodes.push({
       label: blocking > 0 ? `${blocking} blocking violation(s)` : 'Policy passed',
-      description: state.policyFile ?? 'default policy',
+      description: `${state.policyFile ?? 'default policy'} from ${result.base}`,
       icon: blocking > 0 ? 'error' : 'check',
       children: result.violations.length
         ? () => result.violations.map((v) => ({ label: v.rule, description: v.message, tooltip: v.message, icon: v.severity === 'blocking' ? 'error' : 'info' }))

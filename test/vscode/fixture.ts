@@ -41,6 +41,9 @@ export async function createFixture(): Promise<{ info: FixtureInfo; service: Tes
   commits.readme = repo.commit('Add a readme');
   // The branch under review: approved after its first commit, changed again after that.
   repo.git(['checkout', '-q', '-b', 'review']);
+  // The branch switches its own gate off; the base's (default) policy must still judge it.
+  repo.write('.lineage/policy.yaml', ['rules:', '  stale-approval: { severity: off }', '  unapproved-commits: { severity: off }', '  policy-changed-in-branch: { severity: off }']);
+  commits.policy = repo.commit('chore: relax the gate (PAY-7)');
   repo.write('src/util.js', ['export const one = 1;', 'export const two = 2;', 'export const three = 3;']);
   commits.util = repo.commit('feat: util (PAY-7)');
   repo.write('src/util.js', ['export const one = 1;', 'export const two = 22;', 'export const three = 3;']);
@@ -60,7 +63,7 @@ export async function createFixture(): Promise<{ info: FixtureInfo; service: Tes
     },
   ];
   events.push(
-    { type: 'pull_request', id: 'pr8', repo: 'acme/app', number: 8, title: 'Util', author: 'erin', state: 'open', url: 'https://github.com/acme/app/pull/8', headSha: commits.utilChange, headRef: 'review', commits: [commits.util, commits.utilChange] } as never,
+    { type: 'pull_request', id: 'pr8', repo: 'acme/app', number: 8, title: 'Util', author: 'erin', state: 'open', url: 'https://github.com/acme/app/pull/8', headSha: commits.utilChange, headRef: 'review', commits: [commits.policy, commits.util, commits.utilChange] } as never,
     { type: 'review', id: 'rv8', repo: 'acme/app', reviewId: 'rv8', pullRequest: 8, reviewer: 'dave', state: 'approved', commit: commits.util, at: at(3) } as never,
   );
   await service.client.ingest('events', JSON.stringify(events));

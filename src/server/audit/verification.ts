@@ -48,11 +48,17 @@ export interface Difference {
 const pageSize = 500;
 
 /**
- * The embedded store runs on this thread and its statements resolve without giving sockets a
- * turn, so a verification that only awaited them would hold ingest off until it ended. One turn
- * of the event loop a page lets requests in between.
+ * The embedded store, and the scratch store the rows are re-derived in, run on this thread, and
+ * their statements resolve without giving sockets a turn: a verification that only awaited them
+ * would hold ingest off until it ended. So after each page it rests as long as the page took,
+ * leaving at least half of the thread to requests.
  */
-const yieldToIo = () => new Promise<void>((resolve) => setImmediate(resolve));
+let pageStarted = performance.now();
+const yieldToIo = async () => {
+  const busy = performance.now() - pageStarted;
+  await new Promise<void>((resolve) => (busy > 1 ? setTimeout(resolve, Math.min(busy, 200)) : setImmediate(resolve)));
+  pageStarted = performance.now();
+};
 const maxDifferences = 20;
 
 type Broken = { brokenAt: number; reason: string };

@@ -142,7 +142,10 @@ if (mode === 'trusted') {
       const nodes = await lineage.views.approvals.roots();
       assert.equal(nodes[0]!.label, '#8');
       assert.ok(nodes.some((n) => n.label === 'dave' && /stale/.test(n.description ?? '')), nodes.map((n) => `${n.label} ${n.description}`).join(', '));
-      assert.ok(nodes.some((n) => /blocking violation/.test(n.label)));
+      // The branch committed a policy with every rule off; the base's policy judges it all the same.
+      assert.ok(nodes.some((n) => /blocking violation/.test(n.label) && /from main/.test(n.description ?? '')), nodes.map((n) => `${n.label} ${n.description}`).join(', '));
+      assert.ok(state.result.violations.some((v) => v.rule === 'policy-changed-in-branch' && v.severity === 'blocking'));
+      assert.ok(state.result.violations.some((v) => v.rule === 'unapproved-commits'));
       await vscode.commands.executeCommand('lineage.approvals.focus');
       util.selection = new vscode.Selection(1, 4, 1, 4);
       await vscode.commands.executeCommand('editor.action.showHover');
