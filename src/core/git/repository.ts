@@ -246,20 +246,23 @@ export class Repository {
   }
 
   /**
-   * GitError 'filtered' when the path goes through a filter whose program would have to run for
-   * the blame to be right. When the text git stores and the text blamed agree (a pointer file with
-   * LFS not installed, a filter that changes nothing) the blame is right without it.
+   * Why the path's working text cannot be matched to history, or null: it goes through a filter
+   * whose program would have to run. When the text git stores at HEAD and the text at hand agree (a
+   * pointer file with LFS not installed, a filter that changes nothing) nothing needs to run.
    */
-  async assertUnfiltered(path: string, contents?: string): Promise<void> {
+  async filteredReason(path: string, contents?: string): Promise<string | null> {
     const driver = await this.filterDriver(path);
-    if (!driver) return;
+    if (!driver) return null;
     const stored = await this.git.run(['cat-file', 'blob', `HEAD:${path}`]).catch(() => null);
-    const blamed = contents ?? (await this.workingText(path));
-    if (stored !== null && stored === blamed) return;
-    throw new GitError(
-      'filtered',
-      `${path} goes through the "${driver}" filter, a program the repository's git configuration names and Code Lineage does not run; its working text is not what git stores, so its lines are not matched to history`,
-    );
+    const text = contents ?? (await this.workingText(path));
+    if (stored !== null && stored === text) return null;
+    return `${path} goes through the "${driver}" filter, a program the repository's git configuration names and Code Lineage does not run; its working text is not what git stores, so its lines are not matched to history`;
+  }
+
+  /** GitError 'filtered' with filteredReason's words, when there is one. */
+  async assertUnfiltered(path: string, contents?: string): Promise<void> {
+    const reason = await this.filteredReason(path, contents);
+    if (reason) throw new GitError('filtered', reason);
   }
 
   /** True when git considers the committed file binary (it would not blame it line by line usefully). */

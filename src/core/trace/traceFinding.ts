@@ -292,11 +292,8 @@ async function mapToWorkingCopy(repo: Repository, revision: string | null, path:
     }
   }
   if (working === null) return { line: null, note: `${path} is not in the working copy any more` };
-  const driver = await repo.filterDriver(currentPath).catch(() => null);
-  if (driver && revision !== null) {
-    const stored = await repo.textAt(revision, path).catch(() => null);
-    if (stored !== working) return { line: null, note: `${currentPath} goes through the "${driver}" filter, which Code Lineage does not run: its working text is not what git stores, so line ${line ?? '?'} is not mapped` };
-  }
+  const filtered = await repo.filteredReason(currentPath, working).catch(() => null);
+  if (filtered) return { line: null, note: filtered };
   if (currentPath !== path) {
     const mapped = await mapText(repo, revision!, path, line, working);
     return { ...mapped, note: `${path} is ${currentPath} now; ${mapped.note}`, path: currentPath };
