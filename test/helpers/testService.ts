@@ -3,7 +3,7 @@
  * embedded template (initialising PGlite costs seconds; copying a folder does not), or a new
  * database on the PostgreSQL server named by LINEAGE_TEST_DATABASE_URL.
  */
-import { cpSync, existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { cpSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
@@ -103,11 +103,9 @@ export async function startTestService(backend: Backend, options: ServiceOptions
   };
 }
 
+/** Real data from real tools, copied with source and licence (test/fixtures/README.md). */
 export function fixturesDir(): string {
-  const candidates = [join(__dirname, '../../../shared/fixtures'), join(process.cwd(), '../shared/fixtures')];
-  const found = candidates.find((c) => existsSync(c));
-  if (!found) throw new Error(`shared fixtures not found (looked in ${candidates.join(', ')})`);
-  return found;
+  return join(__dirname, '../fixtures');
 }
 
 /** A plain HTTP call, for asserting status codes and problem documents exactly. */
