@@ -15,7 +15,7 @@ import { parseArgs } from 'node:util';
 import { Repository } from '../src/core/git/repository';
 import { fileLineage } from '../src/core/lineage/fileLineage';
 import { LineageCache } from '../src/core/lineage/lineageCache';
-import { ServiceSource } from '../src/core/lineage/serviceSource';
+import { ServiceSource } from '../src/core/sources/serviceSource';
 import { ApiClient } from '../src/core/sources/apiClient';
 import { generateRepository } from './generatedRepo';
 import { startService } from './spawnService';

@@ -21,7 +21,7 @@ import pg from 'pg';
 import { Agent, request } from 'undici';
 import { normalizeNative } from '../src/core/ingest/native';
 import { EventWriter } from '../src/server/store/eventWriter';
-import { openDatabase } from '../src/server/store/database';
+import { openDatabase } from '../src/server/store/openDatabase';
 import { migrate } from '../src/server/store/migrations';
 import { syntheticStream } from '../test/helpers/streams';
 import { loadSigner, signerFromKey } from '../src/server/audit/signer';

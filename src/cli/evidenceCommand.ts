@@ -4,10 +4,10 @@
  */
 import { writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
-import { buildBundle, verifyBundle } from '../core/audit/bundle';
+import { buildBundle, verifyBundle } from '../core/evidence/evidenceBundle';
 import { evidenceForDeployment, evidenceForLine, evidenceMarkdown } from '../core/evidence/evidenceChain';
 import { fileLineage } from '../core/lineage/fileLineage';
-import { ServiceSource } from '../core/lineage/serviceSource';
+import { ServiceSource } from '../core/sources/serviceSource';
 import { ApiClient } from '../core/sources/apiClient';
 import { ApiError } from '../core/sources/apiError';
 import { openCheckout } from './checkout';

@@ -1,6 +1,6 @@
 /** `lineage record-deploy`: writes a git-native deployment record (an annotated deploy tag). */
 import { parseArgs } from 'node:util';
-import { deployTagName } from '../core/lineage/deployTags';
+import { deployTagName } from '../core/sources/deployTags';
 import { digestFrom } from '../core/ingest/values';
 import { openCheckout } from './checkout';
 import { UsageError } from './usageError';

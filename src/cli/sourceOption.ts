@@ -1,5 +1,5 @@
 import type { Repository } from '../core/git/repository';
-import { chooseSource, githubWebHost, SourceChoiceError, sourceSettings, type ChosenSource, type SourceSetting } from '../core/lineage/sourceChoice';
+import { chooseSource, githubWebHost, SourceChoiceError, sourceSettings, type ChosenSource, type SourceSetting } from '../core/sources/sourceChoice';
 import { cliGithubToken } from './githubToken';
 import { UsageError } from './usageError';
 

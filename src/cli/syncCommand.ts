@@ -4,7 +4,7 @@
  */
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { githubWebHost } from '../core/lineage/sourceChoice';
+import { githubWebHost } from '../core/sources/sourceChoice';
 import { ApiClient } from '../core/sources/apiClient';
 import { GitHubClient, GitHubError } from '../core/sources/github/githubClient';
 import { syncGithub } from '../core/sources/github/githubSync';

@@ -68,10 +68,9 @@ export async function runTrace(argv: string[], env: NodeJS.ProcessEnv, out: (lin
 
   const repo = await openCheckout(values.repo ?? process.cwd());
   const chosen = await chooseCliSource(values, env, repo);
-  const client = chosen.api ?? null;
   const slug = values.slug ?? (await repo.originSlug());
   try {
-    const result = await traceFinding({ repo, text, client, source: chosen.source, slug, environment: values.environment, revision: values.revision, codeMappings });
+    const result = await traceFinding({ repo, text, source: chosen.source, slug, environment: values.environment, revision: values.revision, codeMappings });
     // The lineage of the best few candidates' lines, from the same engine as `lineage blame`.
     const withLineage = await Promise.all(
       result.candidates.map(async (c, i) => {

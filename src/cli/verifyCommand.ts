@@ -8,7 +8,7 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { Checkpoint, checkpointSignatureProblem } from '../core/audit/chain';
-import { EvidenceBundle, verifyBundle } from '../core/audit/bundle';
+import { EvidenceBundle, verifyBundle } from '../core/evidence/evidenceBundle';
 import { ApiClient } from '../core/sources/apiClient';
 import { ApiError } from '../core/sources/apiError';
 import { terminalSafe } from './blameFormat';

@@ -7,7 +7,7 @@ import { z } from 'zod';
 import { evidenceForLine, evidenceMarkdown } from '../core/evidence/evidenceChain';
 import { renderLineHover } from '../core/present/lineHover';
 import { plainText, safeHttpsUrl } from '../core/present/markdown';
-import { githubWebHost } from '../core/lineage/sourceChoice';
+import { githubWebHost } from '../core/sources/sourceChoice';
 import { ApiError } from '../core/sources/apiError';
 import { GitHubError } from '../core/sources/github/githubClient';
 import { RateLimit } from '../core/sources/github/githubMappings';

@@ -45,12 +45,11 @@ export class TraceCommands implements vscode.Disposable {
       void vscode.window.showErrorMessage('Code Lineage: open a folder of a git repository to trace a finding into.');
       return undefined;
     }
-    const client = await this.controller.apiClient();
     // The same source as the hover (service, GitHub or deploy tags) says what runs where.
     const source = await this.controller.sourceFor(found.repo);
     const codeMappings = CodeMappings.parse(vscode.workspace.getConfiguration('lineage').get('codeMappings'));
     const result = await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: 'Code Lineage: tracing the finding…' }, () =>
-      traceFinding({ repo: found.repo, text: input, client, source, slug: found.slug, codeMappings }),
+      traceFinding({ repo: found.repo, text: input, source, slug: found.slug, codeMappings }),
     );
     this.controller.log.info(`trace: ${result.input.kind}, revision ${result.revision.sha ?? 'working copy'} (${result.revision.how}); ${result.candidates.length} candidate(s); tried: ${result.tried.join('; ')}`);
     const usable = result.candidates.filter((c) => c.line !== null);

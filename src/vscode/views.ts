@@ -11,7 +11,7 @@ import { orderEnvironments } from '../core/present/environments';
 import { relativeAge, shortTime } from '../core/present/age';
 import { plainText } from '../core/present/markdown';
 import type { Environment, Finding } from '../core/model/domain';
-import { DeployTagSource } from '../core/lineage/deployTags';
+import { DeployTagSource } from '../core/sources/deployTags';
 import type { LineageController } from './lineageController';
 
 export interface Node {

@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
 import { ApiClient } from '../../src/core/sources/apiClient';
-import { openDatabase } from '../../src/server/store/database';
+import { openDatabase } from '../../src/server/store/openDatabase';
 import { migrate } from '../../src/server/store/migrations';
 import { type RunningService, type ServiceOptions, startService } from '../../src/server/service';
 

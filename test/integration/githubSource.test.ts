@@ -9,7 +9,7 @@ import { GitHubClient, GitHubError } from '../../src/core/sources/github/githubC
 import { GitHubSource } from '../../src/core/sources/github/githubSource';
 import { Repository } from '../../src/core/git/repository';
 import { fileLineage } from '../../src/core/lineage/fileLineage';
-import { chooseSource, GitHubSourcePool } from '../../src/core/lineage/sourceChoice';
+import { chooseSource, GitHubSourcePool } from '../../src/core/sources/sourceChoice';
 import { runLineage } from '../helpers/cli';
 import { http, startTestService } from '../helpers/testService';
 import { TestRepo } from '../helpers/gitRepo';

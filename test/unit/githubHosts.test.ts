@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { enterpriseSessionProblem, githubWebHost } from '../../src/core/lineage/sourceChoice';
+import { enterpriseSessionProblem, githubWebHost } from '../../src/core/sources/sourceChoice';
 
 describe('GitHub hosts', () => {
   it('names the web host of an API URL', () => {

@@ -7,7 +7,9 @@
  * the holder of the signing key can make a new one.
  */
 import { createHash, createPublicKey, verify as verifySignature } from 'node:crypto';
-import { z } from 'zod';
+import type { AuditEntry, Checkpoint } from '../model/audit';
+
+export { AuditEntry, Checkpoint } from '../model/audit';
 
 export const genesisHash = 'genesis';
 
@@ -19,26 +21,6 @@ export function chainHash(prev: string, seq: number, key: string, eventHash: str
   return sha256Text(`${prev}\n${seq}\n${key}\n${eventHash}`);
 }
 
-export const AuditEntry = z.object({
-  seq: z.number().int().min(1),
-  eventKey: z.string(),
-  eventHash: z.string(),
-  prevHash: z.string(),
-  hash: z.string(),
-});
-export type AuditEntry = z.infer<typeof AuditEntry>;
-
-export const Checkpoint = z.object({
-  seq: z.number().int().min(0),
-  hash: z.string(),
-  at: z.string(),
-  /** Ed25519 signature over checkpointMessage(seq, hash), base64. */
-  signature: z.string(),
-  /** The signing key, SPKI DER in base64, and its id (sha256 of that DER, 16 hex digits). */
-  publicKey: z.string(),
-  keyId: z.string(),
-});
-export type Checkpoint = z.infer<typeof Checkpoint>;
 
 export function checkpointMessage(seq: number, hash: string): Buffer {
   return Buffer.from(`code-lineage checkpoint v1\n${seq}\n${hash}\n`);

@@ -15,7 +15,7 @@ import { mapLines, splitLines, type LineMap } from '../linemap/lineMap';
 import type { CommitLineage } from '../model/api';
 import type { Deployment, Environment, Finding } from '../model/domain';
 import type { EnvironmentState, FileLineage, LineApproval, LineEnvironment, LineFinding, LineLineage, LineSince } from './lineLineage';
-import type { LineageSource } from './source';
+import type { LineageSource } from '../sources/lineageSource';
 
 export interface FileLineageOptions {
   repo: Repository;

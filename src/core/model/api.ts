@@ -3,7 +3,7 @@
  * and the client validates what it receives with these same schemas.
  */
 import { z } from 'zod';
-import { AuditEntry, Checkpoint } from '../audit/chain';
+import { AuditEntry, Checkpoint } from './audit';
 import { Artifact, Attestation, Build, Commit, Deployment, Environment, Finding, PullRequest, Review } from './domain';
 import { CommitSha, RepoSlug } from './primitives';
 

@@ -4,7 +4,7 @@
  * evaluate the policy.
  */
 import type { Repository } from '../git/repository';
-import type { LineageSource } from '../lineage/source';
+import type { LineageSource } from '../sources/lineageSource';
 import type { CommitLineage, PullRequestWithReviews } from '../model/api';
 import { branchCommits, PullRequestDiffs, resolveRef, touchedLines } from './branchGit';
 import { durationMs, type Policy } from './policy';

@@ -15,9 +15,7 @@ import { join } from 'node:path';
 import { checkRevision } from '../git/gitRunner';
 import type { Repository } from '../git/repository';
 import { mapLines, splitLines } from '../linemap/lineMap';
-import type { ApiClient } from '../sources/apiClient';
-import type { ArtifactPlacement, LineageSource } from '../lineage/source';
-import { ServiceSource } from '../lineage/serviceSource';
+import type { ArtifactPlacement, LineageSource } from '../sources/lineageSource';
 import { readFindingInput, type FindingInput, type TraceLocation } from './findingInput';
 import { findKubernetes, findTerraform } from './infrastructure';
 import { looksLikeLibrary, PathIndex, type CodeMapping } from './pathResolver';
@@ -49,8 +47,10 @@ export interface TraceResult {
 export interface TraceOptions {
   repo: Repository;
   text: string;
-  client?: ApiClient | null;
-  /** Where deployments come from (the service, GitHub or deploy tags), for the environment step. */
+  /**
+   * The source in use (the service, GitHub or deploy tags): findings by id, what built an
+   * artifact and where it runs, and what ran in an environment.
+   */
   source?: LineageSource | null;
   slug?: string | null;
   environment?: string | null;
@@ -61,7 +61,7 @@ export interface TraceOptions {
 }
 
 export async function traceFinding(options: TraceOptions): Promise<TraceResult> {
-  const { repo, client } = options;
+  const { repo } = options;
   const tried: string[] = [];
   let input = readFindingInput(options.text);
   tried.push(`read the input as ${input.kind.replace(/-/g, ' ')}${input.locations.length ? ` with ${input.locations.length} location(s)` : ''}`);
@@ -69,9 +69,9 @@ export async function traceFinding(options: TraceOptions): Promise<TraceResult> 
   if (input.kind === 'finding-reference' && input.hints.findingId) {
     const id = input.hints.findingId;
     // The service knows every finding; GitHub its own code-scanning alerts.
-    const source = options.source?.finding && options.slug ? options.source : null;
-    const from = client ? 'the service' : source ? (source.kind === 'github' ? 'GitHub' : `the ${source.kind} source`) : null;
-    const f = client ? await client.finding(id) : source ? await source.finding!(options.slug!, id) : null;
+    const source = options.source?.finding && askable(options) ? options.source : null;
+    const from = source ? sourceName(source) : null;
+    const f = source ? await source.finding!(options.slug ?? '', id) : null;
     if (!from) {
       tried.push(`finding ${id}: no service to ask`);
     } else if (!f) {
@@ -205,22 +205,24 @@ interface ArtifactFacts {
  * (the service's provenance, or GitHub's attestations) and where it runs (the service's
  * deployments of it, or GitHub's artifact deployment records).
  */
+/**
+ * Whether the source can be asked about this finding: the service knows findings and artifacts
+ * of every repository it holds, other sources only within the repository the origin names.
+ */
+function askable(options: TraceOptions): boolean {
+  return Boolean(options.slug) || options.source?.kind === 'service';
+}
+
+function sourceName(source: LineageSource): string {
+  return source.kind === 'service' ? 'the service' : source.kind === 'github' ? 'GitHub' : `the ${source.kind} source`;
+}
+
 async function artifactFacts(options: TraceOptions, digest: string, tried: string[]): Promise<ArtifactFacts> {
-  const { client, slug, source } = options;
+  const { source } = options;
   const facts: ArtifactFacts = { digest, commit: null, runsIn: [], error: null };
   const short = digest.slice(0, 19);
-  if (client) {
-    try {
-      const a = await client.artifact(digest);
-      // Its build's commit, else its provenance's, else the commit its deployments name.
-      facts.commit = a.artifact?.commit ?? a.attestations.find((x) => x.commit)?.commit ?? a.deployments.find((d) => d.commit)?.commit ?? null;
-      const latest = new Map<string, (typeof a.deployments)[number]>();
-      for (const d of [...a.deployments].sort((x, y) => y.at.localeCompare(x.at))) if (!latest.has(d.environment)) latest.set(d.environment, d);
-      facts.runsIn = [...latest.values()].map((d) => ({ environment: d.environment, physicalEnvironment: null, cluster: null, deploymentName: d.service, since: d.at, live: d.status === 'success', runtimeRisks: [] }));
-    } catch (e) {
-      facts.error = (e as Error).message;
-    }
-  } else if (slug && (source?.artifactCommit || source?.artifactPlacements)) {
+  if (source && askable(options) && (source.artifactCommit || source.artifactPlacements)) {
+    const slug = options.slug ?? '';
     const [commit, placements] = await Promise.allSettled([source.artifactCommit?.(slug, digest) ?? null, source.artifactPlacements?.(slug, digest) ?? []]);
     if (commit.status === 'fulfilled') facts.commit = commit.value;
     else facts.error = (commit.reason as Error).message;
@@ -235,7 +237,7 @@ async function artifactFacts(options: TraceOptions, digest: string, tried: strin
 }
 
 async function chooseRevision(options: TraceOptions, input: FindingInput, artifact: ArtifactFacts | null, tried: string[]): Promise<{ sha: string | null; how: string }> {
-  const { repo, client, slug } = options;
+  const { repo, slug } = options;
   const usable = async (sha: string, how: string) => {
     if (await repo.hasCommit(sha)) return { sha: sha.toLowerCase(), how };
     tried.push(`${how}, but ${sha.slice(0, 12)} is not in this clone: git fetch`);
@@ -248,7 +250,7 @@ async function chooseRevision(options: TraceOptions, input: FindingInput, artifa
   if (artifact) {
     const short = artifact.digest.slice(0, 19);
     if (artifact.commit) {
-      const r = await usable(artifact.commit, `artifact ${short} was built from ${artifact.commit.slice(0, 12)}${client ? '' : ' (its GitHub attestation)'}`);
+      const r = await usable(artifact.commit, `artifact ${short} was built from ${artifact.commit.slice(0, 12)}${options.source?.kind === 'github' ? ' (its GitHub attestation)' : ''}`);
       if (r) return r;
     } else tried.push(`artifact ${short}: ${artifact.error ?? 'no commit known for it'}`);
   }
@@ -260,7 +262,7 @@ async function chooseRevision(options: TraceOptions, input: FindingInput, artifa
   // Without a named environment, the one place the artifact runs is where to look.
   const artifactHome = artifact ? [...new Set(artifact.runsIn.filter((p) => p.live).map((p) => p.environment))] : [];
   const environment = options.environment ?? input.hints.environment ?? (artifactHome.length === 1 ? artifactHome[0]! : 'production');
-  const deployments = options.source ?? (client ? new ServiceSource(client) : null);
+  const deployments = options.source ?? null;
   if (deployments && slug) {
     try {
       // The deployment running when the finding was seen, when it says when; else the current one.

@@ -18,20 +18,3 @@ export interface Database extends SqlExecutor {
   transaction<T>(fn: (tx: SqlExecutor) => Promise<T>): Promise<T>;
   close(): Promise<void>;
 }
-
-export interface StoreOptions {
-  /** Folder of the embedded store; created when missing. */
-  dataDir?: string;
-  /** A postgres:// URL; when set, the embedded store is not used. */
-  databaseUrl?: string;
-}
-
-/** Loads only the driver in use: the CLI's other commands never pay for PGlite's start-up. */
-export async function openDatabase(options: StoreOptions): Promise<Database> {
-  if (options.databaseUrl) {
-    const { openPostgres } = require('./postgresDatabase') as typeof import('./postgresDatabase');
-    return openPostgres(options.databaseUrl);
-  }
-  const { openEmbedded } = require('./embeddedDatabase') as typeof import('./embeddedDatabase');
-  return openEmbedded(options.dataDir ?? '.lineage-data');
-}

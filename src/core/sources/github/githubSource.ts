@@ -15,7 +15,7 @@ import { uncompress } from 'snappyjs';
 import { z } from 'zod';
 import { githubIds } from '../../ingest/githubIds';
 import { normalizeInToto } from '../../ingest/intoto';
-import type { ArtifactPlacement, LineageSource, SourceNotice } from '../../lineage/source';
+import type { ArtifactPlacement, LineageSource, SourceNotice } from '../lineageSource';
 import type { CommitLineage } from '../../model/api';
 import type { Build, Deployment, Environment, Finding } from '../../model/domain';
 import { GitHubError, type GitHubClient } from './githubClient';

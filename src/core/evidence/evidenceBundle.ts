@@ -5,10 +5,10 @@
  * re-derives each event's facts and finds every item among them.
  */
 import { z } from 'zod';
-import type { Evidence } from '../evidence/evidenceChain';
+import type { Evidence } from './evidenceChain';
 import type { ApiClient } from '../sources/apiClient';
-import { AuditEntry, Checkpoint, checkpointSignatureProblem, segmentProblem, sha256Text } from './chain';
-import { rederive } from './rederive';
+import { AuditEntry, Checkpoint, checkpointSignatureProblem, segmentProblem, sha256Text } from '../audit/chain';
+import { rederive } from '../audit/rederive';
 
 export const bundleKind = 'code-lineage/evidence-bundle';
 

@@ -8,7 +8,7 @@ import type { CommitLineage } from '../model/api';
 import type { Deployment, Environment, Finding } from '../model/domain';
 import { digestFrom } from '../ingest/values';
 import type { Repository } from '../git/repository';
-import type { LineageSource } from './source';
+import type { LineageSource } from './lineageSource';
 
 export const deployTagPrefix = 'refs/tags/deploy/';
 const environmentPattern = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/;

@@ -4,12 +4,12 @@
  * GitHub and a token is at hand, else git. The choice says why, for the status bar and `doctor`.
  */
 import type { Repository } from '../git/repository';
-import { ApiClient } from '../sources/apiClient';
-import { GitHubClient } from '../sources/github/githubClient';
-import { GitHubSource } from '../sources/github/githubSource';
+import { ApiClient } from './apiClient';
+import { GitHubClient } from './github/githubClient';
+import { GitHubSource } from './github/githubSource';
 import { DeployTagSource } from './deployTags';
 import { ServiceSource } from './serviceSource';
-import type { LineageSource } from './source';
+import type { LineageSource } from './lineageSource';
 
 export type SourceSetting = 'auto' | 'service' | 'github' | 'git';
 export const sourceSettings: SourceSetting[] = ['auto', 'service', 'github', 'git'];
