@@ -14,7 +14,7 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { Repository } from '../src/core/git/repository';
 import { fileLineage } from '../src/core/lineage/fileLineage';
-import { LineageCache } from '../src/core/lineage/lineageCache';
+import { LineageSession } from '../src/core/session/lineageSession';
 import { ServiceSource } from '../src/core/sources/serviceSource';
 import { ApiClient } from '../src/core/sources/apiClient';
 import { generateRepository } from './generatedRepo';
@@ -95,16 +95,18 @@ async function main(): Promise<void> {
       }
     }
     const buffer = readFileSync(join(dir, path), 'utf8');
-    const cache = new LineageCache();
+    // The editor's path: one session, asked for a line of the same buffer again and again.
+    const session = new LineageSession({ source: 'service', apiUrl: service.url, githubUrl: null, detectMoves: false }, { apiToken: async () => null, githubToken: async () => null, githubTokenHelp: '' });
     const repo = await Repository.open(dir);
-    const compute = () => fileLineage({ repo, path, slug: 'acme/bench', source: new ServiceSource(client) });
-    await cache.file(path, buffer, compute);
+    const ask = { repo, path, slug: 'acme/bench', text: buffer };
+    await session.lineage(ask);
     const warm: number[] = [];
     for (let i = 0; i < 2000; i++) {
       t = performance.now();
-      await cache.line(path, buffer, 1 + ((i * 7919) % lines), compute);
+      (await session.lineage(ask)).file.lines[(i * 7919) % lines];
       warm.push(performance.now() - t);
     }
+    await session.close();
     await client.close();
     await service.close();
 

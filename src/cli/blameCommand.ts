@@ -1,12 +1,9 @@
 /** `lineage blame`: where each line of a file runs, and how it got there. */
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
-import { fileLineage } from '../core/lineage/fileLineage';
-import { ApiError } from '../core/sources/apiError';
-import { GitHubError } from '../core/sources/github/githubClient';
 import { formatBlame } from './blameFormat';
 import { openCheckout } from './checkout';
-import { chooseCliSource, sourceFlags } from './sourceOption';
+import { cliSession, sourceFlags } from './sourceOption';
 import { UsageError } from './usageError';
 
 export const blameUsage = `usage: lineage blame <path> [--line N | --line N-M] [--json] [--api URL] [--token T] [--repo owner/name] [--contents <file|->] [--detect-moves]
@@ -72,36 +69,19 @@ export async function runBlame(argv: string[], env: NodeJS.ProcessEnv, out: (lin
   if (await repo.isBinary(path)) throw new UsageError(`${target} is a binary file; blame works on text`);
 
   const slug = values.repo ?? (await repo.originSlug());
-  const chosen = await chooseCliSource(values, env, repo);
-  // One blame serves the answer and, if the source fails, the git-only answer that replaces it.
-  const blame = repo.blame(path, contents, { detectMoves: values['detect-moves'] });
-  blame.catch(() => undefined);
-  const source = chosen.source;
+  const session = cliSession(values, env);
   try {
-    let report;
-    try {
-      report = await fileLineage({ repo, path, contents, slug, source, detectMoves: values['detect-moves'], blame });
-    } catch (e) {
-      if (GitHubError.is(e)) {
-        if (e.reason === 'unauthorized' || e.reason === 'invalidResponse') throw new UsageError(e.message);
-        err(`lineage: notice: ${e.message}; showing git only`);
-        report = await fileLineage({ repo, path, contents, slug, source: null, detectMoves: values['detect-moves'], blame });
-      } else if (!ApiError.is(e)) throw e;
-      else if (e.reason === 'unreachable' || e.reason === 'timeout') {
-        err(`lineage: notice: ${e.message}; showing git only`);
-        report = await fileLineage({ repo, path, contents, slug, source: null, detectMoves: values['detect-moves'], blame });
-      } else if (e.reason === 'invalidResponse') {
-        throw new UsageError(e.message);
-      } else {
-        throw e;
-      }
-    }
+    const answer = await session.lineage({ repo, path, contents, slug });
+    // A token the source refuses, or an address that is not the API, is the user's to fix.
+    if (answer.failure?.needsFix) throw new UsageError(answer.failure.message);
+    if (answer.failure) err(`lineage: notice: ${answer.failure.notice}`);
+    const report = answer.file;
     if (report.lines.length === 0) throw new UsageError(`${target} is empty`);
     const [from, to] = parseRange(values.line, report.lines.length);
     const lines = report.lines.slice(from - 1, to);
     if (values.json) out(JSON.stringify({ ...report, lines }, null, 2));
     else out(formatBlame(report, lines, Boolean(process.stdout.isTTY) && !env.NO_COLOR));
   } finally {
-    await chosen.close();
+    await session.close();
   }
 }

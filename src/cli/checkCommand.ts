@@ -6,13 +6,11 @@
 import { parseArgs } from 'node:util';
 import { GitError } from '../core/git/gitRunner';
 import { defaultBase } from '../core/policy/branchGit';
-import { checkBranch } from '../core/policy/checkBranch';
 import { PolicyError } from '../core/policy/policy';
-import { ApiError } from '../core/sources/apiError';
-import { GitHubError } from '../core/sources/github/githubClient';
+import { sourceFailure } from '../core/session/sourceFailure';
 import { terminalSafe } from './blameFormat';
 import { openCheckout } from './checkout';
-import { chooseCliSource, sourceFlags } from './sourceOption';
+import { cliSession, sourceFlags } from './sourceOption';
 import { UsageError } from './usageError';
 
 export const checkUsage = `usage: lineage check [--base <ref>] [--head <ref>] [--json] [--api URL] [--token T] [--repo owner/name] [--source auto|service|github|git] [--github-url URL]
@@ -43,10 +41,10 @@ export async function runCheck(argv: string[], env: NodeJS.ProcessEnv, out: (lin
   if (positionals.length > 0) throw new UsageError(`check takes no arguments (got "${positionals[0]}")\n${checkUsage}`);
   const repo = await openCheckout();
   const slug = values.repo ?? (await repo.originSlug());
-  const chosen = await chooseCliSource(values, env, repo);
-  const reviewed = chosen.kind !== 'git';
-  if (!reviewed) err(`lineage: notice: ${chosen.why}: pull requests, reviews and checks are unknown; only git rules apply`);
+  const session = cliSession(values, env);
   try {
+    const chosen = await session.source(repo);
+    if (chosen.kind === 'git') err(`lineage: notice: ${chosen.why}: pull requests, reviews and checks are unknown; only git rules apply`);
     let base = values.base;
     if (base === undefined) {
       try {
@@ -56,7 +54,7 @@ export async function runCheck(argv: string[], env: NodeJS.ProcessEnv, out: (lin
       }
     }
     const branchName = await repo.branch();
-    const result = await checkBranch({ repo, source: reviewed ? chosen.source : null, slug, base, head: values.head ?? 'HEAD', branchName });
+    const result = await session.check({ repo, source: chosen, slug, base, head: values.head ?? 'HEAD', branchName });
     const policyName = `${result.policy.file ?? 'defaults'} at ${base} (${result.policy.commit.slice(0, 7)})`;
     const blocking = result.violations.filter((v) => v.severity === 'blocking');
     if (values.json) {
@@ -75,10 +73,11 @@ export async function runCheck(argv: string[], env: NodeJS.ProcessEnv, out: (lin
   } catch (e) {
     if (GitError.is(e, 'badRevision')) throw new UsageError(e.message);
     if (e instanceof PolicyError) throw new UsageError(e.message);
-    if (ApiError.is(e) && e.reason === 'invalidResponse') throw new UsageError(e.message);
-    if (GitHubError.is(e)) throw new UsageError(e.message);
+    // A gate that cannot read its source fails loudly rather than passing on git alone.
+    const failure = sourceFailure(e);
+    if (failure) throw new UsageError(failure.message);
     throw e;
   } finally {
-    await chosen.close();
+    await session.close();
   }
 }

@@ -11,7 +11,7 @@ import { githubWebHost, originHost } from '../core/sources/sourceChoice';
 import type { LineageSource } from '../core/sources/lineageSource';
 import { ApiError } from '../core/sources/apiError';
 import { openCheckout } from './checkout';
-import { chooseCliSource, cliGithubUrl, sourceFlags } from './sourceOption';
+import { cliGithubUrl, cliSession, sourceFlags } from './sourceOption';
 
 interface Check {
   name: string;
@@ -39,9 +39,10 @@ export async function runDoctor(argv: string[], env: NodeJS.ProcessEnv, out: (li
   const slug = await repo.originSlug();
   const host = await originHost(repo);
   checks.push(slug ? { name: 'repository', ok: true, detail: `${slug} (origin on ${host})` } : { name: 'repository', ok: false, detail: 'no origin remote to name the repository by', fix: 'git remote add origin <url>, or pass --repo owner/name to the commands' });
-  const chosen = await chooseCliSource(values, env, repo);
-  checks.push({ name: 'source', ok: true, detail: `${chosen.kind}: ${chosen.why}` });
+  const session = cliSession(values, env);
   try {
+    const chosen = await session.source(repo);
+    checks.push({ name: 'source', ok: true, detail: `${chosen.kind}: ${chosen.why}` });
     if (chosen.api) {
       try {
         const health = await chosen.api.health();
@@ -68,7 +69,7 @@ export async function runDoctor(argv: string[], env: NodeJS.ProcessEnv, out: (li
       checks.push({ name: 'deploy tags', ok: true, detail: `${tags} deploy/<environment>/<time> tag(s)${tags === 0 ? '; record one with "lineage record-deploy <environment>"' : ''}` });
     }
   } finally {
-    await chosen.close();
+    await session.close();
   }
   if (values.json) out(JSON.stringify({ checks, ok: checks.every((c) => c.ok) }, null, 2));
   else for (const c of checks) out(`${c.ok ? '✔' : '✘'} ${c.name}: ${c.detail}${c.fix ? `\n    fix: ${c.fix}` : ''}`);

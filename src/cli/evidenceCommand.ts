@@ -6,11 +6,9 @@ import { writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { buildBundle, verifyBundle } from '../core/evidence/evidenceBundle';
 import { evidenceForDeployment, evidenceForLine, evidenceMarkdown } from '../core/evidence/evidenceChain';
-import { fileLineage } from '../core/lineage/fileLineage';
-import { ServiceSource } from '../core/sources/serviceSource';
-import { ApiClient } from '../core/sources/apiClient';
 import { ApiError } from '../core/sources/apiError';
 import { openCheckout } from './checkout';
+import { cliSession } from './sourceOption';
 import { UsageError } from './usageError';
 
 export const evidenceUsage = `usage: lineage evidence <path>:<line> | --deployment <id> [--format md|json] [--json] [--bundle FILE] [--api URL] [--token T] [--repo owner/name]
@@ -43,13 +41,14 @@ export async function runEvidence(argv: string[], env: NodeJS.ProcessEnv, out: (
   if (values.json) values.format = 'json';
   if (values.format !== 'md' && values.format !== 'json') throw new UsageError(`--format must be md or json, got "${values.format}"`);
   if ((positionals.length === 1) === (values.deployment !== undefined)) throw new UsageError(`give either <path>:<line> or --deployment <id>\n${evidenceUsage}`);
-  const apiUrl = values.api ?? env.LINEAGE_API_URL;
-  if (!apiUrl) throw new UsageError('evidence needs the service: pass --api URL or set LINEAGE_API_URL');
+  if (!(values.api ?? env.LINEAGE_API_URL)) throw new UsageError('evidence needs the service: pass --api URL or set LINEAGE_API_URL');
   const repo = await openCheckout();
   const slug = values.repo ?? (await repo.originSlug());
   if (!slug) throw new UsageError('the repository has no origin remote to name it by: pass --repo owner/name');
-  const client = new ApiClient({ baseUrl: apiUrl, token: values.token ?? env.LINEAGE_TOKEN ?? env.LINEAGE_READ_TOKEN, retries: 2, timeoutMs: 15_000 });
+  // Evidence is the service's: its events and audit log are what an auditor checks.
+  const session = cliSession({ ...values, source: 'service' }, env);
   try {
+    const client = (await session.source(repo)).api!;
     let evidence;
     if (values.deployment !== undefined) {
       evidence = await evidenceForDeployment(client, slug, values.deployment);
@@ -64,7 +63,9 @@ export async function runEvidence(argv: string[], env: NodeJS.ProcessEnv, out: (
       }
       const line = Number(m[2]);
       if (!(await repo.isTracked(path))) throw new UsageError(`${m[1]} is not tracked by git`);
-      const report = await fileLineage({ repo, path, slug, source: new ServiceSource(client) });
+      const answer = await session.lineage({ repo, path, slug });
+      if (answer.failure) throw new UsageError(answer.failure.message);
+      const report = answer.file;
       const l = report.lines[line - 1];
       if (!l || line < 1) throw new UsageError(`line ${line} is past the end of ${m[1]} (${report.lines.length} lines)`);
       if (!l.commit) throw new UsageError(`line ${line} of ${m[1]} is not committed: there is no evidence yet`);
@@ -87,6 +88,6 @@ export async function runEvidence(argv: string[], env: NodeJS.ProcessEnv, out: (
     if (ApiError.is(e, 'notFound')) throw new UsageError(e.message);
     throw e;
   } finally {
-    await client.close();
+    await session.close();
   }
 }

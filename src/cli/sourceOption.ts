@@ -1,5 +1,5 @@
-import type { Repository } from '../core/git/repository';
-import { chooseSource, githubWebHost, SourceChoiceError, sourceSettings, type ChosenSource, type SourceSetting } from '../core/sources/sourceChoice';
+import { LineageSession } from '../core/session/lineageSession';
+import { githubWebHost, sourceSettings, type SourceSetting } from '../core/sources/sourceChoice';
 import { cliGithubToken } from './githubToken';
 import { UsageError } from './usageError';
 
@@ -18,26 +18,21 @@ export function cliGithubUrl(values: { 'github-url'?: string }, env: NodeJS.Proc
   return url;
 }
 
-/** The source a command reads, from --source, --api, --token, --github-url and the environment. */
-export async function chooseCliSource(
-  values: { source?: string; api?: string; token?: string; 'github-url'?: string },
-  env: NodeJS.ProcessEnv,
-  repo: Repository,
-): Promise<ChosenSource> {
+/**
+ * The session a command reads through, configured from --source, --api, --token, --github-url and
+ * the environment. The command closes it when done.
+ */
+export function cliSession(values: { source?: string; api?: string; token?: string; 'github-url'?: string; 'detect-moves'?: boolean }, env: NodeJS.ProcessEnv): LineageSession {
   const setting = (values.source || env.LINEAGE_SOURCE || 'auto') as SourceSetting;
   if (!sourceSettings.includes(setting)) throw new UsageError(`--source must be one of ${sourceSettings.join(', ')}, got "${setting}"`);
   const githubUrl = cliGithubUrl(values, env);
-  try {
-    return await chooseSource({
-      setting,
-      repo,
-      apiUrl: values.api ?? env.LINEAGE_API_URL,
-      apiToken: values.token ?? env.LINEAGE_TOKEN ?? env.LINEAGE_READ_TOKEN,
-      githubUrl,
+  const apiToken = values.token ?? env.LINEAGE_TOKEN ?? env.LINEAGE_READ_TOKEN ?? null;
+  return new LineageSession(
+    { source: setting, apiUrl: values.api ?? env.LINEAGE_API_URL ?? null, githubUrl, detectMoves: values['detect-moves'] ?? false },
+    {
+      apiToken: async () => apiToken,
       githubToken: () => cliGithubToken(env, githubWebHost(githubUrl)),
-    });
-  } catch (e) {
-    if (e instanceof SourceChoiceError) throw new UsageError(e.message);
-    throw e;
-  }
+      githubTokenHelp: 'set GITHUB_TOKEN or GH_TOKEN, or run "gh auth login"',
+    },
+  );
 }

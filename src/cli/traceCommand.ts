@@ -5,13 +5,11 @@
  */
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
-import { fileLineage } from '../core/lineage/fileLineage';
 import { ApiError } from '../core/sources/apiError';
-import { GitHubError } from '../core/sources/github/githubClient';
-import { traceFinding } from '../core/trace/traceFinding';
+import { traceFinding, UnknownFindingError } from '../core/trace/traceFinding';
 import { terminalSafe } from './blameFormat';
 import { openCheckout } from './checkout';
-import { chooseCliSource, sourceFlags } from './sourceOption';
+import { cliSession, sourceFlags } from './sourceOption';
 import { UsageError } from './usageError';
 
 export const traceUsage = `usage: lineage trace [<file>|-] [--json] [--api URL] [--token T] [--repo DIR] [--slug owner/name]
@@ -67,21 +65,17 @@ export async function runTrace(argv: string[], env: NodeJS.ProcessEnv, out: (lin
   if (text.trim() === '') throw new UsageError('the input is empty: paste a stack trace, a SARIF log, an alert or a finding id');
 
   const repo = await openCheckout(values.repo ?? process.cwd());
-  const chosen = await chooseCliSource(values, env, repo);
+  const session = cliSession(values, env);
   const slug = values.slug ?? (await repo.originSlug());
   try {
+    const chosen = await session.source(repo);
     const result = await traceFinding({ repo, text, source: chosen.source, slug, environment: values.environment, revision: values.revision, codeMappings });
     // The lineage of the best few candidates' lines, from the same engine as `lineage blame`.
     const withLineage = await Promise.all(
       result.candidates.map(async (c, i) => {
         if (i >= 3 || c.line === null) return { ...c, lineage: null };
-        try {
-          const report = await fileLineage({ repo, path: c.path, slug, source: chosen.kind !== 'git' && slug ? chosen.source : null });
-          return { ...c, lineage: report.lines[c.line - 1] ?? null };
-        } catch (e) {
-          if (!ApiError.is(e) && !GitHubError.is(e)) throw e;
-          return { ...c, lineage: null };
-        }
+        const answer = await session.lineage({ repo, path: c.path, slug });
+        return { ...c, lineage: answer.file.lines[c.line - 1] ?? null };
       }),
     );
     if (values.json) {
@@ -104,9 +98,9 @@ export async function runTrace(argv: string[], env: NodeJS.ProcessEnv, out: (lin
     }
     return withLineage.length > 0 ? 0 : 1;
   } catch (e) {
-    if (ApiError.is(e, 'notFound') || ApiError.is(e, 'invalidResponse')) throw new UsageError(e.message);
+    if (e instanceof UnknownFindingError || ApiError.is(e, 'notFound') || ApiError.is(e, 'invalidResponse')) throw new UsageError(e.message);
     throw e;
   } finally {
-    await chosen.close();
+    await session.close();
   }
 }

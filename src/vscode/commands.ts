@@ -110,36 +110,33 @@ export function registerCommands(deps: CommandDeps): vscode.Disposable[] {
       const parsed = DeploymentArg.safeParse(arg);
       if (!parsed.success || !requireTrust()) return;
       const { environment, deploymentId } = parsed.data;
-      const client = await controller.apiClient();
-      if (!client) {
-        // GitHub or deploy tags: the deployment's environment URL when the source has one.
-        try {
-          const found = await controller.deploymentIn(environment, deploymentId);
-          if (found?.deployment?.url) return await openHttps(found.deployment.url, 'deployment');
-          const from = found?.source === 'github' ? 'GitHub' : 'a deploy tag';
-          void vscode.window.showInformationMessage(plainText(`Deployment ${deploymentId} to ${environment} (from ${from}; it has no link).`, 300));
-        } catch (e) {
-          void vscode.window.showWarningMessage(`Code Lineage: ${plainText((e as Error).message, 300)}`);
-        }
+      const found = await controller.activeRepository();
+      if (!found) {
+        void vscode.window.showInformationMessage('Code Lineage: open a file of the repository to follow a deployment link.');
         return;
       }
       try {
-        return await openHttps((await client.deployment(deploymentId)).url, 'deployment');
+        // The source in use answers: the service by id, GitHub or deploy tags from the environment's history.
+        const answer = await controller.session.deployment(found.repo, found.slug, environment, deploymentId);
+        if (answer.deployment?.url) return await openHttps(answer.deployment.url, 'deployment');
+        const from = answer.source === 'service' ? 'the service' : answer.source === 'github' ? 'GitHub' : 'a deploy tag';
+        void vscode.window.showInformationMessage(
+          plainText(answer.deployment ? `Deployment ${deploymentId} to ${environment} (from ${from}; it has no link).` : `Code Lineage: deployment ${deploymentId} was not found in ${from}.`, 300),
+        );
       } catch (e) {
-        if (ApiError.is(e, 'notFound')) void vscode.window.showInformationMessage(`Code Lineage: deployment ${plainText(parsed.data.deploymentId, 80)} was not found.`);
-        else void vscode.window.showWarningMessage(`Code Lineage: ${plainText(ApiError.is(e) ? e.message : String(e), 300)}`);
+        void vscode.window.showWarningMessage(`Code Lineage: ${plainText((e as Error).message, 300)}`);
       }
     }),
     vscode.commands.registerCommand('lineage.openFinding', async (arg?: unknown) => {
       const parsed = FindingArg.safeParse(arg);
       if (!parsed.success || !requireTrust()) return;
-      const client = await controller.apiClient();
+      const found = await controller.activeRepository();
       try {
-        // Without the service, the finding is one of the source's (a GitHub code-scanning alert).
-        if (!client) return await openHttps((await controller.findingIn(parsed.data.id))?.url, 'finding');
-        return openHttps((await client.finding(parsed.data.id)).url, 'finding');
+        // The source in use: the service, or GitHub's code-scanning alerts.
+        const finding = found ? await controller.session.finding(found.repo, found.slug, parsed.data.id) : null;
+        return await openHttps(finding?.url, 'finding');
       } catch (e) {
-        void vscode.window.showWarningMessage(`Code Lineage: ${plainText(ApiError.is(e) ? e.message : String(e), 300)}`);
+        void vscode.window.showWarningMessage(`Code Lineage: ${plainText((e as Error).message, 300)}`);
       }
     }),
     vscode.commands.registerCommand('lineage.revealFinding', async (arg?: unknown) => {
@@ -157,7 +154,7 @@ export function registerCommands(deps: CommandDeps): vscode.Disposable[] {
     vscode.commands.registerCommand('lineage.showEvidence', async (arg?: unknown) => {
       const target = targetLine(arg);
       if (!target || !requireTrust()) return;
-      const client = await controller.apiClient();
+      const client = await controller.session.serviceClient();
       const doc = await vscode.workspace.openTextDocument(target.uri);
       const result = await controller.lineage(doc);
       const line = result.ok ? result.file.lines[target.line - 1] : undefined;
@@ -191,7 +188,7 @@ export function registerCommands(deps: CommandDeps): vscode.Disposable[] {
       if (!requireTrust()) return;
       // Which source the lineage comes from, and whether it answers: the service, GitHub or deploy tags.
       const found = await controller.activeRepository();
-      const client = await controller.apiClient();
+      const client = await controller.session.serviceClient();
       const chosen = found ? await controller.chosenSource(found.repo) : null;
       try {
         let message: string;
@@ -203,7 +200,7 @@ export function registerCommands(deps: CommandDeps): vscode.Disposable[] {
           const health = await client.health();
           message = `Code Lineage service ${health.version}: ${health.events} events (${health.store} store).`;
         } else {
-          const hint = found && controller.signInHint(found.repo);
+          const hint = chosen?.signInTo;
           message = `Code Lineage reads deploy tags: ${chosen?.why ?? 'no repository open'}.${hint ? ' Run "Code Lineage: Sign in to GitHub" to read GitHub.' : ' Run "Code Lineage: Configure Service" to use a service.'}`;
         }
         void vscode.window.showInformationMessage(plainText(message, 400));
@@ -217,17 +214,17 @@ export function registerCommands(deps: CommandDeps): vscode.Disposable[] {
     }),
     vscode.commands.registerCommand('lineage.signInGitHub', async () => {
       if (!requireTrust()) return;
-      const problem = controller.githubSessionProblem();
+      const problem = controller.github.sessionProblem();
       if (problem) {
         // The Enterprise provider signs in to the server its own setting names; offer to point it
         // at lineage.github.url's server rather than send one server's token to another.
-        const want = `https://${githubWebHost(controller.githubUrl())}`;
+        const want = `https://${githubWebHost(controller.github.apiUrl())}`;
         const choice = await vscode.window.showWarningMessage(`Code Lineage: ${plainText(problem, 300)}.`, `Set github-enterprise.uri to ${want}`);
         if (!choice) return;
         await vscode.workspace.getConfiguration('github-enterprise').update('uri', want, vscode.ConfigurationTarget.Global);
       }
       // Asked for only when the user acts; VS Code keeps the session, this extension keeps nothing.
-      const session = await vscode.authentication.getSession(controller.githubProvider(), ['repo'], { createIfNone: true });
+      const session = await vscode.authentication.getSession(controller.github.provider(), ['repo'], { createIfNone: true });
       controller.refresh('signed in to GitHub');
       void vscode.window.showInformationMessage(`Code Lineage: signed in to GitHub as ${plainText(session.account.label, 80)}.`);
     }),

@@ -46,7 +46,7 @@ export class TraceCommands implements vscode.Disposable {
       return undefined;
     }
     // The same source as the hover (service, GitHub or deploy tags) says what runs where.
-    const source = await this.controller.sourceFor(found.repo);
+    const source = (await this.controller.chosenSource(found.repo)).source;
     const codeMappings = CodeMappings.parse(vscode.workspace.getConfiguration('lineage').get('codeMappings'));
     const result = await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: 'Code Lineage: tracing the finding…' }, () =>
       traceFinding({ repo: found.repo, text: input, source, slug: found.slug, codeMappings }),

@@ -65,14 +65,15 @@ export class EnvironmentsTree extends NodeTree {
     const found = await this.controller.activeRepository();
     if (!found) return [{ label: 'Open a file of a git repository', icon: 'info' }];
     // The same source as the hover: the service, GitHub, or deploy tags.
-    const source = await this.controller.sourceFor(found.repo);
+    const chosen = await this.controller.chosenSource(found.repo);
+    const source = chosen.source;
     let envs: Environment[];
     try {
       envs = found.slug || source.kind === 'git' ? await source.environments(found.slug ?? '') : await new DeployTagSource(found.repo).environments();
     } catch (e) {
       return [{ label: `Cannot read ${sourceName[source.kind]}: ${(e as Error).message}`, icon: 'warning' }];
     }
-    const signInTo = source.kind === 'git' ? this.controller.signInHint(found.repo) : null;
+    const signInTo = chosen.signInTo ?? null;
     if (envs.length === 0 && signInTo) return [{ label: `Sign in to GitHub to see the environments on ${signInTo}`, icon: 'github', command: { command: 'lineage.signInGitHub', title: 'Sign in to GitHub' } }];
     if (envs.length === 0) return [{ label: 'No deployments recorded yet', icon: 'info' }];
     const ordered = orderEnvironments(envs, { order: this.controller.settings.environmentOrder, production: this.controller.settings.production });
@@ -120,7 +121,7 @@ export class FindingsTree extends NodeTree {
     if (!this.controller.trusted) return [{ label: 'Trust this workspace to see its findings', icon: 'shield' }];
     const found = await this.controller.activeRepository();
     if (!found) return [{ label: 'Open a file of a git repository', icon: 'info' }];
-    const source = await this.controller.sourceFor(found.repo);
+    const source = (await this.controller.chosenSource(found.repo)).source;
     if (!found.slug || !source.openFindings) {
       return [{ label: 'Findings come from the traceability service or GitHub code scanning: configure the service, or sign in to GitHub', icon: 'info', command: { command: 'lineage.configureService', title: 'Configure' } }];
     }

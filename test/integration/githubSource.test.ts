@@ -9,7 +9,7 @@ import { GitHubClient, GitHubError } from '../../src/core/sources/github/githubC
 import { GitHubSource } from '../../src/core/sources/github/githubSource';
 import { Repository } from '../../src/core/git/repository';
 import { fileLineage } from '../../src/core/lineage/fileLineage';
-import { chooseSource, GitHubSourcePool } from '../../src/core/sources/sourceChoice';
+import { chooseSource, SourcePool } from '../../src/core/sources/sourceChoice';
 import { runLineage } from '../helpers/cli';
 import { http, startTestService } from '../helpers/testService';
 import { TestRepo } from '../helpers/gitRepo';
@@ -128,9 +128,9 @@ describe('GitHub as the source', function () {
   });
 
   it('a long-lived caller keeps one source per GitHub and token, so the next file costs nothing', async () => {
-    const pool = new GitHubSourcePool();
+    const pool = new SourcePool();
     const git = await Repository.open(repo.dir);
-    const choose = (token: string) => chooseSource({ setting: 'github', repo: git, githubUrl: gh.url, githubToken: async () => token, githubPool: pool });
+    const choose = (token: string) => chooseSource({ setting: 'github', repo: git, githubUrl: gh.url, githubToken: async () => token }, pool);
     const first = await choose('good-token');
     const before = gh.count();
     await fileLineage({ repo: git, path: 'app.js', slug: 'acme/gh', source: first.source });

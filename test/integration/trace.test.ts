@@ -219,7 +219,7 @@ describe('lineage trace', function () {
     assert.deepEqual(r.json.input.messages, ['RangeError in ratio']);
     assert.deepEqual([r.json.candidates[0].path, r.json.candidates[0].line], ['src/lib/pricing.js', 7]);
     const unknown = await runLineage(repo.dir, ['trace', '-', '--api', t.url], 'lineage-finding:nope');
-    assert.equal(unknown.status, 2);
+    assert.equal(unknown.status, 2, unknown.stderr + unknown.stdout);
   });
 
   it('reads a JSON alert with OpenTelemetry code fields and a commit', async () => {

@@ -9,7 +9,9 @@ import type { CommitLineage, PullRequestWithReviews } from '../model/api';
 import { branchCommits, PullRequestDiffs, resolveRef, touchedLines } from './branchGit';
 import { durationMs, type Policy } from './policy';
 import { policyAt, policyChange } from './policySource';
-import { deploymentRecords, evaluate, latestReviews, type BranchFacts, type DeploymentRecord, type Violation } from './rules';
+import { deploymentRecords, type DeploymentRecord } from './deploymentRecords';
+import { latestReviews, type BranchFacts } from './rules/ruleFacts';
+import { evaluate, violationsOf, type Violation } from './rules/ruleTable';
 
 export interface CheckResult {
   /** The policy that judged the branch: the file committed on the base (null: the defaults), and that commit. */
@@ -48,21 +50,22 @@ export async function checkBranch(options: { repo: Repository; source: LineageSo
   // Sources that leave checks out of the batch (GitHub) are asked for the head commit's own.
   const head = lineage.get(headSha);
   if (source?.builds && slug && head && head.builds.length === 0) head.builds = await source.builds(slug, headSha);
-  const facts: BranchFacts = { base: options.base, head: options.head, headSha, commits, pullRequest, lineage, now: options.now ?? Date.now() };
+  const facts: BranchFacts = {
+    base: options.base,
+    head: options.head,
+    headSha,
+    commits,
+    pullRequest,
+    lineage,
+    policy: { file: committed.file, baseCommit: baseSha, changed },
+    now: options.now ?? Date.now(),
+  };
   const violations = await evaluate(facts, policy, {
     diffs: new PullRequestDiffs(repo, baseSha),
     touched: (c) => touchedLines(repo, c),
     hasCommit: (sha) => repo.hasCommit(sha),
   });
-  const changeSeverity = policy.rules['policy-changed-in-branch'].severity;
-  if (changed && changeSeverity !== 'off') {
-    violations.unshift({
-      rule: 'policy-changed-in-branch',
-      severity: changeSeverity,
-      message: `policy changed on this branch (${changed.file} ${changed.change}): applies after merge; this branch is judged by ${committed.file ?? 'the default policy'} on ${options.base} (${baseSha.slice(0, 7)})`,
-      evidence: { file: changed.file, change: changed.change, judgedBy: committed.file, baseCommit: baseSha },
-    });
-  }
+  const stale = new Set(violationsOf(violations, 'stale-approval').map((v) => v.evidence.reviewer));
   return {
     policy: { file: committed.file, commit: committed.commit },
     base: options.base,
@@ -75,7 +78,7 @@ export async function checkBranch(options: { repo: Repository; source: LineageSo
       state: r.state,
       commit: r.commit,
       at: r.at,
-      stale: violations.some((v) => v.rule === 'stale-approval' && v.evidence.reviewer === r.reviewer),
+      stale: stale.has(r.reviewer),
     })),
     violations,
     deployments: deploymentRecords(

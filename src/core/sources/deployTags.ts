@@ -78,6 +78,10 @@ export class DeployTagSource implements LineageSource {
     return (await this.all()).filter((d) => d.environment === environment).slice(0, limit);
   }
 
+  async deployment(_repo: string, environment: string, id: string): Promise<Deployment | null> {
+    return (await this.all()).find((d) => d.environment === environment && d.id === id) ?? null;
+  }
+
   async lineage(): Promise<Map<string, CommitLineage>> {
     return new Map();
   }

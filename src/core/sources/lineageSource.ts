@@ -1,7 +1,7 @@
 /**
- * Where deployments, pull requests and findings come from. The engine asks these four questions
- * of whichever source is configured: the traceability service, GitHub, or git-native deploy
- * tags; the optional ones only of sources that can answer them.
+ * Where deployments, pull requests and findings come from. The engine asks these questions of
+ * whichever source is configured: the traceability service, GitHub, or git-native deploy tags;
+ * the optional ones only of sources that can answer them.
  */
 import type { CommitLineage } from '../model/api';
 import type { Build, Deployment, Environment, Finding } from '../model/domain';
@@ -35,6 +35,8 @@ export interface LineageSource {
   lineage(repo: string, commits: string[]): Promise<Map<string, CommitLineage>>;
   /** Open findings located in `path`. */
   findings(repo: string, path: string): Promise<Finding[]>;
+  /** One deployment by id (what a hover link names), null when the source has none by that id. */
+  deployment(repo: string, environment: string, id: string): Promise<Deployment | null>;
   /** Checks and builds of one commit, for sources whose lineage batch leaves them out (GitHub). */
   builds?(repo: string, commit: string): Promise<Build[]>;
   /** The commit an artifact digest was built from, for sources that know it by attestations (GitHub). */

@@ -59,6 +59,15 @@ export class ServiceSource implements LineageSource {
     return (await this.client.findings(repo, { path, status: 'open' })).findings;
   }
 
+  async deployment(_repo: string, _environment: string, id: string) {
+    try {
+      return await this.client.deployment(id);
+    } catch (e) {
+      if (ApiError.is(e, 'notFound')) return null;
+      throw e;
+    }
+  }
+
   async finding(_repo: string, id: string) {
     try {
       return await this.client.finding(id);

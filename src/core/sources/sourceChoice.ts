@@ -23,29 +23,47 @@ export interface SourceInputs {
   githubUrl?: string | null;
   /** Asked for only when GitHub is the source. */
   githubToken?: () => Promise<string | null>;
-  /** Where a long-lived caller (the editor) keeps its GitHub sources between files. */
-  githubPool?: GitHubSourcePool;
+  /** How to get a GitHub token where this runs, for the error when GitHub is asked for and there is none. */
+  githubTokenHelp?: string;
 }
 
 /**
- * One GitHub client and source per API URL, kept while the token stays the same: their caches and
- * ETags are what make the second file of a repository cost no request. A new token (another
- * sign-in) starts afresh, so nothing read under the old one is served under the new.
+ * The clients a session keeps across files and commands: one service client per URL and token,
+ * one GitHub client and source per API URL and token. GitHub's caches and ETags are what make the
+ * second file of a repository cost no request; a new token (another sign-in) starts afresh, so
+ * nothing read under the old one is served under the new.
  */
-export class GitHubSourcePool {
-  private readonly byUrl = new Map<string, { token: string; client: GitHubClient; source: GitHubSource }>();
+export class SourcePool {
+  private readonly apis = new Map<string, ApiClient>();
+  private readonly githubs = new Map<string, { token: string; client: GitHubClient; source: GitHubSource }>();
 
-  get(baseUrl: string, token: string): { client: GitHubClient; source: GitHubSource } {
-    const hit = this.byUrl.get(baseUrl);
+  api(baseUrl: string, token: string | null): ApiClient {
+    const key = `${baseUrl}\u0000${token ?? ''}`;
+    let client = this.apis.get(key);
+    if (!client) {
+      // One client per URL: a new token replaces the old client.
+      for (const [k, old] of this.apis) if (k.startsWith(`${baseUrl}\u0000`)) void old.close().then(() => this.apis.delete(k));
+      client = new ApiClient({ baseUrl, token: token ?? undefined, retries: 1, timeoutMs: 10_000 });
+      this.apis.set(key, client);
+    }
+    return client;
+  }
+
+  github(baseUrl: string, token: string): { client: GitHubClient; source: GitHubSource } {
+    const hit = this.githubs.get(baseUrl);
     if (hit && hit.token === token) return hit;
     const client = new GitHubClient({ baseUrl, token });
     const entry = { token, client, source: new GitHubSource(client) };
-    this.byUrl.set(baseUrl, entry);
+    this.githubs.set(baseUrl, entry);
     return entry;
   }
 
-  clear(): void {
-    this.byUrl.clear();
+  /** Forgets every client (settings or credentials changed), closing the service's connections. */
+  async clear(): Promise<void> {
+    const apis = [...this.apis.values()];
+    this.apis.clear();
+    this.githubs.clear();
+    await Promise.all(apis.map((a) => a.close()));
   }
 }
 
@@ -57,7 +75,6 @@ export interface ChosenSource {
   signInTo?: string;
   api?: ApiClient;
   github?: GitHubClient;
-  close(): Promise<void>;
 }
 
 export class SourceChoiceError extends Error {}
@@ -96,25 +113,25 @@ export function enterpriseSessionProblem(apiUrl: string, enterpriseUri: string |
   return host === want ? null : `"github-enterprise.uri" names ${host} but lineage.github.url is on ${want}: a token for ${host} is not sent to ${want}`;
 }
 
-export async function chooseSource(inputs: SourceInputs): Promise<ChosenSource> {
+export async function chooseSource(inputs: SourceInputs, pool: SourcePool): Promise<ChosenSource> {
   const githubUrl = inputs.githubUrl || 'https://api.github.com';
-  const git = (why: string): ChosenSource => ({ kind: 'git', source: new DeployTagSource(inputs.repo), why, close: async () => undefined });
+  const git = (why: string): ChosenSource => ({ kind: 'git', source: new DeployTagSource(inputs.repo), why });
   const service = (): ChosenSource => {
-    const api = new ApiClient({ baseUrl: inputs.apiUrl!, token: inputs.apiToken ?? undefined, retries: 1, timeoutMs: 10_000 });
-    return { kind: 'service', source: new ServiceSource(api), why: `the service at ${inputs.apiUrl}`, api, close: () => api.close() };
+    const api = pool.api(inputs.apiUrl!, inputs.apiToken ?? null);
+    return { kind: 'service', source: new ServiceSource(api), why: `the service at ${inputs.apiUrl}`, api };
   };
   const github = async (required: boolean): Promise<ChosenSource | null> => {
     const token = inputs.githubToken ? await inputs.githubToken() : null;
     if (!token) {
-      if (required) throw new SourceChoiceError(`no GitHub token: set GITHUB_TOKEN or GH_TOKEN, or run "gh auth login"`);
+      if (required) throw new SourceChoiceError(`no GitHub token: ${inputs.githubTokenHelp ?? 'set GITHUB_TOKEN or GH_TOKEN, or run "gh auth login"'}`);
       return null;
     }
-    const { client, source } = inputs.githubPool?.get(githubUrl, token) ?? { client: new GitHubClient({ baseUrl: githubUrl, token }), source: undefined };
-    return { kind: 'github', source: source ?? new GitHubSource(client), why: `GitHub at ${new URL(githubUrl).host}`, github: client, close: async () => undefined };
+    const { client, source } = pool.github(githubUrl, token);
+    return { kind: 'github', source, why: `GitHub at ${new URL(githubUrl).host}`, github: client };
   };
   switch (inputs.setting) {
     case 'service':
-      if (!inputs.apiUrl) throw new SourceChoiceError('--source service needs the service URL (--api or LINEAGE_API_URL)');
+      if (!inputs.apiUrl) throw new SourceChoiceError('the service is the chosen source but no URL is set (--api, LINEAGE_API_URL or lineage.api.url)');
       return service();
     case 'github':
       return (await github(true))!;

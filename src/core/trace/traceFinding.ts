@@ -44,6 +44,11 @@ export interface TraceResult {
   tried: string[];
 }
 
+/** The input names a finding the service does not hold. */
+export class UnknownFindingError extends Error {
+  override name = 'UnknownFindingError';
+}
+
 export interface TraceOptions {
   repo: Repository;
   text: string;
@@ -74,6 +79,9 @@ export async function traceFinding(options: TraceOptions): Promise<TraceResult> 
     const f = source ? await source.finding!(options.slug ?? '', id) : null;
     if (!from) {
       tried.push(`finding ${id}: no service to ask`);
+    } else if (!f && source!.kind === 'service') {
+      // The service holds every finding reported to it: an id it does not know is a wrong id.
+      throw new UnknownFindingError(`finding ${id}: the service has none by that id`);
     } else if (!f) {
       tried.push(`finding ${id}: ${from} has none by that id`);
     } else {

@@ -96,7 +96,8 @@ describe('Code Lineage in VS Code (GitHub as the source)', function () {
     const result = await lineage.controller.lineage(editor.document);
     const id = result.ok ? result.file.lines[3]!.findings[0]?.id : undefined;
     assert.equal(id, 'github:acme/app:code-scanning:5');
-    assert.match((await lineage.controller.findingIn(id!))?.url ?? '', /\/acme\/app\/security\/code-scanning\/5$/);
+    const found = await lineage.controller.activeRepository();
+    assert.match((await lineage.controller.session.finding(found!.repo, found!.slug, id!))?.url ?? '', /\/acme\/app\/security\/code-scanning\/5$/);
   });
 
   it('reviews the branch from GitHub: the commit after the last approval, in the hover and the Approvals view', async () => {
@@ -149,7 +150,7 @@ describe('Code Lineage in VS Code (GitHub as the source)', function () {
       });
       assert.ok(result.ok);
       assert.equal(auth()!.getSessions, asked, 'the session was not even looked up');
-      assert.match(lineage.controller.githubSessionProblem() ?? `none, for ${lineage.controller.githubUrl()}`, /names other\.example but lineage\.github\.url is on 127\.0\.0\.1/);
+      assert.match(lineage.controller.github.sessionProblem() ?? `none, for ${lineage.controller.github.apiUrl()}`, /names other\.example but lineage\.github\.url is on 127\.0\.0\.1/);
     } finally {
       // Last in the run: VS Code's own GitHub extension takes the provider back on this change.
       await config.update('uri', fixture.githubUrl, vscode.ConfigurationTarget.Global);

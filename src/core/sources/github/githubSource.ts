@@ -198,6 +198,11 @@ export class GitHubSource implements LineageSource {
     return deployments.filter((d) => d.environment === environment && (d.status === 'success' || d.status === 'inactive')).slice(0, limit).map((d) => ({ ...d, status: 'success' as const }));
   }
 
+  async deployment(repo: string, environment: string, id: string): Promise<Deployment | null> {
+    const { deployments } = await this.deployments(repo);
+    return deployments.find((d) => d.id === id && d.environment === environment) ?? null;
+  }
+
   /** Pull requests and reviews of many commits: one GraphQL query per hundred commits not cached. */
   async lineage(repo: string, commits: string[]): Promise<Map<string, CommitLineage>> {
     const result = new Map<string, CommitLineage>();

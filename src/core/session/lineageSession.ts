@@ -1,0 +1,229 @@
+/**
+ * The engine's front door. The editor and every CLI command ask one session for lineage, approvals
+ * and the source in use; the session owns what must be the same everywhere:
+ *
+ * - which source answers (the service, GitHub or deploy tags) and why, with the clients kept
+ *   across files (sourceChoice);
+ * - one git blame per buffer text, and one lineage answer per file and text, both bounded and
+ *   never keeping a failure;
+ * - the one fall-back rule: a source that fails leaves git's answer with a notice (sourceFailure);
+ * - approvals as `lineage check` computes them, from the base's policy, with typed evidence.
+ *
+ * It knows nothing of where settings and secrets live: the caller passes the configuration and
+ * asks for tokens through `credentials`, only when a source needs one.
+ */
+import type { BlameResult } from '../git/blamePorcelain';
+import type { Repository } from '../git/repository';
+import { bufferHash, fileLineage } from '../lineage/fileLineage';
+import type { FileLineage } from '../lineage/lineLineage';
+import type { Deployment, Finding } from '../model/domain';
+import { defaultBase } from '../policy/branchGit';
+import { checkBranch } from '../policy/checkBranch';
+import type { Policy } from '../policy/policy';
+import type { ApiClient } from '../sources/apiClient';
+import { chooseSource, SourceChoiceError, SourcePool, type ChosenSource, type SourceSetting } from '../sources/sourceChoice';
+import { approvalStateOf, type ApprovalState } from './approvalState';
+import { BoundedCache } from './boundedCache';
+import { sourceFailure, type SourceFailure } from './sourceFailure';
+
+export interface SessionConfig {
+  source: SourceSetting;
+  /** The traceability service's URL; null or empty when there is none. */
+  apiUrl: string | null;
+  /** GitHub's API base URL; github.com by default. */
+  githubUrl: string | null;
+  /** Credit moved and copied lines to where they came from (git blame -M -C). */
+  detectMoves: boolean;
+}
+
+export interface SessionCredentials {
+  /** The service's read token, if any. */
+  apiToken(): Promise<string | null>;
+  /** A GitHub token, asked for only when GitHub would be the source. */
+  githubToken(): Promise<string | null>;
+  /** How to get a GitHub token where the session runs ("sign in", "set GITHUB_TOKEN"). */
+  githubTokenHelp: string;
+}
+
+export interface LineageRequest {
+  repo: Repository;
+  /** Repository-relative path. */
+  path: string;
+  slug: string | null;
+  /** The buffer's text when it differs from the file on disk. */
+  contents?: string;
+  /** The text the answer is for (the editor's buffer): the answer is cached under it. Without it nothing is cached. */
+  text?: string;
+  /** False: git alone, which needs no network (the editor's first paint). */
+  withSource?: boolean;
+  /** Overrides the session's setting for this request (`lineage blame --detect-moves`). */
+  detectMoves?: boolean;
+}
+
+export interface LineageAnswer {
+  file: FileLineage;
+  /** Why part of the answer is missing (a source that failed, or could not say something). */
+  notice: string | null;
+  /** The source's failure when the answer fell back to git. */
+  failure: SourceFailure | null;
+  /** The GitHub host a sign-in would make the source, while git answers for want of a token. */
+  signInTo: string | null;
+}
+
+export class LineageSession {
+  private readonly pool = new SourcePool();
+  private readonly answers = new BoundedCache<LineageAnswer>(64);
+  private readonly blames = new BoundedCache<BlameResult>(64);
+  private readonly approvalStates = new BoundedCache<ApprovalState>(16);
+
+  constructor(
+    private config: SessionConfig,
+    private readonly credentials: SessionCredentials,
+    private readonly log: (message: string) => void = () => undefined,
+  ) {}
+
+  get settings(): Readonly<SessionConfig> {
+    return this.config;
+  }
+
+  /** New settings or credentials: clients and every cached answer go. */
+  async configure(config: SessionConfig): Promise<void> {
+    this.config = config;
+    this.invalidate();
+    await this.pool.clear();
+  }
+
+  /** HEAD moved, new data arrived or trust changed: every cached answer goes, the clients stay. */
+  invalidate(): void {
+    this.answers.clear();
+    this.blames.clear();
+    this.approvalStates.clear();
+  }
+
+  /** The source for this repository and why; throws SourceChoiceError when the setting cannot be met. */
+  async source(repo: Repository): Promise<ChosenSource> {
+    const apiUrl = this.config.apiUrl || null;
+    return chooseSource(
+      {
+        setting: this.config.source,
+        repo,
+        apiUrl,
+        apiToken: apiUrl ? await this.credentials.apiToken() : null,
+        githubUrl: this.config.githubUrl,
+        githubToken: () => this.credentials.githubToken(),
+        githubTokenHelp: this.credentials.githubTokenHelp,
+      },
+      this.pool,
+    );
+  }
+
+  /** The service's client when one is configured (health, evidence), whatever the source setting. */
+  async serviceClient(): Promise<ApiClient | null> {
+    if (!this.config.apiUrl) return null;
+    return this.pool.api(this.config.apiUrl, await this.credentials.apiToken());
+  }
+
+  /** A file's lineage; a source that fails or cannot be chosen leaves git's answer and says why. */
+  lineage(request: LineageRequest): Promise<LineageAnswer> {
+    const withSource = request.withSource ?? true;
+    const compute = () => this.computeLineage(request, withSource);
+    if (request.text === undefined) return compute();
+    const key = `${request.repo.root}\u0000${request.path}\u0000${withSource}\u0000${this.detectMoves(request)}\u0000${bufferHash(request.text)}`;
+    return this.answers.get(key, compute);
+  }
+
+  private detectMoves(request: LineageRequest): boolean {
+    return request.detectMoves ?? this.config.detectMoves;
+  }
+
+  private async computeLineage(request: LineageRequest, withSource: boolean): Promise<LineageAnswer> {
+    const { repo, path, slug, contents } = request;
+    const detectMoves = this.detectMoves(request);
+    const blame = this.blameFor(request, detectMoves);
+    const git = (notice: string | null, failure: SourceFailure | null, signInTo: string | null = null) =>
+      fileLineage({ repo, path, contents, slug, source: null, detectMoves, blame: blame() }).then((file) => ({ file, notice, failure, signInTo }));
+    if (!withSource) return git(null, null);
+    // git blame runs while the source is chosen and asked.
+    blame().catch(() => undefined);
+    let chosen: ChosenSource;
+    try {
+      chosen = await this.source(repo);
+    } catch (e) {
+      if (!(e instanceof SourceChoiceError)) throw e;
+      return git(`${e.message}; showing git only`, { source: this.config.source === 'github' ? 'github' : 'service', needsFix: true, message: e.message, notice: `${e.message}; showing git only` });
+    }
+    try {
+      const file = await fileLineage({ repo, path, contents, slug, source: chosen.source, detectMoves, blame: blame() });
+      // Findings the source could not list go to the status bar and the Findings view, not the notice.
+      const notice = file.notices.find((n) => n !== file.findingsUnknown) ?? null;
+      return { file, notice, failure: null, signInTo: chosen.kind === 'git' ? (chosen.signInTo ?? null) : null };
+    } catch (e) {
+      const failure = sourceFailure(e);
+      if (!failure) throw e;
+      this.log(`${chosen.kind}: ${failure.message}`);
+      return git(failure.notice, failure);
+    }
+  }
+
+  /**
+   * One blame per buffer text, shared by the git-only answer, the full one and its fall-back;
+   * without a text to key on, one per computation.
+   */
+  private blameFor(request: LineageRequest, detectMoves: boolean): () => Promise<BlameResult> {
+    const { repo, path, contents } = request;
+    const run = () => repo.blame(path, contents, { detectMoves });
+    let blame: Promise<BlameResult> | undefined;
+    return () => {
+      blame ??= request.text === undefined ? run() : this.blames.get(`${repo.root}\u0000${path}\u0000${detectMoves}\u0000${bufferHash(request.text)}`, run);
+      return blame;
+    };
+  }
+
+  /**
+   * The branch's approval chain as `lineage check` computes it (the base's policy, typed
+   * evidence), cached per repository and head until the next invalidation.
+   */
+  approvals(repo: Repository, slug: string | null): Promise<ApprovalState> {
+    return this.approvalStates.get(repo.root, async () => {
+      let chosen: ChosenSource;
+      try {
+        chosen = await this.source(repo);
+      } catch (e) {
+        if (e instanceof SourceChoiceError) return { ok: false, reason: e.message };
+        throw e;
+      }
+      if (chosen.kind === 'git' || !slug) return { ok: false, reason: 'approvals come from the traceability service or GitHub: configure the service, or sign in to GitHub' };
+      try {
+        const result = await checkBranch({ repo, source: chosen.source, slug, base: await defaultBase(repo), head: 'HEAD', branchName: await repo.branch() });
+        return approvalStateOf(result);
+      } catch (e) {
+        this.log(`approvals: ${(e as Error).message}`);
+        return { ok: false, reason: (e as Error).message };
+      }
+    });
+  }
+
+  /** `lineage check`: the branch against its base's policy; `source` null judges by git alone. */
+  check(options: { repo: Repository; source: ChosenSource | null; slug: string | null; base: string; head: string; branchName: string | null; policy?: Policy }) {
+    const { source, ...rest } = options;
+    return checkBranch({ ...rest, source: source && source.kind !== 'git' ? source.source : null });
+  }
+
+  /** A deployment by id in an environment, from the source in use. */
+  async deployment(repo: Repository, slug: string | null, environment: string, id: string): Promise<{ deployment: Deployment | null; source: ChosenSource['kind'] }> {
+    const chosen = await this.source(repo);
+    return { deployment: await chosen.source.deployment(slug ?? '', environment, id), source: chosen.kind };
+  }
+
+  /** A finding by id from the source in use (the service, or GitHub's code-scanning alerts). */
+  async finding(repo: Repository, slug: string | null, id: string): Promise<Finding | null> {
+    const chosen = await this.source(repo);
+    if (!chosen.source.finding || (!slug && chosen.kind !== 'service')) return null;
+    return chosen.source.finding(slug ?? '', id);
+  }
+
+  async close(): Promise<void> {
+    this.invalidate();
+    await this.pool.clear();
+  }
+}
