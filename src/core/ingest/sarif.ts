@@ -4,6 +4,7 @@
  * (`?commit=`) or by `versionControlProvenance[].revisionId`.
  */
 import { type Fact, type FindingLocationRow, InvalidEventError, type NormalizedEvent, rankOf } from './facts';
+import { sarifResultLocations } from './sarifLocations';
 import { at, int, iso, obj, repoFrom, sha, sha256Hex, str, type Json } from './values';
 
 export interface SarifContext {
@@ -56,8 +57,6 @@ export function normalizeSarif(log: Json, raw: string, ctx: SarifContext): Norma
     const vcp = Array.isArray(run.versionControlProvenance) ? obj(run.versionControlProvenance[0]) : null;
     const revision = ctx.commit ?? sha(vcp?.revisionId);
     const repo = ctx.repo ?? repoFrom(vcp?.repositoryUri);
-    const bases = obj(run.originalUriBaseIds) ?? {};
-    const artifacts = Array.isArray(run.artifacts) ? run.artifacts : [];
     const when = iso(at(run, 'invocations.0.endTimeUtc')) ?? ctx.receivedAt;
     const results = Array.isArray(run.results) ? run.results : [];
 
@@ -68,24 +67,7 @@ export function normalizeSarif(log: Json, raw: string, ctx: SarifContext): Norma
       const rule = (ruleIndex !== null ? rules[ruleIndex] : null) ?? rules.find((r) => r && r.id === result.ruleId) ?? null;
       const ruleId = str(result.ruleId) ?? str(rule?.id) ?? str(at(result, 'rule.id'));
       const message = str(at(result, 'message.text'), 4096) ?? str(at(rule, 'shortDescription.text')) ?? ruleId ?? 'SARIF result';
-      const locations: FindingLocationRow[] = [];
-      for (const locValue of Array.isArray(result.locations) ? result.locations : []) {
-        const physical = obj(at(locValue, 'physicalLocation'));
-        if (!physical) continue;
-        const artifactLocation = obj(physical.artifactLocation) ?? {};
-        const indexed = int(artifactLocation.index);
-        const fromIndex = indexed !== null ? obj(at(artifacts[indexed], 'location')) : null;
-        const path = resolveUri(artifactLocation.uri ?? fromIndex?.uri, artifactLocation.uriBaseId ?? fromIndex?.uriBaseId, bases);
-        if (!path) continue;
-        const region = obj(physical.region) ?? {};
-        locations.push({
-          path,
-          line: positive(region.startLine),
-          end_line: positive(region.endLine),
-          col: positive(region.startColumn),
-          revision,
-        });
-      }
+      const locations: FindingLocationRow[] = sarifResultLocations(run, result, Infinity).map((l) => ({ path: l.path, line: l.line, end_line: l.endLine, col: l.column, revision }));
       const fingerprint =
         firstValue(result.partialFingerprints) ??
         firstValue(result.fingerprints) ??
@@ -122,37 +104,6 @@ export function normalizeSarif(log: Json, raw: string, ctx: SarifContext): Norma
   return { key, format: 'sarif', raw: sarifEnvelope(raw, ctx), facts: [...facts.values()] };
 }
 
-/**
- * Resolves an artifact URI against `originalUriBaseIds` into a repository-relative path when the
- * chain of bases is relative, or into the absolute path when a base is an absolute `file:` URI
- * outside the repository (the reverse lookup then matches it by suffix).
- */
-function resolveUri(uriValue: unknown, baseId: unknown, bases: Json): string | null {
-  let uri = str(uriValue);
-  if (!uri) return null;
-  let base = str(baseId);
-  for (let depth = 0; base && depth < 10; depth++) {
-    const entry = obj(bases[base]);
-    const baseUri = entry ? str(entry.uri) : null;
-    if (!entry || !baseUri) break;
-    if (/^[a-z]+:/i.test(baseUri)) break; // absolute root: the path so far is relative to it
-    uri = joinUri(baseUri, uri);
-    base = str(entry.uriBaseId);
-  }
-  let path = uri.replace(/^file:\/\//i, '');
-  try {
-    path = decodeURIComponent(path);
-  } catch {
-    // keep the undecoded text; a malformed escape is not worth rejecting the log for
-  }
-  return path.replace(/^\.\//, '');
-}
-
-function joinUri(base: string, rel: string): string {
-  if (/^[a-z]+:/i.test(rel) || rel.startsWith('/')) return rel;
-  return base.endsWith('/') ? base + rel : `${base}/${rel}`;
-}
-
 function firstValue(v: unknown): string | null {
   const o = obj(v);
   if (!o) return null;
@@ -163,10 +114,6 @@ function firstValue(v: unknown): string | null {
   return null;
 }
 
-function positive(v: unknown): number | null {
-  const n = int(v);
-  return n !== null && n >= 1 ? n : null;
-}
 
 function severity(result: Json, rule: Json | null): string {
   const cvss = Number(at(result, 'properties.security-severity') ?? at(rule, 'properties.security-severity'));

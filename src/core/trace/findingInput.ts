@@ -6,49 +6,23 @@
  * bounded in depth and size, so hostile JSON costs bounded time.
  */
 import { parseAllDocuments } from 'yaml';
-import { infrastructureRefs, terraformAddress, type KubernetesRef, type TerraformRef } from './infrastructure';
+import { z } from 'zod';
+import { emptyHints, type FindingInput, type RevisionHints, type TraceLocation } from './findingTypes';
+import { terraformAddress, type KubernetesRef } from './infrastructureRefs';
+import { codeScanningAlertReader } from './readers/codeScanningAlertReader';
+import { infrastructureRefs } from './readers/documentReaders';
+import { sarifReader } from './readers/sarifReader';
+import { position } from './readers/tolerant';
 import { parseStackTrace, type StackFrame } from './stackFrames';
 import { githubIds } from '../ingest/githubIds';
 
-export interface TraceLocation {
-  file: string;
-  line: number | null;
-  column: number | null;
-  function: string | null;
-  /** Where it came from: a frame of a stack trace (with its position), a SARIF result, a field. */
-  source: 'frame' | 'sarif' | 'field' | 'service';
-  /** 0 for the innermost frame or the first result. */
-  index: number;
-  language: string | null;
-  raw: string;
-}
-
-export interface RevisionHints {
-  commit: string | null;
-  artifact: string | null;
-  release: string | null;
-  environment: string | null;
-  time: string | null;
-  findingId: string | null;
-}
-
-export interface FindingInput {
-  kind: 'stack-trace' | 'sarif' | 'code-scanning-alert' | 'cdevents-incident' | 'json-alert' | 'finding-reference' | 'kubernetes' | 'terraform' | 'scanner-report' | 'unknown';
-  locations: TraceLocation[];
-  kubernetes: KubernetesRef[];
-  terraform: TerraformRef[];
-  hints: RevisionHints;
-  messages: string[];
-}
+export type { FindingInput, RevisionHints, TraceLocation };
 
 const maxNodes = 200_000;
 const maxDepth = 64;
 const sha = /^[0-9a-f]{40}([0-9a-f]{24})?$/i;
 const digestPattern = /sha256:[0-9a-f]{64}/i;
 
-function emptyHints(): RevisionHints {
-  return { commit: null, artifact: null, release: null, environment: null, time: null, findingId: null };
-}
 
 function fromFrames(frames: StackFrame[]): TraceLocation[] {
   return frames.map((f) => ({ file: f.file, line: f.line, column: f.column, function: f.function, source: 'frame', index: f.index, language: f.language, raw: f.raw }));
@@ -154,54 +128,14 @@ function bareLocations(text: string): TraceLocation[] {
 }
 
 function fromJson(json: unknown): FindingInput {
-  const obj = json as Record<string, any>;
-  if (obj && typeof obj === 'object' && obj.version === '2.1.0' && Array.isArray(obj.runs)) return fromSarif(obj);
-  if (obj && typeof obj === 'object' && obj.most_recent_instance && typeof obj.most_recent_instance === 'object') {
-    const inst = obj.most_recent_instance;
-    const loc = inst.location ?? {};
-    return {
-      kind: 'code-scanning-alert',
-      kubernetes: [],
-      terraform: [],
-      locations: typeof loc.path === 'string' ? [{ file: loc.path, line: num(loc.start_line), column: num(loc.start_column), function: null, source: 'sarif', index: 0, language: null, raw: `${loc.path}:${loc.start_line}` }] : [],
-      hints: { ...emptyHints(), commit: typeof inst.commit_sha === 'string' && sha.test(inst.commit_sha) ? inst.commit_sha.toLowerCase() : null, environment: typeof inst.environment === 'string' ? inst.environment : null },
-      messages: [String(obj.rule?.description ?? obj.rule?.id ?? '')].filter(Boolean),
-    };
-  }
-  const context = obj?.context;
-  const isIncident = typeof context?.type === 'string' && /incident\.(detected|reported)/.test(context.type);
+  const read = sarifReader(json) ?? codeScanningAlertReader(json);
+  if (read) return read;
+  const isIncident = CdEventsIncident.safeParse(json).success;
   return walkAlert(json, isIncident ? 'cdevents-incident' : 'json-alert');
 }
 
-function num(v: unknown): number | null {
-  const n = typeof v === 'number' ? v : typeof v === 'string' && /^\d+$/.test(v) ? Number(v) : NaN;
-  return Number.isInteger(n) && n >= 1 ? n : null;
-}
-
-function fromSarif(log: Record<string, any>): FindingInput {
-  const locations: TraceLocation[] = [];
-  const hints = emptyHints();
-  const messages: string[] = [];
-  for (const run of log.runs.slice(0, 100)) {
-    const bases: Record<string, string> = {};
-    for (const [k, v] of Object.entries((run?.originalUriBaseIds ?? {}) as Record<string, any>)) if (typeof v?.uri === 'string') bases[k] = v.uri;
-    const vcp = Array.isArray(run?.versionControlProvenance) ? run.versionControlProvenance[0] : null;
-    if (!hints.commit && typeof vcp?.revisionId === 'string' && sha.test(vcp.revisionId)) hints.commit = vcp.revisionId.toLowerCase();
-    for (const result of (Array.isArray(run?.results) ? run.results : []).slice(0, 10_000)) {
-      if (messages.length < 5 && typeof result?.message?.text === 'string') messages.push(result.message.text.slice(0, 300));
-      for (const loc of (Array.isArray(result?.locations) ? result.locations : []).slice(0, 100)) {
-        const art = loc?.physicalLocation?.artifactLocation;
-        if (typeof art?.uri !== 'string') continue;
-        const base = typeof art.uriBaseId === 'string' ? (bases[art.uriBaseId] ?? '') : '';
-        // A base that is an absolute file URI is where the scanner ran; the repository path is the rest.
-        const file = base && !/^file:/i.test(base) ? `${base.replace(/\/?$/, '/')}${art.uri}` : art.uri;
-        const region = loc.physicalLocation.region ?? {};
-        locations.push({ file, line: num(region.startLine), column: num(region.startColumn), function: null, source: 'sarif', index: locations.length, language: null, raw: `${file}:${region.startLine ?? ''}` });
-      }
-    }
-  }
-  return { kind: 'sarif', locations, kubernetes: [], terraform: [], hints, messages };
-}
+/** A CDEvents incident (detected or reported): read like any alert, under its own name. */
+const CdEventsIncident = z.looseObject({ context: z.looseObject({ type: z.string().regex(/incident\.(detected|reported)/) }) });
 
 const commitKeys = new Set(['git.commit.sha', 'vcs.ref.head.revision', 'commit', 'commit_sha', 'commitsha', 'revision', 'git_commit', 'sha']);
 const fileKeys = new Set(['code.file.path', 'code.filepath', 'file', 'filename', 'path', 'file_path']);
@@ -226,7 +160,7 @@ function walkAlert(json: unknown, kind: FindingInput['kind']): FindingInput {
       for (const [k, v] of Object.entries(rec)) {
         const lk = k.toLowerCase();
         if (typeof v === 'string' && fileKeys.has(lk) && /\.[A-Za-z0-9]{1,8}$/.test(v)) file = v;
-        if (lineKeys.has(lk)) line = num(v) ?? line;
+        if (lineKeys.has(lk)) line = position.parse(v) ?? line;
       }
       if (file) locations.push({ file, line, column: null, function: null, source: 'field', index: locations.length, language: null, raw: `${file}:${line ?? ''}` });
       for (const [k, v] of Object.entries(rec)) visit(v, depth + 1, k.toLowerCase());

@@ -17,7 +17,8 @@ import type { Repository } from '../git/repository';
 import { mapLines, splitLines } from '../linemap/lineMap';
 import type { ArtifactPlacement, LineageSource } from '../sources/lineageSource';
 import { readFindingInput, type FindingInput, type TraceLocation } from './findingInput';
-import { findKubernetes, findTerraform } from './infrastructure';
+import { findKubernetes } from './kubernetesLocator';
+import { findTerraform } from './terraformLocator';
 import { looksLikeLibrary, PathIndex, type CodeMapping } from './pathResolver';
 import { SourceMaps } from './sourceMaps';
 

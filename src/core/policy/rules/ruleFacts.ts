@@ -22,7 +22,8 @@ export interface BranchFacts {
 }
 
 export interface RuleContext {
-  diffs: PullRequestDiffs;
+  /** Patch ids of commits' pull-request diffs: equal ids, the same change. */
+  diffs: Pick<PullRequestDiffs, 'patchId'>;
   /** Lines a commit touched ("path:12-14"). */
   touched(commit: BranchCommit): Promise<string[]>;
   /** Is the commit in this clone? */
