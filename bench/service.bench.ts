@@ -153,7 +153,7 @@ async function verificationUnderLoad(url: string): Promise<{ ms: number; ok: boo
   let n = 0;
   const sender = async (id: number) => {
     while (phase !== 'stop') {
-      const current = phase as 'before' | 'during';
+      const current = phase;
       const body = JSON.stringify({ type: 'commit', id: `verify-load-${id}-${n++}`, repo: 'bench/verify', sha: createHash('sha1').update(`${id}:${n}`).digest('hex'), message: 'load' });
       const t0 = performance.now();
       const res = await request(`${url}/v1/events`, { method: 'POST', body, headers: { 'content-type': 'application/json' }, dispatcher: agent });
@@ -253,7 +253,7 @@ async function main(): Promise<void> {
   else console.log('\nPostgreSQL: skipped (run under scripts/with-postgres.sh, or set DATABASE_URL)');
 }
 
-main().catch((e) => {
+main().catch((e: unknown) => {
   console.error(e);
   process.exit(1);
 });

@@ -1,7 +1,7 @@
 /** `lineage blame`: where each line of a file runs, and how it got there. */
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
-import { formatBlame } from './blameFormat';
+import { formatBlame, isTerminal } from './blameFormat';
 import { openCheckout } from './checkout';
 import { cliSession, sourceFlags } from './sourceOption';
 import { UsageError } from './usageError';
@@ -80,7 +80,7 @@ export async function runBlame(argv: string[], env: NodeJS.ProcessEnv, out: (lin
     const [from, to] = parseRange(values.line, report.lines.length);
     const lines = report.lines.slice(from - 1, to);
     if (values.json) out(JSON.stringify({ ...report, lines }, null, 2));
-    else out(formatBlame(report, lines, Boolean(process.stdout.isTTY) && !env.NO_COLOR));
+    else out(formatBlame(report, lines, isTerminal(process.stdout) && !env.NO_COLOR));
   } finally {
     await session.close();
   }

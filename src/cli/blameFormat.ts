@@ -6,9 +6,14 @@
 import type { FileLineage, LineLineage } from '../core/lineage/lineLineage';
 import { relativeAge } from '../core/present/age';
 
+/** Whether a stream is a terminal: `isTTY` is typed boolean but absent when output is piped or redirected. */
+export function isTerminal(stream: { isTTY?: boolean }): boolean {
+  return stream.isTTY === true;
+}
+
 /** Strips terminal control sequences and other control characters from outside text. */
 export function terminalSafe(text: string): string {
-  // eslint-disable-next-line no-control-regex
+   
   return text.replace(/\u001b\[[0-9;?]*[ -/]*[@-~]/g, '').replace(/[\u0000-\u0008\u000b-\u001f\u007f-\u009f]/g, '');
 }
 

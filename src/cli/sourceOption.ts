@@ -30,7 +30,7 @@ export function cliSession(values: { source?: string; api?: string; token?: stri
   return new LineageSession(
     { source: setting, apiUrl: values.api ?? env.LINEAGE_API_URL ?? null, githubUrl, detectMoves: values['detect-moves'] ?? false },
     {
-      apiToken: async () => apiToken,
+      apiToken: () => Promise.resolve(apiToken),
       githubToken: () => cliGithubToken(env, githubWebHost(githubUrl)),
       githubTokenHelp: 'set GITHUB_TOKEN or GH_TOKEN, or run "gh auth login"',
     },

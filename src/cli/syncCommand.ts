@@ -13,6 +13,7 @@ import { terminalSafe } from './blameFormat';
 import { openCheckout } from './checkout';
 import { cliGithubToken } from './githubToken';
 import { cliGithubUrl } from './sourceOption';
+import { isTerminal } from './blameFormat';
 import { UsageError } from './usageError';
 
 export const syncUsage = `usage: lineage sync github [--repo owner/name] [--since DATE] [--api URL] [--token T] [--github-url URL]
@@ -47,7 +48,7 @@ export async function runSync(argv: string[], env: NodeJS.ProcessEnv, out: (line
   const github = new GitHubClient({ baseUrl: githubUrl, token });
   const api = new ApiClient({ baseUrl: apiUrl, token: values.token ?? env.LINEAGE_WRITE_TOKEN ?? env.LINEAGE_TOKEN, retries: 2, timeoutMs: 60_000 });
   const stateFile = join(checkout?.root ?? process.cwd(), '.git', `lineage-sync-${repo.replace('/', '__')}.json`);
-  const tty = Boolean(process.stderr.isTTY);
+  const tty = isTerminal(process.stderr);
   try {
     const result = await syncGithub({
       github,

@@ -102,7 +102,7 @@ export async function startService(options: ServiceOptions = {}): Promise<Runnin
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(options.port ?? defaultPort, host, () => resolve());
-  }).catch(async (e) => {
+  }).catch(async (e: unknown) => {
     await statistics.settled();
     await db.close().catch(() => undefined);
     throw e;

@@ -118,7 +118,7 @@ export function registerCommands(deps: CommandDeps): vscode.Disposable[] {
       try {
         // The source in use answers: the service by id, GitHub or deploy tags from the environment's history.
         const answer = await controller.session.deployment(found.repo, found.slug, environment, deploymentId);
-        if (answer.deployment?.url) return await openHttps(answer.deployment.url, 'deployment');
+        if (answer.deployment?.url) { await openHttps(answer.deployment.url, 'deployment'); return; }
         const from = answer.source === 'service' ? 'the service' : answer.source === 'github' ? 'GitHub' : 'a deploy tag';
         void vscode.window.showInformationMessage(
           plainText(answer.deployment ? `Deployment ${deploymentId} to ${environment} (from ${from}; it has no link).` : `Code Lineage: deployment ${deploymentId} was not found in ${from}.`, 300),
@@ -134,7 +134,7 @@ export function registerCommands(deps: CommandDeps): vscode.Disposable[] {
       try {
         // The source in use: the service, or GitHub's code-scanning alerts.
         const finding = found ? await controller.session.finding(found.repo, found.slug, parsed.data.id) : null;
-        return await openHttps(finding?.url, 'finding');
+        await openHttps(finding?.url, 'finding'); return;
       } catch (e) {
         void vscode.window.showWarningMessage(`Code Lineage: ${plainText((e as Error).message, 300)}`);
       }

@@ -9,15 +9,11 @@ import { plainText } from '../core/present/markdown';
 import { gutterState, liveEnvironments, type GutterState } from '../core/present/environments';
 import type { LineageController } from './lineageController';
 
-const gutterLabels: Record<Exclude<GutterState, 'unknown'>, string> = {
-  production: 'live in production',
-  earlier: 'live only in earlier environments',
-  notDeployed: 'not deployed anywhere',
-  local: 'changed locally',
-};
+/** A gutter mark per state a line can be shown in ('unknown' shows none). */
+type GutterMark = Exclude<GutterState, 'unknown'>;
 
 export class LineageDecorations implements vscode.Disposable {
-  private readonly gutter: Record<keyof typeof gutterLabels, vscode.TextEditorDecorationType>;
+  private readonly gutter: Record<GutterMark, vscode.TextEditorDecorationType>;
   private readonly annotation = vscode.window.createTextEditorDecorationType({
     after: { color: new vscode.ThemeColor('editorCodeLens.foreground'), margin: '0 0 0 3em', fontStyle: 'italic' },
     rangeBehavior: vscode.DecorationRangeBehavior.ClosedOpen,

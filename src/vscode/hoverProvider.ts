@@ -46,7 +46,7 @@ export class LineageHoverProvider implements vscode.HoverProvider {
     } else {
       result = first as Lineage;
     }
-    if (!result.ok || token.isCancellationRequested) return undefined;
+    if (!result.ok || cancelled(token)) return undefined;
     const line = result.file.lines[position.line];
     if (!line) return undefined;
     // The approval state is usually cached; it never holds the hover for long.
@@ -71,4 +71,9 @@ export class LineageHoverProvider implements vscode.HoverProvider {
 
 function delay(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+/** Read through a call: the token changes while the hover waits, which narrowing cannot see. */
+function cancelled(token: vscode.CancellationToken): boolean {
+  return token.isCancellationRequested;
 }

@@ -198,7 +198,11 @@ export class LineageController implements vscode.Disposable {
     clearInterval(this.poll);
     this.changed.dispose();
     for (const d of this.disposables) d.dispose();
-    for (const entry of this.repos.values()) void entry.then((e) => e?.watcher.dispose());
+    for (const entry of this.repos.values()) {
+      void entry.then((e) => {
+        e?.watcher.dispose();
+      });
+    }
     void this.session.close();
   }
 }

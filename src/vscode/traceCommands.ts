@@ -119,19 +119,30 @@ export class TraceCommands implements vscode.Disposable {
   }
 
   /** Stack-trace frames in the terminal become links that trace that line. */
-  terminalLinks(): vscode.TerminalLinkProvider<vscode.TerminalLink & { text: string }> {
+  terminalLinks(): vscode.TerminalLinkProvider<FrameLink> {
     return {
       provideTerminalLinks: (context) => {
         if (!this.controller.trusted || context.line.length > 4000) return [];
         const frames = parseStackTrace(context.line).frames;
         return frames.slice(0, 5).flatMap((f) => {
           const at = context.line.indexOf(f.file);
-          return at >= 0 ? [{ startIndex: at, length: f.file.length + (f.line ? String(f.line).length + 1 : 0), tooltip: 'Code Lineage: trace to the working copy', text: context.line }] : [];
+          return at >= 0 ? [new FrameLink(at, f.file.length + (f.line ? String(f.line).length + 1 : 0), context.line)] : [];
         });
       },
       handleTerminalLink: async (link) => {
         await this.trace(link.text);
       },
     };
+  }
+}
+
+/** A frame in a terminal line, carrying the whole line to trace. */
+class FrameLink extends vscode.TerminalLink {
+  constructor(
+    startIndex: number,
+    length: number,
+    readonly text: string,
+  ) {
+    super(startIndex, length, 'Code Lineage: trace to the working copy');
   }
 }

@@ -64,7 +64,7 @@ export class RecordedGitHub {
     const headers: Record<string, string> = {};
     for (const [k, v] of Object.entries(hit.headers)) {
       if (['content-length', 'connection', 'transfer-encoding'].includes(k.toLowerCase())) continue;
-      headers[k] = here(String(v));
+      headers[k] = here(v);
     }
     res.writeHead(hit.status, headers);
     res.end(body);

@@ -72,7 +72,7 @@ async function createDatabase(admin: pg.Client, name: string): Promise<void> {
       await admin.query(`CREATE DATABASE ${name}`);
       return;
     } catch (error) {
-      const busy = /being accessed by other users/.test(String((error as Error).message));
+      const busy = /being accessed by other users/.test((error as Error).message);
       if (!busy || attempt >= 20) throw error;
       await new Promise((resolve) => setTimeout(resolve, 100 + attempt * 50));
     }

@@ -27,12 +27,12 @@ async function seeded(backend: 'embedded' | 'postgres'): Promise<TestService> {
 }
 
 async function seqOf(t: TestService, key: string): Promise<number> {
-  return Number((await t.service.db.query<{ audit_seq: number }>('SELECT audit_seq FROM events WHERE key = $1', [key])).rows[0]!.audit_seq);
+  return Number((await t.service.db.query<{ audit_seq: number | string }>('SELECT audit_seq FROM events WHERE key = $1', [key])).rows[0]!.audit_seq);
 }
 
 /** Rewrites the chain from the first entry as someone with the database (not the key) would. */
 async function rehashChain(t: TestService): Promise<void> {
-  const entries = await t.service.db.query<{ seq: number; event_key: string }>('SELECT seq, event_key FROM audit_log ORDER BY seq');
+  const entries = await t.service.db.query<{ seq: number | string; event_key: string }>('SELECT seq, event_key FROM audit_log ORDER BY seq');
   let prev = genesisHash;
   for (const e of entries.rows) {
     const raw = (await t.service.db.query<{ raw: string }>('SELECT raw FROM events WHERE key = $1', [e.event_key])).rows[0]!.raw;
@@ -192,7 +192,7 @@ for (const backend of backends()) {
         assert.match(bad.stderr, /does not match the hash in entry \d+/);
         bad = await tampered((b) => {
           const s = b.segments[0].checkpoint.signature;
-          b.segments[0].checkpoint.signature = (s[0] === 'A' ? 'B' : 'A') + s.slice(1);
+          b.segments[0].checkpoint.signature = `${s[0] === 'A' ? 'B' : 'A'}${String(s.slice(1))}`;
         });
         assert.equal(bad.status, 1);
         assert.match(bad.stderr, /signature on checkpoint \d+ does not verify/);

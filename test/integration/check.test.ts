@@ -312,7 +312,7 @@ describe('lineage evidence', function () {
     const r = await lineage(repo.dir, ['evidence', 'app.js:3', '--format', 'json', '--api', t.url]);
     assert.equal(r.status, 0, r.stderr);
     const kinds = new Set(r.json.items.map((i: any) => i.kind));
-    for (const k of ['commit', 'pull_request', 'review', 'build', 'artifact', 'deployment', 'approval', 'finding']) assert.ok(kinds.has(k), `${k} in ${[...kinds]}`);
+    for (const k of ['commit', 'pull_request', 'review', 'build', 'artifact', 'deployment', 'approval', 'finding']) assert.ok(kinds.has(k), `${k} in ${[...kinds].join(', ')}`);
     assert.equal(r.json.subject.commit, sha);
     assert.equal(r.json.audit.ok, true);
     for (const item of r.json.items.filter((i: any) => i.eventKey)) {

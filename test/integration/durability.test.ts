@@ -26,8 +26,8 @@ async function spawnService(store: { dataDir?: string; databaseUrl?: string }): 
         resolve(m[1]!);
       }
     };
-    proc.stdout!.on('data', onData);
-    proc.stderr!.on('data', onData);
+    proc.stdout.on('data', onData);
+    proc.stderr.on('data', onData);
     proc.once('exit', (code) => reject(new Error(`service exited with ${code}: ${output}`)));
   });
   return { proc, url };

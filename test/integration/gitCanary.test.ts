@@ -43,7 +43,7 @@ describe('no program a repository names ever runs', function () {
       name: 'canary',
       token: 'good-token',
       environments: ['production'],
-      deployments: [{ id: 11, environment: 'production', sha: c.first!, createdAt: '2026-03-02T10:00:00Z', creator: 'release-bot', state: 'success' }],
+      deployments: [{ id: 11, environment: 'production', sha: c.first, createdAt: '2026-03-02T10:00:00Z', creator: 'release-bot', state: 'success' }],
       alerts: [],
       pulls: [
         {
@@ -51,12 +51,12 @@ describe('no program a repository names ever runs', function () {
           title: 'Change line 3',
           author: 'bob',
           state: 'MERGED',
-          headSha: c.change!,
+          headSha: c.change,
           headRef: 'feature',
-          mergeCommit: c.merge!,
+          mergeCommit: c.merge,
           mergedAt: '2026-03-02T12:00:00Z',
-          commits: [c.change!],
-          reviews: [{ id: 1, user: 'alice', state: 'APPROVED', commit: c.change!, submittedAt: '2026-03-02T11:00:00Z' }],
+          commits: [c.change],
+          reviews: [{ id: 1, user: 'alice', state: 'APPROVED', commit: c.change, submittedAt: '2026-03-02T11:00:00Z' }],
         },
       ],
     }).start();

@@ -39,8 +39,8 @@ describe('GitHub artifacts: deployment records, bundles by URL, commit statuses'
       token: 'good-token',
       environments: ['staging'],
       deployments: [
-        { id: 21, environment: 'staging', sha: c.v1!, createdAt: '2026-05-01T10:00:00Z', creator: 'ci-bot', state: 'inactive', digest: digestA },
-        { id: 22, environment: 'staging', sha: c.v2!, createdAt: '2026-05-02T10:00:00Z', creator: 'ci-bot', state: 'success', digest: digestB },
+        { id: 21, environment: 'staging', sha: c.v1, createdAt: '2026-05-01T10:00:00Z', creator: 'ci-bot', state: 'inactive', digest: digestA },
+        { id: 22, environment: 'staging', sha: c.v2, createdAt: '2026-05-02T10:00:00Z', creator: 'ci-bot', state: 'success', digest: digestB },
       ],
       pulls: [],
       alerts: [],
@@ -53,10 +53,10 @@ describe('GitHub artifacts: deployment records, bundles by URL, commit statuses'
         // Staging has moved on to v2; production in the US still runs v1, promoted there by another tool.
         { id: 304, digest: digestA, environment: 'prod-us', cluster: 'k8s-us', deploymentName: 'shop-web-app', updatedAt: '2026-05-01T12:00:00Z' },
       ],
-      attestations: [{ digest: digestB, commit: c.v2!, byUrl: true }],
+      attestations: [{ digest: digestB, commit: c.v2, byUrl: true }],
       statuses: [
-        { id: 501, sha: c.v2!, context: 'jenkins/build', state: 'failure' },
-        { id: 502, sha: c.v2!, context: 'jenkins/lint', state: 'success' },
+        { id: 501, sha: c.v2, context: 'jenkins/build', state: 'failure' },
+        { id: 502, sha: c.v2, context: 'jenkins/lint', state: 'success' },
       ],
     }).start();
     repo.git(['remote', 'set-url', 'origin', `${gh.url}/acme/shop.git`]);

@@ -32,8 +32,8 @@ describe('GitHub as the source, a busy repository', function () {
       token: 't',
       environments: ['dev', 'production', 'qa'],
       deployments: [
-        { id: 1, environment: 'production', sha: c.v1!, createdAt: at(0), creator: 'release-bot', state: 'success' },
-        { id: 2, environment: 'production', sha: c.v2!, createdAt: at(10), creator: 'release-bot', state: 'failure' },
+        { id: 1, environment: 'production', sha: c.v1, createdAt: at(0), creator: 'release-bot', state: 'success' },
+        { id: 2, environment: 'production', sha: c.v2, createdAt: at(10), creator: 'release-bot', state: 'failure' },
         ...dev,
       ],
       pulls: [],

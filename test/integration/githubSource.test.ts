@@ -40,10 +40,10 @@ describe('GitHub as the source', function () {
       token: 'good-token',
       environments: ['production', 'staging'],
       deployments: [
-        { id: 11, environment: 'production', sha: c.first!, createdAt: '2026-03-02T10:00:00Z', creator: 'release-bot', state: 'success' },
-        { id: 12, environment: 'staging', sha: c.merge!, createdAt: '2026-03-03T10:00:00Z', creator: 'ci-bot', state: 'success' },
+        { id: 11, environment: 'production', sha: c.first, createdAt: '2026-03-02T10:00:00Z', creator: 'release-bot', state: 'success' },
+        { id: 12, environment: 'staging', sha: c.merge, createdAt: '2026-03-03T10:00:00Z', creator: 'ci-bot', state: 'success' },
         // A later production deployment that failed is history, not what runs.
-        { id: 13, environment: 'production', sha: c.merge!, createdAt: '2026-03-04T10:00:00Z', creator: 'release-bot', state: 'failure' },
+        { id: 13, environment: 'production', sha: c.merge, createdAt: '2026-03-04T10:00:00Z', creator: 'release-bot', state: 'failure' },
       ],
       pulls: [
         {
@@ -51,20 +51,20 @@ describe('GitHub as the source', function () {
           title: 'Change line 3',
           author: 'bob',
           state: 'MERGED',
-          headSha: c.change!,
+          headSha: c.change,
           headRef: 'feature',
-          mergeCommit: c.merge!,
+          mergeCommit: c.merge,
           mergedAt: '2026-03-02T12:00:00Z',
-          commits: [c.change!],
+          commits: [c.change],
           reviews: [
-            { id: 1, user: 'alice', state: 'APPROVED', commit: c.first!, submittedAt: '2026-03-02T11:00:00Z' },
-            { id: 2, user: 'carol', state: 'APPROVED', commit: c.change!, submittedAt: '2026-03-02T11:30:00Z' },
+            { id: 1, user: 'alice', state: 'APPROVED', commit: c.first, submittedAt: '2026-03-02T11:00:00Z' },
+            { id: 2, user: 'carol', state: 'APPROVED', commit: c.change, submittedAt: '2026-03-02T11:30:00Z' },
           ],
         },
       ],
-      attestations: [{ digest: `sha256:${'e1'.repeat(32)}`, commit: c.first! }],
-      checks: [{ id: 901, sha: c.change!, name: 'ci/test', conclusion: 'failure' }],
-      alerts: [{ number: 3, path: 'app.js', line: 4, commit: c.first!, rule: 'js/unsafe', severity: 'error', description: 'Unsafe thing on line 4' }],
+      attestations: [{ digest: `sha256:${'e1'.repeat(32)}`, commit: c.first }],
+      checks: [{ id: 901, sha: c.change, name: 'ci/test', conclusion: 'failure' }],
+      alerts: [{ number: 3, path: 'app.js', line: 4, commit: c.first, rule: 'js/unsafe', severity: 'error', description: 'Unsafe thing on line 4' }],
     }).start();
     // The origin lives on the host the API is served from, as with GitHub Enterprise Server.
     repo.git(['remote', 'set-url', 'origin', `${gh.url}/acme/gh.git`]);

@@ -51,8 +51,8 @@ describe('lineage blame', function () {
     repo.git(['merge', '-q', '--no-ff', '-m', 'Merge pull request #7', 'feature']);
     c.merge = repo.head();
     // A release branch from the first commit gets the change by cherry-pick.
-    repo.git(['checkout', '-q', '-b', 'release', c.first!]);
-    repo.git(['cherry-pick', c.change!]);
+    repo.git(['checkout', '-q', '-b', 'release', c.first]);
+    repo.git(['cherry-pick', c.change]);
     c.picked = repo.head();
     repo.git(['checkout', '-q', 'main']);
     // Rename, then remove line 2 and restore it with a revert.
@@ -76,12 +76,12 @@ describe('lineage blame', function () {
         { type: 'review', id: 'rv2', repo: 'acme/app', reviewId: 'rv2', pullRequest: 7, reviewer: 'carol', state: 'approved', commit: c.change, at: repo.time() },
       ]),
     );
-    await deploy('production', c.first!, '2026-03-02T10:00:00Z');
-    await deploy('production', c.merge!, '2026-03-03T10:00:00Z');
-    await deploy('production', c.first!, '2026-03-04T10:00:00Z', { kind: 'rollback', reason: 'bad release' });
-    await deploy('release', c.picked!, '2026-03-04T12:00:00Z');
-    await deploy('staging', c.rename!, '2026-03-05T10:00:00Z');
-    await deploy('dev', c.drop!, '2026-03-06T10:00:00Z');
+    await deploy('production', c.first, '2026-03-02T10:00:00Z');
+    await deploy('production', c.merge, '2026-03-03T10:00:00Z');
+    await deploy('production', c.first, '2026-03-04T10:00:00Z', { kind: 'rollback', reason: 'bad release' });
+    await deploy('release', c.picked, '2026-03-04T12:00:00Z');
+    await deploy('staging', c.rename, '2026-03-05T10:00:00Z');
+    await deploy('dev', c.drop, '2026-03-06T10:00:00Z');
     await t.client.ingest(
       'events',
       JSON.stringify({ type: 'finding', id: 'f1', repo: 'acme/app', findingId: 'err-1', kind: 'error', severity: 'critical', title: 'RangeError in line 4', environment: 'production', commit: c.first, locations: [{ path: 'src/app.js', line: 4, revision: c.first }] }),

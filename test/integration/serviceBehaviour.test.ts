@@ -5,13 +5,14 @@
  */
 import assert from 'node:assert/strict';
 import { createHmac } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { backends, http, startTestService, type TestService } from '../helpers/testService';
 import { syntheticStream, snapshot } from '../helpers/streams';
 
-const webhookExamples: { name: string; examples: unknown[] }[] = require('@octokit/webhooks-examples');
+// GitHub's own recorded webhook payloads (JSON; read as data, not imported as a module).
+const webhookExamples = JSON.parse(readFileSync(require.resolve('@octokit/webhooks-examples'), 'utf8')) as { name: string; examples: unknown[] }[];
 
 for (const backend of backends()) {
   describe(`service behaviour (${backend} store)`, function () {
@@ -224,7 +225,7 @@ for (const backend of backends()) {
         try {
           await t.client.ingest('events', JSON.stringify(syntheticStream('acme/tamper', 3)));
           assert.equal((await t.client.verifyAudit()).ok, true);
-          const victim = await t.service.db.query<{ key: string; audit_seq: number }>('SELECT key, audit_seq FROM events ORDER BY audit_seq LIMIT 1 OFFSET 4');
+          const victim = await t.service.db.query<{ key: string; audit_seq: number | string }>('SELECT key, audit_seq FROM events ORDER BY audit_seq LIMIT 1 OFFSET 4');
           const { key, audit_seq } = victim.rows[0]!;
           await t.service.db.query(`UPDATE events SET raw = replace(raw, 'ci-bot', 'mallory') WHERE key = $1`, [key]);
           const audit = await t.client.verifyAudit();

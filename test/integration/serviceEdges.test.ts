@@ -126,7 +126,7 @@ describe('20,000 idle sockets', function () {
       const child = spawn(process.execPath, ['-e', script], { stdio: ['pipe', 'pipe', 'inherit'] });
       openers.push(child);
       let out = '';
-      child.stdout!.on('data', (c: Buffer) => {
+      child.stdout.on('data', (c: Buffer) => {
         out += c.toString();
         if (out.includes('\n')) resolve(JSON.parse(out));
       });

@@ -82,9 +82,9 @@ RuntimeError: cart failed`;
     const started = performance.now();
     const hostile = [
       'a'.repeat(2_000_000),
-      `${'at '.repeat(300_000)}`,
-      `${'File "'.repeat(200_000)}`,
-      `${'x.rb:'.repeat(200_000)}`,
+      'at '.repeat(300_000),
+      'File "'.repeat(200_000),
+      'x.rb:'.repeat(200_000),
       `${') in '.repeat(100_000)}:line 1`,
       `${'['.repeat(100_000)}${']'.repeat(100_000)}`,
       Array.from({ length: 100_000 }, (_, i) => `    at f (/app/a${i}.js:${i}:1)`).join('\n'),

@@ -64,7 +64,7 @@ export async function createFixture(): Promise<{ info: FixtureInfo; service: Tes
   ];
   events.push(
     { type: 'pull_request', id: 'pr8', repo: 'acme/app', number: 8, title: 'Util', author: 'erin', state: 'open', url: 'https://github.com/acme/app/pull/8', headSha: commits.utilChange, headRef: 'review', commits: [commits.policy, commits.util, commits.utilChange] } as never,
-    { type: 'review', id: 'rv8', repo: 'acme/app', reviewId: 'rv8', pullRequest: 8, reviewer: 'dave', state: 'approved', commit: commits.util, at: at(3) } as never,
+    { type: 'review', id: 'rv8', repo: 'acme/app', reviewId: 'rv8', pullRequest: 8, reviewer: 'dave', state: 'approved', commit: commits.util, at: at(3) },
   );
   await service.client.ingest('events', JSON.stringify(events));
   // Every program the repository's configuration can name, planted for every editor feature to

@@ -48,7 +48,7 @@ function screenshotServer(getPage: () => Page | undefined): Promise<{ server: Se
     const safe = name.replace(/[^a-z0-9-]/gi, '_');
     (page ? page.screenshot({ path: join(screens, `${safe}.png`) }) : Promise.resolve())
       .then(() => res.end('ok'))
-      .catch((e) => res.end(String(e)));
+      .catch((e: unknown) => res.end(String(e)));
   });
   return new Promise((resolve) => server.listen(0, '127.0.0.1', () => resolve({ server, url: `http://127.0.0.1:${(server.address() as AddressInfo).port}` })));
 }
@@ -151,7 +151,7 @@ async function runOnce(mode: Mode, browser: Browser, t: { node24: string; codeSe
   }
 }
 
-async function waitFor(what: string, probe: () => Promise<unknown> | unknown, timeoutMs: number): Promise<void> {
+async function waitFor(what: string, probe: () => unknown, timeoutMs: number): Promise<void> {
   const end = Date.now() + timeoutMs;
   while (!(await probe())) {
     if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
@@ -187,7 +187,7 @@ async function main(): Promise<void> {
   process.exit(failed > 0 ? 1 : 0);
 }
 
-main().catch((e) => {
+main().catch((e: unknown) => {
   console.error(e);
   process.exit(1);
 });

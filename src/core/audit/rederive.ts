@@ -9,17 +9,25 @@ import { githubEventOfShape } from '../ingest/githubShape';
 import { normalizeInToto } from '../ingest/intoto';
 import { normalizeNative } from '../ingest/native';
 import { normalizeSarif, openSarifEnvelope } from '../ingest/sarif';
+import { isObject, type Json } from '../ingest/values';
+
+/** A stored event's JSON, which ingest only ever stored as an object. */
+function jsonObject(raw: string): Json {
+  const value: unknown = JSON.parse(raw);
+  if (!isObject(value)) throw new Error('the stored event is not a JSON object');
+  return value;
+}
 
 export function rederive(format: string, raw: string): NormalizedEvent {
   switch (format) {
     case 'cdevents':
-      return normalizeCdEvent(JSON.parse(raw), raw);
+      return normalizeCdEvent(jsonObject(raw), raw);
     case 'native':
-      return normalizeNative(JSON.parse(raw), raw);
+      return normalizeNative(jsonObject(raw), raw);
     case 'intoto':
-      return normalizeInToto(JSON.parse(raw), raw);
+      return normalizeInToto(jsonObject(raw), raw);
     case 'github': {
-      const payload = JSON.parse(raw);
+      const payload = jsonObject(raw);
       const event = githubEventOfShape(payload);
       if (!event) throw new Error('the stored GitHub delivery is none of the supported events');
       return normalizeGithubEvent(event, payload, raw);
@@ -27,7 +35,7 @@ export function rederive(format: string, raw: string): NormalizedEvent {
     case 'sarif': {
       const opened = openSarifEnvelope(raw);
       if (!opened) throw new Error('the stored SARIF upload has lost its envelope');
-      return normalizeSarif(JSON.parse(opened.raw), opened.raw, opened.ctx);
+      return normalizeSarif(jsonObject(opened.raw), opened.raw, opened.ctx);
     }
     default:
       throw new Error(`unknown event format "${format}"`);

@@ -47,7 +47,7 @@ export async function buildBundle(client: ApiClient, evidence: Evidence): Promis
     kind: bundleKind,
     version: 1,
     createdAt: new Date().toISOString(),
-    evidence: { subject: evidence.subject as Record<string, unknown>, repo: evidence.repo, items: evidence.items },
+    evidence: { subject: evidence.subject, repo: evidence.repo, items: evidence.items },
     events,
     segments,
   };
@@ -101,7 +101,7 @@ export function verifyBundle(bundle: EvidenceBundle, pinnedKeyId?: string): Bund
     try {
       const derived = rederive(e.format, e.raw);
       if (derived.key !== e.key) problems.push(`event ${e.key}: its content is keyed ${derived.key}`);
-      factsByKey.set(e.key, derived.facts.map((f) => ({ table: f.table, row: f.row as Record<string, unknown> })));
+      factsByKey.set(e.key, derived.facts.map((f) => ({ table: f.table, row: f.row })));
     } catch (error) {
       problems.push(`event ${e.key}: does not re-derive: ${(error as Error).message}`);
     }

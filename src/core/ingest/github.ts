@@ -193,7 +193,7 @@ export function normalizeGithubEvent(event: string, payload: Json, raw: string):
       break;
     }
     case 'push': {
-      const commits = Array.isArray(payload.commits) ? payload.commits : [];
+      const commits: unknown[] = Array.isArray(payload.commits) ? payload.commits : [];
       const head = obj(payload.head_commit);
       const all = head ? [...commits, head] : commits;
       const seen = new Set<string>();

@@ -113,7 +113,7 @@ export async function fileLineage(options: FileLineageOptions): Promise<FileLine
   const liveness = mapped?.liveness ?? [];
   const environments = liveness.map((e) => e.state);
   const findings = mapped?.findings ?? new Map<number, LineFinding[]>();
-  const approvals = await approvalsByCommit(repo, commits, data?.lineage ?? new Map());
+  const approvals = await approvalsByCommit(repo, commits, data?.lineage ?? new Map<string, CommitLineage>());
 
   const lines: LineLineage[] = blame.lines.map((l, i) => {
     const info = l.sha === uncommittedSha ? null : blame.commits.get(l.sha);
@@ -209,8 +209,8 @@ async function environmentLiveness(repo: Repository, maps: LineMapCache, env: En
     kind: d?.kind ?? null,
     note: null,
   };
-  const live: (boolean | null)[] = new Array(lineCount).fill(false);
-  const since: (LineSince | null)[] = new Array(lineCount).fill(null);
+  const live = new Array<boolean | null>(lineCount).fill(false);
+  const since = new Array<LineSince | null>(lineCount).fill(null);
   if (!d) {
     state.note = 'nothing deployed';
     return { state, live, since };

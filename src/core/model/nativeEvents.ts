@@ -11,7 +11,7 @@ const base = {
   id: z.string().min(1).max(512),
   repo: RepoSlug.optional(),
 };
-const opt = <T extends z.ZodTypeAny>(t: T) => t.optional();
+const opt = <T extends z.ZodType>(t: T) => t.optional();
 
 export const NativeBuild = z.object({
   ...base,
@@ -56,7 +56,7 @@ export const NativeDeployment = z
     url: opt(z.string()),
   })
   .refine((d) => d.commit !== undefined || d.artifact !== undefined, {
-    message: 'a deployment needs a commit or an artifact digest',
+    error: 'a deployment needs a commit or an artifact digest',
     path: ['commit'],
   });
 
@@ -73,7 +73,7 @@ export const NativeApproval = z
     at: opt(Timestamp),
   })
   .refine((a) => a.deploymentId !== undefined || a.environment !== undefined, {
-    message: 'an approval needs a deploymentId or an environment',
+    error: 'an approval needs a deploymentId or an environment',
     path: ['deploymentId'],
   });
 
@@ -170,7 +170,7 @@ export const nativeEventTypes = [
 ] as const;
 
 /** Schema of one native event type, so validation errors name the fields of that type only. */
-export function nativeSchemaFor(type: string): z.ZodTypeAny | undefined {
+export function nativeSchemaFor(type: string): z.ZodType | undefined {
   switch (type) {
     case 'build':
       return NativeBuild;

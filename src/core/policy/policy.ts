@@ -87,7 +87,7 @@ export function parsePolicy(text: string, fileName: string): Policy {
   if (parsed.success) return parsed.data;
   const issue = parsed.error.issues[0]!;
   const path = issue.code === 'unrecognized_keys' ? [...issue.path, issue.keys[0]!] : issue.path;
-  const node = nodeAt(doc.contents as YamlNode | null, path as (string | number)[]);
+  const node = nodeAt(doc.contents, path as (string | number)[]);
   const line = node?.range ? lines.linePos(node.range[0]).line : 1;
   const field = path.map(String).join('.') || '(top level)';
   const reason = issue.code === 'unrecognized_keys' ? `unknown field (rules are: ${ruleIds.join(', ')})` : issue.message;
@@ -99,11 +99,11 @@ function nodeAt(node: YamlNode | null, path: (string | number)[]): YamlNode | nu
   let current: YamlNode | null = node;
   for (const key of path) {
     if (isMap(current)) {
-      const pair = current.items.find((p) => String((p.key as { value?: unknown })?.value ?? p.key) === String(key));
+      const pair = current.items.find((p) => String((p.key as { value?: unknown } | null)?.value ?? p.key) === String(key));
       if (!pair) return current;
-      current = ((pair.value as YamlNode | null) ?? (pair.key as YamlNode)) as YamlNode;
+      current = ((pair.value as YamlNode | null) ?? (pair.key as YamlNode));
     } else if (isSeq(current) && typeof key === 'number') {
-      current = (current.items[key] as YamlNode) ?? current;
+      current = (current.items[key] as YamlNode | undefined) ?? current;
     } else return current;
   }
   return current;

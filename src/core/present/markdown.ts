@@ -6,7 +6,7 @@
  */
 
 /** Control characters, including bidi overrides that would make text read differently than it is. */
-// eslint-disable-next-line no-control-regex
+ 
 const unsafeChars = /[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u200e\u200f\u202a-\u202e\u2066-\u2069]/g;
 
 /**

@@ -93,7 +93,7 @@ export class ApiClient {
     const q = new URLSearchParams();
     if (page.limit) q.set('limit', String(page.limit));
     if (page.cursor) q.set('cursor', page.cursor);
-    const suffix = q.size > 0 ? `?${q}` : '';
+    const suffix = q.size > 0 ? `?${q.toString()}` : '';
     return this.get(`${repoPath(repo)}/environments/${encodeURIComponent(environment)}/deployments${suffix}`, DeploymentsPage);
   }
 
@@ -110,8 +110,8 @@ export class ApiClient {
 
   findings(repo: string, filter: { path?: string; status?: string; environment?: string; limit?: number } = {}): Promise<z.infer<typeof FindingsResponse>> {
     const q = new URLSearchParams();
-    for (const [k, v] of Object.entries(filter)) if (v !== undefined) q.set(k, String(v));
-    const suffix = q.size > 0 ? `?${q}` : '';
+    for (const [k, v] of Object.entries(filter) as [string, string | number | undefined][]) if (v !== undefined) q.set(k, String(v));
+    const suffix = q.size > 0 ? `?${q.toString()}` : '';
     return this.get(`${repoPath(repo)}/findings${suffix}`, FindingsResponse);
   }
 
@@ -158,7 +158,7 @@ export class ApiClient {
       if (options.repo) q.set('repo', options.repo);
       if (options.commit) q.set('commit', options.commit);
       if (options.environment) q.set('environment', options.environment);
-      path = `/v1/sarif${q.size > 0 ? `?${q}` : ''}`;
+      path = `/v1/sarif${q.size > 0 ? `?${q.toString()}` : ''}`;
     } else if (kind === 'attestations') {
       path = '/v1/attestations';
     } else if (kind === 'github') {
@@ -170,11 +170,11 @@ export class ApiClient {
     return this.send('POST', path, IngestResult, body, options.contentType ?? 'application/json', true, headers);
   }
 
-  private get<S extends z.ZodTypeAny>(path: string, schema: S): Promise<z.infer<S>> {
+  private get<S extends z.ZodType>(path: string, schema: S): Promise<z.infer<S>> {
     return this.send('GET', path, schema, undefined, undefined, true);
   }
 
-  private async send<S extends z.ZodTypeAny>(
+  private async send<S extends z.ZodType>(
     method: 'GET' | 'POST',
     path: string,
     schema: S,
@@ -235,7 +235,7 @@ export class ApiClient {
     }
   }
 
-  private validate<S extends z.ZodTypeAny>(schema: S, text: string, path: string): z.infer<S> {
+  private validate<S extends z.ZodType>(schema: S, text: string, path: string): z.infer<S> {
     let json: unknown;
     try {
       json = JSON.parse(text);

@@ -82,11 +82,12 @@ export class DeployTagSource implements LineageSource {
     return (await this.all()).find((d) => d.environment === environment && d.id === id) ?? null;
   }
 
-  async lineage(): Promise<Map<string, CommitLineage>> {
-    return new Map();
+  /** Tags carry no pull requests, reviews or builds. */
+  lineage(): Promise<Map<string, CommitLineage>> {
+    return Promise.resolve(new Map<string, CommitLineage>());
   }
 
-  async findings(): Promise<Finding[]> {
-    return [];
+  findings(): Promise<Finding[]> {
+    return Promise.resolve([]);
   }
 }

@@ -74,7 +74,7 @@ function yamlDocuments(text: string): unknown[] {
     if (used > yamlBudget) break;
     try {
       for (const d of parseAllDocuments(part, { uniqueKeys: false })) {
-        const value = 'toJS' in d && !d.errors.length ? d.toJS({ maxAliasCount: 100 }) : null;
+        const value: unknown = 'toJS' in d && !d.errors.length ? d.toJS({ maxAliasCount: 100 }) : null;
         if (value && typeof value === 'object') docs.push(value);
       }
     } catch {

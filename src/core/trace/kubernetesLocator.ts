@@ -24,7 +24,7 @@ export async function findKubernetes(repo: RepoFiles, ref: KubernetesRef): Promi
       continue;
     }
     for (const doc of Array.isArray(docs) ? docs : [docs]) {
-      if (doc.errors?.length) continue;
+      if (doc.errors.length) continue;
       const root = doc.contents as YamlNode | null;
       if (!isMap(root)) continue;
       const kind = scalar(root, 'kind');
@@ -55,7 +55,7 @@ export async function findKubernetes(repo: RepoFiles, ref: KubernetesRef): Promi
   }
   // The overlay that names the object beats its base; a file that sets the field beats one that
   // only defines the object.
-  return hits.sort((a, b) => Number(b.inOverlay) - Number(a.inOverlay) || Number(b.exact) - Number(a.exact)).map(({ inOverlay: _, ...h }) => h);
+  return hits.sort((a, b) => Number(b.inOverlay) - Number(a.inOverlay) || Number(b.exact) - Number(a.exact)).map(({ inOverlay, ...h }) => h);
 }
 
 const templated: Record<string, string> = { Deployment: 'spec.template.', StatefulSet: 'spec.template.', DaemonSet: 'spec.template.', ReplicaSet: 'spec.template.', Job: 'spec.template.', CronJob: 'spec.jobTemplate.spec.template.' };
@@ -134,7 +134,7 @@ function deepest(root: YamlNode | null, path: (string | number)[]): { node: Yaml
   let depth = 0;
   for (const step of path) {
     if (isMap(node) && typeof step === 'string') {
-      const pair = node.items.find((p) => (p.key as { value?: unknown })?.value === step);
+      const pair = node.items.find((p) => (p.key as { value?: unknown } | null)?.value === step);
       if (!pair) break;
       keyNode = pair.key as YamlNode;
       node = pair.value as YamlNode | null;

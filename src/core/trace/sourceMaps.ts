@@ -29,7 +29,7 @@ export class SourceMaps {
       const map = await this.load(mapPath);
       if (!map) continue;
       const pos = originalPositionFor(map, { line, column: Math.max(0, column - 1) });
-      if (pos.source && pos.line) return { source: pos.source, line: pos.line, column: pos.column === null ? null : pos.column + 1, map: mapPath };
+      if (pos.source && pos.line) return { source: pos.source, line: pos.line, column: pos.column + 1, map: mapPath };
     }
     return null;
   }

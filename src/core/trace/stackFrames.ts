@@ -171,7 +171,7 @@ export function parseStackTrace(text: string): ParsedTrace {
   const messages: string[] = [];
   for (let i = 0; i < lines.length; i++) {
     const line = lines[i]!.length > maxLineLength ? lines[i]!.slice(0, maxLineLength) : lines[i]!;
-    let frame: Omit<StackFrame, 'index' | 'raw' | 'language'> | null = null;
+    let frame: Omit<StackFrame, 'index' | 'raw' | 'language'> | null;
     let language: TraceLanguage = 'javascript';
     if ((frame = pythonFrame(line))) language = 'python';
     else if ((frame = dotnetFrame(line))) language = 'dotnet';

@@ -99,7 +99,7 @@ async function replayChain(db: Database, scratch: Database, snapshot: number, he
   for (let from = 1; from <= snapshot; from += pageSize) {
     await yieldToIo();
     const to = Math.min(snapshot, from + pageSize - 1);
-    const page = await db.query(
+    const page = await db.query<{ seq: string | number; event_key: string; event_hash: string; prev_hash: string; hash: string; raw: string | null; format: string | null; audit_seq: string | number | null }>(
       `SELECT a.seq, a.event_key, a.event_hash, a.prev_hash, a.hash, e.raw, e.format, e.audit_seq
        FROM audit_log a LEFT JOIN events e ON e.key = a.event_key
        WHERE a.seq BETWEEN $1 AND $2 ORDER BY a.seq`,
@@ -113,18 +113,18 @@ async function replayChain(db: Database, scratch: Database, snapshot: number, he
       const seq = Number(r.seq);
       if (seq !== expected) return broken(expected, 'entry missing');
       if (r.raw === null || Number(r.audit_seq) !== seq) return broken(seq, 'the event this entry covers is missing');
-      if (sha256Text(String(r.raw)) !== r.event_hash) return broken(seq, 'the stored event no longer matches its hash');
+      if (sha256Text(r.raw) !== r.event_hash) return broken(seq, 'the stored event no longer matches its hash');
       if (r.prev_hash !== prev) return broken(seq, 'previous-hash link does not match');
-      if (chainHash(prev, seq, String(r.event_key), String(r.event_hash)) !== r.hash) return broken(seq, 'entry hash does not match');
+      if (chainHash(prev, seq, r.event_key, r.event_hash) !== r.hash) return broken(seq, 'entry hash does not match');
       let derived;
       try {
-        derived = rederive(String(r.format), String(r.raw));
+        derived = rederive(r.format ?? '', r.raw);
       } catch (e) {
         return broken(seq, `the stored event does not re-derive: ${(e as Error).message}`);
       }
-      if (derived.key !== r.event_key) return broken(seq, `the stored event is keyed ${String(r.event_key)}, its content says ${derived.key}`);
+      if (derived.key !== r.event_key) return broken(seq, `the stored event is keyed ${r.event_key}, its content says ${derived.key}`);
       for (const fact of derived.facts) facts.push({ fact, eventKey: derived.key });
-      prev = String(r.hash);
+      prev = r.hash;
       hashes.set(seq, prev);
       expected++;
       entries++;
@@ -179,7 +179,7 @@ function describeDifference(stored: string, derived: string): string {
   const a = JSON.parse(stored) as Record<string, unknown>;
   const b = JSON.parse(derived) as Record<string, unknown>;
   const cols = [...new Set([...Object.keys(a), ...Object.keys(b)])].filter((c) => JSON.stringify(a[c]) !== JSON.stringify(b[c]));
-  const show = (v: unknown) => (JSON.stringify(v) ?? 'null').slice(0, 120);
+  const show = (v: unknown) => ((JSON.stringify(v) as string | undefined) ?? 'null').slice(0, 120);
   return cols.map((c) => `${c} is ${show(a[c])}, the events say ${show(b[c])}`).join('; ');
 }
 

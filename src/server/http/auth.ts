@@ -77,7 +77,7 @@ export function checkLocalRequest(req: IncomingMessage, isWrite: boolean, signed
   const parsed = header ? hostAndPort(header) : null;
   const local = parsed !== null && (parsed.host === 'localhost' || isLoopback(parsed.host)) && (parsed.port ?? 80) === req.socket.localPort;
   if (!local) {
-    throw new ProblemError(403, 'foreign-host', 'Forbidden', `without tokens this service answers requests addressed to it on this machine (Host 127.0.0.1:${req.socket.localPort} or localhost:${req.socket.localPort}), not "${String(header ?? '').slice(0, 100)}"`);
+    throw new ProblemError(403, 'foreign-host', 'Forbidden', `without tokens this service answers requests addressed to it on this machine (Host 127.0.0.1:${req.socket.localPort} or localhost:${req.socket.localPort}), not "${(header ?? '').slice(0, 100)}"`);
   }
   const origin = req.headers.origin;
   if (origin !== undefined && origin !== `http://${header}`) {

@@ -46,7 +46,7 @@ export interface AppContext {
   log: (message: string) => void;
 }
 
-type Handler = (req: IncomingMessage, url: URL, params: string[]) => Promise<{ schema: z.ZodTypeAny; body: unknown }>;
+type Handler = (req: IncomingMessage, url: URL, params: string[]) => Promise<{ schema: z.ZodType; body: unknown }>;
 
 interface Route {
   method: 'GET' | 'POST';

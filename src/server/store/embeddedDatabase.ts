@@ -21,7 +21,7 @@ export async function openScratch(): Promise<Database> {
 
 function wrapPGlite(db: PGlite): Database {
   const wrap = (target: Pick<PGlite, 'query' | 'exec'>): SqlExecutor => ({
-    query: async (sql, params) => target.query(sql, params as unknown[]) as never,
+    query: (sql, params) => target.query(sql, params as unknown[]) as never,
     exec: async (sql) => {
       await target.exec(sql);
     },

@@ -60,10 +60,10 @@ export async function writeFacts(tx: SqlExecutor, facts: { fact: Fact; eventKey:
 
   for (const { fact, eventKey } of facts) {
     const pk = primaryKeys[fact.table];
-    const row = capped(fact.row as Record<string, unknown>);
+    const row = capped(fact.row);
     const id = pk.map((c) => String(row[c])).join('\u0000');
     let rows = byTable.get(fact.table);
-    if (!rows) byTable.set(fact.table, (rows = new Map()));
+    if (!rows) byTable.set(fact.table, (rows = new Map<string, Keyed>()));
     const incoming: Keyed = { rank: fact.rank, eventKey, row, fact };
     const existing = rows.get(id);
     rows.set(id, existing ? mergeRows(existing, incoming) : incoming);
@@ -74,7 +74,7 @@ export async function writeFacts(tx: SqlExecutor, facts: { fact: Fact; eventKey:
     }
     if (fact.table === 'findings') {
       const list = findingLocations.get(fact.row.id) ?? [];
-      list.push(fact as FindingFact & { rank: string });
+      list.push(fact);
       findingLocations.set(fact.row.id, list);
     }
   }

@@ -11,9 +11,9 @@ export interface StoreOptions {
 /** Loads only the driver in use: the CLI's other commands never pay for PGlite's start-up. */
 export async function openDatabase(options: StoreOptions): Promise<Database> {
   if (options.databaseUrl) {
-    const { openPostgres } = require('./postgresDatabase') as typeof import('./postgresDatabase');
+    const { openPostgres } = await import('./postgresDatabase');
     return openPostgres(options.databaseUrl);
   }
-  const { openEmbedded } = require('./embeddedDatabase') as typeof import('./embeddedDatabase');
+  const { openEmbedded } = await import('./embeddedDatabase');
   return openEmbedded(options.dataDir ?? '.lineage-data');
 }

@@ -2,7 +2,7 @@ import pg from 'pg';
 import type { Database } from './database';
 
 // Keep int8 (counts, sequence numbers) as JS numbers; they stay far below 2^53 here.
-pg.types.setTypeParser(20, (v: string) => Number(v));
+pg.types.setTypeParser(pg.types.builtins.INT8, (v: string) => Number(v));
 
 export async function openPostgres(url: string): Promise<Database> {
   const pool = new pg.Pool({ connectionString: url, max: 8, connectionTimeoutMillis: 10_000 });

@@ -3,13 +3,16 @@ import type { Approval, Artifact, Attestation, Build, Commit, Deployment, Findin
 
 type Row = Record<string, unknown>;
 
+/** A stored scalar as text (the stores give text, numbers, or Dates for times). */
+const asText = (v: unknown): string => (typeof v === 'string' ? v : typeof v === 'number' || typeof v === 'bigint' || typeof v === 'boolean' ? v.toString() : JSON.stringify(v));
+
 export function isoOrNull(v: unknown): string | null {
   if (v === null || v === undefined) return null;
-  const d = v instanceof Date ? v : new Date(String(v));
+  const d = v instanceof Date ? v : new Date(asText(v));
   return Number.isNaN(d.getTime()) ? null : d.toISOString();
 }
 
-const s = (v: unknown): string | null => (v === null || v === undefined ? null : String(v));
+const s = (v: unknown): string | null => (v === null || v === undefined ? null : asText(v));
 
 export function commitOf(r: Row): Commit {
   return { sha: String(r.sha), repo: String(r.repo), message: s(r.message), author: s(r.author), at: isoOrNull(r.at) };

@@ -76,7 +76,7 @@ describe('Code Lineage in VS Code (GitHub as the source)', function () {
     editor.selection = new vscode.Selection(0, 0, 0, 0);
     await lineage.statusBar.update();
     assert.equal(lineage.statusBar.item.text, '$(rocket) production');
-    assert.match(String(lineage.statusBar.item.tooltip), /^Code Lineage \(GitHub\)/);
+    assert.match(typeof lineage.statusBar.item.tooltip === 'string' ? lineage.statusBar.item.tooltip : (lineage.statusBar.item.tooltip?.value ?? ''), /^Code Lineage \(GitHub\)/);
   });
 
   it('lists GitHub\'s environments and code-scanning alerts in the views', async () => {
@@ -97,7 +97,7 @@ describe('Code Lineage in VS Code (GitHub as the source)', function () {
     const id = result.ok ? result.file.lines[3]!.findings[0]?.id : undefined;
     assert.equal(id, 'github:acme/app:code-scanning:5');
     const found = await lineage.controller.activeRepository();
-    assert.match((await lineage.controller.session.finding(found!.repo, found!.slug, id!))?.url ?? '', /\/acme\/app\/security\/code-scanning\/5$/);
+    assert.match((await lineage.controller.session.finding(found!.repo, found!.slug, id))?.url ?? '', /\/acme\/app\/security\/code-scanning\/5$/);
   });
 
   it('reviews the branch from GitHub: the commit after the last approval, in the hover and the Approvals view', async () => {

@@ -69,7 +69,7 @@ if (mode === 'trusted') {
         return d.length > 0 ? d : undefined;
       });
       const first = diagnostics.find((d) => d.range.start.line === 2);
-      assert.ok(first, `a diagnostic on line 3 (got lines ${diagnostics.map((d) => d.range.start.line + 1)})`);
+      assert.ok(first, `a diagnostic on line 3 (got lines ${diagnostics.map((d) => d.range.start.line + 1).join(', ')})`);
       assert.equal(first.severity, vscode.DiagnosticSeverity.Error);
       assert.match(first.message, /TypeError: Cannot read properties of undefined/);
       assert.ok(first.relatedInformation?.some((r) => r.location.range.start.line === 5));

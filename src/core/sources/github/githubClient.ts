@@ -114,7 +114,7 @@ export class GitHubClient {
       const data = response.data as unknown;
       const items = Array.isArray(data) ? data : [];
       for (const item of items) out.push(this.check(schema, item, route));
-      const next = nextLink(String((response.headers as Record<string, unknown>).link ?? ''));
+      const next = nextLink((response.headers as Record<string, string | undefined>).link ?? '');
       if (!next || out.length >= maxItems || items.length === 0) return out.slice(0, maxItems);
       if (new URL(next).origin !== new URL(this.baseUrl).origin) {
         throw new GitHubError('invalidResponse', `GitHub's next page for ${route} is on another host (${new URL(next).host}); not following it with the token`);
@@ -198,8 +198,8 @@ const GraphqlErrors = z.array(
   z.object({
     message: z.string().default(''),
     type: z.string().optional(),
-    extensions: z.object({ code: z.string().optional(), typeName: z.string().optional(), fieldName: z.string().optional() }).passthrough().optional(),
-  }).passthrough(),
+    extensions: z.object({ code: z.string().optional(), typeName: z.string().optional(), fieldName: z.string().optional() }).loose().optional(),
+  }).loose(),
 );
 
 /**
@@ -232,12 +232,12 @@ function nextLink(link: string): string | null {
 
 /** A 403 is a rate limit when GitHub says so (no requests left, or a secondary limit); else a permission. */
 function isRateLimit(e: unknown): boolean {
-  const headers = ((e as { response?: { headers?: Record<string, string | undefined> } }).response?.headers ?? {}) as Record<string, string | undefined>;
+  const headers = ((e as { response?: { headers?: Record<string, string | undefined> } }).response?.headers ?? {});
   return headers['x-ratelimit-remaining'] === '0' || headers['retry-after'] !== undefined || /rate limit/i.test(errorMessage(e));
 }
 
 function errorMessage(e: unknown): string {
   const data = (e as { response?: { data?: unknown } }).response?.data;
   const message = data && typeof data === 'object' && typeof (data as { message?: unknown }).message === 'string' ? (data as { message: string }).message : (e as Error).message;
-  return String(message).replace(/[\u0000-\u001f\u007f]/g, ' ').slice(0, 200);
+  return message.replace(/[\u0000-\u001f\u007f]/g, ' ').slice(0, 200);
 }

@@ -15,6 +15,7 @@ import { uncompress } from 'snappyjs';
 import { z } from 'zod';
 import { githubIds } from '../../ingest/githubIds';
 import { normalizeInToto } from '../../ingest/intoto';
+import { isObject } from '../../ingest/values';
 import type { ArtifactPlacement, LineageSource, SourceNotice } from '../lineageSource';
 import type { CommitLineage } from '../../model/api';
 import type { Build, Deployment, Environment, Finding } from '../../model/domain';
@@ -244,14 +245,14 @@ export class GitHubSource implements LineageSource {
   async artifactCommit(repo: string, digest: string): Promise<string | null> {
     const { owner, name } = this.split(repo);
     const answer = await this.client.get('/repos/{owner}/{repo}/attestations/{subject_digest}', { owner, repo: name, subject_digest: digest, per_page: 30 }, Attestations);
-    let failure: unknown = null;
+    let failure: Error | null = null;
     for (const a of answer.attestations) {
       let bundle: unknown = a.bundle ?? null;
       if (!bundle && a.bundle_url) {
         try {
           bundle = await this.fetchBundle(a.bundle_url);
         } catch (e) {
-          failure ??= e;
+          failure ??= e instanceof Error ? e : new Error(String(e));
           continue;
         }
       }
@@ -341,10 +342,10 @@ function liveByEnvironment(deployments: Deployment[]): Map<string, Deployment> {
 /** The source commit an attestation bundle's SLSA provenance names for `digest`. */
 function provenanceCommit(bundle: unknown, digest: string): string | null {
   try {
-    const raw = JSON.stringify(bundle);
-    const event = normalizeInToto(JSON.parse(raw), raw);
+    if (!isObject(bundle)) return null;
+    const event = normalizeInToto(bundle, JSON.stringify(bundle));
     for (const f of event.facts) {
-      if (f.table === 'attestations' && f.row.subject_digest === digest && f.row.commit_sha) return String(f.row.commit_sha);
+      if (f.table === 'attestations' && f.row.subject_digest === digest && typeof f.row.commit_sha === 'string') return f.row.commit_sha;
     }
   } catch {
     // A bundle this reader does not understand names no commit; others may.

@@ -86,8 +86,8 @@ export async function syncGithub(options: SyncOptions): Promise<{ events: number
     const phase = phases[p]!;
     if (state.phase !== phase) state = { phase, page: 1, sent: state.sent };
     for (;;) {
-      let events: object[] = [];
-      let more = false;
+      const events: object[] = [];
+      let more: boolean;
       if (phase === 'deployments') {
         const deployments = await page('/repos/{owner}/{repo}/deployments', { owner, repo: name }, RestDeployment);
         const recent = since ? deployments.filter((d) => d.created_at >= since) : deployments;
@@ -178,7 +178,6 @@ export async function syncGithub(options: SyncOptions): Promise<{ events: number
         more = alerts.length === 100;
       }
       await send(events);
-      events = [];
       options.onProgress?.({ phase, page: state.page, events: state.sent, stored });
       state.page++;
       writeState(options.stateFile, state);

@@ -1,7 +1,7 @@
 /** A GitHub code-scanning alert as its API returns it: the most recent instance's location, commit and environment. */
 import { z } from 'zod';
 import { emptyHints, type FindingInput } from '../findingTypes';
-import { position, text } from './tolerant';
+import { position, prose, text } from './tolerant';
 
 const sha = /^[0-9a-f]{40}([0-9a-f]{24})?$/i;
 
@@ -25,6 +25,6 @@ export function codeScanningAlertReader(json: unknown): FindingInput | null {
     terraform: [],
     locations: loc.path ? [{ file: loc.path, line: loc.start_line, column: loc.start_column, function: null, source: 'sarif', index: 0, language: null, raw: `${loc.path}:${loc.start_line ?? ''}` }] : [],
     hints: { ...emptyHints(), commit: instance.commit_sha && sha.test(instance.commit_sha) ? instance.commit_sha.toLowerCase() : null, environment: instance.environment ?? null },
-    messages: [String(rule?.description ?? rule?.id ?? '')].filter(Boolean),
+    messages: [prose(rule?.description) || prose(rule?.id)].filter(Boolean),
   };
 }

@@ -1,7 +1,7 @@
 /** A Falco alert: output_fields name the pod or deployment the rule fired in. */
 import { z } from 'zod';
 import { noRefs, type DocumentReader } from './readerTypes';
-import { text } from './tolerant';
+import { prose, text } from './tolerant';
 
 const Alert = z
   .looseObject({
@@ -19,7 +19,7 @@ export const falcoReader: DocumentReader = {
     const f = parsed.data.output_fields;
     const refs = noRefs();
     const name = f['k8s.pod.name'] ?? f['k8s.deployment.name'];
-    if (name) refs.kubernetes.push({ kind: f['k8s.deployment.name'] ? 'Deployment' : 'Pod', name, namespace: f['k8s.ns.name'] ?? null, field: null, why: `Falco rule "${String(parsed.data.rule ?? '').slice(0, 100)}"` });
+    if (name) refs.kubernetes.push({ kind: f['k8s.deployment.name'] ? 'Deployment' : 'Pod', name, namespace: f['k8s.ns.name'] ?? null, field: null, why: `Falco rule "${prose(parsed.data.rule).slice(0, 100)}"` });
     return refs;
   },
 };

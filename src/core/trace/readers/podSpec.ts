@@ -1,10 +1,11 @@
 /** What a Kubernetes object's pod spec says, wherever the kind keeps it. */
 import { z } from 'zod';
+import { items } from './tolerant';
 
 
 const Container = z.looseObject({ securityContext: z.looseObject({ privileged: z.unknown() }).optional().catch(undefined) });
 /** Containers keep their positions (the field names one by index), odd entries included. */
-const containers = z.unknown().transform((v) => (Array.isArray(v) ? v.slice(0, 1000) : []));
+const containers = z.unknown().transform((v) => items(v, 1000));
 const Spec = z.looseObject({ containers }).optional().catch(undefined);
 const Shapes = z.looseObject({
   spec: z

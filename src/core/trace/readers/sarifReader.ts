@@ -6,14 +6,14 @@
 import { z } from 'zod';
 import { sarifResultLocations } from '../../ingest/sarifLocations';
 import { emptyHints, type FindingInput, type TraceLocation } from '../findingTypes';
-import { list, text } from './tolerant';
+import { items, list, text } from './tolerant';
 
 const sha = /^[0-9a-f]{40}([0-9a-f]{24})?$/i;
 
 const Result = z.looseObject({ message: z.looseObject({ text }).optional().catch(undefined) });
 const Run = z.looseObject({
   versionControlProvenance: list(z.looseObject({ revisionId: text }), 1),
-  results: z.unknown().transform((v) => (Array.isArray(v) ? v.slice(0, 10_000) : [])),
+  results: z.unknown().transform((v) => items(v, 10_000)),
 });
 const Log = z.looseObject({ version: z.literal('2.1.0'), runs: z.array(z.unknown()).transform((r) => r.slice(0, 100)) });
 

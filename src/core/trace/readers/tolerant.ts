@@ -5,6 +5,16 @@
  */
 import { z } from 'zod';
 
+/** The first `max` items of a list; nothing when the value is not a list. */
+export function items(v: unknown, max: number): unknown[] {
+  return Array.isArray(v) ? (v as unknown[]).slice(0, max) : [];
+}
+
+/** A value as message text: strings as they are, anything else as nothing. */
+export function prose(v: unknown): string {
+  return typeof v === 'string' ? v : '';
+}
+
 /** A string, or undefined when the field is missing or not a string. */
 export const text = z.string().optional().catch(undefined);
 
@@ -18,10 +28,10 @@ export const position = z.unknown().transform((v): number | null => {
 export function list<T extends z.ZodType>(item: T, max: number) {
   return z
     .unknown()
-    .transform((v) => (Array.isArray(v) ? v.slice(0, max) : []))
+    .transform((v) => items(v, max))
     .transform((items) => items.flatMap((x) => {
       const parsed = item.safeParse(x);
-      return parsed.success ? [parsed.data as z.output<T>] : [];
+      return parsed.success ? [parsed.data] : [];
     }));
 }
 
