@@ -26,7 +26,6 @@ const lineCount = Number(values.lines ?? 3000);
 const runs = Number(values.runs ?? 7);
 const path = 'src/big.js';
 
-
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 const p95 = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length * 0.95)]!;
 
@@ -49,7 +48,16 @@ async function main(): Promise<void> {
     for (const [env, lag] of envs) {
       for (let i = 0; i < 20; i++) {
         const index = shas.length - 1 - lag - (19 - i) * 10;
-        events.push({ type: 'deployment', id: `${env}-${i}`, repo: 'acme/bench', deploymentId: `${env}-${i}`, environment: env, commit: shas[index], at: new Date(Date.parse('2026-01-01T00:00:00Z') + i * 86_400_000).toISOString(), actor: 'ci-bot' });
+        events.push({
+          type: 'deployment',
+          id: `${env}-${i}`,
+          repo: 'acme/bench',
+          deploymentId: `${env}-${i}`,
+          environment: env,
+          commit: shas[index],
+          at: new Date(Date.parse('2026-01-01T00:00:00Z') + i * 86_400_000).toISOString(),
+          actor: 'ci-bot',
+        });
       }
     }
     await client.ingest('events', JSON.stringify(events));
@@ -96,7 +104,10 @@ async function main(): Promise<void> {
     }
     const buffer = readFileSync(join(dir, path), 'utf8');
     // The editor's path: one session, asked for a line of the same buffer again and again.
-    const session = new LineageSession({ source: 'service', apiUrl: service.url, githubUrl: null, detectMoves: false }, { apiToken: async () => null, githubToken: async () => null, githubTokenHelp: '' });
+    const session = new LineageSession(
+      { source: 'service', apiUrl: service.url, githubUrl: null, detectMoves: false },
+      { apiToken: async () => null, githubToken: async () => null, githubTokenHelp: '' },
+    );
     const repo = await Repository.open(dir);
     const ask = { repo, path, slug: 'acme/bench', text: buffer };
     await session.lineage(ask);
@@ -113,9 +124,13 @@ async function main(): Promise<void> {
 
     console.log(`\nfile: ${lines} lines, ${shas.length} commits of history, 3 environments x 20 deployments`);
     console.log(`raw git blame --porcelain       median ${median(raw).toFixed(0)} ms`);
-    console.log(`full-file lineage, cold         median ${median(cold).toFixed(0)} ms  (blame, 3 environments' line maps, since over 60 deployments, one API batch)`);
+    console.log(
+      `full-file lineage, cold         median ${median(cold).toFixed(0)} ms  (blame, 3 environments' line maps, since over 60 deployments, one API batch)`,
+    );
     console.log(`ratio                           ${(median(cold) / median(raw)).toFixed(2)}x   (goal <= 1.15x)`);
-    console.log(`with --detect-moves (-M -C)     median ${median(moves).toFixed(0)} ms  (${(median(moves) / median(raw)).toFixed(2)}x; opt-in)`);
+    console.log(
+      `with --detect-moves (-M -C)     median ${median(moves).toFixed(0)} ms  (${(median(moves) / median(raw)).toFixed(2)}x; opt-in)`,
+    );
     console.log(`warm per-line lookup            p95 ${p95(warm).toFixed(3)} ms   (goal < 5 ms; buffer hash + cached report)`);
   } finally {
     rmSync(scratch, { recursive: true, force: true });

@@ -10,7 +10,7 @@ export function generateRepository(dir: string, options: { commits: number; line
   execFileSync('git', ['init', '-q', '-b', 'main', dir]);
   execFileSync('git', ['-C', dir, 'remote', 'add', 'origin', 'https://github.com/acme/bench.git']);
   let seed = 7;
-  const rand = (n: number) => ((seed = (seed * 1103515245 + 12345) & 0x7fffffff) % n);
+  const rand = (n: number) => (seed = (seed * 1103515245 + 12345) & 0x7fffffff) % n;
   const lines = Array.from({ length: lineCount }, (_, i) => `const v${i} = ${i}; // original line ${i}`);
   const chunks: string[] = [];
   const t0 = Date.parse('2025-01-01T00:00:00Z') / 1000;

@@ -22,7 +22,14 @@ async function main(): Promise<void> {
     const shas = generateRepository(join(scratch, 'repo'), { commits: 560, lines: 2000, path });
     const envs = ['dev', 'staging', 'production'];
     const deployments = envs.flatMap((environment, e) =>
-      Array.from({ length: 20 }, (_, i) => ({ id: e * 100 + i + 1, environment, sha: shas[shas.length - 1 - e * 15 - (19 - i) * 5]!, createdAt: new Date(Date.parse('2026-01-01T00:00:00Z') + i * 86_400_000).toISOString(), creator: 'ci-bot', state: 'success' as const })),
+      Array.from({ length: 20 }, (_, i) => ({
+        id: e * 100 + i + 1,
+        environment,
+        sha: shas[shas.length - 1 - e * 15 - (19 - i) * 5]!,
+        createdAt: new Date(Date.parse('2026-01-01T00:00:00Z') + i * 86_400_000).toISOString(),
+        creator: 'ci-bot',
+        state: 'success' as const,
+      })),
     );
     const pulls = shas.slice(1).map((sha, i) => ({
       number: i + 1,
@@ -46,7 +53,17 @@ async function main(): Promise<void> {
         deployments: withArtifacts ? deployments.map((d) => ({ ...d, digest: digest(d.id) })) : deployments,
         pulls,
         alerts: [],
-        ...(withArtifacts ? { records: deployments.map((d) => ({ id: d.id, digest: digest(d.id), environment: `${d.environment}-eu`, cluster: 'k8s-eu-1', updatedAt: d.createdAt })) } : {}),
+        ...(withArtifacts
+          ? {
+              records: deployments.map((d) => ({
+                id: d.id,
+                digest: digest(d.id),
+                environment: `${d.environment}-eu`,
+                cluster: 'k8s-eu-1',
+                updatedAt: d.createdAt,
+              })),
+            }
+          : {}),
       }).start();
       const repo = await Repository.open(join(scratch, 'repo'));
       const source = new GitHubSource(new GitHubClient({ baseUrl: gh.url, token: 'bench-token' }));
@@ -60,7 +77,15 @@ async function main(): Promise<void> {
       const warmMs = performance.now() - t;
       const warmRequests = gh.count() - coldRequests;
       await gh.close();
-      const what = [...new Set(gh.requests.slice(0, coldRequests).map((r) => decodeURIComponent(r.path).replace('/repos/acme/bench', '').replace(/sha256:[0-9a-f]{64}/, '{digest}')))];
+      const what = [
+        ...new Set(
+          gh.requests.slice(0, coldRequests).map((r) =>
+            decodeURIComponent(r.path)
+              .replace('/repos/acme/bench', '')
+              .replace(/sha256:[0-9a-f]{64}/, '{digest}'),
+          ),
+        ),
+      ];
       console.log(`${label}: file of ${cold.lines.length} lines from ${commits} commits; ${cold.environments.length} environments`);
       console.log(`  cold: ${coldRequests} requests (${what.join(', ')}), ${coldMs.toFixed(0)} ms`);
       console.log(`  warm: ${warmRequests} requests, ${warmMs.toFixed(0)} ms   (goal 0 requests)`);

@@ -93,7 +93,8 @@ async function seed(location: { dataDir?: string; databaseUrl?: string; signingK
     });
     for (let i = 0; i < events.length; i += 20_000) await writer.write(events.slice(i, i + 20_000));
     stored += events.length;
-    if (r % 20 === 19) process.stderr.write(`  seeded ${stored} events (${Math.round(stored / ((performance.now() - started) / 1000))}/s)\n`);
+    if (r % 20 === 19)
+      process.stderr.write(`  seeded ${stored} events (${Math.round(stored / ((performance.now() - started) / 1000))}/s)\n`);
   }
   await db.close();
   return stored;
@@ -114,7 +115,10 @@ async function queryLatencies(url: string, repos: number): Promise<Record<string
       path: `/v1/repos/seed/repo-0/lineage`,
       body: JSON.stringify({ commits: Array.from({ length: 100 }, (_, k) => pick(commits, i + k)) }),
     }),
-    'open findings on a path': (i) => ({ method: 'GET', path: `/v1/repos/${repoOf(i)}/findings?status=open&path=src/file${i % 3}.js&limit=50` }),
+    'open findings on a path': (i) => ({
+      method: 'GET',
+      path: `/v1/repos/${repoOf(i)}/findings?status=open&path=src/file${i % 3}.js&limit=50`,
+    }),
     'finding by id': (i) => ({ method: 'GET', path: `/v1/findings/${encodeURIComponent(`seed/repo-0-f${1 + (i % releasesPerRepo)}`)}` }),
     'artifact by digest': (i) => ({ method: 'GET', path: `/v1/artifacts/${pick(digests, i)}` }),
   };
@@ -154,9 +158,20 @@ async function verificationUnderLoad(url: string): Promise<{ ms: number; ok: boo
   const sender = async (id: number) => {
     while (phase !== 'stop') {
       const current = phase;
-      const body = JSON.stringify({ type: 'commit', id: `verify-load-${id}-${n++}`, repo: 'bench/verify', sha: createHash('sha1').update(`${id}:${n}`).digest('hex'), message: 'load' });
+      const body = JSON.stringify({
+        type: 'commit',
+        id: `verify-load-${id}-${n++}`,
+        repo: 'bench/verify',
+        sha: createHash('sha1').update(`${id}:${n}`).digest('hex'),
+        message: 'load',
+      });
       const t0 = performance.now();
-      const res = await request(`${url}/v1/events`, { method: 'POST', body, headers: { 'content-type': 'application/json' }, dispatcher: agent });
+      const res = await request(`${url}/v1/events`, {
+        method: 'POST',
+        body,
+        headers: { 'content-type': 'application/json' },
+        dispatcher: agent,
+      });
       await res.body.text();
       samples[current].push(performance.now() - t0);
     }
@@ -212,7 +227,10 @@ async function benchStore(kind: 'embedded' | 'postgres', postgresBase?: string):
   const scratch = mkdtempSync(join(tmpdir(), 'lineage-bench-'));
   try {
     // Throughput on an empty store.
-    const throughputStore = { ...(kind === 'embedded' ? { dataDir: join(scratch, 'ingest') } : { databaseUrl: await freshPostgres(postgresBase!) }), signingKey: join(scratch, `${kind}-ingest-key.pem`) };
+    const throughputStore = {
+      ...(kind === 'embedded' ? { dataDir: join(scratch, 'ingest') } : { databaseUrl: await freshPostgres(postgresBase!) }),
+      signingKey: join(scratch, `${kind}-ingest-key.pem`),
+    };
     let service = await startService(throughputStore);
     const rate = await ingestThroughput(service.url, 'bench');
     await service.close();
@@ -221,7 +239,10 @@ async function benchStore(kind: 'embedded' | 'postgres', postgresBase?: string):
     console.log(`  ingest, one event a request (x32): ${Math.round(rate.single).toLocaleString('en')} events/s`);
 
     // Queries on a store holding about `storedTarget` events.
-    const queryStore = { ...(kind === 'embedded' ? { dataDir: join(scratch, 'query') } : { databaseUrl: await freshPostgres(postgresBase!) }), signingKey: join(scratch, `${kind}-query-key.pem`) };
+    const queryStore = {
+      ...(kind === 'embedded' ? { dataDir: join(scratch, 'query') } : { databaseUrl: await freshPostgres(postgresBase!) }),
+      signingKey: join(scratch, `${kind}-query-key.pem`),
+    };
     const seedStart = performance.now();
     const stored = await seed(queryStore, storedTarget);
     console.log(`  seeded ${stored.toLocaleString('en')} events in ${((performance.now() - seedStart) / 1000).toFixed(0)} s`);
@@ -235,7 +256,9 @@ async function benchStore(kind: 'embedded' | 'postgres', postgresBase?: string):
     const v = await verificationUnderLoad(service.url);
     await service.close();
     const show = (l: Load) => `${Math.round(l.rate).toLocaleString('en')} events/s, p99 ${l.p99.toFixed(1)} ms, max ${l.max.toFixed(0)} ms`;
-    console.log(`  full verification of ${v.entries.toLocaleString('en')} entries (chain, checkpoints, every served row re-derived): ${(v.ms / 1000).toFixed(1)} s, ${v.ok ? 'intact' : 'BROKEN'}`);
+    console.log(
+      `  full verification of ${v.entries.toLocaleString('en')} entries (chain, checkpoints, every served row re-derived): ${(v.ms / 1000).toFixed(1)} s, ${v.ok ? 'intact' : 'BROKEN'}`,
+    );
     console.log(`    ingest (8 senders, one event a request) before: ${show(v.before)}`);
     console.log(`    ingest during the verification             : ${show(v.during)}`);
   } finally {
@@ -244,7 +267,9 @@ async function benchStore(kind: 'embedded' | 'postgres', postgresBase?: string):
 }
 
 async function main(): Promise<void> {
-  console.log(`Code Lineage service benchmark: ${storedTarget.toLocaleString('en')} stored events, ${ingestCount.toLocaleString('en')} ingested`);
+  console.log(
+    `Code Lineage service benchmark: ${storedTarget.toLocaleString('en')} stored events, ${ingestCount.toLocaleString('en')} ingested`,
+  );
   console.log('Goals: ≥ 4,000 events/s embedded, ≥ 10,000 events/s PostgreSQL, query p99 ≤ 10 ms');
   console.log(`Checkpoint signing: ${signingCost().toFixed(1)} µs per committed batch (one Ed25519 signature)`);
   await benchStore('embedded');

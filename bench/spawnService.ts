@@ -9,7 +9,14 @@ export interface Spawned {
 
 export async function startService(store: { dataDir?: string; databaseUrl?: string; signingKey?: string }): Promise<Spawned> {
   const cli = join(__dirname, '../dist/cli.js');
-  const args = [cli, 'serve', '--port', '0', ...(store.databaseUrl ? ['--database-url', store.databaseUrl] : ['--data', store.dataDir!]), ...(store.signingKey ? ['--signing-key', store.signingKey] : [])];
+  const args = [
+    cli,
+    'serve',
+    '--port',
+    '0',
+    ...(store.databaseUrl ? ['--database-url', store.databaseUrl] : ['--data', store.dataDir!]),
+    ...(store.signingKey ? ['--signing-key', store.signingKey] : []),
+  ];
   const proc = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'inherit'] });
   const url = await new Promise<string>((resolve, reject) => {
     let out = '';

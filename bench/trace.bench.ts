@@ -22,8 +22,13 @@ const perLanguage = Number(values.programs ?? 20);
 const depth = 190;
 
 let seed = 11;
-const rand = (n: number) => ((seed = (seed * 1103515245 + 12345) & 0x7fffffff) % n);
-const git = (dir: string, args: string[]) => execFileSync('git', ['-c', 'commit.gpgSign=false', ...args], { cwd: dir, encoding: 'utf8', env: { ...process.env, GIT_AUTHOR_NAME: 'Bench', GIT_AUTHOR_EMAIL: 'b@x', GIT_COMMITTER_NAME: 'Bench', GIT_COMMITTER_EMAIL: 'b@x' } });
+const rand = (n: number) => (seed = (seed * 1103515245 + 12345) & 0x7fffffff) % n;
+const git = (dir: string, args: string[]) =>
+  execFileSync('git', ['-c', 'commit.gpgSign=false', ...args], {
+    cwd: dir,
+    encoding: 'utf8',
+    env: { ...process.env, GIT_AUTHOR_NAME: 'Bench', GIT_AUTHOR_EMAIL: 'b@x', GIT_COMMITTER_NAME: 'Bench', GIT_COMMITTER_EMAIL: 'b@x' },
+  });
 const write = (root: string, path: string, lines: string[]) => {
   mkdirSync(dirname(join(root, path)), { recursive: true });
   writeFileSync(join(root, path), `${lines.join('\n')}\n`);
@@ -101,7 +106,8 @@ function pythonProgram(repo: string, i: number): Program {
     marker,
     failing,
     rename: i % 4 === 1 ? `pkg${i}/core/compute.py` : null,
-    run: (root) => spawnSync('python3', ['-m', `pkg${i}.run`], { cwd: join(root, 'venv/lib/python3.11/site-packages'), encoding: 'utf8' }).stderr,
+    run: (root) =>
+      spawnSync('python3', ['-m', `pkg${i}.run`], { cwd: join(root, 'venv/lib/python3.11/site-packages'), encoding: 'utf8' }).stderr,
   };
 }
 
@@ -173,7 +179,8 @@ async function main(): Promise<void> {
     // Install R1 as it would run: /app, a site-packages layout, compiled classes.
     const install = join(scratch, 'install');
     cpSync(repoDir, join(install, 'app'), { recursive: true, filter: (s) => !s.includes('.git') });
-    if (hasPython) cpSync(repoDir, join(install, 'venv/lib/python3.11/site-packages'), { recursive: true, filter: (s) => !s.includes('.git') });
+    if (hasPython)
+      cpSync(repoDir, join(install, 'venv/lib/python3.11/site-packages'), { recursive: true, filter: (s) => !s.includes('.git') });
     if (hasJava) {
       const sources = programs.filter((p) => p.language === 'java').map((p) => join(install, 'app', p.failing));
       mkdirSync(join(install, 'classes'));
@@ -181,7 +188,9 @@ async function main(): Promise<void> {
     }
     let t = performance.now();
     const traces = programs.map((p) => ({ program: p, text: p.run(install) }));
-    console.log(`Ran ${traces.length} failing programs (${[...new Set(programs.map((p) => p.language))].join(', ')}) in ${((performance.now() - t) / 1000).toFixed(1)} s`);
+    console.log(
+      `Ran ${traces.length} failing programs (${[...new Set(programs.map((p) => p.language))].join(', ')}) in ${((performance.now() - t) / 1000).toFixed(1)} s`,
+    );
 
     for (const p of programs) moveOn(repoDir, p);
     git(repoDir, ['add', '-A']);
@@ -191,13 +200,19 @@ async function main(): Promise<void> {
     const results: { language: string; ok: boolean; ms: number; frames: number }[] = [];
     for (const { program, text } of traces) {
       const expectedPath = program.rename ?? program.failing;
-      const expectedLine = readFileSync(join(repoDir, expectedPath), 'utf8').split('\n').findIndex((l) => l.includes(program.marker)) + 1;
+      const expectedLine =
+        readFileSync(join(repoDir, expectedPath), 'utf8')
+          .split('\n')
+          .findIndex((l) => l.includes(program.marker)) + 1;
       t = performance.now();
       const result = await traceFinding({ repo, text, revision: r1, limit: 5 });
       const ms = performance.now() - t;
       const best = result.candidates[0];
       const ok = best?.path === expectedPath && best.line === expectedLine;
-      if (!ok) console.log(`  miss ${program.marker}: expected ${expectedPath}:${expectedLine}, got ${best ? `${best.path}:${best.line} (${best.reason})` : 'nothing'}`);
+      if (!ok)
+        console.log(
+          `  miss ${program.marker}: expected ${expectedPath}:${expectedLine}, got ${best ? `${best.path}:${best.line} (${best.reason})` : 'nothing'}`,
+        );
       results.push({ language: program.language, ok, ms, frames: (text.match(/\n/g) ?? []).length });
     }
     const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] ?? 0;
@@ -205,10 +220,20 @@ async function main(): Promise<void> {
     console.log('\nlanguage  traces  top-1    median ms  p95 ms  trace lines (median)');
     for (const lang of [...new Set(results.map((r) => r.language))]) {
       const rs = results.filter((r) => r.language === lang);
-      console.log(`${lang.padEnd(9)} ${String(rs.length).padStart(6)}  ${((100 * rs.filter((r) => r.ok).length) / rs.length).toFixed(1).padStart(5)}%  ${median(rs.map((r) => r.ms)).toFixed(1).padStart(9)}  ${p95(rs.map((r) => r.ms)).toFixed(1).padStart(6)}  ${median(rs.map((r) => r.frames))}`);
+      console.log(
+        `${lang.padEnd(9)} ${String(rs.length).padStart(6)}  ${((100 * rs.filter((r) => r.ok).length) / rs.length).toFixed(1).padStart(5)}%  ${median(
+          rs.map((r) => r.ms),
+        )
+          .toFixed(1)
+          .padStart(9)}  ${p95(rs.map((r) => r.ms))
+          .toFixed(1)
+          .padStart(6)}  ${median(rs.map((r) => r.frames))}`,
+      );
     }
     const all = results.filter((r) => r.ok).length / results.length;
-    console.log(`\nall: top-1 ${(100 * all).toFixed(1)}% (goal ≥ 95%), median ${median(results.map((r) => r.ms)).toFixed(1)} ms per trace (goal ≤ 300 ms per 200-frame trace)`);
+    console.log(
+      `\nall: top-1 ${(100 * all).toFixed(1)}% (goal ≥ 95%), median ${median(results.map((r) => r.ms)).toFixed(1)} ms per trace (goal ≤ 300 ms per 200-frame trace)`,
+    );
   } finally {
     rmSync(scratch, { recursive: true, force: true });
   }

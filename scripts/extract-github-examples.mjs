@@ -10,7 +10,21 @@ import { fileURLToPath } from 'node:url';
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const source = process.argv[2] ?? join(root, 'node_modules/@octokit/openapi/generated/api.github.com.json');
 const license = process.argv[3] ?? join(dirname(source), '../LICENSE');
-const wanted = ['environments', 'deployment-items', 'deployment-status-items', 'pull-request-review-items', 'check-run-paginated', 'code-scanning-alert-items', 'code-scanning-alert', 'code-scanning-alert-dismissed', 'rate-limit-overview', 'pull-request-simple-items', 'pull-request', 'list-attestations', 'artifact-deployment-record-list'];
+const wanted = [
+  'environments',
+  'deployment-items',
+  'deployment-status-items',
+  'pull-request-review-items',
+  'check-run-paginated',
+  'code-scanning-alert-items',
+  'code-scanning-alert',
+  'code-scanning-alert-dismissed',
+  'rate-limit-overview',
+  'pull-request-simple-items',
+  'pull-request',
+  'list-attestations',
+  'artifact-deployment-record-list',
+];
 const spec = JSON.parse(readFileSync(source, 'utf8'));
 const examples = {};
 for (const key of wanted) {
@@ -19,6 +33,9 @@ for (const key of wanted) {
   examples[key] = example.value;
 }
 const out = join(root, 'test/fixtures/github/openapi-examples.json');
-writeFileSync(out, `${JSON.stringify({ source: `@octokit/openapi ${spec.info?.version ?? ''} generated/api.github.com.json components.examples`, examples }, null, 2)}\n`);
+writeFileSync(
+  out,
+  `${JSON.stringify({ source: `@octokit/openapi ${spec.info?.version ?? ''} generated/api.github.com.json components.examples`, examples }, null, 2)}\n`,
+);
 copyFileSync(license, join(root, 'test/fixtures/github/LICENSE-octokit-openapi'));
 console.log(`wrote ${out} (${Object.keys(examples).length} examples)`);

@@ -27,7 +27,12 @@ function parseRange(value: string | undefined, lineCount: number): [number, numb
   return [from, to];
 }
 
-export async function runBlame(argv: string[], env: NodeJS.ProcessEnv, out: (line: string) => void, err: (line: string) => void): Promise<void> {
+export async function runBlame(
+  argv: string[],
+  env: NodeJS.ProcessEnv,
+  out: (line: string) => void,
+  err: (line: string) => void,
+): Promise<void> {
   const { values, positionals } = parseArgs({
     args: argv,
     options: {

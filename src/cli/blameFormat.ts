@@ -13,7 +13,6 @@ export function isTerminal(stream: { isTTY?: boolean }): boolean {
 
 /** Strips terminal control sequences and other control characters from outside text. */
 export function terminalSafe(text: string): string {
-   
   return text.replace(/\u001b\[[0-9;?]*[ -/]*[@-~]/g, '').replace(/[\u0000-\u0008\u000b-\u001f\u007f-\u009f]/g, '');
 }
 
@@ -28,12 +27,16 @@ export function formatBlame(report: FileLineage, lines: LineLineage[], color: bo
   const envNames = report.environments.map((e) => e.name);
   for (const notice of report.notices) out.push(c('33', `notice: ${terminalSafe(notice)}`));
   for (const env of report.environments) {
-    const where = env.commit ? `${env.commit.slice(0, 7)} (deploy ${terminalSafe(env.deploymentId ?? '?')}, ${env.at ?? '?'}${env.actor ? `, ${terminalSafe(env.actor)}` : ''})` : 'nothing deployed';
+    const where = env.commit
+      ? `${env.commit.slice(0, 7)} (deploy ${terminalSafe(env.deploymentId ?? '?')}, ${env.at ?? '?'}${env.actor ? `, ${terminalSafe(env.actor)}` : ''})`
+      : 'nothing deployed';
     out.push(c('2', `${env.name}: ${where}${env.note ? `  ${terminalSafe(env.note)}` : ''}`));
   }
   const width = String(lines[lines.length - 1]?.line ?? 1).length;
   for (const l of lines) {
-    const commit = l.commit ? `${l.commit.sha.slice(0, 7)} ${pad(terminalSafe(l.commit.author), 14)} ${relativeAge(l.commit.time, now).padStart(4)}` : c('33', pad('not committed', 7 + 1 + 14 + 1 + 4));
+    const commit = l.commit
+      ? `${l.commit.sha.slice(0, 7)} ${pad(terminalSafe(l.commit.author), 14)} ${relativeAge(l.commit.time, now).padStart(4)}`
+      : c('33', pad('not committed', 7 + 1 + 14 + 1 + 4));
     const envs = envNames
       .map((name) => {
         const e = l.environments.find((x) => x.name === name);
@@ -43,7 +46,8 @@ export function formatBlame(report: FileLineage, lines: LineLineage[], color: bo
       .join(' ');
     const pr = l.pullRequest ? `#${l.pullRequest.number}` : '';
     const stale = l.approvals.some((a) => a.stale) ? c('31', ' stale-approval') : '';
-    const findings = l.findings.length > 0 ? c('31', ` ⚠ ${l.findings.map((f) => `${f.severity}: ${terminalSafe(f.title)}`).join('; ')}`) : '';
+    const findings =
+      l.findings.length > 0 ? c('31', ` ⚠ ${l.findings.map((f) => `${f.severity}: ${terminalSafe(f.title)}`).join('; ')}`) : '';
     out.push(`${String(l.line).padStart(width)} ${commit} ${pad(pr, 5)} ${envs}${stale}${findings} │ ${terminalSafe(l.text)}`);
   }
   return out.join('\n');

@@ -20,7 +20,12 @@ Evaluates the commits from base (default origin/HEAD, origin/main, main or maste
 policy applies after it merges, and is itself reported (rule policy-changed-in-branch). Exit code 1 when a blocking rule fails,
 0 otherwise, 2 on bad input.`;
 
-export async function runCheck(argv: string[], env: NodeJS.ProcessEnv, out: (line: string) => void, err: (line: string) => void): Promise<number> {
+export async function runCheck(
+  argv: string[],
+  env: NodeJS.ProcessEnv,
+  out: (line: string) => void,
+  err: (line: string) => void,
+): Promise<number> {
   const { values, positionals } = parseArgs({
     args: argv,
     options: {
@@ -58,16 +63,35 @@ export async function runCheck(argv: string[], env: NodeJS.ProcessEnv, out: (lin
     const policyName = `${result.policy.file ?? 'defaults'} at ${base} (${result.policy.commit.slice(0, 7)})`;
     const blocking = result.violations.filter((v) => v.severity === 'blocking');
     if (values.json) {
-      out(JSON.stringify({ ...result, policy: result.policy.file ?? 'defaults', policyCommit: result.policy.commit, passed: blocking.length === 0 }, null, 2));
+      out(
+        JSON.stringify(
+          { ...result, policy: result.policy.file ?? 'defaults', policyCommit: result.policy.commit, passed: blocking.length === 0 },
+          null,
+          2,
+        ),
+      );
     } else {
-      out(`${result.commits} commit${result.commits === 1 ? '' : 's'} ${result.base}..${result.head} (${result.headSha.slice(0, 7)}), policy: ${policyName}`);
-      out(result.pullRequest ? `pull request #${result.pullRequest.number}${result.pullRequest.url ? ` ${terminalSafe(result.pullRequest.url)}` : ''}, ${result.pullRequest.reviews} review(s)` : 'no pull request found for the head commit');
+      out(
+        `${result.commits} commit${result.commits === 1 ? '' : 's'} ${result.base}..${result.head} (${result.headSha.slice(0, 7)}), policy: ${policyName}`,
+      );
+      out(
+        result.pullRequest
+          ? `pull request #${result.pullRequest.number}${result.pullRequest.url ? ` ${terminalSafe(result.pullRequest.url)}` : ''}, ${result.pullRequest.reviews} review(s)`
+          : 'no pull request found for the head commit',
+      );
       for (const d of result.deployments) {
         const undone = d.rolledBack ? `, rolled back by ${terminalSafe(d.rolledBack.by)} after ${d.rolledBack.afterMinutes} min` : '';
         out(`deployed: ${terminalSafe(d.environment)} ${terminalSafe(d.id)} (${d.kind}, ${d.at})${undone}`);
       }
-      for (const v of result.violations) out(`${v.severity === 'blocking' ? 'BLOCKING' : 'info    '} ${v.rule}: ${terminalSafe(v.message)}`);
-      out(blocking.length > 0 ? `${blocking.length} blocking violation(s)` : result.violations.length > 0 ? 'passed (informational findings only)' : 'passed');
+      for (const v of result.violations)
+        out(`${v.severity === 'blocking' ? 'BLOCKING' : 'info    '} ${v.rule}: ${terminalSafe(v.message)}`);
+      out(
+        blocking.length > 0
+          ? `${blocking.length} blocking violation(s)`
+          : result.violations.length > 0
+            ? 'passed (informational findings only)'
+            : 'passed',
+      );
     }
     return blocking.length > 0 ? 1 : 0;
   } catch (e) {

@@ -38,7 +38,16 @@ export async function runDoctor(argv: string[], env: NodeJS.ProcessEnv, out: (li
   const repo = await openCheckout();
   const slug = await repo.originSlug();
   const host = await originHost(repo);
-  checks.push(slug ? { name: 'repository', ok: true, detail: `${slug} (origin on ${host})` } : { name: 'repository', ok: false, detail: 'no origin remote to name the repository by', fix: 'git remote add origin <url>, or pass --repo owner/name to the commands' });
+  checks.push(
+    slug
+      ? { name: 'repository', ok: true, detail: `${slug} (origin on ${host})` }
+      : {
+          name: 'repository',
+          ok: false,
+          detail: 'no origin remote to name the repository by',
+          fix: 'git remote add origin <url>, or pass --repo owner/name to the commands',
+        },
+  );
   const session = cliSession(values, env);
   try {
     const chosen = await session.source(repo);
@@ -48,25 +57,50 @@ export async function runDoctor(argv: string[], env: NodeJS.ProcessEnv, out: (li
         const health = await chosen.api.health();
         checks.push({ name: 'service', ok: true, detail: `version ${health.version}, ${health.events} events, ${health.store} store` });
       } catch (e) {
-        checks.push({ name: 'service', ok: false, detail: ApiError.is(e) ? e.message : String(e), fix: 'start it with "lineage serve", or check LINEAGE_API_URL and the read token (LINEAGE_TOKEN)' });
+        checks.push({
+          name: 'service',
+          ok: false,
+          detail: ApiError.is(e) ? e.message : String(e),
+          fix: 'start it with "lineage serve", or check LINEAGE_API_URL and the read token (LINEAGE_TOKEN)',
+        });
       }
     }
     if (chosen.github) {
       const githubUrl = cliGithubUrl(values, env);
-      const tokenFrom = env.GITHUB_TOKEN ? 'GITHUB_TOKEN' : env.GH_TOKEN ? 'GH_TOKEN' : `gh auth token --hostname ${githubWebHost(githubUrl)}`;
+      const tokenFrom = env.GITHUB_TOKEN
+        ? 'GITHUB_TOKEN'
+        : env.GH_TOKEN
+          ? 'GH_TOKEN'
+          : `gh auth token --hostname ${githubWebHost(githubUrl)}`;
       checks.push({ name: 'github token', ok: true, detail: `from ${tokenFrom} (sent only to ${new URL(githubUrl).host})` });
       try {
         const limits = await chosen.github.get('/rate_limit', {}, RateLimit);
         const core = limits.resources.core;
-        checks.push({ name: 'github', ok: core.remaining > 0, detail: `reachable; rate limit ${core.remaining}/${core.limit} left (GraphQL ${limits.resources.graphql?.remaining ?? '?'}), resets ${new Date(core.reset * 1000).toISOString()}`, fix: core.remaining > 0 ? undefined : 'wait for the reset, or use a token with a higher limit' });
+        checks.push({
+          name: 'github',
+          ok: core.remaining > 0,
+          detail: `reachable; rate limit ${core.remaining}/${core.limit} left (GraphQL ${limits.resources.graphql?.remaining ?? '?'}), resets ${new Date(core.reset * 1000).toISOString()}`,
+          fix: core.remaining > 0 ? undefined : 'wait for the reset, or use a token with a higher limit',
+        });
       } catch (e) {
-        checks.push({ name: 'github', ok: false, detail: GitHubError.is(e) ? e.message : String(e), fix: GitHubError.is(e, 'unauthorized') ? 'refresh the token: "gh auth login", or a new GITHUB_TOKEN with repo scope' : 'check --github-url / GITHUB_API_URL and the network' });
+        checks.push({
+          name: 'github',
+          ok: false,
+          detail: GitHubError.is(e) ? e.message : String(e),
+          fix: GitHubError.is(e, 'unauthorized')
+            ? 'refresh the token: "gh auth login", or a new GITHUB_TOKEN with repo scope'
+            : 'check --github-url / GITHUB_API_URL and the network',
+        });
       }
       if (slug) checks.push(await repositoryAccess(chosen.github, slug), await githubData(chosen.source, slug));
     }
     if (chosen.kind === 'git') {
       const tags = (await repo.run(['tag', '--list', 'deploy/*']).catch(() => '')).split('\n').filter(Boolean).length;
-      checks.push({ name: 'deploy tags', ok: true, detail: `${tags} deploy/<environment>/<time> tag(s)${tags === 0 ? '; record one with "lineage record-deploy <environment>"' : ''}` });
+      checks.push({
+        name: 'deploy tags',
+        ok: true,
+        detail: `${tags} deploy/<environment>/<time> tag(s)${tags === 0 ? '; record one with "lineage record-deploy <environment>"' : ''}`,
+      });
     }
   } finally {
     await session.close();
@@ -82,7 +116,11 @@ async function repositoryAccess(github: GitHubClient, slug: string): Promise<Che
   try {
     const r = await github.get('/repos/{owner}/{repo}', { owner, repo }, RepositoryAccess);
     const access = r.permissions?.admin ? 'admin' : r.permissions?.push ? 'write' : r.permissions?.pull ? 'read' : 'unknown';
-    return { name: 'github repository', ok: true, detail: `${r.full_name}: ${r.visibility ?? (r.private ? 'private' : 'public')}, default branch ${r.default_branch ?? '?'}, token access ${access}` };
+    return {
+      name: 'github repository',
+      ok: true,
+      detail: `${r.full_name}: ${r.visibility ?? (r.private ? 'private' : 'public')}, default branch ${r.default_branch ?? '?'}, token access ${access}`,
+    };
   } catch (e) {
     const fix = GitHubError.is(e, 'notFound')
       ? `give the token access to ${slug}: a fine-grained token needs the repository selected with Metadata, Deployments, Pull requests, Checks and Code scanning alerts read; a classic one the repo scope`

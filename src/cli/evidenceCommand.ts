@@ -18,7 +18,12 @@ writes one file with the raw events behind every item, their audit-chain entries
 checkpoint, which \`lineage verify FILE\` checks offline. Exit 1 when the audit chain the evidence
 cites does not verify.`;
 
-export async function runEvidence(argv: string[], env: NodeJS.ProcessEnv, out: (line: string) => void, err: (line: string) => void): Promise<number> {
+export async function runEvidence(
+  argv: string[],
+  env: NodeJS.ProcessEnv,
+  out: (line: string) => void,
+  err: (line: string) => void,
+): Promise<number> {
   const { values, positionals } = parseArgs({
     args: argv,
     options: {
@@ -40,7 +45,8 @@ export async function runEvidence(argv: string[], env: NodeJS.ProcessEnv, out: (
   }
   if (values.json) values.format = 'json';
   if (values.format !== 'md' && values.format !== 'json') throw new UsageError(`--format must be md or json, got "${values.format}"`);
-  if ((positionals.length === 1) === (values.deployment !== undefined)) throw new UsageError(`give either <path>:<line> or --deployment <id>\n${evidenceUsage}`);
+  if ((positionals.length === 1) === (values.deployment !== undefined))
+    throw new UsageError(`give either <path>:<line> or --deployment <id>\n${evidenceUsage}`);
   if (!(values.api ?? env.LINEAGE_API_URL)) throw new UsageError('evidence needs the service: pass --api URL or set LINEAGE_API_URL');
   const repo = await openCheckout();
   const slug = values.repo ?? (await repo.originSlug());
@@ -69,18 +75,29 @@ export async function runEvidence(argv: string[], env: NodeJS.ProcessEnv, out: (
       const l = report.lines[line - 1];
       if (!l || line < 1) throw new UsageError(`line ${line} is past the end of ${m[1]} (${report.lines.length} lines)`);
       if (!l.commit) throw new UsageError(`line ${line} of ${m[1]} is not committed: there is no evidence yet`);
-      evidence = await evidenceForLine(client, slug, path, line, l.commit.sha, l.findings.map((f) => f.id));
+      evidence = await evidenceForLine(
+        client,
+        slug,
+        path,
+        line,
+        l.commit.sha,
+        l.findings.map((f) => f.id),
+      );
     }
     out(values.format === 'json' ? JSON.stringify(evidence, null, 2) : evidenceMarkdown(evidence));
     if (values.bundle) {
       const bundle = await buildBundle(client, evidence);
       const check = verifyBundle(bundle);
       writeFileSync(values.bundle, `${JSON.stringify(bundle, null, 2)}\n`);
-      err(`lineage: wrote ${values.bundle}: ${bundle.events.length} events, ${bundle.segments.length} signed checkpoint(s)${check.ok ? '' : `; it does not verify: ${check.problems[0]}`}`);
+      err(
+        `lineage: wrote ${values.bundle}: ${bundle.events.length} events, ${bundle.segments.length} signed checkpoint(s)${check.ok ? '' : `; it does not verify: ${check.problems[0]}`}`,
+      );
       if (!check.ok) return 1;
     }
     if (!evidence.audit?.ok) {
-      err(`lineage: the audit chain behind this evidence does not verify: ${evidence.audit ? `entry ${evidence.audit.brokenAt ?? '?'}: ${evidence.audit.reason}` : 'the service could not verify it'}`);
+      err(
+        `lineage: the audit chain behind this evidence does not verify: ${evidence.audit ? `entry ${evidence.audit.brokenAt ?? '?'}: ${evidence.audit.reason}` : 'the service could not verify it'}`,
+      );
       return 1;
     }
     return 0;

@@ -8,8 +8,13 @@ export async function cliGithubToken(env: NodeJS.ProcessEnv, host: string): Prom
   const fromEnv = env.GITHUB_TOKEN || env.GH_TOKEN;
   if (fromEnv) return fromEnv.trim();
   return new Promise((resolve) => {
-    execFile('gh', ['auth', 'token', '--hostname', host], { timeout: 5000, env: { PATH: env.PATH ?? '', HOME: env.HOME ?? '' } }, (error, stdout) => {
-      resolve(error ? null : stdout.trim() || null);
-    });
+    execFile(
+      'gh',
+      ['auth', 'token', '--hostname', host],
+      { timeout: 5000, env: { PATH: env.PATH ?? '', HOME: env.HOME ?? '' } },
+      (error, stdout) => {
+        resolve(error ? null : stdout.trim() || null);
+      },
+    );
   });
 }

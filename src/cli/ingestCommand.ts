@@ -49,7 +49,9 @@ export async function runIngest(argv: string[], env: NodeJS.ProcessEnv, out: (li
       else {
         const format = detectFormat(parts.length === 1 ? parts[0] : parts);
         if (format === 'unknown') {
-          throw new UsageError(`${file}: format not recognised (expected CDEvents, native events, SARIF 2.1.0 or in-toto; GitHub payloads need --github-event)`);
+          throw new UsageError(
+            `${file}: format not recognised (expected CDEvents, native events, SARIF 2.1.0 or in-toto; GitHub payloads need --github-event)`,
+          );
         }
         kind = format === 'sarif' ? 'sarif' : format === 'intoto' ? 'attestations' : 'events';
       }

@@ -83,4 +83,3 @@ main(process.argv.slice(2)).catch((e: unknown) => {
   if (!known && process.env.LINEAGE_DEBUG) process.stderr.write(`${(e as Error).stack ?? ''}\n`);
   process.exit(2);
 });
-

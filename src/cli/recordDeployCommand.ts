@@ -29,7 +29,8 @@ export async function runRecordDeploy(argv: string[], out: (line: string) => voi
   }
   const [environment, rev = 'HEAD', ...extra] = positionals;
   if (!environment || extra.length > 0) throw new UsageError('record-deploy needs an environment and at most one revision');
-  if (values.kind && !['deploy', 'rollback', 'hotfix'].includes(values.kind)) throw new UsageError('--kind must be deploy, rollback or hotfix');
+  if (values.kind && !['deploy', 'rollback', 'hotfix'].includes(values.kind))
+    throw new UsageError('--kind must be deploy, rollback or hotfix');
   if (values.kind === 'hotfix' && !values.reason) throw new UsageError('a hotfix needs --reason (its exemption reason)');
   const digest = values.artifact === undefined ? null : digestFrom(values.artifact);
   if (values.artifact !== undefined && !digest) throw new UsageError('--artifact must be a digest like sha256:<64 hex>');

@@ -22,7 +22,10 @@ export function cliGithubUrl(values: { 'github-url'?: string }, env: NodeJS.Proc
  * The session a command reads through, configured from --source, --api, --token, --github-url and
  * the environment. The command closes it when done.
  */
-export function cliSession(values: { source?: string; api?: string; token?: string; 'github-url'?: string; 'detect-moves'?: boolean }, env: NodeJS.ProcessEnv): LineageSession {
+export function cliSession(
+  values: { source?: string; api?: string; token?: string; 'github-url'?: string; 'detect-moves'?: boolean },
+  env: NodeJS.ProcessEnv,
+): LineageSession {
   const setting = (values.source || env.LINEAGE_SOURCE || 'auto') as SourceSetting;
   if (!sourceSettings.includes(setting)) throw new UsageError(`--source must be one of ${sourceSettings.join(', ')}, got "${setting}"`);
   const githubUrl = cliGithubUrl(values, env);

@@ -23,10 +23,22 @@ their heads, and open code-scanning alerts from GitHub and writes them to the se
 again, or after the webhooks delivered part of it, stores nothing twice; an interrupted run
 continues where it stopped.`;
 
-export async function runSync(argv: string[], env: NodeJS.ProcessEnv, out: (line: string) => void, err: (line: string) => void): Promise<void> {
+export async function runSync(
+  argv: string[],
+  env: NodeJS.ProcessEnv,
+  out: (line: string) => void,
+  err: (line: string) => void,
+): Promise<void> {
   const { values, positionals } = parseArgs({
     args: argv,
-    options: { repo: { type: 'string' }, since: { type: 'string' }, api: { type: 'string' }, token: { type: 'string' }, 'github-url': { type: 'string' }, help: { type: 'boolean', short: 'h' } },
+    options: {
+      repo: { type: 'string' },
+      since: { type: 'string' },
+      api: { type: 'string' },
+      token: { type: 'string' },
+      'github-url': { type: 'string' },
+      help: { type: 'boolean', short: 'h' },
+    },
     strict: true,
     allowPositionals: true,
   });
@@ -42,11 +54,17 @@ export async function runSync(argv: string[], env: NodeJS.ProcessEnv, out: (line
   const githubUrl = cliGithubUrl(values, env);
   const checkout = values.repo ? null : await openCheckout();
   const repo = values.repo ?? (await checkout!.originSlug());
-  if (!repo || !RepoSlug.safeParse(repo).success) throw new UsageError('name the repository with --repo owner/name (no origin remote to read it from)');
+  if (!repo || !RepoSlug.safeParse(repo).success)
+    throw new UsageError('name the repository with --repo owner/name (no origin remote to read it from)');
   const token = await cliGithubToken(env, githubWebHost(githubUrl));
   if (!token) throw new UsageError('no GitHub token: set GITHUB_TOKEN or GH_TOKEN, or run "gh auth login"');
   const github = new GitHubClient({ baseUrl: githubUrl, token });
-  const api = new ApiClient({ baseUrl: apiUrl, token: values.token ?? env.LINEAGE_WRITE_TOKEN ?? env.LINEAGE_TOKEN, retries: 2, timeoutMs: 60_000 });
+  const api = new ApiClient({
+    baseUrl: apiUrl,
+    token: values.token ?? env.LINEAGE_WRITE_TOKEN ?? env.LINEAGE_TOKEN,
+    retries: 2,
+    timeoutMs: 60_000,
+  });
   const stateFile = join(checkout?.root ?? process.cwd(), '.git', `lineage-sync-${repo.replace('/', '__')}.json`);
   const tty = isTerminal(process.stderr);
   try {
@@ -64,7 +82,9 @@ export async function runSync(argv: string[], env: NodeJS.ProcessEnv, out: (line
     });
     if (tty) process.stderr.write('\n');
     for (const s of new Set(result.skipped)) err(`notice: left out ${terminalSafe(s)}`);
-    out(`synced ${repo}${result.resumed ? ' (resumed)' : ''}: ${result.events} events sent, ${result.stored} new, ${github.requests} GitHub requests`);
+    out(
+      `synced ${repo}${result.resumed ? ' (resumed)' : ''}: ${result.events} events sent, ${result.stored} new, ${github.requests} GitHub requests`,
+    );
   } catch (e) {
     if (GitHubError.is(e)) throw new UsageError(`${e.message}; run it again to continue where it stopped`);
     throw e;

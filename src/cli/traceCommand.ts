@@ -24,7 +24,12 @@ working copy.`;
 
 const maxInputBytes = 16 * 1024 * 1024;
 
-export async function runTrace(argv: string[], env: NodeJS.ProcessEnv, out: (line: string) => void, err: (line: string) => void): Promise<number> {
+export async function runTrace(
+  argv: string[],
+  env: NodeJS.ProcessEnv,
+  out: (line: string) => void,
+  err: (line: string) => void,
+): Promise<number> {
   const { values, positionals } = parseArgs({
     args: argv,
     options: {
@@ -46,7 +51,8 @@ export async function runTrace(argv: string[], env: NodeJS.ProcessEnv, out: (lin
   }
   if (positionals.length > 1) throw new UsageError(`trace reads one input (a file or -)\n${traceUsage}`);
   if (values.environment && values.revision) throw new UsageError('give --environment or --revision, not both');
-  if (values.revision && !/^[0-9a-f]{7,64}$/i.test(values.revision)) throw new UsageError(`--revision must be a commit id, got "${values.revision.slice(0, 80)}"`);
+  if (values.revision && !/^[0-9a-f]{7,64}$/i.test(values.revision))
+    throw new UsageError(`--revision must be a commit id, got "${values.revision.slice(0, 80)}"`);
   const codeMappings = (values.map ?? []).map((m) => {
     const eq = m.indexOf('=');
     if (eq <= 0) throw new UsageError(`--map must be STACK_ROOT=SOURCE_ROOT, got "${m}"`);
@@ -56,7 +62,8 @@ export async function runTrace(argv: string[], env: NodeJS.ProcessEnv, out: (lin
   const source = positionals[0] ?? '-';
   try {
     const buffer = readFileSync(source === '-' ? 0 : source);
-    if (buffer.length > maxInputBytes) throw new UsageError(`the input is ${Math.round(buffer.length / 1048576)} MB; at most 16 MB is read`);
+    if (buffer.length > maxInputBytes)
+      throw new UsageError(`the input is ${Math.round(buffer.length / 1048576)} MB; at most 16 MB is read`);
     text = buffer.toString('utf8');
   } catch (e) {
     if (e instanceof UsageError) throw e;
@@ -69,7 +76,15 @@ export async function runTrace(argv: string[], env: NodeJS.ProcessEnv, out: (lin
   const slug = values.slug ?? (await repo.originSlug());
   try {
     const chosen = await session.source(repo);
-    const result = await traceFinding({ repo, text, source: chosen.source, slug, environment: values.environment, revision: values.revision, codeMappings });
+    const result = await traceFinding({
+      repo,
+      text,
+      source: chosen.source,
+      slug,
+      environment: values.environment,
+      revision: values.revision,
+      codeMappings,
+    });
     // The lineage of the best few candidates' lines, from the same engine as `lineage blame`.
     const withLineage = await Promise.all(
       result.candidates.map(async (c, i) => {
@@ -81,16 +96,25 @@ export async function runTrace(argv: string[], env: NodeJS.ProcessEnv, out: (lin
     if (values.json) {
       out(JSON.stringify({ ...result, candidates: withLineage }, null, 2));
     } else {
-      out(`input: ${result.input.kind}, ${result.input.locations} location(s); revision: ${result.revision.sha ? result.revision.sha.slice(0, 12) : 'working copy'} (${terminalSafe(result.revision.how)})`);
+      out(
+        `input: ${result.input.kind}, ${result.input.locations} location(s); revision: ${result.revision.sha ? result.revision.sha.slice(0, 12) : 'working copy'} (${terminalSafe(result.revision.how)})`,
+      );
       for (const m of result.input.messages.slice(0, 2)) out(`  ${terminalSafe(m)}`);
       if (result.artifact) {
         const a = result.artifact;
-        const places = a.runsIn.map((p) => `${[p.environment, p.physicalEnvironment, p.cluster].filter(Boolean).join('/')}${p.live ? '' : ' (taken down)'}${p.since ? ` since ${p.since}` : ''}`);
-        out(`artifact ${a.digest.slice(0, 19)}…: ${a.commit ? `built from ${a.commit.slice(0, 12)}` : 'commit unknown'}; ${places.length ? `runs in ${terminalSafe(places.join(', '))}` : 'no deployment of it known'}`);
+        const places = a.runsIn.map(
+          (p) =>
+            `${[p.environment, p.physicalEnvironment, p.cluster].filter(Boolean).join('/')}${p.live ? '' : ' (taken down)'}${p.since ? ` since ${p.since}` : ''}`,
+        );
+        out(
+          `artifact ${a.digest.slice(0, 19)}…: ${a.commit ? `built from ${a.commit.slice(0, 12)}` : 'commit unknown'}; ${places.length ? `runs in ${terminalSafe(places.join(', '))}` : 'no deployment of it known'}`,
+        );
       }
       if (withLineage.length === 0) out('no location found');
       for (const c of withLineage) {
-        const commit = c.lineage?.commit ? `  ${c.lineage.commit.sha.slice(0, 7)} ${terminalSafe(c.lineage.commit.author)}: ${terminalSafe(c.lineage.commit.summary)}` : '';
+        const commit = c.lineage?.commit
+          ? `  ${c.lineage.commit.sha.slice(0, 7)} ${terminalSafe(c.lineage.commit.author)}: ${terminalSafe(c.lineage.commit.summary)}`
+          : '';
         out(`${c.confidence.toFixed(2)}  ${c.path}:${c.line ?? '(deleted)'}${commit}`);
         out(`      ${terminalSafe(c.reason)}`);
       }
@@ -98,7 +122,8 @@ export async function runTrace(argv: string[], env: NodeJS.ProcessEnv, out: (lin
     }
     return withLineage.length > 0 ? 0 : 1;
   } catch (e) {
-    if (e instanceof UnknownFindingError || ApiError.is(e, 'notFound') || ApiError.is(e, 'invalidResponse')) throw new UsageError(e.message);
+    if (e instanceof UnknownFindingError || ApiError.is(e, 'notFound') || ApiError.is(e, 'invalidResponse'))
+      throw new UsageError(e.message);
     throw e;
   } finally {
     await session.close();

@@ -43,25 +43,48 @@ function readJson(file: string, what: string): unknown {
 
 function offline(file: string, key: string | undefined): Outcome {
   const parsed = EvidenceBundle.safeParse(readJson(file, 'bundle'));
-  if (!parsed.success) throw new UsageError(`${file} is not an evidence bundle: ${parsed.error.issues[0]?.path.join('.') || '(top level)'}: ${parsed.error.issues[0]?.message}`);
+  if (!parsed.success)
+    throw new UsageError(
+      `${file} is not an evidence bundle: ${parsed.error.issues[0]?.path.join('.') || '(top level)'}: ${parsed.error.issues[0]?.message}`,
+    );
   const v = verifyBundle(parsed.data, key);
   const checks = [
-    { name: 'bundle', ok: v.ok, detail: v.ok ? `${v.events} events, ${v.items} items, chain to signed checkpoint(s) ${v.checkpoints.join(', ') || '(none)'}, key ${v.keyIds.join(', ') || '(none)'}` : v.problems.join('; ') },
+    {
+      name: 'bundle',
+      ok: v.ok,
+      detail: v.ok
+        ? `${v.events} events, ${v.items} items, chain to signed checkpoint(s) ${v.checkpoints.join(', ') || '(none)'}, key ${v.keyIds.join(', ') || '(none)'}`
+        : v.problems.join('; '),
+    },
   ];
   return { ok: v.ok, checks };
 }
 
-async function online(client: ApiClient, earlierFile: string | undefined, key: string | undefined, saveTo: string | undefined): Promise<Outcome> {
+async function online(
+  client: ApiClient,
+  earlierFile: string | undefined,
+  key: string | undefined,
+  saveTo: string | undefined,
+): Promise<Outcome> {
   const checks: Outcome['checks'] = [];
   const add = (name: string, ok: boolean, detail: string) => checks.push({ name, ok, detail });
   let earlier: Checkpoint | undefined;
   if (earlierFile) {
     const parsed = Checkpoint.safeParse(readJson(earlierFile, 'checkpoint'));
-    if (!parsed.success) throw new UsageError(`${earlierFile} is not a checkpoint: ${parsed.error.issues[0]?.path.join('.')}: ${parsed.error.issues[0]?.message}`);
+    if (!parsed.success)
+      throw new UsageError(
+        `${earlierFile} is not a checkpoint: ${parsed.error.issues[0]?.path.join('.')}: ${parsed.error.issues[0]?.message}`,
+      );
     earlier = parsed.data;
   }
   const verification = await client.verifyAudit();
-  add('chain', verification.ok, verification.ok ? `${verification.entries} entries recomputed, every served row re-derived from its events` : `broken at entry ${verification.brokenAt ?? '?'}: ${verification.reason}`);
+  add(
+    'chain',
+    verification.ok,
+    verification.ok
+      ? `${verification.entries} entries recomputed, every served row re-derived from its events`
+      : `broken at entry ${verification.brokenAt ?? '?'}: ${verification.reason}`,
+  );
   for (const d of verification.differences.slice(1, 5)) add('row', false, `${d.table} ${d.key}: ${d.what}`);
   let latest: Checkpoint | null = null;
   try {
@@ -72,18 +95,39 @@ async function online(client: ApiClient, earlierFile: string | undefined, key: s
   if (latest) {
     const problem = checkpointSignatureProblem(latest);
     add('checkpoint', problem === null, problem ?? `entry ${latest.seq} signed by key ${latest.keyId}`);
-    if (key) add('key', latest.keyId === key, latest.keyId === key ? `signed by the expected key ${key}` : `signed by ${latest.keyId}, not the expected key ${key}`);
-    if (verification.checkpoint && verification.checkpoint.seq > latest.seq) add('checkpoint', false, `the service verified up to checkpoint ${verification.checkpoint.seq} but serves ${latest.seq} as its latest`);
+    if (key)
+      add(
+        'key',
+        latest.keyId === key,
+        latest.keyId === key ? `signed by the expected key ${key}` : `signed by ${latest.keyId}, not the expected key ${key}`,
+      );
+    if (verification.checkpoint && verification.checkpoint.seq > latest.seq)
+      add(
+        'checkpoint',
+        false,
+        `the service verified up to checkpoint ${verification.checkpoint.seq} but serves ${latest.seq} as its latest`,
+      );
   } else if (verification.entries > 0) add('checkpoint', false, 'the service has entries but no signed checkpoint');
   if (earlier) {
     const problem = checkpointSignatureProblem(earlier);
     if (problem) add('earlier checkpoint', false, problem);
-    else if (latest && earlier.keyId !== latest.keyId) add('earlier checkpoint', false, `signed by ${earlier.keyId}, while the service now signs with ${latest.keyId}`);
-    else if (!latest || latest.seq < earlier.seq) add('earlier checkpoint', false, `the chain ends at entry ${latest?.seq ?? 0}, before the checkpoint's entry ${earlier.seq}: entries were deleted`);
+    else if (latest && earlier.keyId !== latest.keyId)
+      add('earlier checkpoint', false, `signed by ${earlier.keyId}, while the service now signs with ${latest.keyId}`);
+    else if (!latest || latest.seq < earlier.seq)
+      add(
+        'earlier checkpoint',
+        false,
+        `the chain ends at entry ${latest?.seq ?? 0}, before the checkpoint's entry ${earlier.seq}: entries were deleted`,
+      );
     else {
       const [entry] = await client.auditEntries(earlier.seq, earlier.seq);
       if (!entry) add('earlier checkpoint', false, `entry ${earlier.seq} is gone: entries were deleted`);
-      else if (entry.hash !== earlier.hash) add('earlier checkpoint', false, `entry ${earlier.seq} now hashes to ${entry.hash.slice(0, 16)}…, the checkpoint says ${earlier.hash.slice(0, 16)}…: the history was rewritten`);
+      else if (entry.hash !== earlier.hash)
+        add(
+          'earlier checkpoint',
+          false,
+          `entry ${earlier.seq} now hashes to ${entry.hash.slice(0, 16)}…, the checkpoint says ${earlier.hash.slice(0, 16)}…: the history was rewritten`,
+        );
       else add('earlier checkpoint', true, `entry ${earlier.seq} is unchanged and the chain extends it to ${latest.seq}`);
     }
   }
@@ -92,7 +136,12 @@ async function online(client: ApiClient, earlierFile: string | undefined, key: s
   return { ok, checks };
 }
 
-export async function runVerify(argv: string[], env: NodeJS.ProcessEnv, out: (line: string) => void, err: (line: string) => void): Promise<number> {
+export async function runVerify(
+  argv: string[],
+  env: NodeJS.ProcessEnv,
+  out: (line: string) => void,
+  err: (line: string) => void,
+): Promise<number> {
   const { values, positionals } = parseArgs({
     args: argv,
     options: {
@@ -114,11 +163,17 @@ export async function runVerify(argv: string[], env: NodeJS.ProcessEnv, out: (li
   if (positionals.length > 1) throw new UsageError(`verify takes at most one bundle file\n${verifyUsage}`);
   let outcome: Outcome;
   if (positionals.length === 1) {
-    if (values.checkpoint || values['save-checkpoint']) throw new UsageError('--checkpoint and --save-checkpoint are for verifying the service, not a bundle');
+    if (values.checkpoint || values['save-checkpoint'])
+      throw new UsageError('--checkpoint and --save-checkpoint are for verifying the service, not a bundle');
     outcome = offline(positionals[0]!, values.key);
   } else {
     const apiUrl = values.api ?? env.LINEAGE_API_URL ?? 'http://127.0.0.1:7420';
-    const client = new ApiClient({ baseUrl: apiUrl, token: values.token ?? env.LINEAGE_TOKEN ?? env.LINEAGE_READ_TOKEN, retries: 1, timeoutMs: 600_000 });
+    const client = new ApiClient({
+      baseUrl: apiUrl,
+      token: values.token ?? env.LINEAGE_TOKEN ?? env.LINEAGE_READ_TOKEN,
+      retries: 1,
+      timeoutMs: 600_000,
+    });
     try {
       outcome = await online(client, values.checkpoint, values.key, values['save-checkpoint']);
     } finally {

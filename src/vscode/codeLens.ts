@@ -25,17 +25,27 @@ export class LineageCodeLensProvider implements vscode.CodeLensProvider {
       if (!env.commit) title = `${env.name}: ${env.note ?? 'nothing deployed'}`;
       else {
         const differing = linesDiffering(result.file.lines, env.name);
-        const diff = differing === null ? plainText(env.note ?? 'unknown') : differing === 0 ? 'same as here' : `${differing} line${differing === 1 ? '' : 's'} differ`;
+        const diff =
+          differing === null
+            ? plainText(env.note ?? 'unknown')
+            : differing === 0
+              ? 'same as here'
+              : `${differing} line${differing === 1 ? '' : 's'} differ`;
         title = `${env.name} @ ${env.commit.slice(0, 7)}: ${diff}`;
       }
       return new vscode.CodeLens(top, {
         title: plainText(title),
         command: 'lineage.showEnvironments',
-        tooltip: env.deploymentId ? `Deployment ${plainText(env.deploymentId)}${env.at ? ` at ${env.at}` : ''}${env.actor ? ` by ${plainText(env.actor)}` : ''}` : undefined,
+        tooltip: env.deploymentId
+          ? `Deployment ${plainText(env.deploymentId)}${env.at ? ` at ${env.at}` : ''}${env.actor ? ` by ${plainText(env.actor)}` : ''}`
+          : undefined,
       });
     });
     const findings = new Set(result.file.lines.flatMap((l) => l.findings.map((f) => f.id))).size;
-    if (findings > 0) lenses.push(new vscode.CodeLens(top, { title: `${findings} open finding${findings === 1 ? '' : 's'}`, command: 'lineage.showFindings' }));
+    if (findings > 0)
+      lenses.push(
+        new vscode.CodeLens(top, { title: `${findings} open finding${findings === 1 ? '' : 's'}`, command: 'lineage.showFindings' }),
+      );
     return lenses;
   }
 }

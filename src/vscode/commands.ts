@@ -59,9 +59,11 @@ export function registerCommands(deps: CommandDeps): vscode.Disposable[] {
   const policy = () => ({ order: controller.settings.environmentOrder, production: controller.settings.production });
   const requireTrust = (): boolean => {
     if (controller.trusted) return true;
-    void vscode.window.showWarningMessage('Code Lineage runs no git process and makes no network call in an untrusted workspace.', 'Manage Workspace Trust').then((choice) => {
-      if (choice) void vscode.commands.executeCommand('workbench.trust.manage');
-    });
+    void vscode.window
+      .showWarningMessage('Code Lineage runs no git process and makes no network call in an untrusted workspace.', 'Manage Workspace Trust')
+      .then((choice) => {
+        if (choice) void vscode.commands.executeCommand('workbench.trust.manage');
+      });
     return false;
   };
 
@@ -118,10 +120,18 @@ export function registerCommands(deps: CommandDeps): vscode.Disposable[] {
       try {
         // The source in use answers: the service by id, GitHub or deploy tags from the environment's history.
         const answer = await controller.session.deployment(found.repo, found.slug, environment, deploymentId);
-        if (answer.deployment?.url) { await openHttps(answer.deployment.url, 'deployment'); return; }
+        if (answer.deployment?.url) {
+          await openHttps(answer.deployment.url, 'deployment');
+          return;
+        }
         const from = answer.source === 'service' ? 'the service' : answer.source === 'github' ? 'GitHub' : 'a deploy tag';
         void vscode.window.showInformationMessage(
-          plainText(answer.deployment ? `Deployment ${deploymentId} to ${environment} (from ${from}; it has no link).` : `Code Lineage: deployment ${deploymentId} was not found in ${from}.`, 300),
+          plainText(
+            answer.deployment
+              ? `Deployment ${deploymentId} to ${environment} (from ${from}; it has no link).`
+              : `Code Lineage: deployment ${deploymentId} was not found in ${from}.`,
+            300,
+          ),
         );
       } catch (e) {
         void vscode.window.showWarningMessage(`Code Lineage: ${plainText((e as Error).message, 300)}`);
@@ -134,7 +144,8 @@ export function registerCommands(deps: CommandDeps): vscode.Disposable[] {
       try {
         // The source in use: the service, or GitHub's code-scanning alerts.
         const finding = found ? await controller.session.finding(found.repo, found.slug, parsed.data.id) : null;
-        await openHttps(finding?.url, 'finding'); return;
+        await openHttps(finding?.url, 'finding');
+        return;
       } catch (e) {
         void vscode.window.showWarningMessage(`Code Lineage: ${plainText((e as Error).message, 300)}`);
       }
@@ -162,11 +173,22 @@ export function registerCommands(deps: CommandDeps): vscode.Disposable[] {
         void vscode.window.showInformationMessage('Code Lineage: evidence needs the traceability service and a committed line.');
         return;
       }
-      const evidence = await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: 'Code Lineage: gathering evidence…' }, () =>
-        evidenceForLine(client, result.file.repo!, result.file.path, target.line, line.commit!.sha, line.findings.map((f) => f.id)),
+      const evidence = await vscode.window.withProgress(
+        { location: vscode.ProgressLocation.Notification, title: 'Code Lineage: gathering evidence…' },
+        () =>
+          evidenceForLine(
+            client,
+            result.file.repo!,
+            result.file.path,
+            target.line,
+            line.commit!.sha,
+            line.findings.map((f) => f.id),
+          ),
       );
       const markdown = evidenceMarkdown(evidence);
-      await vscode.window.showTextDocument(await vscode.workspace.openTextDocument({ language: 'markdown', content: markdown }), { preview: true });
+      await vscode.window.showTextDocument(await vscode.workspace.openTextDocument({ language: 'markdown', content: markdown }), {
+        preview: true,
+      });
       return markdown;
     }),
     vscode.commands.registerCommand('lineage.showEnvironments', () => vscode.commands.executeCommand('lineage.environments.focus')),
@@ -219,7 +241,10 @@ export function registerCommands(deps: CommandDeps): vscode.Disposable[] {
         // The Enterprise provider signs in to the server its own setting names; offer to point it
         // at lineage.github.url's server rather than send one server's token to another.
         const want = `https://${githubWebHost(controller.github.apiUrl())}`;
-        const choice = await vscode.window.showWarningMessage(`Code Lineage: ${plainText(problem, 300)}.`, `Set github-enterprise.uri to ${want}`);
+        const choice = await vscode.window.showWarningMessage(
+          `Code Lineage: ${plainText(problem, 300)}.`,
+          `Set github-enterprise.uri to ${want}`,
+        );
         if (!choice) return;
         await vscode.workspace.getConfiguration('github-enterprise').update('uri', want, vscode.ConfigurationTarget.Global);
       }

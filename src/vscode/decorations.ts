@@ -38,7 +38,10 @@ export class LineageDecorations implements vscode.Disposable {
     media: vscode.Uri,
   ) {
     const make = (state: string) =>
-      vscode.window.createTextEditorDecorationType({ gutterIconPath: vscode.Uri.joinPath(media, `gutter-${state}.svg`), gutterIconSize: 'contain' });
+      vscode.window.createTextEditorDecorationType({
+        gutterIconPath: vscode.Uri.joinPath(media, `gutter-${state}.svg`),
+        gutterIconSize: 'contain',
+      });
     this.gutter = { production: make('production'), earlier: make('earlier'), notDeployed: make('notDeployed'), local: make('local') };
     this.annotationsOn = controller.settings.currentLineAnnotation;
     this.disposables.push(
@@ -121,9 +124,20 @@ export class LineageDecorations implements vscode.Disposable {
 }
 
 /** "Dev One, 3d ago · ● production · staging" (decoration text is never interpreted as markup). */
-export function annotationText(line: import('../core/lineage/lineLineage').LineLineage, policy: { order: string[]; production: string }): string {
+export function annotationText(
+  line: import('../core/lineage/lineLineage').LineLineage,
+  policy: { order: string[]; production: string },
+): string {
   if (!line.commit) return 'You · not committed';
   const live = liveEnvironments(line, policy);
-  const where = live.length > 0 ? ` · ● ${live.reverse().map((e) => plainText(e, 30)).join(' · ')}` : line.environments.length > 0 ? ' · not deployed' : '';
+  const where =
+    live.length > 0
+      ? ` · ● ${live
+          .reverse()
+          .map((e) => plainText(e, 30))
+          .join(' · ')}`
+      : line.environments.length > 0
+        ? ' · not deployed'
+        : '';
   return `${plainText(line.commit.author, 40)}, ${relativeAge(line.commit.time)} ago · ${plainText(line.commit.summary, 60)}${where}`;
 }

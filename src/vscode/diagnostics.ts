@@ -83,7 +83,10 @@ function toDiagnostic(f: LineFinding, range: vscode.Range, root: string): vscode
     .filter((o) => !o.path.includes('..') && !o.path.startsWith('/'))
     .map((o) => {
       const line = Math.max(0, (o.line ?? 1) - 1);
-      return new vscode.DiagnosticRelatedInformation(new vscode.Location(vscode.Uri.joinPath(vscode.Uri.file(root), o.path), new vscode.Position(line, 0)), 'also reported here');
+      return new vscode.DiagnosticRelatedInformation(
+        new vscode.Location(vscode.Uri.joinPath(vscode.Uri.file(root), o.path), new vscode.Position(line, 0)),
+        'also reported here',
+      );
     });
   return d;
 }
@@ -97,7 +100,11 @@ export class FindingCodeActions implements vscode.CodeActionProvider {
     return ours.flatMap((d) => {
       const id = typeof d.code === 'object' ? String(d.code.value) : String(d.code);
       const show = new vscode.CodeAction('Show the lineage of this line', vscode.CodeActionKind.QuickFix);
-      show.command = { command: 'lineage.showLineLineage', title: 'Show lineage', arguments: [{ path: document.uri.fsPath, line: range.start.line + 1 }] };
+      show.command = {
+        command: 'lineage.showLineLineage',
+        title: 'Show lineage',
+        arguments: [{ path: document.uri.fsPath, line: range.start.line + 1 }],
+      };
       show.diagnostics = [d];
       const open = new vscode.CodeAction(`Open finding ${id}`, vscode.CodeActionKind.QuickFix);
       open.command = { command: 'lineage.openFinding', title: 'Open finding', arguments: [{ id }] };

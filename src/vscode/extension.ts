@@ -72,7 +72,9 @@ export function activate(context: vscode.ExtensionContext): LineageApi {
     ...registerCommands({ context, controller, decorations, environments, findings, lineView }),
   );
   const activationMs = performance.now() - started;
-  log.info(`activated in ${activationMs.toFixed(1)} ms; workspace ${vscode.workspace.isTrusted ? 'trusted' : 'not trusted: no git, no network'}`);
+  log.info(
+    `activated in ${activationMs.toFixed(1)} ms; workspace ${vscode.workspace.isTrusted ? 'trusted' : 'not trusted: no git, no network'}`,
+  );
   return {
     controller,
     decorations,

@@ -29,7 +29,11 @@ export function untrustedHover(): vscode.MarkdownString {
 export class LineageHoverProvider implements vscode.HoverProvider {
   constructor(private readonly controller: LineageController) {}
 
-  async provideHover(document: vscode.TextDocument, position: vscode.Position, token: vscode.CancellationToken): Promise<vscode.Hover | undefined> {
+  async provideHover(
+    document: vscode.TextDocument,
+    position: vscode.Position,
+    token: vscode.CancellationToken,
+  ): Promise<vscode.Hover | undefined> {
     if (!this.controller.trusted) return new vscode.Hover(untrustedHover());
     const full = this.controller.lineage(document);
     const approvals = this.controller.approvalState(document);
@@ -64,7 +68,13 @@ export class LineageHoverProvider implements vscode.HoverProvider {
 
   private showAgainWhenReady(document: vscode.TextDocument, position: vscode.Position, done: Lineage): void {
     const editor = vscode.window.activeTextEditor;
-    if (!done.ok || !editor || editor.document !== document || Math.abs(editor.selection.active.line - position.line) + Math.abs(editor.selection.active.character - position.character) > 1) return;
+    if (
+      !done.ok ||
+      !editor ||
+      editor.document !== document ||
+      Math.abs(editor.selection.active.line - position.line) + Math.abs(editor.selection.active.character - position.character) > 1
+    )
+      return;
     void vscode.commands.executeCommand('editor.action.showHover');
   }
 }

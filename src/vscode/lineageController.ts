@@ -21,7 +21,8 @@ export type { ApprovalState };
 export const tokenKey = 'lineage.api.token';
 
 /** A document's lineage, or why there is none. */
-export type Lineage = { ok: true; file: FileLineage; repo: Repository; notice: string | null; signInTo: string | null } | { ok: false; reason: string };
+export type Lineage =
+  { ok: true; file: FileLineage; repo: Repository; notice: string | null; signInTo: string | null } | { ok: false; reason: string };
 
 interface RepoEntry {
   repo: Repository;
@@ -48,11 +49,15 @@ export class LineageController implements vscode.Disposable {
   ) {
     this.settings = readSettings(log);
     this.github = new GitHubAuth(() => this.settings.githubUrl, log);
-    this.session = new LineageSession(this.sessionConfig(), {
-      apiToken: async () => (await secrets.get(tokenKey)) ?? null,
-      githubToken: () => this.github.sessionToken(),
-      githubTokenHelp: 'run "Code Lineage: Sign in to GitHub"',
-    }, (message) => log.warn(message));
+    this.session = new LineageSession(
+      this.sessionConfig(),
+      {
+        apiToken: async () => (await secrets.get(tokenKey)) ?? null,
+        githubToken: () => this.github.sessionToken(),
+        githubTokenHelp: 'run "Code Lineage: Sign in to GitHub"',
+      },
+      (message) => log.warn(message),
+    );
     this.disposables.push(
       vscode.workspace.onDidChangeConfiguration((e) => {
         // The Enterprise provider's server decides whether its session may serve lineage.github.url.
@@ -73,7 +78,12 @@ export class LineageController implements vscode.Disposable {
   }
 
   private sessionConfig(): SessionConfig {
-    return { source: this.settings.source, apiUrl: this.settings.apiUrl || null, githubUrl: this.github.apiUrl(), detectMoves: this.settings.detectMoves };
+    return {
+      source: this.settings.source,
+      apiUrl: this.settings.apiUrl || null,
+      githubUrl: this.github.apiUrl(),
+      detectMoves: this.settings.detectMoves,
+    };
   }
 
   get trusted(): boolean {
@@ -99,7 +109,11 @@ export class LineageController implements vscode.Disposable {
 
   private async compute(document: vscode.TextDocument, withSource: boolean): Promise<Lineage> {
     const found = await this.repository(document);
-    if (!found) return { ok: false, reason: !this.trusted ? 'untrusted' : document.uri.scheme !== 'file' ? 'not a file on disk' : 'not in a git repository' };
+    if (!found)
+      return {
+        ok: false,
+        reason: !this.trusted ? 'untrusted' : document.uri.scheme !== 'file' ? 'not a file on disk' : 'not in a git repository',
+      };
     let path: string;
     try {
       path = found.repo.relativePath(document.uri.fsPath);
@@ -110,7 +124,11 @@ export class LineageController implements vscode.Disposable {
     const request = { repo: found.repo, path, slug: found.slug, text, contents: document.isDirty ? text : undefined, withSource };
     try {
       // Shown in the status bar only while it runs: a cold large file takes about a git blame.
-      const answer = withSource ? await vscode.window.withProgress({ location: vscode.ProgressLocation.Window, title: `Code Lineage: ${path}` }, () => this.session.lineage(request)) : await this.session.lineage(request);
+      const answer = withSource
+        ? await vscode.window.withProgress({ location: vscode.ProgressLocation.Window, title: `Code Lineage: ${path}` }, () =>
+            this.session.lineage(request),
+          )
+        : await this.session.lineage(request);
       return { ok: true, file: answer.file, repo: found.repo, notice: answer.notice, signInTo: answer.signInTo };
     } catch (e) {
       const message = e instanceof Error ? e.message : String(e);
@@ -165,7 +183,9 @@ export class LineageController implements vscode.Disposable {
       entry = (async () => {
         try {
           const repo = await Repository.open(folder);
-          const watcher = vscode.workspace.createFileSystemWatcher(new vscode.RelativePattern(vscode.Uri.file(repo.root), '.git/{HEAD,packed-refs,refs/**}'));
+          const watcher = vscode.workspace.createFileSystemWatcher(
+            new vscode.RelativePattern(vscode.Uri.file(repo.root), '.git/{HEAD,packed-refs,refs/**}'),
+          );
           const moved = () => this.refresh('HEAD or refs changed');
           watcher.onDidChange(moved);
           watcher.onDidCreate(moved);

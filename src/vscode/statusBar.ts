@@ -45,9 +45,18 @@ export class LineageStatusBar implements vscode.Disposable {
       this.item.hide();
       return;
     }
-    const furthest = furthestEnvironment(line, { order: this.controller.settings.environmentOrder, production: this.controller.settings.production });
+    const furthest = furthestEnvironment(line, {
+      order: this.controller.settings.environmentOrder,
+      production: this.controller.settings.production,
+    });
     const source = { service: 'service', github: 'GitHub', git: 'deploy tags', none: 'git only' }[result.file.source];
-    this.item.text = !line.commit ? '$(edit) not committed' : furthest ? `$(rocket) ${plainText(furthest, 40)}` : line.environments.length ? '$(circle-outline) not deployed' : '$(git-commit) git only';
+    this.item.text = !line.commit
+      ? '$(edit) not committed'
+      : furthest
+        ? `$(rocket) ${plainText(furthest, 40)}`
+        : line.environments.length
+          ? '$(circle-outline) not deployed'
+          : '$(git-commit) git only';
     const said = [result.notice, result.file.findingsUnknown].filter((n): n is string => !!n).map((n) => plainText(n, 300));
     this.item.tooltip = `Code Lineage (${source})${said.length ? `: ${said.join('; ')}` : ''}. Click for the line's lineage.`;
     this.item.show();

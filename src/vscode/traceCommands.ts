@@ -48,10 +48,13 @@ export class TraceCommands implements vscode.Disposable {
     // The same source as the hover (service, GitHub or deploy tags) says what runs where.
     const source = (await this.controller.chosenSource(found.repo)).source;
     const codeMappings = CodeMappings.parse(vscode.workspace.getConfiguration('lineage').get('codeMappings'));
-    const result = await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: 'Code Lineage: tracing the finding…' }, () =>
-      traceFinding({ repo: found.repo, text: input, source, slug: found.slug, codeMappings }),
+    const result = await vscode.window.withProgress(
+      { location: vscode.ProgressLocation.Notification, title: 'Code Lineage: tracing the finding…' },
+      () => traceFinding({ repo: found.repo, text: input, source, slug: found.slug, codeMappings }),
     );
-    this.controller.log.info(`trace: ${result.input.kind}, revision ${result.revision.sha ?? 'working copy'} (${result.revision.how}); ${result.candidates.length} candidate(s); tried: ${result.tried.join('; ')}`);
+    this.controller.log.info(
+      `trace: ${result.input.kind}, revision ${result.revision.sha ?? 'working copy'} (${result.revision.how}); ${result.candidates.length} candidate(s); tried: ${result.tried.join('; ')}`,
+    );
     const usable = result.candidates.filter((c) => c.line !== null);
     if (usable.length === 0) {
       const why = result.candidates[0]?.reason ?? result.tried[result.tried.length - 1] ?? 'nothing recognisable';
@@ -61,7 +64,12 @@ export class TraceCommands implements vscode.Disposable {
     let pick: TraceCandidate | undefined = usable[0];
     if (usable.length > 1 && usable[0]!.confidence - usable[1]!.confidence < 0.15) {
       const chosen = await vscode.window.showQuickPick(
-        usable.map((c) => ({ label: plainText(`${c.path}:${c.line}`, 300), description: `${Math.round(c.confidence * 100)}%`, detail: plainText(c.reason, 300), candidate: c })),
+        usable.map((c) => ({
+          label: plainText(`${c.path}:${c.line}`, 300),
+          description: `${Math.round(c.confidence * 100)}%`,
+          detail: plainText(c.reason, 300),
+          candidate: c,
+        })),
         { title: `Code Lineage: ${plainText(result.input.messages[0] ?? 'where did it happen?', 120)}`, matchOnDetail: true },
       );
       pick = chosen?.candidate;
@@ -71,7 +79,13 @@ export class TraceCommands implements vscode.Disposable {
     if (result.artifact) {
       const a = result.artifact;
       const places = a.runsIn.filter((p) => p.live).map((p) => [p.environment, p.physicalEnvironment, p.cluster].filter(Boolean).join('/'));
-      vscode.window.setStatusBarMessage(plainText(`Code Lineage: artifact ${a.digest.slice(0, 19)}… ${a.commit ? `built from ${a.commit.slice(0, 12)}` : 'of an unknown commit'}${places.length ? `, runs in ${places.join(', ')}` : ''}`, 200), 15_000);
+      vscode.window.setStatusBarMessage(
+        plainText(
+          `Code Lineage: artifact ${a.digest.slice(0, 19)}… ${a.commit ? `built from ${a.commit.slice(0, 12)}` : 'of an unknown commit'}${places.length ? `, runs in ${places.join(', ')}` : ''}`,
+          200,
+        ),
+        15_000,
+      );
     }
     return { path: pick.path, line: pick.line! };
   }
@@ -82,7 +96,9 @@ export class TraceCommands implements vscode.Disposable {
     if (selection.trim()) return selection;
     const clipboard = await vscode.env.clipboard.readText();
     if (clipboard.trim() && (parseStackTrace(clipboard.slice(0, 1_000_000)).frames.length > 0 || /^\s*[[{]/.test(clipboard))) {
-      const use = await vscode.window.showQuickPick(['Trace the clipboard', 'Paste something else'], { title: `Code Lineage: the clipboard holds ${plainText(clipboard, 80)}` });
+      const use = await vscode.window.showQuickPick(['Trace the clipboard', 'Paste something else'], {
+        title: `Code Lineage: the clipboard holds ${plainText(clipboard, 80)}`,
+      });
       if (use === 'Trace the clipboard') return clipboard;
       if (use === undefined) return undefined;
     }

@@ -25,7 +25,10 @@ export interface Node {
 }
 
 function toItem(node: Node): vscode.TreeItem {
-  const item = new vscode.TreeItem(plainText(node.label, 200), node.children ? vscode.TreeItemCollapsibleState.Collapsed : vscode.TreeItemCollapsibleState.None);
+  const item = new vscode.TreeItem(
+    plainText(node.label, 200),
+    node.children ? vscode.TreeItemCollapsibleState.Collapsed : vscode.TreeItemCollapsibleState.None,
+  );
   item.description = node.description ? plainText(node.description, 200) : undefined;
   item.tooltip = node.tooltip ? plainText(node.tooltip, 500) : undefined;
   item.iconPath = node.icon ? new vscode.ThemeIcon(node.icon) : undefined;
@@ -69,24 +72,42 @@ export class EnvironmentsTree extends NodeTree {
     const source = chosen.source;
     let envs: Environment[];
     try {
-      envs = found.slug || source.kind === 'git' ? await source.environments(found.slug ?? '') : await new DeployTagSource(found.repo).environments();
+      envs =
+        found.slug || source.kind === 'git'
+          ? await source.environments(found.slug ?? '')
+          : await new DeployTagSource(found.repo).environments();
     } catch (e) {
       return [{ label: `Cannot read ${sourceName[source.kind]}: ${(e as Error).message}`, icon: 'warning' }];
     }
     const signInTo = chosen.signInTo ?? null;
-    if (envs.length === 0 && signInTo) return [{ label: `Sign in to GitHub to see the environments on ${signInTo}`, icon: 'github', command: { command: 'lineage.signInGitHub', title: 'Sign in to GitHub' } }];
+    if (envs.length === 0 && signInTo)
+      return [
+        {
+          label: `Sign in to GitHub to see the environments on ${signInTo}`,
+          icon: 'github',
+          command: { command: 'lineage.signInGitHub', title: 'Sign in to GitHub' },
+        },
+      ];
     if (envs.length === 0) return [{ label: 'No deployments recorded yet', icon: 'info' }];
-    const ordered = orderEnvironments(envs, { order: this.controller.settings.environmentOrder, production: this.controller.settings.production });
+    const ordered = orderEnvironments(envs, {
+      order: this.controller.settings.environmentOrder,
+      production: this.controller.settings.production,
+    });
     return ordered.map((env, i) => {
       const d = env.deployment;
       const earlier = ordered[i - 1]?.deployment?.commit;
       return {
         label: env.name,
         icon: env.name === this.controller.settings.production ? 'rocket' : 'server-environment',
-        description: d ? `${d.commit ? d.commit.slice(0, 7) : 'no commit'} · ${relativeAge(d.at)} ago${d.actor ? ` · ${d.actor}` : ''}` : 'nothing deployed',
+        description: d
+          ? `${d.commit ? d.commit.slice(0, 7) : 'no commit'} · ${relativeAge(d.at)} ago${d.actor ? ` · ${d.actor}` : ''}`
+          : 'nothing deployed',
         tooltip: d ? `Deployment ${d.id} (${d.kind}) at ${shortTime(d.at)}${d.artifact ? `\nartifact ${d.artifact}` : ''}` : undefined,
         contextValue: 'environment',
-        children: d?.commit && earlier && earlier !== d.commit ? () => commitsBetween(found.repo, d.commit!, earlier, ordered[i - 1]!.name) : undefined,
+        children:
+          d?.commit && earlier && earlier !== d.commit
+            ? () => commitsBetween(found.repo, d.commit!, earlier, ordered[i - 1]!.name)
+            : undefined,
       };
     });
   }
@@ -95,13 +116,24 @@ export class EnvironmentsTree extends NodeTree {
 /** Commits deployed to the earlier environment and not yet to this one. */
 async function commitsBetween(repo: Repository, deployed: string, earlier: string, earlierName: string): Promise<Node[]> {
   try {
-    const out = await repo.run(['log', '--max-count=50', '--format=%H%x00%an%x00%aI%x00%s', '--end-of-options', `${checkRevision(deployed)}..${checkRevision(earlier)}`]);
+    const out = await repo.run([
+      'log',
+      '--max-count=50',
+      '--format=%H%x00%an%x00%aI%x00%s',
+      '--end-of-options',
+      `${checkRevision(deployed)}..${checkRevision(earlier)}`,
+    ]);
     const nodes = out
       .split('\n')
       .filter(Boolean)
       .map((line): Node => {
         const [sha, author, at, summary] = line.split('\0');
-        return { label: summary ?? '', description: `${sha!.slice(0, 7)} · ${author} · ${relativeAge(at!)} ago`, icon: 'git-commit', tooltip: `In ${earlierName}, not deployed here yet` };
+        return {
+          label: summary ?? '',
+          description: `${sha!.slice(0, 7)} · ${author} · ${relativeAge(at!)} ago`,
+          icon: 'git-commit',
+          tooltip: `In ${earlierName}, not deployed here yet`,
+        };
       });
     return nodes.length > 0 ? nodes : [{ label: `Nothing from ${earlierName} waiting`, icon: 'check' }];
   } catch (e) {
@@ -123,7 +155,13 @@ export class FindingsTree extends NodeTree {
     if (!found) return [{ label: 'Open a file of a git repository', icon: 'info' }];
     const source = (await this.controller.chosenSource(found.repo)).source;
     if (!found.slug || !source.openFindings) {
-      return [{ label: 'Findings come from the traceability service or GitHub code scanning: configure the service, or sign in to GitHub', icon: 'info', command: { command: 'lineage.configureService', title: 'Configure' } }];
+      return [
+        {
+          label: 'Findings come from the traceability service or GitHub code scanning: configure the service, or sign in to GitHub',
+          icon: 'info',
+          command: { command: 'lineage.configureService', title: 'Configure' },
+        },
+      ];
     }
     let findings: Finding[];
     try {
@@ -163,9 +201,14 @@ function byFile(findings: Finding[], root: string): Node[] {
         description: `${f.id}${f.environment ? ` · ${f.environment}` : ''}`,
         icon: 'bug',
         tooltip: f.detail ?? f.title,
-        command: f.locations[0] && !path.includes('..')
-          ? { command: 'lineage.revealFinding', title: 'Open', arguments: [{ id: f.id, file: vscode.Uri.joinPath(vscode.Uri.file(root), path).fsPath, line: f.locations[0].line ?? 1 }] }
-          : undefined,
+        command:
+          f.locations[0] && !path.includes('..')
+            ? {
+                command: 'lineage.revealFinding',
+                title: 'Open',
+                arguments: [{ id: f.id, file: vscode.Uri.joinPath(vscode.Uri.file(root), path).fsPath, line: f.locations[0].line ?? 1 }],
+              }
+            : undefined,
       })),
   }));
 }
@@ -199,7 +242,11 @@ export class LineLineageTree extends NodeTree {
 function lineNodes(line: LineLineage, controller: LineageController): Node[] {
   const nodes: Node[] = [];
   const c = line.commit;
-  nodes.push(c ? { label: c.summary, description: `${c.sha.slice(0, 7)} · ${c.author} · ${relativeAge(c.time)} ago`, icon: 'git-commit' } : { label: 'Not committed', icon: 'edit' });
+  nodes.push(
+    c
+      ? { label: c.summary, description: `${c.sha.slice(0, 7)} · ${c.author} · ${relativeAge(c.time)} ago`, icon: 'git-commit' }
+      : { label: 'Not committed', icon: 'edit' },
+  );
   if (line.pullRequest) {
     const pr = line.pullRequest;
     nodes.push({
@@ -207,7 +254,14 @@ function lineNodes(line: LineLineage, controller: LineageController): Node[] {
       description: pr.state,
       icon: 'git-pull-request',
       command: { command: 'lineage.openPullRequest', title: 'Open', arguments: [{ url: pr.url }] },
-      children: line.approvals.length ? () => line.approvals.map((a) => ({ label: a.reviewer, description: `${a.state}${a.commit ? ` on ${a.commit.slice(0, 7)}` : ''}${a.stale ? ' · stale' : ''}`, icon: a.stale ? 'warning' : 'pass' })) : undefined,
+      children: line.approvals.length
+        ? () =>
+            line.approvals.map((a) => ({
+              label: a.reviewer,
+              description: `${a.state}${a.commit ? ` on ${a.commit.slice(0, 7)}` : ''}${a.stale ? ' · stale' : ''}`,
+              icon: a.stale ? 'warning' : 'pass',
+            }))
+        : undefined,
     });
   }
   const policy = { order: controller.settings.environmentOrder, production: controller.settings.production };
@@ -215,13 +269,23 @@ function lineNodes(line: LineLineage, controller: LineageController): Node[] {
     const s = env.since;
     nodes.push({
       label: env.name,
-      description: env.live === null ? 'unknown' : env.live ? `live${s ? ` since ${s.deploymentId} · ${shortTime(s.at)}${s.actor ? ` · ${s.actor}` : ''}` : ''}` : 'pending',
+      description:
+        env.live === null
+          ? 'unknown'
+          : env.live
+            ? `live${s ? ` since ${s.deploymentId} · ${shortTime(s.at)}${s.actor ? ` · ${s.actor}` : ''}` : ''}`
+            : 'pending',
       icon: env.live ? 'circle-filled' : 'circle-outline',
       tooltip: s?.artifact ? `artifact ${s.artifact}` : undefined,
     });
   }
   for (const f of line.findings) {
-    nodes.push({ label: f.title, description: `${f.severity} · ${f.id}`, icon: 'bug', command: { command: 'lineage.openFinding', title: 'Open', arguments: [{ id: f.id }] } });
+    nodes.push({
+      label: f.title,
+      description: `${f.severity} · ${f.id}`,
+      icon: 'bug',
+      command: { command: 'lineage.openFinding', title: 'Open', arguments: [{ id: f.id }] },
+    });
   }
   return nodes;
 }
@@ -243,11 +307,20 @@ export class ApprovalsTree extends NodeTree {
     const pr = result.pullRequest;
     nodes.push(
       pr
-        ? { label: `#${pr.number}`, description: `${result.commits} commit(s) on ${result.base}${pr.author ? ` · by ${pr.author}` : ''}`, icon: 'git-pull-request', command: pr.url ? { command: 'lineage.openPullRequest', title: 'Open', arguments: [{ url: pr.url }] } : undefined }
+        ? {
+            label: `#${pr.number}`,
+            description: `${result.commits} commit(s) on ${result.base}${pr.author ? ` · by ${pr.author}` : ''}`,
+            icon: 'git-pull-request',
+            command: pr.url ? { command: 'lineage.openPullRequest', title: 'Open', arguments: [{ url: pr.url }] } : undefined,
+          }
         : { label: 'No pull request found for HEAD', icon: 'warning' },
     );
     for (const a of result.approvals) {
-      nodes.push({ label: a.reviewer, description: `${a.state}${a.commit ? ` on ${a.commit.slice(0, 7)}` : ''}${a.stale ? ' · stale' : a.state === 'approved' ? ' · fresh' : ''}`, icon: a.stale ? 'warning' : a.state === 'approved' ? 'pass' : 'circle-outline' });
+      nodes.push({
+        label: a.reviewer,
+        description: `${a.state}${a.commit ? ` on ${a.commit.slice(0, 7)}` : ''}${a.stale ? ' · stale' : a.state === 'approved' ? ' · fresh' : ''}`,
+        icon: a.stale ? 'warning' : a.state === 'approved' ? 'pass' : 'circle-outline',
+      });
     }
     const blocking = result.violations.filter((v) => v.severity === 'blocking').length;
     nodes.push({
@@ -255,7 +328,13 @@ export class ApprovalsTree extends NodeTree {
       description: `${state.policyFile ?? 'default policy'} from ${result.base}`,
       icon: blocking > 0 ? 'error' : 'check',
       children: result.violations.length
-        ? () => result.violations.map((v) => ({ label: v.rule, description: v.message, tooltip: v.message, icon: v.severity === 'blocking' ? 'error' : 'info' }))
+        ? () =>
+            result.violations.map((v) => ({
+              label: v.rule,
+              description: v.message,
+              tooltip: v.message,
+              icon: v.severity === 'blocking' ? 'error' : 'info',
+            }))
         : undefined,
     });
     return nodes;

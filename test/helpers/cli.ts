@@ -4,10 +4,24 @@ import { join } from 'node:path';
 
 const cli = join(__dirname, '../../dist/cli.js');
 
-export function runLineage(cwd: string, args: string[], input?: string, extraEnv: Record<string, string> = {}): Promise<{ status: number | null; stdout: string; stderr: string; json: any }> {
+export function runLineage(
+  cwd: string,
+  args: string[],
+  input?: string,
+  extraEnv: Record<string, string> = {},
+): Promise<{ status: number | null; stdout: string; stderr: string; json: any }> {
   return new Promise((resolve, reject) => {
     // No service and no GitHub token from the developer's own environment (nor from `gh`).
-    const env = { ...process.env, LINEAGE_API_URL: '', LINEAGE_SOURCE: '', GITHUB_TOKEN: '', GH_TOKEN: '', GITHUB_API_URL: '', GH_CONFIG_DIR: '/nonexistent-lineage-test', ...extraEnv };
+    const env = {
+      ...process.env,
+      LINEAGE_API_URL: '',
+      LINEAGE_SOURCE: '',
+      GITHUB_TOKEN: '',
+      GH_TOKEN: '',
+      GITHUB_API_URL: '',
+      GH_CONFIG_DIR: '/nonexistent-lineage-test',
+      ...extraEnv,
+    };
     const child = spawn(process.execPath, [cli, ...args], { cwd, env });
     let stdout = '';
     let stderr = '';

@@ -16,7 +16,10 @@ import { join } from 'node:path';
 import { compress } from 'snappyjs';
 import { recordedResponse } from './recordedGitHub';
 
-const examples = JSON.parse(readFileSync(join(__dirname, '../fixtures/github/openapi-examples.json'), 'utf8')).examples as Record<string, any>;
+const examples = JSON.parse(readFileSync(join(__dirname, '../fixtures/github/openapi-examples.json'), 'utf8')).examples as Record<
+  string,
+  any
+>;
 
 export interface FakeDeployment {
   id: number;
@@ -194,22 +197,49 @@ export class FakeGitHub {
     };
     const auth = req.headers.authorization ?? '';
     if (auth !== `token ${this.data.token}` && auth !== `bearer ${this.data.token}` && auth !== `Bearer ${this.data.token}`) {
-      send(401, { message: 'Bad credentials', documentation_url: 'https://docs.github.com/rest', status: '401' }); return;
+      send(401, { message: 'Bad credentials', documentation_url: 'https://docs.github.com/rest', status: '401' });
+      return;
     }
     if (this.primaryLimits > 0) {
       this.primaryLimits--;
-      send(403, { message: 'API rate limit exceeded for user ID 1.', documentation_url: 'https://docs.github.com/rest/overview/rate-limits-for-the-rest-api' }, { 'x-ratelimit-remaining': '0', 'x-ratelimit-reset': String(Math.floor(Date.now() / 1000) + 1) }); return;
+      send(
+        403,
+        {
+          message: 'API rate limit exceeded for user ID 1.',
+          documentation_url: 'https://docs.github.com/rest/overview/rate-limits-for-the-rest-api',
+        },
+        { 'x-ratelimit-remaining': '0', 'x-ratelimit-reset': String(Math.floor(Date.now() / 1000) + 1) },
+      );
+      return;
     }
     if (this.secondaryLimits > 0) {
       this.secondaryLimits--;
-      send(403, { message: 'You have exceeded a secondary rate limit. Please wait a few minutes before you try again.' }, { 'retry-after': '1' }); return;
+      send(
+        403,
+        { message: 'You have exceeded a secondary rate limit. Please wait a few minutes before you try again.' },
+        { 'retry-after': '1' },
+      );
+      return;
     }
     const repoPath = `/repos/${this.data.owner}/${this.data.name}`;
-    if (this.brokenPath && url.pathname.includes(this.brokenPath)) { send(404, { message: 'Not Found' }); return; }
-    if (this.forbiddenPath && url.pathname.includes(this.forbiddenPath)) { send(403, { message: 'Resource not accessible by personal access token', documentation_url: 'https://docs.github.com/rest', status: '403' }); return; }
+    if (this.brokenPath && url.pathname.includes(this.brokenPath)) {
+      send(404, { message: 'Not Found' });
+      return;
+    }
+    if (this.forbiddenPath && url.pathname.includes(this.forbiddenPath)) {
+      send(403, {
+        message: 'Resource not accessible by personal access token',
+        documentation_url: 'https://docs.github.com/rest',
+        status: '403',
+      });
+      return;
+    }
     const withEtag = (body: unknown, headers: Record<string, string> = {}) => {
       const etag = `W/"${createHash('sha1').update(JSON.stringify(body)).digest('hex')}"`;
-      if (req.headers['if-none-match'] === etag) { send(304, undefined, { etag }); return; }
+      if (req.headers['if-none-match'] === etag) {
+        send(304, undefined, { etag });
+        return;
+      }
       send(200, body, { etag, ...headers });
     };
     const paged = (items: unknown[]) => {
@@ -226,7 +256,10 @@ export class FakeGitHub {
       withEtag(slice, links.length ? { link: links.join(', ') } : {});
     };
 
-    if (req.method === 'GET' && url.pathname === '/rate_limit') { withEtag(examples['rate-limit-overview']); return; }
+    if (req.method === 'GET' && url.pathname === '/rate_limit') {
+      withEtag(examples['rate-limit-overview']);
+      return;
+    }
     if (req.method === 'GET' && url.pathname === `${repoPath}/code-scanning/alerts`) {
       const template = examples['code-scanning-alert-items'][0];
       paged(
@@ -236,14 +269,22 @@ export class FakeGitHub {
           state: 'open',
           html_url: `https://github.com/${this.data.owner}/${this.data.name}/security/code-scanning/${a.number}`,
           rule: { ...template.rule, id: a.rule, severity: a.severity, description: a.description },
-          most_recent_instance: { ...template.most_recent_instance, commit_sha: a.commit, location: { path: a.path, start_line: a.line, end_line: a.line, start_column: 1, end_column: 2 } },
+          most_recent_instance: {
+            ...template.most_recent_instance,
+            commit_sha: a.commit,
+            location: { path: a.path, start_line: a.line, end_line: a.line, start_column: 1, end_column: 2 },
+          },
         })),
-      ); return;
+      );
+      return;
     }
     const oneAlert = new RegExp(`^${repoPath}/code-scanning/alerts/(\\d+)$`).exec(url.pathname);
     if (req.method === 'GET' && oneAlert) {
       const a = this.data.alerts.find((x) => x.number === Number(oneAlert[1]));
-      if (!a) { send(404, { message: `No alert found for alert number ${oneAlert[1]!}`, documentation_url: 'https://docs.github.com/rest' }); return; }
+      if (!a) {
+        send(404, { message: `No alert found for alert number ${oneAlert[1]!}`, documentation_url: 'https://docs.github.com/rest' });
+        return;
+      }
       const template = examples['code-scanning-alert'];
       withEtag({
         ...template,
@@ -254,20 +295,42 @@ export class FakeGitHub {
         dismissed_reason: null,
         html_url: `https://github.com/${this.data.owner}/${this.data.name}/security/code-scanning/${a.number}`,
         rule: { ...template.rule, id: a.rule, severity: a.severity, description: a.description },
-        most_recent_instance: { ...template.most_recent_instance, commit_sha: a.commit, location: { path: a.path, start_line: a.line, end_line: a.line, start_column: 1, end_column: 2 } },
-      }); return;
+        most_recent_instance: {
+          ...template.most_recent_instance,
+          commit_sha: a.commit,
+          location: { path: a.path, start_line: a.line, end_line: a.line, start_column: 1, end_column: 2 },
+        },
+      });
+      return;
     }
     if (req.method === 'GET' && url.pathname === `${repoPath}/deployments`) {
       const template = examples['deployment-items'][0];
       const env = url.searchParams.get('environment');
-      paged(this.data.deployments.filter((d) => !env || d.environment === env).map((d) => ({ ...template, id: d.id, sha: d.sha, environment: d.environment, payload: this.payload(d), created_at: d.createdAt, creator: { ...template.creator, login: d.creator } }))); return;
+      paged(
+        this.data.deployments
+          .filter((d) => !env || d.environment === env)
+          .map((d) => ({
+            ...template,
+            id: d.id,
+            sha: d.sha,
+            environment: d.environment,
+            payload: this.payload(d),
+            created_at: d.createdAt,
+            creator: { ...template.creator, login: d.creator },
+          })),
+      );
+      return;
     }
     const statuses = new RegExp(`^${repoPath}/deployments/(\\d+)/statuses$`).exec(url.pathname);
     if (req.method === 'GET' && statuses) {
       const d = this.data.deployments.find((x) => x.id === Number(statuses[1]));
-      if (!d) { send(404, { message: 'Not Found' }); return; }
+      if (!d) {
+        send(404, { message: 'Not Found' });
+        return;
+      }
       const template = examples['deployment-status-items'][0];
-      paged([{ ...template, id: d.id * 10, state: d.state, created_at: d.createdAt, environment: d.environment }]); return;
+      paged([{ ...template, id: d.id * 10, state: d.state, created_at: d.createdAt, environment: d.environment }]);
+      return;
     }
     if (req.method === 'GET' && url.pathname === `${repoPath}/pulls`) {
       const template = examples['pull-request-simple-items'][0];
@@ -285,13 +348,17 @@ export class FakeGitHub {
           head: { ...template.head, sha: p.headSha, ref: p.headRef },
           base: { ...template.base, ref: 'main' },
         })),
-      ); return;
+      );
+      return;
     }
     const attest = new RegExp(`^${repoPath}/attestations/(sha256:[0-9a-f]{64})$`).exec(decodeURIComponent(url.pathname));
     if (req.method === 'GET' && attest) {
       const template = examples['list-attestations'].attestations[0];
       const found = (this.data.attestations ?? []).filter((a) => a.digest === attest[1]);
-      if (found.length === 0) { send(404, { message: 'Not Found' }); return; }
+      if (found.length === 0) {
+        send(404, { message: 'Not Found' });
+        return;
+      }
       withEtag({
         attestations: found.map((a, i) => {
           const statement = {
@@ -299,14 +366,27 @@ export class FakeGitHub {
             subject: [{ name: 'app', digest: { sha256: a.digest.slice(7) } }],
             predicateType: 'https://slsa.dev/provenance/v1',
             predicate: {
-              buildDefinition: { buildType: 'https://actions.github.io/buildtypes/workflow/v1', externalParameters: {}, resolvedDependencies: [{ uri: `git+https://github.com/${this.data.owner}/${this.data.name}@refs/heads/main`, digest: { gitCommit: a.commit } }] },
-              runDetails: { builder: { id: 'https://github.com/actions/runner/github-hosted' }, metadata: { invocationId: 'run-1', startedOn: '2026-03-02T09:00:00Z', finishedOn: '2026-03-02T09:05:00Z' } },
+              buildDefinition: {
+                buildType: 'https://actions.github.io/buildtypes/workflow/v1',
+                externalParameters: {},
+                resolvedDependencies: [
+                  { uri: `git+https://github.com/${this.data.owner}/${this.data.name}@refs/heads/main`, digest: { gitCommit: a.commit } },
+                ],
+              },
+              runDetails: {
+                builder: { id: 'https://github.com/actions/runner/github-hosted' },
+                metadata: { invocationId: 'run-1', startedOn: '2026-03-02T09:00:00Z', finishedOn: '2026-03-02T09:05:00Z' },
+              },
             },
           };
           const bundle = {
             mediaType: 'application/vnd.dev.sigstore.bundle.v0.3+json',
             verificationMaterial: {},
-            dsseEnvelope: { payload: Buffer.from(JSON.stringify(statement)).toString('base64'), payloadType: 'application/vnd.in-toto+json', signatures: [{ sig: 'c2ln', keyid: '' }] },
+            dsseEnvelope: {
+              payload: Buffer.from(JSON.stringify(statement)).toString('base64'),
+              payloadType: 'application/vnd.in-toto+json',
+              signatures: [{ sig: 'c2ln', keyid: '' }],
+            },
           };
           if (!a.byUrl) return { ...template, bundle };
           // As GitHub does for newer attestations: no bundle inline, a signed blob-storage URL instead.
@@ -315,11 +395,17 @@ export class FakeGitHub {
           const { bundle: _inline, ...rest } = template as { bundle?: unknown };
           return { ...rest, bundle_url: `${this.blobUrl}${path}?se=2026-12-01T00%3A00%3A00Z&sig=c2lnbmF0dXJl&sp=r` };
         }),
-      }); return;
+      });
+      return;
     }
-    const records = new RegExp(`^/orgs/${this.data.owner}/artifacts/(sha256:[0-9a-f]{64})/metadata/deployment-records$`).exec(decodeURIComponent(url.pathname));
+    const records = new RegExp(`^/orgs/${this.data.owner}/artifacts/(sha256:[0-9a-f]{64})/metadata/deployment-records$`).exec(
+      decodeURIComponent(url.pathname),
+    );
     if (req.method === 'GET' && records) {
-      if (!this.data.records) { send(404, { message: 'Not Found', documentation_url: 'https://docs.github.com/rest/orgs/artifact-metadata' }); return; }
+      if (!this.data.records) {
+        send(404, { message: 'Not Found', documentation_url: 'https://docs.github.com/rest/orgs/artifact-metadata' });
+        return;
+      }
       const template = examples['artifact-deployment-record-list'].deployment_records[0];
       const found = this.data.records.filter((r) => r.digest === records[1]);
       withEtag({
@@ -336,44 +422,95 @@ export class FakeGitHub {
           updated_at: r.updatedAt,
           ...(r.status ? { status: r.status } : {}),
         })),
-      }); return;
+      });
+      return;
     }
     const combined = new RegExp(`^${repoPath}/commits/([0-9a-f]{40})/status$`).exec(url.pathname);
     if (req.method === 'GET' && combined) {
       // GitHub's own answer, recorded by @octokit/fixtures, with this commit's statuses.
-      const recorded = recordedResponse('create-status', 'GET', /\/commits\/[0-9a-f]{40}\/status$/).response as { statuses: Record<string, unknown>[] };
-      const statuses = (this.data.statuses ?? []).filter((x) => x.sha === combined[1]).map((x) => ({ ...recorded.statuses[0], id: x.id, context: x.context, state: x.state, description: `${x.context} ${x.state}` }));
-      const state = statuses.some((x) => x.state === 'failure' || x.state === 'error') ? 'failure' : statuses.some((x) => x.state === 'pending') || statuses.length === 0 ? 'pending' : 'success';
-      withEtag({ ...recorded, state, sha: combined[1], total_count: statuses.length, statuses }); return;
+      const recorded = recordedResponse('create-status', 'GET', /\/commits\/[0-9a-f]{40}\/status$/).response as {
+        statuses: Record<string, unknown>[];
+      };
+      const statuses = (this.data.statuses ?? [])
+        .filter((x) => x.sha === combined[1])
+        .map((x) => ({ ...recorded.statuses[0], id: x.id, context: x.context, state: x.state, description: `${x.context} ${x.state}` }));
+      const state = statuses.some((x) => x.state === 'failure' || x.state === 'error')
+        ? 'failure'
+        : statuses.some((x) => x.state === 'pending') || statuses.length === 0
+          ? 'pending'
+          : 'success';
+      withEtag({ ...recorded, state, sha: combined[1], total_count: statuses.length, statuses });
+      return;
     }
     if (req.method === 'GET' && url.pathname === repoPath) {
       const recorded = recordedResponse('get-repository', 'GET', /^\/repos\/[^/]+\/[^/]+$/).response as Record<string, any>;
-      withEtag({ ...recorded, name: this.data.name, full_name: `${this.data.owner}/${this.data.name}`, owner: { ...recorded.owner, login: this.data.owner }, private: true, visibility: 'private', permissions: { admin: false, maintain: false, push: false, triage: false, pull: true } }); return;
+      withEtag({
+        ...recorded,
+        name: this.data.name,
+        full_name: `${this.data.owner}/${this.data.name}`,
+        owner: { ...recorded.owner, login: this.data.owner },
+        private: true,
+        visibility: 'private',
+        permissions: { admin: false, maintain: false, push: false, triage: false, pull: true },
+      });
+      return;
     }
     const checkRuns = new RegExp(`^${repoPath}/commits/([0-9a-f]{40})/check-runs$`).exec(url.pathname);
     if (req.method === 'GET' && checkRuns) {
       const template = examples['check-run-paginated'].check_runs[0];
-      const runs = (this.data.checks ?? []).filter((c) => c.sha === checkRuns[1]).map((c) => ({ ...template, id: c.id, name: c.name, head_sha: c.sha, status: c.conclusion ? 'completed' : 'in_progress', conclusion: c.conclusion }));
-      withEtag({ total_count: runs.length, check_runs: runs }); return;
+      const runs = (this.data.checks ?? [])
+        .filter((c) => c.sha === checkRuns[1])
+        .map((c) => ({
+          ...template,
+          id: c.id,
+          name: c.name,
+          head_sha: c.sha,
+          status: c.conclusion ? 'completed' : 'in_progress',
+          conclusion: c.conclusion,
+        }));
+      withEtag({ total_count: runs.length, check_runs: runs });
+      return;
     }
     const reviews = new RegExp(`^${repoPath}/pulls/(\\d+)/reviews$`).exec(url.pathname);
     if (req.method === 'GET' && reviews) {
       const p = this.data.pulls.find((x) => x.number === Number(reviews[1]));
-      if (!p) { send(404, { message: 'Not Found' }); return; }
+      if (!p) {
+        send(404, { message: 'Not Found' });
+        return;
+      }
       const template = examples['pull-request-review-items'][0];
-      paged(p.reviews.map((r) => ({ ...template, id: r.id, user: { ...template.user, login: r.user }, state: r.state, commit_id: r.commit, submitted_at: r.submittedAt }))); return;
+      paged(
+        p.reviews.map((r) => ({
+          ...template,
+          id: r.id,
+          user: { ...template.user, login: r.user },
+          state: r.state,
+          commit_id: r.commit,
+          submitted_at: r.submittedAt,
+        })),
+      );
+      return;
     }
     if (req.method === 'POST' && url.pathname === '/graphql') {
-      const { query, variables = {} } = JSON.parse(Buffer.concat(chunks).toString('utf8')) as { query: string; variables?: Record<string, unknown> };
+      const { query, variables = {} } = JSON.parse(Buffer.concat(chunks).toString('utf8')) as {
+        query: string;
+        variables?: Record<string, unknown>;
+      };
       // GitHub validates the whole query first and answers 200 with every field it does not know.
       const unknown = this.olderSchema.filter((f) => new RegExp(`\\b${f.split('.')[1]}\\b`).test(query));
       if (unknown.length) {
         send(200, {
           errors: unknown.map((f) => {
             const [typeName, fieldName] = f.split('.');
-            return { path: ['query', 'repository', fieldName], extensions: { code: 'undefinedField', typeName, fieldName }, locations: [{ line: 3, column: 5 }], message: `Field '${fieldName}' doesn't exist on type '${typeName}'` };
+            return {
+              path: ['query', 'repository', fieldName],
+              extensions: { code: 'undefinedField', typeName, fieldName },
+              locations: [{ line: 3, column: 5 }],
+              message: `Field '${fieldName}' doesn't exist on type '${typeName}'`,
+            };
           }),
-        }); return;
+        });
+        return;
       }
       if (query.includes('LineageDeployments')) {
         const first = Number(/deployments\(first: (\d+)/.exec(query)?.[1] ?? 100);
@@ -384,7 +521,8 @@ export class FakeGitHub {
               deployments: { nodes: this.deploymentNodes(query, () => true, first) },
             },
           },
-        }); return;
+        });
+        return;
       }
       if (query.includes('LineageEnvironmentDeployments')) {
         const repository: Record<string, unknown> = {};
@@ -392,7 +530,8 @@ export class FakeGitHub {
           const names = variables[m[2]!] as string[];
           repository[m[1]!] = { nodes: this.deploymentNodes(query, (d) => names.includes(d.environment), Number(m[3])) };
         }
-        send(200, { data: { repository } }); return;
+        send(200, { data: { repository } });
+        return;
       }
       if (query.includes('LineageCommits')) {
         const repository: Record<string, unknown> = {};
@@ -413,14 +552,24 @@ export class FakeGitHub {
                 mergeCommit: p.mergeCommit ? { oid: p.mergeCommit } : null,
                 mergedAt: p.mergedAt,
                 updatedAt: p.mergedAt,
-                reviews: { nodes: p.reviews.map((r) => ({ databaseId: r.id, author: { login: r.user }, state: r.state, commit: { oid: r.commit }, submittedAt: r.submittedAt })) },
+                reviews: {
+                  nodes: p.reviews.map((r) => ({
+                    databaseId: r.id,
+                    author: { login: r.user },
+                    state: r.state,
+                    commit: { oid: r.commit },
+                    submittedAt: r.submittedAt,
+                  })),
+                },
               })),
             },
           };
         }
-        send(200, { data: { repository } }); return;
+        send(200, { data: { repository } });
+        return;
       }
-      send(200, { errors: [{ message: 'this test server does not know that query' }] }); return;
+      send(200, { errors: [{ message: 'this test server does not know that query' }] });
+      return;
     }
     send(404, { message: 'Not Found', documentation_url: 'https://docs.github.com/rest' });
   }

@@ -9,11 +9,30 @@ export const sha = (c: string): string => c.repeat(40).slice(0, 40);
 export const digest = (c: string): string => `sha256:${c.repeat(64).slice(0, 64)}`;
 
 export function commit(id: string, over: Partial<BranchCommit> = {}): BranchCommit {
-  return { sha: sha(id), parents: [sha('0')], author: 'Dev', authorEmail: 'dev@example.com', committedAt: '2026-03-01T10:00:00Z', signature: 'N', subject: `change ${id}`, message: `change ${id}`, ...over };
+  return {
+    sha: sha(id),
+    parents: [sha('0')],
+    author: 'Dev',
+    authorEmail: 'dev@example.com',
+    committedAt: '2026-03-01T10:00:00Z',
+    signature: 'N',
+    subject: `change ${id}`,
+    message: `change ${id}`,
+    ...over,
+  };
 }
 
 export function review(reviewer: string, on: string | null, over: Partial<Review> = {}): Review {
-  return { id: `r-${reviewer}`, pullRequest: 7, reviewer, state: 'approved', commit: on, at: '2026-03-01T11:00:00Z', eventKey: `ev-review-${reviewer}`, ...over };
+  return {
+    id: `r-${reviewer}`,
+    pullRequest: 7,
+    reviewer,
+    state: 'approved',
+    commit: on,
+    at: '2026-03-01T11:00:00Z',
+    eventKey: `ev-review-${reviewer}`,
+    ...over,
+  };
 }
 
 export function pullRequest(reviews: Review[], over: Partial<PullRequestWithReviews> = {}): PullRequestWithReviews {
@@ -38,15 +57,60 @@ export function pullRequest(reviews: Review[], over: Partial<PullRequestWithRevi
 }
 
 export function deployment(id: string, over: Partial<Deployment> = {}): Deployment {
-  return { id, repo: 'acme/app', environment: 'production', service: null, commit: null, artifact: null, at: '2026-03-02T10:00:00Z', actor: 'ops', kind: 'deploy', status: 'success', reason: null, url: null, approvals: [], eventKey: `ev-${id}`, ...over };
+  return {
+    id,
+    repo: 'acme/app',
+    environment: 'production',
+    service: null,
+    commit: null,
+    artifact: null,
+    at: '2026-03-02T10:00:00Z',
+    actor: 'ops',
+    kind: 'deploy',
+    status: 'success',
+    reason: null,
+    url: null,
+    approvals: [],
+    eventKey: `ev-${id}`,
+    ...over,
+  };
 }
 
 export function build(name: string, over: Partial<Build> = {}): Build {
-  return { id: `b-${name}`, repo: 'acme/app', kind: 'check', name, commit: null, status: 'completed', conclusion: 'success', url: null, startedAt: '2026-03-01T10:00:00Z', finishedAt: '2026-03-01T10:05:00Z', eventKey: `ev-build-${name}`, ...over };
+  return {
+    id: `b-${name}`,
+    repo: 'acme/app',
+    kind: 'check',
+    name,
+    commit: null,
+    status: 'completed',
+    conclusion: 'success',
+    url: null,
+    startedAt: '2026-03-01T10:00:00Z',
+    finishedAt: '2026-03-01T10:05:00Z',
+    eventKey: `ev-build-${name}`,
+    ...over,
+  };
 }
 
 export function attestation(id: string, subject: string, over: Partial<Attestation> = {}): Attestation {
-  return { id, subjectDigest: subject, subjectName: null, predicateType: 'https://slsa.dev/provenance/v1', repo: 'acme/app', commit: null, sourceUri: null, builder: null, buildType: null, invocation: null, signed: false, startedAt: null, finishedAt: null, eventKey: `ev-${id}`, ...over };
+  return {
+    id,
+    subjectDigest: subject,
+    subjectName: null,
+    predicateType: 'https://slsa.dev/provenance/v1',
+    repo: 'acme/app',
+    commit: null,
+    sourceUri: null,
+    builder: null,
+    buildType: null,
+    invocation: null,
+    signed: false,
+    startedAt: null,
+    finishedAt: null,
+    eventKey: `ev-${id}`,
+    ...over,
+  };
 }
 
 export function lineageOf(commitSha: string, over: Partial<CommitLineage> = {}): CommitLineage {
@@ -72,7 +136,9 @@ export function facts(over: Partial<BranchFacts> = {}): BranchFacts {
  * Git's answers without git: each commit's patch id is its own unless `samePatch` maps it to
  * another's (a rebase that changed nothing); commits in `missing` are not in the clone.
  */
-export function context(options: { samePatch?: Record<string, string>; missing?: string[]; touched?: Record<string, string[]> } = {}): RuleContext {
+export function context(
+  options: { samePatch?: Record<string, string>; missing?: string[]; touched?: Record<string, string[]> } = {},
+): RuleContext {
   return {
     diffs: { patchId: async (c: string) => `patch-${options.samePatch?.[c] ?? c}` },
     touched: async (c) => options.touched?.[c.sha] ?? [],

@@ -49,7 +49,10 @@ describe('API client', () => {
         cursor = page.next ?? undefined;
       } while (cursor);
       const all = await t.client.deployments('acme/client', 'production', { limit: 500 });
-      assert.deepEqual(seen, all.deployments.map((d) => d.id));
+      assert.deepEqual(
+        seen,
+        all.deployments.map((d) => d.id),
+      );
       assert.equal(seen.length, 4, 'three releases and a rollback');
     });
 
@@ -124,7 +127,15 @@ describe('API client', () => {
     it('does not retry a request the service rejected', async () => {
       const s = await scripted((_req, res) => {
         res.writeHead(422, { 'content-type': 'application/problem+json' });
-        res.end(JSON.stringify({ type: 'urn:x', title: 'bad', status: 422, detail: 'nope', errors: [{ pointer: '/0/commit', reason: 'bad sha' }] }));
+        res.end(
+          JSON.stringify({
+            type: 'urn:x',
+            title: 'bad',
+            status: 422,
+            detail: 'nope',
+            errors: [{ pointer: '/0/commit', reason: 'bad sha' }],
+          }),
+        );
       });
       const client = new ApiClient({ baseUrl: s.url, retries: 3, backoffMs: 5 });
       try {
@@ -193,7 +204,10 @@ describe('API client', () => {
     });
 
     it('refuses a base URL that is not http(s)', () => {
-      assert.throws(() => new ApiClient({ baseUrl: 'file:///etc/passwd' }), (e) => ApiError.is(e, 'unreachable'));
+      assert.throws(
+        () => new ApiClient({ baseUrl: 'file:///etc/passwd' }),
+        (e) => ApiError.is(e, 'unreachable'),
+      );
       assert.throws(() => new ApiClient({ baseUrl: 'not a url' }), /not a URL/);
     });
   });

@@ -27,18 +27,27 @@ async function seeded(backend: 'embedded' | 'postgres'): Promise<TestService> {
 }
 
 async function seqOf(t: TestService, key: string): Promise<number> {
-  return Number((await t.service.db.query<{ audit_seq: number | string }>('SELECT audit_seq FROM events WHERE key = $1', [key])).rows[0]!.audit_seq);
+  return Number(
+    (await t.service.db.query<{ audit_seq: number | string }>('SELECT audit_seq FROM events WHERE key = $1', [key])).rows[0]!.audit_seq,
+  );
 }
 
 /** Rewrites the chain from the first entry as someone with the database (not the key) would. */
 async function rehashChain(t: TestService): Promise<void> {
-  const entries = await t.service.db.query<{ seq: number | string; event_key: string }>('SELECT seq, event_key FROM audit_log ORDER BY seq');
+  const entries = await t.service.db.query<{ seq: number | string; event_key: string }>(
+    'SELECT seq, event_key FROM audit_log ORDER BY seq',
+  );
   let prev = genesisHash;
   for (const e of entries.rows) {
     const raw = (await t.service.db.query<{ raw: string }>('SELECT raw FROM events WHERE key = $1', [e.event_key])).rows[0]!.raw;
     const eventHash = (await import('node:crypto')).createHash('sha256').update(raw).digest('hex');
     const hash = chainHash(prev, Number(e.seq), e.event_key, eventHash);
-    await t.service.db.query('UPDATE audit_log SET event_hash = $2, prev_hash = $3, hash = $4 WHERE seq = $1', [e.seq, eventHash, prev, hash]);
+    await t.service.db.query('UPDATE audit_log SET event_hash = $2, prev_hash = $3, hash = $4 WHERE seq = $1', [
+      e.seq,
+      eventHash,
+      prev,
+      hash,
+    ]);
     prev = hash;
   }
   await t.service.db.query('UPDATE audit_head SET hash = $1 WHERE id = 1', [prev]);
@@ -94,7 +103,8 @@ for (const backend of backends()) {
         await t.service.db.query(`UPDATE reviews SET reviewer = 'alice' WHERE repo = $1 AND id = 'r1'`, [repoSlug]);
         assert.equal((await t.client.verifyAudit()).ok, true, 'restored');
 
-        const rank = (await t.service.db.query<{ rank: string; event_key: string }>('SELECT rank, event_key FROM approvals LIMIT 1')).rows[0]!;
+        const rank = (await t.service.db.query<{ rank: string; event_key: string }>('SELECT rank, event_key FROM approvals LIMIT 1'))
+          .rows[0]!;
         await t.service.db.query(
           `INSERT INTO approvals (id, repo, deployment_id, environment, approver, state, rank, event_key) VALUES ('forged', $1, $2, 'production', 'mallory', 'approved', $3, $4)`,
           [repoSlug, `${repoSlug}-production-3`, rank.rank, rank.event_key],
@@ -146,7 +156,8 @@ for (const backend of backends()) {
         const kept = JSON.parse(readFileSync(saved, 'utf8'));
         // The newest event (the rollback), its entry, its checkpoint and its row, all deleted.
         const last = kept.seq as number;
-        const victim = (await t.service.db.query<{ event_key: string }>('SELECT event_key FROM audit_log WHERE seq = $1', [last])).rows[0]!.event_key;
+        const victim = (await t.service.db.query<{ event_key: string }>('SELECT event_key FROM audit_log WHERE seq = $1', [last])).rows[0]!
+          .event_key;
         await t.service.db.query('DELETE FROM deployments WHERE event_key = $1', [victim]);
         await t.service.db.query('DELETE FROM events WHERE key = $1', [victim]);
         await t.service.db.query('DELETE FROM audit_log WHERE seq = $1', [last]);
@@ -159,7 +170,11 @@ for (const backend of backends()) {
         const against = await runLineage(repo.dir, ['verify', '--api', t.url, '--checkpoint', saved]);
         assert.equal(against.status, 1, against.stdout);
         assert.match(against.stdout, /✘ (earlier checkpoint|chain): /);
-        if (self.ok) assert.match(against.stderr, /earlier checkpoint: the chain ends at entry \d+, before the checkpoint's entry \d+: entries were deleted/);
+        if (self.ok)
+          assert.match(
+            against.stderr,
+            /earlier checkpoint: the chain ends at entry \d+, before the checkpoint's entry \d+: entries were deleted/,
+          );
       } finally {
         await t.close();
       }
@@ -169,7 +184,18 @@ for (const backend of backends()) {
       const t = await seeded(backend);
       try {
         const file = join(dir, `bundle-${backend}.json`);
-        const r = await runLineage(repo.dir, ['evidence', '--deployment', `${repoSlug}-production-2`, '--json', '--bundle', file, '--api', t.url, '--repo', repoSlug]);
+        const r = await runLineage(repo.dir, [
+          'evidence',
+          '--deployment',
+          `${repoSlug}-production-2`,
+          '--json',
+          '--bundle',
+          file,
+          '--api',
+          t.url,
+          '--repo',
+          repoSlug,
+        ]);
         assert.equal(r.status, 0, r.stderr);
         const keyId = (await t.client.checkpoint()).keyId;
         await t.close();

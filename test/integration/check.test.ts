@@ -25,7 +25,16 @@ function writePolicy(repo: TestRepo, policy: object | string): void {
 }
 
 const allRules = (severity: string) => ({
-  rules: Object.fromEntries(ruleIds.map((id) => [id, id === 'unsigned-commit' ? { severity, required: true } : id === 'blocking-check' ? { severity, required: ['ci/test'] } : { severity }])),
+  rules: Object.fromEntries(
+    ruleIds.map((id) => [
+      id,
+      id === 'unsigned-commit'
+        ? { severity, required: true }
+        : id === 'blocking-check'
+          ? { severity, required: ['ci/test'] }
+          : { severity },
+    ]),
+  ),
 });
 
 const allRulesOff = ruleIds.map((id) => `  ${id}: { severity: off }\n`).join('');
@@ -74,12 +83,74 @@ describe('lineage check', function () {
     await t.client.ingest(
       'events',
       JSON.stringify([
-        { type: 'pull_request', id: uid('pr'), repo: 'acme/all-rules', number: 1, title: 'Raise b', author: 'bob', state: 'open', headSha: f2, headRef: 'feature', commits: [f1, f2] },
-        { type: 'review', id: uid('rv'), repo: 'acme/all-rules', reviewId: 'r1', pullRequest: 1, reviewer: 'alice', state: 'approved', commit: f1, at: iso(now - 3_600_000) },
-        { type: 'review', id: uid('rv'), repo: 'acme/all-rules', reviewId: 'r2', pullRequest: 1, reviewer: 'bob', state: 'approved', commit: f1, at: iso(now - 3_500_000) },
-        { type: 'build', id: uid('b'), repo: 'acme/all-rules', buildId: 'lint-1', kind: 'check', name: 'lint', commit: f2, status: 'completed', conclusion: 'failure' },
-        { type: 'deployment', id: uid('d'), repo: 'acme/all-rules', deploymentId: 'stg-1', environment: 'staging', commit: f2, artifact: `sha256:${'aa'.repeat(32)}`, at: iso(now), actor: 'ci' },
-        { type: 'deployment', id: uid('d'), repo: 'acme/all-rules', deploymentId: 'prod-1', environment: 'production', commit: f2, artifact: `sha256:${'bb'.repeat(32)}`, at: iso(now + 1000), actor: 'carol', kind: 'hotfix' },
+        {
+          type: 'pull_request',
+          id: uid('pr'),
+          repo: 'acme/all-rules',
+          number: 1,
+          title: 'Raise b',
+          author: 'bob',
+          state: 'open',
+          headSha: f2,
+          headRef: 'feature',
+          commits: [f1, f2],
+        },
+        {
+          type: 'review',
+          id: uid('rv'),
+          repo: 'acme/all-rules',
+          reviewId: 'r1',
+          pullRequest: 1,
+          reviewer: 'alice',
+          state: 'approved',
+          commit: f1,
+          at: iso(now - 3_600_000),
+        },
+        {
+          type: 'review',
+          id: uid('rv'),
+          repo: 'acme/all-rules',
+          reviewId: 'r2',
+          pullRequest: 1,
+          reviewer: 'bob',
+          state: 'approved',
+          commit: f1,
+          at: iso(now - 3_500_000),
+        },
+        {
+          type: 'build',
+          id: uid('b'),
+          repo: 'acme/all-rules',
+          buildId: 'lint-1',
+          kind: 'check',
+          name: 'lint',
+          commit: f2,
+          status: 'completed',
+          conclusion: 'failure',
+        },
+        {
+          type: 'deployment',
+          id: uid('d'),
+          repo: 'acme/all-rules',
+          deploymentId: 'stg-1',
+          environment: 'staging',
+          commit: f2,
+          artifact: `sha256:${'aa'.repeat(32)}`,
+          at: iso(now),
+          actor: 'ci',
+        },
+        {
+          type: 'deployment',
+          id: uid('d'),
+          repo: 'acme/all-rules',
+          deploymentId: 'prod-1',
+          environment: 'production',
+          commit: f2,
+          artifact: `sha256:${'bb'.repeat(32)}`,
+          at: iso(now + 1000),
+          actor: 'carol',
+          kind: 'hotfix',
+        },
       ]),
     );
     await t.client.ingest(
@@ -89,8 +160,15 @@ describe('lineage check', function () {
         subject: [{ name: 'app', digest: { sha256: 'aa'.repeat(32) } }],
         predicateType: 'https://slsa.dev/provenance/v1',
         predicate: {
-          buildDefinition: { buildType: 'https://example.com/build', externalParameters: {}, resolvedDependencies: [{ uri: 'git+https://github.com/acme/all-rules', digest: { gitCommit: f2 } }] },
-          runDetails: { builder: { id: 'https://example.com/builder' }, metadata: { invocationId: 'run-1', startedOn: '2020-01-01T00:00:00Z', finishedOn: '2020-01-01T00:05:00Z' } },
+          buildDefinition: {
+            buildType: 'https://example.com/build',
+            externalParameters: {},
+            resolvedDependencies: [{ uri: 'git+https://github.com/acme/all-rules', digest: { gitCommit: f2 } }],
+          },
+          runDetails: {
+            builder: { id: 'https://example.com/builder' },
+            metadata: { invocationId: 'run-1', startedOn: '2020-01-01T00:00:00Z', finishedOn: '2020-01-01T00:05:00Z' },
+          },
         },
       }),
     );
@@ -103,13 +181,22 @@ describe('lineage check', function () {
     for (const id of branchRules) assert.ok(rulesOf(blocking.json).includes(id), `${id} missing from ${rulesOf(blocking.json)}`);
     assert.ok(blocking.json.violations.every((v: any) => v.severity === 'blocking'));
     const unapproved = blocking.json.violations.find((v: any) => v.rule === 'unapproved-commits');
-    assert.deepEqual(unapproved.evidence.commits.map((c: any) => c.sha), [f2]);
+    assert.deepEqual(
+      unapproved.evidence.commits.map((c: any) => c.sha),
+      [f2],
+    );
     assert.deepEqual(unapproved.evidence.commits[0].lines, ['app.js:3']);
-    const stale = blocking.json.violations.filter((v: any) => v.rule === 'stale-approval').map((v: any) => v.evidence.reviewer).sort();
+    const stale = blocking.json.violations
+      .filter((v: any) => v.rule === 'stale-approval')
+      .map((v: any) => v.evidence.reviewer)
+      .sort();
     assert.deepEqual(stale, ['alice', 'bob']);
     assert.ok(blocking.json.violations.find((v: any) => v.rule === 'missing-change-reference').message.includes('tweak c'));
     assert.ok(!blocking.json.violations.some((v: any) => v.rule === 'missing-change-reference' && v.evidence.commit === f1));
-    const checks = blocking.json.violations.filter((v: any) => v.rule === 'blocking-check').map((v: any) => v.evidence.check).sort();
+    const checks = blocking.json.violations
+      .filter((v: any) => v.rule === 'blocking-check')
+      .map((v: any) => v.evidence.check)
+      .sort();
     assert.deepEqual(checks, ['ci/test', 'lint']);
     assert.ok(blocking.json.violations.find((v: any) => v.rule === 'stale-attestation' && v.evidence.attestationEventKey));
 
@@ -126,7 +213,9 @@ describe('lineage check', function () {
   });
 
   it('keeps an approval fresh across a rebase or a merge of an unchanged base, and blocks by default when amended', async () => {
-    const { repo, shas } = branch('acme/rebase', [{ file: 'app.js', lines: ['const a = 1;', 'const b = 2;', 'const c = 33;'], message: 'fix: c (PAY-1)' }]);
+    const { repo, shas } = branch('acme/rebase', [
+      { file: 'app.js', lines: ['const a = 1;', 'const b = 2;', 'const c = 33;'], message: 'fix: c (PAY-1)' },
+    ]);
     const approved = shas[0]!;
     // main moves on in another file; the branch merges it, then is rebased as well.
     repo.git(['checkout', '-q', 'main']);
@@ -141,8 +230,26 @@ describe('lineage check', function () {
     await t.client.ingest(
       'events',
       JSON.stringify([
-        { type: 'pull_request', id: uid('pr'), repo: 'acme/rebase', number: 2, author: 'bob', state: 'open', headSha: merged, commits: [approved, merged, rebased] },
-        { type: 'review', id: uid('rv'), repo: 'acme/rebase', reviewId: 'r1', pullRequest: 2, reviewer: 'alice', state: 'approved', commit: approved },
+        {
+          type: 'pull_request',
+          id: uid('pr'),
+          repo: 'acme/rebase',
+          number: 2,
+          author: 'bob',
+          state: 'open',
+          headSha: merged,
+          commits: [approved, merged, rebased],
+        },
+        {
+          type: 'review',
+          id: uid('rv'),
+          repo: 'acme/rebase',
+          reviewId: 'r1',
+          pullRequest: 2,
+          reviewer: 'alice',
+          state: 'approved',
+          commit: approved,
+        },
       ]),
     );
     for (const head of ['feature', 'rebased']) {
@@ -157,7 +264,17 @@ describe('lineage check', function () {
     // The pull request's synchronize event brings the new head.
     await t.client.ingest(
       'events',
-      JSON.stringify({ type: 'pull_request', id: uid('pr'), repo: 'acme/rebase', number: 2, author: 'bob', state: 'open', headSha: amended, commits: [approved, merged, amended], updatedAt: iso(Date.now()) }),
+      JSON.stringify({
+        type: 'pull_request',
+        id: uid('pr'),
+        repo: 'acme/rebase',
+        number: 2,
+        author: 'bob',
+        state: 'open',
+        headSha: amended,
+        commits: [approved, merged, amended],
+        updatedAt: iso(Date.now()),
+      }),
     );
     const r = await api(repo, ['--head', 'feature']);
     assert.equal(r.status, 1, r.stdout);
@@ -166,12 +283,32 @@ describe('lineage check', function () {
   });
 
   it('reports self-approval, and unsigned commits only when signing is required', async () => {
-    const { repo, shas } = branch('acme/self', [{ file: 'app.js', lines: ['const a = 2;', 'const b = 2;', 'const c = 3;'], message: 'feat: a (PAY-2)' }]);
+    const { repo, shas } = branch('acme/self', [
+      { file: 'app.js', lines: ['const a = 2;', 'const b = 2;', 'const c = 3;'], message: 'feat: a (PAY-2)' },
+    ]);
     await t.client.ingest(
       'events',
       JSON.stringify([
-        { type: 'pull_request', id: uid('pr'), repo: 'acme/self', number: 3, author: 'dana', state: 'open', headSha: shas[0], commits: shas },
-        { type: 'review', id: uid('rv'), repo: 'acme/self', reviewId: 'r1', pullRequest: 3, reviewer: 'dana', state: 'approved', commit: shas[0] },
+        {
+          type: 'pull_request',
+          id: uid('pr'),
+          repo: 'acme/self',
+          number: 3,
+          author: 'dana',
+          state: 'open',
+          headSha: shas[0],
+          commits: shas,
+        },
+        {
+          type: 'review',
+          id: uid('rv'),
+          repo: 'acme/self',
+          reviewId: 'r1',
+          pullRequest: 3,
+          reviewer: 'dana',
+          state: 'approved',
+          commit: shas[0],
+        },
       ]),
     );
     const plain = await api(repo);
@@ -185,17 +322,54 @@ describe('lineage check', function () {
   });
 
   it('accepts a hotfix with a reason and a rollback without approval, and flags a rebuilt digest', async () => {
-    const { repo, shas } = branch('acme/deploys', [{ file: 'app.js', lines: ['const a = 1;', 'const b = 2;', 'const c = 4;'], message: 'hotfix: c (OPS-9)' }]);
+    const { repo, shas } = branch('acme/deploys', [
+      { file: 'app.js', lines: ['const a = 1;', 'const b = 2;', 'const c = 4;'], message: 'hotfix: c (OPS-9)' },
+    ]);
     const f = shas[0]!;
     const base = { repo: 'acme/deploys', commit: f, actor: 'ops' };
     await t.client.ingest(
       'events',
       JSON.stringify([
         { type: 'pull_request', id: uid('pr'), repo: 'acme/deploys', number: 4, author: 'erin', state: 'merged', headSha: f, commits: [f] },
-        { type: 'review', id: uid('rv'), repo: 'acme/deploys', reviewId: 'r1', pullRequest: 4, reviewer: 'frank', state: 'approved', commit: f },
-        { type: 'deployment', id: uid('d'), ...base, deploymentId: 'h1', environment: 'production', kind: 'hotfix', reason: 'checkout down, INC-4', at: iso(Date.now()), artifact: `sha256:${'cc'.repeat(32)}` },
-        { type: 'approval', id: uid('a'), repo: 'acme/deploys', approvalId: 'ap1', deploymentId: 'h1', environment: 'production', approver: 'grace' },
-        { type: 'deployment', id: uid('d'), ...base, deploymentId: 'rb1', environment: 'production', kind: 'rollback', at: iso(Date.now() + 1000) },
+        {
+          type: 'review',
+          id: uid('rv'),
+          repo: 'acme/deploys',
+          reviewId: 'r1',
+          pullRequest: 4,
+          reviewer: 'frank',
+          state: 'approved',
+          commit: f,
+        },
+        {
+          type: 'deployment',
+          id: uid('d'),
+          ...base,
+          deploymentId: 'h1',
+          environment: 'production',
+          kind: 'hotfix',
+          reason: 'checkout down, INC-4',
+          at: iso(Date.now()),
+          artifact: `sha256:${'cc'.repeat(32)}`,
+        },
+        {
+          type: 'approval',
+          id: uid('a'),
+          repo: 'acme/deploys',
+          approvalId: 'ap1',
+          deploymentId: 'h1',
+          environment: 'production',
+          approver: 'grace',
+        },
+        {
+          type: 'deployment',
+          id: uid('d'),
+          ...base,
+          deploymentId: 'rb1',
+          environment: 'production',
+          kind: 'rollback',
+          at: iso(Date.now() + 1000),
+        },
       ]),
     );
     const r = await api(repo);
@@ -208,7 +382,18 @@ describe('lineage check', function () {
       r.json.deployments.map((d: any) => [d.id, d.kind, d.rolledBack?.by ?? null]),
       [['h1', 'hotfix', 'rb1']],
     );
-    await t.client.ingest('events', JSON.stringify({ type: 'deployment', id: uid('d'), ...base, deploymentId: 's1', environment: 'staging', at: iso(Date.now() - 5000), artifact: `sha256:${'dd'.repeat(32)}` }));
+    await t.client.ingest(
+      'events',
+      JSON.stringify({
+        type: 'deployment',
+        id: uid('d'),
+        ...base,
+        deploymentId: 's1',
+        environment: 'staging',
+        at: iso(Date.now() - 5000),
+        artifact: `sha256:${'dd'.repeat(32)}`,
+      }),
+    );
     const rebuilt = await api(repo);
     const v = rebuilt.json.violations.find((x: any) => x.rule === 'rebuilt-artifact');
     assert.ok(v, rulesOf(rebuilt.json));
@@ -217,7 +402,9 @@ describe('lineage check', function () {
   });
 
   it('judges a branch by the policy committed on its base, never by its own', async () => {
-    const { repo, shas } = branch('acme/own-gate', [{ file: 'app.js', lines: ['const a = 1;', 'const b = 5;', 'const c = 3;'], message: 'fix: b' }]);
+    const { repo, shas } = branch('acme/own-gate', [
+      { file: 'app.js', lines: ['const a = 1;', 'const b = 5;', 'const c = 3;'], message: 'fix: b' },
+    ]);
     const gated = await api(repo);
     assert.equal(gated.status, 1, 'no approval: the default policy blocks');
     assert.deepEqual(rulesOf(gated.json), ['unapproved-commits']);
@@ -267,7 +454,10 @@ describe('lineage check', function () {
     writePolicy(repo, "rules:\n  missing-change-reference:\n    pattern: '(PAY)-\\d+ \\1'\n");
     const backref = await api(repo);
     assert.equal(backref.status, 2);
-    assert.match(backref.stderr, /policy\.yaml:3: rules\.missing-change-reference\.pattern: not a pattern the linear-time engine \(RE2\) accepts/);
+    assert.match(
+      backref.stderr,
+      /policy\.yaml:3: rules\.missing-change-reference\.pattern: not a pattern the linear-time engine \(RE2\) accepts/,
+    );
     writePolicy(repo, '{}');
     const badRef = await api(repo, ['--head', 'no-such-branch']);
     assert.equal(badRef.status, 2);
@@ -293,13 +483,69 @@ describe('lineage evidence', function () {
     await t.client.ingest(
       'events',
       JSON.stringify([
-        { type: 'pull_request', id: 'ev-pr', repo: 'acme/evidence', number: 9, title: 'First | with a pipe', author: 'bob', state: 'merged', headSha: sha, commits: [sha] },
-        { type: 'review', id: 'ev-rv', repo: 'acme/evidence', reviewId: 'r1', pullRequest: 9, reviewer: 'alice', state: 'approved', commit: sha },
-        { type: 'build', id: 'ev-b', repo: 'acme/evidence', buildId: 'ci-1', kind: 'pipeline', name: 'ci', commit: sha, conclusion: 'success' },
+        {
+          type: 'pull_request',
+          id: 'ev-pr',
+          repo: 'acme/evidence',
+          number: 9,
+          title: 'First | with a pipe',
+          author: 'bob',
+          state: 'merged',
+          headSha: sha,
+          commits: [sha],
+        },
+        {
+          type: 'review',
+          id: 'ev-rv',
+          repo: 'acme/evidence',
+          reviewId: 'r1',
+          pullRequest: 9,
+          reviewer: 'alice',
+          state: 'approved',
+          commit: sha,
+        },
+        {
+          type: 'build',
+          id: 'ev-b',
+          repo: 'acme/evidence',
+          buildId: 'ci-1',
+          kind: 'pipeline',
+          name: 'ci',
+          commit: sha,
+          conclusion: 'success',
+        },
         { type: 'artifact', id: 'ev-a', repo: 'acme/evidence', digest, name: 'app', commit: sha, buildId: 'ci-1' },
-        { type: 'deployment', id: 'ev-d', repo: 'acme/evidence', deploymentId: 'prod-9', environment: 'production', commit: sha, artifact: digest, at: '2026-03-02T10:00:00Z', actor: 'ops' },
-        { type: 'approval', id: 'ev-ap', repo: 'acme/evidence', approvalId: 'ap9', deploymentId: 'prod-9', environment: 'production', approver: 'grace' },
-        { type: 'finding', id: 'ev-f', repo: 'acme/evidence', findingId: 'err-9', kind: 'error', severity: 'high', title: 'Boom on c', commit: sha, locations: [{ path: 'app.js', line: 3, revision: sha }] },
+        {
+          type: 'deployment',
+          id: 'ev-d',
+          repo: 'acme/evidence',
+          deploymentId: 'prod-9',
+          environment: 'production',
+          commit: sha,
+          artifact: digest,
+          at: '2026-03-02T10:00:00Z',
+          actor: 'ops',
+        },
+        {
+          type: 'approval',
+          id: 'ev-ap',
+          repo: 'acme/evidence',
+          approvalId: 'ap9',
+          deploymentId: 'prod-9',
+          environment: 'production',
+          approver: 'grace',
+        },
+        {
+          type: 'finding',
+          id: 'ev-f',
+          repo: 'acme/evidence',
+          findingId: 'err-9',
+          kind: 'error',
+          severity: 'high',
+          title: 'Boom on c',
+          commit: sha,
+          locations: [{ path: 'app.js', line: 3, revision: sha }],
+        },
       ]),
     );
   });
@@ -312,7 +558,8 @@ describe('lineage evidence', function () {
     const r = await lineage(repo.dir, ['evidence', 'app.js:3', '--format', 'json', '--api', t.url]);
     assert.equal(r.status, 0, r.stderr);
     const kinds = new Set(r.json.items.map((i: any) => i.kind));
-    for (const k of ['commit', 'pull_request', 'review', 'build', 'artifact', 'deployment', 'approval', 'finding']) assert.ok(kinds.has(k), `${k} in ${[...kinds].join(', ')}`);
+    for (const k of ['commit', 'pull_request', 'review', 'build', 'artifact', 'deployment', 'approval', 'finding'])
+      assert.ok(kinds.has(k), `${k} in ${[...kinds].join(', ')}`);
     assert.equal(r.json.subject.commit, sha);
     assert.equal(r.json.audit.ok, true);
     for (const item of r.json.items.filter((i: any) => i.eventKey)) {
@@ -321,13 +568,16 @@ describe('lineage evidence', function () {
     }
   });
 
-  it('gives a deployment\'s chain as Markdown, and exits 2 for an unknown one', async () => {
+  it("gives a deployment's chain as Markdown, and exits 2 for an unknown one", async () => {
     const r = await lineage(repo.dir, ['evidence', '--deployment', 'prod-9', '--api', t.url]);
     assert.equal(r.status, 0, r.stderr);
     assert.match(r.stdout, /^# Evidence: deployment prod\\-9/);
     assert.match(r.stdout, /\| Approval \| ap9 \| grace\\: approved/);
     assert.match(r.stdout, /First \\\| with a pipe/);
-    assert.match(r.stdout, /Audit log verified: \d+ entries recomputed and every served row re-derived from its events, chain intact .*latest signed checkpoint #\d+/);
+    assert.match(
+      r.stdout,
+      /Audit log verified: \d+ entries recomputed and every served row re-derived from its events, chain intact .*latest signed checkpoint #\d+/,
+    );
     const missing = await lineage(repo.dir, ['evidence', '--deployment', 'nope', '--api', t.url]);
     assert.equal(missing.status, 2);
     assert.match(missing.stderr, /no deployment with id nope/);

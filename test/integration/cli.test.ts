@@ -76,7 +76,12 @@ describe('lineage CLI', () => {
     ['an unknown flag', ['ingest', '--bogus', 'x'], undefined, /Unknown option '--bogus'/],
     ['an unrecognised format', ['ingest', '--api', 'http://127.0.0.1:9', '-'], '{"hello":1}', /format not recognised/],
     ['invalid JSON', ['ingest', '--api', 'http://127.0.0.1:9', '-'], '{"type":', /not valid JSON/],
-    ['a service that is down', ['ingest', '--api', 'http://127.0.0.1:9', '-'], '{"type":"build","id":"x","buildId":"x"}', /cannot reach the service/],
+    [
+      'a service that is down',
+      ['ingest', '--api', 'http://127.0.0.1:9', '-'],
+      '{"type":"build","id":"x","buildId":"x"}',
+      /cannot reach the service/,
+    ],
     ['an unknown command', ['frobnicate'], undefined, /unknown command "frobnicate"/],
     ['a bad port', ['serve', '--port', 'abc'], undefined, /--port must be/],
   ];
@@ -90,7 +95,10 @@ describe('lineage CLI', () => {
   }
 
   it('names the field of an event the service rejects', async () => {
-    const r = await lineage(['ingest', '--api', t.url, '-'], JSON.stringify({ type: 'deployment', id: 'x', deploymentId: 'x', environment: 'prod', at: '2026-01-01T00:00:00Z' }));
+    const r = await lineage(
+      ['ingest', '--api', t.url, '-'],
+      JSON.stringify({ type: 'deployment', id: 'x', deploymentId: 'x', environment: 'prod', at: '2026-01-01T00:00:00Z' }),
+    );
     assert.equal(r.status, 2);
     assert.match(r.stderr, /\/commit: a deployment needs a commit or an artifact digest/);
   });
@@ -99,7 +107,10 @@ describe('lineage CLI', () => {
     this.timeout(180_000);
     const dir = mkdtempSync(join(tmpdir(), 'lineage-demo-'));
     try {
-      const runs = [await lineage(['demo', '--no-serve', '--port', '0', '--dir', dir]), await lineage(['demo', '--no-serve', '--port', '0', '--dir', dir])];
+      const runs = [
+        await lineage(['demo', '--no-serve', '--port', '0', '--dir', dir]),
+        await lineage(['demo', '--no-serve', '--port', '0', '--dir', dir]),
+      ];
       for (const r of runs) {
         assert.equal(r.status, 0, r.stderr);
         assert.match(r.stdout, /Ingested \d+ events/);

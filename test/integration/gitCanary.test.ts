@@ -43,7 +43,9 @@ describe('no program a repository names ever runs', function () {
       name: 'canary',
       token: 'good-token',
       environments: ['production'],
-      deployments: [{ id: 11, environment: 'production', sha: c.first, createdAt: '2026-03-02T10:00:00Z', creator: 'release-bot', state: 'success' }],
+      deployments: [
+        { id: 11, environment: 'production', sha: c.first, createdAt: '2026-03-02T10:00:00Z', creator: 'release-bot', state: 'success' },
+      ],
       alerts: [],
       pulls: [
         {
@@ -62,8 +64,34 @@ describe('no program a repository names ever runs', function () {
     }).start();
     repo.git(['remote', 'set-url', 'origin', `${gh.url}/acme/canary.git`]);
     t = await startTestService('embedded');
-    await t.client.ingest('events', JSON.stringify({ type: 'deployment', id: 'canary-d1', repo: 'acme/canary', deploymentId: 'prod-1', environment: 'production', commit: c.first, at: '2026-03-02T10:00:00Z', actor: 'ci-bot' }));
-    await t.client.ingest('events', JSON.stringify({ type: 'pull_request', id: 'canary-pr7', repo: 'acme/canary', number: 7, title: 'Change line 3', author: 'bob', state: 'merged', headSha: c.change, mergeCommit: c.merge, commits: [c.change] }));
+    await t.client.ingest(
+      'events',
+      JSON.stringify({
+        type: 'deployment',
+        id: 'canary-d1',
+        repo: 'acme/canary',
+        deploymentId: 'prod-1',
+        environment: 'production',
+        commit: c.first,
+        at: '2026-03-02T10:00:00Z',
+        actor: 'ci-bot',
+      }),
+    );
+    await t.client.ingest(
+      'events',
+      JSON.stringify({
+        type: 'pull_request',
+        id: 'canary-pr7',
+        repo: 'acme/canary',
+        number: 7,
+        title: 'Change line 3',
+        author: 'bob',
+        state: 'merged',
+        headSha: c.change,
+        mergeCommit: c.merge,
+        commits: [c.change],
+      }),
+    );
 
     // Planted last, so building the repository above did not fire them.
     canaries = plantCanaries(repo);
@@ -89,7 +117,8 @@ describe('no program a repository names ever runs', function () {
     }
     repo.write('app.js', [L(1), L(2), `${L(3)} // changed`, L(4), L(5)]);
     const ran = fired();
-    for (const what of ['core.fsmonitor', 'diff.canary.textconv', 'filter.canary.process']) assert.match(ran, new RegExp(what.replace(/\./g, '\\.')), `${what} fires under plain git`);
+    for (const what of ['core.fsmonitor', 'diff.canary.textconv', 'filter.canary.process'])
+      assert.match(ran, new RegExp(what.replace(/\./g, '\\.')), `${what} fires under plain git`);
   });
 
   it('every command that starts git runs none of them', async () => {

@@ -89,7 +89,10 @@ describe('git runner safety', () => {
   it('accepts only hex ids as revisions from outside', () => {
     assert.equal(checkRevision('ABCDEF0123'), 'abcdef0123');
     for (const bad of ['--output=/tmp/x', 'HEAD', 'main', '-p', 'a b', '']) {
-      assert.throws(() => checkRevision(bad), (e) => GitError.is(e, 'badRevision'));
+      assert.throws(
+        () => checkRevision(bad),
+        (e) => GitError.is(e, 'badRevision'),
+      );
     }
   });
 

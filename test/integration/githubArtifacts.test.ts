@@ -39,19 +39,50 @@ describe('GitHub artifacts: deployment records, bundles by URL, commit statuses'
       token: 'good-token',
       environments: ['staging'],
       deployments: [
-        { id: 21, environment: 'staging', sha: c.v1, createdAt: '2026-05-01T10:00:00Z', creator: 'ci-bot', state: 'inactive', digest: digestA },
-        { id: 22, environment: 'staging', sha: c.v2, createdAt: '2026-05-02T10:00:00Z', creator: 'ci-bot', state: 'success', digest: digestB },
+        {
+          id: 21,
+          environment: 'staging',
+          sha: c.v1,
+          createdAt: '2026-05-01T10:00:00Z',
+          creator: 'ci-bot',
+          state: 'inactive',
+          digest: digestA,
+        },
+        {
+          id: 22,
+          environment: 'staging',
+          sha: c.v2,
+          createdAt: '2026-05-02T10:00:00Z',
+          creator: 'ci-bot',
+          state: 'success',
+          digest: digestB,
+        },
       ],
       pulls: [],
       alerts: [],
       records: [
         // Promoted to production in Europe by another tool: only the artifact's deployment records know.
-        { id: 301, digest: digestB, environment: 'prod-eu', physical: 'eu-west', cluster: 'k8s-1', deploymentName: 'shop-web-app', updatedAt: '2026-05-03T08:00:00Z' },
+        {
+          id: 301,
+          digest: digestB,
+          environment: 'prod-eu',
+          physical: 'eu-west',
+          cluster: 'k8s-1',
+          deploymentName: 'shop-web-app',
+          updatedAt: '2026-05-03T08:00:00Z',
+        },
         // The environment GitHub's deployments already name: theirs is the word there.
         { id: 302, digest: digestB, environment: 'staging', updatedAt: '2026-05-02T10:05:00Z' },
         { id: 303, digest: digestB, environment: 'canary', updatedAt: '2026-05-02T12:00:00Z', status: 'decommissioned' },
         // Staging has moved on to v2; production in the US still runs v1, promoted there by another tool.
-        { id: 304, digest: digestA, environment: 'prod-us', cluster: 'k8s-us', deploymentName: 'shop-web-app', updatedAt: '2026-05-01T12:00:00Z' },
+        {
+          id: 304,
+          digest: digestA,
+          environment: 'prod-us',
+          cluster: 'k8s-us',
+          deploymentName: 'shop-web-app',
+          updatedAt: '2026-05-01T12:00:00Z',
+        },
       ],
       attestations: [{ digest: digestB, commit: c.v2, byUrl: true }],
       statuses: [
@@ -81,9 +112,16 @@ describe('GitHub artifacts: deployment records, bundles by URL, commit statuses'
     const before = gh.count();
     const r = await runLineage(repo.dir, ['blame', 'cart.js', '--json', '--github-url', gh.url], undefined, env);
     assert.equal(r.status, 0, r.stderr);
-    const paths = gh.requests.slice(before).map((x) => decodeURIComponent(x.path)).sort();
+    const paths = gh.requests
+      .slice(before)
+      .map((x) => decodeURIComponent(x.path))
+      .sort();
     const records = (d: string) => `/orgs/acme/artifacts/${d}/metadata/deployment-records`;
-    assert.deepEqual(paths, ['/graphql', '/graphql', records(digestA), records(digestB), '/repos/acme/shop/code-scanning/alerts'].sort(), 'one records request per artifact GitHub deployed');
+    assert.deepEqual(
+      paths,
+      ['/graphql', '/graphql', records(digestA), records(digestB), '/repos/acme/shop/code-scanning/alerts'].sort(),
+      'one records request per artifact GitHub deployed',
+    );
     const envOf = (line: any, name: string) => line.environments.find((e: any) => e.name === name);
     const names = r.json.lines[0].environments.map((e: any) => e.name).sort();
     assert.deepEqual(names, ['canary', 'prod-eu', 'prod-us', 'staging']);
@@ -105,14 +143,23 @@ describe('GitHub artifacts: deployment records, bundles by URL, commit statuses'
       gh.data.records = undefined;
       const none = await runLineage(repo.dir, ['blame', 'cart.js', '--json', '--github-url', gh.url], undefined, env);
       assert.equal(none.status, 0, none.stderr);
-      assert.deepEqual(none.json.lines[0].environments.map((e: any) => e.name), ['staging']);
+      assert.deepEqual(
+        none.json.lines[0].environments.map((e: any) => e.name),
+        ['staging'],
+      );
       gh.data.records = saved;
       gh.forbiddenPath = '/metadata/deployment-records';
       const forbidden = await runLineage(repo.dir, ['blame', 'cart.js', '--json', '--github-url', gh.url], undefined, env);
       assert.equal(forbidden.status, 0, forbidden.stderr);
-      assert.deepEqual(forbidden.json.lines[0].environments.map((e: any) => e.name), ['staging']);
+      assert.deepEqual(
+        forbidden.json.lines[0].environments.map((e: any) => e.name),
+        ['staging'],
+      );
       const client = new GitHubClient({ baseUrl: gh.url, token: 'good-token' });
-      await assert.rejects(new GitHubSource(client).artifactPlacements('acme/shop', digestB), (e: unknown) => GitHubError.is(e, 'forbidden') && /may not read this \(Resource not accessible/.test((e as Error).message));
+      await assert.rejects(
+        new GitHubSource(client).artifactPlacements('acme/shop', digestB),
+        (e: unknown) => GitHubError.is(e, 'forbidden') && /may not read this \(Resource not accessible/.test((e as Error).message),
+      );
     } finally {
       gh.data.records = saved;
       gh.forbiddenPath = null;
@@ -136,7 +183,10 @@ describe('GitHub artifacts: deployment records, bundles by URL, commit statuses'
         assert.equal(line2.find((e: any) => e.name === 'staging').live, true);
         assert.equal(line2.find((e: any) => e.name === 'prod-eu').live, true);
         if (said) {
-          assert.ok(r.json.notices.some((n: string) => said.test(n)), JSON.stringify(r.json.notices));
+          assert.ok(
+            r.json.notices.some((n: string) => said.test(n)),
+            JSON.stringify(r.json.notices),
+          );
           assert.match(r.json.findingsUnknown, said, 'said apart as well, for the views: findings unknown, not none');
         } else {
           assert.ok(!r.json.notices.some((n: string) => /code-scanning/.test(n)), JSON.stringify(r.json.notices));
@@ -159,10 +209,17 @@ describe('GitHub artifacts: deployment records, bundles by URL, commit statuses'
       const staging = r.json.environments.find((e: any) => e.name === 'staging');
       assert.equal(staging.commit, c.v2, 'the live deployment is still read');
       assert.equal(staging.artifact, null, 'no payload, no artifact: unknown, not guessed');
-      assert.equal(r.json.environments.some((e: any) => e.name === 'prod-eu'), false, 'records are read by the artifact, which is unknown');
+      assert.equal(
+        r.json.environments.some((e: any) => e.name === 'prod-eu'),
+        false,
+        'records are read by the artifact, which is unknown',
+      );
       assert.equal(r.json.lines[1].environments.find((e: any) => e.name === 'staging').live, true);
       for (const field of ['Deployment.payload', 'Repository.environments']) {
-        assert.ok(r.json.notices.some((n: string) => n.includes(`does not know ${field}`)), JSON.stringify(r.json.notices));
+        assert.ok(
+          r.json.notices.some((n: string) => n.includes(`does not know ${field}`)),
+          JSON.stringify(r.json.notices),
+        );
       }
       // The refused query once, the reduced one once, the pull requests once.
       assert.equal(gh.count((x) => x.path === '/graphql') - before, 3);
@@ -193,7 +250,10 @@ describe('GitHub artifacts: deployment records, bundles by URL, commit statuses'
     assert.deepEqual([prod.physicalEnvironment, prod.cluster, prod.deploymentName, prod.live], ['eu-west', 'k8s-1', 'shop-web-app', true]);
     assert.equal(r.json.artifact.runsIn.find((p: any) => p.environment === 'canary').live, false);
     const text = await runLineage(repo.dir, ['trace', '-', '--github-url', gh.url], JSON.stringify(alert), env);
-    assert.match(text.stdout, /artifact sha256:b2b2b2b2b2b2…: built from [0-9a-f]{12}; runs in prod-eu\/eu-west\/k8s-1 since 2026-05-03T08:00:00Z/);
+    assert.match(
+      text.stdout,
+      /artifact sha256:b2b2b2b2b2b2…: built from [0-9a-f]{12}; runs in prod-eu\/eu-west\/k8s-1 since 2026-05-03T08:00:00Z/,
+    );
   });
 
   it('trace: a bundle that is not Snappy JSON is reported; the one environment the artifact runs in gives the revision', async () => {
@@ -202,15 +262,31 @@ describe('GitHub artifacts: deployment records, bundles by URL, commit statuses'
     // Its records say it runs in prod-eu alone (canary was taken down).
     gh.data.records = saved.filter((r) => r.environment !== 'staging');
     try {
-      const r = await runLineage(repo.dir, ['trace', '-', '--json', '--github-url', gh.url], JSON.stringify({ image: `ghcr.io/acme/shop@${digestB}`, stack: 'Error: boom\n    at total (/srv/cart.js:2:9)' }), env);
+      const r = await runLineage(
+        repo.dir,
+        ['trace', '-', '--json', '--github-url', gh.url],
+        JSON.stringify({ image: `ghcr.io/acme/shop@${digestB}`, stack: 'Error: boom\n    at total (/srv/cart.js:2:9)' }),
+        env,
+      );
       assert.equal(r.status, 0, r.stdout + r.stderr);
-      assert.ok(r.json.tried.some((t: string) => /not Snappy-compressed JSON/.test(t)), JSON.stringify(r.json.tried));
+      assert.ok(
+        r.json.tried.some((t: string) => /not Snappy-compressed JSON/.test(t)),
+        JSON.stringify(r.json.tried),
+      );
       assert.equal(r.json.revision.sha, c.v2);
       assert.match(r.json.revision.how, /running in prod-eu since deployment github-record:301/);
       // Two live places and no production among them: production, as without an artifact.
       gh.data.records = saved;
-      const two = await runLineage(repo.dir, ['trace', '-', '--json', '--github-url', gh.url], JSON.stringify({ image: `ghcr.io/acme/shop@${digestB}`, stack: 'Error: boom\n    at total (/srv/cart.js:2:9)' }), env);
-      assert.ok(two.json.tried.some((t: string) => /production: the github source knows no deployment/.test(t)), JSON.stringify(two.json.tried));
+      const two = await runLineage(
+        repo.dir,
+        ['trace', '-', '--json', '--github-url', gh.url],
+        JSON.stringify({ image: `ghcr.io/acme/shop@${digestB}`, stack: 'Error: boom\n    at total (/srv/cart.js:2:9)' }),
+        env,
+      );
+      assert.ok(
+        two.json.tried.some((t: string) => /production: the github source knows no deployment/.test(t)),
+        JSON.stringify(two.json.tried),
+      );
     } finally {
       gh.corruptBlobs = false;
       gh.data.records = saved;
@@ -226,7 +302,9 @@ describe('GitHub artifacts: deployment records, bundles by URL, commit statuses'
   it('check: commit statuses count as checks next to check runs', async () => {
     const r = await runLineage(repo.dir, ['check', '--base', c.v1!, '--head', c.v2!, '--json', '--github-url', gh.url], undefined, env);
     assert.ok(r.status === 0 || r.status === 1, r.stderr);
-    const checks = r.json.violations.filter((v: any) => v.rule === 'blocking-check').map((v: any) => [v.evidence.check, v.evidence.conclusion]);
+    const checks = r.json.violations
+      .filter((v: any) => v.rule === 'blocking-check')
+      .map((v: any) => [v.evidence.check, v.evidence.conclusion]);
     assert.deepEqual(checks, [['jenkins/build', 'failure']]);
   });
 
@@ -236,9 +314,15 @@ describe('GitHub artifacts: deployment records, bundles by URL, commit statuses'
       const r = await runLineage(repo.dir, ['sync', 'github', '--api', t.url, '--github-url', gh.url], undefined, env);
       assert.equal(r.status, 0, r.stderr);
       const prod = await t.client.deployments('acme/shop', 'prod-eu', { limit: 10 });
-      assert.deepEqual(prod.deployments.map((d) => [d.id, d.commit, d.artifact, d.service]), [['github-record:301', c.v2, digestB, 'shop-web-app']]);
+      assert.deepEqual(
+        prod.deployments.map((d) => [d.id, d.commit, d.artifact, d.service]),
+        [['github-record:301', c.v2, digestB, 'shop-web-app']],
+      );
       const staging = await t.client.deployments('acme/shop', 'staging', { limit: 10 });
-      assert.ok(staging.deployments.some((d) => d.commit === c.v2 && d.artifact === digestB), 'the GitHub deployment carries its payload digest');
+      assert.ok(
+        staging.deployments.some((d) => d.commit === c.v2 && d.artifact === digestB),
+        'the GitHub deployment carries its payload digest',
+      );
       const again = await runLineage(repo.dir, ['sync', 'github', '--api', t.url, '--github-url', gh.url], undefined, env);
       assert.match(again.stdout, /, 0 new/);
       assert.doesNotMatch(again.stderr, /left out/);
@@ -255,7 +339,15 @@ describe('GitHub artifacts: deployment records, bundles by URL, commit statuses'
       // A webhook delivery reads the payload the same way.
       const res = await http(`${t.url}/v1/webhooks/github`, {
         body: JSON.stringify({
-          deployment: { id: 99, sha: c.v1, environment: 'qa', created_at: '2026-05-04T10:00:00Z', creator: { login: 'ci-bot' }, task: 'deploy', payload: { image: `ghcr.io/acme/shop@${digestA}` } },
+          deployment: {
+            id: 99,
+            sha: c.v1,
+            environment: 'qa',
+            created_at: '2026-05-04T10:00:00Z',
+            creator: { login: 'ci-bot' },
+            task: 'deploy',
+            payload: { image: `ghcr.io/acme/shop@${digestA}` },
+          },
           repository: { full_name: 'acme/shop' },
         }),
         headers: { 'x-github-event': 'deployment', 'x-github-delivery': 'payload-digest-1' },
@@ -292,11 +384,22 @@ describe('answers recorded from api.github.com (@octokit/fixtures)', () => {
     const server = await new RecordedGitHub(recorded).start();
     try {
       const client = new GitHubClient({ baseUrl: server.url, token: '0000000000000000000000000000000000000001' });
-      const issues = await client.list('/repos/{owner}/{repo}/issues', { owner: 'octokit-fixture-org', repo: 'paginate-issues', per_page: 3 }, Issue);
+      const issues = await client.list(
+        '/repos/{owner}/{repo}/issues',
+        { owner: 'octokit-fixture-org', repo: 'paginate-issues', per_page: 3 },
+        Issue,
+      );
       const expected = recorded.flatMap((x) => (x.response as { number: number }[]).map((i) => i.number));
-      assert.deepEqual(issues.map((i) => i.number), expected);
+      assert.deepEqual(
+        issues.map((i) => i.number),
+        expected,
+      );
       assert.equal(server.requests.length, recorded.length, 'one request per recorded page');
-      assert.deepEqual(server.requests.map((r) => r.path), recorded.map((x) => x.path), 'the next pages are the URLs GitHub linked');
+      assert.deepEqual(
+        server.requests.map((r) => r.path),
+        recorded.map((x) => x.path),
+        'the next pages are the URLs GitHub linked',
+      );
       assert.ok(server.requests.every((r) => r.authorization === 'token 0000000000000000000000000000000000000001'));
     } finally {
       await server.close();
@@ -304,11 +407,16 @@ describe('answers recorded from api.github.com (@octokit/fixtures)', () => {
   });
 
   it('does not follow a next link to another host with the token', async () => {
-    const recorded = recordedScenario('paginate-issues').map((x, i) => (i === 0 ? { ...x, headers: { ...x.headers, link: '<https://elsewhere.example/issues?page=2>; rel="next"' } } : x));
+    const recorded = recordedScenario('paginate-issues').map((x, i) =>
+      i === 0 ? { ...x, headers: { ...x.headers, link: '<https://elsewhere.example/issues?page=2>; rel="next"' } } : x,
+    );
     const server = await new RecordedGitHub(recorded).start();
     try {
       const client = new GitHubClient({ baseUrl: server.url, token: 't' });
-      await assert.rejects(client.list('/repos/{owner}/{repo}/issues', { owner: 'octokit-fixture-org', repo: 'paginate-issues', per_page: 3 }, Issue), (e: unknown) => GitHubError.is(e, 'invalidResponse') && /another host \(elsewhere\.example\)/.test((e as Error).message));
+      await assert.rejects(
+        client.list('/repos/{owner}/{repo}/issues', { owner: 'octokit-fixture-org', repo: 'paginate-issues', per_page: 3 }, Issue),
+        (e: unknown) => GitHubError.is(e, 'invalidResponse') && /another host \(elsewhere\.example\)/.test((e as Error).message),
+      );
       assert.equal(server.requests.length, 1);
     } finally {
       await server.close();
@@ -323,7 +431,11 @@ describe('answers recorded from api.github.com (@octokit/fixtures)', () => {
     const server = await new RecordedGitHub([
       // Asked for with per_page=100, which the recording left at GitHub's default.
       { ...status, path: `${status.path}?per_page=100` },
-      { ...status, path: `/repos/octokit-fixture-org/create-status/commits/${sha}/check-runs?per_page=100`, response: { total_count: 0, check_runs: [] } },
+      {
+        ...status,
+        path: `/repos/octokit-fixture-org/create-status/commits/${sha}/check-runs?per_page=100`,
+        response: { total_count: 0, check_runs: [] },
+      },
     ]).start();
     try {
       const source = new GitHubSource(new GitHubClient({ baseUrl: server.url, token: 't' }));

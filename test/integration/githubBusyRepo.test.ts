@@ -25,7 +25,14 @@ describe('GitHub as the source, a busy repository', function () {
     repo.write('svc.js', [L(1), `${L(2)} // v2`, L(3)]);
     c.v2 = repo.commit('v2');
     const at = (minutes: number) => new Date(Date.parse('2026-06-01T00:00:00Z') + minutes * 60_000).toISOString();
-    const dev: FakeDeployment[] = Array.from({ length: 130 }, (_, i) => ({ id: 1000 + i, environment: 'dev', sha: c.v2!, createdAt: at(100 + i), creator: 'ci-bot', state: i === 129 ? 'success' : 'inactive' }));
+    const dev: FakeDeployment[] = Array.from({ length: 130 }, (_, i) => ({
+      id: 1000 + i,
+      environment: 'dev',
+      sha: c.v2!,
+      createdAt: at(100 + i),
+      creator: 'ci-bot',
+      state: i === 129 ? 'success' : 'inactive',
+    }));
     gh = await new FakeGitHub({
       owner: 'acme',
       name: 'busy',
@@ -55,7 +62,10 @@ describe('GitHub as the source, a busy repository', function () {
     assert.equal(envs.production.deploymentId, '1');
     assert.equal(envs.dev.commit, c.v2);
     assert.equal(envs.qa.deploymentId, null, 'qa: nothing deployed, not guessed');
-    assert.deepEqual(r.json.lines.map((l: any) => l.environments.find((e: any) => e.name === 'production').live), [true, false, true]);
+    assert.deepEqual(
+      r.json.lines.map((l: any) => l.environments.find((e: any) => e.name === 'production').live),
+      [true, false, true],
+    );
     assert.equal(gh.count((x) => x.path === '/graphql') - before, 3, 'deployments, the quiet environments, pull requests');
   });
 

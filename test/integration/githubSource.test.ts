@@ -64,7 +64,17 @@ describe('GitHub as the source', function () {
       ],
       attestations: [{ digest: `sha256:${'e1'.repeat(32)}`, commit: c.first }],
       checks: [{ id: 901, sha: c.change, name: 'ci/test', conclusion: 'failure' }],
-      alerts: [{ number: 3, path: 'app.js', line: 4, commit: c.first, rule: 'js/unsafe', severity: 'error', description: 'Unsafe thing on line 4' }],
+      alerts: [
+        {
+          number: 3,
+          path: 'app.js',
+          line: 4,
+          commit: c.first,
+          rule: 'js/unsafe',
+          severity: 'error',
+          description: 'Unsafe thing on line 4',
+        },
+      ],
     }).start();
     // The origin lives on the host the API is served from, as with GitHub Enterprise Server.
     repo.git(['remote', 'set-url', 'origin', `${gh.url}/acme/gh.git`]);
@@ -74,7 +84,8 @@ describe('GitHub as the source', function () {
     repo?.dispose();
   });
 
-  const blame = (token: string, extra: string[] = []) => runLineage(repo.dir, ['blame', 'app.js', '--json', '--github-url', gh.url, ...extra], undefined, { GITHUB_TOKEN: token });
+  const blame = (token: string, extra: string[] = []) =>
+    runLineage(repo.dir, ['blame', 'app.js', '--json', '--github-url', gh.url, ...extra], undefined, { GITHUB_TOKEN: token });
 
   it('reads deployments, reviews and alerts from GitHub when no service is set, in three requests', async () => {
     const before = gh.count();
@@ -84,27 +95,48 @@ describe('GitHub as the source', function () {
     assert.equal(made.length, 3, JSON.stringify(made));
     assert.deepEqual(made.map((m) => m.path).sort(), ['/graphql', '/graphql', '/repos/acme/gh/code-scanning/alerts']);
     const env = (l: any, name: string) => l.environments.find((e: any) => e.name === name);
-    assert.deepEqual(r.json.lines.map((l: any) => env(l, 'production').live), [true, true, false, true, false], 'the failed production deployment is not what runs');
-    assert.deepEqual(r.json.lines.map((l: any) => env(l, 'staging').live), [true, true, true, true, true]);
+    assert.deepEqual(
+      r.json.lines.map((l: any) => env(l, 'production').live),
+      [true, true, false, true, false],
+      'the failed production deployment is not what runs',
+    );
+    assert.deepEqual(
+      r.json.lines.map((l: any) => env(l, 'staging').live),
+      [true, true, true, true, true],
+    );
     assert.equal(env(r.json.lines[0], 'production').since.deploymentId, '11');
     const line3 = r.json.lines[2];
     assert.equal(line3.pullRequest.number, 7);
     const byReviewer = Object.fromEntries(line3.approvals.map((a: any) => [a.reviewer, a.stale]));
     assert.deepEqual(byReviewer, { alice: true, carol: false });
-    assert.deepEqual(r.json.lines[3].findings.map((f: any) => f.title), ['Unsafe thing on line 4']);
+    assert.deepEqual(
+      r.json.lines[3].findings.map((f: any) => f.title),
+      ['Unsafe thing on line 4'],
+    );
   });
 
   it('talks to an Enterprise Server layout: REST under /api/v3, GraphQL at /api/graphql', async () => {
     const ghe = await new FakeGitHub(gh.data, 'enterprise').start();
     try {
-      const r = await runLineage(repo.dir, ['blame', 'app.js', '--json', '--github-url', ghe.apiUrl], undefined, { GITHUB_TOKEN: 'good-token' });
+      const r = await runLineage(repo.dir, ['blame', 'app.js', '--json', '--github-url', ghe.apiUrl], undefined, {
+        GITHUB_TOKEN: 'good-token',
+      });
       assert.equal(r.status, 0, r.stderr);
       assert.equal(r.json.source, 'github');
-      assert.deepEqual(r.json.lines.map((l: any) => l.environments.find((e: any) => e.name === 'production').live), [true, true, false, true, false]);
+      assert.deepEqual(
+        r.json.lines.map((l: any) => l.environments.find((e: any) => e.name === 'production').live),
+        [true, true, false, true, false],
+      );
       assert.equal(r.json.lines[2].pullRequest.number, 7);
-      const doctor = await runLineage(repo.dir, ['doctor', '--json', '--github-url', ghe.apiUrl], undefined, { GITHUB_TOKEN: 'good-token' });
+      const doctor = await runLineage(repo.dir, ['doctor', '--json', '--github-url', ghe.apiUrl], undefined, {
+        GITHUB_TOKEN: 'good-token',
+      });
       assert.equal(doctor.status, 0, doctor.stdout);
-      assert.equal(ghe.count((x) => x.path === '/not-the-api'), 0, JSON.stringify(ghe.requests));
+      assert.equal(
+        ghe.count((x) => x.path === '/not-the-api'),
+        0,
+        JSON.stringify(ghe.requests),
+      );
       assert.ok(ghe.count((x) => x.path === '/graphql') >= 2);
     } finally {
       await ghe.close();
@@ -124,13 +156,18 @@ describe('GitHub as the source', function () {
     const before = gh.count((r) => r.status === 304);
     const second = await client.list('/repos/{owner}/{repo}/code-scanning/alerts', { owner: 'acme', repo: 'gh' }, Alert);
     assert.deepEqual(second, first);
-    assert.equal(gh.count((r) => r.status === 304), before + 1, 'the repeat read was a 304');
+    assert.equal(
+      gh.count((r) => r.status === 304),
+      before + 1,
+      'the repeat read was a 304',
+    );
   });
 
   it('a long-lived caller keeps one source per GitHub and token, so the next file costs nothing', async () => {
     const pool = new SourcePool();
     const git = await Repository.open(repo.dir);
-    const choose = (token: string) => chooseSource({ setting: 'github', repo: git, githubUrl: gh.url, githubToken: async () => token }, pool);
+    const choose = (token: string) =>
+      chooseSource({ setting: 'github', repo: git, githubUrl: gh.url, githubToken: async () => token }, pool);
     const first = await choose('good-token');
     const before = gh.count();
     await fileLineage({ repo: git, path: 'app.js', slug: 'acme/gh', source: first.source });
@@ -150,21 +187,40 @@ describe('GitHub as the source', function () {
     const sent = gh.count();
     const started = Date.now();
     const envs = await new GitHubSource(client).environments('acme/gh');
-    assert.deepEqual(envs.map((e) => [e.name, e.deployment?.id]), [['production', '11'], ['staging', '12']]);
+    assert.deepEqual(
+      envs.map((e) => [e.name, e.deployment?.id]),
+      [
+        ['production', '11'],
+        ['staging', '12'],
+      ],
+    );
     assert.ok(Date.now() - started >= 900, 'Retry-After was honoured');
-    assert.deepEqual(gh.requests.slice(sent).map((r) => r.status), [403, 200]);
+    assert.deepEqual(
+      gh.requests.slice(sent).map((r) => r.status),
+      [403, 200],
+    );
   });
 
   it('waits for the primary rate limit to reset, and gives up with a clear message when told to stop', async () => {
     gh.primaryLimits = 1;
     const client = new GitHubClient({ baseUrl: gh.url, token: 'good-token' });
     const sent = gh.count();
-    const alerts = await client.list('/repos/{owner}/{repo}/code-scanning/alerts', { owner: 'acme', repo: 'gh' }, z.object({ number: z.number() }));
+    const alerts = await client.list(
+      '/repos/{owner}/{repo}/code-scanning/alerts',
+      { owner: 'acme', repo: 'gh' },
+      z.object({ number: z.number() }),
+    );
     assert.equal(alerts.length, 1);
-    assert.deepEqual(gh.requests.slice(sent).map((r) => r.status), [403, 200]);
+    assert.deepEqual(
+      gh.requests.slice(sent).map((r) => r.status),
+      [403, 200],
+    );
     gh.primaryLimits = 5;
     const impatient = new GitHubClient({ baseUrl: gh.url, token: 'good-token', rateLimitRetries: 0 });
-    await assert.rejects(impatient.list('/repos/{owner}/{repo}/code-scanning/alerts', { owner: 'acme', repo: 'gh' }, z.unknown()), (e: unknown) => GitHubError.is(e, 'rateLimited'));
+    await assert.rejects(
+      impatient.list('/repos/{owner}/{repo}/code-scanning/alerts', { owner: 'acme', repo: 'gh' }, z.unknown()),
+      (e: unknown) => GitHubError.is(e, 'rateLimited'),
+    );
     gh.primaryLimits = 0;
   });
 
@@ -173,10 +229,13 @@ describe('GitHub as the source', function () {
     assert.equal(r.status, 2);
     assert.match(r.stderr, /^lineage: 127\.0\.0\.1:\d+ refused the token \(401\)/);
     const client = new GitHubClient({ baseUrl: gh.url, token: 'revoked-token' });
-    await assert.rejects(client.list('/repos/{owner}/{repo}/code-scanning/alerts', { owner: 'acme', repo: 'gh' }, z.unknown()), (e: unknown) => GitHubError.is(e, 'unauthorized'));
+    await assert.rejects(
+      client.list('/repos/{owner}/{repo}/code-scanning/alerts', { owner: 'acme', repo: 'gh' }, z.unknown()),
+      (e: unknown) => GitHubError.is(e, 'unauthorized'),
+    );
   });
 
-  it('lineage doctor names the source, the token\'s origin and the rate limit left, and how to fix a refused token', async () => {
+  it("lineage doctor names the source, the token's origin and the rate limit left, and how to fix a refused token", async () => {
     const ok = await runLineage(repo.dir, ['doctor', '--json', '--github-url', gh.url], undefined, { GITHUB_TOKEN: 'good-token' });
     assert.equal(ok.status, 0, ok.stdout + ok.stderr);
     const byName = Object.fromEntries(ok.json.checks.map((c: any) => [c.name, c]));
@@ -222,7 +281,19 @@ describe('GitHub as the source', function () {
       assert.match(again.stdout, /: \d+ events sent, 0 new/, 'a second run stores nothing');
       const viaService = await runLineage(repo.dir, ['blame', 'app.js', '--json', '--api', t.url]);
       const direct = await runLineage(repo.dir, ['blame', 'app.js', '--json', '--github-url', gh.url], undefined, env);
-      const summary = (j: any) => j.lines.map((l: any) => [l.environments.map((e: any) => `${e.name}:${e.live}`).sort().join(','), l.pullRequest?.number ?? null, l.approvals.map((a: any) => `${a.reviewer}:${a.stale}`).sort().join(','), l.findings.length]);
+      const summary = (j: any) =>
+        j.lines.map((l: any) => [
+          l.environments
+            .map((e: any) => `${e.name}:${e.live}`)
+            .sort()
+            .join(','),
+          l.pullRequest?.number ?? null,
+          l.approvals
+            .map((a: any) => `${a.reviewer}:${a.stale}`)
+            .sort()
+            .join(','),
+          l.findings.length,
+        ]);
       assert.deepEqual(summary(viaService.json), summary(direct.json));
     } finally {
       await t.close();
@@ -233,35 +304,78 @@ describe('GitHub as the source', function () {
     const t = await startTestService('embedded');
     try {
       const deliver = async (event: string, delivery: string, body: object) => {
-        const res = await http(`${t.url}/v1/webhooks/github`, { body: JSON.stringify({ ...body, repository: { full_name: 'acme/gh' } }), headers: { 'x-github-event': event, 'x-github-delivery': delivery } });
+        const res = await http(`${t.url}/v1/webhooks/github`, {
+          body: JSON.stringify({ ...body, repository: { full_name: 'acme/gh' } }),
+          headers: { 'x-github-event': event, 'x-github-delivery': delivery },
+        });
         assert.equal(res.status, 200, res.text);
       };
       // What GitHub's webhooks said of deployment 11, carol's review, alert 3 and check run 901.
       await deliver('deployment_status', 'd-11', {
-        deployment: { id: 11, sha: c.first, environment: 'production', created_at: '2026-03-02T10:00:00Z', creator: { login: 'release-bot' }, task: 'deploy', payload: {} },
+        deployment: {
+          id: 11,
+          sha: c.first,
+          environment: 'production',
+          created_at: '2026-03-02T10:00:00Z',
+          creator: { login: 'release-bot' },
+          task: 'deploy',
+          payload: {},
+        },
         deployment_status: { id: 1101, state: 'success', created_at: '2026-03-02T10:00:00Z' },
       });
       await deliver('pull_request_review', 'r-2', {
         review: { id: 2, user: { login: 'carol' }, state: 'approved', commit_id: c.change, submitted_at: '2026-03-02T11:30:00Z' },
-        pull_request: { number: 7, title: 'Change line 3', state: 'closed', merged_at: '2026-03-02T12:00:00Z', merge_commit_sha: c.merge, head: { sha: c.change, ref: 'feature' }, base: { ref: 'main' }, user: { login: 'bob' }, updated_at: '2026-03-02T12:00:00Z' },
+        pull_request: {
+          number: 7,
+          title: 'Change line 3',
+          state: 'closed',
+          merged_at: '2026-03-02T12:00:00Z',
+          merge_commit_sha: c.merge,
+          head: { sha: c.change, ref: 'feature' },
+          base: { ref: 'main' },
+          user: { login: 'bob' },
+          updated_at: '2026-03-02T12:00:00Z',
+        },
       });
       await deliver('code_scanning_alert', 'a-3', {
-        alert: { number: 3, state: 'open', created_at: '2026-03-02T09:00:00Z', rule: { id: 'js/unsafe', severity: 'error', description: 'Unsafe thing on line 4' }, most_recent_instance: { commit_sha: c.first, location: { path: 'app.js', start_line: 4, end_line: 4 } } },
+        alert: {
+          number: 3,
+          state: 'open',
+          created_at: '2026-03-02T09:00:00Z',
+          rule: { id: 'js/unsafe', severity: 'error', description: 'Unsafe thing on line 4' },
+          most_recent_instance: { commit_sha: c.first, location: { path: 'app.js', start_line: 4, end_line: 4 } },
+        },
       });
-      await deliver('check_run', 'k-901', { check_run: { id: 901, name: 'ci/test', head_sha: c.change, status: 'completed', conclusion: 'failure', started_at: '2026-03-02T11:00:00Z', completed_at: '2026-03-02T11:10:00Z' } });
-      const sync = await runLineage(repo.dir, ['sync', 'github', '--api', t.url, '--github-url', gh.url], undefined, { GITHUB_TOKEN: 'good-token' });
+      await deliver('check_run', 'k-901', {
+        check_run: {
+          id: 901,
+          name: 'ci/test',
+          head_sha: c.change,
+          status: 'completed',
+          conclusion: 'failure',
+          started_at: '2026-03-02T11:00:00Z',
+          completed_at: '2026-03-02T11:10:00Z',
+        },
+      });
+      const sync = await runLineage(repo.dir, ['sync', 'github', '--api', t.url, '--github-url', gh.url], undefined, {
+        GITHUB_TOKEN: 'good-token',
+      });
       assert.equal(sync.status, 0, sync.stderr);
       const production = (await t.client.deployments('acme/gh', 'production', { limit: 50 })).deployments;
       assert.deepEqual(production.map((d) => d.commit).sort(), [c.first, c.merge].sort(), 'deployments 11 and 13, once each');
       const lineage = await t.client.lineage('acme/gh', [c.change!]);
       const pr = lineage.commits[0]!.pullRequests.find((p) => p.number === 7)!;
-      assert.deepEqual(pr.reviews.map((r) => r.reviewer).sort(), ['alice', 'carol'], 'carol\'s review once');
+      assert.deepEqual(pr.reviews.map((r) => r.reviewer).sort(), ['alice', 'carol'], "carol's review once");
       const findings = (await t.client.findings('acme/gh', { path: 'app.js', status: 'open' })).findings;
       assert.equal(findings.length, 1, JSON.stringify(findings.map((f) => f.id)));
       const builds = lineage.commits[0]!.builds.filter((b) => b.name === 'ci/test');
       assert.equal(builds.length, 1, 'the check run once, and the backfill brought it');
       // The alert's page on GitHub names the same finding in the service.
-      const traced = await runLineage(repo.dir, ['trace', '-', '--json', '--api', t.url], 'https://github.com/acme/gh/security/code-scanning/3');
+      const traced = await runLineage(
+        repo.dir,
+        ['trace', '-', '--json', '--api', t.url],
+        'https://github.com/acme/gh/security/code-scanning/3',
+      );
       assert.equal(traced.status, 0, traced.stderr);
       assert.deepEqual([traced.json.candidates[0].path, traced.json.candidates[0].line], ['app.js', 4]);
     } finally {
@@ -270,7 +384,9 @@ describe('GitHub as the source', function () {
   });
 
   it('lineage check reads the pull request, reviews and check runs from GitHub', async () => {
-    const r = await runLineage(repo.dir, ['check', '--base', c.first!, '--head', c.change!, '--json', '--github-url', gh.url], undefined, { GITHUB_TOKEN: 'good-token' });
+    const r = await runLineage(repo.dir, ['check', '--base', c.first!, '--head', c.change!, '--json', '--github-url', gh.url], undefined, {
+      GITHUB_TOKEN: 'good-token',
+    });
     assert.equal(r.status, 1, r.stdout + r.stderr);
     assert.equal(r.json.pullRequest.number, 7);
     const stale = r.json.violations.filter((v: any) => v.rule === 'stale-approval').map((v: any) => v.evidence.reviewer);
@@ -280,7 +396,9 @@ describe('GitHub as the source', function () {
   });
 
   it('lineage trace takes the revision that runs in production from GitHub', async () => {
-    const r = await runLineage(repo.dir, ['trace', '-', '--json', '--github-url', gh.url], 'Error: boom\n    at render (/app/app.js:3:7)', { GITHUB_TOKEN: 'good-token' });
+    const r = await runLineage(repo.dir, ['trace', '-', '--json', '--github-url', gh.url], 'Error: boom\n    at render (/app/app.js:3:7)', {
+      GITHUB_TOKEN: 'good-token',
+    });
     assert.equal(r.status, 0, r.stderr);
     assert.equal(r.json.revision.sha, c.first);
     assert.match(r.json.revision.how, /running in production since deployment 11/);
@@ -290,19 +408,41 @@ describe('GitHub as the source', function () {
 
   it('lineage trace takes a pasted code-scanning alert link and asks GitHub for the alert', async () => {
     const env = { GITHUB_TOKEN: 'good-token' };
-    const r = await runLineage(repo.dir, ['trace', '-', '--json', '--github-url', gh.url], 'https://github.com/acme/gh/security/code-scanning/3', env);
+    const r = await runLineage(
+      repo.dir,
+      ['trace', '-', '--json', '--github-url', gh.url],
+      'https://github.com/acme/gh/security/code-scanning/3',
+      env,
+    );
     assert.equal(r.status, 0, r.stderr);
     assert.deepEqual([r.json.candidates[0].path, r.json.candidates[0].line], ['app.js', 4]);
     assert.equal(r.json.revision.sha, c.first, 'the revision the alert was found on');
-    assert.ok(r.json.tried.some((t: string) => /finding github:acme\/gh:code-scanning:3 from GitHub: 1 location/.test(t)), r.json.tried.join('\n'));
-    const missing = await runLineage(repo.dir, ['trace', '-', '--json', '--github-url', gh.url], 'https://github.com/acme/gh/security/code-scanning/99', env);
+    assert.ok(
+      r.json.tried.some((t: string) => /finding github:acme\/gh:code-scanning:3 from GitHub: 1 location/.test(t)),
+      r.json.tried.join('\n'),
+    );
+    const missing = await runLineage(
+      repo.dir,
+      ['trace', '-', '--json', '--github-url', gh.url],
+      'https://github.com/acme/gh/security/code-scanning/99',
+      env,
+    );
     assert.equal(missing.status, 1);
-    assert.ok(missing.json.tried.some((t: string) => /code-scanning:99: GitHub has none by that id/.test(t)), missing.json.tried.join('\n'));
+    assert.ok(
+      missing.json.tried.some((t: string) => /code-scanning:99: GitHub has none by that id/.test(t)),
+      missing.json.tried.join('\n'),
+    );
   });
 
   it('lineage trace finds the commit of an artifact digest through its GitHub attestation', async () => {
-    const alert = { alert: 'CrashLoop', artifact: `ghcr.io/acme/gh@sha256:${'e1'.repeat(32)}`, stack: 'Error: boom\n    at render (/app/app.js:2:7)\n    at main (/app/app.js:4:1)' };
-    const r = await runLineage(repo.dir, ['trace', '-', '--json', '--github-url', gh.url], JSON.stringify(alert), { GITHUB_TOKEN: 'good-token' });
+    const alert = {
+      alert: 'CrashLoop',
+      artifact: `ghcr.io/acme/gh@sha256:${'e1'.repeat(32)}`,
+      stack: 'Error: boom\n    at render (/app/app.js:2:7)\n    at main (/app/app.js:4:1)',
+    };
+    const r = await runLineage(repo.dir, ['trace', '-', '--json', '--github-url', gh.url], JSON.stringify(alert), {
+      GITHUB_TOKEN: 'good-token',
+    });
     assert.equal(r.status, 0, r.stderr);
     assert.equal(r.json.revision.sha, c.first);
     assert.match(r.json.revision.how, /was built from [0-9a-f]{12} \(its GitHub attestation\)/, JSON.stringify(r.json.tried));

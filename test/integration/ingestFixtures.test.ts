@@ -62,7 +62,9 @@ for (const backend of backends()) {
         assert.equal(finding.kind, 'incident');
         // detected, reported and resolved share one incident; the latest decides its status, and at
         // the same instant a resolution outranks a report
-        const incidentFiles = ['incident_detected.json', 'incident_reported.json', 'incident_resolved.json'].map((f) => readJson(join(dir, f)));
+        const incidentFiles = ['incident_detected.json', 'incident_reported.json', 'incident_resolved.json'].map((f) =>
+          readJson(join(dir, f)),
+        );
         const newest = Math.max(...incidentFiles.map((e) => Date.parse(e.context.timestamp)));
         const atNewest = incidentFiles.filter((e) => Date.parse(e.context.timestamp) === newest);
         const expected = atNewest.some((e) => e.context.type.includes('resolved')) ? 'resolved' : 'open';
@@ -71,7 +73,17 @@ for (const backend of backends()) {
     });
 
     describe('GitHub webhooks (@octokit/webhooks-examples)', () => {
-      const names = ['deployment', 'deployment_status', 'pull_request', 'pull_request_review', 'workflow_run', 'check_run', 'status', 'push', 'code_scanning_alert'];
+      const names = [
+        'deployment',
+        'deployment_status',
+        'pull_request',
+        'pull_request_review',
+        'workflow_run',
+        'check_run',
+        'status',
+        'push',
+        'code_scanning_alert',
+      ];
       const deliveries: { name: string; payload: any }[] = [];
       for (const name of names) {
         const group = webhookExamples.find((g) => g.name === name);
@@ -79,7 +91,11 @@ for (const backend of backends()) {
       }
 
       it('ingests every example of the supported events', async () => {
-        for (const name of names) assert.ok(deliveries.some((d) => d.name === name), `examples of ${name} exist`);
+        for (const name of names)
+          assert.ok(
+            deliveries.some((d) => d.name === name),
+            `examples of ${name} exist`,
+          );
         let n = 0;
         for (const { name, payload } of deliveries) {
           const res = await http(`${t.url}/v1/webhooks/github`, {
@@ -105,7 +121,10 @@ for (const backend of backends()) {
           const payload = name === 'deployment' || name === 'deployment_status' ? latestById.get(delivered.deployment.id) : delivered;
           if (name === 'deployment' || name === 'deployment_status') {
             const envs = await t.client.environments(repo);
-            assert.ok(envs.environments.some((e) => e.name === payload.deployment.environment), `${name}: environment listed`);
+            assert.ok(
+              envs.environments.some((e) => e.name === payload.deployment.environment),
+              `${name}: environment listed`,
+            );
             const history = await t.client.deployments(repo, payload.deployment.environment, { limit: 500 });
             const d = history.deployments.find((x) => x.id === `github:${repo}:${payload.deployment.id}`);
             assert.ok(d, `${name}: deployment ${payload.deployment.id} stored`);
@@ -114,7 +133,10 @@ for (const backend of backends()) {
           }
           if (name === 'pull_request') {
             const lineage = await t.client.lineage(repo, [payload.pull_request.head.sha]);
-            assert.ok(lineage.commits[0]!.pullRequests.some((p) => p.number === payload.pull_request.number), 'pull request found by head commit');
+            assert.ok(
+              lineage.commits[0]!.pullRequests.some((p) => p.number === payload.pull_request.number),
+              'pull request found by head commit',
+            );
           }
           if (name === 'pull_request_review') {
             const lineage = await t.client.lineage(repo, [payload.pull_request.head.sha]);
@@ -128,7 +150,10 @@ for (const backend of backends()) {
           if (name === 'workflow_run' || name === 'check_run') {
             const run = payload[name];
             const lineage = await t.client.lineage(repo, [run.head_sha]);
-            assert.ok(lineage.commits[0]!.builds.some((b) => b.id === `github:${name}:${run.id}`), `${name} ${run.id} stored as a build`);
+            assert.ok(
+              lineage.commits[0]!.builds.some((b) => b.id === `github:${name}:${run.id}`),
+              `${name} ${run.id} stored as a build`,
+            );
           }
           if (name === 'status') {
             const lineage = await t.client.lineage(repo, [payload.sha]);
@@ -156,7 +181,7 @@ for (const backend of backends()) {
         }
       });
 
-      it('makes a successful deployment_status the environment\'s current deployment, and a pending one not', async () => {
+      it("makes a successful deployment_status the environment's current deployment, and a pending one not", async () => {
         const success = deliveries.find((d) => d.name === 'deployment_status' && d.payload.deployment_status.state === 'success');
         const created = deliveries.find((d) => d.name === 'deployment');
         assert.ok(success && created, 'examples exist');
@@ -164,7 +189,10 @@ for (const backend of backends()) {
         const repo = 'examples/deployment-status';
         const send = async (event: string, payload: any, delivery: string) => {
           const body = JSON.stringify({ ...payload, repository: { ...payload.repository, full_name: repo } });
-          const res = await http(`${t.url}/v1/webhooks/github`, { body, headers: { 'x-github-event': event, 'x-github-delivery': delivery } });
+          const res = await http(`${t.url}/v1/webhooks/github`, {
+            body,
+            headers: { 'x-github-event': event, 'x-github-delivery': delivery },
+          });
           assert.equal(res.status, 200, res.text);
         };
         await send('deployment', created.payload, 'own-1');
@@ -190,7 +218,10 @@ for (const backend of backends()) {
           const log = JSON.parse(text);
           const results = log.runs.flatMap((r: any) => r.results ?? []);
           const found = await t.client.findings(repo, { limit: 5000 });
-          assert.ok(found.findings.length >= 1 && found.findings.length <= results.length, `${file}: ${found.findings.length} findings for ${results.length} results`);
+          assert.ok(
+            found.findings.length >= 1 && found.findings.length <= results.length,
+            `${file}: ${found.findings.length} findings for ${results.length} results`,
+          );
           for (const f of found.findings) {
             assert.equal(f.environment, 'staging');
             for (const l of f.locations) assert.equal(l.revision, commit);
@@ -199,7 +230,9 @@ for (const backend of backends()) {
           const first = results.find((r: any) => r.locations?.[0]?.physicalLocation?.artifactLocation?.uri);
           if (first) {
             const uri: string = first.locations[0].physicalLocation.artifactLocation.uri;
-            const hit = found.findings.some((f) => f.locations.some((l) => l.path.endsWith(uri.replace(/^file:\/\//, '').replace(/^\.\//, ''))));
+            const hit = found.findings.some((f) =>
+              f.locations.some((l) => l.path.endsWith(uri.replace(/^file:\/\//, '').replace(/^\.\//, ''))),
+            );
             assert.ok(hit, `${file}: a finding located at ${uri}`);
           }
           const again = await http(`${t.url}/v1/sarif?repo=${repo}&commit=${commit}&environment=staging`, { body: text });
@@ -221,7 +254,13 @@ for (const backend of backends()) {
             {
               tool: { driver: { name: 'semgrep' } },
               versionControlProvenance: [{ repositoryUri: 'https://github.com/acme/vcp', revisionId: revision }],
-              results: [{ ruleId: 'r1', message: { text: 'bad' }, locations: [{ physicalLocation: { artifactLocation: { uri: 'a.js' }, region: { startLine: 3 } } }] }],
+              results: [
+                {
+                  ruleId: 'r1',
+                  message: { text: 'bad' },
+                  locations: [{ physicalLocation: { artifactLocation: { uri: 'a.js' }, region: { startLine: 3 } } }],
+                },
+              ],
             },
           ],
         };

@@ -24,7 +24,10 @@ describe('lineage blame', function () {
 
   const deploy = async (environment: string, commit: string, at: string, extra: object = {}) => {
     const id = `d${++deployCount}`;
-    await t.client.ingest('events', JSON.stringify({ type: 'deployment', id, repo: 'acme/app', deploymentId: id, environment, commit, at, actor: 'ci-bot', ...extra }));
+    await t.client.ingest(
+      'events',
+      JSON.stringify({ type: 'deployment', id, repo: 'acme/app', deploymentId: id, environment, commit, at, actor: 'ci-bot', ...extra }),
+    );
     return id;
   };
 
@@ -71,9 +74,41 @@ describe('lineage blame', function () {
     await t.client.ingest(
       'events',
       JSON.stringify([
-        { type: 'pull_request', id: 'pr7', repo: 'acme/app', number: 7, title: 'Change line 3', author: 'bob', state: 'merged', headSha: c.change, mergeCommit: c.merge, mergedAt: repo.time(), commits: [c.change] },
-        { type: 'review', id: 'rv1', repo: 'acme/app', reviewId: 'rv1', pullRequest: 7, reviewer: 'alice', state: 'approved', commit: c.first, at: repo.time() },
-        { type: 'review', id: 'rv2', repo: 'acme/app', reviewId: 'rv2', pullRequest: 7, reviewer: 'carol', state: 'approved', commit: c.change, at: repo.time() },
+        {
+          type: 'pull_request',
+          id: 'pr7',
+          repo: 'acme/app',
+          number: 7,
+          title: 'Change line 3',
+          author: 'bob',
+          state: 'merged',
+          headSha: c.change,
+          mergeCommit: c.merge,
+          mergedAt: repo.time(),
+          commits: [c.change],
+        },
+        {
+          type: 'review',
+          id: 'rv1',
+          repo: 'acme/app',
+          reviewId: 'rv1',
+          pullRequest: 7,
+          reviewer: 'alice',
+          state: 'approved',
+          commit: c.first,
+          at: repo.time(),
+        },
+        {
+          type: 'review',
+          id: 'rv2',
+          repo: 'acme/app',
+          reviewId: 'rv2',
+          pullRequest: 7,
+          reviewer: 'carol',
+          state: 'approved',
+          commit: c.change,
+          at: repo.time(),
+        },
       ]),
     );
     await deploy('production', c.first, '2026-03-02T10:00:00Z');
@@ -84,7 +119,18 @@ describe('lineage blame', function () {
     await deploy('dev', c.drop, '2026-03-06T10:00:00Z');
     await t.client.ingest(
       'events',
-      JSON.stringify({ type: 'finding', id: 'f1', repo: 'acme/app', findingId: 'err-1', kind: 'error', severity: 'critical', title: 'RangeError in line 4', environment: 'production', commit: c.first, locations: [{ path: 'src/app.js', line: 4, revision: c.first }] }),
+      JSON.stringify({
+        type: 'finding',
+        id: 'f1',
+        repo: 'acme/app',
+        findingId: 'err-1',
+        kind: 'error',
+        severity: 'critical',
+        title: 'RangeError in line 4',
+        environment: 'production',
+        commit: c.first,
+        locations: [{ path: 'src/app.js', line: 4, revision: c.first }],
+      }),
     );
   });
   after(async () => {
@@ -114,7 +160,10 @@ describe('lineage blame', function () {
     assert.equal(env(line(L(2)), 'dev').live, false, 'dev runs the commit that dropped it');
     assert.equal(env(line(`${L(3)} // changed`), 'release').live, true);
     assert.equal(env(line(`${L(3)} // changed`), 'production').live, false);
-    assert.equal(line(L(0)).environments.every((e: any) => e.live === false), true);
+    assert.equal(
+      line(L(0)).environments.every((e: any) => e.live === false),
+      true,
+    );
   });
 
   it('says since which deployment a line has stayed live, across the rollback', async () => {
@@ -140,7 +189,7 @@ describe('lineage blame', function () {
     assert.equal(byReviewer.carol.stale, false);
   });
 
-  it('maps a finding from the revision it was reported against to today\'s line', async () => {
+  it("maps a finding from the revision it was reported against to today's line", async () => {
     const r = await lineage(repo.dir, ['blame', 'src/app.js', '--json', '--api', t.url]);
     const hits = r.json.lines.filter((l: any) => l.findings.length > 0);
     assert.equal(hits.length, 1);
@@ -245,7 +294,15 @@ describe('lineage blame on git-native deploy tags', function () {
 
   it('records deployments as tags and reads them back without a service', async () => {
     const first = repo.head();
-    const rec = await lineage(repo.dir, ['record-deploy', 'production', first, '--artifact', `sha256:${'ab'.repeat(32)}`, '--at', '2026-03-10T10:00:00Z']);
+    const rec = await lineage(repo.dir, [
+      'record-deploy',
+      'production',
+      first,
+      '--artifact',
+      `sha256:${'ab'.repeat(32)}`,
+      '--at',
+      '2026-03-10T10:00:00Z',
+    ]);
     assert.equal(rec.status, 0, rec.stderr);
     assert.match(rec.stdout, /^deploy\/production\/20260310T100000Z -> [0-9a-f]{40}/);
     repo.write('a.txt', ['alpha', 'BETA', 'gamma'], '\r\n');
@@ -253,7 +310,10 @@ describe('lineage blame on git-native deploy tags', function () {
     const r = await lineage(repo.dir, ['blame', 'a.txt', '--json']);
     assert.equal(r.status, 0, r.stderr);
     assert.equal(r.json.source, 'git');
-    assert.deepEqual(r.json.lines.map((l: any) => l.environments[0].live), [true, false, true]);
+    assert.deepEqual(
+      r.json.lines.map((l: any) => l.environments[0].live),
+      [true, false, true],
+    );
     assert.equal(r.json.environments[0].artifact, `sha256:${'ab'.repeat(32)}`);
     assert.equal(r.json.lines[0].environments[0].since.deploymentId, 'deploy/production/20260310T100000Z');
   });
@@ -262,7 +322,6 @@ describe('lineage blame on git-native deploy tags', function () {
     assert.match((await lineage(repo.dir, ['record-deploy', 'production', '--kind', 'hotfix'])).stderr, /needs --reason/);
     assert.match((await lineage(repo.dir, ['record-deploy', '../../etc'])).stderr, /must be letters, digits/);
   });
-
 });
 
 describe('lineage blame --detect-moves', function () {

@@ -21,7 +21,19 @@ describe('LineageSession', function () {
     repo = TestRepo.init('acme/session');
     repo.write('app.js', ['const a = 1;', 'const b = 2;']);
     head = repo.commit('first');
-    await t.client.ingest('events', JSON.stringify({ type: 'deployment', id: 's-d1', repo: 'acme/session', deploymentId: 'd1', environment: 'production', commit: head, at: '2026-03-02T10:00:00Z', actor: 'ci-bot' }));
+    await t.client.ingest(
+      'events',
+      JSON.stringify({
+        type: 'deployment',
+        id: 's-d1',
+        repo: 'acme/session',
+        deploymentId: 'd1',
+        environment: 'production',
+        commit: head,
+        at: '2026-03-02T10:00:00Z',
+        actor: 'ci-bot',
+      }),
+    );
     git = await Repository.open(repo.dir);
   });
   after(async () => {
@@ -30,7 +42,10 @@ describe('LineageSession', function () {
   });
 
   const session = (config: Partial<SessionConfig> = {}, token: string | null = 'read-secret') =>
-    new LineageSession({ source: 'auto', apiUrl: t.url, githubUrl: null, detectMoves: false, ...config }, { apiToken: async () => token, githubToken: async () => null, githubTokenHelp: 'sign in' });
+    new LineageSession(
+      { source: 'auto', apiUrl: t.url, githubUrl: null, detectMoves: false, ...config },
+      { apiToken: async () => token, githubToken: async () => null, githubTokenHelp: 'sign in' },
+    );
 
   it('answers from the service and computes a buffer once, however often it is asked', async () => {
     const s = session();

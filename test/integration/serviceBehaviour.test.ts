@@ -12,7 +12,10 @@ import { backends, http, startTestService, type TestService } from '../helpers/t
 import { syntheticStream, snapshot } from '../helpers/streams';
 
 // GitHub's own recorded webhook payloads (JSON; read as data, not imported as a module).
-const webhookExamples = JSON.parse(readFileSync(require.resolve('@octokit/webhooks-examples'), 'utf8')) as { name: string; examples: unknown[] }[];
+const webhookExamples = JSON.parse(readFileSync(require.resolve('@octokit/webhooks-examples'), 'utf8')) as {
+  name: string;
+  examples: unknown[];
+}[];
 
 for (const backend of backends()) {
   describe(`service behaviour (${backend} store)`, function () {
@@ -57,7 +60,10 @@ for (const backend of backends()) {
         assert.equal(res.headers.get('content-type'), 'application/problem+json');
         assert.equal(res.json.status, 422);
         assert.match(res.json.detail, /nothing was stored/);
-        assert.ok(res.json.errors.some((e: any) => e.pointer === '/3/commit'), JSON.stringify(res.json.errors));
+        assert.ok(
+          res.json.errors.some((e: any) => e.pointer === '/3/commit'),
+          JSON.stringify(res.json.errors),
+        );
         assert.equal((await a.client.health()).events, before, 'nothing was written');
         const envs = await a.client.environments('acme/batch');
         assert.equal(envs.environments.length, 0);
@@ -76,7 +82,14 @@ for (const backend of backends()) {
         ['an empty body', '/v1/events', '', {}, 400, /empty/],
         ['an unknown format', '/v1/events', '{"hello": "world"}', {}, 422, /unrecognised event/],
         ['an unknown native type', '/v1/events', '{"type": "teleport", "id": "x"}', {}, 422, /unknown event type/],
-        ['a wrong type', '/v1/events', JSON.stringify({ type: 'deployment', id: 'd', deploymentId: '1', environment: 'prod', commit: 'a'.repeat(40), at: 'yesterday' }), {}, 422, /timestamp/],
+        [
+          'a wrong type',
+          '/v1/events',
+          JSON.stringify({ type: 'deployment', id: 'd', deploymentId: '1', environment: 'prod', commit: 'a'.repeat(40), at: 'yesterday' }),
+          {},
+          422,
+          /timestamp/,
+        ],
         ['SARIF on the events endpoint', '/v1/events', JSON.stringify({ version: '2.1.0', runs: [] }), {}, 422, /POST \/v1\/sarif/],
         ['a non-JSON content type', '/v1/events', '<xml/>', { 'content-type': 'application/xml' }, 415, /expected JSON/],
         ['a bad commit on SARIF upload', '/v1/sarif?commit=xyz', JSON.stringify({ version: '2.1.0', runs: [] }), {}, 400, /commit/],
@@ -85,16 +98,103 @@ for (const backend of backends()) {
         ['a webhook without its event name', '/v1/webhooks/github', '{}', {}, 400, /X-GitHub-Event/],
         ['an unsupported webhook event', '/v1/webhooks/github', '{}', { 'x-github-event': 'star' }, 422, /unsupported/],
         ['an oversized body', '/v1/events', Buffer.alloc(100 * 1024, 'a'), {}, 413, /limit/],
-        ['an integer beyond PostgreSQL\'s int', '/v1/events', JSON.stringify({ type: 'pull_request', id: 'big', repo: 'acme/x', number: 99999999999, state: 'open' }), {}, 422, /number: 99999999999 is out of range/],
-        ['a line beyond range', '/v1/events', JSON.stringify({ type: 'finding', id: 'fl', repo: 'acme/x', findingId: 'f', kind: 'error', severity: 'high', title: 't', locations: [{ path: 'a.js', line: 2 ** 40 }] }), {}, 422, /out of range/],
-        ['a NUL character', '/v1/events', JSON.stringify({ type: 'deployment', id: 'nul', repo: 'acme/x', deploymentId: 'd\u0000', environment: 'prod', commit: 'a'.repeat(40), at: '2026-01-01T00:00:00Z' }), {}, 422, /NUL/],
-        ['a NUL in an event id', '/v1/events', JSON.stringify({ type: 'commit', id: 'a\u0000b', repo: 'acme/x', sha: 'a'.repeat(40) }), {}, 422, /NUL/],
-        ['a time beyond year 9999', '/v1/events', JSON.stringify({ type: 'deployment', id: 'far', repo: 'acme/x', deploymentId: 'far', environment: 'prod', commit: 'a'.repeat(40), at: '+275760-09-13T00:00:00.000Z' }), {}, 422, /out of range|timestamp/],
-        ['a GitHub time beyond what a date holds', '/v1/webhooks/github', JSON.stringify({ ref: 'refs/heads/main', before: '0'.repeat(40), after: 'a'.repeat(40), commits: [{ id: 'a'.repeat(40), message: 'm', timestamp: 1e20 }], repository: { full_name: 'acme/x', pushed_at: 1e300 } }), { 'x-github-event': 'push' }, 200, /./],
+        [
+          "an integer beyond PostgreSQL's int",
+          '/v1/events',
+          JSON.stringify({ type: 'pull_request', id: 'big', repo: 'acme/x', number: 99999999999, state: 'open' }),
+          {},
+          422,
+          /number: 99999999999 is out of range/,
+        ],
+        [
+          'a line beyond range',
+          '/v1/events',
+          JSON.stringify({
+            type: 'finding',
+            id: 'fl',
+            repo: 'acme/x',
+            findingId: 'f',
+            kind: 'error',
+            severity: 'high',
+            title: 't',
+            locations: [{ path: 'a.js', line: 2 ** 40 }],
+          }),
+          {},
+          422,
+          /out of range/,
+        ],
+        [
+          'a NUL character',
+          '/v1/events',
+          JSON.stringify({
+            type: 'deployment',
+            id: 'nul',
+            repo: 'acme/x',
+            deploymentId: 'd\u0000',
+            environment: 'prod',
+            commit: 'a'.repeat(40),
+            at: '2026-01-01T00:00:00Z',
+          }),
+          {},
+          422,
+          /NUL/,
+        ],
+        [
+          'a NUL in an event id',
+          '/v1/events',
+          JSON.stringify({ type: 'commit', id: 'a\u0000b', repo: 'acme/x', sha: 'a'.repeat(40) }),
+          {},
+          422,
+          /NUL/,
+        ],
+        [
+          'a time beyond year 9999',
+          '/v1/events',
+          JSON.stringify({
+            type: 'deployment',
+            id: 'far',
+            repo: 'acme/x',
+            deploymentId: 'far',
+            environment: 'prod',
+            commit: 'a'.repeat(40),
+            at: '+275760-09-13T00:00:00.000Z',
+          }),
+          {},
+          422,
+          /out of range|timestamp/,
+        ],
+        [
+          'a GitHub time beyond what a date holds',
+          '/v1/webhooks/github',
+          JSON.stringify({
+            ref: 'refs/heads/main',
+            before: '0'.repeat(40),
+            after: 'a'.repeat(40),
+            commits: [{ id: 'a'.repeat(40), message: 'm', timestamp: 1e20 }],
+            repository: { full_name: 'acme/x', pushed_at: 1e300 },
+          }),
+          { 'x-github-event': 'push' },
+          200,
+          /./,
+        ],
         ['JSON nested 20,000 deep', '/v1/events', `${'['.repeat(20_000)}${']'.repeat(20_000)}`, {}, 400, /nests deeper than 64 levels/],
-        ['JSON Lines nested too deep', '/v1/attestations', `{}\n${'{"a":'.repeat(70)}1${'}'.repeat(70)}`, { 'content-type': 'application/x-ndjson' }, 400, /line 2 nests deeper/],
+        [
+          'JSON Lines nested too deep',
+          '/v1/attestations',
+          `{}\n${'{"a":'.repeat(70)}1${'}'.repeat(70)}`,
+          { 'content-type': 'application/x-ndjson' },
+          400,
+          /line 2 nests deeper/,
+        ],
         ['a form post', '/v1/events', 'payload=%7B%7D', { 'content-type': 'application/x-www-form-urlencoded' }, 415, /expected JSON/],
-        ['text/plain, as a web page may send', '/v1/events', '{"type":"commit","id":"c","repo":"acme/x","sha":"' + 'a'.repeat(40) + '"}', { 'content-type': 'text/plain' }, 415, /cannot send cross-site/],
+        [
+          'text/plain, as a web page may send',
+          '/v1/events',
+          '{"type":"commit","id":"c","repo":"acme/x","sha":"' + 'a'.repeat(40) + '"}',
+          { 'content-type': 'text/plain' },
+          415,
+          /cannot send cross-site/,
+        ],
       ];
       for (const [what, path, body, headers, status, detail] of cases) {
         it(`answers ${what} with ${status} and a problem document`, async () => {
@@ -117,7 +217,13 @@ for (const backend of backends()) {
         const wrongMethod = await http(`${t.url}/v1/sarif`, { method: 'PUT', body: '{}' });
         assert.equal(wrongMethod.status, 405);
         assert.equal(wrongMethod.headers.get('allow'), 'POST');
-        for (const path of ['/v1/repos/ac%E0%A4%A/x/environments', '/v1/repos/acme/x/environments/%E0%A4%A/deployments', '/v1/deployments/%E0%A4%A', '/v1/findings/%ZZ', '/v1/artifacts/%E0%A4%A']) {
+        for (const path of [
+          '/v1/repos/ac%E0%A4%A/x/environments',
+          '/v1/repos/acme/x/environments/%E0%A4%A/deployments',
+          '/v1/deployments/%E0%A4%A',
+          '/v1/findings/%ZZ',
+          '/v1/artifacts/%E0%A4%A',
+        ]) {
           const bad = await http(`${t.url}${path}`);
           assert.equal(bad.status, 400, `${path}: ${bad.text}`);
           assert.match(bad.json.detail, /malformed %-escape/);
@@ -168,7 +274,10 @@ for (const backend of backends()) {
         const forged = await http(`${t.url}/v1/webhooks/github`, { body, headers: { ...headers, 'x-hub-signature-256': sign('wrong') } });
         assert.equal(forged.status, 401);
         assert.match(forged.json.detail, /does not match/);
-        const good = await http(`${t.url}/v1/webhooks/github`, { body, headers: { ...headers, 'x-hub-signature-256': sign('hook-secret') } });
+        const good = await http(`${t.url}/v1/webhooks/github`, {
+          body,
+          headers: { ...headers, 'x-hub-signature-256': sign('hook-secret') },
+        });
         assert.equal(good.status, 200, good.text);
       });
 
@@ -177,7 +286,10 @@ for (const backend of backends()) {
         const body = JSON.stringify({ ...example, repository: { ...example.repository, full_name: 'acme/replayed' } });
         const signature = `sha256=${createHmac('sha256', 'hook-secret').update(body).digest('hex')}`;
         const send = (event: string, delivery: string) =>
-          http(`${t.url}/v1/webhooks/github`, { body, headers: { 'x-github-event': event, 'x-github-delivery': delivery, 'x-hub-signature-256': signature } });
+          http(`${t.url}/v1/webhooks/github`, {
+            body,
+            headers: { 'x-github-event': event, 'x-github-delivery': delivery, 'x-hub-signature-256': signature },
+          });
         const first = await send('deployment_status', 'delivery-1');
         assert.equal(first.status, 200, first.text);
         assert.equal(first.json.accepted, 1);
@@ -225,7 +337,9 @@ for (const backend of backends()) {
         try {
           await t.client.ingest('events', JSON.stringify(syntheticStream('acme/tamper', 3)));
           assert.equal((await t.client.verifyAudit()).ok, true);
-          const victim = await t.service.db.query<{ key: string; audit_seq: number | string }>('SELECT key, audit_seq FROM events ORDER BY audit_seq LIMIT 1 OFFSET 4');
+          const victim = await t.service.db.query<{ key: string; audit_seq: number | string }>(
+            'SELECT key, audit_seq FROM events ORDER BY audit_seq LIMIT 1 OFFSET 4',
+          );
           const { key, audit_seq } = victim.rows[0]!;
           await t.service.db.query(`UPDATE events SET raw = replace(raw, 'ci-bot', 'mallory') WHERE key = $1`, [key]);
           const audit = await t.client.verifyAudit();

@@ -48,7 +48,9 @@ describe('the service against hostile clients', function () {
     let answered = false;
     const answer = await rawExchange(port, (socket) => {
       socket.once('data', () => (answered = true));
-      socket.write(`POST /v1/events HTTP/1.1\r\nHost: 127.0.0.1:${port}\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\n`);
+      socket.write(
+        `POST /v1/events HTTP/1.1\r\nHost: 127.0.0.1:${port}\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\n`,
+      );
       // Chunk after chunk, as a streaming client sends, until the service answers.
       const send = (n: number) => {
         if (n === 0 || answered || socket.destroyed || !socket.writable) return;
@@ -75,9 +77,19 @@ describe('the service against hostile clients', function () {
     const origin = await get(`${t.url}/v1/repos/acme/x/environments`, { host: `127.0.0.1:${port}`, origin: 'https://attacker.example' });
     assert.equal(origin.status, 403);
     assert.match(origin.json.detail, /Origin https:\/\/attacker\.example/);
-    const form = await get(`${t.url}/v1/events`, { host: `127.0.0.1:${port}`, 'content-type': 'application/x-www-form-urlencoded' }, 'POST', 'a=b');
+    const form = await get(
+      `${t.url}/v1/events`,
+      { host: `127.0.0.1:${port}`, 'content-type': 'application/x-www-form-urlencoded' },
+      'POST',
+      'a=b',
+    );
     assert.equal(form.status, 415);
-    const json = await get(`${t.url}/v1/events`, { host: `127.0.0.1:${port}`, 'content-type': 'application/json' }, 'POST', JSON.stringify({ type: 'commit', id: 'c1', repo: 'acme/x', sha: 'a'.repeat(40) }));
+    const json = await get(
+      `${t.url}/v1/events`,
+      { host: `127.0.0.1:${port}`, 'content-type': 'application/json' },
+      'POST',
+      JSON.stringify({ type: 'commit', id: 'c1', repo: 'acme/x', sha: 'a'.repeat(40) }),
+    );
     assert.equal(json.status, 200);
   });
 

@@ -23,7 +23,11 @@ describe('embedded store statistics', function () {
       await t.client.environments('acme/stats');
       const estimate = await estimatedEvents(t.service.db);
       assert.ok(estimate >= events.length * 0.9, `estimate ${estimate} for ${events.length} events`);
-      const plan = (await t.service.db.query(`EXPLAIN SELECT * FROM deployments WHERE commit_sha = ANY($1::text[])`, [[(events[0] as any).commit ?? 'abc']])).rows
+      const plan = (
+        await t.service.db.query(`EXPLAIN SELECT * FROM deployments WHERE commit_sha = ANY($1::text[])`, [
+          [(events[0] as any).commit ?? 'abc'],
+        ])
+      ).rows
         .map((r: any) => r['QUERY PLAN'])
         .join('\n');
       assert.doesNotMatch(plan, /Seq Scan/, plan);

@@ -73,7 +73,19 @@ describe('lineage trace', function () {
     // What runs in production: this revision, installed under a container-like root.
     installRoot = mkdtempSync(join(tmpdir(), 'lineage-app-'));
     cpSync(repo.dir, join(installRoot, 'app'), { recursive: true, filter: (src) => !src.includes('/.git') });
-    await t.client.ingest('events', JSON.stringify({ type: 'deployment', id: 'tr-d1', repo: 'acme/trace', deploymentId: 'prod-1', environment: 'production', commit: deployed, at: '2026-03-02T10:00:00Z', actor: 'ci' }));
+    await t.client.ingest(
+      'events',
+      JSON.stringify({
+        type: 'deployment',
+        id: 'tr-d1',
+        repo: 'acme/trace',
+        deploymentId: 'prod-1',
+        environment: 'production',
+        commit: deployed,
+        at: '2026-03-02T10:00:00Z',
+        actor: 'ci',
+      }),
+    );
     // The working copy moves on: lines inserted above, a function moved down, a file renamed.
     repo.write('src/lib/pricing.js', [
       "'use strict';",
@@ -128,7 +140,10 @@ describe('lineage trace', function () {
     const best = r.json.candidates[0];
     assert.equal(best.path, 'src/lib/pricing.js');
     assert.equal(best.line, 7, 'line 3 at the deployed revision is line 7 now');
-    assert.equal(readFileSync(join(repo.dir, best.path), 'utf8').split('\n')[best.line - 1]!.trim().startsWith('if (count === 0) throw'), true);
+    assert.equal(
+      readFileSync(join(repo.dir, best.path), 'utf8').split('\n')[best.line - 1]!.trim().startsWith('if (count === 0) throw'),
+      true,
+    );
     assert.ok(best.confidence > r.json.candidates[1].confidence);
     assert.equal(best.lineage.commit.sha, deployed);
     assert.ok(r.json.candidates.some((c: any) => c.path === 'src/main.js' && c.line === 2));
@@ -137,8 +152,25 @@ describe('lineage trace', function () {
   it('uses the deployment that ran when the alert fired, not the current one', async () => {
     const stderr = crash(process.execPath, [join(installRoot, 'app/src/main.js')], installRoot);
     const head = repo.head();
-    await t.client.ingest('events', JSON.stringify({ type: 'deployment', id: 'tr-d2', repo: 'acme/trace', deploymentId: 'prod-2', environment: 'production', commit: head, at: '2026-03-05T10:00:00Z', actor: 'ci' }));
-    const alert = { title: 'RangeError in checkout', environment: 'production', timestamp: '2026-03-03T08:00:00Z', exception: { stacktrace: stderr } };
+    await t.client.ingest(
+      'events',
+      JSON.stringify({
+        type: 'deployment',
+        id: 'tr-d2',
+        repo: 'acme/trace',
+        deploymentId: 'prod-2',
+        environment: 'production',
+        commit: head,
+        at: '2026-03-05T10:00:00Z',
+        actor: 'ci',
+      }),
+    );
+    const alert = {
+      title: 'RangeError in checkout',
+      environment: 'production',
+      timestamp: '2026-03-03T08:00:00Z',
+      exception: { stacktrace: stderr },
+    };
     const r = await trace(JSON.stringify(alert), ['--api', t.url]);
     assert.equal(r.status, 0, r.stderr);
     assert.equal(r.json.revision.sha, deployed);
@@ -170,22 +202,38 @@ describe('lineage trace', function () {
     assert.deepEqual([r.json.candidates[0].path, r.json.candidates[0].line], ['src/main/java/com/acme/orders/Pricing.java', 5]);
   });
 
-  it('maps a minified bundle\'s frames back through the source map in the build output', async () => {
+  it("maps a minified bundle's frames back through the source map in the build output", async () => {
     const dir = mkdtempSync(join(tmpdir(), 'lineage-bundle-'));
     try {
       const app = new TestRepo(dir);
       app.git(['init', '-q', '-b', 'main']);
       app.write('.gitignore', ['dist/']);
-      app.write('src/cart.js', ['export function total(items) {', '  const sum = items.reduce((a, b) => a + b.price, 0);', '  if (!items.length) throw new TypeError("empty cart");', '  return sum;', '}']);
+      app.write('src/cart.js', [
+        'export function total(items) {',
+        '  const sum = items.reduce((a, b) => a + b.price, 0);',
+        '  if (!items.length) throw new TypeError("empty cart");',
+        '  return sum;',
+        '}',
+      ]);
       app.write('src/index.js', ["import { total } from './cart.js';", 'console.log(total([]));']);
       app.commit('web shop');
-      buildSync({ entryPoints: [join(dir, 'src/index.js')], bundle: true, minify: true, sourcemap: true, outfile: join(dir, 'dist/main.4f2a.js'), logLevel: 'warning' });
+      buildSync({
+        entryPoints: [join(dir, 'src/index.js')],
+        bundle: true,
+        minify: true,
+        sourcemap: true,
+        outfile: join(dir, 'dist/main.4f2a.js'),
+        logLevel: 'warning',
+      });
       const stderr = crash(process.execPath, [join(dir, 'dist/main.4f2a.js')], dir);
       assert.match(stderr, /main\.4f2a\.js:1:\d+/, 'a frame in the minified bundle');
       const r = await runLineage(dir, ['trace', '-', '--json'], stderr);
       assert.equal(r.status, 0, r.stderr);
       assert.deepEqual([r.json.candidates[0].path, r.json.candidates[0].line], ['src/cart.js', 3]);
-      assert.ok(r.json.tried.some((t: string) => /by dist\/main\.4f2a\.js\.map/.test(t)), r.json.tried);
+      assert.ok(
+        r.json.tried.some((t: string) => /by dist\/main\.4f2a\.js\.map/.test(t)),
+        r.json.tried,
+      );
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
@@ -205,14 +253,30 @@ describe('lineage trace', function () {
       const r = await runLineage(dir, ['trace', 'log.sarif', '--json']);
       assert.equal(r.status, 0, r.stderr);
       assert.match(r.json.revision.how, /the finding names commit/);
-      assert.ok(r.json.candidates.some((c: any) => c.path === 'src/io/kb.c'), JSON.stringify(r.json.candidates));
+      assert.ok(
+        r.json.candidates.some((c: any) => c.path === 'src/io/kb.c'),
+        JSON.stringify(r.json.candidates),
+      );
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
   });
 
   it('resolves a finding id from the service at the revision it was reported against', async () => {
-    await t.client.ingest('events', JSON.stringify({ type: 'finding', id: 'tr-f1', repo: 'acme/trace', findingId: 'err-42', kind: 'error', severity: 'high', title: 'RangeError in ratio', commit: deployed, locations: [{ path: 'src/lib/pricing.js', line: 3, revision: deployed }] }));
+    await t.client.ingest(
+      'events',
+      JSON.stringify({
+        type: 'finding',
+        id: 'tr-f1',
+        repo: 'acme/trace',
+        findingId: 'err-42',
+        kind: 'error',
+        severity: 'high',
+        title: 'RangeError in ratio',
+        commit: deployed,
+        locations: [{ path: 'src/lib/pricing.js', line: 3, revision: deployed }],
+      }),
+    );
     const r = await runLineage(repo.dir, ['trace', '-', '--json', '--api', t.url], 'lineage-finding:err-42');
     assert.equal(r.status, 0, r.stderr);
     assert.equal(r.json.input.kind, 'finding-reference');
@@ -223,7 +287,10 @@ describe('lineage trace', function () {
   });
 
   it('reads a JSON alert with OpenTelemetry code fields and a commit', async () => {
-    const alert = { alert: 'HighErrorRate', attributes: { 'code.file.path': '/app/src/lib/pricing.js', 'code.line.number': 4, 'vcs.ref.head.revision': deployed } };
+    const alert = {
+      alert: 'HighErrorRate',
+      attributes: { 'code.file.path': '/app/src/lib/pricing.js', 'code.line.number': 4, 'vcs.ref.head.revision': deployed },
+    };
     const r = await trace(JSON.stringify(alert));
     assert.equal(r.status, 0, r.stderr);
     assert.equal(r.json.input.kind, 'json-alert');
@@ -234,7 +301,10 @@ describe('lineage trace', function () {
     const none = await trace('the service is slow today, nothing else to say', ['--api', t.url]);
     assert.equal(none.status, 1);
     assert.deepEqual(none.json.candidates, []);
-    assert.ok(none.json.tried.some((x: string) => /no stack frame/.test(x)), none.json.tried);
+    assert.ok(
+      none.json.tried.some((x: string) => /no stack frame/.test(x)),
+      none.json.tried,
+    );
     const outside = await trace('    at evil (/etc/passwd:1:1)\n    at x (../../etc/shadow:2:2)');
     assert.equal(outside.status, 1, 'paths outside the repository never match');
     const empty = await runLineage(repo.dir, ['trace', '-'], '   ');
@@ -277,7 +347,12 @@ describe('lineage trace on infrastructure findings', function () {
     ]);
     repo.write('deploy/falco.yaml', ['apiVersion: apps/v1', 'kind: DaemonSet', 'metadata:', '  name: falco', 'spec: {}']);
     cpSync(join(tf, 'trivy-action-config/main.tf'), join(repo.dir, 'infra/main.tf'));
-    repo.write('infra/modules/storage/main.tf', ['resource "aws_s3_bucket" "bucket" {', '  bucket = "inner"', '  acl    = "public-read"', '}']);
+    repo.write('infra/modules/storage/main.tf', [
+      'resource "aws_s3_bucket" "bucket" {',
+      '  bucket = "inner"',
+      '  acl    = "public-read"',
+      '}',
+    ]);
     repo.write('infra/root.tf', ['module "storage" {', '  source = "./modules/storage"', '}']);
     repo.commit('manifests and terraform');
   });
@@ -295,13 +370,15 @@ describe('lineage trace on infrastructure findings', function () {
     assert.match(r.json.candidates[0].reason, /Deployment of ReplicaSet nginx-deployment-/);
   });
 
-  it('finds a Falco alert\'s pod through its DaemonSet, and objects named in guestbook manifests', async () => {
+  it("finds a Falco alert's pod through its DaemonSet, and objects named in guestbook manifests", async () => {
     const falco = await traceFile(join(k8s, 'falco-alert-terminal-shell-k8s.json'));
     assert.equal(falco.status, 0, falco.stderr);
     assert.deepEqual(top(falco), ['deploy/falco.yaml', 2]);
     const guestbook = await traceText('Deployment/redis-replica spec.template.spec.containers[0].resources.requests.cpu');
     assert.equal(guestbook.json.candidates[0].path, 'deploy/manifests/guestbook-all-in-one.yaml');
-    const line = readFileSync(join(repo.dir, 'deploy/manifests/guestbook-all-in-one.yaml'), 'utf8').split('\n')[guestbook.json.candidates[0].line - 1]!;
+    const line = readFileSync(join(repo.dir, 'deploy/manifests/guestbook-all-in-one.yaml'), 'utf8').split('\n')[
+      guestbook.json.candidates[0].line - 1
+    ]!;
     assert.match(line, /cpu:/);
   });
 
@@ -309,7 +386,10 @@ describe('lineage trace on infrastructure findings', function () {
     const r = await traceText('Deployment/production-ldap spec.replicas');
     assert.equal(r.status, 0, r.stderr);
     assert.deepEqual(top(r), ['deploy/ldap/overlays/production/deployment.yaml', 6]);
-    assert.ok(r.json.candidates.some((c: any) => c.path === 'deploy/ldap/base/deployment.yaml'), JSON.stringify(r.json.candidates.map((c: any) => c.path)));
+    assert.ok(
+      r.json.candidates.some((c: any) => c.path === 'deploy/ldap/base/deployment.yaml'),
+      JSON.stringify(r.json.candidates.map((c: any) => c.path)),
+    );
   });
 
   it('lands Terraform findings on the resource block: trivy results, addresses, and module addresses', async () => {

@@ -50,7 +50,10 @@ describe('git blame --porcelain parser', () => {
   });
 
   it('rejects output that is not porcelain, naming the line', () => {
-    assert.throws(() => parseBlamePorcelain('fatal: no such path\n'), (e) => e instanceof BlameParseError && e.lineNumber === 1);
+    assert.throws(
+      () => parseBlamePorcelain('fatal: no such path\n'),
+      (e) => e instanceof BlameParseError && e.lineNumber === 1,
+    );
     assert.throws(() => parseBlamePorcelain(`${'a'.repeat(40)} 1 1 1\nauthor x\n`), BlameParseError);
   });
 

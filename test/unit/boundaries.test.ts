@@ -17,14 +17,20 @@ describe('architecture', () => {
     const offenders = sources(join(root, 'src/core')).filter((file) =>
       /(from\s+['"]vscode['"]|require\(\s*['"]vscode['"]\s*\)|import\(\s*['"]vscode['"]\s*\))/.test(readFileSync(file, 'utf8')),
     );
-    assert.deepEqual(offenders.map((f) => relative(root, f)), []);
+    assert.deepEqual(
+      offenders.map((f) => relative(root, f)),
+      [],
+    );
   });
 
   it('keeps src/core and src/server free of the extension adapter', () => {
     const offenders = [...sources(join(root, 'src/core')), ...sources(join(root, 'src/server'))].filter((file) =>
       /from\s+['"][./]*(\.\.\/)+vscode\//.test(readFileSync(file, 'utf8')),
     );
-    assert.deepEqual(offenders.map((f) => relative(root, f)), []);
+    assert.deepEqual(
+      offenders.map((f) => relative(root, f)),
+      [],
+    );
   });
 
   it('imports vscode nowhere but src/vscode', () => {
@@ -36,9 +42,28 @@ describe('architecture', () => {
 });
 
 /** Core's parts from the bottom up: a part imports only parts before it (and itself). */
-const coreLayers = ['model', 'linemap', 'git', 'ingest', 'audit', 'sources', 'lineage', 'policy', 'trace', 'present', 'evidence', 'session'];
+const coreLayers = [
+  'model',
+  'linemap',
+  'git',
+  'ingest',
+  'audit',
+  'sources',
+  'lineage',
+  'policy',
+  'trace',
+  'present',
+  'evidence',
+  'session',
+];
 /** Which top-level parts each part may import; core is at the bottom, the adapters above it. */
-const allowed: Record<string, string[]> = { core: ['core'], server: ['core', 'server'], cli: ['core', 'server', 'cli'], vscode: ['core', 'vscode'], types: ['types'] };
+const allowed: Record<string, string[]> = {
+  core: ['core'],
+  server: ['core', 'server'],
+  cli: ['core', 'server', 'cli'],
+  vscode: ['core', 'vscode'],
+  types: ['types'],
+};
 
 /** Every relative import of every source file, resolved to the file it names. */
 function importGraph(): Map<string, string[]> {
@@ -71,13 +96,17 @@ describe('import graph', () => {
       const [top, layer] = partOf(file);
       for (const target of targets) {
         const [toTop, toLayer] = partOf(target);
-        const ok = top === 'core' && toTop === 'core' ? coreLayers.indexOf(toLayer!) <= coreLayers.indexOf(layer!) : (allowed[top] ?? []).includes(toTop);
+        const ok =
+          top === 'core' && toTop === 'core'
+            ? coreLayers.indexOf(toLayer!) <= coreLayers.indexOf(layer!)
+            : (allowed[top] ?? []).includes(toTop);
         if (!ok) upward.push(`${relative(root, file)} -> ${relative(root, target)}`);
       }
     }
     for (const [file] of graph) {
       const [top, layer] = partOf(file);
-      if (top === 'core' && layer && !layer.endsWith('.ts')) assert.ok(coreLayers.includes(layer), `src/core/${layer} has no place in the layer order`);
+      if (top === 'core' && layer && !layer.endsWith('.ts'))
+        assert.ok(coreLayers.includes(layer), `src/core/${layer} has no place in the layer order`);
     }
     assert.deepEqual(upward, []);
   });
@@ -89,7 +118,8 @@ describe('import graph', () => {
     const visit = (file: string, path: string[]): void => {
       state.set(file, 'open');
       for (const target of graph.get(file) ?? []) {
-        if (state.get(target) === 'open') cycles.push([...path.slice(path.indexOf(target)), target].map((f) => relative(root, f)).join(' -> '));
+        if (state.get(target) === 'open')
+          cycles.push([...path.slice(path.indexOf(target)), target].map((f) => relative(root, f)).join(' -> '));
         else if (!state.has(target)) visit(target, [...path, target]);
       }
       state.set(file, 'done');

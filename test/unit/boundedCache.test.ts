@@ -15,7 +15,10 @@ describe('BoundedCache', () => {
 
   it('forgets a failed computation so the next request retries', async () => {
     const cache = new BoundedCache<string>(8);
-    await assert.rejects(cache.get('x', async () => Promise.reject(new Error('service down'))), /service down/);
+    await assert.rejects(
+      cache.get('x', async () => Promise.reject(new Error('service down'))),
+      /service down/,
+    );
     assert.equal(cache.size, 0);
     assert.equal(await cache.get('x', async () => 'ok'), 'ok');
   });

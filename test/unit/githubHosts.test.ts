@@ -14,7 +14,10 @@ describe('GitHub hosts', () => {
     assert.equal(enterpriseSessionProblem(api, 'https://ghe.corp.example'), null);
     assert.equal(enterpriseSessionProblem(api, 'https://GHE.corp.example/'), null);
     assert.match(enterpriseSessionProblem(api, undefined)!, /not set; set it to https:\/\/ghe\.corp\.example/);
-    assert.match(enterpriseSessionProblem(api, 'https://other.example')!, /names other\.example but lineage\.github\.url is on ghe\.corp\.example: a token for other\.example is not sent to ghe\.corp\.example/);
+    assert.match(
+      enterpriseSessionProblem(api, 'https://other.example')!,
+      /names other\.example but lineage\.github\.url is on ghe\.corp\.example: a token for other\.example is not sent to ghe\.corp\.example/,
+    );
     assert.match(enterpriseSessionProblem(api, 'not a url')!, /is not a URL/);
     assert.equal(enterpriseSessionProblem('https://api.acme.ghe.com', 'https://acme.ghe.com'), null);
   });

@@ -63,11 +63,17 @@ describe('normalisers reject bad events with the field named', () => {
 
   it('CDEvents: context and subject', () => {
     invalid(() => normalizeCdEvent({ subject: {} }, '{}'), '/context');
-    invalid(() => normalizeCdEvent({ context: { id: 'x', source: 's', type: 'dev.cdevents.build.started.0.1.0' }, subject: {} }, '{}'), '/context/timestamp');
+    invalid(
+      () => normalizeCdEvent({ context: { id: 'x', source: 's', type: 'dev.cdevents.build.started.0.1.0' }, subject: {} }, '{}'),
+      '/context/timestamp',
+    );
     invalid(
       () =>
         normalizeCdEvent(
-          { context: { id: 'x', source: 's', type: 'dev.cdevents.service.deployed.0.3.0', timestamp: '2026-01-01T00:00:00Z' }, subject: { content: {} } },
+          {
+            context: { id: 'x', source: 's', type: 'dev.cdevents.service.deployed.0.3.0', timestamp: '2026-01-01T00:00:00Z' },
+            subject: { content: {} },
+          },
           '{}',
         ),
       '/subject/content/environment/id',
@@ -75,9 +81,19 @@ describe('normalisers reject bad events with the field named', () => {
   });
 
   it('in-toto: envelopes that do not decode, subjects without digests', () => {
-    invalid(() => normalizeInToto({ payloadType: 'application/vnd.in-toto+json', payload: Buffer.from('nope').toString('base64') }, '{}'), '/payload');
+    invalid(
+      () => normalizeInToto({ payloadType: 'application/vnd.in-toto+json', payload: Buffer.from('nope').toString('base64') }, '{}'),
+      '/payload',
+    );
     invalid(() => normalizeInToto({ payloadType: 'text/plain', payload: 'x' }, '{}'), '/payloadType');
-    invalid(() => normalizeInToto({ _type: 'https://in-toto.io/Statement/v1', predicateType: 'x', subject: [{ name: 'a', digest: { md5: 'ff' } }] }, '{}'), '/subject/0/digest');
+    invalid(
+      () =>
+        normalizeInToto(
+          { _type: 'https://in-toto.io/Statement/v1', predicateType: 'x', subject: [{ name: 'a', digest: { md5: 'ff' } }] },
+          '{}',
+        ),
+      '/subject/0/digest',
+    );
   });
 
   it('SARIF: version and runs', () => {
@@ -91,7 +107,13 @@ describe('normalisers reject bad events with the field named', () => {
     assert.equal(detectFormat({ context: { type: 'dev.cdevents.build.started.0.1.0' } }), 'cdevents');
     assert.equal(detectFormat({ version: '2.1.0', runs: [] }), 'sarif');
     assert.equal(detectFormat({ payloadType: 'application/vnd.in-toto+json', payload: '' }), 'intoto');
-    assert.equal(detectFormat([{ type: 'build', id: 'x' }, { version: '2.1.0', runs: [] }]), 'unknown');
+    assert.equal(
+      detectFormat([
+        { type: 'build', id: 'x' },
+        { version: '2.1.0', runs: [] },
+      ]),
+      'unknown',
+    );
     assert.equal(detectFormat('text'), 'unknown');
   });
 });

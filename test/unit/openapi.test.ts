@@ -20,7 +20,13 @@ describe('OpenAPI document', () => {
     const routes = [...router.matchAll(/method: '(GET|POST)',\s*pattern: (?:\/\^(.*?)\$\/|new RegExp\(`\^(.*?)\$`\))/g)].map((m) => {
       const raw = (m[2] ?? m[3] ?? '').replace(/\\\//g, '/');
       let i = 0;
-      const names = raw.includes('environments/${segment}') ? ['owner', 'name', 'env'] : raw.startsWith('/v1/repos') ? ['owner', 'name'] : raw.includes('artifacts') ? ['digest'] : ['id'];
+      const names = raw.includes('environments/${segment}')
+        ? ['owner', 'name', 'env']
+        : raw.startsWith('/v1/repos')
+          ? ['owner', 'name']
+          : raw.includes('artifacts')
+            ? ['digest']
+            : ['id'];
       const path = raw.replace(/\$\{segment\}|\(\.\+\)/g, () => `{${names[i++]}}`);
       return `${m[1]} ${path}`;
     });

@@ -3,16 +3,25 @@ import { readFindingInput } from '../../src/core/trace/findingInput';
 import { normaliseTracePath, PathIndex } from '../../src/core/trace/pathResolver';
 import { parseStackTrace } from '../../src/core/trace/stackFrames';
 
-const frames = (text: string) => parseStackTrace(text).frames.map((f) => `${f.language} ${f.file}:${f.line}${f.function ? ` ${f.function}` : ''}`);
+const frames = (text: string) =>
+  parseStackTrace(text).frames.map((f) => `${f.language} ${f.file}:${f.line}${f.function ? ` ${f.function}` : ''}`);
 
 describe('stack trace frames', () => {
   it('reads browser traces: Chrome, Firefox and Safari', () => {
     const chrome = `TypeError: Cannot read properties of undefined (reading 'id')
     at renderCart (https://shop.example.com/static/js/main.4f2a.js:2:10432)
     at https://shop.example.com/static/js/main.4f2a.js:2:11050`;
-    assert.deepEqual(frames(chrome), ['javascript /static/js/main.4f2a.js:2 renderCart', 'javascript /static/js/main.4f2a.js:2'].map((x) => x.replace(' /static', ' https://shop.example.com/static')));
+    assert.deepEqual(
+      frames(chrome),
+      ['javascript /static/js/main.4f2a.js:2 renderCart', 'javascript /static/js/main.4f2a.js:2'].map((x) =>
+        x.replace(' /static', ' https://shop.example.com/static'),
+      ),
+    );
     const firefox = `renderCart@https://shop.example.com/static/js/cart.js:14:9\n@https://shop.example.com/static/js/app.js:3:1`;
-    assert.deepEqual(frames(firefox), ['javascript https://shop.example.com/static/js/cart.js:14 renderCart', 'javascript https://shop.example.com/static/js/app.js:3']);
+    assert.deepEqual(frames(firefox), [
+      'javascript https://shop.example.com/static/js/cart.js:14 renderCart',
+      'javascript https://shop.example.com/static/js/app.js:3',
+    ]);
     const safari = `renderCart@webpack:///./src/cart.js:14:9\nglobal code@webpack:///./src/index.js:3:1`;
     assert.equal(parseStackTrace(safari).frames[0]!.file, 'webpack:///./src/cart.js');
   });
@@ -24,7 +33,11 @@ describe('stack trace frames', () => {
 Caused by: java.lang.ArithmeticException: / by zero
 \tat com.acme.orders.Pricing.ratio(Pricing.java:17)
 \t... 2 more`;
-    assert.deepEqual(frames(java), ['java com/acme/orders/OrderService.java:42 com.acme.orders.OrderService.place', 'java com/acme/Main.java:9 com.acme.Main.main', 'java com/acme/orders/Pricing.java:17 com.acme.orders.Pricing.ratio']);
+    assert.deepEqual(frames(java), [
+      'java com/acme/orders/OrderService.java:42 com.acme.orders.OrderService.place',
+      'java com/acme/Main.java:9 com.acme.Main.main',
+      'java com/acme/orders/Pricing.java:17 com.acme.orders.Pricing.ratio',
+    ]);
     const go = `panic: runtime error: index out of range [3] with length 3
 
 goroutine 1 [running]:
@@ -37,7 +50,10 @@ exit status 2`;
     const dotnet = `System.NullReferenceException: Object reference not set to an instance of an object.
    at Shop.Cart.Total(Order order) in C:\\src\\Shop\\Cart.cs:line 42
    at Shop.Program.Main() in C:\\src\\Shop\\Program.cs:line 7`;
-    assert.deepEqual(frames(dotnet), ['dotnet C:\\src\\Shop\\Cart.cs:42 Shop.Cart.Total', 'dotnet C:\\src\\Shop\\Program.cs:7 Shop.Program.Main']);
+    assert.deepEqual(frames(dotnet), [
+      'dotnet C:\\src\\Shop\\Cart.cs:42 Shop.Cart.Total',
+      'dotnet C:\\src\\Shop\\Program.cs:7 Shop.Program.Main',
+    ]);
     const ruby = `app/models/order.rb:12:in \`total': undefined method \`price' for nil (NoMethodError)
 \tfrom app/controllers/orders_controller.rb:5:in \`show'`;
     assert.deepEqual(frames(ruby), ['ruby app/models/order.rb:12 total', 'ruby app/controllers/orders_controller.rb:5 show']);
@@ -67,12 +83,16 @@ Traceback (most recent call last):
   File "/usr/src/app/shop/cart.py", line 22, in run
     raise RuntimeError("cart failed")
 RuntimeError: cart failed`;
-    assert.deepEqual(frames(py), ['python /usr/src/app/shop/cart.py:22 run', 'python /usr/src/app/shop/main.py:4 <module>', 'python /usr/src/app/shop/db.py:10 load']);
+    assert.deepEqual(frames(py), [
+      'python /usr/src/app/shop/cart.py:22 run',
+      'python /usr/src/app/shop/main.py:4 <module>',
+      'python /usr/src/app/shop/db.py:10 load',
+    ]);
   });
 
   it('never throws and stays linear on random and hostile input', () => {
     let seed = 42;
-    const rand = (n: number) => ((seed = (seed * 1103515245 + 12345) & 0x7fffffff) % n);
+    const rand = (n: number) => (seed = (seed * 1103515245 + 12345) & 0x7fffffff) % n;
     const alphabet = ' \t\n:()@"\'`.,/\\#0123456789atFileline inbx.jsy.pyz.go+0x-';
     for (let i = 0; i < 300; i++) {
       const text = Array.from({ length: rand(3000) }, () => alphabet[rand(alphabet.length)]).join('');
@@ -95,7 +115,13 @@ RuntimeError: cart failed`;
 });
 
 describe('trace paths', () => {
-  const index = new PathIndex(['src/api.js', 'src/server.js', 'services/web/src/api.js', 'src/main/java/com/acme/orders/Pricing.java', 'lib/index.js']);
+  const index = new PathIndex([
+    'src/api.js',
+    'src/server.js',
+    'services/web/src/api.js',
+    'src/main/java/com/acme/orders/Pricing.java',
+    'lib/index.js',
+  ]);
 
   it('normalises URLs, drive letters and ./ segments', () => {
     assert.equal(normaliseTracePath('webpack:///./src/cart.js?abc'), '/src/cart.js');
@@ -104,15 +130,34 @@ describe('trace paths', () => {
   });
 
   it('resolves by the longest unique suffix, and lists ties instead of picking', () => {
-    assert.deepEqual(index.resolve('/app/src/server.js').map((m) => m.path), ['src/server.js']);
-    assert.deepEqual(index.resolve('com/acme/orders/Pricing.java').map((m) => m.path), ['src/main/java/com/acme/orders/Pricing.java']);
-    assert.deepEqual(index.resolve('/srv/other/src/api.js').map((m) => m.path), ['services/web/src/api.js', 'src/api.js'], 'a tie at two segments');
-    assert.deepEqual(index.resolve('/x/services/web/src/api.js').map((m) => m.path), ['services/web/src/api.js']);
+    assert.deepEqual(
+      index.resolve('/app/src/server.js').map((m) => m.path),
+      ['src/server.js'],
+    );
+    assert.deepEqual(
+      index.resolve('com/acme/orders/Pricing.java').map((m) => m.path),
+      ['src/main/java/com/acme/orders/Pricing.java'],
+    );
+    assert.deepEqual(
+      index.resolve('/srv/other/src/api.js').map((m) => m.path),
+      ['services/web/src/api.js', 'src/api.js'],
+      'a tie at two segments',
+    );
+    assert.deepEqual(
+      index.resolve('/x/services/web/src/api.js').map((m) => m.path),
+      ['services/web/src/api.js'],
+    );
   });
 
   it('applies the most specific code mapping first, and never leaves the repository', () => {
-    const mappings = [{ stackRoot: '/app/', sourceRoot: '' }, { stackRoot: '/app/web/', sourceRoot: 'services/web/' }];
-    assert.deepEqual(index.resolve('/app/web/src/api.js', mappings).map((m) => [m.path, m.how]), [['services/web/src/api.js', 'mapping']]);
+    const mappings = [
+      { stackRoot: '/app/', sourceRoot: '' },
+      { stackRoot: '/app/web/', sourceRoot: 'services/web/' },
+    ];
+    assert.deepEqual(
+      index.resolve('/app/web/src/api.js', mappings).map((m) => [m.path, m.how]),
+      [['services/web/src/api.js', 'mapping']],
+    );
     assert.deepEqual(index.resolve('../../etc/passwd'), []);
     assert.deepEqual(index.resolve('file:///etc/shadow'), []);
   });

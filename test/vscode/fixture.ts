@@ -42,7 +42,12 @@ export async function createFixture(): Promise<{ info: FixtureInfo; service: Tes
   // The branch under review: approved after its first commit, changed again after that.
   repo.git(['checkout', '-q', '-b', 'review']);
   // The branch switches its own gate off; the base's (default) policy must still judge it.
-  repo.write('.lineage/policy.yaml', ['rules:', '  stale-approval: { severity: off }', '  unapproved-commits: { severity: off }', '  policy-changed-in-branch: { severity: off }']);
+  repo.write('.lineage/policy.yaml', [
+    'rules:',
+    '  stale-approval: { severity: off }',
+    '  unapproved-commits: { severity: off }',
+    '  policy-changed-in-branch: { severity: off }',
+  ]);
   commits.policy = repo.commit('chore: relax the gate (PAY-7)');
   repo.write('src/util.js', ['export const one = 1;', 'export const two = 2;', 'export const three = 3;']);
   commits.util = repo.commit('feat: util (PAY-7)');
@@ -51,27 +56,121 @@ export async function createFixture(): Promise<{ info: FixtureInfo; service: Tes
 
   const at = (day: number) => new Date(Date.parse('2026-03-10T10:00:00Z') + day * 86_400_000).toISOString();
   const events = [
-    { type: 'pull_request', id: 'pr7', repo: 'acme/app', number: 7, title: 'Harden <script>alert(1)</script> line 3', author: 'bob', state: 'merged', url: 'https://github.com/acme/app/pull/7', headSha: commits.change, mergeCommit: commits.merge, mergedAt: at(0), commits: [commits.change] },
-    { type: 'review', id: 'rv1', repo: 'acme/app', reviewId: 'rv1', pullRequest: 7, reviewer: 'alice', state: 'approved', commit: commits.first, at: at(0) },
-    { type: 'review', id: 'rv2', repo: 'acme/app', reviewId: 'rv2', pullRequest: 7, reviewer: 'carol', state: 'approved', commit: commits.change, at: at(0) },
-    { type: 'deployment', id: 'dep-prod-1', repo: 'acme/app', deploymentId: 'dep-prod-1', environment: 'production', commit: commits.first, at: at(1), actor: 'release-bot', artifact: `sha256:${'ab'.repeat(32)}` },
-    { type: 'deployment', id: 'dep-stg-1', repo: 'acme/app', deploymentId: 'dep-stg-1', environment: 'staging', commit: commits.merge, at: at(2), actor: 'ci-bot', artifact: `sha256:${'cd'.repeat(32)}` },
     {
-      type: 'finding', id: 'f1', repo: 'acme/app', findingId: 'err-1', kind: 'error', severity: 'high', title: 'TypeError: Cannot read properties of undefined (reading \'id\')',
-      environment: 'staging', commit: commits.merge, url: 'https://errors.example.com/issues/1',
-      locations: [{ path: 'src/app.js', line: 3, revision: commits.merge }, { path: 'src/app.js', line: 6, revision: commits.merge }],
+      type: 'pull_request',
+      id: 'pr7',
+      repo: 'acme/app',
+      number: 7,
+      title: 'Harden <script>alert(1)</script> line 3',
+      author: 'bob',
+      state: 'merged',
+      url: 'https://github.com/acme/app/pull/7',
+      headSha: commits.change,
+      mergeCommit: commits.merge,
+      mergedAt: at(0),
+      commits: [commits.change],
+    },
+    {
+      type: 'review',
+      id: 'rv1',
+      repo: 'acme/app',
+      reviewId: 'rv1',
+      pullRequest: 7,
+      reviewer: 'alice',
+      state: 'approved',
+      commit: commits.first,
+      at: at(0),
+    },
+    {
+      type: 'review',
+      id: 'rv2',
+      repo: 'acme/app',
+      reviewId: 'rv2',
+      pullRequest: 7,
+      reviewer: 'carol',
+      state: 'approved',
+      commit: commits.change,
+      at: at(0),
+    },
+    {
+      type: 'deployment',
+      id: 'dep-prod-1',
+      repo: 'acme/app',
+      deploymentId: 'dep-prod-1',
+      environment: 'production',
+      commit: commits.first,
+      at: at(1),
+      actor: 'release-bot',
+      artifact: `sha256:${'ab'.repeat(32)}`,
+    },
+    {
+      type: 'deployment',
+      id: 'dep-stg-1',
+      repo: 'acme/app',
+      deploymentId: 'dep-stg-1',
+      environment: 'staging',
+      commit: commits.merge,
+      at: at(2),
+      actor: 'ci-bot',
+      artifact: `sha256:${'cd'.repeat(32)}`,
+    },
+    {
+      type: 'finding',
+      id: 'f1',
+      repo: 'acme/app',
+      findingId: 'err-1',
+      kind: 'error',
+      severity: 'high',
+      title: "TypeError: Cannot read properties of undefined (reading 'id')",
+      environment: 'staging',
+      commit: commits.merge,
+      url: 'https://errors.example.com/issues/1',
+      locations: [
+        { path: 'src/app.js', line: 3, revision: commits.merge },
+        { path: 'src/app.js', line: 6, revision: commits.merge },
+      ],
     },
   ];
   events.push(
-    { type: 'pull_request', id: 'pr8', repo: 'acme/app', number: 8, title: 'Util', author: 'erin', state: 'open', url: 'https://github.com/acme/app/pull/8', headSha: commits.utilChange, headRef: 'review', commits: [commits.policy, commits.util, commits.utilChange] } as never,
-    { type: 'review', id: 'rv8', repo: 'acme/app', reviewId: 'rv8', pullRequest: 8, reviewer: 'dave', state: 'approved', commit: commits.util, at: at(3) },
+    {
+      type: 'pull_request',
+      id: 'pr8',
+      repo: 'acme/app',
+      number: 8,
+      title: 'Util',
+      author: 'erin',
+      state: 'open',
+      url: 'https://github.com/acme/app/pull/8',
+      headSha: commits.utilChange,
+      headRef: 'review',
+      commits: [commits.policy, commits.util, commits.utilChange],
+    } as never,
+    {
+      type: 'review',
+      id: 'rv8',
+      repo: 'acme/app',
+      reviewId: 'rv8',
+      pullRequest: 8,
+      reviewer: 'dave',
+      state: 'approved',
+      commit: commits.util,
+      at: at(3),
+    },
   );
   await service.client.ingest('events', JSON.stringify(events));
   // Every program the repository's configuration can name, planted for every editor feature to
   // pass by. The filter driver applies to the readme only, since a filtered file is not blamed
   // while its buffer differs from what git stores (the dirty-buffer test edits app.js).
   const canaries = plantCanaries(repo, '* diff=canary merge=canary\n*.md filter=canary');
-  const info: FixtureInfo = { repoDir: repo.dir, serviceUrl: service.url, file: join(repo.dir, 'src/app.js'), utilFile: join(repo.dir, 'src/util.js'), commits, hostileSummary, canaryMarker: canaries.marker };
+  const info: FixtureInfo = {
+    repoDir: repo.dir,
+    serviceUrl: service.url,
+    file: join(repo.dir, 'src/app.js'),
+    utilFile: join(repo.dir, 'src/util.js'),
+    commits,
+    hostileSummary,
+    canaryMarker: canaries.marker,
+  };
   return {
     info,
     service,

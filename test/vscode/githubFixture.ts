@@ -42,7 +42,14 @@ export async function createGitHubFixture(): Promise<{ info: GitHubFixtureInfo; 
     token: githubToken,
     environments: ['production', 'staging'],
     deployments: [
-      { id: 11, environment: 'production', sha: commits.first, createdAt: '2026-03-11T10:00:00Z', creator: 'release-bot', state: 'success' },
+      {
+        id: 11,
+        environment: 'production',
+        sha: commits.first,
+        createdAt: '2026-03-11T10:00:00Z',
+        creator: 'release-bot',
+        state: 'success',
+      },
       { id: 12, environment: 'staging', sha: commits.merge, createdAt: '2026-03-12T10:00:00Z', creator: 'ci-bot', state: 'success' },
     ],
     pulls: [
@@ -74,11 +81,27 @@ export async function createGitHubFixture(): Promise<{ info: GitHubFixtureInfo; 
         reviews: [{ id: 3, user: 'dave', state: 'APPROVED', commit: commits.util, submittedAt: '2026-03-13T10:00:00Z' }],
       },
     ],
-    alerts: [{ number: 5, path: 'src/app.js', line: 4, commit: commits.merge, rule: 'js/unsafe-deserialization', severity: 'error', description: 'Unsafe deserialization on line 4' }],
+    alerts: [
+      {
+        number: 5,
+        path: 'src/app.js',
+        line: 4,
+        commit: commits.merge,
+        rule: 'js/unsafe-deserialization',
+        severity: 'error',
+        description: 'Unsafe deserialization on line 4',
+      },
+    ],
   }).start();
   // The origin is on the host the API is served from, as with GitHub Enterprise Server.
   repo.git(['remote', 'set-url', 'origin', `${github.url}/acme/app.git`]);
-  const info: GitHubFixtureInfo = { repoDir: repo.dir, githubUrl: github.url, file: join(repo.dir, 'src/app.js'), utilFile: join(repo.dir, 'src/util.js'), commits };
+  const info: GitHubFixtureInfo = {
+    repoDir: repo.dir,
+    githubUrl: github.url,
+    file: join(repo.dir, 'src/app.js'),
+    utilFile: join(repo.dir, 'src/util.js'),
+    commits,
+  };
   return {
     info,
     github,

@@ -35,7 +35,8 @@ function extensionsDir(scratch: string): string {
   const dir = join(scratch, 'extensions');
   const ext = join(dir, 'code-lineage.code-lineage-0.1.0');
   mkdirSync(ext, { recursive: true });
-  for (const item of ['package.json', 'dist/extension.js', 'media', 'README.md', 'LICENSE']) cpSync(join(root, item), join(ext, item), { recursive: true });
+  for (const item of ['package.json', 'dist/extension.js', 'media', 'README.md', 'LICENSE'])
+    cpSync(join(root, item), join(ext, item), { recursive: true });
   cpSync(join(__dirname, 'runner-extension'), join(dir, 'code-lineage-tests.test-runner-0.0.1'), { recursive: true });
   return dir;
 }
@@ -50,7 +51,9 @@ function screenshotServer(getPage: () => Page | undefined): Promise<{ server: Se
       .then(() => res.end('ok'))
       .catch((e: unknown) => res.end(String(e)));
   });
-  return new Promise((resolve) => server.listen(0, '127.0.0.1', () => resolve({ server, url: `http://127.0.0.1:${(server.address() as AddressInfo).port}` })));
+  return new Promise((resolve) =>
+    server.listen(0, '127.0.0.1', () => resolve({ server, url: `http://127.0.0.1:${(server.address() as AddressInfo).port}` })),
+  );
 }
 
 async function freePort(): Promise<number> {
@@ -64,10 +67,17 @@ async function freePort(): Promise<number> {
 type Mode = 'trusted' | 'untrusted' | 'github';
 
 /** The run's world: the service fixture, or the GitHub one. */
-async function world(mode: Mode): Promise<{ info: { repoDir: string }; settings: Record<string, unknown>; env: Record<string, string>; close(): Promise<void> }> {
+async function world(
+  mode: Mode,
+): Promise<{ info: { repoDir: string }; settings: Record<string, unknown>; env: Record<string, string>; close(): Promise<void> }> {
   if (mode === 'github') {
     const f = await createGitHubFixture();
-    return { info: f.info, settings: githubSettings(f.info.githubUrl), env: { LINEAGE_VSCODE_GITHUB_TOKEN: githubToken }, close: () => f.close() };
+    return {
+      info: f.info,
+      settings: githubSettings(f.info.githubUrl),
+      env: { LINEAGE_VSCODE_GITHUB_TOKEN: githubToken },
+      close: () => f.close(),
+    };
   }
   const f = await createFixture();
   return { info: f.info, settings: serviceSettings(f.info.serviceUrl), env: {}, close: () => f.close() };
@@ -80,7 +90,16 @@ function allowSignIns(getPage: () => Page | undefined): () => number {
   const loop = async () => {
     while (!stopped) {
       const allow = getPage()?.locator('.monaco-dialog-box .monaco-button', { hasText: /^Allow$/ });
-      if (allow && (await allow.count().catch(() => 0)) > 0 && (await allow.first().click().then(() => true).catch(() => false))) answered++;
+      if (
+        allow &&
+        (await allow.count().catch(() => 0)) > 0 &&
+        (await allow
+          .first()
+          .click()
+          .then(() => true)
+          .catch(() => false))
+      )
+        answered++;
       await new Promise((r) => setTimeout(r, 300));
     }
   };
@@ -101,7 +120,18 @@ async function runOnce(mode: Mode, browser: Browser, t: { node24: string; codeSe
   let page: Page | undefined;
   const shots = await screenshotServer(() => page);
   const port = await freePort();
-  const args = ['--auth', 'none', '--bind-addr', `127.0.0.1:${port}`, '--extensions-dir', extensionsDir(scratch), '--user-data-dir', userData, '--disable-telemetry', '--disable-update-check'];
+  const args = [
+    '--auth',
+    'none',
+    '--bind-addr',
+    `127.0.0.1:${port}`,
+    '--extensions-dir',
+    extensionsDir(scratch),
+    '--user-data-dir',
+    userData,
+    '--disable-telemetry',
+    '--disable-update-check',
+  ];
   if (mode !== 'untrusted') args.push('--disable-workspace-trust');
   const stopAllowing = mode === 'github' ? allowSignIns(() => page) : () => 0;
   let child: ChildProcess | undefined;
@@ -123,7 +153,11 @@ async function runOnce(mode: Mode, browser: Browser, t: { node24: string; codeSe
     });
     child.stdout?.on('data', (c: Buffer) => log.push(c.toString()));
     child.stderr?.on('data', (c: Buffer) => log.push(c.toString()));
-    await waitFor(`code-server on port ${port}`, async () => (await fetch(`http://127.0.0.1:${port}/healthz`).catch(() => null))?.ok, 60_000);
+    await waitFor(
+      `code-server on port ${port}`,
+      async () => (await fetch(`http://127.0.0.1:${port}/healthz`).catch(() => null))?.ok,
+      60_000,
+    );
     const context = await browser.newContext({ viewport: { width: 1400, height: 860 } });
     // The web workbench's clipboard is the browser's.
     await context.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: `http://127.0.0.1:${port}` });
@@ -164,7 +198,14 @@ async function main(): Promise<void> {
   const suite = await buildSuite(root);
   const browser = await chromium.launch({
     executablePath: process.env.CHROMIUM ?? '/usr/bin/chromium',
-    args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
+    args: [
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+      '--no-first-run',
+    ],
   });
   let passed = 0;
   let failed = 0;
@@ -173,7 +214,14 @@ async function main(): Promise<void> {
       const started = Date.now();
       const report = await runOnce(mode, browser, t, suite);
       for (const title of report.passed) console.log(`  ✔ ${title}`);
-      for (const f of report.failed) console.log(`  ✘ ${f.title}\n${f.error.split('\n').slice(0, 8).map((l) => `      ${l}`).join('\n')}`);
+      for (const f of report.failed)
+        console.log(
+          `  ✘ ${f.title}\n${f.error
+            .split('\n')
+            .slice(0, 8)
+            .map((l) => `      ${l}`)
+            .join('\n')}`,
+        );
       const activation = report.activationMs === undefined ? '' : `, activation ${report.activationMs.toFixed(1)} ms`;
       console.log(`  (${mode} run: ${((Date.now() - started) / 1000).toFixed(0)} s${activation})`);
       passed += report.passed.length;

@@ -39,7 +39,8 @@ export async function runDemo(argv: string[], out: (line: string) => void): Prom
 
   out('Starting the service on the embedded store …');
   const service = await startService({ port, dataDir }).catch((e: unknown) => {
-    if ((e as NodeJS.ErrnoException).code === 'EADDRINUSE') throw new UsageError(`port ${port} is in use; run with --port <another port> (or 0 for any)`);
+    if ((e as NodeJS.ErrnoException).code === 'EADDRINUSE')
+      throw new UsageError(`port ${port} is in use; run with --port <another port> (or 0 for any)`);
     throw e;
   });
   const client = new ApiClient({ baseUrl: service.url, timeoutMs: 30_000 });

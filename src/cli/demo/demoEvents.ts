@@ -18,7 +18,10 @@ const plus = (iso: string, minutes: number) => new Date(Date.parse(iso) + minute
 
 /** 1-based line of the first line containing `needle` in a file at a labelled commit. */
 export function lineOf(repo: DemoRepo, label: string, path: string, needle: string): number {
-  const index = repo.fileAt(label, path).split('\n').findIndex((l) => l.includes(needle));
+  const index = repo
+    .fileAt(label, path)
+    .split('\n')
+    .findIndex((l) => l.includes(needle));
   if (index < 0) throw new Error(`demo: "${needle}" not found in ${path} at ${label}`);
   return index + 1;
 }
@@ -98,12 +101,18 @@ export function demoStream(repo: DemoRepo): DemoStream {
       predicate: {
         buildDefinition: {
           buildType: 'https://actions.github.io/buildtypes/workflow/v1',
-          externalParameters: { workflow: { ref: 'refs/heads/main', repository: `https://github.com/${r}`, path: '.github/workflows/ci.yml' } },
+          externalParameters: {
+            workflow: { ref: 'refs/heads/main', repository: `https://github.com/${r}`, path: '.github/workflows/ci.yml' },
+          },
           resolvedDependencies: [{ uri: `git+https://github.com/${r}@refs/heads/main`, digest: { gitCommit: sha(label) } }],
         },
         runDetails: {
           builder: { id: 'https://github.com/actions/runner/github-hosted' },
-          metadata: { invocationId: `https://github.com/${r}/actions/runs/${9000 + n}/attempts/1`, startedOn: started, finishedOn: finished },
+          metadata: {
+            invocationId: `https://github.com/${r}/actions/runs/${9000 + n}/attempts/1`,
+            startedOn: started,
+            finishedOn: finished,
+          },
         },
       },
     });
@@ -131,7 +140,17 @@ export function demoStream(repo: DemoRepo): DemoStream {
     return id;
   };
   const approve = (deploymentId: string, approver: string, when: string) =>
-    events.push({ type: 'approval', id: `approval-${deploymentId}`, repo: r, approvalId: `env-approval-${deploymentId}`, deploymentId, environment: 'production', approver, state: 'approved', at: when });
+    events.push({
+      type: 'approval',
+      id: `approval-${deploymentId}`,
+      repo: r,
+      approvalId: `env-approval-${deploymentId}`,
+      deploymentId,
+      environment: 'production',
+      approver,
+      state: 'approved',
+      at: when,
+    });
 
   pull(1, 'feature/cart-tax', 'bob', 'cartTax', 'mergeCartTax', ['cartTax'], 'Add tax to cart totals');
   review('1001', 1, 'alice', 'cartTax', 30);
@@ -289,7 +308,9 @@ export function demoStream(repo: DemoRepo): DemoStream {
             ruleId: 'container-security-context-privileged',
             ruleIndex: 0,
             level: 'error',
-            message: { text: 'Deployment shop/shop-api: container "api" runs privileged (spec.template.spec.containers[0].securityContext.privileged)' },
+            message: {
+              text: 'Deployment shop/shop-api: container "api" runs privileged (spec.template.spec.containers[0].securityContext.privileged)',
+            },
             locations: [{ physicalLocation: { artifactLocation: { uri: 'k8s/deployment.yaml' }, region: { startLine: privilegedLine } } }],
             partialFingerprints: { 'kube-score/object': 'apps/v1/Deployment/shop/shop-api/api/privileged' },
           },

@@ -180,7 +180,11 @@ export function buildDemoRepo(dir: string): DemoRepo {
   let clock = Date.parse('2026-10-05T09:00:00Z');
 
   const git = (args: string[], env: Record<string, string> = {}) =>
-    runGitSync(dir, args, env.GIT_AUTHOR_NAME ? { name: env.GIT_AUTHOR_NAME, email: env.GIT_AUTHOR_EMAIL!, date: env.GIT_AUTHOR_DATE } : demoIdentity);
+    runGitSync(
+      dir,
+      args,
+      env.GIT_AUTHOR_NAME ? { name: env.GIT_AUTHOR_NAME, email: env.GIT_AUTHOR_EMAIL!, date: env.GIT_AUTHOR_DATE } : demoIdentity,
+    );
   const write = (path: string, text: string) => {
     mkdirSync(dirname(join(dir, path)), { recursive: true });
     writeFileSync(join(dir, path), text);
@@ -250,7 +254,12 @@ export function buildDemoRepo(dir: string): DemoRepo {
     GIT_AUTHOR_DATE: new Date((clock += 3600_000)).toISOString(),
     GIT_COMMITTER_DATE: new Date(clock).toISOString(),
   });
-  commits.revertInventory = { sha: git(['rev-parse', 'HEAD']), label: 'revertInventory', at: new Date(clock).toISOString(), author: 'alice' };
+  commits.revertInventory = {
+    sha: git(['rev-parse', 'HEAD']),
+    label: 'revertInventory',
+    at: new Date(clock).toISOString(),
+    author: 'alice',
+  };
 
   write('src/payments.js', files.paymentsV3);
   commit('hotfix', 'carol', 'hotfix: SHOP-21 reject non-numeric payment amounts');

@@ -21,7 +21,6 @@ export function chainHash(prev: string, seq: number, key: string, eventHash: str
   return sha256Text(`${prev}\n${seq}\n${key}\n${eventHash}`);
 }
 
-
 export function checkpointMessage(seq: number, hash: string): Buffer {
   return Buffer.from(`code-lineage checkpoint v1\n${seq}\n${hash}\n`);
 }
@@ -37,7 +36,9 @@ export function checkpointSignatureProblem(cp: Checkpoint): string | null {
     if (keyIdOf(der) !== cp.keyId) return `key id ${cp.keyId} is not the id of the key it carries`;
     const key = createPublicKey({ key: der, format: 'der', type: 'spki' });
     if (key.asymmetricKeyType !== 'ed25519') return 'the checkpoint key is not an Ed25519 key';
-    return verifySignature(null, checkpointMessage(cp.seq, cp.hash), key, Buffer.from(cp.signature, 'base64')) ? null : `the signature on checkpoint ${cp.seq} does not verify`;
+    return verifySignature(null, checkpointMessage(cp.seq, cp.hash), key, Buffer.from(cp.signature, 'base64'))
+      ? null
+      : `the signature on checkpoint ${cp.seq} does not verify`;
   } catch (e) {
     return `the checkpoint's key or signature is malformed: ${(e as Error).message}`;
   }
@@ -57,7 +58,8 @@ export function segmentProblem(entries: AuditEntry[], events: Map<string, string
     if (e.seq === 1 && e.prevHash !== genesisHash) return { seq: 1, reason: 'the first entry does not start from the genesis' };
     if (chainHash(e.prevHash, e.seq, e.eventKey, e.eventHash) !== e.hash) return { seq: e.seq, reason: 'entry hash does not match' };
     const raw = events.get(e.eventKey);
-    if (raw !== undefined && sha256Text(raw) !== e.eventHash) return { seq: e.seq, reason: `event ${e.eventKey} no longer matches its hash` };
+    if (raw !== undefined && sha256Text(raw) !== e.eventHash)
+      return { seq: e.seq, reason: `event ${e.eventKey} no longer matches its hash` };
   }
   return null;
 }

@@ -19,7 +19,16 @@ export const EvidenceBundle = z.object({
   evidence: z.object({
     subject: z.record(z.string(), z.unknown()),
     repo: z.string(),
-    items: z.array(z.object({ kind: z.string(), id: z.string(), summary: z.string(), at: z.string().nullable(), eventKey: z.string().nullable(), audit: z.object({ seq: z.number().int(), hash: z.string() }).nullable() })),
+    items: z.array(
+      z.object({
+        kind: z.string(),
+        id: z.string(),
+        summary: z.string(),
+        at: z.string().nullable(),
+        eventKey: z.string().nullable(),
+        audit: z.object({ seq: z.number().int(), hash: z.string() }).nullable(),
+      }),
+    ),
   }),
   events: z.array(z.object({ key: z.string(), format: z.string(), seq: z.number().int().min(1), raw: z.string() })),
   segments: z.array(z.object({ entries: z.array(AuditEntry).min(1), checkpoint: Checkpoint })),
@@ -42,7 +51,8 @@ export async function buildBundle(client: ApiClient, evidence: Evidence): Promis
     if (!known) bySegment.set(cp.seq, { from: seq, checkpoint: cp });
   }
   const segments: EvidenceBundle['segments'] = [];
-  for (const { from, checkpoint } of bySegment.values()) segments.push({ entries: await client.auditEntries(from, checkpoint.seq), checkpoint });
+  for (const { from, checkpoint } of bySegment.values())
+    segments.push({ entries: await client.auditEntries(from, checkpoint.seq), checkpoint });
   return {
     kind: bundleKind,
     version: 1,
@@ -91,7 +101,8 @@ export function verifyBundle(bundle: EvidenceBundle, pinnedKeyId?: string): Bund
     if (last.seq !== cp.seq || last.hash !== cp.hash) problems.push(`entries up to ${last.seq} do not end at signed checkpoint ${cp.seq}`);
     for (const e of segment.entries) covered.set(e.seq, e);
   }
-  if (pinnedKeyId && [...keyIds].some((k) => k !== pinnedKeyId)) problems.push(`checkpoints are signed by ${[...keyIds].join(', ')}, not the expected key ${pinnedKeyId}`);
+  if (pinnedKeyId && [...keyIds].some((k) => k !== pinnedKeyId))
+    problems.push(`checkpoints are signed by ${[...keyIds].join(', ')}, not the expected key ${pinnedKeyId}`);
   if (keyIds.size > 1) problems.push(`checkpoints are signed by more than one key: ${[...keyIds].join(', ')}`);
   const factsByKey = new Map<string, { table: string; row: Record<string, unknown> }[]>();
   for (const e of bundle.events) {
@@ -101,7 +112,10 @@ export function verifyBundle(bundle: EvidenceBundle, pinnedKeyId?: string): Bund
     try {
       const derived = rederive(e.format, e.raw);
       if (derived.key !== e.key) problems.push(`event ${e.key}: its content is keyed ${derived.key}`);
-      factsByKey.set(e.key, derived.facts.map((f) => ({ table: f.table, row: f.row })));
+      factsByKey.set(
+        e.key,
+        derived.facts.map((f) => ({ table: f.table, row: f.row })),
+      );
     } catch (error) {
       problems.push(`event ${e.key}: does not re-derive: ${(error as Error).message}`);
     }
@@ -112,7 +126,8 @@ export function verifyBundle(bundle: EvidenceBundle, pinnedKeyId?: string): Bund
       problems.push(`${item.kind} ${item.id}: its event ${item.eventKey} is not in the bundle`);
       continue;
     }
-    if (item.audit && covered.get(item.audit.seq)?.hash !== item.audit.hash) problems.push(`${item.kind} ${item.id}: cites entry ${item.audit.seq}, which the chain does not hold`);
+    if (item.audit && covered.get(item.audit.seq)?.hash !== item.audit.hash)
+      problems.push(`${item.kind} ${item.id}: cites entry ${item.audit.seq}, which the chain does not hold`);
     const shape = itemRows[item.kind];
     const facts = factsByKey.get(item.eventKey);
     if (shape && facts && !facts.some((f) => f.table === shape.table && shape.id(f.row) === item.id)) {

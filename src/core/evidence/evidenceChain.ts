@@ -11,7 +11,8 @@ import type { ApiClient } from '../sources/apiClient';
 import { ApiError } from '../sources/apiError';
 import { escapeMarkdown } from '../present/markdown';
 
-export type EvidenceKind = 'commit' | 'pull_request' | 'review' | 'build' | 'artifact' | 'attestation' | 'deployment' | 'approval' | 'finding';
+export type EvidenceKind =
+  'commit' | 'pull_request' | 'review' | 'build' | 'artifact' | 'attestation' | 'deployment' | 'approval' | 'finding';
 
 export interface EvidenceItem {
   kind: EvidenceKind;
@@ -35,28 +36,81 @@ type Draft = Omit<EvidenceItem, 'audit'>;
 function chainOf(l: CommitLineage, onlyDeployment?: string): Draft[] {
   const items: Draft[] = [];
   const c = l.commit;
-  items.push({ kind: 'commit', id: l.sha, summary: c?.message?.split('\n')[0] ?? '(commit known to git only)', at: c?.at ?? null, eventKey: null });
+  items.push({
+    kind: 'commit',
+    id: l.sha,
+    summary: c?.message?.split('\n')[0] ?? '(commit known to git only)',
+    at: c?.at ?? null,
+    eventKey: null,
+  });
   for (const pr of l.pullRequests) {
-    items.push({ kind: 'pull_request', id: `#${pr.number}`, summary: `${pr.title ?? ''} (${pr.state}${pr.author ? `, by ${pr.author}` : ''})`, at: pr.mergedAt ?? pr.updatedAt, eventKey: pr.eventKey });
-    for (const r of pr.reviews) items.push({ kind: 'review', id: r.id, summary: `${r.reviewer}: ${r.state}${r.commit ? ` on ${r.commit.slice(0, 12)}` : ''}`, at: r.at, eventKey: r.eventKey });
+    items.push({
+      kind: 'pull_request',
+      id: `#${pr.number}`,
+      summary: `${pr.title ?? ''} (${pr.state}${pr.author ? `, by ${pr.author}` : ''})`,
+      at: pr.mergedAt ?? pr.updatedAt,
+      eventKey: pr.eventKey,
+    });
+    for (const r of pr.reviews)
+      items.push({
+        kind: 'review',
+        id: r.id,
+        summary: `${r.reviewer}: ${r.state}${r.commit ? ` on ${r.commit.slice(0, 12)}` : ''}`,
+        at: r.at,
+        eventKey: r.eventKey,
+      });
   }
-  for (const b of l.builds) items.push({ kind: 'build', id: b.id, summary: `${b.kind} ${b.name ?? ''}: ${b.status}${b.conclusion ? `, ${b.conclusion}` : ''}`, at: b.finishedAt ?? b.startedAt, eventKey: b.eventKey });
-  for (const a of l.artifacts) items.push({ kind: 'artifact', id: a.digest, summary: a.name ?? a.purl ?? 'artifact', at: a.createdAt, eventKey: a.eventKey });
-  for (const a of l.attestations) items.push({ kind: 'attestation', id: a.id, summary: `${a.predicateType} for ${a.subjectDigest}${a.builder ? ` by ${a.builder}` : ''}${a.signed ? ' (signed envelope)' : ''}`, at: a.finishedAt, eventKey: a.eventKey });
+  for (const b of l.builds)
+    items.push({
+      kind: 'build',
+      id: b.id,
+      summary: `${b.kind} ${b.name ?? ''}: ${b.status}${b.conclusion ? `, ${b.conclusion}` : ''}`,
+      at: b.finishedAt ?? b.startedAt,
+      eventKey: b.eventKey,
+    });
+  for (const a of l.artifacts)
+    items.push({ kind: 'artifact', id: a.digest, summary: a.name ?? a.purl ?? 'artifact', at: a.createdAt, eventKey: a.eventKey });
+  for (const a of l.attestations)
+    items.push({
+      kind: 'attestation',
+      id: a.id,
+      summary: `${a.predicateType} for ${a.subjectDigest}${a.builder ? ` by ${a.builder}` : ''}${a.signed ? ' (signed envelope)' : ''}`,
+      at: a.finishedAt,
+      eventKey: a.eventKey,
+    });
   for (const d of l.deployments.filter((x) => !onlyDeployment || x.id === onlyDeployment)) items.push(...deploymentItems(d));
   return items;
 }
 
 function deploymentItems(d: Deployment): Draft[] {
   const items: Draft[] = [
-    { kind: 'deployment', id: d.id, summary: `${d.kind} to ${d.environment} (${d.status})${d.actor ? ` by ${d.actor}` : ''}${d.artifact ? `, ${d.artifact}` : ''}${d.reason ? `; reason: ${d.reason}` : ''}`, at: d.at, eventKey: d.eventKey },
+    {
+      kind: 'deployment',
+      id: d.id,
+      summary: `${d.kind} to ${d.environment} (${d.status})${d.actor ? ` by ${d.actor}` : ''}${d.artifact ? `, ${d.artifact}` : ''}${d.reason ? `; reason: ${d.reason}` : ''}`,
+      at: d.at,
+      eventKey: d.eventKey,
+    },
   ];
-  for (const a of d.approvals) items.push({ kind: 'approval', id: a.id, summary: `${a.approver}: ${a.state}${a.comment ? ` (${a.comment})` : ''}`, at: a.at, eventKey: a.eventKey });
+  for (const a of d.approvals)
+    items.push({
+      kind: 'approval',
+      id: a.id,
+      summary: `${a.approver}: ${a.state}${a.comment ? ` (${a.comment})` : ''}`,
+      at: a.at,
+      eventKey: a.eventKey,
+    });
   return items;
 }
 
 function findingItem(f: Finding): Draft {
-  return { kind: 'finding', id: f.id, summary: `${f.severity} ${f.kind}: ${f.title}${f.environment ? ` [${f.environment}]` : ''}`, at: f.detectedAt, eventKey: f.eventKey };
+  return {
+    kind: 'finding',
+    id: f.id,
+    summary: `${f.severity} ${f.kind}: ${f.title}${f.environment ? ` [${f.environment}]` : ''}`,
+    at: f.detectedAt,
+    eventKey: f.eventKey,
+  };
 }
 
 /** Attaches the audit-log entry covering each item's source event (a few requests at a time). */
@@ -79,9 +133,18 @@ async function withAudit(client: ApiClient, drafts: Draft[]): Promise<EvidenceIt
   return drafts.map((d) => ({ ...d, audit: d.eventKey ? (audits.get(d.eventKey) ?? null) : null }));
 }
 
-export async function evidenceForLine(client: ApiClient, repo: string, path: string, line: number, commit: string, findingIds: string[]): Promise<Evidence> {
+export async function evidenceForLine(
+  client: ApiClient,
+  repo: string,
+  path: string,
+  line: number,
+  commit: string,
+  findingIds: string[],
+): Promise<Evidence> {
   const lineage = (await client.lineage(repo, [commit])).commits[0];
-  const drafts = lineage ? chainOf(lineage) : [{ kind: 'commit' as const, id: commit, summary: '(not known to the service)', at: null, eventKey: null }];
+  const drafts = lineage
+    ? chainOf(lineage)
+    : [{ kind: 'commit' as const, id: commit, summary: '(not known to the service)', at: null, eventKey: null }];
   for (const id of findingIds) drafts.push(findingItem(await client.finding(id)));
   const [items, audit] = await Promise.all([withAudit(client, drafts), client.verifyAudit().catch(() => null)]);
   return { subject: { kind: 'line', path, line, commit }, repo, items, audit };
@@ -111,11 +174,21 @@ const headings: Record<EvidenceKind, string> = {
 /** The evidence as a Markdown document (outside text escaped; table cells free of pipes). */
 export function evidenceMarkdown(e: Evidence): string {
   const cell = (t: string | null | undefined) => (t ? escapeMarkdown(t, 200) : '');
-  const subject = e.subject.kind === 'line' ? `${cell(e.subject.path)}:${e.subject.line} (commit \`${e.subject.commit.slice(0, 12)}\`)` : `deployment ${cell(e.subject.id)}`;
-  const out = [`# Evidence: ${subject}`, '', `Repository ${cell(e.repo)}. Each item names the source event that recorded it and the audit-log entry covering that event.`, ''];
+  const subject =
+    e.subject.kind === 'line'
+      ? `${cell(e.subject.path)}:${e.subject.line} (commit \`${e.subject.commit.slice(0, 12)}\`)`
+      : `deployment ${cell(e.subject.id)}`;
+  const out = [
+    `# Evidence: ${subject}`,
+    '',
+    `Repository ${cell(e.repo)}. Each item names the source event that recorded it and the audit-log entry covering that event.`,
+    '',
+  ];
   out.push('| | item | detail | time | source event | audit entry |', '|---|---|---|---|---|---|');
   for (const i of e.items) {
-    out.push(`| ${headings[i.kind]} | ${cell(i.id)} | ${cell(i.summary)} | ${cell(i.at)} | ${cell(i.eventKey)} | ${i.audit ? `#${i.audit.seq} \`${i.audit.hash.slice(0, 16)}…\`` : ''} |`);
+    out.push(
+      `| ${headings[i.kind]} | ${cell(i.id)} | ${cell(i.summary)} | ${cell(i.at)} | ${cell(i.eventKey)} | ${i.audit ? `#${i.audit.seq} \`${i.audit.hash.slice(0, 16)}…\`` : ''} |`,
+    );
   }
   const cp = e.audit?.checkpoint;
   const signed = cp ? `; latest signed checkpoint #${cp.seq} (key ${cell(cp.keyId)})` : '';

@@ -201,11 +201,18 @@ function listConfig(cwd: string, env: Record<string, string>, timeoutMs: number)
         }
         const entries = parseConfigList(stdout);
         if (!entries.some((e) => e.key === guardProbeKey && e.value === 'on')) {
-          reject(new Error('this git ignores GIT_CONFIG_COUNT (git 2.31 or newer is needed), so the programs a repository names cannot be switched off; git was not run'));
+          reject(
+            new Error(
+              'this git ignores GIT_CONFIG_COUNT (git 2.31 or newer is needed), so the programs a repository names cannot be switched off; git was not run',
+            ),
+          );
           return;
         }
         const guard = guardFromConfig(entries);
-        const files = originFiles(cwd, entries.map((e) => e.origin));
+        const files = originFiles(
+          cwd,
+          entries.map((e) => e.origin),
+        );
         cache.set(cwd, { files, signature: signatureOf(files), guard });
         resolve(guard);
       },

@@ -100,7 +100,8 @@ export class GitRunner {
   guard(): Promise<ConfigGuard> {
     return configGuard(this.cwd, safeEnv(), this.timeoutMs, () => GitRunner.processesStarted++).catch((e: unknown) => {
       const message = e instanceof Error ? e.message : String(e);
-      if (/ENOENT|no such file|not a directory/i.test(message)) throw new GitError('notARepository', `${this.cwd} is not inside a git repository`);
+      if (/ENOENT|no such file|not a directory/i.test(message))
+        throw new GitError('notARepository', `${this.cwd} is not inside a git repository`);
       throw new GitError('unsafe', `git not run: ${message}`);
     });
   }
@@ -121,7 +122,12 @@ export class GitRunner {
         (error, stdout, stderr) => {
           if (error) {
             const message = stderr.toString().trim() || error.message;
-            reject(new GitError(/not a git repository/i.test(message) ? 'notARepository' : error.killed ? 'timeout' : 'failed', message.split('\n')[0] ?? message));
+            reject(
+              new GitError(
+                /not a git repository/i.test(message) ? 'notARepository' : error.killed ? 'timeout' : 'failed',
+                message.split('\n')[0] ?? message,
+              ),
+            );
           } else resolve(stdout);
         },
       );

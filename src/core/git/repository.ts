@@ -86,7 +86,9 @@ export class Repository {
   async commitsPresent(shas: string[]): Promise<Set<string>> {
     const revs = [...new Set(shas.map(checkRevision))].filter((r) => !this.present.has(r));
     if (revs.length > 0) {
-      const out = (await this.git.runWithInput(['cat-file', '--batch-check'], revs.map((r) => `${r}^{commit}`).join('\n') + '\n')).toString('utf8');
+      const out = (await this.git.runWithInput(['cat-file', '--batch-check'], revs.map((r) => `${r}^{commit}`).join('\n') + '\n')).toString(
+        'utf8',
+      );
       out.split('\n').forEach((line, i) => {
         const rev = revs[i];
         if (rev) this.present.set(rev, / commit \d+$/.test(line));
@@ -267,7 +269,9 @@ export class Repository {
 
   /** True when git considers the committed file binary (it would not blame it line by line usefully). */
   async isBinary(path: string): Promise<boolean> {
-    const out = await this.git.run(['diff', '--no-textconv', '--numstat', '4b825dc642cb6eb9a060e54bf8d69288fbee4904', 'HEAD', '--', path]).catch(() => '');
+    const out = await this.git
+      .run(['diff', '--no-textconv', '--numstat', '4b825dc642cb6eb9a060e54bf8d69288fbee4904', 'HEAD', '--', path])
+      .catch(() => '');
     return /^-\t-\t/.test(out);
   }
 

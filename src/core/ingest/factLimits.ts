@@ -17,7 +17,8 @@ function check(where: string, column: string, value: unknown): void {
     }
   } else if (typeof value === 'string') {
     if (value.includes('\u0000')) throw new InvalidEventError('', `${where}.${column}: contains a NUL character`);
-    if (timeColumn.test(column) && !/^\d{4}-/.test(value)) throw new InvalidEventError('', `${where}.${column}: the time ${value} is out of range (years 0001 to 9999)`);
+    if (timeColumn.test(column) && !/^\d{4}-/.test(value))
+      throw new InvalidEventError('', `${where}.${column}: the time ${value} is out of range (years 0001 to 9999)`);
   }
 }
 

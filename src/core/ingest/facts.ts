@@ -159,15 +159,7 @@ export interface FindingFact {
 }
 
 export type FactBody =
-  | CommitFact
-  | PullRequestFact
-  | ReviewFact
-  | BuildFact
-  | ArtifactFact
-  | AttestationFact
-  | DeploymentFact
-  | ApprovalFact
-  | FindingFact;
+  CommitFact | PullRequestFact | ReviewFact | BuildFact | ArtifactFact | AttestationFact | DeploymentFact | ApprovalFact | FindingFact;
 
 export type Fact = FactBody & { rank: string };
 

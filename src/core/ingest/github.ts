@@ -51,7 +51,10 @@ export function normalizeGithubEvent(event: string, payload: Json, raw: string):
   }
   const shape = githubEventOfShape(payload);
   if (shape !== event) {
-    throw new InvalidEventError('', `X-GitHub-Event says "${event}", but the body is ${shape ? `a ${shape} event` : 'none of the supported events'}`);
+    throw new InvalidEventError(
+      '',
+      `X-GitHub-Event says "${event}", but the body is ${shape ? `a ${shape} event` : 'none of the supported events'}`,
+    );
   }
   const key = githubEventKey(raw);
   const repo = str(at(payload, 'repository.full_name'));
@@ -227,8 +230,7 @@ export function normalizeGithubEvent(event: string, payload: Json, raw: string):
       const location = instance ? obj(instance.location) : null;
       const revision = sha(instance?.commit_sha) ?? sha(payload.commit_oid);
       const state = str(alert.state) ?? 'open';
-      const changedAt =
-        [alert.fixed_at, alert.dismissed_at, alert.updated_at, alert.created_at].map(iso).find((t) => t !== null) ?? null;
+      const changedAt = [alert.fixed_at, alert.dismissed_at, alert.updated_at, alert.created_at].map(iso).find((t) => t !== null) ?? null;
       const path = location ? str(location.path) : null;
       facts.push({
         table: 'findings',

@@ -14,9 +14,11 @@ export function githubEventOfShape(payload: unknown): string | null {
   if (!isObject(payload)) return null;
   const p = payload;
   if (has(p, 'zen', 'hook_id')) return 'ping';
-  if (has(p, 'alert') && isObject(p.alert) && has(p.alert, 'rule') && lacks(p.alert, 'dependency', 'security_advisory', 'secret_type')) return 'code_scanning_alert';
+  if (has(p, 'alert') && isObject(p.alert) && has(p.alert, 'rule') && lacks(p.alert, 'dependency', 'security_advisory', 'secret_type'))
+    return 'code_scanning_alert';
   if (has(p, 'deployment', 'deployment_status')) return 'deployment_status';
-  if (has(p, 'deployment') && lacks(p, 'deployment_status', 'deployment_callback_url', 'approver', 'reviewers', 'workflow_job', 'since')) return 'deployment';
+  if (has(p, 'deployment') && lacks(p, 'deployment_status', 'deployment_callback_url', 'approver', 'reviewers', 'workflow_job', 'since'))
+    return 'deployment';
   if (has(p, 'pull_request', 'review') && lacks(p, 'comment', 'thread')) return 'pull_request_review';
   if (has(p, 'pull_request') && lacks(p, 'review', 'comment', 'thread', 'issue')) return 'pull_request';
   if (has(p, 'workflow_run') && lacks(p, 'workflow_job', 'approver', 'reviewers', 'deployment', 'since')) return 'workflow_run';

@@ -67,7 +67,13 @@ export function normalizeSarif(log: Json, raw: string, ctx: SarifContext): Norma
       const rule = (ruleIndex !== null ? rules[ruleIndex] : null) ?? rules.find((r) => r && r.id === result.ruleId) ?? null;
       const ruleId = str(result.ruleId) ?? str(rule?.id) ?? str(at(result, 'rule.id'));
       const message = str(at(result, 'message.text'), 4096) ?? str(at(rule, 'shortDescription.text')) ?? ruleId ?? 'SARIF result';
-      const locations: FindingLocationRow[] = sarifResultLocations(run, result, Infinity).map((l) => ({ path: l.path, line: l.line, end_line: l.endLine, col: l.column, revision }));
+      const locations: FindingLocationRow[] = sarifResultLocations(run, result, Infinity).map((l) => ({
+        path: l.path,
+        line: l.line,
+        end_line: l.endLine,
+        col: l.column,
+        revision,
+      }));
       const fingerprint =
         firstValue(result.partialFingerprints) ??
         firstValue(result.fingerprints) ??
@@ -113,7 +119,6 @@ function firstValue(v: unknown): string | null {
   }
   return null;
 }
-
 
 function severity(result: Json, rule: Json | null): string {
   const cvss = Number(at(result, 'properties.security-severity') ?? at(rule, 'properties.security-severity'));

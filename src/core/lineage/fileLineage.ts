@@ -92,10 +92,15 @@ export async function fileLineage(options: FileLineageOptions): Promise<FileLine
   const deployed = source && slug ? loadDeployments(repo, source, slug, path, options.historyLimit ?? 20) : null;
   deployed?.catch(() => undefined);
   const expectedText = options.contents ?? repo.workingText(path);
-  const early = Promise.all([deployed, expectedText]).then(([d, text]) => (d && text !== null ? mapOntoText(repo, path, splitLines(text), d, notices) : null));
+  const early = Promise.all([deployed, expectedText]).then(([d, text]) =>
+    d && text !== null ? mapOntoText(repo, path, splitLines(text), d, notices) : null,
+  );
   early.catch(() => undefined);
 
-  const [blame, head] = await Promise.all([options.blame ?? repo.blame(path, options.contents, { detectMoves: options.detectMoves }), repo.head()]);
+  const [blame, head] = await Promise.all([
+    options.blame ?? repo.blame(path, options.contents, { detectMoves: options.detectMoves }),
+    repo.head(),
+  ]);
   const bufferLines = blame.lines.map((l) => l.text.replace(/\r$/, ''));
   const commits = [...new Set(blame.lines.map((l) => l.sha).filter((s) => s !== uncommittedSha))];
 
@@ -117,11 +122,15 @@ export async function fileLineage(options: FileLineageOptions): Promise<FileLine
 
   const lines: LineLineage[] = blame.lines.map((l, i) => {
     const info = l.sha === uncommittedSha ? null : blame.commits.get(l.sha);
-    const pr = info ? (data?.lineage.get(l.sha)?.pullRequests ?? []).find((p) => p.state === 'merged') ?? data?.lineage.get(l.sha)?.pullRequests[0] : undefined;
+    const pr = info
+      ? ((data?.lineage.get(l.sha)?.pullRequests ?? []).find((p) => p.state === 'merged') ?? data?.lineage.get(l.sha)?.pullRequests[0])
+      : undefined;
     return {
       line: i + 1,
       text: bufferLines[i]!,
-      commit: info ? { sha: info.sha, author: info.author, authorMail: info.authorMail, time: info.authorTime, summary: info.summary } : null,
+      commit: info
+        ? { sha: info.sha, author: info.author, authorMail: info.authorMail, time: info.authorTime, summary: info.summary }
+        : null,
       pullRequest: pr ? { number: pr.number, title: pr.title, url: pr.url, state: pr.state, author: pr.author } : null,
       approvals: info ? (approvals.get(l.sha) ?? []) : [],
       environments: liveness.map((e): LineEnvironment => ({ name: e.state.name, live: e.live[i]!, since: e.since[i]! })),
@@ -152,7 +161,13 @@ interface MappedText {
 }
 
 /** Liveness in every environment and the findings, for one text of the file. */
-async function mapOntoText(repo: Repository, path: string, lines: string[], data: Omit<SourceData, 'lineage'>, notices: string[]): Promise<MappedText> {
+async function mapOntoText(
+  repo: Repository,
+  path: string,
+  lines: string[],
+  data: Omit<SourceData, 'lineage'>,
+  notices: string[],
+): Promise<MappedText> {
   const maps = new LineMapCache(repo, path, lines);
   const liveness: MappedText['liveness'] = [];
   for (const env of data.environments) {
@@ -179,7 +194,13 @@ async function prefetch(repo: Repository, path: string, data: SourceData): Promi
   await repo.prefetchTexts([...present], path);
 }
 
-async function loadDeployments(repo: Repository, source: LineageSource, slug: string, path: string, historyLimit: number): Promise<Omit<SourceData, 'lineage'>> {
+async function loadDeployments(
+  repo: Repository,
+  source: LineageSource,
+  slug: string,
+  path: string,
+  historyLimit: number,
+): Promise<Omit<SourceData, 'lineage'>> {
   const [environments, findings] = await Promise.all([source.environments(slug), source.findings(slug, path)]);
   const histories = new Map<string, Deployment[]>();
   await Promise.all(
@@ -261,7 +282,11 @@ async function environmentLiveness(repo: Repository, maps: LineMapCache, env: En
 }
 
 /** Approvals of each commit's pull request, each marked stale when given on a commit that lacks it. */
-async function approvalsByCommit(repo: Repository, commits: string[], lineage: Map<string, CommitLineage>): Promise<Map<string, LineApproval[]>> {
+async function approvalsByCommit(
+  repo: Repository,
+  commits: string[],
+  lineage: Map<string, CommitLineage>,
+): Promise<Map<string, LineApproval[]>> {
   const result = new Map<string, LineApproval[]>();
   await Promise.all(
     commits.map(async (sha) => {
@@ -285,7 +310,14 @@ async function approvalsByCommit(repo: Repository, commits: string[], lineage: M
 }
 
 /** Open findings located in this file, each mapped from the revision it names to a buffer line. */
-async function findingsByLine(repo: Repository, maps: LineMapCache, path: string, findings: Finding[], lineCount: number, notices: string[]): Promise<Map<number, LineFinding[]>> {
+async function findingsByLine(
+  repo: Repository,
+  maps: LineMapCache,
+  path: string,
+  findings: Finding[],
+  lineCount: number,
+  notices: string[],
+): Promise<Map<number, LineFinding[]>> {
   const byLine = new Map<number, LineFinding[]>();
   // HEAD only for a finding that names no revision: most files have none, and HEAD costs a git process.
   let head: Promise<string | null> | undefined;
@@ -304,7 +336,17 @@ async function findingsByLine(repo: Repository, maps: LineMapCache, path: string
       const list = byLine.get(target) ?? [];
       if (!list.some((x) => x.id === f.id)) {
         const otherLocations = f.locations.filter((o) => o !== loc).map((o) => ({ path: o.path, line: o.line }));
-        list.push({ id: f.id, severity: f.severity, title: f.title, kind: f.kind, status: f.status, environment: f.environment, url: f.url, revision, otherLocations });
+        list.push({
+          id: f.id,
+          severity: f.severity,
+          title: f.title,
+          kind: f.kind,
+          status: f.status,
+          environment: f.environment,
+          url: f.url,
+          revision,
+          otherLocations,
+        });
       }
       byLine.set(target, list);
     }

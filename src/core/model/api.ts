@@ -117,8 +117,6 @@ export const Problem = z.object({
   title: z.string(),
   status: z.number().int(),
   detail: z.string().optional(),
-  errors: z
-    .array(z.object({ pointer: z.string(), reason: z.string() }))
-    .optional(),
+  errors: z.array(z.object({ pointer: z.string(), reason: z.string() })).optional(),
 });
 export type Problem = z.infer<typeof Problem>;

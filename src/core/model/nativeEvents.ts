@@ -158,16 +158,7 @@ export const NativeEvent = z.union([
 ]);
 export type NativeEvent = z.infer<typeof NativeEvent>;
 
-export const nativeEventTypes = [
-  'build',
-  'artifact',
-  'deployment',
-  'approval',
-  'pull_request',
-  'review',
-  'finding',
-  'commit',
-] as const;
+export const nativeEventTypes = ['build', 'artifact', 'deployment', 'approval', 'pull_request', 'review', 'finding', 'commit'] as const;
 
 /** Schema of one native event type, so validation errors name the fields of that type only. */
 export function nativeSchemaFor(type: string): z.ZodType | undefined {

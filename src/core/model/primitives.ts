@@ -12,19 +12,12 @@ export const Digest = z
   .string()
   .transform((s) => s.toLowerCase())
   .pipe(
-    z
-      .string()
-      .regex(
-        /^sha256:[0-9a-f]{64}$|^sha384:[0-9a-f]{96}$|^sha512:[0-9a-f]{128}$/,
-        'expected a digest like sha256:<64 hex digits>',
-      ),
+    z.string().regex(/^sha256:[0-9a-f]{64}$|^sha384:[0-9a-f]{96}$|^sha512:[0-9a-f]{128}$/, 'expected a digest like sha256:<64 hex digits>'),
   );
 export type Digest = z.infer<typeof Digest>;
 
 /** A repository key in the `owner/name` form GitHub payloads carry. */
-export const RepoSlug = z
-  .string()
-  .regex(/^[A-Za-z0-9_.-]+\/[A-Za-z0-9_.-]+$/, 'expected a repository as owner/name');
+export const RepoSlug = z.string().regex(/^[A-Za-z0-9_.-]+\/[A-Za-z0-9_.-]+$/, 'expected a repository as owner/name');
 export type RepoSlug = z.infer<typeof RepoSlug>;
 
 /** ISO 8601 timestamp; normalised to UTC with milliseconds on the way in. */

@@ -43,14 +43,31 @@ export async function branchCommits(repo: Repository, base: string, head: string
   const format = ['%H', '%P', '%an', '%ae', '%cI', '%G?', '%s', '%B'].join('%x1f') + '%x1e';
   // gpg.program is reset from the runner's "false" to the system gpg for %G? only: a program on
   // PATH, never one a repository's config names.
-  const out = await repo.run(['-c', 'gpg.program=gpg', 'log', '--reverse', `--format=${format}`, '--end-of-options', `${checkRevision(base)}..${checkRevision(head)}`]);
+  const out = await repo.run([
+    '-c',
+    'gpg.program=gpg',
+    'log',
+    '--reverse',
+    `--format=${format}`,
+    '--end-of-options',
+    `${checkRevision(base)}..${checkRevision(head)}`,
+  ]);
   return out
     .split('\x1e')
     .map((r) => r.replace(/^\n/, ''))
     .filter((r) => r.trim() !== '')
     .map((record) => {
       const [sha, parents, author, authorEmail, committedAt, signature, subject, message] = record.split('\x1f');
-      return { sha: sha!, parents: parents ? parents.split(' ') : [], author: author!, authorEmail: authorEmail!, committedAt: committedAt!, signature: signature!, subject: subject!, message: (message ?? '').trim() };
+      return {
+        sha: sha!,
+        parents: parents ? parents.split(' ') : [],
+        author: author!,
+        authorEmail: authorEmail!,
+        committedAt: committedAt!,
+        signature: signature!,
+        subject: subject!,
+        message: (message ?? '').trim(),
+      };
     });
 }
 
@@ -85,7 +102,15 @@ export class PullRequestDiffs {
 export async function touchedLines(repo: Repository, commit: BranchCommit): Promise<string[]> {
   const parent = commit.parents[0];
   if (!parent) return [];
-  const diff = await repo.run(['diff', '--no-textconv', '--no-ext-diff', '--unified=0', '--end-of-options', checkRevision(parent), checkRevision(commit.sha)]);
+  const diff = await repo.run([
+    'diff',
+    '--no-textconv',
+    '--no-ext-diff',
+    '--unified=0',
+    '--end-of-options',
+    checkRevision(parent),
+    checkRevision(commit.sha),
+  ]);
   const touched: string[] = [];
   let file = '';
   for (const line of diff.split('\n')) {

@@ -32,7 +32,16 @@ export interface CheckResult {
  * Evaluates the branch against the policy committed on its base (see policySource); `policy`
  * replaces it only where a caller holds one from elsewhere (tests of single rules).
  */
-export async function checkBranch(options: { repo: Repository; source: LineageSource | null; slug: string | null; base: string; head: string; policy?: Policy; branchName?: string | null; now?: number }): Promise<CheckResult> {
+export async function checkBranch(options: {
+  repo: Repository;
+  source: LineageSource | null;
+  slug: string | null;
+  base: string;
+  head: string;
+  policy?: Policy;
+  branchName?: string | null;
+  now?: number;
+}): Promise<CheckResult> {
   const { repo, source, slug } = options;
   const [baseSha, headSha] = await Promise.all([resolveRef(repo, options.base), resolveRef(repo, options.head)]);
   const committed = options.policy ? { policy: options.policy, file: null, commit: baseSha } : await policyAt(repo, baseSha);
@@ -72,7 +81,9 @@ export async function checkBranch(options: { repo: Repository; source: LineageSo
     head: options.head,
     headSha,
     commits: commits.length,
-    pullRequest: pullRequest ? { number: pullRequest.number, url: pullRequest.url, author: pullRequest.author, reviews: pullRequest.reviews.length } : null,
+    pullRequest: pullRequest
+      ? { number: pullRequest.number, url: pullRequest.url, author: pullRequest.author, reviews: pullRequest.reviews.length }
+      : null,
     approvals: latestReviews(pullRequest?.reviews ?? []).map((r) => ({
       reviewer: r.reviewer,
       state: r.state,
@@ -90,5 +101,11 @@ export async function checkBranch(options: { repo: Repository; source: LineageSo
 
 /** The pull request whose head is this commit, else one from this branch, else any containing it. */
 function findPullRequest(prs: PullRequestWithReviews[], headSha: string, branch: string | null): PullRequestWithReviews | null {
-  return prs.find((p) => p.headSha === headSha) ?? (branch ? prs.find((p) => p.headRef === branch) : undefined) ?? prs.find((p) => p.state === 'open') ?? prs[0] ?? null;
+  return (
+    prs.find((p) => p.headSha === headSha) ??
+    (branch ? prs.find((p) => p.headRef === branch) : undefined) ??
+    prs.find((p) => p.state === 'open') ??
+    prs[0] ??
+    null
+  );
 }

@@ -26,7 +26,8 @@ export type RuleId = (typeof ruleIds)[number];
 const Severity = z.enum(['blocking', 'informational', 'off']);
 export type RuleSeverity = z.infer<typeof Severity>;
 
-const rule = <T extends z.ZodRawShape>(extra: T, severity: RuleSeverity) => z.strictObject({ severity: Severity.default(severity), ...extra }).prefault({} as never);
+const rule = <T extends z.ZodRawShape>(extra: T, severity: RuleSeverity) =>
+  z.strictObject({ severity: Severity.default(severity), ...extra }).prefault({} as never);
 
 const Duration = z.string().regex(/^\d+(\.\d+)?\s*(s|m|h|d)$/, 'a duration such as 90m, 1h or 2d');
 
@@ -46,7 +47,19 @@ export const PolicySchema = z.strictObject({
       'unapproved-commits': rule({}, 'blocking'),
       'self-approval': rule({}, 'informational'),
       'unsigned-commit': rule({ required: z.boolean().default(false) }, 'informational'),
-      'missing-change-reference': rule({ pattern: z.string().min(1).max(1000).refine((p) => linearPatternProblem(p) === null, { error: (issue) => linearPatternProblem(String(issue.input)) ?? 'invalid pattern' }).default('[A-Z][A-Z0-9]+-\\d+|^(feat|fix|hotfix|chore|docs|refactor|perf|test|build|ci|revert)(\\(.+\\))?!?:') }, 'informational'),
+      'missing-change-reference': rule(
+        {
+          pattern: z
+            .string()
+            .min(1)
+            .max(1000)
+            .refine((p) => linearPatternProblem(p) === null, {
+              error: (issue) => linearPatternProblem(String(issue.input)) ?? 'invalid pattern',
+            })
+            .default('[A-Z][A-Z0-9]+-\\d+|^(feat|fix|hotfix|chore|docs|refactor|perf|test|build|ci|revert)(\\(.+\\))?!?:'),
+        },
+        'informational',
+      ),
       'blocking-check': rule({ required: z.array(z.string().min(1)).default([]) }, 'informational'),
       'stale-attestation': rule({}, 'informational'),
       'rebuilt-artifact': rule({}, 'informational'),
@@ -101,7 +114,7 @@ function nodeAt(node: YamlNode | null, path: (string | number)[]): YamlNode | nu
     if (isMap(current)) {
       const pair = current.items.find((p) => String((p.key as { value?: unknown } | null)?.value ?? p.key) === String(key));
       if (!pair) return current;
-      current = ((pair.value as YamlNode | null) ?? (pair.key as YamlNode));
+      current = (pair.value as YamlNode | null) ?? (pair.key as YamlNode);
     } else if (isSeq(current) && typeof key === 'number') {
       current = (current.items[key] as YamlNode | undefined) ?? current;
     } else return current;

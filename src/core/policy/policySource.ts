@@ -44,7 +44,11 @@ export async function policyAt(repo: Repository, commit: string): Promise<Commit
  * How the branch changes the policy: compared with where it forked from the base (a policy that
  * changed on the base since is not the branch's doing). Null when it leaves it alone.
  */
-export async function policyChange(repo: Repository, mergeBase: string, head: string): Promise<{ file: string; change: 'added' | 'changed' | 'removed' } | null> {
+export async function policyChange(
+  repo: Repository,
+  mergeBase: string,
+  head: string,
+): Promise<{ file: string; change: 'added' | 'changed' | 'removed' } | null> {
   const [before, after] = await Promise.all([policyText(repo, mergeBase), policyText(repo, head)]);
   if (before?.file === after?.file && before?.text === after?.text) return null;
   if (!before) return { file: after!.file, change: 'added' };

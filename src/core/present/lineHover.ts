@@ -66,7 +66,9 @@ export function renderLineHover(file: FileLineage, line: LineLineage, options: H
   if (options.loading) {
     out.push('- _loading deployments…_');
   } else if (line.environments.length === 0 && options.signInTo) {
-    const signIn = links ? commandLink('Sign in to GitHub', 'lineage.signInGitHub', [], `Read deployments, reviews and alerts from ${options.signInTo}`) : 'sign in to GitHub';
+    const signIn = links
+      ? commandLink('Sign in to GitHub', 'lineage.signInGitHub', [], `Read deployments, reviews and alerts from ${options.signInTo}`)
+      : 'sign in to GitHub';
     out.push(`- deployments, reviews and alerts are on ${md(options.signInTo)}: ${signIn} to see them here`);
   } else if (line.environments.length === 0) {
     out.push(`- ${options.notice ? md(options.notice) : 'no deployments known for this repository'}`);
@@ -79,8 +81,19 @@ export function renderLineHover(file: FileLineage, line: LineLineage, options: H
         out.push(`- ○ ${md(env.name)}: pending (not deployed there)`);
       } else {
         const s = env.since;
-        const deployment = s ? (links ? commandLink(s.deploymentId, 'lineage.openDeployment', [{ environment: env.name, deploymentId: s.deploymentId }], 'Open the deployment') : md(s.deploymentId)) : '';
-        const detail = s ? ` since ${deployment}, ${shortTime(s.at)}${s.actor ? `, by ${md(s.actor)}` : ''}${s.artifact ? `, ${digest(s.artifact)}` : ''}` : '';
+        const deployment = s
+          ? links
+            ? commandLink(
+                s.deploymentId,
+                'lineage.openDeployment',
+                [{ environment: env.name, deploymentId: s.deploymentId }],
+                'Open the deployment',
+              )
+            : md(s.deploymentId)
+          : '';
+        const detail = s
+          ? ` since ${deployment}, ${shortTime(s.at)}${s.actor ? `, by ${md(s.actor)}` : ''}${s.artifact ? `, ${digest(s.artifact)}` : ''}`
+          : '';
         out.push(`- ● **${md(env.name)}**: live${detail}`);
       }
     }
@@ -97,7 +110,10 @@ export function renderLineHover(file: FileLineage, line: LineLineage, options: H
 
   if (links) {
     const at = [{ path: file.path, line: line.line }];
-    out.push('', `${commandLink('Show lineage', 'lineage.showLineLineage', at)} · ${commandLink('Copy as Markdown', 'lineage.copyLineLineage', at)}`);
+    out.push(
+      '',
+      `${commandLink('Show lineage', 'lineage.showLineLineage', at)} · ${commandLink('Copy as Markdown', 'lineage.copyLineLineage', at)}`,
+    );
   }
   return out.join('\n');
 }

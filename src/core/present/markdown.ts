@@ -6,7 +6,7 @@
  */
 
 /** Control characters, including bidi overrides that would make text read differently than it is. */
- 
+
 const unsafeChars = /[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u200e\u200f\u202a-\u202e\u2066-\u2069]/g;
 
 /**
@@ -16,14 +16,20 @@ const unsafeChars = /[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u200e\u200f\u202a-
  * in a notification, `command:` targets included. A zero-width space keeps both literal.
  */
 export function plainText(text: string, maxLength = 120): string {
-  let t = text.replace(unsafeChars, '').replace(/\s*[\r\n]+\s*/g, ' ').trim();
+  let t = text
+    .replace(unsafeChars, '')
+    .replace(/\s*[\r\n]+\s*/g, ' ')
+    .trim();
   if (t.length > maxLength) t = `${t.slice(0, maxLength - 1)}…`;
   return t.replace(/\$\(/g, '$\u200b(').replace(/\]\(/g, ']\u200b(');
 }
 
 /** Outside text as inert Markdown on one line: every Markdown and HTML metacharacter escaped. */
 export function escapeMarkdown(text: string, maxLength = 300): string {
-  let t = text.replace(unsafeChars, '').replace(/\s*[\r\n]+\s*/g, ' ').trim();
+  let t = text
+    .replace(unsafeChars, '')
+    .replace(/\s*[\r\n]+\s*/g, ' ')
+    .trim();
   if (t.length > maxLength) t = `${t.slice(0, maxLength - 1)}…`;
   return t.replace(/[\\`*_{}[\]()#+\-.!|~<>&"':@]/g, (c) => (c === '<' ? '&lt;' : c === '>' ? '&gt;' : c === '&' ? '&amp;' : `\\${c}`));
 }

@@ -24,6 +24,10 @@ export function approvalStateOf(result: CheckResult): ApprovalState {
   const stale = violationsOf(result.violations, 'stale-approval')
     .map((v) => v.evidence)
     .find((e) => 'approvedCommit' in e);
-  const lastApproval = standing ? { reviewer: standing.reviewer, commit: standing.commit! } : stale && 'approvedCommit' in stale ? { reviewer: stale.reviewer, commit: stale.approvedCommit } : null;
+  const lastApproval = standing
+    ? { reviewer: standing.reviewer, commit: standing.commit! }
+    : stale && 'approvedCommit' in stale
+      ? { reviewer: stale.reviewer, commit: stale.approvedCommit }
+      : null;
   return { ok: true, result, unapproved: result.pullRequest ? unapproved : new Set(), lastApproval, policyFile: result.policy.file };
 }

@@ -141,7 +141,12 @@ export class LineageSession {
     const detectMoves = this.detectMoves(request);
     const blame = this.blameFor(request, detectMoves);
     const git = (notice: string | null, failure: SourceFailure | null, signInTo: string | null = null) =>
-      fileLineage({ repo, path, contents, slug, source: null, detectMoves, blame: blame() }).then((file) => ({ file, notice, failure, signInTo }));
+      fileLineage({ repo, path, contents, slug, source: null, detectMoves, blame: blame() }).then((file) => ({
+        file,
+        notice,
+        failure,
+        signInTo,
+      }));
     if (!withSource) return git(null, null);
     // git blame runs while the source is chosen and asked.
     blame().catch(() => undefined);
@@ -150,7 +155,12 @@ export class LineageSession {
       chosen = await this.source(repo);
     } catch (e) {
       if (!(e instanceof SourceChoiceError)) throw e;
-      return git(`${e.message}; showing git only`, { source: this.config.source === 'github' ? 'github' : 'service', needsFix: true, message: e.message, notice: `${e.message}; showing git only` });
+      return git(`${e.message}; showing git only`, {
+        source: this.config.source === 'github' ? 'github' : 'service',
+        needsFix: true,
+        message: e.message,
+        notice: `${e.message}; showing git only`,
+      });
     }
     try {
       const file = await fileLineage({ repo, path, contents, slug, source: chosen.source, detectMoves, blame: blame() });
@@ -174,7 +184,10 @@ export class LineageSession {
     const run = () => repo.blame(path, contents, { detectMoves });
     let blame: Promise<BlameResult> | undefined;
     return () => {
-      blame ??= request.text === undefined ? run() : this.blames.get(`${repo.root}\u0000${path}\u0000${detectMoves}\u0000${bufferHash(request.text)}`, run);
+      blame ??=
+        request.text === undefined
+          ? run()
+          : this.blames.get(`${repo.root}\u0000${path}\u0000${detectMoves}\u0000${bufferHash(request.text)}`, run);
       return blame;
     };
   }
@@ -192,9 +205,17 @@ export class LineageSession {
         if (e instanceof SourceChoiceError) return { ok: false, reason: e.message };
         throw e;
       }
-      if (chosen.kind === 'git' || !slug) return { ok: false, reason: 'approvals come from the traceability service or GitHub: configure the service, or sign in to GitHub' };
+      if (chosen.kind === 'git' || !slug)
+        return { ok: false, reason: 'approvals come from the traceability service or GitHub: configure the service, or sign in to GitHub' };
       try {
-        const result = await checkBranch({ repo, source: chosen.source, slug, base: await defaultBase(repo), head: 'HEAD', branchName: await repo.branch() });
+        const result = await checkBranch({
+          repo,
+          source: chosen.source,
+          slug,
+          base: await defaultBase(repo),
+          head: 'HEAD',
+          branchName: await repo.branch(),
+        });
         return approvalStateOf(result);
       } catch (e) {
         this.log(`approvals: ${(e as Error).message}`);
@@ -204,13 +225,26 @@ export class LineageSession {
   }
 
   /** `lineage check`: the branch against its base's policy; `source` null judges by git alone. */
-  check(options: { repo: Repository; source: ChosenSource | null; slug: string | null; base: string; head: string; branchName: string | null; policy?: Policy }) {
+  check(options: {
+    repo: Repository;
+    source: ChosenSource | null;
+    slug: string | null;
+    base: string;
+    head: string;
+    branchName: string | null;
+    policy?: Policy;
+  }) {
     const { source, ...rest } = options;
     return checkBranch({ ...rest, source: source && source.kind !== 'git' ? source.source : null });
   }
 
   /** A deployment by id in an environment, from the source in use. */
-  async deployment(repo: Repository, slug: string | null, environment: string, id: string): Promise<{ deployment: Deployment | null; source: ChosenSource['kind'] }> {
+  async deployment(
+    repo: Repository,
+    slug: string | null,
+    environment: string,
+    id: string,
+  ): Promise<{ deployment: Deployment | null; source: ChosenSource['kind'] }> {
     const chosen = await this.source(repo);
     return { deployment: await chosen.source.deployment(slug ?? '', environment, id), source: chosen.kind };
   }

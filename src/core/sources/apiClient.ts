@@ -108,7 +108,10 @@ export class ApiClient {
     return { repo, commits: parts.flatMap((p) => p.commits) };
   }
 
-  findings(repo: string, filter: { path?: string; status?: string; environment?: string; limit?: number } = {}): Promise<z.infer<typeof FindingsResponse>> {
+  findings(
+    repo: string,
+    filter: { path?: string; status?: string; environment?: string; limit?: number } = {},
+  ): Promise<z.infer<typeof FindingsResponse>> {
     const q = new URLSearchParams();
     for (const [k, v] of Object.entries(filter) as [string, string | number | undefined][]) if (v !== undefined) q.set(k, String(v));
     const suffix = q.size > 0 ? `?${q.toString()}` : '';
@@ -246,7 +249,12 @@ export class ApiClient {
     if (!parsed.success) {
       const issue = parsed.error.issues[0];
       const field = issue ? issue.path.map(String).join('.') || '(root)' : '(root)';
-      throw new ApiError('invalidResponse', `the service answered ${path} with an invalid response: ${field}: ${issue?.message ?? 'invalid'}`, undefined, field);
+      throw new ApiError(
+        'invalidResponse',
+        `the service answered ${path} with an invalid response: ${field}: ${issue?.message ?? 'invalid'}`,
+        undefined,
+        field,
+      );
     }
     return parsed.data;
   }
@@ -281,7 +289,12 @@ function statusError(status: number, text: string, path: string): ApiError {
 
 function classifyTransport(e: unknown, url: string): ApiError {
   const err = e as { name?: string; code?: string; message?: string };
-  if (err.name === 'TimeoutError' || err.name === 'AbortError' || err.code === 'UND_ERR_HEADERS_TIMEOUT' || err.code === 'UND_ERR_BODY_TIMEOUT') {
+  if (
+    err.name === 'TimeoutError' ||
+    err.name === 'AbortError' ||
+    err.code === 'UND_ERR_HEADERS_TIMEOUT' ||
+    err.code === 'UND_ERR_BODY_TIMEOUT'
+  ) {
     return new ApiError('timeout', `the service at ${new URL(url).origin} did not answer in time`);
   }
   return new ApiError('unreachable', `cannot reach the service at ${new URL(url).origin} (${err.code ?? err.message ?? 'network error'})`);

@@ -1,5 +1,6 @@
 /** Typed failures of the traceability API client; callers branch on `reason`, never on messages. */
-export type ApiErrorReason = 'unreachable' | 'timeout' | 'unauthorized' | 'forbidden' | 'notFound' | 'rejected' | 'server' | 'invalidResponse';
+export type ApiErrorReason =
+  'unreachable' | 'timeout' | 'unauthorized' | 'forbidden' | 'notFound' | 'rejected' | 'server' | 'invalidResponse';
 
 export class ApiError extends Error {
   constructor(

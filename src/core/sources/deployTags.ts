@@ -17,7 +17,10 @@ export function deployTagName(environment: string, at: Date): string {
   if (!environmentPattern.test(environment)) {
     throw new Error(`environment "${environment}" must be letters, digits, ".", "_" or "-" (at most 64)`);
   }
-  const stamp = at.toISOString().replace(/[-:]/g, '').replace(/\.\d{3}Z$/, 'Z');
+  const stamp = at
+    .toISOString()
+    .replace(/[-:]/g, '')
+    .replace(/\.\d{3}Z$/, 'Z');
   return `deploy/${environment}/${stamp}`;
 }
 

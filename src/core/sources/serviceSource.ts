@@ -37,8 +37,17 @@ export class ServiceSource implements LineageSource {
   async artifactPlacements(_repo: string, digest: string): Promise<ArtifactPlacement[]> {
     const a = await this.artifact(digest);
     const latest = new Map<string, (typeof a.deployments)[number]>();
-    for (const d of [...a.deployments].sort((x, y) => y.at.localeCompare(x.at))) if (!latest.has(d.environment)) latest.set(d.environment, d);
-    return [...latest.values()].map((d) => ({ environment: d.environment, physicalEnvironment: null, cluster: null, deploymentName: d.service, since: d.at, live: d.status === 'success', runtimeRisks: [] }));
+    for (const d of [...a.deployments].sort((x, y) => y.at.localeCompare(x.at)))
+      if (!latest.has(d.environment)) latest.set(d.environment, d);
+    return [...latest.values()].map((d) => ({
+      environment: d.environment,
+      physicalEnvironment: null,
+      cluster: null,
+      deploymentName: d.service,
+      since: d.at,
+      live: d.status === 'success',
+      runtimeRisks: [],
+    }));
   }
 
   async environments(repo: string) {

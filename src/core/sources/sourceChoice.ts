@@ -110,7 +110,9 @@ export function enterpriseSessionProblem(apiUrl: string, enterpriseUri: string |
   } catch {
     return `"github-enterprise.uri" (${enterpriseUri.slice(0, 80)}) is not a URL; set it to https://${want}`;
   }
-  return host === want ? null : `"github-enterprise.uri" names ${host} but lineage.github.url is on ${want}: a token for ${host} is not sent to ${want}`;
+  return host === want
+    ? null
+    : `"github-enterprise.uri" names ${host} but lineage.github.url is on ${want}: a token for ${host} is not sent to ${want}`;
 }
 
 export async function chooseSource(inputs: SourceInputs, pool: SourcePool): Promise<ChosenSource> {
@@ -123,7 +125,8 @@ export async function chooseSource(inputs: SourceInputs, pool: SourcePool): Prom
   const github = async (required: boolean): Promise<ChosenSource | null> => {
     const token = inputs.githubToken ? await inputs.githubToken() : null;
     if (!token) {
-      if (required) throw new SourceChoiceError(`no GitHub token: ${inputs.githubTokenHelp ?? 'set GITHUB_TOKEN or GH_TOKEN, or run "gh auth login"'}`);
+      if (required)
+        throw new SourceChoiceError(`no GitHub token: ${inputs.githubTokenHelp ?? 'set GITHUB_TOKEN or GH_TOKEN, or run "gh auth login"'}`);
       return null;
     }
     const { client, source } = pool.github(githubUrl, token);
@@ -131,7 +134,8 @@ export async function chooseSource(inputs: SourceInputs, pool: SourcePool): Prom
   };
   switch (inputs.setting) {
     case 'service':
-      if (!inputs.apiUrl) throw new SourceChoiceError('the service is the chosen source but no URL is set (--api, LINEAGE_API_URL or lineage.api.url)');
+      if (!inputs.apiUrl)
+        throw new SourceChoiceError('the service is the chosen source but no URL is set (--api, LINEAGE_API_URL or lineage.api.url)');
       return service();
     case 'github':
       return (await github(true))!;
@@ -145,7 +149,11 @@ export async function chooseSource(inputs: SourceInputs, pool: SourcePool): Prom
         if (chosen) return chosen;
         return { ...git(`git only: the origin is on ${host} but no GitHub token is available`), signInTo: host };
       }
-      return git(host ? `git only: no service configured and the origin (${host}) is not ${githubWebHost(githubUrl)}` : 'git only: no service configured and no origin remote');
+      return git(
+        host
+          ? `git only: no service configured and the origin (${host}) is not ${githubWebHost(githubUrl)}`
+          : 'git only: no service configured and no origin remote',
+      );
     }
   }
 }

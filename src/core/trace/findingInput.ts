@@ -23,21 +23,53 @@ const maxDepth = 64;
 const sha = /^[0-9a-f]{40}([0-9a-f]{24})?$/i;
 const digestPattern = /sha256:[0-9a-f]{64}/i;
 
-
 function fromFrames(frames: StackFrame[]): TraceLocation[] {
-  return frames.map((f) => ({ file: f.file, line: f.line, column: f.column, function: f.function, source: 'frame', index: f.index, language: f.language, raw: f.raw }));
+  return frames.map((f) => ({
+    file: f.file,
+    line: f.line,
+    column: f.column,
+    function: f.function,
+    source: 'frame',
+    index: f.index,
+    language: f.language,
+    raw: f.raw,
+  }));
 }
 
 /** Reads whatever was pasted. Never throws on content; only sizes beyond reason are refused by the caller. */
 export function readFindingInput(text: string): FindingInput {
   const trimmed = text.trim();
   const ref = /^(?:lineage-finding:|https?:\/\/\S+\/v1\/findings\/)(\S+)$/.exec(trimmed);
-  if (ref) return { kind: 'finding-reference', locations: [], kubernetes: [], terraform: [], hints: { ...emptyHints(), findingId: decodeURIComponent(ref[1]!) }, messages: [] };
+  if (ref)
+    return {
+      kind: 'finding-reference',
+      locations: [],
+      kubernetes: [],
+      terraform: [],
+      hints: { ...emptyHints(), findingId: decodeURIComponent(ref[1]!) },
+      messages: [],
+    };
   // A code-scanning alert's page on GitHub: the alert under the id webhooks and direct mode give it.
   const alert = /^https:\/\/[^/\s]+\/([\w.-]+)\/([\w.-]+)\/(?:security\/)?code-scanning\/(\d+)\/?(?:[?#]\S*)?$/.exec(trimmed);
-  if (alert) return { kind: 'finding-reference', locations: [], kubernetes: [], terraform: [], hints: { ...emptyHints(), findingId: githubIds.codeScanningAlert(`${alert[1]}/${alert[2]}`, alert[3]!) }, messages: [] };
+  if (alert)
+    return {
+      kind: 'finding-reference',
+      locations: [],
+      kubernetes: [],
+      terraform: [],
+      hints: { ...emptyHints(), findingId: githubIds.codeScanningAlert(`${alert[1]}/${alert[2]}`, alert[3]!) },
+      messages: [],
+    };
   const address = terraformAddress(trimmed);
-  if (address) return { kind: 'terraform', locations: [], kubernetes: [], terraform: [{ address, attribute: null, why: `resource ${address}` }], hints: emptyHints(), messages: [] };
+  if (address)
+    return {
+      kind: 'terraform',
+      locations: [],
+      kubernetes: [],
+      terraform: [{ address, attribute: null, why: `resource ${address}` }],
+      hints: emptyHints(),
+      messages: [],
+    };
   const object = kubernetesReference(trimmed);
   if (object) return { kind: 'kubernetes', locations: [], kubernetes: [object], terraform: [], hints: emptyHints(), messages: [] };
   if (trimmed.startsWith('{') || trimmed.startsWith('[')) {
@@ -52,7 +84,10 @@ export function readFindingInput(text: string): FindingInput {
   if (/^(apiVersion|kind):/m.test(trimmed.slice(0, 10_000))) {
     const docs = yamlDocuments(trimmed);
     if (docs.length) {
-      const read = withInfrastructure({ kind: 'unknown', locations: [], kubernetes: [], terraform: [], hints: emptyHints(), messages: [] }, docs);
+      const read = withInfrastructure(
+        { kind: 'unknown', locations: [], kubernetes: [], terraform: [], hints: emptyHints(), messages: [] },
+        docs,
+      );
       if (read.kubernetes.length || read.locations.length) return read;
     }
   }
@@ -95,7 +130,16 @@ function withInfrastructure(input: FindingInput, value: unknown): FindingInput {
   const refs = infrastructureRefs(value);
   const locations = [
     ...input.locations,
-    ...refs.locations.map((l, i): TraceLocation => ({ file: l.file, line: l.line, column: null, function: null, source: 'field', index: input.locations.length + i, language: null, raw: l.why })),
+    ...refs.locations.map((l, i): TraceLocation => ({
+      file: l.file,
+      line: l.line,
+      column: null,
+      function: null,
+      source: 'field',
+      index: input.locations.length + i,
+      language: null,
+      raw: l.why,
+    })),
   ];
   let kind = input.kind;
   if (refs.kubernetes.length) kind = 'kubernetes';
@@ -121,7 +165,16 @@ function bareLocations(text: string): TraceLocation[] {
   const out: TraceLocation[] = [];
   const re = /(?:^|[\s(["'])([\w@~+-][\w@~+./-]{0,300}\.[A-Za-z]{1,8}):(\d{1,7})(?::(\d{1,7}))?/g;
   for (const m of text.slice(0, 1_000_000).matchAll(re)) {
-    out.push({ file: m[1]!, line: Number(m[2]), column: m[3] ? Number(m[3]) : null, function: null, source: 'field', index: out.length, language: null, raw: m[0].trim() });
+    out.push({
+      file: m[1]!,
+      line: Number(m[2]),
+      column: m[3] ? Number(m[3]) : null,
+      function: null,
+      source: 'field',
+      index: out.length,
+      language: null,
+      raw: m[0].trim(),
+    });
     if (out.length >= 1000) break;
   }
   return out;
@@ -137,7 +190,16 @@ function fromJson(json: unknown): FindingInput {
 /** A CDEvents incident (detected or reported): read like any alert, under its own name. */
 const CdEventsIncident = z.looseObject({ context: z.looseObject({ type: z.string().regex(/incident\.(detected|reported)/) }) });
 
-const commitKeys = new Set(['git.commit.sha', 'vcs.ref.head.revision', 'commit', 'commit_sha', 'commitsha', 'revision', 'git_commit', 'sha']);
+const commitKeys = new Set([
+  'git.commit.sha',
+  'vcs.ref.head.revision',
+  'commit',
+  'commit_sha',
+  'commitsha',
+  'revision',
+  'git_commit',
+  'sha',
+]);
 const fileKeys = new Set(['code.file.path', 'code.filepath', 'file', 'filename', 'path', 'file_path']);
 const lineKeys = new Set(['code.line.number', 'code.lineno', 'line', 'lineno', 'line_number', 'start_line']);
 
@@ -162,16 +224,32 @@ function walkAlert(json: unknown, kind: FindingInput['kind']): FindingInput {
         if (typeof v === 'string' && fileKeys.has(lk) && /\.[A-Za-z0-9]{1,8}$/.test(v)) file = v;
         if (lineKeys.has(lk)) line = position.parse(v) ?? line;
       }
-      if (file) locations.push({ file, line, column: null, function: null, source: 'field', index: locations.length, language: null, raw: `${file}:${line ?? ''}` });
+      if (file)
+        locations.push({
+          file,
+          line,
+          column: null,
+          function: null,
+          source: 'field',
+          index: locations.length,
+          language: null,
+          raw: `${file}:${line ?? ''}`,
+        });
       for (const [k, v] of Object.entries(rec)) visit(v, depth + 1, k.toLowerCase());
       return;
     }
     if (typeof value !== 'string') return;
     if (commitKeys.has(key) && sha.test(value)) hints.commit ??= value.toLowerCase();
-    else if ((key === 'artifact' || key === 'digest' || key === 'image' || key === 'artifactid' || key === 'purl') && digestPattern.test(value)) hints.artifact ??= digestPattern.exec(value)![0].toLowerCase();
+    else if (
+      (key === 'artifact' || key === 'digest' || key === 'image' || key === 'artifactid' || key === 'purl') &&
+      digestPattern.test(value)
+    )
+      hints.artifact ??= digestPattern.exec(value)![0].toLowerCase();
     else if ((key === 'release' || key === 'version' || key === 'service.version') && value.length < 200) hints.release ??= value;
-    else if ((key === 'environment' || key === 'env' || key === 'deployment.environment') && value.length < 200) hints.environment ??= value;
-    else if ((key === 'timestamp' || key === 'time' || key === 'detectedat' || key === '@timestamp') && !Number.isNaN(Date.parse(value))) hints.time ??= value;
+    else if ((key === 'environment' || key === 'env' || key === 'deployment.environment') && value.length < 200)
+      hints.environment ??= value;
+    else if ((key === 'timestamp' || key === 'time' || key === 'detectedat' || key === '@timestamp') && !Number.isNaN(Date.parse(value)))
+      hints.time ??= value;
     else if (value.length > 20 && /\n\s*(at |File "|\S+\.go:\d)/.test(value)) {
       const frames = fromFrames(parseStackTrace(value).frames);
       for (const f of frames) locations.push({ ...f, index: locations.length });

@@ -24,7 +24,17 @@ export interface RevisionHints {
 }
 
 export interface FindingInput {
-  kind: 'stack-trace' | 'sarif' | 'code-scanning-alert' | 'cdevents-incident' | 'json-alert' | 'finding-reference' | 'kubernetes' | 'terraform' | 'scanner-report' | 'unknown';
+  kind:
+    | 'stack-trace'
+    | 'sarif'
+    | 'code-scanning-alert'
+    | 'cdevents-incident'
+    | 'json-alert'
+    | 'finding-reference'
+    | 'kubernetes'
+    | 'terraform'
+    | 'scanner-report'
+    | 'unknown';
   locations: TraceLocation[];
   kubernetes: KubernetesRef[];
   terraform: TerraformRef[];

@@ -34,7 +34,12 @@ export async function findKubernetes(repo: RepoFiles, ref: KubernetesRef): Promi
       if (!matched || (ref.namespace && namespace && namespace !== ref.namespace)) continue;
       // Another overlay's copy is another object (its prefix names it differently).
       const inOverlay = matched.overlay !== undefined && path.startsWith(`${matched.overlay}/`);
-      if (matched.overlay !== undefined && !inOverlay && affixes.some((a) => dirOf(a.file) !== matched.overlay && path.startsWith(`${dirOf(a.file)}/`))) continue;
+      if (
+        matched.overlay !== undefined &&
+        !inOverlay &&
+        affixes.some((a) => dirOf(a.file) !== matched.overlay && path.startsWith(`${dirOf(a.file)}/`))
+      )
+        continue;
       const lineOf = (node: YamlNode | null) => (node?.range ? counter.linePos(node.range[0]).line : null);
       let line = lineOf(nodeAt(root, ['kind'])) ?? lineOf(root) ?? 1;
       let exact = false;
@@ -50,19 +55,41 @@ export async function findKubernetes(repo: RepoFiles, ref: KubernetesRef): Promi
           where = exact ? `field ${field}` : `${fieldSteps(field).slice(0, depth).join('.')} (the rest of ${field} is not set here)`;
         }
       }
-      hits.push({ path, line, exact, inOverlay, reason: `${ref.why}: ${kind ?? 'object'} ${name}${namespace ? ` in ${namespace}` : ''}${matched.via ? ` (${matched.via})` : ''}, ${where}` });
+      hits.push({
+        path,
+        line,
+        exact,
+        inOverlay,
+        reason: `${ref.why}: ${kind ?? 'object'} ${name}${namespace ? ` in ${namespace}` : ''}${matched.via ? ` (${matched.via})` : ''}, ${where}`,
+      });
     }
   }
   // The overlay that names the object beats its base; a file that sets the field beats one that
   // only defines the object.
-  return hits.sort((a, b) => Number(b.inOverlay) - Number(a.inOverlay) || Number(b.exact) - Number(a.exact)).map(({ inOverlay, ...h }) => h);
+  return hits
+    .sort((a, b) => Number(b.inOverlay) - Number(a.inOverlay) || Number(b.exact) - Number(a.exact))
+    .map(({ inOverlay, ...h }) => h);
 }
 
-const templated: Record<string, string> = { Deployment: 'spec.template.', StatefulSet: 'spec.template.', DaemonSet: 'spec.template.', ReplicaSet: 'spec.template.', Job: 'spec.template.', CronJob: 'spec.jobTemplate.spec.template.' };
+const templated: Record<string, string> = {
+  Deployment: 'spec.template.',
+  StatefulSet: 'spec.template.',
+  DaemonSet: 'spec.template.',
+  ReplicaSet: 'spec.template.',
+  Job: 'spec.template.',
+  CronJob: 'spec.jobTemplate.spec.template.',
+};
 
 function podTemplateField(kind: string, field: string): string {
   const prefix = templated[kind];
-  return prefix && field.startsWith('spec.') && !field.startsWith(`${prefix}spec.`) && !field.startsWith('spec.template') && !field.startsWith('spec.jobTemplate') && /^spec\.(containers|initContainers|volumes|securityContext|hostNetwork|hostPID|hostIPC|serviceAccountName)/.test(field) ? `${prefix}${field}` : field;
+  return prefix &&
+    field.startsWith('spec.') &&
+    !field.startsWith(`${prefix}spec.`) &&
+    !field.startsWith('spec.template') &&
+    !field.startsWith('spec.jobTemplate') &&
+    /^spec\.(containers|initContainers|volumes|securityContext|hostNetwork|hostPID|hostIPC|serviceAccountName)/.test(field)
+    ? `${prefix}${field}`
+    : field;
 }
 
 interface NameCandidate {
@@ -86,8 +113,18 @@ function candidateNames(ref: KubernetesRef, affixes: { prefix: string; suffix: s
   }
   for (const c of [...out]) {
     for (const a of affixes) {
-      if ((a.prefix || a.suffix) && c.name.startsWith(a.prefix) && c.name.endsWith(a.suffix) && c.name.length > a.prefix.length + a.suffix.length) {
-        out.push({ name: c.name.slice(a.prefix.length, c.name.length - a.suffix.length), kind: c.kind, via: `Kustomize ${a.file} names it ${c.name}`, overlay: dirOf(a.file) });
+      if (
+        (a.prefix || a.suffix) &&
+        c.name.startsWith(a.prefix) &&
+        c.name.endsWith(a.suffix) &&
+        c.name.length > a.prefix.length + a.suffix.length
+      ) {
+        out.push({
+          name: c.name.slice(a.prefix.length, c.name.length - a.suffix.length),
+          kind: c.kind,
+          via: `Kustomize ${a.file} names it ${c.name}`,
+          overlay: dirOf(a.file),
+        });
       }
     }
   }
@@ -128,7 +165,10 @@ function nodeAt(node: YamlNode | null, path: (string | number)[]): YamlNode | nu
 }
 
 /** Follows the path as far as the document goes; the node is the last key reached. */
-function deepest(root: YamlNode | null, path: (string | number)[]): { node: YamlNode | null; value: YamlNode | null; depth: number; steps: number } {
+function deepest(
+  root: YamlNode | null,
+  path: (string | number)[],
+): { node: YamlNode | null; value: YamlNode | null; depth: number; steps: number } {
   let node: YamlNode | null = root;
   let keyNode: YamlNode | null = null;
   let depth = 0;

@@ -74,5 +74,9 @@ export class PathIndex {
 
 /** Paths that are libraries wherever they resolve: ranked below the application's own frames. */
 export function looksLikeLibrary(tracePath: string): boolean {
-  return /(^|\/)(node_modules|site-packages|dist-packages|vendor|\.yarn|bower_components|gems|pkg\/mod)\//.test(normaliseTracePath(tracePath)) || /^(java|javax|jdk|sun|kotlin|scala|System|Microsoft)\//.test(tracePath) || /^<|^internal\//.test(tracePath);
+  return (
+    /(^|\/)(node_modules|site-packages|dist-packages|vendor|\.yarn|bower_components|gems|pkg\/mod)\//.test(normaliseTracePath(tracePath)) ||
+    /^(java|javax|jdk|sun|kotlin|scala|System|Microsoft)\//.test(tracePath) ||
+    /^<|^internal\//.test(tracePath)
+  );
 }

@@ -21,8 +21,15 @@ export class SourceMaps {
   ) {}
 
   /** The original source position of a bundled position, or null when no map covers it. */
-  async original(file: string, line: number, column: number): Promise<{ source: string; line: number; column: number | null; map: string } | null> {
-    const base = file.replace(/[?#].*$/, '').split(/[\\/]/).pop();
+  async original(
+    file: string,
+    line: number,
+    column: number,
+  ): Promise<{ source: string; line: number; column: number | null; map: string } | null> {
+    const base = file
+      .replace(/[?#].*$/, '')
+      .split(/[\\/]/)
+      .pop();
     if (!base || !/\.(m?js|cjs)$/.test(base)) return null;
     const candidates = (await this.mapIndex()).get(`${base}.map`) ?? [];
     for (const mapPath of candidates.slice(0, 5)) {

@@ -44,7 +44,12 @@ function unflatten(text: string): string[] {
   const lines = text.replace(/#011/g, '\t').split(/\r?\n|\r/);
   const out: string[] = [];
   for (const line of lines) {
-    const parts = (line.match(jsMarker)?.length ?? 0) > 2 ? line.split(/(?<!\s)(?=\s+at\s)/) : line.length > 400 && line.includes('File "') ? line.split(/(?=File ")/) : [line];
+    const parts =
+      (line.match(jsMarker)?.length ?? 0) > 2
+        ? line.split(/(?<!\s)(?=\s+at\s)/)
+        : line.length > 400 && line.includes('File "')
+          ? line.split(/(?=File ")/)
+          : [line];
     for (const part of parts) {
       out.push(part);
       if (out.length > maxLines) break;
@@ -85,7 +90,11 @@ function v8Frame(line: string): Omit<StackFrame, 'index' | 'raw' | 'language'> |
       // Java: "at a.b.C.m(C.java:12)" has no space before the parenthesis.
       return null;
     }
-    fn = body.slice(0, open).replace(/^async /, '').trim() || null;
+    fn =
+      body
+        .slice(0, open)
+        .replace(/^async /, '')
+        .trim() || null;
     body = body.slice(open + 2, -1);
   }
   // eval frames: "eval at f (x.js:1:2), <anonymous>:3:4" — the outer location is the file's.
@@ -181,7 +190,14 @@ export function parseStackTrace(text: string): ParsedTrace {
     else if ((frame = rubyFrame(line))) language = 'ruby';
     else if ((frame = geckoFrame(line))) language = 'javascript';
     if (frame) {
-      frames.push({ ...frame, line: positive(frame.line), column: positive(frame.column), language, index: 0, raw: line.trim().slice(0, 500) });
+      frames.push({
+        ...frame,
+        line: positive(frame.line),
+        column: positive(frame.column),
+        language,
+        index: 0,
+        raw: line.trim().slice(0, 500),
+      });
     } else if (messages.length < 10 && messagePattern.test(line)) {
       messages.push(line.trim().slice(0, 300));
     }

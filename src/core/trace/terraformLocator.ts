@@ -58,7 +58,12 @@ export async function findTerraform(repo: RepoFiles, ref: TerraformRef): Promise
         exact = true;
       }
     }
-    hits.push({ path: f, line, exact, reason: `${ref.why}: ${header}${modules.length ? ` in module ${modules.join('.')}` : ''}${exact ? `, attribute ${ref.attribute}` : ''}` });
+    hits.push({
+      path: f,
+      line,
+      exact,
+      reason: `${ref.why}: ${header}${modules.length ? ` in module ${modules.join('.')}` : ''}${exact ? `, attribute ${ref.attribute}` : ''}`,
+    });
   }
   return hits;
 }
@@ -66,7 +71,8 @@ export async function findTerraform(repo: RepoFiles, ref: TerraformRef): Promise
 /** The block that starts with `header` (at the start of a line) and its closing brace. */
 function findBlock(text: string, header: string): { start: number; end: number } | null {
   let at = text.indexOf(header);
-  while (at >= 0 && at > 0 && text[at - 1] !== '\n' && text.slice(text.lastIndexOf('\n', at) + 1, at).trim() !== '') at = text.indexOf(header, at + 1);
+  while (at >= 0 && at > 0 && text[at - 1] !== '\n' && text.slice(text.lastIndexOf('\n', at) + 1, at).trim() !== '')
+    at = text.indexOf(header, at + 1);
   if (at < 0) return null;
   const open = text.indexOf('{', at);
   if (open < 0) return null;

@@ -70,7 +70,9 @@ export async function traceFinding(options: TraceOptions): Promise<TraceResult> 
   const { repo } = options;
   const tried: string[] = [];
   let input = readFindingInput(options.text);
-  tried.push(`read the input as ${input.kind.replace(/-/g, ' ')}${input.locations.length ? ` with ${input.locations.length} location(s)` : ''}`);
+  tried.push(
+    `read the input as ${input.kind.replace(/-/g, ' ')}${input.locations.length ? ` with ${input.locations.length} location(s)` : ''}`,
+  );
 
   if (input.kind === 'finding-reference' && input.hints.findingId) {
     const id = input.hints.findingId;
@@ -88,10 +90,25 @@ export async function traceFinding(options: TraceOptions): Promise<TraceResult> 
     } else {
       input = {
         kind: 'finding-reference',
-        locations: f.locations.map((l, i) => ({ file: l.path, line: l.line, column: null, function: null, source: 'service', index: i, language: null, raw: `${l.path}:${l.line ?? ''}` })),
+        locations: f.locations.map((l, i) => ({
+          file: l.path,
+          line: l.line,
+          column: null,
+          function: null,
+          source: 'service',
+          index: i,
+          language: null,
+          raw: `${l.path}:${l.line ?? ''}`,
+        })),
         kubernetes: [],
         terraform: [],
-        hints: { ...input.hints, commit: f.locations[0]?.revision ?? f.commit, artifact: f.artifact, environment: f.environment, release: f.release },
+        hints: {
+          ...input.hints,
+          commit: f.locations[0]?.revision ?? f.commit,
+          artifact: f.artifact,
+          environment: f.environment,
+          release: f.release,
+        },
         messages: [f.title],
       };
       tried.push(`finding ${f.id} from ${from}: ${f.locations.length} location(s)`);
@@ -102,7 +119,9 @@ export async function traceFinding(options: TraceOptions): Promise<TraceResult> 
   const revision = await chooseRevision(options, input, artifact, tried);
   // The working copy's files, listed once: source maps, infrastructure and (without a revision) paths.
   const workingFiles = (await repo.run(['ls-files', '-z'])).split('\0').filter(Boolean);
-  const files = revision.sha ? (await repo.run(['ls-tree', '-r', '--name-only', '--end-of-options', checkRevision(revision.sha)])).split('\n').filter(Boolean) : workingFiles;
+  const files = revision.sha
+    ? (await repo.run(['ls-tree', '-r', '--name-only', '--end-of-options', checkRevision(revision.sha)])).split('\n').filter(Boolean)
+    : workingFiles;
   const index = new PathIndex(files);
 
   // Bundled frames first go back to their sources through the build's source maps.
@@ -129,9 +148,26 @@ export async function traceFinding(options: TraceOptions): Promise<TraceResult> 
     const library = isLibrary(loc) && matches[0]!.how !== 'mapping' && matches[0]!.segments < 2;
     for (const match of matches.slice(0, 5)) {
       const mapped = await mapToWorkingCopy(repo, revision.sha, match.path, loc.line);
-      const confidence = Math.max(0.05, 0.95 - rank * 0.1 - (matches.length > 1 ? 0.25 : 0) - (library ? 0.3 : 0) - (mapped.line === null ? (loc.line === null ? 0.4 : 0.2) : 0));
-      const where = loc.source === 'frame' ? `frame ${loc.index + 1}${loc.function ? ` (${loc.function.slice(0, 80)})` : ''}` : loc.source === 'sarif' ? 'reported location' : 'location field';
-      const how = match.how === 'mapping' ? 'code mapping' : matches.length > 1 ? `ambiguous suffix match, ${matches.length} files` : `suffix match on ${match.segments} path segment(s)`;
+      const confidence = Math.max(
+        0.05,
+        0.95 -
+          rank * 0.1 -
+          (matches.length > 1 ? 0.25 : 0) -
+          (library ? 0.3 : 0) -
+          (mapped.line === null ? (loc.line === null ? 0.4 : 0.2) : 0),
+      );
+      const where =
+        loc.source === 'frame'
+          ? `frame ${loc.index + 1}${loc.function ? ` (${loc.function.slice(0, 80)})` : ''}`
+          : loc.source === 'sarif'
+            ? 'reported location'
+            : 'location field';
+      const how =
+        match.how === 'mapping'
+          ? 'code mapping'
+          : matches.length > 1
+            ? `ambiguous suffix match, ${matches.length} files`
+            : `suffix match on ${match.segments} path segment(s)`;
       candidates.push({
         path: mapped.path ?? match.path,
         line: mapped.line,
@@ -147,8 +183,12 @@ export async function traceFinding(options: TraceOptions): Promise<TraceResult> 
     if (candidates.length >= (options.limit ?? 20)) break;
   }
   candidates.push(...(await infrastructureCandidates(repo, workingFiles, input, tried)));
-  if (unresolved.length) tried.push(`no file of the repository matches ${[...new Set(unresolved)].slice(0, 5).join(', ')}${unresolved.length > 5 ? ` and ${unresolved.length - 5} more` : ''}`);
-  if (input.locations.length + input.kubernetes.length + input.terraform.length === 0) tried.push('found no stack frame, SARIF location, file/line field, Kubernetes object or Terraform resource in the input');
+  if (unresolved.length)
+    tried.push(
+      `no file of the repository matches ${[...new Set(unresolved)].slice(0, 5).join(', ')}${unresolved.length > 5 ? ` and ${unresolved.length - 5} more` : ''}`,
+    );
+  if (input.locations.length + input.kubernetes.length + input.terraform.length === 0)
+    tried.push('found no stack frame, SARIF location, file/line field, Kubernetes object or Terraform resource in the input');
   return {
     input: { kind: input.kind, locations: input.locations.length, messages: input.messages },
     revision,
@@ -159,7 +199,12 @@ export async function traceFinding(options: TraceOptions): Promise<TraceResult> 
 }
 
 /** Kubernetes objects and Terraform resources, found where the working copy defines them. */
-async function infrastructureCandidates(repo: Repository, files: string[], input: FindingInput, tried: string[]): Promise<TraceCandidate[]> {
+async function infrastructureCandidates(
+  repo: Repository,
+  files: string[],
+  input: FindingInput,
+  tried: string[],
+): Promise<TraceCandidate[]> {
   if (input.kubernetes.length + input.terraform.length === 0) return [];
   const cache = new Map<string, Promise<string | null>>();
   const read = (path: string) => {
@@ -174,15 +219,34 @@ async function infrastructureCandidates(repo: Repository, files: string[], input
     if (seen.has(key)) continue;
     seen.add(key);
     const hits = await findKubernetes({ files, read }, ref);
-    if (hits.length === 0) tried.push(`no manifest defines ${ref.kind ?? 'object'} ${ref.name}${ref.namespace ? ` in ${ref.namespace}` : ''}`);
-    for (const h of hits) out.push({ path: h.path, line: h.line, confidence: h.exact ? 0.9 : hits.length > 1 ? 0.6 : 0.75, revision: null, reason: h.reason, original: { file: `${ref.kind ?? ''}/${ref.name}`, line: null, function: ref.field }, library: false });
+    if (hits.length === 0)
+      tried.push(`no manifest defines ${ref.kind ?? 'object'} ${ref.name}${ref.namespace ? ` in ${ref.namespace}` : ''}`);
+    for (const h of hits)
+      out.push({
+        path: h.path,
+        line: h.line,
+        confidence: h.exact ? 0.9 : hits.length > 1 ? 0.6 : 0.75,
+        revision: null,
+        reason: h.reason,
+        original: { file: `${ref.kind ?? ''}/${ref.name}`, line: null, function: ref.field },
+        library: false,
+      });
   }
   for (const ref of input.terraform.slice(0, 50)) {
     if (seen.has(ref.address)) continue;
     seen.add(ref.address);
     const hits = await findTerraform({ files, read }, ref);
     if (hits.length === 0) tried.push(`no .tf file defines ${ref.address}`);
-    for (const h of hits) out.push({ path: h.path, line: h.line, confidence: hits.length > 1 ? 0.6 : 0.85, revision: null, reason: h.reason, original: { file: ref.address, line: null, function: ref.attribute }, library: false });
+    for (const h of hits)
+      out.push({
+        path: h.path,
+        line: h.line,
+        confidence: hits.length > 1 ? 0.6 : 0.85,
+        revision: null,
+        reason: h.reason,
+        original: { file: ref.address, line: null, function: ref.attribute },
+        library: false,
+      });
   }
   return out;
 }
@@ -232,7 +296,10 @@ async function artifactFacts(options: TraceOptions, digest: string, tried: strin
   const short = digest.slice(0, 19);
   if (source && askable(options) && (source.artifactCommit || source.artifactPlacements)) {
     const slug = options.slug ?? '';
-    const [commit, placements] = await Promise.allSettled([source.artifactCommit?.(slug, digest) ?? null, source.artifactPlacements?.(slug, digest) ?? []]);
+    const [commit, placements] = await Promise.allSettled([
+      source.artifactCommit?.(slug, digest) ?? null,
+      source.artifactPlacements?.(slug, digest) ?? [],
+    ]);
     if (commit.status === 'fulfilled') facts.commit = commit.value;
     else facts.error = (commit.reason as Error).message;
     if (placements.status === 'fulfilled') facts.runsIn = placements.value;
@@ -241,11 +308,19 @@ async function artifactFacts(options: TraceOptions, digest: string, tried: strin
     facts.error = 'no service or GitHub to ask which commit built it';
   }
   const live = facts.runsIn.filter((p) => p.live);
-  if (live.length) tried.push(`artifact ${short} runs in ${live.map((p) => [p.environment, p.physicalEnvironment, p.cluster].filter(Boolean).join('/')).join(', ')}`);
+  if (live.length)
+    tried.push(
+      `artifact ${short} runs in ${live.map((p) => [p.environment, p.physicalEnvironment, p.cluster].filter(Boolean).join('/')).join(', ')}`,
+    );
   return facts;
 }
 
-async function chooseRevision(options: TraceOptions, input: FindingInput, artifact: ArtifactFacts | null, tried: string[]): Promise<{ sha: string | null; how: string }> {
+async function chooseRevision(
+  options: TraceOptions,
+  input: FindingInput,
+  artifact: ArtifactFacts | null,
+  tried: string[],
+): Promise<{ sha: string | null; how: string }> {
   const { repo, slug } = options;
   const usable = async (sha: string, how: string) => {
     if (await repo.hasCommit(sha)) return { sha: sha.toLowerCase(), how };
@@ -259,7 +334,10 @@ async function chooseRevision(options: TraceOptions, input: FindingInput, artifa
   if (artifact) {
     const short = artifact.digest.slice(0, 19);
     if (artifact.commit) {
-      const r = await usable(artifact.commit, `artifact ${short} was built from ${artifact.commit.slice(0, 12)}${options.source?.kind === 'github' ? ' (its GitHub attestation)' : ''}`);
+      const r = await usable(
+        artifact.commit,
+        `artifact ${short} was built from ${artifact.commit.slice(0, 12)}${options.source?.kind === 'github' ? ' (its GitHub attestation)' : ''}`,
+      );
       if (r) return r;
     } else tried.push(`artifact ${short}: ${artifact.error ?? 'no commit known for it'}`);
   }
@@ -280,9 +358,15 @@ async function chooseRevision(options: TraceOptions, input: FindingInput, artifa
         ? (await deployments.history(slug, environment, 100)).find((x) => x.commit && x.status === 'success' && Date.parse(x.at) <= when)
         : (await deployments.environments(slug)).find((e) => e.name === environment)?.deployment;
       if (d?.commit) {
-        const r = await usable(d.commit, `${Number.isFinite(when) ? `running in ${environment} at ${input.hints.time}` : `running in ${environment}`} since deployment ${d.id} (${d.at})`);
+        const r = await usable(
+          d.commit,
+          `${Number.isFinite(when) ? `running in ${environment} at ${input.hints.time}` : `running in ${environment}`} since deployment ${d.id} (${d.at})`,
+        );
         if (r) return r;
-      } else tried.push(`${environment}: ${deployments.kind === 'git' ? 'no deploy tag' : `the ${deployments.kind} source knows no deployment`} with a commit${Number.isFinite(when) ? ` before ${input.hints.time}` : ''}`);
+      } else
+        tried.push(
+          `${environment}: ${deployments.kind === 'git' ? 'no deploy tag' : `the ${deployments.kind} source knows no deployment`} with a commit${Number.isFinite(when) ? ` before ${input.hints.time}` : ''}`,
+        );
     } catch (e) {
       tried.push(`environments of ${slug}: ${(e as Error).message}`);
     }
@@ -291,7 +375,12 @@ async function chooseRevision(options: TraceOptions, input: FindingInput, artifa
 }
 
 /** The working-copy line for `line` of `path` at `revision` (a null revision is the working copy). */
-async function mapToWorkingCopy(repo: Repository, revision: string | null, path: string, line: number | null): Promise<{ line: number | null; note: string; deletedBy?: string | null; path?: string }> {
+async function mapToWorkingCopy(
+  repo: Repository,
+  revision: string | null,
+  path: string,
+  line: number | null,
+): Promise<{ line: number | null; note: string; deletedBy?: string | null; path?: string }> {
   let working = await readFile(join(repo.root, path), 'utf8').catch(() => null);
   let currentPath = path;
   if (working === null && revision) {
@@ -312,14 +401,18 @@ async function mapToWorkingCopy(repo: Repository, revision: string | null, path:
   if (revision === null) {
     const count = splitLines(working).length;
     if (line === null) return { line: null, note: 'no line given' };
-    return line <= count ? { line, note: `line ${line} of the working copy` } : { line: null, note: `line ${line} is past the end (${count} lines)` };
+    return line <= count
+      ? { line, note: `line ${line} of the working copy` }
+      : { line: null, note: `line ${line} is past the end (${count} lines)` };
   }
   return mapText(repo, revision, path, line, working);
 }
 
 /** Where a file of `revision` lives in HEAD, when git sees it renamed. */
 async function renamedSince(repo: Repository, revision: string, path: string): Promise<string | null> {
-  const out = await repo.run(['diff', '--no-textconv', '--no-ext-diff', '-M', '--name-status', '-z', '--end-of-options', checkRevision(revision), 'HEAD']).catch(() => '');
+  const out = await repo
+    .run(['diff', '--no-textconv', '--no-ext-diff', '-M', '--name-status', '-z', '--end-of-options', checkRevision(revision), 'HEAD'])
+    .catch(() => '');
   const parts = out.split('\0');
   for (let i = 0; i < parts.length; i++) {
     if (/^R\d*$/.test(parts[i]!) && parts[i + 1] === path) return parts[i + 2] ?? null;
@@ -327,22 +420,53 @@ async function renamedSince(repo: Repository, revision: string, path: string): P
   return null;
 }
 
-async function mapText(repo: Repository, revision: string, path: string, line: number | null, working: string): Promise<{ line: number | null; note: string; deletedBy?: string | null }> {
+async function mapText(
+  repo: Repository,
+  revision: string,
+  path: string,
+  line: number | null,
+  working: string,
+): Promise<{ line: number | null; note: string; deletedBy?: string | null }> {
   const workingLines = splitLines(working);
   if (line === null) return { line: null, note: 'no line given' };
   const old = await repo.textAt(revision, path);
   if (old === null) return { line: null, note: `${path} does not exist at ${revision.slice(0, 7)}` };
   const oldLines = splitLines(old);
-  if (line > oldLines.length) return { line: null, note: `line ${line} is past the end of ${path} at ${revision.slice(0, 7)} (${oldLines.length} lines)` };
+  if (line > oldLines.length)
+    return { line: null, note: `line ${line} is past the end of ${path} at ${revision.slice(0, 7)} (${oldLines.length} lines)` };
   const target = mapLines(oldLines, workingLines).fromTo[line - 1]!;
-  if (target >= 0) return { line: target + 1, note: target + 1 === line ? `line ${line} unchanged since ${revision.slice(0, 7)}` : `line ${line} at ${revision.slice(0, 7)} is line ${target + 1} now` };
+  if (target >= 0)
+    return {
+      line: target + 1,
+      note:
+        target + 1 === line
+          ? `line ${line} unchanged since ${revision.slice(0, 7)}`
+          : `line ${line} at ${revision.slice(0, 7)} is line ${target + 1} now`,
+    };
   const deletedBy = await deletingCommit(repo, revision, path, oldLines[line - 1]!);
-  return { line: null, note: `line ${line} at ${revision.slice(0, 7)} has been changed or deleted since${deletedBy ? ` (by ${deletedBy.slice(0, 7)})` : ''}`, deletedBy };
+  return {
+    line: null,
+    note: `line ${line} at ${revision.slice(0, 7)} has been changed or deleted since${deletedBy ? ` (by ${deletedBy.slice(0, 7)})` : ''}`,
+    deletedBy,
+  };
 }
 
 /** The first commit after `revision` that removed this exact text from the file. */
 async function deletingCommit(repo: Repository, revision: string, path: string, text: string): Promise<string | null> {
   if (text.trim() === '' || text.length > 500) return null;
-  const out = await repo.run(['log', '--no-textconv', '--no-ext-diff', '--reverse', '--format=%H', `-S${text}`, '--end-of-options', `${checkRevision(revision)}..HEAD`, '--', path]).catch(() => '');
+  const out = await repo
+    .run([
+      'log',
+      '--no-textconv',
+      '--no-ext-diff',
+      '--reverse',
+      '--format=%H',
+      `-S${text}`,
+      '--end-of-options',
+      `${checkRevision(revision)}..HEAD`,
+      '--',
+      path,
+    ])
+    .catch(() => '');
   return out.split('\n')[0]?.trim() || null;
 }

@@ -71,12 +71,29 @@ export async function verifyStore(db: Database, signer: CheckpointSigner): Promi
     await migrate(scratch);
     const chain = await replayChain(db, scratch, snapshot, headRow.hash, signer);
     const latest = await latestCheckpoint(db, snapshot);
-    if ('reason' in chain) return { ok: false, entries: chain.entries, head: chain.head, brokenAt: chain.brokenAt, reason: chain.reason, checkpoint: latest, differences: [] };
+    if ('reason' in chain)
+      return {
+        ok: false,
+        entries: chain.entries,
+        head: chain.head,
+        brokenAt: chain.brokenAt,
+        reason: chain.reason,
+        checkpoint: latest,
+        differences: [],
+      };
     const differences = await compareTables(db, scratch, snapshot);
     if (differences.length > 0) {
       const first = await firstEntryOf(db, differences);
       const d = differences[0]!;
-      return { ok: false, entries: chain.entries, head: chain.head, brokenAt: first, reason: `${d.table} ${d.key}: ${d.what}`, checkpoint: latest, differences };
+      return {
+        ok: false,
+        entries: chain.entries,
+        head: chain.head,
+        brokenAt: first,
+        reason: `${d.table} ${d.key}: ${d.what}`,
+        checkpoint: latest,
+        differences,
+      };
     }
     return { ok: true, entries: chain.entries, head: chain.head, brokenAt: null, reason: null, checkpoint: latest, differences: [] };
   } finally {
@@ -85,12 +102,31 @@ export async function verifyStore(db: Database, signer: CheckpointSigner): Promi
 }
 
 async function latestCheckpoint(db: Database, upTo: number): Promise<AuditVerification['checkpoint']> {
-  const r = (await db.query('SELECT seq, hash, at, signature, key_id, public_key FROM audit_checkpoints WHERE seq <= $1 ORDER BY seq DESC LIMIT 1', [upTo])).rows[0];
-  return r ? { seq: Number(r.seq), hash: String(r.hash), at: new Date(r.at as string).toISOString(), signature: String(r.signature), keyId: String(r.key_id), publicKey: String(r.public_key) } : null;
+  const r = (
+    await db.query('SELECT seq, hash, at, signature, key_id, public_key FROM audit_checkpoints WHERE seq <= $1 ORDER BY seq DESC LIMIT 1', [
+      upTo,
+    ])
+  ).rows[0];
+  return r
+    ? {
+        seq: Number(r.seq),
+        hash: String(r.hash),
+        at: new Date(r.at as string).toISOString(),
+        signature: String(r.signature),
+        keyId: String(r.key_id),
+        publicKey: String(r.public_key),
+      }
+    : null;
 }
 
 /** Recomputes the chain up to `snapshot`, checks the checkpoints, and replays each page into `scratch`. */
-async function replayChain(db: Database, scratch: Database, snapshot: number, headHash: string, signer: CheckpointSigner): Promise<{ entries: number; head: string } | (Broken & { entries: number; head: string })> {
+async function replayChain(
+  db: Database,
+  scratch: Database,
+  snapshot: number,
+  headHash: string,
+  signer: CheckpointSigner,
+): Promise<{ entries: number; head: string } | (Broken & { entries: number; head: string })> {
   const key = createPublicKey({ key: Buffer.from(signer.publicKey, 'base64'), format: 'der', type: 'spki' });
   let prev = genesisHash;
   let entries = 0;
@@ -99,13 +135,25 @@ async function replayChain(db: Database, scratch: Database, snapshot: number, he
   for (let from = 1; from <= snapshot; from += pageSize) {
     await yieldToIo();
     const to = Math.min(snapshot, from + pageSize - 1);
-    const page = await db.query<{ seq: string | number; event_key: string; event_hash: string; prev_hash: string; hash: string; raw: string | null; format: string | null; audit_seq: string | number | null }>(
+    const page = await db.query<{
+      seq: string | number;
+      event_key: string;
+      event_hash: string;
+      prev_hash: string;
+      hash: string;
+      raw: string | null;
+      format: string | null;
+      audit_seq: string | number | null;
+    }>(
       `SELECT a.seq, a.event_key, a.event_hash, a.prev_hash, a.hash, e.raw, e.format, e.audit_seq
        FROM audit_log a LEFT JOIN events e ON e.key = a.event_key
        WHERE a.seq BETWEEN $1 AND $2 ORDER BY a.seq`,
       [from, to],
     );
-    const checkpoints = await db.query('SELECT seq, hash, signature, key_id FROM audit_checkpoints WHERE seq BETWEEN $1 AND $2 ORDER BY seq', [from, to]);
+    const checkpoints = await db.query(
+      'SELECT seq, hash, signature, key_id FROM audit_checkpoints WHERE seq BETWEEN $1 AND $2 ORDER BY seq',
+      [from, to],
+    );
     const hashes = new Map<number, string>();
     const facts: { fact: Fact; eventKey: string }[] = [];
     let expected = from;
@@ -133,7 +181,8 @@ async function replayChain(db: Database, scratch: Database, snapshot: number, he
     for (const c of checkpoints.rows) {
       const seq = Number(c.seq);
       if (hashes.get(seq) !== c.hash) return broken(seq, `signed checkpoint ${seq} does not match the chain: the history was rewritten`);
-      if (c.key_id !== signer.keyId) return broken(seq, `checkpoint ${seq} was signed by key ${String(c.key_id)}, not this service's key ${signer.keyId}`);
+      if (c.key_id !== signer.keyId)
+        return broken(seq, `checkpoint ${seq} was signed by key ${String(c.key_id)}, not this service's key ${signer.keyId}`);
       if (!verifySignature(null, checkpointMessage(seq, String(c.hash)), key, Buffer.from(String(c.signature), 'base64'))) {
         return broken(seq, `the signature on checkpoint ${seq} does not verify`);
       }
@@ -144,7 +193,10 @@ async function replayChain(db: Database, scratch: Database, snapshot: number, he
   }
   if (prev !== (snapshot === 0 ? genesisHash : headHash)) return broken(snapshot, 'the chain head does not match the last entry');
   if (snapshot > 0 && lastCheckpoint !== snapshot) {
-    return broken(lastCheckpoint + 1, `entries ${lastCheckpoint + 1} to ${snapshot} have no signed checkpoint: checkpoints were deleted or the entries were added outside the service`);
+    return broken(
+      lastCheckpoint + 1,
+      `entries ${lastCheckpoint + 1} to ${snapshot} have no signed checkpoint: checkpoints were deleted or the entries were added outside the service`,
+    );
   }
   return { entries, head: prev };
 }
@@ -159,15 +211,27 @@ function canonical(json: string): string {
   return JSON.stringify(row);
 }
 
-async function* rows(db: Database, table: string, pk: string[]): AsyncGenerator<{ key: string; json: string; auditSeq: number; eventKey: string | null }> {
+async function* rows(
+  db: Database,
+  table: string,
+  pk: string[],
+): AsyncGenerator<{ key: string; json: string; auditSeq: number; eventKey: string | null }> {
   let after: unknown[] | null = null;
   for (;;) {
     await yieldToIo();
     const where: string = after ? `WHERE (${pk.join(', ')}) > (${pk.map((_, i) => `$${i + 1}`).join(', ')})` : '';
-    const page: { rows: Record<string, unknown>[] } = await db.query(`SELECT ${pk.join(', ')}, audit_seq, row_to_json(t)::text AS j FROM ${table} t ${where} ORDER BY ${pk.join(', ')} LIMIT ${pageSize}`, after ?? []);
+    const page: { rows: Record<string, unknown>[] } = await db.query(
+      `SELECT ${pk.join(', ')}, audit_seq, row_to_json(t)::text AS j FROM ${table} t ${where} ORDER BY ${pk.join(', ')} LIMIT ${pageSize}`,
+      after ?? [],
+    );
     for (const r of page.rows) {
       const parsed = JSON.parse(String(r.j)) as Record<string, unknown>;
-      yield { key: pk.map((c) => String(r[c])).join(' '), json: String(r.j), auditSeq: Number(r.audit_seq), eventKey: typeof parsed.event_key === 'string' ? parsed.event_key : null };
+      yield {
+        key: pk.map((c) => String(r[c])).join(' '),
+        json: String(r.j),
+        auditSeq: Number(r.audit_seq),
+        eventKey: typeof parsed.event_key === 'string' ? parsed.event_key : null,
+      };
     }
     if (page.rows.length < pageSize) return;
     const last: Record<string, unknown> = page.rows[page.rows.length - 1]!;
@@ -185,7 +249,8 @@ function describeDifference(stored: string, derived: string): string {
 
 async function compareTables(db: Database, scratch: Database, snapshot: number): Promise<Difference[]> {
   const differences: Difference[] = [];
-  const currentHead = async () => Number((await db.query<{ seq: number | string }>('SELECT seq FROM audit_head WHERE id = 1')).rows[0]!.seq);
+  const currentHead = async () =>
+    Number((await db.query<{ seq: number | string }>('SELECT seq FROM audit_head WHERE id = 1')).rows[0]!.seq);
   for (const [table, pk] of servedTables) {
     const derived = new Map<string, { json: string; eventKey: string | null }>();
     for await (const r of rows(scratch, table, pk)) derived.set(r.key, { json: canonical(r.json), eventKey: r.eventKey });
@@ -196,13 +261,26 @@ async function compareTables(db: Database, scratch: Database, snapshot: number):
       if (r.auditSeq > snapshot) {
         // Written after the snapshot: legitimately different, unless it claims an entry that does not exist.
         if (r.auditSeq > head) head = await currentHead();
-        if (r.auditSeq > head) differences.push({ table, key: r.key, what: `the row claims audit entry ${r.auditSeq}, beyond the head ${head}`, eventKey: r.eventKey });
+        if (r.auditSeq > head)
+          differences.push({
+            table,
+            key: r.key,
+            what: `the row claims audit entry ${r.auditSeq}, beyond the head ${head}`,
+            eventKey: r.eventKey,
+          });
         continue;
       }
-      if (!expected) differences.push({ table, key: r.key, what: 'no stored event yields this row: it was added to the store directly', eventKey: r.eventKey });
+      if (!expected)
+        differences.push({
+          table,
+          key: r.key,
+          what: 'no stored event yields this row: it was added to the store directly',
+          eventKey: r.eventKey,
+        });
       else {
         const stored = canonical(r.json);
-        if (stored !== expected.json) differences.push({ table, key: r.key, what: describeDifference(stored, expected.json), eventKey: expected.eventKey });
+        if (stored !== expected.json)
+          differences.push({ table, key: r.key, what: describeDifference(stored, expected.json), eventKey: expected.eventKey });
       }
       if (differences.length >= maxDifferences) return differences;
     }

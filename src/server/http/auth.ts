@@ -39,13 +39,26 @@ export function authorize(req: IncomingMessage, access: Access, config: AccessCo
   if (!required) {
     if (access === 'read' && config.writeToken && token && safeEqual(token, config.writeToken)) return;
     if (isLoopback(req.socket.remoteAddress)) return;
-    throw new ProblemError(403, 'forbidden', 'Forbidden', `no ${access} token is configured, so ${access} access is limited to loopback clients`);
+    throw new ProblemError(
+      403,
+      'forbidden',
+      'Forbidden',
+      `no ${access} token is configured, so ${access} access is limited to loopback clients`,
+    );
   }
-  const ok = token !== null && (safeEqual(token, required) || (access === 'read' && !!config.writeToken && safeEqual(token, config.writeToken)));
+  const ok =
+    token !== null && (safeEqual(token, required) || (access === 'read' && !!config.writeToken && safeEqual(token, config.writeToken)));
   if (!ok) {
-    throw new ProblemError(401, 'unauthorized', 'Unauthorized', `a valid ${access} token is required (Authorization: Bearer <token>)`, undefined, {
-      'www-authenticate': 'Bearer realm="code-lineage"',
-    });
+    throw new ProblemError(
+      401,
+      'unauthorized',
+      'Unauthorized',
+      `a valid ${access} token is required (Authorization: Bearer <token>)`,
+      undefined,
+      {
+        'www-authenticate': 'Bearer realm="code-lineage"',
+      },
+    );
   }
 }
 
@@ -77,13 +90,28 @@ export function checkLocalRequest(req: IncomingMessage, isWrite: boolean, signed
   const parsed = header ? hostAndPort(header) : null;
   const local = parsed !== null && (parsed.host === 'localhost' || isLoopback(parsed.host)) && (parsed.port ?? 80) === req.socket.localPort;
   if (!local) {
-    throw new ProblemError(403, 'foreign-host', 'Forbidden', `without tokens this service answers requests addressed to it on this machine (Host 127.0.0.1:${req.socket.localPort} or localhost:${req.socket.localPort}), not "${(header ?? '').slice(0, 100)}"`);
+    throw new ProblemError(
+      403,
+      'foreign-host',
+      'Forbidden',
+      `without tokens this service answers requests addressed to it on this machine (Host 127.0.0.1:${req.socket.localPort} or localhost:${req.socket.localPort}), not "${(header ?? '').slice(0, 100)}"`,
+    );
   }
   const origin = req.headers.origin;
   if (origin !== undefined && origin !== `http://${header}`) {
-    throw new ProblemError(403, 'foreign-origin', 'Forbidden', `requests from web pages (Origin ${origin.slice(0, 100)}) are refused; configure tokens to serve other origins`);
+    throw new ProblemError(
+      403,
+      'foreign-origin',
+      'Forbidden',
+      `requests from web pages (Origin ${origin.slice(0, 100)}) are refused; configure tokens to serve other origins`,
+    );
   }
   if (isWrite && !signedWebhook && !nonSimpleJson.test(req.headers['content-type'] ?? '')) {
-    throw new ProblemError(415, 'unsupported-media-type', 'Unsupported media type', 'without a write token a write must be JSON, Content-Type application/json (or +json, application/x-ndjson): expected JSON, which a web page cannot send cross-site');
+    throw new ProblemError(
+      415,
+      'unsupported-media-type',
+      'Unsupported media type',
+      'without a write token a write must be JSON, Content-Type application/json (or +json, application/x-ndjson): expected JSON, which a web page cannot send cross-site',
+    );
   }
 }

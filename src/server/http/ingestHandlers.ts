@@ -20,9 +20,18 @@ import { parseJson, parseJsonLines, queryParam } from './request';
 export const maxEventsPerBatch = 10_000;
 
 /** Normalises every document, collecting the errors of all of them before refusing the batch. */
-function normalizeAll(docs: unknown[], each: (doc: unknown, raw: string, index: number) => NormalizedEvent, single: string | null): NormalizedEvent[] {
+function normalizeAll(
+  docs: unknown[],
+  each: (doc: unknown, raw: string, index: number) => NormalizedEvent,
+  single: string | null,
+): NormalizedEvent[] {
   if (docs.length > maxEventsPerBatch) {
-    throw new ProblemError(413, 'batch-too-large', 'Batch too large', `at most ${maxEventsPerBatch} events per request; got ${docs.length}`);
+    throw new ProblemError(
+      413,
+      'batch-too-large',
+      'Batch too large',
+      `at most ${maxEventsPerBatch} events per request; got ${docs.length}`,
+    );
   }
   const events: NormalizedEvent[] = [];
   const errors: FieldIssue[] = [];
@@ -38,7 +47,8 @@ function normalizeAll(docs: unknown[], each: (doc: unknown, raw: string, index: 
     }
   });
   if (errors.length > 0) {
-    const where = single === null ? `${new Set(errors.map((e) => e.pointer.split('/')[1])).size} of ${docs.length} events are` : 'the event is';
+    const where =
+      single === null ? `${new Set(errors.map((e) => e.pointer.split('/')[1])).size} of ${docs.length} events are` : 'the event is';
     throw invalid(`${where} invalid; nothing was stored`, errors);
   }
   return events;
@@ -81,7 +91,12 @@ export interface GithubOptions {
 /** POST /v1/webhooks/github: a delivery as GitHub sends it (JSON or form-encoded `payload=`). */
 export async function ingestGithub(req: IncomingMessage, body: Buffer, writer: EventWriter, options: GithubOptions): Promise<IngestResult> {
   if (options.secret && !verifyGithubSignature(body, header(req, 'x-hub-signature-256'), options.secret)) {
-    throw new ProblemError(401, 'bad-signature', 'Signature mismatch', 'X-Hub-Signature-256 is missing or does not match the configured webhook secret');
+    throw new ProblemError(
+      401,
+      'bad-signature',
+      'Signature mismatch',
+      'X-Hub-Signature-256 is missing or does not match the configured webhook secret',
+    );
   }
   const event = header(req, 'x-github-event');
   if (!event) throw badRequest('the X-GitHub-Event header is required', [{ pointer: 'header:X-GitHub-Event', reason: 'required' }]);
@@ -100,7 +115,8 @@ export async function ingestSarif(url: URL, text: string, writer: EventWriter): 
   const repoParam = queryParam(url, 'repo');
   const commitParam = queryParam(url, 'commit');
   const repo = repoParam === undefined ? null : repoFrom(repoParam);
-  if (repoParam !== undefined && !repo) throw badRequest('repo must be owner/name', [{ pointer: 'query:repo', reason: 'expected owner/name' }]);
+  if (repoParam !== undefined && !repo)
+    throw badRequest('repo must be owner/name', [{ pointer: 'query:repo', reason: 'expected owner/name' }]);
   const commit = commitParam === undefined ? null : sha(commitParam);
   if (commitParam !== undefined && !commit) {
     throw badRequest('commit must be a full hex SHA', [{ pointer: 'query:commit', reason: 'expected 40 or 64 hex digits' }]);

@@ -38,8 +38,7 @@ export class ProblemError extends Error {
 export const invalid = (detail: string, errors?: FieldIssue[]) =>
   new ProblemError(422, 'invalid-event', 'The request body is not valid', detail, errors);
 
-export const badRequest = (detail: string, errors?: FieldIssue[]) =>
-  new ProblemError(400, 'bad-request', 'Bad request', detail, errors);
+export const badRequest = (detail: string, errors?: FieldIssue[]) => new ProblemError(400, 'bad-request', 'Bad request', detail, errors);
 
 export const notFound = (detail: string) => new ProblemError(404, 'not-found', 'Not found', detail);
 

@@ -33,7 +33,14 @@ export function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
 }
 
 function tooLarge(limit: number): ProblemError {
-  return new ProblemError(413, 'body-too-large', 'Request body too large', `the limit is ${limit} bytes; send large streams as several batches`, undefined, { connection: 'close' });
+  return new ProblemError(
+    413,
+    'body-too-large',
+    'Request body too large',
+    `the limit is ${limit} bytes; send large streams as several batches`,
+    undefined,
+    { connection: 'close' },
+  );
 }
 
 /** How deep JSON may nest at ingest: deeper than any real payload, shallow enough that nothing stored is too deep to read back. */
@@ -64,7 +71,8 @@ export function pathSegment(raw: string, name: string): string {
   }
 }
 
-const jsonTypes = /^application\/([a-z0-9.+-]*\+)?json\b|^application\/(x-)?ndjson\b|^application\/jsonl\b|^application\/x-www-form-urlencoded\b|^text\/plain\b/i;
+const jsonTypes =
+  /^application\/([a-z0-9.+-]*\+)?json\b|^application\/(x-)?ndjson\b|^application\/jsonl\b|^application\/x-www-form-urlencoded\b|^text\/plain\b/i;
 
 export function checkContentType(req: IncomingMessage): void {
   const type = req.headers['content-type'];

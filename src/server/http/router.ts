@@ -84,7 +84,9 @@ export function createRouter(ctx: AppContext): (req: IncomingMessage, res: Serve
     if (raw === undefined) return undefined;
     const n = Number(raw);
     if (!/^\d+$/.test(raw) || !Number.isSafeInteger(n) || n < min || n > max) {
-      throw badRequest(`${name} must be an integer from ${min} to ${max}`, [{ pointer: `query:${name}`, reason: `expected ${min}..${max}` }]);
+      throw badRequest(`${name} must be an integer from ${min} to ${max}`, [
+        { pointer: `query:${name}`, reason: `expected ${min}..${max}` },
+      ]);
     }
     return n;
   };
@@ -137,7 +139,10 @@ export function createRouter(ctx: AppContext): (req: IncomingMessage, res: Serve
       method: 'GET',
       pattern: new RegExp(`^/v1/repos/${segment}/${segment}/environments$`),
       access: 'read',
-      handler: async (_req, _url, [owner, name]) => ({ schema: EnvironmentsResponse, body: await queries.environments(repoOf(owner!, name!)) }),
+      handler: async (_req, _url, [owner, name]) => ({
+        schema: EnvironmentsResponse,
+        body: await queries.environments(repoOf(owner!, name!)),
+      }),
     },
     {
       method: 'GET',
@@ -146,7 +151,12 @@ export function createRouter(ctx: AppContext): (req: IncomingMessage, res: Serve
       handler: async (_req, url, [owner, name, env]) => {
         let page;
         try {
-          page = await queries.deployments(repoOf(owner!, name!), pathSegment(env!, 'environment'), limitOf(url, 50, 500), queryParam(url, 'cursor') ?? null);
+          page = await queries.deployments(
+            repoOf(owner!, name!),
+            pathSegment(env!, 'environment'),
+            limitOf(url, 50, 500),
+            queryParam(url, 'cursor') ?? null,
+          );
         } catch (e) {
           if (e instanceof RangeError) throw badRequest(e.message, [{ pointer: 'query:cursor', reason: e.message }]);
           throw e;
@@ -212,7 +222,8 @@ export function createRouter(ctx: AppContext): (req: IncomingMessage, res: Serve
       access: 'read',
       handler: async (_req, _url, [raw]) => {
         const digest = Digest.safeParse(pathSegment(raw!, 'digest'));
-        if (!digest.success) throw badRequest('expected a digest like sha256:<64 hex digits>', [{ pointer: 'path:digest', reason: 'not a digest' }]);
+        if (!digest.success)
+          throw badRequest('expected a digest like sha256:<64 hex digits>', [{ pointer: 'path:digest', reason: 'not a digest' }]);
         const result = await queries.artifact(digest.data);
         if (!result.artifact && result.attestations.length + result.deployments.length + result.findings.length === 0) {
           throw notFound(`nothing is known about ${digest.data}`);
@@ -249,7 +260,12 @@ export function createRouter(ctx: AppContext): (req: IncomingMessage, res: Serve
       handler: async (_req, url) => {
         const covering = intParam(url, 'covering', 1, Number.MAX_SAFE_INTEGER);
         const checkpoint = await queries.checkpoint(covering);
-        if (!checkpoint) throw notFound(covering === undefined ? 'nothing has been ingested yet, so there is no checkpoint' : `no checkpoint at or after entry ${covering}`);
+        if (!checkpoint)
+          throw notFound(
+            covering === undefined
+              ? 'nothing has been ingested yet, so there is no checkpoint'
+              : `no checkpoint at or after entry ${covering}`,
+          );
         return { schema: Checkpoint, body: checkpoint };
       },
     },
@@ -260,7 +276,10 @@ export function createRouter(ctx: AppContext): (req: IncomingMessage, res: Serve
       handler: async (_req, url) => {
         const from = intParam(url, 'from', 1, Number.MAX_SAFE_INTEGER) ?? 1;
         const to = intParam(url, 'to', 1, Number.MAX_SAFE_INTEGER) ?? from + 999;
-        if (to < from || to - from >= 10_000) throw badRequest('from..to must name 1 to 10,000 entries', [{ pointer: 'query:to', reason: 'at most 10,000 entries after from' }]);
+        if (to < from || to - from >= 10_000)
+          throw badRequest('from..to must name 1 to 10,000 entries', [
+            { pointer: 'query:to', reason: 'at most 10,000 entries after from' },
+          ]);
         return { schema: AuditEntries, body: { entries: await queries.auditEntries(from, to) } };
       },
     },
@@ -273,7 +292,10 @@ export function createRouter(ctx: AppContext): (req: IncomingMessage, res: Serve
         res.destroy();
         return;
       }
-      sendProblem(res, ProblemError.is(e) ? e : new ProblemError(500, 'internal', 'Internal error', 'the service failed to answer; see its log'));
+      sendProblem(
+        res,
+        ProblemError.is(e) ? e : new ProblemError(500, 'internal', 'Internal error', 'the service failed to answer; see its log'),
+      );
     });
   };
 
@@ -283,13 +305,25 @@ export function createRouter(ctx: AppContext): (req: IncomingMessage, res: Serve
     if (matching.length === 0) throw notFound(`no such path: ${url.pathname}`);
     const route = matching.find((r) => r.method === req.method);
     if (!route) {
-      throw new ProblemError(405, 'method-not-allowed', 'Method not allowed', `${url.pathname} accepts ${matching.map((r) => r.method).join(', ')}`, undefined, {
-        allow: matching.map((r) => r.method).join(', '),
-      });
+      throw new ProblemError(
+        405,
+        'method-not-allowed',
+        'Method not allowed',
+        `${url.pathname} accepts ${matching.map((r) => r.method).join(', ')}`,
+        undefined,
+        {
+          allow: matching.map((r) => r.method).join(', '),
+        },
+      );
     }
     const tokenless =
-      route.access === 'write' ? !ctx.access.writeToken : route.access === 'webhook' ? !ctx.access.writeToken && !ctx.githubSecret : !ctx.access.readToken;
-    if (tokenless) checkLocalRequest(req, req.method === 'POST' && route.access !== 'read', route.access === 'webhook' && !!ctx.githubSecret);
+      route.access === 'write'
+        ? !ctx.access.writeToken
+        : route.access === 'webhook'
+          ? !ctx.access.writeToken && !ctx.githubSecret
+          : !ctx.access.readToken;
+    if (tokenless)
+      checkLocalRequest(req, req.method === 'POST' && route.access !== 'read', route.access === 'webhook' && !!ctx.githubSecret);
     if (route.access === 'read' || route.access === 'write') authorize(req, route.access, ctx.access);
     if (route.access === 'webhook' && !ctx.githubSecret) authorize(req, 'write', ctx.access);
     const params = (route.pattern.exec(url.pathname) ?? []).slice(1);

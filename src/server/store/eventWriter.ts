@@ -77,7 +77,12 @@ export class EventWriter {
 
   private async commitJobs(jobs: Job[]): Promise<void> {
     try {
-      const results = await this.db.transaction((tx) => this.apply(tx, jobs.map((j) => j.events)));
+      const results = await this.db.transaction((tx) =>
+        this.apply(
+          tx,
+          jobs.map((j) => j.events),
+        ),
+      );
       this.afterCommit(results);
       jobs.forEach((job, i) => job.resolve(results[i]!));
     } catch (error) {

@@ -81,9 +81,20 @@ export async function writeFacts(tx: SqlExecutor, facts: { fact: Fact; eventKey:
 
   for (const [table, rows] of byTable) await upsert(tx, table, [...rows.values()], auditSeq);
   if (prCommits.size > 0) {
-    await insertMany(tx, 'pr_commits', ['repo', 'sha', 'number', 'audit_seq'], [...prCommits.values()].map((r) => [...r, auditSeq]), 'ON CONFLICT DO NOTHING');
+    await insertMany(
+      tx,
+      'pr_commits',
+      ['repo', 'sha', 'number', 'audit_seq'],
+      [...prCommits.values()].map((r) => [...r, auditSeq]),
+      'ON CONFLICT DO NOTHING',
+    );
   }
-  const linkedFindings = await resolveArtifactLinks(tx, byTable, facts.map((f) => f.fact), auditSeq);
+  const linkedFindings = await resolveArtifactLinks(
+    tx,
+    byTable,
+    facts.map((f) => f.fact),
+    auditSeq,
+  );
   if (findingLocations.size > 0) await writeFindingLocations(tx, findingLocations, auditSeq);
   const touched = [...new Set([...findingLocations.keys(), ...linkedFindings])];
   if (touched.length > 0) {
@@ -101,7 +112,12 @@ export async function writeFacts(tx: SqlExecutor, facts: { fact: Fact; eventKey:
  * in, so every delivery order ends in the same state. Facts an event states itself are never
  * overwritten. Environments of a repository are kept as a small index for the environments query.
  */
-async function resolveArtifactLinks(tx: SqlExecutor, byTable: Map<TableName, Map<string, Keyed>>, allFacts: Fact[], auditSeq: number): Promise<string[]> {
+async function resolveArtifactLinks(
+  tx: SqlExecutor,
+  byTable: Map<TableName, Map<string, Keyed>>,
+  allFacts: Fact[],
+  auditSeq: number,
+): Promise<string[]> {
   const digests = new Set<string>();
   for (const table of ['deployments', 'findings', 'artifacts'] as const) {
     for (const keyed of byTable.get(table)?.values() ?? []) {
@@ -134,7 +150,13 @@ async function resolveArtifactLinks(tx: SqlExecutor, byTable: Map<TableName, Map
     linkedFindings = findings.rows.map((r) => r.id);
   }
   if (environments.size > 0) {
-    await insertMany(tx, 'environments', ['repo', 'name', 'audit_seq'], [...environments.values()].map((e) => [...e, auditSeq]), 'ON CONFLICT DO NOTHING');
+    await insertMany(
+      tx,
+      'environments',
+      ['repo', 'name', 'audit_seq'],
+      [...environments.values()].map((e) => [...e, auditSeq]),
+      'ON CONFLICT DO NOTHING',
+    );
   }
   return linkedFindings;
 }
@@ -175,7 +197,11 @@ export async function insertMany(tx: SqlExecutor, target: string, cols: string[]
  * A finding's locations follow the winning fact: the newest report's locations replace the old
  * ones; an older report only supplies locations when none are stored.
  */
-async function writeFindingLocations(tx: SqlExecutor, byFinding: Map<string, (FindingFact & { rank: string })[]>, auditSeq: number): Promise<void> {
+async function writeFindingLocations(
+  tx: SqlExecutor,
+  byFinding: Map<string, (FindingFact & { rank: string })[]>,
+  auditSeq: number,
+): Promise<void> {
   const ids = [...byFinding.keys()];
   const stored = await tx.query<{ id: string; rank: string }>('SELECT id, rank FROM findings WHERE id = ANY($1::text[])', [ids]);
   const storedRank = new Map(stored.rows.map((r) => [r.id, r.rank]));
@@ -197,6 +223,12 @@ async function writeFindingLocations(tx: SqlExecutor, byFinding: Map<string, (Fi
   }
   if (replace.length > 0) await tx.query('DELETE FROM finding_locations WHERE finding_id = ANY($1::text[])', [replace]);
   if (rows.length > 0) {
-    await insertMany(tx, 'finding_locations', ['finding_id', 'ord', 'path', 'line', 'end_line', 'col', 'revision', 'repo', 'audit_seq'], rows, '');
+    await insertMany(
+      tx,
+      'finding_locations',
+      ['finding_id', 'ord', 'path', 'line', 'end_line', 'col', 'revision', 'repo', 'audit_seq'],
+      rows,
+      '',
+    );
   }
 }

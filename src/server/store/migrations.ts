@@ -124,7 +124,20 @@ CREATE TABLE audit_checkpoints (
   key_id text NOT NULL,
   public_key text NOT NULL
 );
-${['commits', 'pull_requests', 'pr_commits', 'reviews', 'builds', 'artifacts', 'attestations', 'deployments', 'environments', 'approvals', 'findings', 'finding_locations']
+${[
+  'commits',
+  'pull_requests',
+  'pr_commits',
+  'reviews',
+  'builds',
+  'artifacts',
+  'attestations',
+  'deployments',
+  'environments',
+  'approvals',
+  'findings',
+  'finding_locations',
+]
   .map((t) => `ALTER TABLE ${t} ADD COLUMN audit_seq bigint NOT NULL DEFAULT 0;`)
   .join('\n')}
 `,
@@ -135,9 +148,7 @@ export async function migrate(db: Database): Promise<void> {
   for (const migration of migrations) {
     await db.transaction(async (tx) => {
       await tx.query('SELECT pg_advisory_xact_lock(7420)');
-      await tx.exec(
-        'CREATE TABLE IF NOT EXISTS schema_migrations (id text PRIMARY KEY, applied_at timestamptz NOT NULL DEFAULT now())',
-      );
+      await tx.exec('CREATE TABLE IF NOT EXISTS schema_migrations (id text PRIMARY KEY, applied_at timestamptz NOT NULL DEFAULT now())');
       const done = await tx.query('SELECT 1 FROM schema_migrations WHERE id = $1', [migration.id]);
       if (done.rows.length > 0) return;
       await tx.exec(migration.sql);

@@ -116,9 +116,18 @@ export class Queries {
          WHERE pc.repo = $1 AND pc.sha = ANY($2::text[]) ORDER BY p.number`,
         [repo, shas],
       ),
-      this.rows('SELECT * FROM builds WHERE commit_sha = ANY($2::text[]) AND (repo = $1 OR repo IS NULL) ORDER BY started_at, id', [repo, shas]),
-      this.rows('SELECT * FROM artifacts WHERE commit_sha = ANY($2::text[]) AND (repo = $1 OR repo IS NULL) ORDER BY created_at, digest', [repo, shas]),
-      this.rows('SELECT * FROM attestations WHERE commit_sha = ANY($2::text[]) AND (repo = $1 OR repo IS NULL) ORDER BY finished_at, id', [repo, shas]),
+      this.rows('SELECT * FROM builds WHERE commit_sha = ANY($2::text[]) AND (repo = $1 OR repo IS NULL) ORDER BY started_at, id', [
+        repo,
+        shas,
+      ]),
+      this.rows('SELECT * FROM artifacts WHERE commit_sha = ANY($2::text[]) AND (repo = $1 OR repo IS NULL) ORDER BY created_at, digest', [
+        repo,
+        shas,
+      ]),
+      this.rows('SELECT * FROM attestations WHERE commit_sha = ANY($2::text[]) AND (repo = $1 OR repo IS NULL) ORDER BY finished_at, id', [
+        repo,
+        shas,
+      ]),
       this.rows('SELECT * FROM deployments WHERE commit_sha = ANY($2::text[]) AND repo = $1 ORDER BY at DESC, id DESC', [repo, shas]),
     ]);
     const numbers = [...new Set(prRows.rows.map((r) => Number(r.number)))];
@@ -142,7 +151,10 @@ export class Queries {
       sha,
       commit: commitBySha.get(sha) ?? null,
       pullRequests: (prsBySha.get(sha) ?? []).map((p) => ({
-        ...pullRequestOf(p, (commitsByPr.get(String(p.number)) ?? []).map((c) => String(c.sha))),
+        ...pullRequestOf(
+          p,
+          (commitsByPr.get(String(p.number)) ?? []).map((c) => String(c.sha)),
+        ),
         reviews: (reviewsByPr.get(String(p.number)) ?? []).map(reviewOf),
       })),
       builds: buildMap.get(sha) ?? [],
@@ -152,10 +164,7 @@ export class Queries {
     }));
   }
 
-  async findings(
-    repo: string,
-    filter: { path?: string; status?: string; environment?: string; limit: number },
-  ): Promise<FindingsResponse> {
+  async findings(repo: string, filter: { path?: string; status?: string; environment?: string; limit: number }): Promise<FindingsResponse> {
     const where = ['f.repo = $1'];
     const params: unknown[] = [repo];
     if (filter.status) {
@@ -230,8 +239,17 @@ export class Queries {
 
   /** Entries `from` to `to` of the audit chain (at most 10,000). */
   async auditEntries(from: number, to: number): Promise<AuditEntry[]> {
-    const r = await this.db.query('SELECT seq, event_key, event_hash, prev_hash, hash FROM audit_log WHERE seq BETWEEN $1 AND $2 ORDER BY seq', [from, to]);
-    return r.rows.map((x) => ({ seq: Number(x.seq), eventKey: String(x.event_key), eventHash: String(x.event_hash), prevHash: String(x.prev_hash), hash: String(x.hash) }));
+    const r = await this.db.query(
+      'SELECT seq, event_key, event_hash, prev_hash, hash FROM audit_log WHERE seq BETWEEN $1 AND $2 ORDER BY seq',
+      [from, to],
+    );
+    return r.rows.map((x) => ({
+      seq: Number(x.seq),
+      eventKey: String(x.event_key),
+      eventHash: String(x.event_hash),
+      prevHash: String(x.prev_hash),
+      hash: String(x.hash),
+    }));
   }
 
   /** The latest signed checkpoint, or the first at or after `covering`. */
@@ -239,11 +257,22 @@ export class Queries {
     const r = (
       covering === undefined
         ? await this.db.query('SELECT seq, hash, at, signature, key_id, public_key FROM audit_checkpoints ORDER BY seq DESC LIMIT 1')
-        : await this.db.query('SELECT seq, hash, at, signature, key_id, public_key FROM audit_checkpoints WHERE seq >= $1 ORDER BY seq LIMIT 1', [covering])
+        : await this.db.query(
+            'SELECT seq, hash, at, signature, key_id, public_key FROM audit_checkpoints WHERE seq >= $1 ORDER BY seq LIMIT 1',
+            [covering],
+          )
     ).rows[0];
-    return r ? { seq: Number(r.seq), hash: String(r.hash), at: isoOrNull(r.at)!, signature: String(r.signature), keyId: String(r.key_id), publicKey: String(r.public_key) } : null;
+    return r
+      ? {
+          seq: Number(r.seq),
+          hash: String(r.hash),
+          at: isoOrNull(r.at)!,
+          signature: String(r.signature),
+          keyId: String(r.key_id),
+          publicKey: String(r.public_key),
+        }
+      : null;
   }
-
 }
 
 export function encodeCursor(at: string, id: string): string {

@@ -4,7 +4,8 @@ import type { Approval, Artifact, Attestation, Build, Commit, Deployment, Findin
 type Row = Record<string, unknown>;
 
 /** A stored scalar as text (the stores give text, numbers, or Dates for times). */
-const asText = (v: unknown): string => (typeof v === 'string' ? v : typeof v === 'number' || typeof v === 'bigint' || typeof v === 'boolean' ? v.toString() : JSON.stringify(v));
+const asText = (v: unknown): string =>
+  typeof v === 'string' ? v : typeof v === 'number' || typeof v === 'bigint' || typeof v === 'boolean' ? v.toString() : JSON.stringify(v);
 
 export function isoOrNull(v: unknown): string | null {
   if (v === null || v === undefined) return null;

@@ -24,7 +24,9 @@ export class StatisticsKeeper {
    */
   async start(onError: (e: unknown) => void): Promise<void> {
     if (this.db.kind !== 'embedded') return;
-    const rows = await this.db.query<{ reltuples: number | string }>(`SELECT reltuples FROM pg_class WHERE relname = 'events' AND relkind = 'r'`);
+    const rows = await this.db.query<{ reltuples: number | string }>(
+      `SELECT reltuples FROM pg_class WHERE relname = 'events' AND relkind = 'r'`,
+    );
     this.analyzedAt = Math.max(0, Number(rows.rows[0]?.reltuples ?? 0));
     this.afterWrite(await this.eventCount()).catch(onError);
   }

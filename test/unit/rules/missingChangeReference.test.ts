@@ -18,7 +18,11 @@ describe('rule missing-change-reference', () => {
   });
 
   it("uses the policy's own pattern", async () => {
-    const found = await missingChangeReference(facts({ commits: [commit('a', { message: 'PAY-12 x' })] }), policy((p) => (p.rules['missing-change-reference'].pattern = '#\\d+')), context());
+    const found = await missingChangeReference(
+      facts({ commits: [commit('a', { message: 'PAY-12 x' })] }),
+      policy((p) => (p.rules['missing-change-reference'].pattern = '#\\d+')),
+      context(),
+    );
     assert.equal(found[0]!.evidence.pattern, '#\\d+');
   });
 });

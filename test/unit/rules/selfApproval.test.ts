@@ -4,7 +4,11 @@ import { context, facts, policy, pullRequest, review } from '../../helpers/ruleF
 
 describe('rule self-approval', () => {
   it('flags the author approving their own pull request, whatever the case of the login', async () => {
-    const found = await selfApproval(facts({ pullRequest: pullRequest([review('Dev', null), review('alice', null)], { author: 'dev' }) }), policy(), context());
+    const found = await selfApproval(
+      facts({ pullRequest: pullRequest([review('Dev', null), review('alice', null)], { author: 'dev' }) }),
+      policy(),
+      context(),
+    );
     assert.deepEqual(
       found.map((f) => f.evidence.reviewer),
       ['Dev'],
@@ -13,7 +17,13 @@ describe('rule self-approval', () => {
   });
 
   it('ignores reviews that do not approve, and pull requests without an author', async () => {
-    assert.deepEqual(await selfApproval(facts({ pullRequest: pullRequest([review('dev', null, { state: 'changes_requested' })]) }), policy(), context()), []);
-    assert.deepEqual(await selfApproval(facts({ pullRequest: pullRequest([review('dev', null)], { author: null }) }), policy(), context()), []);
+    assert.deepEqual(
+      await selfApproval(facts({ pullRequest: pullRequest([review('dev', null, { state: 'changes_requested' })]) }), policy(), context()),
+      [],
+    );
+    assert.deepEqual(
+      await selfApproval(facts({ pullRequest: pullRequest([review('dev', null)], { author: null }) }), policy(), context()),
+      [],
+    );
   });
 });

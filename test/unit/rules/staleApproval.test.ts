@@ -15,12 +15,20 @@ describe('rule stale-approval', () => {
   });
 
   it('keeps an approval whose change is the head (same patch after a rebase)', async () => {
-    const found = await staleApproval(facts({ commits: [a, b], pullRequest: pullRequest([review('alice', a.sha)]) }), policy(), context({ samePatch: { [b.sha]: a.sha } }));
+    const found = await staleApproval(
+      facts({ commits: [a, b], pullRequest: pullRequest([review('alice', a.sha)]) }),
+      policy(),
+      context({ samePatch: { [b.sha]: a.sha } }),
+    );
     assert.deepEqual(found, []);
   });
 
   it('flags an approval on a commit force-pushed away', async () => {
-    const found = await staleApproval(facts({ commits: [a], pullRequest: pullRequest([review('bob', sha('f'))]) }), policy(), context({ missing: [sha('f')] }));
+    const found = await staleApproval(
+      facts({ commits: [a], pullRequest: pullRequest([review('bob', sha('f'))]) }),
+      policy(),
+      context({ missing: [sha('f')] }),
+    );
     assert.match(found[0]!.message, /not in this clone/);
   });
 
@@ -31,7 +39,11 @@ describe('rule stale-approval', () => {
     const found = await staleApproval(facts({ commits: [a], pullRequest: pr }), strict, context());
     assert.equal(found.length, 1);
     assert.ok('limitMinutes' in found[0]!.evidence && found[0]!.evidence.limitMinutes === 60);
-    const withBuild = await staleApproval(facts({ commits: [a], pullRequest: pr, lineage: new Map([[a.sha, lineageOf(a.sha, { builds: [slowBuild] })]]) }), strict, context());
+    const withBuild = await staleApproval(
+      facts({ commits: [a], pullRequest: pr, lineage: new Map([[a.sha, lineageOf(a.sha, { builds: [slowBuild] })]]) }),
+      strict,
+      context(),
+    );
     assert.deepEqual(withBuild, [], 'a 90-minute build allows three hours');
   });
 });

@@ -13,7 +13,11 @@ describe('rule unapproved-commits', () => {
   });
 
   it('lists the commits after the last approved one that change the diff, with the lines they touched', async () => {
-    const [found] = await unapprovedCommits(facts({ commits: [a, b, c], pullRequest: pullRequest([review('alice', a.sha)]) }), policy(), context({ touched: { [b.sha]: ['app.js:3'] } }));
+    const [found] = await unapprovedCommits(
+      facts({ commits: [a, b, c], pullRequest: pullRequest([review('alice', a.sha)]) }),
+      policy(),
+      context({ touched: { [b.sha]: ['app.js:3'] } }),
+    );
     assert.ok('pullRequest' in found!.evidence);
     assert.deepEqual(
       found!.evidence.commits.map((x) => [x.sha, x.lines]),
@@ -26,13 +30,24 @@ describe('rule unapproved-commits', () => {
   });
 
   it('passes when the approval covers the head, and skips commits that leave the diff as it was', async () => {
-    assert.deepEqual(await unapprovedCommits(facts({ commits: [a, b], pullRequest: pullRequest([review('alice', b.sha)]) }), policy(), context()), []);
-    const unchanged = await unapprovedCommits(facts({ commits: [a, b], pullRequest: pullRequest([review('alice', a.sha)]) }), policy(), context({ samePatch: { [b.sha]: a.sha } }));
+    assert.deepEqual(
+      await unapprovedCommits(facts({ commits: [a, b], pullRequest: pullRequest([review('alice', b.sha)]) }), policy(), context()),
+      [],
+    );
+    const unchanged = await unapprovedCommits(
+      facts({ commits: [a, b], pullRequest: pullRequest([review('alice', a.sha)]) }),
+      policy(),
+      context({ samePatch: { [b.sha]: a.sha } }),
+    );
     assert.deepEqual(unchanged, []);
   });
 
   it('an approval on a commit not in the clone covers nothing', async () => {
-    const [found] = await unapprovedCommits(facts({ commits: [a], pullRequest: pullRequest([review('alice', sha('f'))]) }), policy(), context({ missing: [sha('f')] }));
+    const [found] = await unapprovedCommits(
+      facts({ commits: [a], pullRequest: pullRequest([review('alice', sha('f'))]) }),
+      policy(),
+      context({ missing: [sha('f')] }),
+    );
     assert.match(found!.message, /with no approval at all/);
   });
 });

@@ -3,14 +3,23 @@ import { unsignedCommit } from '../../../src/core/policy/rules/unsignedCommit';
 import { commit, context, facts, policy } from '../../helpers/ruleFacts';
 
 describe('rule unsigned-commit', () => {
-  const commits = [commit('a', { signature: 'G' }), commit('b', { signature: 'U' }), commit('c', { signature: 'N' }), commit('d', { signature: 'B' })];
+  const commits = [
+    commit('a', { signature: 'G' }),
+    commit('b', { signature: 'U' }),
+    commit('c', { signature: 'N' }),
+    commit('d', { signature: 'B' }),
+  ];
 
   it('runs only when the policy requires signatures', async () => {
     assert.deepEqual(await unsignedCommit(facts({ commits }), policy(), context()), []);
   });
 
   it('flags every commit git does not call good, saying what git said', async () => {
-    const found = await unsignedCommit(facts({ commits }), policy((p) => (p.rules['unsigned-commit'].required = true)), context());
+    const found = await unsignedCommit(
+      facts({ commits }),
+      policy((p) => (p.rules['unsigned-commit'].required = true)),
+      context(),
+    );
     assert.deepEqual(
       found.map((f) => [f.evidence.signature, f.message.split(': ')[1]]),
       [

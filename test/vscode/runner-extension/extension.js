@@ -60,7 +60,10 @@ exports.activate = async function activate(context) {
   } catch (error) {
     const report = process.env.LINEAGE_VSCODE_REPORT;
     if (report && !require('node:fs').existsSync(report)) {
-      writeFileSync(report, JSON.stringify({ passed: [], failed: [{ title: 'suite did not run', error: String((error && error.stack) || error) }] }));
+      writeFileSync(
+        report,
+        JSON.stringify({ passed: [], failed: [{ title: 'suite did not run', error: String((error && error.stack) || error) }] }),
+      );
     }
   }
 };

@@ -26,14 +26,17 @@ describe('Code Lineage in VS Code (GitHub as the source)', function () {
     const result = await lineage.controller.lineage(editor.document);
     assert.ok(result.ok, result.ok ? '' : result.reason);
     assert.equal(result.file.source, 'git', 'no session yet: deploy tags');
-    assert.equal(auth()!.createSession, 0, 'no sign-in was started on the user\'s behalf');
+    assert.equal(auth()!.createSession, 0, "no sign-in was started on the user's behalf");
     const { text } = await hoverText(editor.document.uri, 3);
     assert.match(text, /deployments, reviews and alerts are on 127\\\.0\\\.0\\\.1: \[Sign in to GitHub\]\(command:lineage\.signInGitHub /);
     const environments = await lineage.views.environments.roots();
     assert.equal(environments[0]!.label, 'Sign in to GitHub to see the environments on 127.0.0.1');
     assert.equal(environments[0]!.command?.command, 'lineage.signInGitHub');
     const status = await vscode.commands.executeCommand<string>('lineage.showServiceStatus');
-    assert.match(status, /^Code Lineage reads deploy tags: git only: the origin is on 127\.0\.0\.1 but no GitHub token is available\. Run "Code Lineage: Sign in to GitHub"/);
+    assert.match(
+      status,
+      /^Code Lineage reads deploy tags: git only: the origin is on 127\.0\.0\.1 but no GitHub token is available\. Run "Code Lineage: Sign in to GitHub"/,
+    );
   });
 
   it('signs in through the Enterprise provider of the configured server and reads GitHub', async () => {
@@ -48,14 +51,20 @@ describe('Code Lineage in VS Code (GitHub as the source)', function () {
     });
     const line3 = result.file.lines[2]!;
     assert.equal(line3.pullRequest?.number, 7);
-    assert.deepEqual(line3.environments.map((e) => [e.name, e.live]), [['production', false], ['staging', true]]);
+    assert.deepEqual(
+      line3.environments.map((e) => [e.name, e.live]),
+      [
+        ['production', false],
+        ['staging', true],
+      ],
+    );
     assert.deepEqual(Object.fromEntries(line3.approvals.map((a) => [a.reviewer, a.stale])), { alice: true, carol: false });
     assert.equal(result.file.lines[0]!.environments.find((e) => e.name === 'production')?.since?.deploymentId, '11');
     const status = await vscode.commands.executeCommand<string>('lineage.showServiceStatus');
     assert.match(status, /^Code Lineage reads GitHub at 127\.0\.0\.1:\d+: rate limit \d+\/5000 left\.$/);
   });
 
-  it('hovers a line with GitHub\'s deployments, pull request and stale approval', async () => {
+  it("hovers a line with GitHub's deployments, pull request and stale approval", async () => {
     const { text } = await hoverText(editor.document.uri, 3);
     assert.match(text, /staging\*\*: live since/);
     assert.match(text, /production: pending/);
@@ -72,22 +81,38 @@ describe('Code Lineage in VS Code (GitHub as the source)', function () {
       const d = vscode.languages.getDiagnostics(editor.document.uri).filter((x) => x.source === 'Code Lineage');
       return d.length > 0 ? d : undefined;
     });
-    assert.ok(diagnostics.some((d) => d.range.start.line === 3 && /Unsafe deserialization/.test(d.message)), diagnostics.map((d) => `${d.range.start.line + 1}: ${d.message}`).join('; '));
+    assert.ok(
+      diagnostics.some((d) => d.range.start.line === 3 && /Unsafe deserialization/.test(d.message)),
+      diagnostics.map((d) => `${d.range.start.line + 1}: ${d.message}`).join('; '),
+    );
     editor.selection = new vscode.Selection(0, 0, 0, 0);
     await lineage.statusBar.update();
     assert.equal(lineage.statusBar.item.text, '$(rocket) production');
-    assert.match(typeof lineage.statusBar.item.tooltip === 'string' ? lineage.statusBar.item.tooltip : (lineage.statusBar.item.tooltip?.value ?? ''), /^Code Lineage \(GitHub\)/);
+    assert.match(
+      typeof lineage.statusBar.item.tooltip === 'string' ? lineage.statusBar.item.tooltip : (lineage.statusBar.item.tooltip?.value ?? ''),
+      /^Code Lineage \(GitHub\)/,
+    );
   });
 
-  it('lists GitHub\'s environments and code-scanning alerts in the views', async () => {
+  it("lists GitHub's environments and code-scanning alerts in the views", async () => {
     const lineage = await api();
     const environments = await lineage.views.environments.roots();
-    assert.deepEqual(environments.map((e) => e.label), ['staging', 'production']);
+    assert.deepEqual(
+      environments.map((e) => e.label),
+      ['staging', 'production'],
+    );
     assert.match(environments[1]!.description ?? '', new RegExp(`^${fixture.commits.first!.slice(0, 7)} · .* · release-bot$`));
     const waiting = await environments[1]!.children!();
-    assert.ok(waiting.some((n) => n.label === 'Harden line 3'), waiting.map((n) => n.label).join(', '));
+    assert.ok(
+      waiting.some((n) => n.label === 'Harden line 3'),
+      waiting.map((n) => n.label).join(', '),
+    );
     const findings = await lineage.views.findings.roots();
-    assert.deepEqual(findings.map((f) => f.description), ['1'], findings.map((f) => f.label).join(', '));
+    assert.deepEqual(
+      findings.map((f) => f.description),
+      ['1'],
+      findings.map((f) => f.label).join(', '),
+    );
     const files = await findings[0]!.children!();
     assert.equal(files[0]!.label, 'src/app.js');
     const [alert] = await files[0]!.children!();
@@ -97,7 +122,10 @@ describe('Code Lineage in VS Code (GitHub as the source)', function () {
     const id = result.ok ? result.file.lines[3]!.findings[0]?.id : undefined;
     assert.equal(id, 'github:acme/app:code-scanning:5');
     const found = await lineage.controller.activeRepository();
-    assert.match((await lineage.controller.session.finding(found!.repo, found!.slug, id))?.url ?? '', /\/acme\/app\/security\/code-scanning\/5$/);
+    assert.match(
+      (await lineage.controller.session.finding(found!.repo, found!.slug, id))?.url ?? '',
+      /\/acme\/app\/security\/code-scanning\/5$/,
+    );
   });
 
   it('reviews the branch from GitHub: the commit after the last approval, in the hover and the Approvals view', async () => {
@@ -109,7 +137,10 @@ describe('Code Lineage in VS Code (GitHub as the source)', function () {
     assert.match((await hoverText(util.document.uri, 2)).text, /Changed after dave's approval\*\* of `[0-9a-f]{7}`/);
     const nodes = await lineage.views.approvals.roots();
     assert.equal(nodes[0]!.label, '#8');
-    assert.ok(nodes.some((n) => n.label === 'dave' && /stale/.test(n.description ?? '')), nodes.map((n) => `${n.label} ${n.description}`).join(', '));
+    assert.ok(
+      nodes.some((n) => n.label === 'dave' && /stale/.test(n.description ?? '')),
+      nodes.map((n) => `${n.label} ${n.description}`).join(', '),
+    );
     editor = await vscode.window.showTextDocument(editor.document);
   });
 
@@ -138,7 +169,7 @@ describe('Code Lineage in VS Code (GitHub as the source)', function () {
     }
   });
 
-  it('sends the session\'s token nowhere but the server the Enterprise provider signed in to', async () => {
+  it("sends the session's token nowhere but the server the Enterprise provider signed in to", async () => {
     const lineage = await api();
     const config = vscode.workspace.getConfiguration('github-enterprise');
     await config.update('uri', 'https://other.example', vscode.ConfigurationTarget.Global);
@@ -150,7 +181,10 @@ describe('Code Lineage in VS Code (GitHub as the source)', function () {
       });
       assert.ok(result.ok);
       assert.equal(auth()!.getSessions, asked, 'the session was not even looked up');
-      assert.match(lineage.controller.github.sessionProblem() ?? `none, for ${lineage.controller.github.apiUrl()}`, /names other\.example but lineage\.github\.url is on 127\.0\.0\.1/);
+      assert.match(
+        lineage.controller.github.sessionProblem() ?? `none, for ${lineage.controller.github.apiUrl()}`,
+        /names other\.example but lineage\.github\.url is on 127\.0\.0\.1/,
+      );
     } finally {
       // Last in the run: VS Code's own GitHub extension takes the provider back on this change.
       await config.update('uri', fixture.githubUrl, vscode.ConfigurationTarget.Global);

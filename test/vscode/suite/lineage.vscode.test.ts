@@ -59,7 +59,10 @@ if (mode === 'trusted') {
       for (const s of strings) {
         assert.equal(s.supportHtml, false);
         const trusted = s.isTrusted;
-        assert.ok(typeof trusted === 'object' && trusted.enabledCommands.every((c) => c.startsWith('lineage.') || c === 'workbench.trust.manage'), 'only our commands are trusted');
+        assert.ok(
+          typeof trusted === 'object' && trusted.enabledCommands.every((c) => c.startsWith('lineage.') || c === 'workbench.trust.manage'),
+          'only our commands are trusted',
+        );
       }
     });
 
@@ -73,7 +76,11 @@ if (mode === 'trusted') {
       assert.equal(first.severity, vscode.DiagnosticSeverity.Error);
       assert.match(first.message, /TypeError: Cannot read properties of undefined/);
       assert.ok(first.relatedInformation?.some((r) => r.location.range.start.line === 5));
-      const actions = await vscode.commands.executeCommand<vscode.CodeAction[]>('vscode.executeCodeActionProvider', editor.document.uri, first.range);
+      const actions = await vscode.commands.executeCommand<vscode.CodeAction[]>(
+        'vscode.executeCodeActionProvider',
+        editor.document.uri,
+        first.range,
+      );
       const titles = actions.map((a) => a.title);
       assert.ok(titles.includes('Show the lineage of this line'), titles.join(', '));
       assert.ok(titles.includes('Open finding err-1'), titles.join(', '));
@@ -82,8 +89,14 @@ if (mode === 'trusted') {
     it('puts per-environment CodeLens at the top of the file', async () => {
       const lenses = await vscode.commands.executeCommand<vscode.CodeLens[]>('vscode.executeCodeLensProvider', editor.document.uri);
       const titles = lenses.map((l) => l.command?.title ?? '');
-      assert.ok(titles.some((t) => /^staging @ [0-9a-f]{7}: same as here$/.test(t)), titles.join(' | '));
-      assert.ok(titles.some((t) => /^production @ [0-9a-f]{7}: 2 lines differ$/.test(t)), titles.join(' | '));
+      assert.ok(
+        titles.some((t) => /^staging @ [0-9a-f]{7}: same as here$/.test(t)),
+        titles.join(' | '),
+      );
+      assert.ok(
+        titles.some((t) => /^production @ [0-9a-f]{7}: 2 lines differ$/.test(t)),
+        titles.join(' | '),
+      );
       assert.ok(titles.includes('1 open finding'), titles.join(' | '));
     });
 
@@ -98,9 +111,15 @@ if (mode === 'trusted') {
 
     it('lists environments in promotion order with the commits waiting between them', async () => {
       const roots = await lineage.views.environments.roots();
-      assert.deepEqual(roots.map((r) => r.label), ['staging', 'production']);
+      assert.deepEqual(
+        roots.map((r) => r.label),
+        ['staging', 'production'],
+      );
       const waiting = await roots[1]!.children!();
-      assert.ok(waiting.some((n) => n.label === 'Merge pull request #7 from acme/feature'), waiting.map((n) => n.label).join(', '));
+      assert.ok(
+        waiting.some((n) => n.label === 'Merge pull request #7 from acme/feature'),
+        waiting.map((n) => n.label).join(', '),
+      );
       const findings = await lineage.views.findings.roots();
       assert.equal(findings[0]!.label, 'high');
       const files = await findings[0]!.children!();
@@ -111,13 +130,16 @@ if (mode === 'trusted') {
       editor.selection = new vscode.Selection(0, 0, 0, 0);
       await lineage.statusBar.update();
       assert.equal(lineage.statusBar.item.text, '$(rocket) production');
-      assert.match(await vscode.commands.executeCommand<string>('lineage.showServiceStatus'), /^Code Lineage service \S+: \d+ events \(embedded store\)\.$/);
+      assert.match(
+        await vscode.commands.executeCommand<string>('lineage.showServiceStatus'),
+        /^Code Lineage service \S+: \d+ events \(embedded store\)\.$/,
+      );
       const nodes = await lineage.views.line.roots();
       assert.equal(nodes[0]!.label, 'Initial service');
       assert.ok(nodes.some((n) => n.label === 'production' && /^live since dep-prod-1/.test(n.description ?? '')));
     });
 
-    it('copies a line\'s lineage as Markdown and toggles the annotation', async () => {
+    it("copies a line's lineage as Markdown and toggles the annotation", async () => {
       const text = await vscode.commands.executeCommand<string>('lineage.copyLineLineage', { path: 'src/app.js', line: 3 });
       assert.match(text, /^\*\*src\/app\.js:3\*\*/);
       assert.doesNotMatch(text, /command:/, 'copied Markdown carries no command links');
@@ -141,9 +163,15 @@ if (mode === 'trusted') {
       assert.deepEqual(gutter.unapproved, [2]);
       const nodes = await lineage.views.approvals.roots();
       assert.equal(nodes[0]!.label, '#8');
-      assert.ok(nodes.some((n) => n.label === 'dave' && /stale/.test(n.description ?? '')), nodes.map((n) => `${n.label} ${n.description}`).join(', '));
+      assert.ok(
+        nodes.some((n) => n.label === 'dave' && /stale/.test(n.description ?? '')),
+        nodes.map((n) => `${n.label} ${n.description}`).join(', '),
+      );
       // The branch committed a policy with every rule off; the base's policy judges it all the same.
-      assert.ok(nodes.some((n) => /blocking violation/.test(n.label) && /from main/.test(n.description ?? '')), nodes.map((n) => `${n.label} ${n.description}`).join(', '));
+      assert.ok(
+        nodes.some((n) => /blocking violation/.test(n.label) && /from main/.test(n.description ?? '')),
+        nodes.map((n) => `${n.label} ${n.description}`).join(', '),
+      );
       assert.ok(state.result.violations.some((v) => v.rule === 'policy-changed-in-branch' && v.severity === 'blocking'));
       assert.ok(state.result.violations.some((v) => v.rule === 'unapproved-commits'));
       await vscode.commands.executeCommand('lineage.approvals.focus');
@@ -171,14 +199,17 @@ if (mode === 'trusted') {
       const result = await lineage.controller.lineage(editor.document);
       assert.ok(result.ok);
       assert.equal(result.file.lines[0]!.commit, null);
-      assert.deepEqual(result.file.lines[0]!.environments.map((e) => e.live), [false, false]);
+      assert.deepEqual(
+        result.file.lines[0]!.environments.map((e) => e.live),
+        [false, false],
+      );
       assert.equal(result.file.lines[1]!.environments.find((e) => e.name === 'production')!.live, true);
       const { text } = await hoverText(editor.document.uri, 1);
       assert.match(text, /Not committed/);
       await vscode.commands.executeCommand('workbench.action.files.revert');
     });
 
-    it('ran no program the repository\'s git configuration names, through every feature above', async () => {
+    it("ran no program the repository's git configuration names, through every feature above", async () => {
       await vscode.commands.executeCommand('lineage.refresh');
       await lineage.controller.lineage(editor.document);
       assert.ok(lineage.gitProcessesStarted() > 0, 'git was used');

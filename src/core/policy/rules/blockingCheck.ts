@@ -16,13 +16,23 @@ export const blockingCheck: Rule<BlockingCheckEvidence> = (facts, policy) => {
   const latestByName = new Map<string, (typeof builds)[number]>();
   for (const b of [...builds].sort((x, y) => (x.startedAt ?? '').localeCompare(y.startedAt ?? ''))) latestByName.set(b.name ?? b.id, b);
   for (const name of required) {
-    if (!latestByName.has(name)) found.push({ message: `required check "${name}" has not run on ${short(facts.headSha)}`, evidence: { check: name, head: facts.headSha } });
+    if (!latestByName.has(name))
+      found.push({
+        message: `required check "${name}" has not run on ${short(facts.headSha)}`,
+        evidence: { check: name, head: facts.headSha },
+      });
   }
   for (const [name, b] of latestByName) {
     if (b.conclusion && failedConclusions.has(b.conclusion)) {
-      found.push({ message: `check "${name}" ${b.conclusion} on ${short(facts.headSha)}`, evidence: { check: name, conclusion: b.conclusion, url: b.url, buildEventKey: b.eventKey } });
+      found.push({
+        message: `check "${name}" ${b.conclusion} on ${short(facts.headSha)}`,
+        evidence: { check: name, conclusion: b.conclusion, url: b.url, buildEventKey: b.eventKey },
+      });
     } else if (required.includes(name) && b.status !== 'completed') {
-      found.push({ message: `required check "${name}" is still ${b.status} on ${short(facts.headSha)}`, evidence: { check: name, status: b.status, buildEventKey: b.eventKey } });
+      found.push({
+        message: `required check "${name}" is still ${b.status} on ${short(facts.headSha)}`,
+        evidence: { check: name, status: b.status, buildEventKey: b.eventKey },
+      });
     }
   }
   return found;

@@ -11,4 +11,7 @@ export interface HotfixWithoutReasonEvidence {
 export const hotfixWithoutReason: Rule<HotfixWithoutReasonEvidence> = (facts) =>
   branchDeployments(facts)
     .filter((d) => d.kind === 'hotfix' && !d.reason?.trim())
-    .map((d) => ({ message: `hotfix deployment ${d.id} to ${d.environment} gives no exemption reason`, evidence: { deployment: d.id, environment: d.environment, actor: d.actor, deploymentEventKey: d.eventKey } }));
+    .map((d) => ({
+      message: `hotfix deployment ${d.id} to ${d.environment} gives no exemption reason`,
+      evidence: { deployment: d.id, environment: d.environment, actor: d.actor, deploymentEventKey: d.eventKey },
+    }));

@@ -12,5 +12,8 @@ export const missingChangeReference: Rule<MissingChangeReferenceEvidence> = (fac
   const pattern = linearPattern(policy.rules['missing-change-reference'].pattern);
   return facts.commits
     .filter((c) => c.parents.length <= 1 && !pattern.test(c.message))
-    .map((c) => ({ message: `${short(c.sha)} "${c.subject}" has no change reference (pattern ${pattern.source})`, evidence: { commit: c.sha, subject: c.subject, pattern: pattern.source } }));
+    .map((c) => ({
+      message: `${short(c.sha)} "${c.subject}" has no change reference (pattern ${pattern.source})`,
+      evidence: { commit: c.sha, subject: c.subject, pattern: pattern.source },
+    }));
 };

@@ -56,7 +56,9 @@ export function pullRequestRef(facts: BranchFacts): PullRequestRef | null {
 /** The latest review of each reviewer (a later review replaces an earlier one, as on GitHub). */
 export function latestReviews(reviews: Review[]): Review[] {
   const byReviewer = new Map<string, Review>();
-  for (const r of [...reviews].filter((r) => r.state !== 'commented' && r.state !== 'pending').sort((a, b) => (a.at ?? '').localeCompare(b.at ?? ''))) {
+  for (const r of [...reviews]
+    .filter((r) => r.state !== 'commented' && r.state !== 'pending')
+    .sort((a, b) => (a.at ?? '').localeCompare(b.at ?? ''))) {
     byReviewer.set(r.reviewer, r);
   }
   return [...byReviewer.values()];

@@ -32,7 +32,9 @@ export interface EvidenceOf {
 }
 
 /** A rule's finding as `check` reports it; `rule` tells which evidence type it carries. */
-export type Violation = { [R in RuleId]: { rule: R; severity: 'blocking' | 'informational'; message: string; evidence: EvidenceOf[R] } }[RuleId];
+export type Violation = {
+  [R in RuleId]: { rule: R; severity: 'blocking' | 'informational'; message: string; evidence: EvidenceOf[R] };
+}[RuleId];
 
 export type ViolationOf<R extends RuleId> = Extract<Violation, { rule: R }>;
 

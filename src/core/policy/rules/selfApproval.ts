@@ -12,5 +12,8 @@ export const selfApproval: Rule<SelfApprovalEvidence> = (facts) => {
   if (!pr?.author) return [];
   return approvalsOf(facts)
     .filter((a) => a.reviewer.toLowerCase() === pr.author!.toLowerCase())
-    .map((a) => ({ message: `${a.reviewer} approved their own pull request #${pr.number}`, evidence: { pullRequest: pullRequestRef(facts), reviewer: a.reviewer, reviewEventKey: a.eventKey } }));
+    .map((a) => ({
+      message: `${a.reviewer} approved their own pull request #${pr.number}`,
+      evidence: { pullRequest: pullRequestRef(facts), reviewer: a.reviewer, reviewEventKey: a.eventKey },
+    }));
 };

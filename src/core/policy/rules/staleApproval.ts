@@ -4,7 +4,14 @@ import { approvalsOf, pullRequestRef, short, type PullRequestRef, type Rule } fr
 
 export type StaleApprovalEvidence =
   /** Approved on a commit whose change is not the head's (or is gone from the clone). */
-  | { pullRequest: PullRequestRef | null; reviewer: string; approvedCommit: string; head: string; reviewEventKey: string | null; at: string | null }
+  | {
+      pullRequest: PullRequestRef | null;
+      reviewer: string;
+      approvedCommit: string;
+      head: string;
+      reviewEventKey: string | null;
+      at: string | null;
+    }
   /** Approved longer before the merge than `maxAge` (or twice the build). */
   | { pullRequest: PullRequestRef | null; reviewer: string; at: string; limitMinutes: number; reviewEventKey: string | null };
 
@@ -16,23 +23,47 @@ export const staleApproval: Rule<StaleApprovalEvidence> = async (facts, policy, 
   const headId = await ctx.diffs.patchId(facts.headSha);
   for (const a of approvals) {
     if (!a.commit) continue;
-    const evidence = { pullRequest: prRef, reviewer: a.reviewer, approvedCommit: a.commit, head: facts.headSha, reviewEventKey: a.eventKey, at: a.at };
+    const evidence = {
+      pullRequest: prRef,
+      reviewer: a.reviewer,
+      approvedCommit: a.commit,
+      head: facts.headSha,
+      reviewEventKey: a.eventKey,
+      at: a.at,
+    };
     if (!(await ctx.hasCommit(a.commit))) {
-      found.push({ message: `${a.reviewer}'s approval was given on ${short(a.commit)}, which is not in this clone (force-pushed away?); it cannot cover ${short(facts.headSha)}`, evidence });
+      found.push({
+        message: `${a.reviewer}'s approval was given on ${short(a.commit)}, which is not in this clone (force-pushed away?); it cannot cover ${short(facts.headSha)}`,
+        evidence,
+      });
     } else if (a.commit !== facts.headSha && (await ctx.diffs.patchId(a.commit)) !== headId) {
-      found.push({ message: `${a.reviewer} approved ${short(a.commit)}, but the change has been modified since (head ${short(facts.headSha)})`, evidence });
+      found.push({
+        message: `${a.reviewer} approved ${short(a.commit)}, but the change has been modified since (head ${short(facts.headSha)})`,
+        evidence,
+      });
     }
   }
   const maxAge = policy.rules['stale-approval'].maxAge;
   if (maxAge && approvals.length > 0) {
-    const buildMs = Math.max(0, ...(facts.lineage.get(facts.headSha)?.builds ?? []).map((b) => (b.startedAt && b.finishedAt ? Date.parse(b.finishedAt) - Date.parse(b.startedAt) : 0)));
+    const buildMs = Math.max(
+      0,
+      ...(facts.lineage.get(facts.headSha)?.builds ?? []).map((b) =>
+        b.startedAt && b.finishedAt ? Date.parse(b.finishedAt) - Date.parse(b.startedAt) : 0,
+      ),
+    );
     const limit = Math.max(durationMs(maxAge), 2 * buildMs);
     const mergedAt = pr?.mergedAt ? Date.parse(pr.mergedAt) : facts.now;
     for (const a of approvals) {
       if (a.at && mergedAt - Date.parse(a.at) > limit) {
         found.push({
           message: `${a.reviewer}'s approval is ${Math.round((mergedAt - Date.parse(a.at)) / 60_000)} minutes older than the merge (limit ${Math.round(limit / 60_000)} minutes)`,
-          evidence: { pullRequest: prRef, reviewer: a.reviewer, at: a.at, limitMinutes: Math.round(limit / 60_000), reviewEventKey: a.eventKey },
+          evidence: {
+            pullRequest: prRef,
+            reviewer: a.reviewer,
+            at: a.at,
+            limitMinutes: Math.round(limit / 60_000),
+            reviewEventKey: a.eventKey,
+          },
         });
       }
     }

@@ -14,7 +14,14 @@ export const staleAttestation: Rule<StaleAttestationEvidence> = (facts) => {
       if (commitTime && generated && Date.parse(generated) < Date.parse(commitTime)) {
         found.push({
           message: `provenance ${att.id} for ${att.subjectDigest.slice(0, 19)} was generated at ${generated}, before commit ${short(l.sha)} (${commitTime}) it claims to cover`,
-          evidence: { attestation: att.id, digest: att.subjectDigest, commit: l.sha, generated, committedAt: commitTime, attestationEventKey: att.eventKey },
+          evidence: {
+            attestation: att.id,
+            digest: att.subjectDigest,
+            commit: l.sha,
+            generated,
+            committedAt: commitTime,
+            attestationEventKey: att.eventKey,
+          },
         });
       }
     }

@@ -10,8 +10,7 @@ export interface UnapprovedCommit {
 
 export type UnapprovedCommitsEvidence =
   /** No pull request at all: every commit of the branch, by id. */
-  | { head: string; commits: string[] }
-  | { pullRequest: PullRequestRef | null; commits: UnapprovedCommit[] };
+  { head: string; commits: string[] } | { pullRequest: PullRequestRef | null; commits: UnapprovedCommit[] };
 
 export const unapprovedCommits: Rule<UnapprovedCommitsEvidence> = async (facts, _policy, ctx) => {
   const pr = facts.pullRequest;

@@ -11,6 +11,12 @@ export interface UnapprovedProductionDeploymentEvidence {
 export const unapprovedProductionDeployment: Rule<UnapprovedProductionDeploymentEvidence> = (facts, policy) => {
   const production = policy.environments.production;
   return branchDeployments(facts)
-    .filter((d) => d.environment === production && d.kind !== 'rollback' && d.status === 'success' && !d.approvals.some((a) => a.state === 'approved'))
-    .map((d) => ({ message: `deployment ${d.id} to ${production} by ${d.actor ?? 'unknown'} has no environment approval`, evidence: { deployment: d.id, actor: d.actor, at: d.at, deploymentEventKey: d.eventKey } }));
+    .filter(
+      (d) =>
+        d.environment === production && d.kind !== 'rollback' && d.status === 'success' && !d.approvals.some((a) => a.state === 'approved'),
+    )
+    .map((d) => ({
+      message: `deployment ${d.id} to ${production} by ${d.actor ?? 'unknown'} has no environment approval`,
+      evidence: { deployment: d.id, actor: d.actor, at: d.at, deploymentEventKey: d.eventKey },
+    }));
 };

@@ -8,11 +8,21 @@ export interface UnsignedCommitEvidence {
   signature: string;
 }
 
-const meaning: Record<string, string> = { N: 'unsigned', B: 'bad signature', E: 'signature cannot be checked', R: 'signed with a revoked key', X: 'expired signature', Y: 'signed with an expired key' };
+const meaning: Record<string, string> = {
+  N: 'unsigned',
+  B: 'bad signature',
+  E: 'signature cannot be checked',
+  R: 'signed with a revoked key',
+  X: 'expired signature',
+  Y: 'signed with an expired key',
+};
 
 export const unsignedCommit: Rule<UnsignedCommitEvidence> = (facts, policy) => {
   if (!policy.rules['unsigned-commit'].required) return [];
   return facts.commits
     .filter((c) => c.signature !== 'G' && c.signature !== 'U')
-    .map((c) => ({ message: `${short(c.sha)} "${c.subject}": ${meaning[c.signature] ?? `signature status ${c.signature}`}`, evidence: { commit: c.sha, author: c.authorEmail, signature: c.signature } }));
+    .map((c) => ({
+      message: `${short(c.sha)} "${c.subject}": ${meaning[c.signature] ?? `signature status ${c.signature}`}`,
+      evidence: { commit: c.sha, author: c.authorEmail, signature: c.signature },
+    }));
 };

@@ -12,7 +12,8 @@ import Bottleneck from 'bottleneck/light';
 import { request as httpRequest } from 'undici';
 import { z } from 'zod';
 
-export type GitHubErrorReason = 'unauthorized' | 'forbidden' | 'notFound' | 'rateLimited' | 'unreachable' | 'invalidResponse' | 'unsupported' | 'failed';
+export type GitHubErrorReason =
+  'unauthorized' | 'forbidden' | 'notFound' | 'rateLimited' | 'unreachable' | 'invalidResponse' | 'unsupported' | 'failed';
 
 /** Attestation bundles are a few kilobytes; anything past this is not one. */
 const maxBlobBytes = 16 * 1024 * 1024;
@@ -69,7 +70,10 @@ export class GitHubClient {
       retry: { doNotRetry: [304, 400, 401, 403, 404, 410, 422, 451] },
     });
     this.octokit.hook.wrap('request', async (request, options) => {
-      const key = options.method === 'GET' ? `${options.url}?${JSON.stringify(Object.entries(options).filter(([k]) => !['method', 'url', 'headers', 'request', 'baseUrl', 'mediaType'].includes(k)))}` : null;
+      const key =
+        options.method === 'GET'
+          ? `${options.url}?${JSON.stringify(Object.entries(options).filter(([k]) => !['method', 'url', 'headers', 'request', 'baseUrl', 'mediaType'].includes(k)))}`
+          : null;
       const cached = key ? this.etags.get(key) : undefined;
       if (cached) options.headers = { ...options.headers, 'if-none-match': cached.etag };
       this.requests++;
@@ -117,7 +121,10 @@ export class GitHubClient {
       const next = nextLink((response.headers as Record<string, string | undefined>).link ?? '');
       if (!next || out.length >= maxItems || items.length === 0) return out.slice(0, maxItems);
       if (new URL(next).origin !== new URL(this.baseUrl).origin) {
-        throw new GitHubError('invalidResponse', `GitHub's next page for ${route} is on another host (${new URL(next).host}); not following it with the token`);
+        throw new GitHubError(
+          'invalidResponse',
+          `GitHub's next page for ${route} is on another host (${new URL(next).host}); not following it with the token`,
+        );
       }
       response = await this.call(() => this.octokit.request(`GET ${next}`));
     }
@@ -141,10 +148,18 @@ export class GitHubClient {
     }
     this.requests++;
     try {
-      const response = await httpRequest(target, { method: 'GET', headers: { 'user-agent': 'code-lineage' }, headersTimeout: 15_000, bodyTimeout: 15_000 });
+      const response = await httpRequest(target, {
+        method: 'GET',
+        headers: { 'user-agent': 'code-lineage' },
+        headersTimeout: 15_000,
+        bodyTimeout: 15_000,
+      });
       if (response.statusCode !== 200) {
         await response.body.dump();
-        throw new GitHubError(response.statusCode === 403 || response.statusCode === 404 ? 'notFound' : 'failed', `${target.host} answered ${response.statusCode} for a bundle (signed URLs expire; read the attestation again)`);
+        throw new GitHubError(
+          response.statusCode === 403 || response.statusCode === 404 ? 'notFound' : 'failed',
+          `${target.host} answered ${response.statusCode} for a bundle (signed URLs expire; read the attestation again)`,
+        );
       }
       const chunks: Buffer[] = [];
       let size = 0;
@@ -173,7 +188,10 @@ export class GitHubClient {
     const parsed = schema.safeParse(data);
     if (parsed.success) return parsed.data;
     const issue = parsed.error.issues[0]!;
-    throw new GitHubError('invalidResponse', `GitHub's answer to ${where} lacks what Code Lineage needs: ${issue.path.join('.') || '(top)'}: ${issue.message} (an older Enterprise Server?)`);
+    throw new GitHubError(
+      'invalidResponse',
+      `GitHub's answer to ${where} lacks what Code Lineage needs: ${issue.path.join('.') || '(top)'}: ${issue.message} (an older Enterprise Server?)`,
+    );
   }
 
   private async call<T>(fn: () => Promise<T>): Promise<T> {
@@ -184,22 +202,38 @@ export class GitHubClient {
       const host = new URL(this.baseUrl).host;
       if ((e as Error).name === 'GraphqlResponseError') throw graphqlError(host, (e as { errors?: unknown }).errors);
       const status = (e as { status?: number }).status;
-      if (status === 401) throw new GitHubError('unauthorized', `${host} refused the token (401): it may be revoked or expired; sign in again, or set GITHUB_TOKEN / run "gh auth login"`);
-      if (status === 404) throw new GitHubError('notFound', `${host} answered 404: the repository does not exist or the token cannot see it`);
-      if (status === 429 || (status === 403 && isRateLimit(e))) throw new GitHubError('rateLimited', `${host} rate limit reached (${status}); try again after it resets`);
-      if (status === 403) throw new GitHubError('forbidden', `${host} answered 403: the token may not read this (${errorMessage(e)}); grant it the permission, or ask an owner`);
-      if (status === undefined || status === 500 || status === 502 || status === 503) throw new GitHubError('unreachable', `cannot reach ${host}: ${(e as Error).message}`);
+      if (status === 401)
+        throw new GitHubError(
+          'unauthorized',
+          `${host} refused the token (401): it may be revoked or expired; sign in again, or set GITHUB_TOKEN / run "gh auth login"`,
+        );
+      if (status === 404)
+        throw new GitHubError('notFound', `${host} answered 404: the repository does not exist or the token cannot see it`);
+      if (status === 429 || (status === 403 && isRateLimit(e)))
+        throw new GitHubError('rateLimited', `${host} rate limit reached (${status}); try again after it resets`);
+      if (status === 403)
+        throw new GitHubError(
+          'forbidden',
+          `${host} answered 403: the token may not read this (${errorMessage(e)}); grant it the permission, or ask an owner`,
+        );
+      if (status === undefined || status === 500 || status === 502 || status === 503)
+        throw new GitHubError('unreachable', `cannot reach ${host}: ${(e as Error).message}`);
       throw new GitHubError('failed', `${host}: ${(e as Error).message}`);
     }
   }
 }
 
 const GraphqlErrors = z.array(
-  z.object({
-    message: z.string().default(''),
-    type: z.string().optional(),
-    extensions: z.object({ code: z.string().optional(), typeName: z.string().optional(), fieldName: z.string().optional() }).loose().optional(),
-  }).loose(),
+  z
+    .object({
+      message: z.string().default(''),
+      type: z.string().optional(),
+      extensions: z
+        .object({ code: z.string().optional(), typeName: z.string().optional(), fieldName: z.string().optional() })
+        .loose()
+        .optional(),
+    })
+    .loose(),
 );
 
 /**
@@ -209,15 +243,27 @@ const GraphqlErrors = z.array(
 function graphqlError(host: string, raw: unknown): GitHubError {
   const parsed = GraphqlErrors.safeParse(raw);
   const errors = parsed.success ? parsed.data : [];
-  const text = errors.map((e) => e.message).join('; ').replace(/[\u0000-\u001f\u007f]/g, ' ').slice(0, 300) || 'an error without a message';
-  const undefinedFields = errors.filter((e) => e.extensions?.code === 'undefinedField' && e.extensions.typeName && e.extensions.fieldName).map((e) => `${e.extensions!.typeName}.${e.extensions!.fieldName}`);
+  const text =
+    errors
+      .map((e) => e.message)
+      .join('; ')
+      .replace(/[\u0000-\u001f\u007f]/g, ' ')
+      .slice(0, 300) || 'an error without a message';
+  const undefinedFields = errors
+    .filter((e) => e.extensions?.code === 'undefinedField' && e.extensions.typeName && e.extensions.fieldName)
+    .map((e) => `${e.extensions!.typeName}.${e.extensions!.fieldName}`);
   if (undefinedFields.length && undefinedFields.length === errors.length) {
-    return new GitHubError('unsupported', `${host}'s GraphQL API does not know ${undefinedFields.join(', ')} (an older Enterprise Server?)`, undefinedFields);
+    return new GitHubError(
+      'unsupported',
+      `${host}'s GraphQL API does not know ${undefinedFields.join(', ')} (an older Enterprise Server?)`,
+      undefinedFields,
+    );
   }
   const types = new Set(errors.map((e) => e.type));
   if (types.has('RATE_LIMITED')) return new GitHubError('rateLimited', `${host} GraphQL rate limit reached; try again after it resets`);
   if (types.has('NOT_FOUND')) return new GitHubError('notFound', `${host}: ${text}`);
-  if (types.has('FORBIDDEN') || types.has('INSUFFICIENT_SCOPES')) return new GitHubError('forbidden', `${host}: the token may not read this (${text}); grant it the permission, or ask an owner`);
+  if (types.has('FORBIDDEN') || types.has('INSUFFICIENT_SCOPES'))
+    return new GitHubError('forbidden', `${host}: the token may not read this (${text}); grant it the permission, or ask an owner`);
   return new GitHubError('failed', `${host} GraphQL: ${text}`);
 }
 
@@ -232,12 +278,15 @@ function nextLink(link: string): string | null {
 
 /** A 403 is a rate limit when GitHub says so (no requests left, or a secondary limit); else a permission. */
 function isRateLimit(e: unknown): boolean {
-  const headers = ((e as { response?: { headers?: Record<string, string | undefined> } }).response?.headers ?? {});
+  const headers = (e as { response?: { headers?: Record<string, string | undefined> } }).response?.headers ?? {};
   return headers['x-ratelimit-remaining'] === '0' || headers['retry-after'] !== undefined || /rate limit/i.test(errorMessage(e));
 }
 
 function errorMessage(e: unknown): string {
   const data = (e as { response?: { data?: unknown } }).response?.data;
-  const message = data && typeof data === 'object' && typeof (data as { message?: unknown }).message === 'string' ? (data as { message: string }).message : (e as Error).message;
+  const message =
+    data && typeof data === 'object' && typeof (data as { message?: unknown }).message === 'string'
+      ? (data as { message: string }).message
+      : (e as Error).message;
   return message.replace(/[\u0000-\u001f\u007f]/g, ' ').slice(0, 200);
 }

@@ -17,7 +17,10 @@ const historyPerEnvironment = 20;
  * unknown without each. Without them the query still answers what runs where.
  */
 export const optionalDeploymentFields: Record<string, { select: string; without: string }> = {
-  'Repository.environments': { select: 'environments(first: 50) { nodes { name } }', without: 'environments nothing was deployed to are not listed' },
+  'Repository.environments': {
+    select: 'environments(first: 50) { nodes { name } }',
+    without: 'environments nothing was deployed to are not listed',
+  },
   'Deployment.payload': { select: 'payload', without: 'the artifact each deployment shipped is unknown' },
   'Deployment.task': { select: 'task', without: 'every deployment counts as a deploy (no rollbacks told apart)' },
   'Deployment.description': { select: 'description', without: 'deployment descriptions are not shown' },
@@ -42,7 +45,11 @@ export function deploymentsQuery(lacking: ReadonlySet<string>): string {
 /** The recent deployments of some environments, one alias each; names travel as variables. */
 export function environmentDeploymentsQuery(count: number, lacking: ReadonlySet<string>): string {
   const variables = Array.from({ length: count }, (_, i) => `$e${i}: [String!]`).join(', ');
-  const fields = Array.from({ length: count }, (_, i) => `e${i}: deployments(environments: $e${i}, first: ${historyPerEnvironment}, orderBy: { field: CREATED_AT, direction: DESC }) { nodes { ${deploymentFields(lacking)} } }`);
+  const fields = Array.from(
+    { length: count },
+    (_, i) =>
+      `e${i}: deployments(environments: $e${i}, first: ${historyPerEnvironment}, orderBy: { field: CREATED_AT, direction: DESC }) { nodes { ${deploymentFields(lacking)} } }`,
+  );
   return `query LineageEnvironmentDeployments($owner: String!, $name: String!, ${variables}) { repository(owner: $owner, name: $name) { ${fields.join(' ')} } }`;
 }
 
@@ -96,7 +103,10 @@ export const CommitsAnswer = z.object({ repository: z.record(z.string(), CommitA
 
 /** The pull requests (with reviews) of a batch of commits, one alias `c<k>` each. */
 export function commitsQuery(commits: string[]): string {
-  const fields = commits.map((sha, k) => `c${k}: object(oid: "${sha}") { ... on Commit { associatedPullRequests(first: 5) { nodes { number title url state author { login } headRefOid headRefName baseRefName mergeCommit { oid } mergedAt updatedAt reviews(first: 100) { nodes { databaseId author { login } state commit { oid } submittedAt } } } } } }`);
+  const fields = commits.map(
+    (sha, k) =>
+      `c${k}: object(oid: "${sha}") { ... on Commit { associatedPullRequests(first: 5) { nodes { number title url state author { login } headRefOid headRefName baseRefName mergeCommit { oid } mergedAt updatedAt reviews(first: 100) { nodes { databaseId author { login } state commit { oid } submittedAt } } } } } }`,
+  );
   return `query LineageCommits($owner: String!, $name: String!) { repository(owner: $owner, name: $name) { ${fields.join(' ')} } }`;
 }
 

@@ -7,8 +7,23 @@ import type { Build, Deployment, Finding, Review } from '../../model/domain';
 import { codeScanningStatus, githubIds } from '../../ingest/githubIds';
 export { payloadDigest } from '../../ingest/values';
 
-const reviewStates: Record<string, Review['state']> = { APPROVED: 'approved', CHANGES_REQUESTED: 'changes_requested', COMMENTED: 'commented', DISMISSED: 'dismissed', PENDING: 'pending' };
-const severities: Record<string, Finding['severity']> = { critical: 'critical', high: 'high', error: 'high', medium: 'medium', warning: 'medium', low: 'low', note: 'info', none: 'info' };
+const reviewStates: Record<string, Review['state']> = {
+  APPROVED: 'approved',
+  CHANGES_REQUESTED: 'changes_requested',
+  COMMENTED: 'commented',
+  DISMISSED: 'dismissed',
+  PENDING: 'pending',
+};
+const severities: Record<string, Finding['severity']> = {
+  critical: 'critical',
+  high: 'high',
+  error: 'high',
+  medium: 'medium',
+  warning: 'medium',
+  low: 'low',
+  note: 'info',
+  none: 'info',
+};
 const statuses = new Set<Deployment['status']>(['pending', 'queued', 'in_progress', 'success', 'failure', 'error', 'inactive']);
 
 /** A review state (APPROVED…), or null for one this project does not know. */
@@ -32,13 +47,21 @@ export const CodeScanningAlert = z.object({
   state: z.string(),
   html_url: z.string().nullable().optional(),
   created_at: z.string().nullable().optional(),
-  rule: z.object({ id: z.string().nullable().optional(), severity: z.string().nullable().optional(), security_severity_level: z.string().nullable().optional(), description: z.string().nullable().optional() }),
+  rule: z.object({
+    id: z.string().nullable().optional(),
+    severity: z.string().nullable().optional(),
+    security_severity_level: z.string().nullable().optional(),
+    description: z.string().nullable().optional(),
+  }),
   tool: z.object({ name: z.string().nullable().optional() }).optional(),
   most_recent_instance: z
     .object({
       commit_sha: z.string().nullable().optional(),
       environment: z.string().nullable().optional(),
-      location: z.object({ path: z.string().nullable().optional(), start_line: z.number().int().nullable().optional() }).nullable().optional(),
+      location: z
+        .object({ path: z.string().nullable().optional(), start_line: z.number().int().nullable().optional() })
+        .nullable()
+        .optional(),
     })
     .nullable()
     .optional(),
@@ -66,7 +89,17 @@ export function alertFinding(repo: string, a: CodeScanningAlert): Finding {
     url: a.html_url ?? null,
     detectedAt: a.created_at ?? null,
     detail: null,
-    locations: inst?.location?.path ? [{ path: inst.location.path, line: inst.location.start_line ?? null, endLine: null, column: null, revision: inst.commit_sha ?? null }] : [],
+    locations: inst?.location?.path
+      ? [
+          {
+            path: inst.location.path,
+            line: inst.location.start_line ?? null,
+            endLine: null,
+            column: null,
+            revision: inst.commit_sha ?? null,
+          },
+        ]
+      : [],
     eventKey: `github:code_scanning_alert:${a.number}`,
   };
 }
@@ -191,4 +224,9 @@ export function checkRunBuild(repo: string, r: CheckRun): Build {
 export const CombinedStatus = z.object({ statuses: z.array(CommitStatus) });
 
 /** `/rate_limit`: what the token has left (this request itself costs nothing). */
-export const RateLimit = z.object({ resources: z.object({ core: z.object({ limit: z.number(), remaining: z.number(), reset: z.number() }), graphql: z.object({ remaining: z.number() }).optional() }) });
+export const RateLimit = z.object({
+  resources: z.object({
+    core: z.object({ limit: z.number(), remaining: z.number(), reset: z.number() }),
+    graphql: z.object({ remaining: z.number() }).optional(),
+  }),
+});

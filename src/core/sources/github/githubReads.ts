@@ -22,7 +22,13 @@ export async function commitChecks(github: GitHubClient, repo: string, commit: s
  */
 export async function deploymentRecordsOf(github: GitHubClient, org: string, digest: string): Promise<DeploymentRecord[]> {
   try {
-    return (await github.get('/orgs/{org}/artifacts/{subject_digest}/metadata/deployment-records', { org, subject_digest: digest }, DeploymentRecords)).deployment_records;
+    return (
+      await github.get(
+        '/orgs/{org}/artifacts/{subject_digest}/metadata/deployment-records',
+        { org, subject_digest: digest },
+        DeploymentRecords,
+      )
+    ).deployment_records;
   } catch (e) {
     if (GitHubError.is(e, 'notFound')) return [];
     throw e;

@@ -35,7 +35,11 @@ import {
 import { alertFinding, CodeScanningAlert, recordDeployment, recordTime, type DeploymentRecord } from './githubMappings';
 import { codeScanningUnavailable, commitChecks, deploymentRecordsOf } from './githubReads';
 
-const Attestations = z.object({ attestations: z.array(z.object({ bundle: z.record(z.string(), z.unknown()).nullable().optional(), bundle_url: z.string().nullable().optional() })) });
+const Attestations = z.object({
+  attestations: z.array(
+    z.object({ bundle: z.record(z.string(), z.unknown()).nullable().optional(), bundle_url: z.string().nullable().optional() }),
+  ),
+});
 
 /** A decompressed bundle past this is not a bundle. */
 const maxBundleBytes = 16 * 1024 * 1024;
@@ -46,7 +50,6 @@ const commitsPerQuery = 100;
 /** Environments asked for in that second query. */
 const maxQuietEnvironments = 20;
 const ttlMs = 60_000;
-
 
 export class GitHubSource implements LineageSource {
   readonly kind = 'github' as const;
@@ -103,7 +106,11 @@ export class GitHubSource implements LineageSource {
     const quiet = environments.filter((name) => !live.has(name)).slice(0, maxQuietEnvironments);
     if (!quiet.length) return [];
     const variables = Object.fromEntries(quiet.map((name, i) => [`e${i}`, [name]]));
-    const answer = await this.degradable((lacking) => environmentDeploymentsQuery(quiet.length, lacking), { ...this.split(repo), ...variables }, EnvironmentDeploymentsAnswer);
+    const answer = await this.degradable(
+      (lacking) => environmentDeploymentsQuery(quiet.length, lacking),
+      { ...this.split(repo), ...variables },
+      EnvironmentDeploymentsAnswer,
+    );
     const seen = new Set(deployments.map((d) => d.id));
     return Object.values(answer.repository)
       .flatMap((c) => c.nodes)
@@ -116,7 +123,11 @@ export class GitHubSource implements LineageSource {
    * A query without the optional fields this server says it does not know: each missing field
    * costs its feature (and a notice), not the lineage.
    */
-  private async degradable<S extends z.ZodType>(build: (lacking: ReadonlySet<string>) => string, variables: Record<string, unknown>, schema: S): Promise<z.infer<S>> {
+  private async degradable<S extends z.ZodType>(
+    build: (lacking: ReadonlySet<string>) => string,
+    variables: Record<string, unknown>,
+    schema: S,
+  ): Promise<z.infer<S>> {
     for (;;) {
       try {
         return await this.client.graphql(build(this.lacking), variables, schema);
@@ -125,7 +136,10 @@ export class GitHubSource implements LineageSource {
         if (!fields.length || !fields.every((f) => f in optionalDeploymentFields && !this.lacking.has(f))) throw e;
         for (const f of fields) {
           this.lacking.add(f);
-          this.unknowns.set(f, { about: 'deployments', message: `${new URL(this.client.baseUrl).host} does not know ${f} (an older Enterprise Server?): ${optionalDeploymentFields[f]!.without}` });
+          this.unknowns.set(f, {
+            about: 'deployments',
+            message: `${new URL(this.client.baseUrl).host} does not know ${f} (an older Enterprise Server?): ${optionalDeploymentFields[f]!.without}`,
+          });
         }
       }
     }
@@ -144,7 +158,10 @@ export class GitHubSource implements LineageSource {
     // The artifacts that ran somewhere (a deployment that succeeded, live or since replaced),
     // newest first, live ones ahead of the rest.
     const commitOf = new Map<string, string>();
-    for (const d of [...liveByEnvironment(deployments).values(), ...deployments.filter((x) => x.status === 'success' || x.status === 'inactive')]) {
+    for (const d of [
+      ...liveByEnvironment(deployments).values(),
+      ...deployments.filter((x) => x.status === 'success' || x.status === 'inactive'),
+    ]) {
       if (d.artifact && d.commit && !commitOf.has(d.artifact)) commitOf.set(d.artifact, d.commit);
     }
     const digests = [...commitOf.keys()].slice(0, maxRecordDigests);
@@ -196,7 +213,10 @@ export class GitHubSource implements LineageSource {
 
   async history(repo: string, environment: string, limit: number): Promise<Deployment[]> {
     const { deployments } = await this.deployments(repo);
-    return deployments.filter((d) => d.environment === environment && (d.status === 'success' || d.status === 'inactive')).slice(0, limit).map((d) => ({ ...d, status: 'success' as const }));
+    return deployments
+      .filter((d) => d.environment === environment && (d.status === 'success' || d.status === 'inactive'))
+      .slice(0, limit)
+      .map((d) => ({ ...d, status: 'success' as const }));
   }
 
   async deployment(repo: string, environment: string, id: string): Promise<Deployment | null> {
@@ -244,7 +264,11 @@ export class GitHubSource implements LineageSource {
    */
   async artifactCommit(repo: string, digest: string): Promise<string | null> {
     const { owner, name } = this.split(repo);
-    const answer = await this.client.get('/repos/{owner}/{repo}/attestations/{subject_digest}', { owner, repo: name, subject_digest: digest, per_page: 30 }, Attestations);
+    const answer = await this.client.get(
+      '/repos/{owner}/{repo}/attestations/{subject_digest}',
+      { owner, repo: name, subject_digest: digest, per_page: 30 },
+      Attestations,
+    );
     let failure: Error | null = null;
     for (const a of answer.attestations) {
       let bundle: unknown = a.bundle ?? null;
@@ -269,7 +293,10 @@ export class GitHubSource implements LineageSource {
     try {
       text = Buffer.from(uncompress(compressed, maxBundleBytes)).toString('utf8');
     } catch (e) {
-      throw new GitHubError('invalidResponse', `the attestation bundle at ${new URL(url).host} is not Snappy-compressed JSON: ${(e as Error).message}`);
+      throw new GitHubError(
+        'invalidResponse',
+        `the attestation bundle at ${new URL(url).host} is not Snappy-compressed JSON: ${(e as Error).message}`,
+      );
     }
     try {
       return JSON.parse(text);
@@ -298,7 +325,14 @@ export class GitHubSource implements LineageSource {
     if (!number) return null;
     const { owner, name } = this.split(repo);
     try {
-      return alertFinding(repo, await this.client.get('/repos/{owner}/{repo}/code-scanning/alerts/{alert_number}', { owner, repo: name, alert_number: Number(number) }, CodeScanningAlert));
+      return alertFinding(
+        repo,
+        await this.client.get(
+          '/repos/{owner}/{repo}/code-scanning/alerts/{alert_number}',
+          { owner, repo: name, alert_number: Number(number) },
+          CodeScanningAlert,
+        ),
+      );
     } catch (e) {
       if (GitHubError.is(e, 'notFound')) return null;
       throw e;

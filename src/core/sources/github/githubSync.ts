@@ -17,12 +17,33 @@ import { z } from 'zod';
 import type { ApiClient } from '../apiClient';
 import { GitHubError, type GitHubClient } from './githubClient';
 import { githubIds } from '../../ingest/githubIds';
-import { alertFinding, CodeScanningAlert, deploymentKind, deploymentStatus, payloadDigest, recordDeployment, reviewState } from './githubMappings';
+import {
+  alertFinding,
+  CodeScanningAlert,
+  deploymentKind,
+  deploymentStatus,
+  payloadDigest,
+  recordDeployment,
+  reviewState,
+} from './githubMappings';
 import { codeScanningUnavailable, commitChecks, deploymentRecordsOf } from './githubReads';
 
 const User = z.object({ login: z.string() }).nullable().optional();
-const RestDeployment = z.object({ id: z.number(), sha: z.string(), environment: z.string(), task: z.string().nullable().optional(), payload: z.unknown().optional(), created_at: z.string(), creator: User });
-const RestStatus = z.object({ id: z.number(), state: z.string(), created_at: z.string(), environment_url: z.string().nullable().optional() });
+const RestDeployment = z.object({
+  id: z.number(),
+  sha: z.string(),
+  environment: z.string(),
+  task: z.string().nullable().optional(),
+  payload: z.unknown().optional(),
+  created_at: z.string(),
+  creator: User,
+});
+const RestStatus = z.object({
+  id: z.number(),
+  state: z.string(),
+  created_at: z.string(),
+  environment_url: z.string().nullable().optional(),
+});
 const RestPull = z.object({
   number: z.number(),
   title: z.string().nullable(),
@@ -35,7 +56,13 @@ const RestPull = z.object({
   head: z.object({ sha: z.string(), ref: z.string().nullable().optional() }),
   base: z.object({ ref: z.string().nullable().optional() }),
 });
-const RestReview = z.object({ id: z.number(), user: User, state: z.string(), commit_id: z.string().nullable().optional(), submitted_at: z.string().nullable().optional() });
+const RestReview = z.object({
+  id: z.number(),
+  user: User,
+  state: z.string(),
+  commit_id: z.string().nullable().optional(),
+  submitted_at: z.string().nullable().optional(),
+});
 const phases = ['deployments', 'pulls', 'alerts'] as const;
 type Phase = (typeof phases)[number];
 
@@ -80,7 +107,8 @@ export async function syncGithub(options: SyncOptions): Promise<{ events: number
     }
     state.sent += events.length;
   };
-  const page = <S extends z.ZodType>(route: string, params: Record<string, unknown>, schema: S) => github.get(route, { ...params, per_page: 100, page: state.page }, z.array(schema));
+  const page = <S extends z.ZodType>(route: string, params: Record<string, unknown>, schema: S) =>
+    github.get(route, { ...params, per_page: 100, page: state.page }, z.array(schema));
 
   for (let p = phases.indexOf(state.phase); p < phases.length; p++) {
     const phase = phases[p]!;
@@ -96,7 +124,11 @@ export async function syncGithub(options: SyncOptions): Promise<{ events: number
           if (!sha.test(d.sha)) continue;
           const artifact = payloadDigest(d.payload);
           if (artifact && !artifacts.has(artifact)) artifacts.set(artifact, d.sha);
-          const [status] = await github.get('/repos/{owner}/{repo}/deployments/{deployment_id}/statuses', { owner, repo: name, deployment_id: d.id, per_page: 1 }, z.array(RestStatus));
+          const [status] = await github.get(
+            '/repos/{owner}/{repo}/deployments/{deployment_id}/statuses',
+            { owner, repo: name, deployment_id: d.id, per_page: 1 },
+            z.array(RestStatus),
+          );
           events.push({
             type: 'deployment',
             id: `github:deployment:${d.id}:${status?.id ?? 'none'}`,
@@ -115,7 +147,11 @@ export async function syncGithub(options: SyncOptions): Promise<{ events: number
         events.push(...(await recordEvents(github, repo, artifacts, skipped)));
         more = deployments.length === 100 && recent.length === deployments.length;
       } else if (phase === 'pulls') {
-        const pulls = await page('/repos/{owner}/{repo}/pulls', { owner, repo: name, state: 'all', sort: 'updated', direction: 'desc' }, RestPull);
+        const pulls = await page(
+          '/repos/{owner}/{repo}/pulls',
+          { owner, repo: name, state: 'all', sort: 'updated', direction: 'desc' },
+          RestPull,
+        );
         const recent = since ? pulls.filter((pr) => pr.updated_at >= since) : pulls;
         for (const pr of recent) {
           const merge = pr.merged_at && pr.merge_commit_sha && sha.test(pr.merge_commit_sha) ? pr.merge_commit_sha : undefined;
@@ -136,11 +172,26 @@ export async function syncGithub(options: SyncOptions): Promise<{ events: number
           });
           // The checks on the head, for the blocking-check rule (a closed, unmerged one needs none).
           if (sha.test(pr.head.sha) && (pr.state === 'open' || merge)) events.push(...(await buildEvents(github, repo, pr.head.sha)));
-          const reviews = await github.list('/repos/{owner}/{repo}/pulls/{pull_number}/reviews', { owner, repo: name, pull_number: pr.number }, RestReview, 1000);
+          const reviews = await github.list(
+            '/repos/{owner}/{repo}/pulls/{pull_number}/reviews',
+            { owner, repo: name, pull_number: pr.number },
+            RestReview,
+            1000,
+          );
           for (const r of reviews) {
             const state = reviewState(r.state);
             if (!state || !r.user?.login) continue;
-            events.push({ type: 'review', id: `github:review:${r.id}:${r.state}`, repo, reviewId: githubIds.review(r.id), pullRequest: pr.number, reviewer: r.user.login, state, ...(r.commit_id && sha.test(r.commit_id) ? { commit: r.commit_id } : {}), ...(r.submitted_at ? { at: r.submitted_at } : {}) });
+            events.push({
+              type: 'review',
+              id: `github:review:${r.id}:${r.state}`,
+              repo,
+              reviewId: githubIds.review(r.id),
+              pullRequest: pr.number,
+              reviewer: r.user.login,
+              state,
+              ...(r.commit_id && sha.test(r.commit_id) ? { commit: r.commit_id } : {}),
+              ...(r.submitted_at ? { at: r.submitted_at } : {}),
+            });
           }
         }
         more = pulls.length === 100 && recent.length === pulls.length;
@@ -172,7 +223,9 @@ export async function syncGithub(options: SyncOptions): Promise<{ events: number
             ...(f.url ? { url: f.url } : {}),
             ...(f.detectedAt ? { detectedAt: f.detectedAt } : {}),
             ...(commit ? { commit } : {}),
-            locations: location ? [{ path: location.path, ...(location.line ? { line: location.line } : {}), ...(commit ? { revision: commit } : {}) }] : [],
+            locations: location
+              ? [{ path: location.path, ...(location.line ? { line: location.line } : {}), ...(commit ? { revision: commit } : {}) }]
+              : [],
           });
         }
         more = alerts.length === 100;

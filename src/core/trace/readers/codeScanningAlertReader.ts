@@ -10,7 +10,9 @@ const Alert = z.looseObject({
   most_recent_instance: z.looseObject({
     commit_sha: text,
     environment: text,
-    location: z.looseObject({ path: text, start_line: position, start_column: position }).catch({ path: undefined, start_line: null, start_column: null }),
+    location: z
+      .looseObject({ path: text, start_line: position, start_column: position })
+      .catch({ path: undefined, start_line: null, start_column: null }),
   }),
 });
 
@@ -23,8 +25,25 @@ export function codeScanningAlertReader(json: unknown): FindingInput | null {
     kind: 'code-scanning-alert',
     kubernetes: [],
     terraform: [],
-    locations: loc.path ? [{ file: loc.path, line: loc.start_line, column: loc.start_column, function: null, source: 'sarif', index: 0, language: null, raw: `${loc.path}:${loc.start_line ?? ''}` }] : [],
-    hints: { ...emptyHints(), commit: instance.commit_sha && sha.test(instance.commit_sha) ? instance.commit_sha.toLowerCase() : null, environment: instance.environment ?? null },
+    locations: loc.path
+      ? [
+          {
+            file: loc.path,
+            line: loc.start_line,
+            column: loc.start_column,
+            function: null,
+            source: 'sarif',
+            index: 0,
+            language: null,
+            raw: `${loc.path}:${loc.start_line ?? ''}`,
+          },
+        ]
+      : [],
+    hints: {
+      ...emptyHints(),
+      commit: instance.commit_sha && sha.test(instance.commit_sha) ? instance.commit_sha.toLowerCase() : null,
+      environment: instance.environment ?? null,
+    },
     messages: [prose(rule?.description) || prose(rule?.id)].filter(Boolean),
   };
 }

@@ -13,7 +13,16 @@ import { noRefs, type DocumentReader, type InfraRefs } from './readerTypes';
 import { tfsecReader } from './tfsecReader';
 import { trivyReader } from './trivyReader';
 
-export const documentReaders: readonly DocumentReader[] = [trivyReader, checkovReader, tfsecReader, kubernetesAuditReader, falcoReader, policyReportReader, gatekeeperReader, kubernetesObjectReader];
+export const documentReaders: readonly DocumentReader[] = [
+  trivyReader,
+  checkovReader,
+  tfsecReader,
+  kubernetesAuditReader,
+  falcoReader,
+  policyReportReader,
+  gatekeeperReader,
+  kubernetesObjectReader,
+];
 
 /** Kubernetes and Terraform references in a parsed JSON or YAML value (one document or a list, at most 1,000). */
 export function infrastructureRefs(value: unknown): InfraRefs {

@@ -19,7 +19,14 @@ export const falcoReader: DocumentReader = {
     const f = parsed.data.output_fields;
     const refs = noRefs();
     const name = f['k8s.pod.name'] ?? f['k8s.deployment.name'];
-    if (name) refs.kubernetes.push({ kind: f['k8s.deployment.name'] ? 'Deployment' : 'Pod', name, namespace: f['k8s.ns.name'] ?? null, field: null, why: `Falco rule "${prose(parsed.data.rule).slice(0, 100)}"` });
+    if (name)
+      refs.kubernetes.push({
+        kind: f['k8s.deployment.name'] ? 'Deployment' : 'Pod',
+        name,
+        namespace: f['k8s.ns.name'] ?? null,
+        field: null,
+        why: `Falco rule "${prose(parsed.data.rule).slice(0, 100)}"`,
+      });
     return refs;
   },
 };

@@ -4,7 +4,10 @@ import { noRefs, type DocumentReader } from './readerTypes';
 import { list, prose, text } from './tolerant';
 
 const Violation = z.looseObject({ kind: text, name: z.string(), namespace: text, message: z.unknown() });
-const Constraint = z.looseObject({ kind: text, status: z.looseObject({ violations: z.array(z.unknown()).transform((v) => list(Violation, 5000).parse(v)) }) });
+const Constraint = z.looseObject({
+  kind: text,
+  status: z.looseObject({ violations: z.array(z.unknown()).transform((v) => list(Violation, 5000).parse(v)) }),
+});
 
 export const gatekeeperReader: DocumentReader = {
   format: 'gatekeeper',
@@ -13,7 +16,13 @@ export const gatekeeperReader: DocumentReader = {
     if (!parsed.success) return null;
     const refs = noRefs();
     for (const v of parsed.data.status.violations) {
-      refs.kubernetes.push({ kind: v.kind ?? null, name: v.name, namespace: v.namespace ?? null, field: null, why: `Gatekeeper ${parsed.data.kind ?? ''}: ${prose(v.message).slice(0, 120)}` });
+      refs.kubernetes.push({
+        kind: v.kind ?? null,
+        name: v.name,
+        namespace: v.namespace ?? null,
+        field: null,
+        why: `Gatekeeper ${parsed.data.kind ?? ''}: ${prose(v.message).slice(0, 120)}`,
+      });
     }
     return refs;
   },

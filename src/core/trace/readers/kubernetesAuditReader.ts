@@ -4,7 +4,19 @@ import { noRefs, type DocumentReader } from './readerTypes';
 import { privilegedField } from './podSpec';
 import { list, text } from './tolerant';
 
-const resourceKinds: Record<string, string> = { pods: 'Pod', deployments: 'Deployment', services: 'Service', statefulsets: 'StatefulSet', daemonsets: 'DaemonSet', jobs: 'Job', cronjobs: 'CronJob', configmaps: 'ConfigMap', secrets: 'Secret', ingresses: 'Ingress', replicasets: 'ReplicaSet' };
+const resourceKinds: Record<string, string> = {
+  pods: 'Pod',
+  deployments: 'Deployment',
+  services: 'Service',
+  statefulsets: 'StatefulSet',
+  daemonsets: 'DaemonSet',
+  jobs: 'Job',
+  cronjobs: 'CronJob',
+  configmaps: 'ConfigMap',
+  secrets: 'Secret',
+  ingresses: 'Ingress',
+  replicasets: 'ReplicaSet',
+};
 
 const Owner = z.looseObject({ kind: text, name: text, controller: z.unknown() });
 const AuditEvent = z.looseObject({
@@ -15,7 +27,9 @@ const AuditEvent = z.looseObject({
   requestObject: z
     .looseObject({
       kind: text,
-      metadata: z.looseObject({ name: text, generateName: text, ownerReferences: list(Owner, 100) }).catch({ name: undefined, generateName: undefined, ownerReferences: [] }),
+      metadata: z
+        .looseObject({ name: text, generateName: text, ownerReferences: list(Owner, 100) })
+        .catch({ name: undefined, generateName: undefined, ownerReferences: [] }),
     })
     .optional()
     .catch(undefined),
@@ -35,9 +49,17 @@ export const kubernetesAuditReader: DocumentReader = {
     const namespace = ref.namespace ?? null;
     const named = ref.name ?? meta?.name;
     const refs = noRefs();
-    if (named) refs.kubernetes.push({ kind: requestObject?.kind ?? (ref.resource ? (resourceKinds[ref.resource] ?? null) : null), name: named, namespace, field, why });
+    if (named)
+      refs.kubernetes.push({
+        kind: requestObject?.kind ?? (ref.resource ? (resourceKinds[ref.resource] ?? null) : null),
+        name: named,
+        namespace,
+        field,
+        why,
+      });
     // A pod created by a controller has no name yet: its owner (and the owner's owner) does.
-    else if (owner?.name) refs.kubernetes.push({ kind: owner.kind ?? null, name: owner.name, namespace, field, why: `${why} by ${owner.kind} ${owner.name}` });
+    else if (owner?.name)
+      refs.kubernetes.push({ kind: owner.kind ?? null, name: owner.name, namespace, field, why: `${why} by ${owner.kind} ${owner.name}` });
     else if (meta?.generateName) refs.kubernetes.push({ kind: null, name: meta.generateName.replace(/-$/, ''), namespace, field, why });
     return refs;
   },

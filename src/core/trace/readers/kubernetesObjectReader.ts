@@ -4,7 +4,11 @@ import { noRefs, type DocumentReader } from './readerTypes';
 import { privilegedField } from './podSpec';
 import { text } from './tolerant';
 
-const KubernetesObject = z.looseObject({ kind: z.string(), apiVersion: z.string(), metadata: z.looseObject({ name: z.string(), namespace: text }) });
+const KubernetesObject = z.looseObject({
+  kind: z.string(),
+  apiVersion: z.string(),
+  metadata: z.looseObject({ name: z.string(), namespace: text }),
+});
 const Admission = z.looseObject({ request: z.looseObject({ object: z.unknown() }) });
 
 export const kubernetesObjectReader: DocumentReader = {
@@ -17,7 +21,13 @@ export const kubernetesObjectReader: DocumentReader = {
     const refs = noRefs();
     // A finding pasted as the object plus the field it is about ("field": "spec…privileged").
     const field = typeof doc.field === 'string' ? doc.field : privilegedField(raw);
-    refs.kubernetes.push({ kind: o.kind, name: o.metadata.name, namespace: o.metadata.namespace ?? null, field, why: `${o.kind} ${o.metadata.name}` });
+    refs.kubernetes.push({
+      kind: o.kind,
+      name: o.metadata.name,
+      namespace: o.metadata.namespace ?? null,
+      field,
+      why: `${o.kind} ${o.metadata.name}`,
+    });
     return refs;
   },
 };

@@ -2,7 +2,6 @@
 import { z } from 'zod';
 import { items } from './tolerant';
 
-
 const Container = z.looseObject({ securityContext: z.looseObject({ privileged: z.unknown() }).optional().catch(undefined) });
 /** Containers keep their positions (the field names one by index), odd entries included. */
 const containers = z.unknown().transform((v) => items(v, 1000));
@@ -12,7 +11,15 @@ const Shapes = z.looseObject({
     .looseObject({
       containers,
       template: z.looseObject({ spec: Spec }).optional().catch(undefined),
-      jobTemplate: z.looseObject({ spec: z.looseObject({ template: z.looseObject({ spec: Spec }).optional().catch(undefined) }).optional().catch(undefined) }).optional().catch(undefined),
+      jobTemplate: z
+        .looseObject({
+          spec: z
+            .looseObject({ template: z.looseObject({ spec: Spec }).optional().catch(undefined) })
+            .optional()
+            .catch(undefined),
+        })
+        .optional()
+        .catch(undefined),
     })
     .optional()
     .catch(undefined),

@@ -19,10 +19,24 @@ export const policyReportReader: DocumentReader = {
     const refs = noRefs();
     for (const r of parsed.data.results) {
       if (r.result && !['fail', 'warn', 'error'].includes(r.result)) continue;
-      for (const res of r.resources) refs.kubernetes.push({ kind: res.kind ?? null, name: res.name, namespace: res.namespace ?? null, field: null, why: `policy ${r.policy ?? ''}/${r.rule ?? ''}: ${r.result}` });
+      for (const res of r.resources)
+        refs.kubernetes.push({
+          kind: res.kind ?? null,
+          name: res.name,
+          namespace: res.namespace ?? null,
+          field: null,
+          why: `policy ${r.policy ?? ''}/${r.rule ?? ''}: ${r.result}`,
+        });
     }
     const scope = parsed.data.scope;
-    if (scope?.name) refs.kubernetes.push({ kind: scope.kind ?? null, name: scope.name, namespace: scope.namespace ?? null, field: null, why: 'policy report scope' });
+    if (scope?.name)
+      refs.kubernetes.push({
+        kind: scope.kind ?? null,
+        name: scope.name,
+        namespace: scope.namespace ?? null,
+        field: null,
+        why: 'policy report scope',
+      });
     return refs;
   },
 };

@@ -33,7 +33,16 @@ export function sarifReader(json: unknown): FindingInput | null {
       if (!result.success) continue;
       if (messages.length < 5 && result.data.message?.text) messages.push(result.data.message.text.slice(0, 300));
       for (const l of sarifResultLocations(run.data, result.data)) {
-        locations.push({ file: l.path, line: l.line, column: l.column, function: null, source: 'sarif', index: locations.length, language: null, raw: `${l.path}:${l.line ?? ''}` });
+        locations.push({
+          file: l.path,
+          line: l.line,
+          column: l.column,
+          function: null,
+          source: 'sarif',
+          index: locations.length,
+          language: null,
+          raw: `${l.path}:${l.line ?? ''}`,
+        });
       }
     }
   }

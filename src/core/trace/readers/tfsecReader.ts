@@ -20,8 +20,10 @@ export const tfsecReader: DocumentReader = {
     if (!results.success || !results.data.some((x) => x.location?.filename)) return null;
     const refs = noRefs();
     for (const x of results.data) {
-      if (x.location?.filename) refs.locations.push({ file: x.location.filename, line: x.location.start_line, why: `tfsec ${x.rule_id ?? x.long_id ?? ''}` });
-      if (x.resource && terraformAddress(x.resource)) refs.terraform.push({ address: x.resource, attribute: null, why: `tfsec ${x.rule_id ?? ''}` });
+      if (x.location?.filename)
+        refs.locations.push({ file: x.location.filename, line: x.location.start_line, why: `tfsec ${x.rule_id ?? x.long_id ?? ''}` });
+      if (x.resource && terraformAddress(x.resource))
+        refs.terraform.push({ address: x.resource, attribute: null, why: `tfsec ${x.rule_id ?? ''}` });
     }
     return refs;
   },

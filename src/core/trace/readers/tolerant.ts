@@ -29,10 +29,12 @@ export function list<T extends z.ZodType>(item: T, max: number) {
   return z
     .unknown()
     .transform((v) => items(v, max))
-    .transform((items) => items.flatMap((x) => {
-      const parsed = item.safeParse(x);
-      return parsed.success ? [parsed.data] : [];
-    }));
+    .transform((items) =>
+      items.flatMap((x) => {
+        const parsed = item.safeParse(x);
+        return parsed.success ? [parsed.data] : [];
+      }),
+    );
 }
 
 /** An object's fields as a record, or undefined when the value is not an object. */

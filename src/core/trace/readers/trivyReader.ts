@@ -22,8 +22,10 @@ export const trivyReader: DocumentReader = {
       for (const m of r.Misconfigurations) {
         if (m.Status && m.Status !== 'FAIL') continue;
         const cause = m.CauseMetadata;
-        if (r.Target && r.Target !== '.') refs.locations.push({ file: r.Target, line: cause.StartLine, why: `trivy ${m.ID ?? ''} in ${r.Target}` });
-        if (cause.Resource && terraformAddress(cause.Resource)) refs.terraform.push({ address: cause.Resource, attribute: null, why: `trivy ${m.ID ?? ''}: ${cause.Resource}` });
+        if (r.Target && r.Target !== '.')
+          refs.locations.push({ file: r.Target, line: cause.StartLine, why: `trivy ${m.ID ?? ''} in ${r.Target}` });
+        if (cause.Resource && terraformAddress(cause.Resource))
+          refs.terraform.push({ address: cause.Resource, attribute: null, why: `trivy ${m.ID ?? ''}: ${cause.Resource}` });
       }
     }
     return refs;
