@@ -11,9 +11,12 @@ export interface StoreOptions {
 /** Loads only the driver in use: the CLI's other commands never pay for PGlite's start-up. */
 export async function openDatabase(options: StoreOptions): Promise<Database> {
   if (options.databaseUrl) {
-    const { openPostgres } = await import('./postgresDatabase');
+    // require, not import(): loaded on demand in the CommonJS bundle and under the test runner alike.
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const { openPostgres } = require('./postgresDatabase') as typeof import('./postgresDatabase');
     return openPostgres(options.databaseUrl);
   }
-  const { openEmbedded } = await import('./embeddedDatabase');
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const { openEmbedded } = require('./embeddedDatabase') as typeof import('./embeddedDatabase');
   return openEmbedded(options.dataDir ?? '.lineage-data');
 }
