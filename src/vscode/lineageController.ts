@@ -5,16 +5,15 @@
  * diagnostics share one computation per buffer. Nothing here starts a git process or a network
  * call while the workspace is untrusted.
  */
-import { dirname } from 'node:path';
 import * as vscode from 'vscode';
-import { GitError } from '../core/git/gitRunner';
-import { Repository } from '../core/git/repository';
+import type { Repository } from '../core/git/repository';
 import type { FileLineage } from '../core/lineage/lineLineage';
 import type { ApprovalState } from '../core/session/approvalState';
 import { LineageSession, type SessionConfig } from '../core/session/lineageSession';
 import { SourceChoiceError, type ChosenSource } from '../core/sources/sourceChoice';
 import { DeployTagSource } from '../core/sources/deployTags';
 import { GitHubAuth } from './githubAuth';
+import { Repositories, type FoundRepository } from './repositories';
 import { readSettings, type Settings } from './settings';
 
 export type { ApprovalState };
@@ -24,17 +23,11 @@ export const tokenKey = 'lineage.api.token';
 export type Lineage =
   { ok: true; file: FileLineage; repo: Repository; notice: string | null; signInTo: string | null } | { ok: false; reason: string };
 
-interface RepoEntry {
-  repo: Repository;
-  slug: string | null;
-  watcher: vscode.Disposable;
-}
-
 export class LineageController implements vscode.Disposable {
   private readonly changed = new vscode.EventEmitter<void>();
   /** Fires when cached lineage was dropped (HEAD moved, new data, settings, trust). */
   readonly onDidChange = this.changed.event;
-  private readonly repos = new Map<string, Promise<RepoEntry | null>>();
+  private readonly repositories: Repositories;
   private readonly disposables: vscode.Disposable[] = [];
   private readonly poll: NodeJS.Timeout;
   private dataVersion: string | null = null;
@@ -48,6 +41,7 @@ export class LineageController implements vscode.Disposable {
     readonly log: vscode.LogOutputChannel,
   ) {
     this.settings = readSettings(log);
+    this.repositories = new Repositories(log, () => this.refresh('HEAD or refs changed'));
     this.github = new GitHubAuth(() => this.settings.githubUrl, log);
     this.session = new LineageSession(
       this.sessionConfig(),
@@ -156,49 +150,21 @@ export class LineageController implements vscode.Disposable {
   }
 
   /** The repository holding a file or folder, for commands that start from no document. */
-  async repositoryOf(uri: vscode.Uri): Promise<{ repo: Repository; slug: string | null } | null> {
-    if (!this.trusted || uri.scheme !== 'file') return null;
-    const entry = await this.repoFor(uri.fsPath.endsWith('/') ? uri.fsPath : `${uri.fsPath}/.`);
-    return entry ? { repo: entry.repo, slug: entry.slug } : null;
+  repositoryOf(uri: vscode.Uri): Promise<FoundRepository | null> {
+    if (!this.trusted || uri.scheme !== 'file') return Promise.resolve(null);
+    return this.repositories.holding(uri.fsPath.endsWith('/') ? uri.fsPath : `${uri.fsPath}/.`);
   }
 
   /** The repository of a document (owner/name and the repository), for views and commands. */
-  async repository(document: vscode.TextDocument): Promise<{ repo: Repository; slug: string | null } | null> {
-    if (!this.trusted || document.uri.scheme !== 'file') return null;
-    const entry = await this.repoFor(document.uri.fsPath);
-    return entry ? { repo: entry.repo, slug: entry.slug } : null;
+  repository(document: vscode.TextDocument): Promise<FoundRepository | null> {
+    if (!this.trusted || document.uri.scheme !== 'file') return Promise.resolve(null);
+    return this.repositories.holding(document.uri.fsPath);
   }
 
   /** The repository of the active editor's file, if any (and the workspace is trusted). */
-  activeRepository(): Promise<{ repo: Repository; slug: string | null } | null> {
+  activeRepository(): Promise<FoundRepository | null> {
     const document = vscode.window.activeTextEditor?.document;
     return document ? this.repository(document) : Promise.resolve(null);
-  }
-
-  /** The repository holding a file, opened once per folder; HEAD changes invalidate its results. */
-  private repoFor(fsPath: string): Promise<RepoEntry | null> {
-    const folder = dirname(fsPath);
-    let entry = this.repos.get(folder);
-    if (!entry) {
-      entry = (async () => {
-        try {
-          const repo = await Repository.open(folder);
-          const watcher = vscode.workspace.createFileSystemWatcher(
-            new vscode.RelativePattern(vscode.Uri.file(repo.root), '.git/{HEAD,packed-refs,refs/**}'),
-          );
-          const moved = () => this.refresh('HEAD or refs changed');
-          watcher.onDidChange(moved);
-          watcher.onDidCreate(moved);
-          watcher.onDidDelete(moved);
-          return { repo, slug: await repo.originSlug(), watcher };
-        } catch (e) {
-          if (!GitError.is(e, 'notARepository')) this.log.warn(`git: ${(e as Error).message}`);
-          return null;
-        }
-      })();
-      this.repos.set(folder, entry);
-    }
-    return entry;
   }
 
   private async checkDataVersion(): Promise<void> {
@@ -218,11 +184,7 @@ export class LineageController implements vscode.Disposable {
     clearInterval(this.poll);
     this.changed.dispose();
     for (const d of this.disposables) d.dispose();
-    for (const entry of this.repos.values()) {
-      void entry.then((e) => {
-        e?.watcher.dispose();
-      });
-    }
+    this.repositories.dispose();
     void this.session.close();
   }
 }

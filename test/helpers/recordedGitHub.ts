@@ -14,7 +14,8 @@ export interface RecordedExchange {
   path: string;
   status: number;
   response: unknown;
-  headers: Record<string, string>;
+  /** As recorded: mostly strings, some numbers (content-length, rate-limit counters). */
+  headers: Record<string, string | number>;
   reqheaders: Record<string, string | number>;
 }
 
@@ -64,7 +65,7 @@ export class RecordedGitHub {
     const headers: Record<string, string> = {};
     for (const [k, v] of Object.entries(hit.headers)) {
       if (['content-length', 'connection', 'transfer-encoding'].includes(k.toLowerCase())) continue;
-      headers[k] = here(v);
+      headers[k] = here(String(v));
     }
     res.writeHead(hit.status, headers);
     res.end(body);
