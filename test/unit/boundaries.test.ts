@@ -43,6 +43,7 @@ describe('architecture', () => {
 
 /** Core's parts from the bottom up: a part imports only parts before it (and itself). */
 const coreLayers = [
+  'util',
   'model',
   'linemap',
   'git',

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { BoundedCache } from '../../src/core/session/boundedCache';
+import { BoundedCache } from '../../src/core/util/boundedCache';
 
 describe('BoundedCache', () => {
   it('computes a key once while it is asked for again, and a new key anew', async () => {

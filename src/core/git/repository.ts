@@ -7,11 +7,13 @@ import { readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { isAbsolute, join, relative, resolve, sep } from 'node:path';
 import { parseBlamePorcelain, type BlameResult } from './blamePorcelain';
+import { BoundedCache } from '../util/boundedCache';
 import { checkRevision, GitError, GitRunner } from './gitRunner';
 
 export class Repository {
-  private readonly texts = new Map<string, Promise<string | null>>();
-  private readonly ancestry = new Map<string, Promise<boolean>>();
+  // Bounded: an editor keeps one Repository per folder for its whole session.
+  private readonly texts = new BoundedCache<string | null>(512);
+  private readonly ancestry = new BoundedCache<boolean>(4096);
   private readonly names = new Map<string, Promise<string[]>>();
   private readonly present = new Map<string, boolean>();
   private origin: Promise<string | null> | undefined;
@@ -152,15 +154,12 @@ export class Repository {
     const d = checkRevision(descendant);
     if (a === d) return Promise.resolve(true);
     const key = `${a}..${d}`;
-    let cached = this.ancestry.get(key);
-    if (!cached) {
-      cached = this.git
+    return this.ancestry.get(key, () =>
+      this.git
         .run(['merge-base', '--end-of-options', a, d])
         .then((base) => base.trim() === a)
-        .catch(() => false);
-      this.ancestry.set(key, cached);
-    }
-    return cached;
+        .catch(() => false),
+    );
   }
 
   /**
@@ -170,12 +169,7 @@ export class Repository {
   textAt(sha: string, path: string): Promise<string | null> {
     const rev = checkRevision(sha);
     const key = `${rev}:${path}`;
-    let cached = this.texts.get(key);
-    if (!cached) {
-      cached = this.readAt(rev, path);
-      this.texts.set(key, cached);
-    }
-    return cached;
+    return this.texts.get(key, () => this.readAt(rev, path));
   }
 
   private async readAt(rev: string, path: string): Promise<string | null> {

@@ -23,7 +23,7 @@ import type { Policy } from '../policy/policy';
 import type { ApiClient } from '../sources/apiClient';
 import { chooseSource, SourceChoiceError, SourcePool, type ChosenSource, type SourceSetting } from '../sources/sourceChoice';
 import { approvalStateOf, type ApprovalState } from './approvalState';
-import { BoundedCache } from './boundedCache';
+import { BoundedCache } from '../util/boundedCache';
 import { sourceFailure, type SourceFailure } from './sourceFailure';
 
 export interface SessionConfig {

@@ -22,6 +22,17 @@ export class BoundedCache<T> {
     return entry;
   }
 
+  has(key: string): boolean {
+    return this.entries.has(key);
+  }
+
+  /** Puts an answer already at hand (a batch read), under the same bound. */
+  set(key: string, value: Promise<T>): void {
+    this.entries.delete(key);
+    this.entries.set(key, value);
+    if (this.entries.size > this.maxEntries) this.entries.delete(this.entries.keys().next().value!);
+  }
+
   get size(): number {
     return this.entries.size;
   }
