@@ -262,6 +262,26 @@ describe('lineage trace', function () {
     }
   });
 
+  it('knows an image digest in every written form: a pod imageID, a registry reference, URL-encoded', async () => {
+    const digest = `sha256:${'ab'.repeat(32)}`;
+    await t.client.ingest('events', JSON.stringify({ type: 'artifact', id: 'tr-art', repo: 'acme/trace', digest, name: 'ghcr.io/acme/trace', commit: deployed }));
+    const frame = '    at ratio (/app/src/lib/pricing.js:3:28)';
+    const forms = [
+      { status: { containerStatuses: [{ imageID: `docker-pullable://ghcr.io/acme/trace@${digest}` }] }, error: `RangeError: x\n${frame}` },
+      { image: `ghcr.io/acme/trace@${digest}`, stack: `RangeError: x\n${frame}` },
+      { subject: { content: { artifactId: `pkg:oci/trace@${digest.replace(':', '%3A')}` } }, stack: `RangeError: x\n${frame}` },
+    ];
+    for (const form of forms) {
+      const r = await trace(JSON.stringify(form), ['--api', t.url]);
+      assert.equal(r.status, 0, r.stderr);
+      assert.equal(r.json.artifact?.digest, digest, JSON.stringify(form));
+      assert.match(r.json.revision.how, /artifact sha256:abababababab\S* was built from/, JSON.stringify(form));
+      assert.equal(r.json.revision.sha, deployed);
+    }
+    const text = await trace(`Error: boom (image digest sha256%3A${'ab'.repeat(32)})\n${frame}`, ['--api', t.url]);
+    assert.equal(text.json.artifact?.digest, digest);
+  });
+
   it('resolves a finding id from the service at the revision it was reported against', async () => {
     await t.client.ingest(
       'events',

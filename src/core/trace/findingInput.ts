@@ -15,13 +15,20 @@ import { sarifReader } from './readers/sarifReader';
 import { position } from './readers/tolerant';
 import { parseStackTrace, type StackFrame } from './stackFrames';
 import { githubIds } from '../ingest/githubIds';
+import { digestFrom } from '../ingest/values';
 
 export type { FindingInput, RevisionHints, TraceLocation };
 
 const maxNodes = 200_000;
 const maxDepth = 64;
 const sha = /^[0-9a-f]{40}([0-9a-f]{24})?$/i;
-const digestPattern = /sha256:[0-9a-f]{64}/i;
+/**
+ * An image digest in any written form: `sha256:…`, URL-encoded `sha256%3A…` (CDEvents, purls), after
+ * a registry and `@` (`ghcr.io/acme/app@sha256:…`) or in a pod's `imageID`
+ * (`docker-pullable://…@sha256:…`); digestFrom gives the one canonical form.
+ */
+const digestPattern = /sha256(?::|%3a)[0-9a-f]{64}(?![0-9a-f])/i;
+const digestKeys = new Set(['artifact', 'digest', 'image', 'imageid', 'image_id', 'imagedigest', 'image.digest', 'container.image.digest', 'artifactid', 'purl', 'subject']);
 
 function fromFrames(frames: StackFrame[]): TraceLocation[] {
   return frames.map((f) => ({
@@ -156,7 +163,7 @@ function fromText(text: string): FindingInput {
   const commit = /\b(?:commit|revision|sha)[=: ]+([0-9a-f]{40})\b/i.exec(text.slice(0, 100_000));
   if (commit) hints.commit = commit[1]!.toLowerCase();
   const digest = digestPattern.exec(text.slice(0, 100_000));
-  if (digest) hints.artifact = digest[0].toLowerCase();
+  if (digest) hints.artifact = digestFrom(digest[0]);
   return { kind: locations.length ? 'stack-trace' : 'unknown', locations, kubernetes: [], terraform: [], hints, messages: trace.messages };
 }
 
@@ -240,11 +247,7 @@ function walkAlert(json: unknown, kind: FindingInput['kind']): FindingInput {
     }
     if (typeof value !== 'string') return;
     if (commitKeys.has(key) && sha.test(value)) hints.commit ??= value.toLowerCase();
-    else if (
-      (key === 'artifact' || key === 'digest' || key === 'image' || key === 'artifactid' || key === 'purl') &&
-      digestPattern.test(value)
-    )
-      hints.artifact ??= digestPattern.exec(value)![0].toLowerCase();
+    else if (digestKeys.has(key) && digestPattern.test(value)) hints.artifact ??= digestFrom(digestPattern.exec(value)![0]);
     else if ((key === 'release' || key === 'version' || key === 'service.version') && value.length < 200) hints.release ??= value;
     else if ((key === 'environment' || key === 'env' || key === 'deployment.environment') && value.length < 200)
       hints.environment ??= value;
