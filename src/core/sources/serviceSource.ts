@@ -33,21 +33,34 @@ export class ServiceSource implements LineageSource {
     return a.artifact?.commit ?? a.attestations.find((x) => x.commit)?.commit ?? a.deployments.find((d) => d.commit)?.commit ?? null;
   }
 
-  /** The newest deployment of the artifact in each environment. */
-  async artifactPlacements(_repo: string, digest: string): Promise<ArtifactPlacement[]> {
+  /**
+   * The newest deployment of the artifact in each environment, live only while it is what runs
+   * there: the environment's latest successful deployment (a rollback included) is this one, or
+   * runs the same digest.
+   */
+  async artifactPlacements(repo: string, digest: string): Promise<ArtifactPlacement[]> {
     const a = await this.artifact(digest);
     const latest = new Map<string, (typeof a.deployments)[number]>();
-    for (const d of [...a.deployments].sort((x, y) => y.at.localeCompare(x.at)))
-      if (!latest.has(d.environment)) latest.set(d.environment, d);
-    return [...latest.values()].map((d) => ({
-      environment: d.environment,
-      physicalEnvironment: null,
-      cluster: null,
-      deploymentName: d.service,
-      since: d.at,
-      live: d.status === 'success',
-      runtimeRisks: [],
-    }));
+    for (const d of [...a.deployments].sort((x, y) => y.at.localeCompare(x.at))) {
+      const key = `${d.repo ?? repo}\u0000${d.environment}`;
+      if (!latest.has(key)) latest.set(key, d);
+    }
+    const current = new Map<string, { id: string; artifact: string | null } | null>();
+    for (const r of new Set([...latest.values()].map((d) => d.repo ?? repo).filter(Boolean))) {
+      for (const e of (await this.client.environments(r)).environments) current.set(`${r}\u0000${e.name}`, e.deployment);
+    }
+    return [...latest.entries()].map(([key, d]) => {
+      const now = current.get(key);
+      return {
+        environment: d.environment,
+        physicalEnvironment: null,
+        cluster: null,
+        deploymentName: d.service,
+        since: d.at,
+        live: d.status === 'success' && !!now && (now.id === d.id || now.artifact === digest),
+        runtimeRisks: [],
+      };
+    });
   }
 
   async environments(repo: string) {
