@@ -70,6 +70,8 @@ export async function runCheck(
           2,
         ),
       );
+    } else if (result.nothingToCheck) {
+      out(`nothing to check: ${result.head} (${result.headSha.slice(0, 7)}) has no commits that ${result.base} lacks`);
     } else {
       out(
         `${result.commits} commit${result.commits === 1 ? '' : 's'} ${result.base}..${result.head} (${result.headSha.slice(0, 7)}), policy: ${policyName}`,

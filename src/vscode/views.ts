@@ -303,6 +303,7 @@ export class ApprovalsTree extends NodeTree {
     const state = await this.controller.approvalState(doc);
     if (!state.ok) return [{ label: state.reason, icon: 'info' }];
     const { result } = state;
+    if (result.nothingToCheck) return [{ label: `Nothing to review: this branch adds no commits to ${result.base}`, icon: 'check' }];
     const nodes: Node[] = [];
     const pr = result.pullRequest;
     nodes.push(

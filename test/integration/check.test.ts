@@ -443,6 +443,18 @@ describe('lineage check', function () {
     assert.ok(rulesOf(r.json).includes('missing-change-reference'));
   });
 
+  it('says there is nothing to check on a branch that adds no commits, in text and JSON', async () => {
+    const { repo } = branch('acme/empty-branch', []);
+    const text = await lineage(repo.dir, ['check', '--api', t.url]);
+    assert.equal(text.status, 0, text.stderr);
+    assert.match(text.stdout, /^nothing to check: HEAD \([0-9a-f]{7}\) has no commits that main lacks$/m);
+    assert.doesNotMatch(text.stdout, /passed|0 commits/);
+    const json = await api(repo);
+    assert.equal(json.status, 0, json.stderr);
+    assert.equal(json.json.nothingToCheck, true);
+    assert.deepEqual(json.json.violations, []);
+  });
+
   it('exits 2 naming the line and field of a malformed policy, and on a bad ref', async () => {
     const { repo } = branch('acme/bad-policy', [{ file: 'app.js', lines: ['x'], message: 'feat: x (A-1)' }]);
     writePolicy(repo, 'rules:\n  stale-approval:\n    severity: blocking\n  unsigned-commit:\n    required: maybe\n');

@@ -20,6 +20,8 @@ export interface CheckResult {
   head: string;
   headSha: string;
   commits: number;
+  /** The head adds no commit to the base: there is no change to judge, and no rule ran. */
+  nothingToCheck: boolean;
   pullRequest: { number: number; url: string | null; author: string | null; reviews: number } | null;
   /** The latest review of each reviewer, oldest first, with whether git finds it stale. */
   approvals: { reviewer: string; state: string; commit: string | null; at: string | null; stale: boolean }[];
@@ -49,6 +51,20 @@ export async function checkBranch(options: {
   const forkPoint = (await repo.run(['merge-base', '--end-of-options', baseSha, headSha]).catch(() => '')).trim() || baseSha;
   const changed = await policyChange(repo, forkPoint, headSha);
   const commits = await branchCommits(repo, baseSha, headSha);
+  if (commits.length === 0) {
+    return {
+      policy: { file: committed.file, commit: committed.commit },
+      base: options.base,
+      head: options.head,
+      headSha,
+      commits: 0,
+      nothingToCheck: true,
+      pullRequest: null,
+      approvals: [],
+      violations: [],
+      deployments: [],
+    };
+  }
   let lineage = new Map<string, CommitLineage>();
   if (source && slug) lineage = await source.lineage(slug, [...new Set([headSha, ...commits.map((c) => c.sha)])]);
   const pullRequest = findPullRequest(lineage.get(headSha)?.pullRequests ?? [], headSha, options.branchName ?? null);
@@ -81,6 +97,7 @@ export async function checkBranch(options: {
     head: options.head,
     headSha,
     commits: commits.length,
+    nothingToCheck: false,
     pullRequest: pullRequest
       ? { number: pullRequest.number, url: pullRequest.url, author: pullRequest.author, reviews: pullRequest.reviews.length }
       : null,
