@@ -264,7 +264,10 @@ describe('lineage trace', function () {
 
   it('knows an image digest in every written form: a pod imageID, a registry reference, URL-encoded', async () => {
     const digest = `sha256:${'ab'.repeat(32)}`;
-    await t.client.ingest('events', JSON.stringify({ type: 'artifact', id: 'tr-art', repo: 'acme/trace', digest, name: 'ghcr.io/acme/trace', commit: deployed }));
+    await t.client.ingest(
+      'events',
+      JSON.stringify({ type: 'artifact', id: 'tr-art', repo: 'acme/trace', digest, name: 'ghcr.io/acme/trace', commit: deployed }),
+    );
     const frame = '    at ratio (/app/src/lib/pricing.js:3:28)';
     const forms = [
       { status: { containerStatuses: [{ imageID: `docker-pullable://ghcr.io/acme/trace@${digest}` }] }, error: `RangeError: x\n${frame}` },
@@ -286,15 +289,35 @@ describe('lineage trace', function () {
     const digest = `sha256:${'cd'.repeat(32)}`;
     const other = `sha256:${'ef'.repeat(32)}`;
     const deploy = (id: string, environment: string, artifact: string, at: string, kind = 'deploy') =>
-      t.client.ingest('events', JSON.stringify({ type: 'deployment', id: `tr-live-${id}`, repo: 'acme/trace', deploymentId: id, environment, commit: deployed, artifact, at, actor: 'ci', kind }));
-    await t.client.ingest('events', JSON.stringify({ type: 'artifact', id: 'tr-live-art', repo: 'acme/trace', digest, name: 'app', commit: deployed }));
+      t.client.ingest(
+        'events',
+        JSON.stringify({
+          type: 'deployment',
+          id: `tr-live-${id}`,
+          repo: 'acme/trace',
+          deploymentId: id,
+          environment,
+          commit: deployed,
+          artifact,
+          at,
+          actor: 'ci',
+          kind,
+        }),
+      );
+    await t.client.ingest(
+      'events',
+      JSON.stringify({ type: 'artifact', id: 'tr-live-art', repo: 'acme/trace', digest, name: 'app', commit: deployed }),
+    );
     await deploy('live-s1', 'staging', digest, '2026-04-01T10:00:00Z');
     await deploy('live-s2', 'staging', other, '2026-04-02T10:00:00Z');
     await deploy('live-q1', 'qa', other, '2026-04-01T10:00:00Z');
     await deploy('live-q2', 'qa', digest, '2026-04-02T10:00:00Z');
     await deploy('live-q3', 'qa', other, '2026-04-03T10:00:00Z', 'rollback');
     await deploy('live-c1', 'canary', digest, '2026-04-03T10:00:00Z');
-    const r = await trace(JSON.stringify({ image: `app@${digest}`, stack: 'RangeError: x\n    at ratio (/app/src/lib/pricing.js:3:28)' }), ['--api', t.url]);
+    const r = await trace(JSON.stringify({ image: `app@${digest}`, stack: 'RangeError: x\n    at ratio (/app/src/lib/pricing.js:3:28)' }), [
+      '--api',
+      t.url,
+    ]);
     assert.equal(r.status, 0, r.stderr);
     const live = Object.fromEntries(r.json.artifact.runsIn.map((p: any) => [p.environment, p.live]));
     assert.deepEqual(live, { staging: false, qa: false, canary: true }, 'replaced in staging, rolled back in qa, running in canary');

@@ -28,7 +28,19 @@ const sha = /^[0-9a-f]{40}([0-9a-f]{24})?$/i;
  * (`docker-pullable://…@sha256:…`); digestFrom gives the one canonical form.
  */
 const digestPattern = /sha256(?::|%3a)[0-9a-f]{64}(?![0-9a-f])/i;
-const digestKeys = new Set(['artifact', 'digest', 'image', 'imageid', 'image_id', 'imagedigest', 'image.digest', 'container.image.digest', 'artifactid', 'purl', 'subject']);
+const digestKeys = new Set([
+  'artifact',
+  'digest',
+  'image',
+  'imageid',
+  'image_id',
+  'imagedigest',
+  'image.digest',
+  'container.image.digest',
+  'artifactid',
+  'purl',
+  'subject',
+]);
 
 function fromFrames(frames: StackFrame[]): TraceLocation[] {
   return frames.map((f) => ({
