@@ -82,7 +82,11 @@ export async function runCheck(
           : 'no pull request found for the head commit',
       );
       for (const d of result.deployments) {
-        const undone = d.rolledBack ? `, rolled back by ${terminalSafe(d.rolledBack.by)} after ${d.rolledBack.afterMinutes} min` : '';
+        const undone = d.rolledBack
+          ? `, then rolled back by ${terminalSafe(d.rolledBack.by)} after ${d.rolledBack.afterMinutes} min`
+          : d.undid
+            ? `, undoing ${terminalSafe(d.undid)}`
+            : '';
         out(`deployed: ${terminalSafe(d.environment)} ${terminalSafe(d.id)} (${d.kind}, ${d.at})${undone}`);
       }
       for (const v of result.violations)

@@ -443,6 +443,50 @@ describe('lineage check', function () {
     assert.ok(rulesOf(r.json).includes('missing-change-reference'));
   });
 
+  it('puts a rollback on the deployment it undid, never on the one it restored', async () => {
+    const { repo, shas } = branch('acme/rollbacks', [
+      { file: 'app.js', lines: ['const a = 1;', 'const b = 2;', 'const c = 5;'], message: 'feat: c (PAY-5)' },
+      { file: 'app.js', lines: ['const a = 1;', 'const b = 2;', 'const c = 6;'], message: 'feat: c again (PAY-6)' },
+    ]);
+    const [good, bad] = shas as [string, string];
+    const deployment = (deploymentId: string, commit: string, at: string, kind = 'deploy') => ({
+      type: 'deployment',
+      id: uid('d'),
+      repo: 'acme/rollbacks',
+      deploymentId,
+      environment: 'production',
+      commit,
+      at,
+      actor: 'ops',
+      kind,
+    });
+    await t.client.ingest(
+      'events',
+      JSON.stringify([
+        deployment('rb-good', good, '2026-05-01T10:00:00Z'),
+        deployment('rb-bad', bad, '2026-05-02T10:00:00Z'),
+        deployment('rb-back', good, '2026-05-02T10:20:00Z', 'rollback'),
+      ]),
+    );
+    // The branch at its first commit: what it deployed was restored, not rolled back.
+    const restored = await api(repo, ['--head', good]);
+    assert.deepEqual(
+      restored.json.deployments.map((d: any) => [d.id, d.rolledBack, d.undid]),
+      [
+        ['rb-good', null, null],
+        ['rb-back', null, 'rb-bad'],
+      ],
+    );
+    // At its second: the bad deployment was deployed, then rolled back, as one record.
+    const undone = await api(repo);
+    const bad1 = undone.json.deployments.find((d: any) => d.id === 'rb-bad');
+    assert.deepEqual(bad1.rolledBack, { by: 'rb-back', at: '2026-05-02T10:20:00.000Z', afterMinutes: 20 });
+    assert.equal(undone.json.deployments.find((d: any) => d.id === 'rb-good').rolledBack, null);
+    const text = await lineage(repo.dir, ['check', '--base', 'main', '--api', t.url]);
+    assert.match(text.stdout, /deployed: production rb-bad \(deploy, [^)]+\), then rolled back by rb-back after 20 min/);
+    assert.doesNotMatch(text.stdout, /rb-good[^\n]*rolled back/);
+  });
+
   it('says there is nothing to check on a branch that adds no commits, in text and JSON', async () => {
     const { repo } = branch('acme/empty-branch', []);
     const text = await lineage(repo.dir, ['check', '--api', t.url]);

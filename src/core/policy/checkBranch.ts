@@ -7,7 +7,7 @@ import type { Repository } from '../git/repository';
 import type { LineageSource } from '../sources/lineageSource';
 import type { CommitLineage, PullRequestWithReviews } from '../model/api';
 import { branchCommits, PullRequestDiffs, resolveRef, touchedLines } from './branchGit';
-import { durationMs, type Policy } from './policy';
+import type { Policy } from './policy';
 import { policyAt, policyChange } from './policySource';
 import { deploymentRecords, type DeploymentRecord } from './deploymentRecords';
 import { latestReviews, type BranchFacts } from './rules/ruleFacts';
@@ -90,6 +90,10 @@ export async function checkBranch(options: {
     touched: (c) => touchedLines(repo, c),
     hasCommit: (sha) => repo.hasCommit(sha),
   });
+  // The environments' histories say what each rollback undid.
+  const branchDeployments = [...lineage.values()].flatMap((l) => l.deployments);
+  const environments = [...new Set(branchDeployments.map((d) => d.environment))];
+  const histories = source && slug ? (await Promise.all(environments.map((e) => source.history(slug, e, 200)))).flat() : [];
   const stale = new Set(violationsOf(violations, 'stale-approval').map((v) => v.evidence.reviewer));
   return {
     policy: { file: committed.file, commit: committed.commit },
@@ -109,10 +113,7 @@ export async function checkBranch(options: {
       stale: stale.has(r.reviewer),
     })),
     violations,
-    deployments: deploymentRecords(
-      [...new Map([...lineage.values()].flatMap((l) => l.deployments).map((d) => [d.id, d])).values()],
-      durationMs(policy.rollbackWindow),
-    ),
+    deployments: deploymentRecords(branchDeployments, histories),
   };
 }
 

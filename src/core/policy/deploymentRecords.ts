@@ -1,7 +1,11 @@
-/** Deployments as an auditor reads them: a deployment followed by its rollback is one record. */
+/**
+ * Deployments as an auditor reads them: a deployment that a rollback undid carries that rollback
+ * ("deployed, then rolled back"), and a rollback names the deployment it undid, never the one it
+ * restored.
+ */
+import { rollbacksIn } from '../lineage/rollbacks';
 import type { Deployment } from '../model/domain';
 
-/** A deployment as the record an auditor reads: one followed by its rollback is one composite. */
 export interface DeploymentRecord {
   id: string;
   environment: string;
@@ -9,30 +13,39 @@ export interface DeploymentRecord {
   at: string;
   actor: string | null;
   artifact: string | null;
-  /** Set when a rollback in the same environment followed within the window. */
+  /** The rollback that undid this deployment, and how long after it. */
   rolledBack: { by: string; at: string; afterMinutes: number } | null;
+  /** For a rollback: the deployment it undid. */
+  undid: string | null;
 }
 
 /**
- * Deployments in time order, each deploy or hotfix followed within `windowMs` by a rollback in
- * the same environment folded into one "deployed, then rolled back" record; the rollback itself
- * is not counted as a new deployment.
+ * The successful `deployments` in time order, each with what undid it or what it undid, read from
+ * `histories`: the environments' whole histories (the rollback of a branch's deployment usually
+ * deploys another branch's commit).
  */
-export function deploymentRecords(deployments: Deployment[], windowMs: number): DeploymentRecord[] {
-  const sorted = [...deployments].filter((d) => d.status === 'success').sort((a, b) => a.at.localeCompare(b.at));
-  const records: DeploymentRecord[] = [];
-  const folded = new Set<string>();
-  for (const d of sorted) {
-    if (d.kind === 'rollback') {
-      const target = [...records].reverse().find((r) => r.environment === d.environment && !r.rolledBack && r.kind !== 'rollback');
-      const after = target ? Date.parse(d.at) - Date.parse(target.at) : Infinity;
-      if (target && after <= windowMs) {
-        target.rolledBack = { by: d.id, at: d.at, afterMinutes: Math.round(after / 60_000) };
-        folded.add(d.id);
-        continue;
-      }
-    }
-    records.push({ id: d.id, environment: d.environment, kind: d.kind, at: d.at, actor: d.actor, artifact: d.artifact, rolledBack: null });
-  }
-  return records;
+export function deploymentRecords(deployments: Deployment[], histories: Deployment[]): DeploymentRecord[] {
+  const undoings = rollbacksIn([...histories, ...deployments]);
+  const undoneBy = new Map(undoings.map((u) => [u.undone.id, u.rollback]));
+  const undid = new Map(undoings.map((u) => [u.rollback.id, u.undone]));
+  const listed = new Map(deployments.filter((d) => d.status === 'success').map((d) => [d.id, d]));
+  // A rollback of a listed deployment is part of that deployment's record, not a record of its own.
+  return [...listed.values()]
+    .filter((d) => !(d.kind === 'rollback' && listed.has(undid.get(d.id)?.id ?? '')))
+    .sort((a, b) => a.at.localeCompare(b.at))
+    .map((d) => {
+      const rollback = undoneBy.get(d.id);
+      return {
+        id: d.id,
+        environment: d.environment,
+        kind: d.kind,
+        at: d.at,
+        actor: d.actor,
+        artifact: d.artifact,
+        rolledBack: rollback
+          ? { by: rollback.id, at: rollback.at, afterMinutes: Math.round((Date.parse(rollback.at) - Date.parse(d.at)) / 60_000) }
+          : null,
+        undid: undid.get(d.id)?.id ?? null,
+      };
+    });
 }

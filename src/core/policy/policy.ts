@@ -39,7 +39,7 @@ export const PolicySchema = z.strictObject({
       staging: z.string().min(1).default('staging'),
     })
     .prefault({}),
-  /** A rollback this soon after a deployment folds into it: "deployed, then rolled back". */
+  /** Accepted for older policy files; a rollback now always names the deployment it undid, however late. */
   rollbackWindow: Duration.default('24h'),
   rules: z
     .strictObject({
