@@ -624,6 +624,97 @@ describe('lineage evidence', function () {
     }
   });
 
+  it('follows a line merged through a pull request to the merge commit that was built and deployed, and shows the rollback and findings of a deployment', async () => {
+    // A feature commit merged with a merge commit: CI built and deployed the merge, not the feature commit.
+    repo.git(['checkout', '-q', '-b', 'feature']);
+    repo.write('lib.js', ['export const d = 4;']);
+    const feature = repo.commit('feat: lib (PAY-2)');
+    repo.git(['checkout', '-q', 'main']);
+    repo.git(['merge', '-q', '--no-ff', '-m', 'Merge pull request #10', 'feature']);
+    const merge = repo.git(['rev-parse', 'HEAD']).trim();
+    const digest = `sha256:${'a1'.repeat(32)}`;
+    await t.client.ingest(
+      'events',
+      JSON.stringify([
+        {
+          type: 'pull_request',
+          id: 'ev2-pr',
+          repo: 'acme/evidence',
+          number: 10,
+          title: 'Lib',
+          author: 'bob',
+          state: 'merged',
+          headSha: feature,
+          mergeCommit: merge,
+          commits: [feature],
+        },
+        {
+          type: 'build',
+          id: 'ev2-b',
+          repo: 'acme/evidence',
+          buildId: 'ci-10',
+          kind: 'pipeline',
+          name: 'ci',
+          commit: merge,
+          conclusion: 'success',
+        },
+        { type: 'artifact', id: 'ev2-a', repo: 'acme/evidence', digest, name: 'app', commit: merge, buildId: 'ci-10' },
+        {
+          type: 'deployment',
+          id: 'ev2-d',
+          repo: 'acme/evidence',
+          deploymentId: 'prod-10',
+          environment: 'production',
+          commit: merge,
+          artifact: digest,
+          at: '2026-03-03T10:00:00Z',
+          actor: 'ops',
+        },
+        {
+          type: 'finding',
+          id: 'ev2-f',
+          repo: 'acme/evidence',
+          findingId: 'err-10',
+          kind: 'error',
+          severity: 'high',
+          title: 'Boom in lib',
+          environment: 'production',
+          artifact: digest,
+          commit: merge,
+        },
+        {
+          type: 'deployment',
+          id: 'ev2-rb',
+          repo: 'acme/evidence',
+          deploymentId: 'prod-11',
+          environment: 'production',
+          commit: sha,
+          at: '2026-03-03T10:30:00Z',
+          actor: 'ops',
+          kind: 'rollback',
+        },
+      ]),
+    );
+    const line = await lineage(repo.dir, ['evidence', 'lib.js:1', '--format', 'json', '--api', t.url]);
+    assert.equal(line.status, 0, line.stderr);
+    const ids = (kind: string) => line.json.items.filter((i: any) => i.kind === kind).map((i: any) => i.id);
+    assert.equal(line.json.subject.commit, feature);
+    assert.deepEqual(ids('build'), ['ci-10'], 'the merge commit was built');
+    assert.deepEqual(ids('artifact'), [digest]);
+    assert.ok(ids('deployment').includes('prod-10'), ids('deployment').join(', '));
+    assert.ok(ids('commit').includes(merge), 'the merge commit is named');
+    const deployment = await lineage(repo.dir, ['evidence', '--deployment', 'prod-10', '--format', 'json', '--api', t.url]);
+    assert.equal(deployment.status, 0, deployment.stderr);
+    const rollback = deployment.json.items.find((i: any) => i.kind === 'deployment' && i.id === 'prod-11');
+    assert.match(rollback?.summary ?? '', /rollback to production.*rolled back prod-10/);
+    assert.ok(
+      deployment.json.items.some((i: any) => i.kind === 'finding' && i.id === 'err-10'),
+      'its finding',
+    );
+    const first = await lineage(repo.dir, ['evidence', '--deployment', 'prod-9', '--format', 'json', '--api', t.url]);
+    assert.ok(!first.json.items.some((i: any) => i.id === 'prod-11'), 'the rollback restored prod-9, it did not undo it');
+  });
+
   it("gives a deployment's chain as Markdown, and exits 2 for an unknown one", async () => {
     const r = await lineage(repo.dir, ['evidence', '--deployment', 'prod-9', '--api', t.url]);
     assert.equal(r.status, 0, r.stderr);

@@ -9,6 +9,7 @@ import type { AuditVerification, CommitLineage } from '../model/api';
 import type { Deployment, Finding } from '../model/domain';
 import type { ApiClient } from '../sources/apiClient';
 import { ApiError } from '../sources/apiError';
+import { undoneBy } from '../lineage/rollbacks';
 import { escapeMarkdown } from '../present/markdown';
 
 export type EvidenceKind =
@@ -113,6 +114,22 @@ function findingItem(f: Finding): Draft {
   };
 }
 
+/** The rollback that undid a deployment, as evidence (read from the environment's history). */
+async function rollbackOf(client: ApiClient, repo: string, deploymentId: string, already: Draft[]): Promise<Draft[]> {
+  let deployment: Deployment;
+  try {
+    deployment = await client.deployment(deploymentId);
+  } catch (e) {
+    if (ApiError.is(e, 'notFound')) return [];
+    throw e;
+  }
+  const history = (await client.deployments(repo, deployment.environment, { limit: 200 })).deployments;
+  const rollback = undoneBy(history).get(deploymentId);
+  if (!rollback || already.some((x) => x.kind === 'deployment' && x.id === rollback.id)) return [];
+  const [item, ...approvals] = deploymentItems(rollback);
+  return [{ ...item!, summary: `${item!.summary}; rolled back ${deploymentId}` }, ...approvals];
+}
+
 /** Attaches the audit-log entry covering each item's source event (a few requests at a time). */
 async function withAudit(client: ApiClient, drafts: Draft[]): Promise<EvidenceItem[]> {
   const keys = [...new Set(drafts.map((d) => d.eventKey).filter((k): k is string => !!k))];
@@ -145,6 +162,20 @@ export async function evidenceForLine(
   const drafts = lineage
     ? chainOf(lineage)
     : [{ kind: 'commit' as const, id: commit, summary: '(not known to the service)', at: null, eventKey: null }];
+  // Builds, artifacts and deployments are recorded on the merge (or squash) commit that brought
+  // the line's commit to the deployed branch: follow each pull request to it.
+  const merges = [...new Set((lineage?.pullRequests ?? []).map((pr) => pr.mergeCommit).filter((m): m is string => !!m && m !== commit))];
+  if (merges.length) {
+    for (const m of (await client.lineage(repo, merges)).commits) {
+      const pr = lineage?.pullRequests.find((p) => p.mergeCommit === m.sha);
+      drafts.push(
+        ...chainOf({ ...m, pullRequests: [] }).map((d) =>
+          d.kind === 'commit' ? { ...d, summary: `merge of #${pr?.number ?? '?'}: ${d.summary}` } : d,
+        ),
+      );
+    }
+  }
+  for (const d of drafts.filter((x) => x.kind === 'deployment')) drafts.push(...(await rollbackOf(client, repo, d.id, drafts)));
   for (const id of findingIds) drafts.push(findingItem(await client.finding(id)));
   const [items, audit] = await Promise.all([withAudit(client, drafts), client.verifyAudit().catch(() => null)]);
   return { subject: { kind: 'line', path, line, commit }, repo, items, audit };
@@ -155,6 +186,12 @@ export async function evidenceForDeployment(client: ApiClient, repo: string, id:
   const lineage = d.commit ? (await client.lineage(repo, [d.commit])).commits[0] : undefined;
   const drafts = lineage ? chainOf(lineage, d.id) : deploymentItems(d);
   if (lineage && !drafts.some((x) => x.kind === 'deployment')) drafts.push(...deploymentItems(d));
+  drafts.push(...(await rollbackOf(client, repo, d.id, drafts)));
+  // The findings seen on what this deployment ran: its environment, its artifact or its commit.
+  const { findings } = await client.findings(repo, { environment: d.environment, limit: 500 });
+  for (const f of findings) {
+    if ((d.artifact && f.artifact === d.artifact) || (d.commit && f.commit === d.commit)) drafts.push(findingItem(f));
+  }
   const [items, audit] = await Promise.all([withAudit(client, drafts), client.verifyAudit().catch(() => null)]);
   return { subject: { kind: 'deployment', id, commit: d.commit }, repo, items, audit };
 }
