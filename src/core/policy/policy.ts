@@ -37,8 +37,11 @@ export const PolicySchema = z.strictObject({
     .strictObject({
       production: z.string().min(1).default('production'),
       staging: z.string().min(1).default('staging'),
+      /** The promotion order, first to last; by default dev, then staging, then production. */
+      order: z.array(z.string().min(1)).min(2).optional(),
     })
-    .prefault({}),
+    .prefault({})
+    .transform((e) => ({ ...e, order: e.order ?? ['dev', e.staging, e.production] })),
   /** Accepted for older policy files; a rollback now always names the deployment it undid, however late. */
   rollbackWindow: Duration.default('24h'),
   rules: z

@@ -25,3 +25,40 @@ describe('rule rebuilt-artifact', () => {
     assert.deepEqual(await run(deployment('p1', { artifact: digest('2') })), []);
   });
 });
+
+describe('rule rebuilt-artifact along the promotion order', () => {
+  const head = commit('a');
+  const run = (order: string[] | null, ...deployments: ReturnType<typeof deployment>[]) =>
+    rebuiltArtifact(
+      facts({ commits: [head], lineage: new Map([[head.sha, lineageOf(head.sha, { deployments })]]) }),
+      policy((p) => {
+        if (order) p.environments.order = order;
+      }),
+      context(),
+    );
+
+  it('checks every pair: dev to staging as well as staging to production', async () => {
+    const found = await run(
+      null,
+      deployment('d1', { environment: 'dev', artifact: digest('1') }),
+      deployment('s1', { environment: 'staging', artifact: digest('2') }),
+      deployment('p1', { environment: 'production', artifact: digest('2') }),
+    );
+    assert.deepEqual(
+      found.map((f) => [f.evidence.validatedIn, f.evidence.environment, f.evidence.deployment]),
+      [['dev', 'staging', 's1']],
+    );
+  });
+
+  it('skips an environment the commit never reached, and follows a custom order', async () => {
+    const found = await run(
+      ['qa', 'canary', 'prod'],
+      deployment('q1', { environment: 'qa', artifact: digest('1') }),
+      deployment('p1', { environment: 'prod', artifact: digest('3') }),
+    );
+    assert.deepEqual(
+      found.map((f) => [f.evidence.validatedIn, f.evidence.environment]),
+      [['qa', 'prod']],
+    );
+  });
+});
