@@ -18,6 +18,7 @@ export const ruleIds = [
   'stale-attestation',
   'rebuilt-artifact',
   'hotfix-without-reason',
+  'hotfix-without-review',
   'unapproved-production-deployment',
   'policy-changed-in-branch',
 ] as const;
@@ -46,7 +47,7 @@ export const PolicySchema = z.strictObject({
   rollbackWindow: Duration.default('24h'),
   rules: z
     .strictObject({
-      'stale-approval': rule({ maxAge: Duration.optional() }, 'blocking'),
+      'stale-approval': rule({ maxAge: Duration.default('1h') }, 'blocking'),
       'unapproved-commits': rule({}, 'blocking'),
       'self-approval': rule({}, 'informational'),
       'unsigned-commit': rule({ required: z.boolean().default(false) }, 'informational'),
@@ -67,6 +68,8 @@ export const PolicySchema = z.strictObject({
       'stale-attestation': rule({}, 'informational'),
       'rebuilt-artifact': rule({}, 'informational'),
       'hotfix-without-reason': rule({}, 'informational'),
+      /** A hotfix reached an environment before anyone approved its change. */
+      'hotfix-without-review': rule({}, 'blocking'),
       'unapproved-production-deployment': rule({}, 'informational'),
       /** The branch changes the policy itself: the base's policy judges it, and someone should look. */
       'policy-changed-in-branch': rule({}, 'blocking'),

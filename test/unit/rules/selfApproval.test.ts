@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { selfApproval } from '../../../src/core/policy/rules/selfApproval';
-import { context, facts, policy, pullRequest, review } from '../../helpers/ruleFacts';
+import { commit, context, deployment, facts, lineageOf, policy, pullRequest, review } from '../../helpers/ruleFacts';
 
 describe('rule self-approval', () => {
   it('flags the author approving their own pull request, whatever the case of the login', async () => {
@@ -10,10 +10,10 @@ describe('rule self-approval', () => {
       context(),
     );
     assert.deepEqual(
-      found.map((f) => f.evidence.reviewer),
+      found.map((f) => ('reviewer' in f.evidence ? f.evidence.reviewer : null)),
       ['Dev'],
     );
-    assert.equal(found[0]!.evidence.pullRequest?.number, 7);
+    assert.ok('pullRequest' in found[0]!.evidence && found[0]!.evidence.pullRequest?.number === 7);
   });
 
   it('ignores reviews that do not approve, and pull requests without an author', async () => {
@@ -24,6 +24,33 @@ describe('rule self-approval', () => {
     assert.deepEqual(
       await selfApproval(facts({ pullRequest: pullRequest([review('dev', null)], { author: null }) }), policy(), context()),
       [],
+    );
+  });
+
+  it('flags a deployer who approved their own deployment, not an approval by someone else', async () => {
+    const head = commit('a');
+    const approval = (id: string, approver: string) => ({
+      id,
+      deploymentId: null,
+      environment: 'production',
+      approver,
+      state: 'approved' as const,
+      comment: null,
+      at: null,
+      eventKey: `ev-${id}`,
+    });
+    const deployments = [
+      deployment('p1', { actor: 'ops', approvals: [approval('a1', 'OPS')] }),
+      deployment('p2', { actor: 'ops', approvals: [approval('a2', 'grace')] }),
+    ];
+    const found = await selfApproval(
+      facts({ commits: [head], lineage: new Map([[head.sha, lineageOf(head.sha, { deployments })]]) }),
+      policy(),
+      context(),
+    );
+    assert.deepEqual(
+      found.map((f) => ('deployment' in f.evidence ? [f.evidence.deployment, f.evidence.approver] : null)),
+      [['p1', 'OPS']],
     );
   });
 });

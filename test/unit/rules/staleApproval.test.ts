@@ -46,4 +46,20 @@ describe('rule stale-approval', () => {
     );
     assert.deepEqual(withBuild, [], 'a 90-minute build allows three hours');
   });
+
+  it('by default, an approval more than an hour before the merge is stale, with both times; an open pull request has no merge yet', async () => {
+    const approved = review('alice', a.sha, { at: '2026-03-01T08:00:00Z' });
+    const merged = await staleApproval(
+      facts({ commits: [a], pullRequest: pullRequest([approved], { mergedAt: '2026-03-01T09:30:00Z' }) }),
+      policy(),
+      context(),
+    );
+    assert.equal(merged.length, 1);
+    assert.ok('mergedAt' in merged[0]!.evidence);
+    assert.deepEqual(
+      [merged[0]!.evidence.at, 'mergedAt' in merged[0]!.evidence ? merged[0]!.evidence.mergedAt : null],
+      ['2026-03-01T08:00:00Z', '2026-03-01T09:30:00Z'],
+    );
+    assert.deepEqual(await staleApproval(facts({ commits: [a], pullRequest: pullRequest([approved]) }), policy(), context()), []);
+  });
 });

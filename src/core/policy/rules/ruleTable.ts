@@ -6,6 +6,7 @@
 import type { Policy, RuleId } from '../policy';
 import { blockingCheck, type BlockingCheckEvidence } from './blockingCheck';
 import { hotfixWithoutReason, type HotfixWithoutReasonEvidence } from './hotfixWithoutReason';
+import { hotfixWithoutReview, type HotfixWithoutReviewEvidence } from './hotfixWithoutReview';
 import { missingChangeReference, type MissingChangeReferenceEvidence } from './missingChangeReference';
 import { policyChangedInBranch, type PolicyChangedInBranchEvidence } from './policyChangedInBranch';
 import { rebuiltArtifact, type RebuiltArtifactEvidence } from './rebuiltArtifact';
@@ -28,6 +29,7 @@ export interface EvidenceOf {
   'stale-attestation': StaleAttestationEvidence;
   'rebuilt-artifact': RebuiltArtifactEvidence;
   'hotfix-without-reason': HotfixWithoutReasonEvidence;
+  'hotfix-without-review': HotfixWithoutReviewEvidence;
   'unapproved-production-deployment': UnapprovedProductionDeploymentEvidence;
 }
 
@@ -50,6 +52,7 @@ export const ruleTable: { [R in RuleId]: Rule<EvidenceOf[R]> } = {
   'stale-attestation': staleAttestation,
   'rebuilt-artifact': rebuiltArtifact,
   'hotfix-without-reason': hotfixWithoutReason,
+  'hotfix-without-review': hotfixWithoutReview,
   'unapproved-production-deployment': unapprovedProductionDeployment,
 };
 

@@ -12,8 +12,15 @@ export type StaleApprovalEvidence =
       reviewEventKey: string | null;
       at: string | null;
     }
-  /** Approved longer before the merge than `maxAge` (or twice the build). */
-  | { pullRequest: PullRequestRef | null; reviewer: string; at: string; limitMinutes: number; reviewEventKey: string | null };
+  /** Approved longer before the merge than `maxAge` (1h by default) or twice the build, whichever is longer. */
+  | {
+      pullRequest: PullRequestRef | null;
+      reviewer: string;
+      at: string;
+      mergedAt: string;
+      limitMinutes: number;
+      reviewEventKey: string | null;
+    };
 
 export const staleApproval: Rule<StaleApprovalEvidence> = async (facts, policy, ctx) => {
   const found: { message: string; evidence: StaleApprovalEvidence }[] = [];
@@ -43,24 +50,25 @@ export const staleApproval: Rule<StaleApprovalEvidence> = async (facts, policy, 
       });
     }
   }
+  // The release audit's time rule: only a merge fixes the moment an approval had to be fresh for.
   const maxAge = policy.rules['stale-approval'].maxAge;
-  if (maxAge && approvals.length > 0) {
+  if (pr?.mergedAt && approvals.length > 0) {
+    const builds = facts.lineage.get(facts.headSha)?.builds ?? [];
     const buildMs = Math.max(
       0,
-      ...(facts.lineage.get(facts.headSha)?.builds ?? []).map((b) =>
-        b.startedAt && b.finishedAt ? Date.parse(b.finishedAt) - Date.parse(b.startedAt) : 0,
-      ),
+      ...builds.map((b) => (b.startedAt && b.finishedAt ? Date.parse(b.finishedAt) - Date.parse(b.startedAt) : 0)),
     );
     const limit = Math.max(durationMs(maxAge), 2 * buildMs);
-    const mergedAt = pr?.mergedAt ? Date.parse(pr.mergedAt) : facts.now;
+    const mergedAt = Date.parse(pr.mergedAt);
     for (const a of approvals) {
       if (a.at && mergedAt - Date.parse(a.at) > limit) {
         found.push({
-          message: `${a.reviewer}'s approval is ${Math.round((mergedAt - Date.parse(a.at)) / 60_000)} minutes older than the merge (limit ${Math.round(limit / 60_000)} minutes)`,
+          message: `${a.reviewer}'s approval (${a.at}) is ${Math.round((mergedAt - Date.parse(a.at)) / 60_000)} minutes older than the merge (${pr.mergedAt}; limit ${Math.round(limit / 60_000)} minutes)`,
           evidence: {
             pullRequest: prRef,
             reviewer: a.reviewer,
             at: a.at,
+            mergedAt: pr.mergedAt,
             limitMinutes: Math.round(limit / 60_000),
             reviewEventKey: a.eventKey,
           },
