@@ -5,7 +5,9 @@
  * rebuilt artifacts), exit codes, and a malformed policy file.
  */
 import assert from 'node:assert/strict';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ruleIds } from '../../src/core/policy/policy';
 import { runLineage } from '../helpers/cli';
@@ -485,6 +487,44 @@ describe('lineage check', function () {
     const text = await lineage(repo.dir, ['check', '--base', 'main', '--api', t.url]);
     assert.match(text.stdout, /deployed: production rb-bad \(deploy, [^)]+\), then rolled back by rb-back after 20 min/);
     assert.doesNotMatch(text.stdout, /rb-good[^\n]*rolled back/);
+  });
+
+  it("verifies SSH-signed commits as git does, with the user's allowed signers and never the repository's", async () => {
+    const home = mkdtempSync(join(tmpdir(), 'lineage-home-'));
+    try {
+      const key = (name: string) => {
+        execFileSync('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-C', name, '-f', join(home, name)]);
+        return readFileSync(join(home, `${name}.pub`), 'utf8').trim();
+      };
+      const dev = key('dev');
+      const mallory = key('mallory');
+      const { repo } = branch('acme/ssh-signed', []);
+      writePolicy(repo, 'rules:\n  unsigned-commit: { severity: blocking, required: true }\n');
+      const signed = (name: string, message: string) => {
+        repo.write('app.js', [`// ${message}`]);
+        repo.git(['add', '-A']);
+        repo.git(['-c', 'gpg.format=ssh', '-c', `user.signingkey=${join(home, name)}`, 'commit', '-q', '-S', '-m', message]);
+      };
+      signed('dev', 'feat: signed by dev (PAY-1)');
+      signed('mallory', 'feat: signed by mallory (PAY-2)');
+      // The user trusts dev's key; the repository claims mallory's key is trusted too.
+      writeFileSync(join(home, 'allowed_signers'), `dev1@acme.example ${dev}\n`);
+      writeFileSync(join(home, '.gitconfig'), `[gpg "ssh"]\n\tallowedSignersFile = ${join(home, 'allowed_signers')}\n`);
+      writeFileSync(join(repo.dir, 'hostile_signers'), `dev1@acme.example ${mallory}\n`);
+      repo.git(['config', 'gpg.ssh.allowedSignersFile', join(repo.dir, 'hostile_signers')]);
+      const r = await lineage(repo.dir, ['check', '--base', 'main', '--json', '--source', 'git'], undefined, {
+        HOME: home,
+        XDG_CONFIG_HOME: join(home, '.config'),
+      });
+      const unsigned = r.json.violations.filter((v: any) => v.rule === 'unsigned-commit');
+      assert.deepEqual(
+        unsigned.map((v: any) => v.message.replace(/^[0-9a-f]{7} /, '')),
+        ['"feat: signed by mallory (PAY-2)": signed with a key not trusted here (not in the allowed signers, or an untrusted GPG key)'],
+        "dev is verified by the user's allowed signers; mallory is not trusted, whatever the repository says",
+      );
+    } finally {
+      rmSync(home, { recursive: true, force: true });
+    }
   });
 
   it('says there is nothing to check on a branch that adds no commits, in text and JSON', async () => {

@@ -29,6 +29,7 @@ export const fixedOverrides: ReadonlyArray<readonly [string, string]> = [
   ['gpg.program', 'false'],
   ['gpg.ssh.program', 'false'],
   ['gpg.x509.program', 'false'],
+  ['gpg.ssh.defaultKeyCommand', ''],
   ['log.showSignature', 'false'],
   ['commit.gpgSign', 'false'],
   ['tag.gpgSign', 'false'],

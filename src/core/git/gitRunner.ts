@@ -49,7 +49,18 @@ function safeEnv(): Record<string, string> {
     PAGER: 'cat',
     GIT_OPTIONAL_LOCKS: '0',
     LC_ALL: 'C',
+    // The user's own settings, never a repository's: where the global config and the keyring live.
+    ...pick(['XDG_CONFIG_HOME', 'GNUPGHOME']),
   };
+}
+
+function pick(names: string[]): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const name of names) {
+    const value = process.env[name];
+    if (value) out[name] = value;
+  }
+  return out;
 }
 
 export class GitRunner {

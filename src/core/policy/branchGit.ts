@@ -38,14 +38,38 @@ export async function defaultBase(repo: Repository): Promise<string> {
   throw new GitError('badRevision', 'no base branch found (tried origin/HEAD, origin/main, origin/master, main, master): pass --base');
 }
 
-/** Commits reachable from head and not from base, oldest first. Signatures checked with the system gpg. */
+/**
+ * How git verifies signatures here, from the user's own configuration (global, then system) and
+ * never the repository's: the programs (gpg, ssh-keygen, gitsign for x509), the SSH allowed-signers
+ * and revocation files. A repository naming its own allowed signers could vouch for its own keys.
+ */
+const signatureKeys: Record<string, string> = {
+  'gpg.program': 'gpg',
+  'gpg.ssh.program': 'ssh-keygen',
+  'gpg.x509.program': 'gpgsm',
+  'gpg.ssh.allowedsignersfile': '/dev/null',
+  'gpg.ssh.revocationfile': '',
+  'gpg.mintrustlevel': '',
+};
+
+export async function signatureSettings(repo: Repository): Promise<string[]> {
+  const settings = new Map(Object.entries(signatureKeys));
+  for (const scope of ['--system', '--global']) {
+    const out = await repo.run(['config', scope, '-z', '--get-regexp', '^gpg\\.']).catch(() => '');
+    for (const entry of out.split('\0')) {
+      const nl = entry.indexOf('\n');
+      const key = (nl < 0 ? entry : entry.slice(0, nl)).toLowerCase();
+      if (key in signatureKeys && nl >= 0) settings.set(key, entry.slice(nl + 1));
+    }
+  }
+  return [...settings].filter(([, v]) => v !== '').flatMap(([k, v]) => ['-c', `${k}=${v}`]);
+}
+
+/** Commits reachable from head and not from base, oldest first, each with git's verdict on its signature. */
 export async function branchCommits(repo: Repository, base: string, head: string): Promise<BranchCommit[]> {
   const format = ['%H', '%P', '%an', '%ae', '%cI', '%G?', '%s', '%B'].join('%x1f') + '%x1e';
-  // gpg.program is reset from the runner's "false" to the system gpg for %G? only: a program on
-  // PATH, never one a repository's config names.
   const out = await repo.run([
-    '-c',
-    'gpg.program=gpg',
+    ...(await signatureSettings(repo)),
     'log',
     '--reverse',
     `--format=${format}`,

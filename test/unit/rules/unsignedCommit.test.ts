@@ -14,7 +14,7 @@ describe('rule unsigned-commit', () => {
     assert.deepEqual(await unsignedCommit(facts({ commits }), policy(), context()), []);
   });
 
-  it('flags every commit git does not call good, saying what git said', async () => {
+  it('flags every commit git does not call good (an untrusted key included), saying what git said', async () => {
     const found = await unsignedCommit(
       facts({ commits }),
       policy((p) => (p.rules['unsigned-commit'].required = true)),
@@ -23,6 +23,7 @@ describe('rule unsigned-commit', () => {
     assert.deepEqual(
       found.map((f) => [f.evidence.signature, f.message.split(': ')[1]]),
       [
+        ['U', 'signed with a key not trusted here (not in the allowed signers, or an untrusted GPG key)'],
         ['N', 'unsigned'],
         ['B', 'bad signature'],
       ],
