@@ -62,6 +62,13 @@ export class LineageHoverProvider implements vscode.HoverProvider {
       notice: result.notice,
       signInTo: result.signInTo,
       changedAfterApproval,
+      branchReview:
+        state?.ok && state.result.pullRequest
+          ? {
+              pullRequest: state.result.pullRequest.number,
+              stale: new Set(state.result.approvals.filter((a) => a.stale).map((a) => a.reviewer)),
+            }
+          : null,
     });
     return new vscode.Hover(trustedMarkdown(text), document.lineAt(position.line).range);
   }

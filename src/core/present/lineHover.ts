@@ -16,6 +16,11 @@ export interface HoverOptions {
   notice?: string | null;
   /** The last approval this line's commit came after, when the branch's policy says so. */
   changedAfterApproval?: { reviewer: string; commit: string } | null;
+  /**
+   * The branch's own pull request as `lineage check` judged it: its reviews are shown stale or
+   * fresh by that verdict, so the hover and the Approvals view never disagree.
+   */
+  branchReview?: { pullRequest: number; stale: ReadonlySet<string> } | null;
   /** The GitHub host whose deployments, reviews and alerts a sign-in would show (none without one). */
   signInTo?: string | null;
   /** Command links; off for copied Markdown, which leaves the editor. */
@@ -52,9 +57,18 @@ export function renderLineHover(file: FileLineage, line: LineLineage, options: H
     out.push('', `**Pull request** ${link} (${md(pr.state)}${pr.author ? `, by ${md(pr.author)}` : ''})`);
   }
   if (line.approvals.length > 0) {
+    const branch = options.branchReview && pr?.number === options.branchReview.pullRequest ? options.branchReview : null;
     const items = line.approvals.map((a) => {
       const on = a.commit ? ` on \`${short(a.commit)}\`` : '';
-      const flag = a.stale ? ' ⚠ **stale**: given before this line was written' : a.verified ? '' : ' (reviewed commit not in this clone)';
+      const flag = branch
+        ? branch.stale.has(a.reviewer)
+          ? ' ⚠ **stale**: the change was modified after this approval'
+          : ''
+        : a.stale
+          ? ' ⚠ **stale**: given before this line was written'
+          : a.verified
+            ? ''
+            : ' (reviewed commit not in this clone)';
       return `- ${md(a.reviewer)}: ${md(a.state)}${on}${flag}`;
     });
     out.push('', '**Reviews**', ...items);

@@ -1,0 +1,33 @@
+import assert from 'node:assert/strict';
+import type { FileLineage, LineLineage } from '../../src/core/lineage/lineLineage';
+import { renderLineHover } from '../../src/core/present/lineHover';
+
+const line: LineLineage = {
+  line: 3,
+  text: 'const c = 3;',
+  commit: { sha: 'a'.repeat(40), author: 'Dev', authorMail: 'dev@acme.example', time: '2026-03-01T10:00:00Z', summary: 'feat: c' },
+  pullRequest: { number: 7, title: 'C', url: null, state: 'open', author: 'dev' },
+  approvals: [
+    // Line-level view: alice approved before this line existed, bob after.
+    { reviewer: 'alice', state: 'approved', commit: 'b'.repeat(40), stale: true, verified: true },
+    { reviewer: 'bob', state: 'approved', commit: 'c'.repeat(40), stale: false, verified: true },
+  ],
+  environments: [],
+  findings: [],
+};
+const file: FileLineage = { path: 'app.js', repo: 'acme/app', source: 'service', head: null, environments: [], notices: [], lines: [line] };
+const options = { policy: { order: ['staging', 'production'], production: 'production' }, now: Date.parse('2026-03-02T10:00:00Z') };
+
+describe('the hover of a line', () => {
+  it("marks the branch's reviews stale or fresh by check's verdict, the one the Approvals view shows", () => {
+    const text = renderLineHover(file, line, { ...options, branchReview: { pullRequest: 7, stale: new Set(['bob']) } });
+    assert.match(text, /- bob: approved on `ccccccc` ⚠ \*\*stale\*\*: the change was modified after this approval/);
+    assert.match(text, /- alice: approved on `bbbbbbb`$/m, "check found alice's approval fresh");
+  });
+
+  it('keeps the line-level verdict for another pull request than the branch', () => {
+    const text = renderLineHover(file, line, { ...options, branchReview: { pullRequest: 8, stale: new Set(['bob']) } });
+    assert.match(text, /- alice: approved on `bbbbbbb` ⚠ \*\*stale\*\*: given before this line was written/);
+    assert.match(text, /- bob: approved on `ccccccc`$/m);
+  });
+});
