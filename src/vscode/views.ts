@@ -11,6 +11,7 @@ import { orderEnvironments } from '../core/present/environments';
 import { relativeAge, shortTime } from '../core/present/age';
 import { plainText } from '../core/present/markdown';
 import type { Environment, Finding } from '../core/model/domain';
+import { undidBy } from '../core/lineage/rollbacks';
 import { DeployTagSource } from '../core/sources/deployTags';
 import type { LineageController } from './lineageController';
 
@@ -93,16 +94,30 @@ export class EnvironmentsTree extends NodeTree {
       order: this.controller.settings.environmentOrder,
       production: this.controller.settings.production,
     });
+    // A rollback running now names what it undid, from the environment's history.
+    const undid = new Map<string, string>();
+    await Promise.all(
+      ordered
+        .filter((e) => e.deployment?.kind === 'rollback')
+        .map(async (e) => {
+          const history = await source.history(found.slug ?? '', e.name, 50).catch(() => []);
+          const undone = undidBy(history).get(e.deployment!.id);
+          if (undone) undid.set(e.name, undone.id);
+        }),
+    );
     return ordered.map((env, i) => {
       const d = env.deployment;
       const earlier = ordered[i - 1]?.deployment?.commit;
+      const rollback = d?.kind === 'rollback' ? ` · rollback${undid.has(env.name) ? ` of ${undid.get(env.name)}` : ''}` : '';
       return {
         label: env.name,
         icon: env.name === this.controller.settings.production ? 'rocket' : 'server-environment',
         description: d
-          ? `${d.commit ? d.commit.slice(0, 7) : 'no commit'} · ${relativeAge(d.at)} ago${d.actor ? ` · ${d.actor}` : ''}`
+          ? `${d.commit ? d.commit.slice(0, 7) : 'no commit'}${rollback} · ${relativeAge(d.at)} ago${d.actor ? ` · ${d.actor}` : ''}`
           : 'nothing deployed',
-        tooltip: d ? `Deployment ${d.id} (${d.kind}) at ${shortTime(d.at)}${d.artifact ? `\nartifact ${d.artifact}` : ''}` : undefined,
+        tooltip: d
+          ? `Deployment ${d.id} (${d.kind}${undid.has(env.name) ? `, undoing ${undid.get(env.name)}` : ''}) at ${shortTime(d.at)}${d.artifact ? `\nartifact ${d.artifact}` : ''}`
+          : undefined,
         contextValue: 'environment',
         children:
           d?.commit && earlier && earlier !== d.commit

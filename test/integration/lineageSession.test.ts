@@ -5,6 +5,7 @@
  */
 import assert from 'node:assert/strict';
 import { Repository } from '../../src/core/git/repository';
+import { renderLineHover } from '../../src/core/present/lineHover';
 import { LineageSession, type SessionConfig } from '../../src/core/session/lineageSession';
 import { TestRepo } from '../helpers/gitRepo';
 import { startTestService, type TestService } from '../helpers/testService';
@@ -94,6 +95,48 @@ describe('LineageSession', function () {
     } finally {
       await refused.close();
       await noUrl.close();
+    }
+  });
+
+  it('says what a rollback running now undid, in the file lineage and the hover', async () => {
+    await t.client.ingest(
+      'events',
+      JSON.stringify([
+        {
+          type: 'deployment',
+          id: 's-d2',
+          repo: 'acme/session',
+          deploymentId: 'd2',
+          environment: 'production',
+          commit: head,
+          at: '2026-03-03T10:00:00Z',
+          actor: 'ci-bot',
+        },
+        {
+          type: 'deployment',
+          id: 's-d3',
+          repo: 'acme/session',
+          deploymentId: 'd3',
+          environment: 'production',
+          commit: head,
+          at: '2026-03-03T10:30:00Z',
+          actor: 'ops',
+          kind: 'rollback',
+        },
+      ]),
+    );
+    const s = session();
+    try {
+      const answer = await s.lineage({ repo: git, path: 'app.js', slug: 'acme/session' });
+      const production = answer.file.environments.find((e) => e.name === 'production');
+      assert.deepEqual([production?.deploymentId, production?.kind, production?.undid], ['d3', 'rollback', 'd2']);
+      const text = renderLineHover(answer.file, answer.file.lines[0]!, {
+        policy: { order: ['production'], production: 'production' },
+        links: false,
+      });
+      assert.match(text, /live since .*; now a rollback that undid d2/);
+    } finally {
+      await s.close();
     }
   });
 

@@ -15,6 +15,7 @@ import { mapLines, splitLines, type LineMap } from '../linemap/lineMap';
 import type { CommitLineage } from '../model/api';
 import type { Deployment, Environment, Finding } from '../model/domain';
 import type { EnvironmentState, FileLineage, LineApproval, LineEnvironment, LineFinding, LineLineage, LineSince } from './lineLineage';
+import { undidBy } from './rollbacks';
 import type { LineageSource } from '../sources/lineageSource';
 
 export interface FileLineageOptions {
@@ -228,6 +229,8 @@ async function environmentLiveness(repo: Repository, maps: LineMapCache, env: En
     actor: d?.actor ?? null,
     artifact: d?.artifact ?? null,
     kind: d?.kind ?? null,
+    // A rollback running now says which deployment it undid (read from the history, not the commit).
+    undid: d?.kind === 'rollback' ? (undidBy(history).get(d.id)?.id ?? null) : null,
     note: null,
   };
   const live = new Array<boolean | null>(lineCount).fill(false);

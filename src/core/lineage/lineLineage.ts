@@ -78,6 +78,8 @@ export interface EnvironmentState {
   actor: string | null;
   artifact: string | null;
   kind: string | null;
+  /** For a rollback: the deployment it undid. */
+  undid?: string | null;
   /** Why liveness is unknown or empty here, e.g. the deployed revision is not in this clone. */
   note: string | null;
 }

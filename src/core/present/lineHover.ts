@@ -92,7 +92,8 @@ export function renderLineHover(file: FileLineage, line: LineLineage, options: H
       if (env.live === null) {
         out.push(`- ${md(env.name)}: unknown${state?.note ? `: ${md(state.note)}` : ''}`);
       } else if (!env.live) {
-        out.push(`- ○ ${md(env.name)}: pending (not deployed there)`);
+        const undone = state?.kind === 'rollback' && state.undid ? `; ${md(state.undid)} was rolled back there` : '';
+        out.push(`- ○ ${md(env.name)}: pending (not deployed there${undone})`);
       } else {
         const s = env.since;
         const deployment = s
@@ -108,7 +109,8 @@ export function renderLineHover(file: FileLineage, line: LineLineage, options: H
         const detail = s
           ? ` since ${deployment}, ${shortTime(s.at)}${s.actor ? `, by ${md(s.actor)}` : ''}${s.artifact ? `, ${digest(s.artifact)}` : ''}`
           : '';
-        out.push(`- ● **${md(env.name)}**: live${detail}`);
+        const rollback = state?.kind === 'rollback' ? `; now a rollback${state.undid ? ` that undid ${md(state.undid)}` : ''}` : '';
+        out.push(`- ● **${md(env.name)}**: live${detail}${rollback}`);
       }
     }
     if (options.notice) out.push(`- _${md(options.notice)}_`);
