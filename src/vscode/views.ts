@@ -188,8 +188,11 @@ export class FindingsTree extends NodeTree {
     if (unknown) return [{ label: unknown.message, icon: 'warning', tooltip: unknown.message }];
     if (findings.length === 0) return [{ label: 'No open findings', icon: 'check' }];
     const root = found.repo.root;
-    return severityOrder
-      .map((severity) => ({ severity, list: findings.filter((f) => f.severity === severity) }))
+    // Orphaned findings tie to no revision: listed apart, never placed on what runs now.
+    const orphaned = findings.filter((f) => f.link?.how === 'none');
+    const linked = findings.filter((f) => f.link?.how !== 'none');
+    const nodes: Node[] = severityOrder
+      .map((severity) => ({ severity, list: linked.filter((f) => f.severity === severity) }))
       .filter((g) => g.list.length > 0)
       .map(({ severity, list }) => ({
         label: severity,
@@ -197,6 +200,16 @@ export class FindingsTree extends NodeTree {
         icon: severity === 'critical' || severity === 'high' ? 'error' : severity === 'medium' ? 'warning' : 'info',
         children: () => byFile(list, root),
       }));
+    if (orphaned.length > 0) {
+      nodes.push({
+        label: 'Orphaned',
+        description: String(orphaned.length),
+        icon: 'question',
+        tooltip: 'Findings that name no commit, no known artifact and no revision: which code they are about is unknown',
+        children: () => byFile(orphaned, root),
+      });
+    }
+    return nodes;
   }
 }
 

@@ -162,6 +162,17 @@ export const FindingLocation = z.object({
 });
 export type FindingLocation = z.infer<typeof FindingLocation>;
 
+/**
+ * How a finding is tied to code: by the revision it names (its commit or a location's), by an
+ * artifact digest whose build or provenance names the commit, or not at all (orphaned: shown as
+ * such, never attached to whatever runs now).
+ */
+export const FindingLink = z.object({
+  how: z.enum(['revision', 'digest', 'none']),
+  confidence: z.number().min(0).max(1),
+});
+export type FindingLink = z.infer<typeof FindingLink>;
+
 export const Finding = z.object({
   id: z.string(),
   repo: RepoSlug.nullable(),
@@ -182,5 +193,17 @@ export const Finding = z.object({
   detail: z.string().nullable(),
   locations: z.array(FindingLocation),
   eventKey: z.string(),
+  /** Set by the service; sources that always name the revision (GitHub's alerts) leave it out. */
+  link: FindingLink.optional(),
 });
 export type Finding = z.infer<typeof Finding>;
+
+/**
+ * The link of a finding as stored: a location's revision, else its commit (through its artifact
+ * when it names one: the commit then comes from the artifact's build or provenance), else none.
+ */
+export function findingLink(f: { commit: string | null; artifact: string | null; locations: { revision: string | null }[] }): FindingLink {
+  if (f.locations.some((l) => l.revision) || (f.commit && !f.artifact)) return { how: 'revision', confidence: 1 };
+  if (f.commit && f.artifact) return { how: 'digest', confidence: 0.9 };
+  return { how: 'none', confidence: 0 };
+}

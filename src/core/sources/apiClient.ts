@@ -110,10 +110,11 @@ export class ApiClient {
 
   findings(
     repo: string,
-    filter: { path?: string; status?: string; environment?: string; limit?: number } = {},
+    filter: { path?: string; status?: string; environment?: string; orphaned?: boolean; limit?: number } = {},
   ): Promise<z.infer<typeof FindingsResponse>> {
     const q = new URLSearchParams();
-    for (const [k, v] of Object.entries(filter) as [string, string | number | undefined][]) if (v !== undefined) q.set(k, String(v));
+    for (const [k, v] of Object.entries(filter) as [string, string | number | boolean | undefined][])
+      if (v !== undefined) q.set(k, String(v));
     const suffix = q.size > 0 ? `?${q.toString()}` : '';
     return this.get(`${repoPath(repo)}/findings${suffix}`, FindingsResponse);
   }

@@ -187,10 +187,15 @@ export function createRouter(ctx: AppContext): (req: IncomingMessage, res: Serve
         if (status !== undefined && !statuses.includes(status)) {
           throw badRequest(`status must be one of ${statuses.join(', ')}`, [{ pointer: 'query:status', reason: 'unknown status' }]);
         }
+        const orphaned = queryParam(url, 'orphaned');
+        if (orphaned !== undefined && orphaned !== 'true' && orphaned !== 'false') {
+          throw badRequest('orphaned must be true or false', [{ pointer: 'query:orphaned', reason: 'not a boolean' }]);
+        }
         const filter = {
           path: queryParam(url, 'path', 4096),
           status,
           environment: queryParam(url, 'environment'),
+          orphaned: orphaned === undefined ? undefined : orphaned === 'true',
           limit: limitOf(url, 500, 5000),
         };
         return { schema: FindingsResponse, body: await queries.findings(repoOf(owner!, name!), filter) };

@@ -164,7 +164,10 @@ export class Queries {
     }));
   }
 
-  async findings(repo: string, filter: { path?: string; status?: string; environment?: string; limit: number }): Promise<FindingsResponse> {
+  async findings(
+    repo: string,
+    filter: { path?: string; status?: string; environment?: string; orphaned?: boolean; limit: number },
+  ): Promise<FindingsResponse> {
     const where = ['f.repo = $1'];
     const params: unknown[] = [repo];
     if (filter.status) {
@@ -174,6 +177,11 @@ export class Queries {
     if (filter.environment) {
       params.push(filter.environment);
       where.push(`f.environment = $${params.length}`);
+    }
+    // Orphaned: tied to no revision (neither its own commit, one resolved from its artifact, nor a location's).
+    if (filter.orphaned !== undefined) {
+      const orphaned = `(f.commit_sha IS NULL AND NOT EXISTS (SELECT 1 FROM finding_locations l WHERE l.finding_id = f.id AND l.revision IS NOT NULL))`;
+      where.push(filter.orphaned ? orphaned : `NOT ${orphaned}`);
     }
     if (filter.path) {
       params.push(filter.path);

@@ -1,5 +1,16 @@
 /** Maps stored rows (snake_case, Date or text times) to the API's domain shapes (camelCase, ISO UTC). */
-import type { Approval, Artifact, Attestation, Build, Commit, Deployment, Finding, PullRequest, Review } from '../../core/model/domain';
+import {
+  findingLink,
+  type Approval,
+  type Artifact,
+  type Attestation,
+  type Build,
+  type Commit,
+  type Deployment,
+  type Finding,
+  type PullRequest,
+  type Review,
+} from '../../core/model/domain';
 
 type Row = Record<string, unknown>;
 
@@ -131,7 +142,7 @@ export function deploymentOf(r: Row, approvals: Approval[]): Deployment {
 }
 
 export function findingOf(r: Row, locations: Row[]): Finding {
-  return {
+  const finding: Finding = {
     id: String(r.id),
     repo: s(r.repo),
     kind: r.kind as Finding['kind'],
@@ -157,4 +168,5 @@ export function findingOf(r: Row, locations: Row[]): Finding {
     })),
     eventKey: String(r.event_key),
   };
+  return { ...finding, link: findingLink(finding) };
 }
