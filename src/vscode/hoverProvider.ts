@@ -4,6 +4,7 @@
  * line, the way GitLens refreshes its blame hover.
  */
 import * as vscode from 'vscode';
+import { defaultPolicy } from '../core/policy/policy';
 import { hoverCommands } from '../core/present/markdown';
 import { renderLineHover } from '../core/present/lineHover';
 import type { Lineage, LineageController } from './lineageController';
@@ -62,6 +63,10 @@ export class LineageHoverProvider implements vscode.HoverProvider {
       notice: result.notice,
       signInTo: result.signInTo,
       changedAfterApproval,
+      changeReference: {
+        pattern: state?.ok ? state.result.policy.changeReference : defaultPolicy().rules['missing-change-reference'].pattern,
+        urlTemplate: this.controller.settings.changeReferenceUrl || null,
+      },
       branchReview:
         state?.ok && state.result.pullRequest
           ? {

@@ -15,6 +15,11 @@ const fields = {
   codeLens: { key: 'codeLens.enabled', schema: z.boolean(), fallback: true },
   diagnostics: { key: 'diagnostics.enabled', schema: z.boolean(), fallback: true },
   detectMoves: { key: 'blame.detectMoves', schema: z.boolean(), fallback: false },
+  changeReferenceUrl: {
+    key: 'changeReference.urlTemplate',
+    schema: z.union([z.literal(''), z.string().regex(/^https:\/\/\S*\{ref\}\S*$/)]),
+    fallback: '',
+  },
   source: { key: 'source', schema: z.enum(['auto', 'service', 'github', 'git']), fallback: 'auto' as const },
   githubUrl: { key: 'github.url', schema: z.union([z.literal(''), z.url({ protocol: /^https?$/ })]), fallback: '' },
 } as const;

@@ -7,6 +7,7 @@ const line: LineLineage = {
   text: 'const c = 3;',
   commit: { sha: 'a'.repeat(40), author: 'Dev', authorMail: 'dev@acme.example', time: '2026-03-01T10:00:00Z', summary: 'feat: c' },
   pullRequest: { number: 7, title: 'C', url: null, state: 'open', author: 'dev' },
+  checks: [],
   approvals: [
     // Line-level view: alice approved before this line existed, bob after.
     { reviewer: 'alice', state: 'approved', commit: 'b'.repeat(40), stale: true, verified: true },
@@ -29,5 +30,38 @@ describe('the hover of a line', () => {
     const text = renderLineHover(file, line, { ...options, branchReview: { pullRequest: 8, stale: new Set(['bob']) } });
     assert.match(text, /- alice: approved on `bbbbbbb` ⚠ \*\*stale\*\*: given before this line was written/);
     assert.match(text, /- bob: approved on `ccccccc`$/m);
+  });
+
+  it('names the change reference, linked by the template, and the checks and scans that ran on the commit', () => {
+    const withChecks: LineLineage = {
+      ...line,
+      commit: { ...line.commit!, summary: 'PAY-12 round totals' },
+      checks: [
+        {
+          name: 'ci',
+          kind: 'pipeline',
+          status: 'completed',
+          conclusion: 'success',
+          at: '2026-03-01T10:05:00Z',
+          url: 'https://ci.example/1',
+        },
+        { name: 'Trivy', kind: 'scan', status: 'completed', conclusion: 'success', at: '2026-03-01T10:06:00Z', url: null },
+        { name: 'lint', kind: 'check', status: 'completed', conclusion: 'failure', at: null, url: null },
+      ],
+    };
+    const text = renderLineHover(file, withChecks, {
+      ...options,
+      changeReference: { pattern: '[A-Z][A-Z0-9]+-\\d+|^(feat|fix):', urlTemplate: 'https://jira.example/browse/{ref}' },
+    });
+    assert.match(text, /\*\*Change\*\* \[PAY\\-12\]\(https:\/\/jira\.example\/browse\/PAY-12\)/, 'the label escaped, the link not');
+    assert.match(text, /- ✓ \[ci\]\(https:\/\/ci\.example\/1\): success/);
+    assert.match(text, /- ✓ Trivy \(scan\): passed, nothing found/);
+    assert.match(text, /- ✗ lint: failure/);
+    const plain = renderLineHover(
+      file,
+      { ...withChecks, commit: { ...line.commit!, summary: 'feat: no ticket' } },
+      { ...options, changeReference: { pattern: '^(feat|fix):', urlTemplate: null } },
+    );
+    assert.doesNotMatch(plain, /\*\*Change\*\*/, 'a conventional prefix is not a reference');
   });
 });

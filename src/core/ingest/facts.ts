@@ -51,7 +51,7 @@ export interface BuildFact {
   row: {
     id: string;
     repo: string | null;
-    kind: 'pipeline' | 'workflow' | 'check' | 'test';
+    kind: 'pipeline' | 'workflow' | 'check' | 'test' | 'scan';
     name: string | null;
     commit_sha: string | null;
     status: 'queued' | 'in_progress' | 'completed';

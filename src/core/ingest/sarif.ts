@@ -59,6 +59,30 @@ export function normalizeSarif(log: Json, raw: string, ctx: SarifContext): Norma
     const repo = ctx.repo ?? repoFrom(vcp?.repositoryUri);
     const when = iso(at(run, 'invocations.0.endTimeUtc')) ?? ctx.receivedAt;
     const results = Array.isArray(run.results) ? run.results : [];
+    // The run itself is a scan of the revision: a clean one (no open result) is a passed scan.
+    if (revision) {
+      const open = results.filter((r) => {
+        const o = obj(r);
+        return o && !(Array.isArray(o.suppressions) && o.suppressions.length > 0) && str(o.baselineState) !== 'absent';
+      }).length;
+      const id = `sarif:${repo ?? '-'}:${tool}:${revision}${ctx.environment ? `:${ctx.environment}` : ''}`;
+      facts.set(`build\u0000${id}`, {
+        table: 'builds',
+        rank: rankOf(when, 2, key),
+        row: {
+          id,
+          repo,
+          kind: 'scan',
+          name: tool,
+          commit_sha: revision,
+          status: 'completed',
+          conclusion: open === 0 ? 'success' : 'neutral',
+          url: null,
+          started_at: iso(at(run, 'invocations.0.startTimeUtc')),
+          finished_at: when,
+        },
+      });
+    }
 
     results.forEach((resultValue, resultIndex) => {
       const result = obj(resultValue);

@@ -73,8 +73,10 @@ export function sha256Hex(text: string): string {
 export function at(v: unknown, path: string): unknown {
   let cur: unknown = v;
   for (const part of path.split('.')) {
-    if (!isObject(cur)) return undefined;
-    cur = cur[part];
+    // A numeric step indexes an array ("invocations.0.endTimeUtc").
+    if (Array.isArray(cur) && /^\d+$/.test(part)) cur = (cur as unknown[])[Number(part)];
+    else if (isObject(cur)) cur = cur[part];
+    else return undefined;
   }
   return cur;
 }

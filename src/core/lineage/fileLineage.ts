@@ -14,7 +14,16 @@ import type { Repository } from '../git/repository';
 import { mapLines, splitLines, type LineMap } from '../linemap/lineMap';
 import type { CommitLineage } from '../model/api';
 import type { Deployment, Environment, Finding } from '../model/domain';
-import type { EnvironmentState, FileLineage, LineApproval, LineEnvironment, LineFinding, LineLineage, LineSince } from './lineLineage';
+import type {
+  EnvironmentState,
+  FileLineage,
+  LineApproval,
+  LineCheck,
+  LineEnvironment,
+  LineFinding,
+  LineLineage,
+  LineSince,
+} from './lineLineage';
 import { undidBy } from './rollbacks';
 import type { LineageSource } from '../sources/lineageSource';
 
@@ -134,6 +143,7 @@ export async function fileLineage(options: FileLineageOptions): Promise<FileLine
         : null,
       pullRequest: pr ? { number: pr.number, title: pr.title, url: pr.url, state: pr.state, author: pr.author } : null,
       approvals: info ? (approvals.get(l.sha) ?? []) : [],
+      checks: info ? checksOf(data?.lineage.get(l.sha)) : [],
       environments: liveness.map((e): LineEnvironment => ({ name: e.state.name, live: e.live[i]!, since: e.since[i]! })),
       findings: findings.get(i) ?? [],
     };
@@ -362,3 +372,16 @@ export function bufferHash(text: string): string {
 }
 
 export type { BlameResult };
+
+/** The latest run of each check, build or scan of a commit, by name. */
+function checksOf(lineage: CommitLineage | undefined): LineCheck[] {
+  const latest = new Map<string, LineCheck>();
+  const runs = [...(lineage?.builds ?? [])].sort((a, b) =>
+    (a.finishedAt ?? a.startedAt ?? '').localeCompare(b.finishedAt ?? b.startedAt ?? ''),
+  );
+  for (const b of runs) {
+    const name = b.name ?? b.id;
+    latest.set(name, { name, kind: b.kind, status: b.status, conclusion: b.conclusion, at: b.finishedAt ?? b.startedAt, url: b.url });
+  }
+  return [...latest.values()];
+}

@@ -59,6 +59,17 @@ export interface LineFinding {
   otherLocations: { path: string; line: number | null }[];
 }
 
+/** A check, build or scan that ran on the line's commit, newest run of each name. */
+export interface LineCheck {
+  name: string;
+  kind: string;
+  status: string;
+  /** success, failure, neutral (a scan that found something), …; null while it runs. */
+  conclusion: string | null;
+  at: string | null;
+  url: string | null;
+}
+
 export interface LineLineage {
   line: number;
   text: string;
@@ -66,6 +77,8 @@ export interface LineLineage {
   commit: LineCommit | null;
   pullRequest: LinePullRequest | null;
   approvals: LineApproval[];
+  /** Checks, builds and scans of the line's commit (empty when the source leaves them out). */
+  checks: LineCheck[];
   environments: LineEnvironment[];
   findings: LineFinding[];
 }

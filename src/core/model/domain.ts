@@ -60,7 +60,7 @@ export type PullRequest = z.infer<typeof PullRequest>;
 export const Build = z.object({
   id: z.string(),
   repo: RepoSlug.nullable(),
-  kind: z.enum(['pipeline', 'workflow', 'check', 'test']),
+  kind: z.enum(['pipeline', 'workflow', 'check', 'test', 'scan']),
   name: z.string().nullable(),
   commit: CommitSha.nullable(),
   status: z.enum(['queued', 'in_progress', 'completed']),

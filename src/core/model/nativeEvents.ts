@@ -17,7 +17,7 @@ export const NativeBuild = z.object({
   ...base,
   type: z.literal('build'),
   buildId: z.string().min(1),
-  kind: z.enum(['pipeline', 'workflow', 'check', 'test']).default('pipeline'),
+  kind: z.enum(['pipeline', 'workflow', 'check', 'test', 'scan']).default('pipeline'),
   name: opt(z.string()),
   commit: opt(CommitSha),
   status: z.enum(['queued', 'in_progress', 'completed']).default('completed'),

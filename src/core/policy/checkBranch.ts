@@ -14,8 +14,8 @@ import { latestReviews, type BranchFacts } from './rules/ruleFacts';
 import { evaluate, violationsOf, type Violation } from './rules/ruleTable';
 
 export interface CheckResult {
-  /** The policy that judged the branch: the file committed on the base (null: the defaults), and that commit. */
-  policy: { file: string | null; commit: string };
+  /** The policy that judged the branch: the file committed on the base (null: the defaults), that commit, and its change-reference pattern. */
+  policy: { file: string | null; commit: string; changeReference: string };
   base: string;
   head: string;
   headSha: string;
@@ -53,7 +53,7 @@ export async function checkBranch(options: {
   const commits = await branchCommits(repo, baseSha, headSha);
   if (commits.length === 0) {
     return {
-      policy: { file: committed.file, commit: committed.commit },
+      policy: { file: committed.file, commit: committed.commit, changeReference: policy.rules['missing-change-reference'].pattern },
       base: options.base,
       head: options.head,
       headSha,
@@ -96,7 +96,7 @@ export async function checkBranch(options: {
   const histories = source && slug ? (await Promise.all(environments.map((e) => source.history(slug, e, 200)))).flat() : [];
   const stale = new Set(violationsOf(violations, 'stale-approval').map((v) => v.evidence.reviewer));
   return {
-    policy: { file: committed.file, commit: committed.commit },
+    policy: { file: committed.file, commit: committed.commit, changeReference: policy.rules['missing-change-reference'].pattern },
     base: options.base,
     head: options.head,
     headSha,

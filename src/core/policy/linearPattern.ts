@@ -9,12 +9,26 @@ import { RE2JS } from 're2js';
 export interface LinearPattern {
   source: string;
   test(text: string): boolean;
+  /** Every non-overlapping match, in order, at most `max`. */
+  matches(text: string, max?: number): string[];
 }
 
 /** Compiles `source` (multi-line: ^ and $ match at line breaks); throws with RE2's reason. */
 export function linearPattern(source: string): LinearPattern {
   const compiled = RE2JS.compile(source, RE2JS.MULTILINE);
-  return { source, test: (text) => compiled.matcher(text).find() };
+  return {
+    source,
+    test: (text) => compiled.matcher(text).find(),
+    matches: (text, max = 10) => {
+      const out: string[] = [];
+      const m = compiled.matcher(text);
+      while (out.length < max && m.find()) {
+        const found = m.group();
+        if (found) out.push(found);
+      }
+      return out;
+    },
+  };
 }
 
 /** Null when RE2 takes the pattern, else why not. */

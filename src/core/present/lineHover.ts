@@ -6,6 +6,7 @@
 import type { FileLineage, LineLineage } from '../lineage/lineLineage';
 import { relativeAge, shortTime } from './age';
 import { orderEnvironments, type EnvironmentPolicy } from './environments';
+import { linearPattern } from '../policy/linearPattern';
 import { commandLink, escapeMarkdown as md, httpsLink } from './markdown';
 
 export interface HoverOptions {
@@ -21,6 +22,8 @@ export interface HoverOptions {
    * fresh by that verdict, so the hover and the Approvals view never disagree.
    */
   branchReview?: { pullRequest: number; stale: ReadonlySet<string> } | null;
+  /** The policy's change-reference pattern, and where a reference links to (`{ref}` replaced). */
+  changeReference?: { pattern: string; urlTemplate: string | null } | null;
   /** The GitHub host whose deployments, reviews and alerts a sign-in would show (none without one). */
   signInTo?: string | null;
   /** Command links; off for copied Markdown, which leaves the editor. */
@@ -55,6 +58,29 @@ export function renderLineHover(file: FileLineage, line: LineLineage, options: H
     const label = `#${pr.number}${pr.title ? ` ${pr.title}` : ''}`;
     const link = links && pr.url ? httpsLink(label, pr.url) : md(label);
     out.push('', `**Pull request** ${link} (${md(pr.state)}${pr.author ? `, by ${md(pr.author)}` : ''})`);
+  }
+  const refs = options.changeReference && c ? changeReferences(`${c.summary}\n${pr?.title ?? ''}`, options.changeReference.pattern) : [];
+  if (refs.length > 0) {
+    const template = options.changeReference?.urlTemplate;
+    const shown = refs.map((ref) => (links && template ? httpsLink(ref, template.replace('{ref}', encodeURIComponent(ref))) : md(ref)));
+    out.push('', `**Change** ${shown.join(', ')}`);
+  }
+  if (line.checks.length > 0) {
+    const items = line.checks.map((k) => {
+      const verdict =
+        k.conclusion === null
+          ? k.status
+          : k.kind === 'scan'
+            ? k.conclusion === 'success'
+              ? 'passed, nothing found'
+              : 'found issues'
+            : k.conclusion;
+      const mark =
+        k.conclusion === 'success' ? '✓' : k.conclusion === null || k.conclusion === 'neutral' || k.conclusion === 'skipped' ? '•' : '✗';
+      const name = links && k.url ? httpsLink(k.name, k.url) : md(k.name);
+      return `- ${mark} ${name}${k.kind === 'scan' ? ' (scan)' : ''}: ${md(verdict)}${k.at ? `, ${shortTime(k.at)}` : ''}`;
+    });
+    out.push('', `**Checks on \`${short(c!.sha)}\`**`, ...items);
   }
   if (line.approvals.length > 0) {
     const branch = options.branchReview && pr?.number === options.branchReview.pullRequest ? options.branchReview : null;
@@ -132,4 +158,15 @@ export function renderLineHover(file: FileLineage, line: LineLineage, options: H
     );
   }
   return out.join('\n');
+}
+
+/** The change references (ticket ids) the pattern finds, once each; a bare conventional prefix ("feat:") is not one. */
+function changeReferences(text: string, pattern: string): string[] {
+  let found: string[];
+  try {
+    found = linearPattern(pattern).matches(text, 20);
+  } catch {
+    return [];
+  }
+  return [...new Set(found.map((f) => f.trim()).filter((f) => /\d/.test(f) && f.length <= 100))];
 }
