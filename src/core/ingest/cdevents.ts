@@ -46,6 +46,7 @@ export function normalizeCdEvent(event: Json, raw: string): NormalizedEvent {
   const repo = repoFrom(custom.repo) ?? repoFrom(at(content, 'repository.id'));
   const commit = sha(custom.commit);
   const actor = str(custom.actor) ?? null;
+  const actorType = custom.actorType === 'bot' || custom.actorType === 'person' ? custom.actorType : null;
   const digest = digestFrom(custom.digest) ?? digestFrom(content.artifactId);
   const environment = str(at(content, 'environment.id'));
   const facts: Fact[] = [];
@@ -71,6 +72,7 @@ export function normalizeCdEvent(event: Json, raw: string): NormalizedEvent {
           artifact_digest: digest,
           at: timestamp,
           actor: actor ?? source,
+          actor_type: actorType,
           kind: depKind,
           status: 'success',
           status_at: timestamp,

@@ -105,6 +105,8 @@ export interface DeploymentFact {
     artifact_digest: string | null;
     at: string;
     actor: string | null;
+    /** From the source's own field (GitHub's account type, a native event's actorType), never guessed from a name. */
+    actor_type: 'bot' | 'person' | null;
     kind: 'deploy' | 'rollback' | 'hotfix';
     status: string;
     status_at: string;

@@ -36,6 +36,12 @@ function login(v: unknown): string | null {
   return str(at(v, 'login')) ?? str(v);
 }
 
+/** GitHub's own account type: Bot (an app) or User (a person); anything else is not said. */
+export function accountType(v: unknown): 'bot' | 'person' | null {
+  const type = str(at(v, 'type')) ?? str(at(v, '__typename'));
+  return type === 'Bot' ? 'bot' : type === 'User' ? 'person' : null;
+}
+
 /**
  * A delivery is keyed by its content (sha256 of the body as sent): GitHub's "Redeliver", or a
  * signed body replayed under a new X-GitHub-Delivery, is the same event and is stored once. The
@@ -93,6 +99,7 @@ export function normalizeGithubEvent(event: string, payload: Json, raw: string):
           artifact_digest: payloadDigest(d.payload),
           at: createdAt,
           actor: login(d.creator),
+          actor_type: accountType(d.creator),
           kind: kindHint.includes('rollback') ? 'rollback' : kindHint.includes('hotfix') ? 'hotfix' : 'deploy',
           status: state in deploymentStatusOrder ? state : 'pending',
           status_at: statusAt,

@@ -82,6 +82,7 @@ function factOf(e: NativeEvent, key: string, repo: string | null): Fact {
           artifact_digest: e.artifact ?? null,
           at: e.at,
           actor: e.actor ?? null,
+          actor_type: e.actorType ?? null,
           kind: e.kind,
           status: e.status,
           status_at: e.at,

@@ -285,7 +285,13 @@ async function environmentLiveness(repo: Repository, maps: LineMapCache, env: En
     let any = false;
     for (let j = 0; j < lineCount; j++) {
       if (pos[j]! < 0) continue;
-      since[j] = { deploymentId: deployment.id, at: deployment.at, actor: deployment.actor, artifact: deployment.artifact };
+      since[j] = {
+        deploymentId: deployment.id,
+        at: deployment.at,
+        actor: deployment.actor,
+        actorType: deployment.actorType ?? null,
+        artifact: deployment.artifact,
+      };
       any = true;
     }
     if (!any) break;

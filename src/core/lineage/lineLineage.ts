@@ -34,6 +34,8 @@ export interface LineSince {
   deploymentId: string;
   at: string;
   actor: string | null;
+  /** Bot or person, as the source says; null when it does not. */
+  actorType?: 'bot' | 'person' | null;
   artifact: string | null;
 }
 

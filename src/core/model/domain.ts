@@ -133,6 +133,8 @@ export const Deployment = z.object({
   artifact: Digest.nullable(),
   at: Timestamp,
   actor: z.string().nullable(),
+  /** Whether the actor is a bot or a person, as the source says; absent or null when it does not. */
+  actorType: z.enum(['bot', 'person']).nullable().optional(),
   kind: DeploymentKind,
   status: DeploymentStatus,
   reason: z.string().nullable(),

@@ -49,6 +49,7 @@ export const NativeDeployment = z
     artifact: opt(Digest),
     at: Timestamp,
     actor: opt(z.string()),
+    actorType: opt(z.enum(['bot', 'person'])),
     kind: DeploymentKind.default('deploy'),
     status: DeploymentStatus.default('success'),
     /** Why a hotfix skipped the usual path (the exemption reason); free text. */

@@ -142,6 +142,11 @@ ${[
   .join('\n')}
 `,
   },
+  {
+    // Whether a deployment's actor is a bot or a person, from the source's own field.
+    id: '003-deployment-actor-type',
+    sql: `ALTER TABLE deployments ADD COLUMN actor_type text;`,
+  },
 ];
 
 export async function migrate(db: Database): Promise<void> {

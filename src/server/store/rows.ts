@@ -132,6 +132,7 @@ export function deploymentOf(r: Row, approvals: Approval[]): Deployment {
     artifact: s(r.artifact_digest),
     at: isoOrNull(r.at)!,
     actor: s(r.actor),
+    actorType: r.actor_type === 'bot' || r.actor_type === 'person' ? r.actor_type : null,
     kind: r.kind as Deployment['kind'],
     status: r.status as Deployment['status'],
     reason: s(r.reason),

@@ -29,7 +29,7 @@ export const optionalDeploymentFields: Record<string, { select: string; without:
 
 function deploymentFields(lacking: ReadonlySet<string>): string {
   const has = (field: string) => (lacking.has(field) ? '' : optionalDeploymentFields[field]!.select);
-  return `databaseId environment createdAt ${has('Deployment.description')} ${has('Deployment.task')} ${has('Deployment.payload')} commitOid creator { login } latestStatus { state createdAt ${has('DeploymentStatus.environmentUrl')} }`;
+  return `databaseId environment createdAt ${has('Deployment.description')} ${has('Deployment.task')} ${has('Deployment.payload')} commitOid creator { login __typename } latestStatus { state createdAt ${has('DeploymentStatus.environmentUrl')} }`;
 }
 
 /** Every environment, and the most recent deployments of all of them, in one query. */
@@ -61,7 +61,7 @@ const GqlDeployment = z.object({
   task: z.string().nullable().optional(),
   payload: z.string().nullable().optional(),
   commitOid: z.string().regex(/^[0-9a-f]{40}$/),
-  creator: z.object({ login: z.string() }).nullable(),
+  creator: z.object({ login: z.string(), __typename: z.string().optional() }).nullable(),
   latestStatus: z.object({ state: z.string(), createdAt: z.string(), environmentUrl: z.string().nullable().optional() }).nullable(),
 });
 
@@ -121,6 +121,7 @@ export function toDeployment(repo: string, d: z.infer<typeof GqlDeployment>): De
     artifact: payloadDigest(d.payload),
     at: d.createdAt,
     actor: d.creator?.login ?? null,
+    actorType: d.creator?.__typename === 'Bot' ? 'bot' : d.creator?.__typename === 'User' ? 'person' : null,
     kind: deploymentKind(d.task),
     status,
     reason: null,

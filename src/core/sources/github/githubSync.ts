@@ -28,7 +28,7 @@ import {
 } from './githubMappings';
 import { codeScanningUnavailable, commitChecks, deploymentRecordsOf } from './githubReads';
 
-const User = z.object({ login: z.string() }).nullable().optional();
+const User = z.object({ login: z.string(), type: z.string().optional() }).nullable().optional();
 const RestDeployment = z.object({
   id: z.number(),
   sha: z.string(),
@@ -138,6 +138,7 @@ export async function syncGithub(options: SyncOptions): Promise<{ events: number
             commit: d.sha,
             at: d.created_at,
             actor: d.creator?.login,
+            ...(d.creator?.type === 'Bot' ? { actorType: 'bot' } : d.creator?.type === 'User' ? { actorType: 'person' } : {}),
             kind: deploymentKind(d.task),
             status: deploymentStatus(status?.state),
             ...(artifact ? { artifact } : {}),
