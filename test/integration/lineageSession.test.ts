@@ -140,6 +140,36 @@ describe('LineageSession', function () {
     }
   });
 
+  it('places a finding on its line only when it names the revision: an orphan is not forced onto what runs now', async () => {
+    const finding = (id: string, extra: object) => ({
+      type: 'finding',
+      id: `s-${id}`,
+      repo: 'acme/session',
+      findingId: id,
+      kind: 'error',
+      severity: 'high',
+      title: id,
+      ...extra,
+    });
+    await t.client.ingest(
+      'events',
+      JSON.stringify([
+        finding('placed', { commit: head, locations: [{ path: 'app.js', line: 2 }] }),
+        finding('orphan', { locations: [{ path: 'app.js', line: 2 }] }),
+      ]),
+    );
+    const s = session();
+    try {
+      const answer = await s.lineage({ repo: git, path: 'app.js', slug: 'acme/session' });
+      assert.deepEqual(
+        answer.file.lines[1]!.findings.map((f) => f.id),
+        ['placed'],
+      );
+    } finally {
+      await s.close();
+    }
+  });
+
   it('reads a deployment and approvals through the source in use', async () => {
     const s = session();
     try {

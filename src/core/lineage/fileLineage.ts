@@ -341,6 +341,8 @@ async function findingsByLine(
   // HEAD only for a finding that names no revision: most files have none, and HEAD costs a git process.
   let head: Promise<string | null> | undefined;
   for (const f of findings) {
+    // An orphaned finding names no revision its lines belong to: it is listed as such, not placed.
+    if (f.link?.how === 'none') continue;
     for (const loc of f.locations) {
       if (loc.path !== path || loc.line === null) continue;
       const revision = loc.revision ?? f.commit ?? (await (head ??= repo.head()));
