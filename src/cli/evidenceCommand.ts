@@ -82,6 +82,7 @@ export async function runEvidence(
         line,
         l.commit.sha,
         l.findings.map((f) => f.id),
+        (sha) => session.signature(repo, sha),
       );
     }
     out(values.format === 'json' ? JSON.stringify(evidence, null, 2) : evidenceMarkdown(evidence));

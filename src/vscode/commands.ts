@@ -183,6 +183,7 @@ export function registerCommands(deps: CommandDeps): vscode.Disposable[] {
             target.line,
             line.commit!.sha,
             line.findings.map((f) => f.id),
+            (sha) => controller.session.signature(result.repo, sha),
           ),
       );
       const markdown = evidenceMarkdown(evidence);

@@ -56,6 +56,9 @@ export class LineageHoverProvider implements vscode.HoverProvider {
     if (!line) return undefined;
     // The approval state is usually cached; it never holds the hover for long.
     const state = await Promise.race([approvals, delay(50).then(() => null)]);
+    const signature = line.commit
+      ? await Promise.race([this.controller.session.signature(result.repo, line.commit.sha).catch(() => null), delay(150).then(() => null)])
+      : null;
     const changedAfterApproval = state?.ok && line.commit && state.unapproved.has(line.commit.sha) ? state.lastApproval : null;
     const text = renderLineHover(result.file, line, {
       policy: { order: this.controller.settings.environmentOrder, production: this.controller.settings.production },
@@ -63,6 +66,7 @@ export class LineageHoverProvider implements vscode.HoverProvider {
       notice: result.notice,
       signInTo: result.signInTo,
       changedAfterApproval,
+      signature,
       changeReference: {
         pattern: state?.ok ? state.result.policy.changeReference : defaultPolicy().rules['missing-change-reference'].pattern,
         urlTemplate: this.controller.settings.changeReferenceUrl || null,

@@ -522,6 +522,16 @@ describe('lineage check', function () {
         ['"feat: signed by mallory (PAY-2)": signed with a key not trusted here (not in the allowed signers, or an untrusted GPG key)'],
         "dev is verified by the user's allowed signers; mallory is not trusted, whatever the repository says",
       );
+      // Evidence names each commit's signature as git verifies it here.
+      const evidence = await lineage(repo.dir, ['evidence', 'app.js:1', '--format', 'json', '--api', t.url], undefined, {
+        HOME: home,
+        XDG_CONFIG_HOME: join(home, '.config'),
+      });
+      assert.match(
+        evidence.json.items.find((i: any) => i.kind === 'commit').summary,
+        /\(signature: signed with a key not trusted here/,
+        evidence.stderr,
+      );
     } finally {
       rmSync(home, { recursive: true, force: true });
     }

@@ -64,4 +64,10 @@ describe('the hover of a line', () => {
     );
     assert.doesNotMatch(plain, /\*\*Change\*\*/, 'a conventional prefix is not a reference');
   });
+
+  it("says a signed commit's verdict after its summary, and nothing for an unsigned one", () => {
+    assert.match(renderLineHover(file, line, { ...options, signature: 'G' }), /`aaaaaaa` feat\\: c · ✓ signed/);
+    assert.match(renderLineHover(file, line, { ...options, signature: 'B' }), /`aaaaaaa` feat\\: c · ⚠ bad signature/);
+    assert.doesNotMatch(renderLineHover(file, line, { ...options, signature: 'N' }), /signed|signature/);
+  });
 });

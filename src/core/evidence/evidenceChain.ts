@@ -9,6 +9,7 @@ import type { AuditVerification, CommitLineage } from '../model/api';
 import type { Deployment, Finding } from '../model/domain';
 import type { ApiClient } from '../sources/apiClient';
 import { ApiError } from '../sources/apiError';
+import { signatureMeaning } from '../git/signatures';
 import { undoneBy } from '../lineage/rollbacks';
 import { escapeMarkdown } from '../present/markdown';
 
@@ -157,6 +158,8 @@ export async function evidenceForLine(
   line: number,
   commit: string,
   findingIds: string[],
+  /** git's %G? verdict on a commit, from the working copy (the service does not verify signatures). */
+  signatureOf?: (sha: string) => Promise<string>,
 ): Promise<Evidence> {
   const lineage = (await client.lineage(repo, [commit])).commits[0];
   const drafts = lineage
@@ -177,6 +180,12 @@ export async function evidenceForLine(
   }
   for (const d of drafts.filter((x) => x.kind === 'deployment')) drafts.push(...(await rollbackOf(client, repo, d.id, drafts)));
   for (const id of findingIds) drafts.push(findingItem(await client.finding(id)));
+  if (signatureOf) {
+    for (const d of drafts.filter((x) => x.kind === 'commit')) {
+      const verdict = await signatureOf(d.id).catch(() => null);
+      if (verdict) d.summary = `${d.summary} (signature: ${signatureMeaning[verdict] ?? verdict})`;
+    }
+  }
   const [items, audit] = await Promise.all([withAudit(client, drafts), client.verifyAudit().catch(() => null)]);
   return { subject: { kind: 'line', path, line, commit }, repo, items, audit };
 }

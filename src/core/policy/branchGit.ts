@@ -5,6 +5,7 @@
  */
 import { checkRevision, GitError } from '../git/gitRunner';
 import type { Repository } from '../git/repository';
+import { signatureSettings } from '../git/signatures';
 
 export interface BranchCommit {
   sha: string;
@@ -36,33 +37,6 @@ export async function defaultBase(repo: Repository): Promise<string> {
     if (sha) return ref;
   }
   throw new GitError('badRevision', 'no base branch found (tried origin/HEAD, origin/main, origin/master, main, master): pass --base');
-}
-
-/**
- * How git verifies signatures here, from the user's own configuration (global, then system) and
- * never the repository's: the programs (gpg, ssh-keygen, gitsign for x509), the SSH allowed-signers
- * and revocation files. A repository naming its own allowed signers could vouch for its own keys.
- */
-const signatureKeys: Record<string, string> = {
-  'gpg.program': 'gpg',
-  'gpg.ssh.program': 'ssh-keygen',
-  'gpg.x509.program': 'gpgsm',
-  'gpg.ssh.allowedsignersfile': '/dev/null',
-  'gpg.ssh.revocationfile': '',
-  'gpg.mintrustlevel': '',
-};
-
-export async function signatureSettings(repo: Repository): Promise<string[]> {
-  const settings = new Map(Object.entries(signatureKeys));
-  for (const scope of ['--system', '--global']) {
-    const out = await repo.run(['config', scope, '-z', '--get-regexp', '^gpg\\.']).catch(() => '');
-    for (const entry of out.split('\0')) {
-      const nl = entry.indexOf('\n');
-      const key = (nl < 0 ? entry : entry.slice(0, nl)).toLowerCase();
-      if (key in signatureKeys && nl >= 0) settings.set(key, entry.slice(nl + 1));
-    }
-  }
-  return [...settings].filter(([, v]) => v !== '').flatMap(([k, v]) => ['-c', `${k}=${v}`]);
 }
 
 /** Commits reachable from head and not from base, oldest first, each with git's verdict on its signature. */

@@ -6,6 +6,7 @@
 import type { FileLineage, LineLineage } from '../lineage/lineLineage';
 import { relativeAge, shortTime } from './age';
 import { orderEnvironments, type EnvironmentPolicy } from './environments';
+import { signatureMeaning } from '../git/signatures';
 import { linearPattern } from '../policy/linearPattern';
 import { commandLink, escapeMarkdown as md, httpsLink } from './markdown';
 
@@ -22,6 +23,8 @@ export interface HoverOptions {
    * fresh by that verdict, so the hover and the Approvals view never disagree.
    */
   branchReview?: { pullRequest: number; stale: ReadonlySet<string> } | null;
+  /** git's %G? verdict on the line's commit, when known. */
+  signature?: string | null;
   /** The policy's change-reference pattern, and where a reference links to (`{ref}` replaced). */
   changeReference?: { pattern: string; urlTemplate: string | null } | null;
   /** The GitHub host whose deployments, reviews and alerts a sign-in would show (none without one). */
@@ -43,7 +46,7 @@ export function renderLineHover(file: FileLineage, line: LineLineage, options: H
   const c = line.commit;
   if (c) {
     out.push(`**${md(c.author)}**, ${relativeAge(c.time, now)} ago (${shortTime(c.time)})  `);
-    out.push(`\`${short(c.sha)}\` ${md(c.summary)}`);
+    out.push(`\`${short(c.sha)}\` ${md(c.summary)}${signatureNote(options.signature)}`);
   } else {
     out.push('**Not committed**: this line exists only in your working copy.');
   }
@@ -169,4 +172,10 @@ function changeReferences(text: string, pattern: string): string[] {
     return [];
   }
   return [...new Set(found.map((f) => f.trim()).filter((f) => /\d/.test(f) && f.length <= 100))];
+}
+
+/** A signed commit's verdict after its summary; nothing for an unsigned one (most repositories sign none). */
+function signatureNote(signature: string | null | undefined): string {
+  if (!signature || signature === 'N') return '';
+  return signature === 'G' ? ' · ✓ signed' : ` · ⚠ ${signatureMeaning[signature] ?? `signature ${md(signature)}`}`;
 }

@@ -14,6 +14,7 @@
  */
 import type { BlameResult } from '../git/blamePorcelain';
 import type { Repository } from '../git/repository';
+import { commitSignature } from '../git/signatures';
 import { bufferHash, fileLineage } from '../lineage/fileLineage';
 import type { FileLineage } from '../lineage/lineLineage';
 import type { Deployment, Finding } from '../model/domain';
@@ -75,6 +76,7 @@ export class LineageSession {
   private readonly answers = new BoundedCache<LineageAnswer>(64);
   private readonly blames = new BoundedCache<BlameResult>(64);
   private readonly approvalStates = new BoundedCache<ApprovalState>(16);
+  private readonly signatures = new BoundedCache<string>(512);
 
   constructor(
     private config: SessionConfig,
@@ -98,6 +100,12 @@ export class LineageSession {
     this.answers.clear();
     this.blames.clear();
     this.approvalStates.clear();
+    this.signatures.clear();
+  }
+
+  /** git's verdict on a commit's signature (%G?), with the user's keys and allowed signers. */
+  signature(repo: Repository, sha: string): Promise<string> {
+    return this.signatures.get(`${repo.root}\u0000${sha}`, () => commitSignature(repo, sha));
   }
 
   /** The source for this repository and why; throws SourceChoiceError when the setting cannot be met. */

@@ -3,6 +3,7 @@
  * A valid signature by a key the user does not trust (U: an SSH key missing from the allowed
  * signers, a GPG key without trust) fails too: anyone can make a key and sign with it.
  */
+import { signatureMeaning } from '../../git/signatures';
 import { short, type Rule } from './ruleFacts';
 
 export interface UnsignedCommitEvidence {
@@ -12,22 +13,12 @@ export interface UnsignedCommitEvidence {
   signature: string;
 }
 
-const meaning: Record<string, string> = {
-  N: 'unsigned',
-  U: 'signed with a key not trusted here (not in the allowed signers, or an untrusted GPG key)',
-  B: 'bad signature',
-  E: 'signature cannot be checked',
-  R: 'signed with a revoked key',
-  X: 'expired signature',
-  Y: 'signed with an expired key',
-};
-
 export const unsignedCommit: Rule<UnsignedCommitEvidence> = (facts, policy) => {
   if (!policy.rules['unsigned-commit'].required) return [];
   return facts.commits
     .filter((c) => c.signature !== 'G')
     .map((c) => ({
-      message: `${short(c.sha)} "${c.subject}": ${meaning[c.signature] ?? `signature status ${c.signature}`}`,
+      message: `${short(c.sha)} "${c.subject}": ${signatureMeaning[c.signature] ?? `signature status ${c.signature}`}`,
       evidence: { commit: c.sha, author: c.authorEmail, signature: c.signature },
     }));
 };
