@@ -763,6 +763,23 @@ describe('lineage evidence', function () {
     );
     const first = await lineage(repo.dir, ['evidence', '--deployment', 'prod-9', '--format', 'json', '--api', t.url]);
     assert.ok(!first.json.items.some((i: any) => i.id === 'prod-11'), 'the rollback restored prod-9, it did not undo it');
+    assert.doesNotMatch(deployment.json.items.find((i: any) => i.id === 'prod-10').summary, /rebuilt/);
+    await t.client.ingest(
+      'events',
+      JSON.stringify({
+        type: 'deployment',
+        id: 'ev2-stg',
+        repo: 'acme/evidence',
+        deploymentId: 'stg-10',
+        environment: 'staging',
+        commit: merge,
+        artifact: `sha256:${'b2'.repeat(32)}`,
+        at: '2026-03-03T09:00:00Z',
+      }),
+    );
+    const rebuilt = await lineage(repo.dir, ['evidence', '--deployment', 'prod-10', '--format', 'json', '--api', t.url]);
+    const own = rebuilt.json.items.find((i: any) => i.kind === 'deployment' && i.id === 'prod-10');
+    assert.match(own.summary, /rebuilt: the same commit ran sha256:(b2)+ in staging/);
   });
 
   it("gives a deployment's chain as Markdown, and exits 2 for an unknown one", async () => {

@@ -70,4 +70,25 @@ describe('the hover of a line', () => {
     assert.match(renderLineHover(file, line, { ...options, signature: 'B' }), /`aaaaaaa` feat\\: c · ⚠ bad signature/);
     assert.doesNotMatch(renderLineHover(file, line, { ...options, signature: 'N' }), /signed|signature/);
   });
+
+  it('warns when an environment runs the same commit as the one before it in the promotion order, rebuilt', () => {
+    const env = (name: string, artifact: string) => ({
+      name,
+      deploymentId: `${name}-1`,
+      commit: 'd'.repeat(40),
+      at: '2026-03-01T10:00:00Z',
+      actor: null,
+      artifact,
+      kind: 'deploy',
+      note: null,
+    });
+    const rebuilt = { ...file, environments: [env('staging', `sha256:${'1'.repeat(64)}`), env('production', `sha256:${'2'.repeat(64)}`)] };
+    const text = renderLineHover(rebuilt, line, options);
+    assert.match(
+      text,
+      /⚠ \*\*rebuilt\*\*: production runs `sha256:222222222222…` for `ddddddd`, not `sha256:111111111111…` that staging ran/,
+    );
+    const promoted = { ...file, environments: [env('staging', `sha256:${'1'.repeat(64)}`), env('production', `sha256:${'1'.repeat(64)}`)] };
+    assert.doesNotMatch(renderLineHover(promoted, line, options), /rebuilt/);
+  });
 });

@@ -196,6 +196,14 @@ export async function evidenceForDeployment(client: ApiClient, repo: string, id:
   const drafts = lineage ? chainOf(lineage, d.id) : deploymentItems(d);
   if (lineage && !drafts.some((x) => x.kind === 'deployment')) drafts.push(...deploymentItems(d));
   drafts.push(...(await rollbackOf(client, repo, d.id, drafts)));
+  // Promote, never rebuild: the same commit running under another digest elsewhere was built again.
+  const rebuilt = (lineage?.deployments ?? []).filter(
+    (x) => x.status === 'success' && x.artifact && d.artifact && x.artifact !== d.artifact,
+  );
+  const own = drafts.find((x) => x.kind === 'deployment' && x.id === d.id);
+  if (own && rebuilt.length > 0) {
+    own.summary += `; rebuilt: the same commit ran ${[...new Set(rebuilt.map((x) => `${x.artifact!} in ${x.environment}`))].join(', ')}`;
+  }
   // The findings seen on what this deployment ran: its environment, its artifact or its commit.
   const { findings } = await client.findings(repo, { environment: d.environment, limit: 500 });
   for (const f of findings) {

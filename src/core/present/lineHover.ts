@@ -145,6 +145,14 @@ export function renderLineHover(file: FileLineage, line: LineLineage, options: H
     if (options.notice) out.push(`- _${md(options.notice)}_`);
   }
 
+  if (!options.loading) {
+    for (const r of rebuilds(file, options.policy)) {
+      out.push(
+        `- ⚠ **rebuilt**: ${md(r.later)} runs ${digest(r.laterDigest)} for \`${short(r.commit)}\`, not ${digest(r.earlierDigest)} that ${md(r.earlier)} ran`,
+      );
+    }
+  }
+
   if (line.findings.length > 0) {
     out.push('', '**Findings on this line**');
     for (const f of line.findings) {
@@ -178,4 +186,26 @@ function changeReferences(text: string, pattern: string): string[] {
 function signatureNote(signature: string | null | undefined): string {
   if (!signature || signature === 'N') return '';
   return signature === 'G' ? ' · ✓ signed' : ` · ⚠ ${signatureMeaning[signature] ?? `signature ${md(signature)}`}`;
+}
+
+/**
+ * Promote, never rebuild: along the promotion order, an environment that runs the same commit as
+ * the one before it but another digest runs something that was not validated there.
+ */
+function rebuilds(
+  file: FileLineage,
+  policy: EnvironmentPolicy,
+): { earlier: string; later: string; commit: string; earlierDigest: string; laterDigest: string }[] {
+  const running = orderEnvironments(
+    file.environments.filter((e) => e.commit && e.artifact && policy.order.includes(e.name)),
+    policy,
+  );
+  const out = [];
+  for (let i = 1; i < running.length; i++) {
+    const [a, b] = [running[i - 1]!, running[i]!];
+    if (a.commit === b.commit && a.artifact !== b.artifact) {
+      out.push({ earlier: a.name, later: b.name, commit: b.commit!, earlierDigest: a.artifact!, laterDigest: b.artifact! });
+    }
+  }
+  return out;
 }
