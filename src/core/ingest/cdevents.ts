@@ -11,7 +11,7 @@
  * Every event is kept raw; event types that say nothing about the chain are stored but add no facts.
  */
 import { type Fact, InvalidEventError, type NormalizedEvent, rankOf } from './facts';
-import { at, digestFrom, iso, obj, repoFrom, sha, str, type Json } from './values';
+import { at, digestFrom, int, iso, obj, repoFrom, sha, str, type Json } from './values';
 
 export function isCdEvent(v: unknown): boolean {
   const type = at(v, 'context.type');
@@ -47,6 +47,8 @@ export function normalizeCdEvent(event: Json, raw: string): NormalizedEvent {
   const commit = sha(custom.commit);
   const actor = str(custom.actor) ?? null;
   const actorType = custom.actorType === 'bot' || custom.actorType === 'person' ? custom.actorType : null;
+  // The tool's order of its deployments, when it gives one (a history id or a counter).
+  const sequence = int(custom.sequence) ?? int(custom.counter) ?? int(custom.historyId);
   const digest = digestFrom(custom.digest) ?? digestFrom(content.artifactId);
   const environment = str(at(content, 'environment.id'));
   const facts: Fact[] = [];
@@ -73,6 +75,8 @@ export function normalizeCdEvent(event: Json, raw: string): NormalizedEvent {
           at: timestamp,
           actor: actor ?? source,
           actor_type: actorType,
+          sequence,
+          origin: sequence === null ? null : `cdevents:${source}`,
           kind: depKind,
           status: 'success',
           status_at: timestamp,

@@ -1,7 +1,7 @@
 /**
  * What the store can hold, checked on every normalised event before anything is written, so a
  * value the database would refuse is the sender's 422 naming the field, never the service's 500:
- * integers within PostgreSQL's int (every number the schema keeps is one), no NUL characters
+ * integers within PostgreSQL's int (bigint for a deploy tool's sequence), no NUL characters
  * (PostgreSQL text cannot hold them), times within the years 0001 to 9999.
  */
 import { InvalidEventError, type NormalizedEvent } from './facts';
@@ -9,9 +9,12 @@ import { InvalidEventError, type NormalizedEvent } from './facts';
 const intMin = -2147483648;
 const intMax = 2147483647;
 const timeColumn = /(^|_)at$/;
+/** Columns kept as bigint: ids from other systems (GitHub's deployment ids pass 2^31). */
+const bigintColumns = new Set(['deployments.sequence']);
 
 function check(where: string, column: string, value: unknown): void {
   if (typeof value === 'number') {
+    if (bigintColumns.has(`${where}.${column}`) && Number.isSafeInteger(value) && value >= 0) return;
     if (!Number.isSafeInteger(value) || value < intMin || value > intMax) {
       throw new InvalidEventError('', `${where}.${column}: ${value} is out of range (an integer from ${intMin} to ${intMax})`);
     }

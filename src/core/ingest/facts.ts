@@ -107,6 +107,12 @@ export interface DeploymentFact {
     actor: string | null;
     /** From the source's own field (GitHub's account type, a native event's actorType), never guessed from a name. */
     actor_type: 'bot' | 'person' | null;
+    /**
+     * The deploy tool's own order (GitHub's deployment id, Argo CD's history id, a CDEvents
+     * sequence), comparable within `origin`; what runs where follows it over the clocks.
+     */
+    sequence: number | null;
+    origin: string | null;
     kind: 'deploy' | 'rollback' | 'hotfix';
     status: string;
     status_at: string;

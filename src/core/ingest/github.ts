@@ -100,6 +100,9 @@ export function normalizeGithubEvent(event: string, payload: Json, raw: string):
           at: createdAt,
           actor: login(d.creator),
           actor_type: accountType(d.creator),
+          // GitHub numbers deployments in the order they were created.
+          sequence: int(d.id),
+          origin: int(d.id) === null ? null : 'github',
           kind: kindHint.includes('rollback') ? 'rollback' : kindHint.includes('hotfix') ? 'hotfix' : 'deploy',
           status: state in deploymentStatusOrder ? state : 'pending',
           status_at: statusAt,

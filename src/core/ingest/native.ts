@@ -83,6 +83,8 @@ function factOf(e: NativeEvent, key: string, repo: string | null): Fact {
           at: e.at,
           actor: e.actor ?? null,
           actor_type: e.actorType ?? null,
+          sequence: e.sequence ?? null,
+          origin: e.sequence === undefined ? null : `native:${e.origin ?? ''}`,
           kind: e.kind,
           status: e.status,
           status_at: e.at,

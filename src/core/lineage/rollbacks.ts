@@ -24,8 +24,10 @@ export function rollbacksIn(history: Deployment[]): Undoing[] {
   }
   const out: Undoing[] = [];
   for (const list of byEnvironment.values()) {
-    // Oldest first; the source's own order breaks ties of equal times.
-    const ordered = list.map((d, i) => ({ d, i })).sort((a, b) => a.d.at.localeCompare(b.d.at) || b.i - a.i);
+    // Oldest first, in the deploy tool's order where the source gives it (effectiveAt), else by
+    // time; the source's own order breaks ties.
+    const when = (d: Deployment) => d.effectiveAt ?? d.at;
+    const ordered = list.map((d, i) => ({ d, i })).sort((a, b) => when(a.d).localeCompare(when(b.d)) || b.i - a.i);
     let running: Deployment | null = null;
     const seen = new Set<string>();
     for (const { d } of ordered) {

@@ -20,6 +20,8 @@ export type Health = z.infer<typeof Health>;
 export const EnvironmentsResponse = z.object({
   repo: RepoSlug,
   environments: z.array(Environment),
+  /** Clock skew the deploy tools' own order revealed (a deployment stamped earlier than one it followed). */
+  notices: z.array(z.string()).optional(),
 });
 export type EnvironmentsResponse = z.infer<typeof EnvironmentsResponse>;
 

@@ -135,6 +135,10 @@ export const Deployment = z.object({
   actor: z.string().nullable(),
   /** Whether the actor is a bot or a person, as the source says; absent or null when it does not. */
   actorType: z.enum(['bot', 'person']).nullable().optional(),
+  /** The deploy tool's order of its deployments (comparable within `origin`), and the time that order implies. */
+  sequence: z.number().int().nullable().optional(),
+  origin: z.string().nullable().optional(),
+  effectiveAt: Timestamp.nullable().optional(),
   kind: DeploymentKind,
   status: DeploymentStatus,
   reason: z.string().nullable(),

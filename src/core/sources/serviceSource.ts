@@ -1,7 +1,7 @@
 import type { CommitLineage } from '../model/api';
 import type { ApiClient } from './apiClient';
 import { ApiError } from './apiError';
-import type { ArtifactPlacement, LineageSource } from './lineageSource';
+import type { ArtifactPlacement, LineageSource, SourceNotice } from './lineageSource';
 
 /** The traceability service as a lineage source: one request per question, batched per file. */
 export class ServiceSource implements LineageSource {
@@ -63,8 +63,17 @@ export class ServiceSource implements LineageSource {
     });
   }
 
+  private skew: string[] = [];
+
   async environments(repo: string) {
-    return (await this.client.environments(repo)).environments;
+    const answer = await this.client.environments(repo);
+    this.skew = answer.notices ?? [];
+    return answer.environments;
+  }
+
+  /** Clock skew the deploy tools' order revealed in the environments last read. */
+  notices(): SourceNotice[] {
+    return this.skew.map((message) => ({ about: 'deployments' as const, message }));
   }
 
   async history(repo: string, environment: string, limit: number) {

@@ -149,6 +149,23 @@ async function resolveArtifactLinks(
     const findings = await tx.query<{ id: string }>(`UPDATE findings AS d ${set} RETURNING d.id`, [list, auditSeq]);
     linkedFindings = findings.rows.map((r) => r.id);
   }
+  const deploymentFacts = allFacts.filter((f) => f.table === 'deployments');
+  await orderDeployments(
+    tx,
+    deploymentFacts.map((f) => f.row.id),
+    // Only the tools whose sequenced deployments this batch wrote need their order worked out again.
+    [
+      ...new Map(
+        deploymentFacts
+          .filter((f) => f.row.sequence !== null && f.row.repo)
+          .map((f) => [
+            `${f.row.repo}\u0000${f.row.environment}\u0000${f.row.origin}`,
+            [f.row.repo!, f.row.environment, f.row.origin ?? ''] as [string, string, string],
+          ]),
+      ).values(),
+    ],
+    auditSeq,
+  );
   if (environments.size > 0) {
     await insertMany(
       tx,
@@ -159,6 +176,33 @@ async function resolveArtifactLinks(
     );
   }
   return linkedFindings;
+}
+
+/**
+ * The time each deployment takes in its environment's order: its own time, raised to the latest
+ * time of any deployment the same tool ordered before it (by `sequence` within `origin`). A clock
+ * that lags cannot put a later deployment before an earlier one; the result depends only on the
+ * set of deployments, so a replay of the events gives the same order.
+ */
+async function orderDeployments(tx: SqlExecutor, ids: string[], tools: [string, string, string][], auditSeq: number): Promise<void> {
+  if (ids.length === 0) return;
+  // Without a sequence, or until its tool's order is worked out, a deployment's own time is its place.
+  await tx.query(
+    `UPDATE deployments SET effective_at = at WHERE id = ANY($1::text[]) AND (sequence IS NULL OR effective_at IS NULL) AND effective_at IS DISTINCT FROM at`,
+    [ids],
+  );
+  if (tools.length === 0) return;
+  await tx.query(
+    `UPDATE deployments AS d
+     SET effective_at = o.effective_at, audit_seq = GREATEST(d.audit_seq, $3)
+     FROM (
+       SELECT id, max(at) OVER (PARTITION BY repo, environment, origin ORDER BY sequence) AS effective_at
+       FROM deployments
+       WHERE sequence IS NOT NULL AND (repo, environment, origin) IN (SELECT * FROM unnest($1::text[], $2::text[], $4::text[]))
+     ) o
+     WHERE d.id = o.id AND d.effective_at IS DISTINCT FROM o.effective_at`,
+    [tools.map((e) => e[0]), tools.map((e) => e[1]), auditSeq, tools.map((e) => e[2])],
+  );
 }
 
 async function upsert(tx: SqlExecutor, table: TableName, rows: Keyed[], auditSeq: number): Promise<void> {

@@ -147,6 +147,18 @@ ${[
     id: '003-deployment-actor-type',
     sql: `ALTER TABLE deployments ADD COLUMN actor_type text;`,
   },
+  {
+    // The deploy tool's order of its deployments, and the time that order implies: what runs in an
+    // environment follows the tool's sequence over the clocks of the systems that reported it.
+    id: '004-deploy-tool-order',
+    sql: `
+ALTER TABLE deployments ADD COLUMN sequence bigint;
+ALTER TABLE deployments ADD COLUMN origin text;
+ALTER TABLE deployments ADD COLUMN effective_at timestamptz;
+UPDATE deployments SET effective_at = at;
+CREATE INDEX deployments_env_order ON deployments (repo, environment, effective_at DESC, id DESC);
+`,
+  },
 ];
 
 export async function migrate(db: Database): Promise<void> {

@@ -66,23 +66,38 @@ export class Queries {
     return rows.map((r) => findingOf(r, byFinding.get(String(r.id)) ?? []));
   }
 
-  /** The current deployment of each environment: its newest successful deployment. */
+  /**
+   * The current deployment of each environment: its newest successful deployment, in the order
+   * the deploy tool gave (effective_at: a tool's later deployment never sorts before its earlier).
+   */
   async environments(repo: string): Promise<EnvironmentsResponse> {
     const result = await this.db.query(
       `SELECT e.name AS env_name, d.* FROM environments e
        LEFT JOIN LATERAL (
          SELECT * FROM deployments
          WHERE repo = e.repo AND environment = e.name AND status = 'success'
-         ORDER BY at DESC, id DESC LIMIT 1
+         ORDER BY effective_at DESC, id DESC LIMIT 1
        ) d ON true
        WHERE e.repo = $1 ORDER BY e.name`,
       [repo],
     );
     const current = await this.withApprovals(result.rows.filter((r) => r.id !== null));
     const byEnv = new Map(current.map((d) => [d.environment, d]));
+    // A tool's later deployment stamped more than a minute before one it followed: a clock is off.
+    const skewed = await this.db.query<{ id: string; environment: string; origin: string; at: unknown; effective_at: unknown }>(
+      `SELECT id, environment, origin, at, effective_at FROM deployments
+       WHERE repo = $1 AND effective_at > at + interval '60 seconds' ORDER BY effective_at DESC LIMIT 5`,
+      [repo],
+    );
+    const notices = skewed.rows.map((r) => {
+      const [at, after] = [isoOrNull(r.at)!, isoOrNull(r.effective_at)!];
+      const minutes = Math.round((Date.parse(after) - Date.parse(at)) / 60_000);
+      return `clock skew in ${r.environment}: deployment ${r.id} is stamped ${at}, ${minutes} min before a deployment ${r.origin} ordered ahead of it; the order follows ${r.origin}, not the clocks`;
+    });
     return {
       repo,
       environments: result.rows.map((r) => ({ name: String(r.env_name), deployment: byEnv.get(String(r.env_name)) ?? null })),
+      ...(notices.length ? { notices } : {}),
     };
   }
 
@@ -93,15 +108,15 @@ export class Queries {
     if (cursor) {
       const [at, id] = decodeCursor(cursor);
       params.push(at, id);
-      after = 'AND (at, id) < ($4::timestamptz, $5::text)';
+      after = 'AND (effective_at, id) < ($4::timestamptz, $5::text)';
     }
     const result = await this.db.query(
-      `SELECT * FROM deployments WHERE repo = $1 AND environment = $2 ${after} ORDER BY at DESC, id DESC LIMIT $3`,
+      `SELECT * FROM deployments WHERE repo = $1 AND environment = $2 ${after} ORDER BY effective_at DESC, id DESC LIMIT $3`,
       params,
     );
     const rows = result.rows.slice(0, limit);
     const last = rows[rows.length - 1];
-    const next = result.rows.length > limit && last ? encodeCursor(isoOrNull(last.at)!, String(last.id)) : null;
+    const next = result.rows.length > limit && last ? encodeCursor(isoOrNull(last.effective_at)!, String(last.id)) : null;
     return { repo, environment, deployments: await this.withApprovals(rows), next };
   }
 
@@ -128,7 +143,10 @@ export class Queries {
         repo,
         shas,
       ]),
-      this.rows('SELECT * FROM deployments WHERE commit_sha = ANY($2::text[]) AND repo = $1 ORDER BY at DESC, id DESC', [repo, shas]),
+      this.rows('SELECT * FROM deployments WHERE commit_sha = ANY($2::text[]) AND repo = $1 ORDER BY effective_at DESC, id DESC', [
+        repo,
+        shas,
+      ]),
     ]);
     const numbers = [...new Set(prRows.rows.map((r) => Number(r.number)))];
     const [reviews, prCommits] = numbers.length
@@ -209,7 +227,7 @@ export class Queries {
     const [artifact, attestations, deployments, findings] = await Promise.all([
       this.db.query('SELECT * FROM artifacts WHERE digest = $1', [digest]),
       this.db.query('SELECT * FROM attestations WHERE subject_digest = $1 ORDER BY finished_at, id', [digest]),
-      this.db.query('SELECT * FROM deployments WHERE artifact_digest = $1 ORDER BY at DESC, id DESC', [digest]),
+      this.db.query('SELECT * FROM deployments WHERE artifact_digest = $1 ORDER BY effective_at DESC, id DESC', [digest]),
       this.db.query('SELECT * FROM findings WHERE artifact_digest = $1 ORDER BY detected_at DESC NULLS LAST, id', [digest]),
     ]);
     return {

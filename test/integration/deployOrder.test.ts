@@ -1,0 +1,78 @@
+/**
+ * What runs in an environment follows the order the deploy tool gives, not the clocks of the
+ * systems that reported it; a skew of more than a minute is said.
+ */
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { backends, startTestService, type TestService } from '../helpers/testService';
+
+const webhookExamples = JSON.parse(readFileSync(require.resolve('@octokit/webhooks-examples'), 'utf8')) as {
+  name: string;
+  examples: any[];
+}[];
+const commit = (c: string) => c.repeat(40);
+
+for (const backend of backends()) {
+  describe(`order from the deploy tool (${backend} store)`, function () {
+    this.timeout(60_000);
+    let t: TestService;
+    before(async () => {
+      t = await startTestService(backend);
+    });
+    after(async () => {
+      await t?.close();
+    });
+
+    const deployment = (id: string, at: string, extra: object = {}) => ({
+      type: 'deployment',
+      id: `do-${id}`,
+      repo: 'acme/order',
+      deploymentId: id,
+      environment: 'production',
+      commit: commit(id.slice(-1)),
+      at,
+      ...extra,
+    });
+
+    it("follows the tool's sequence over a lagging clock, whatever order the events arrive in, and says the skew", async () => {
+      // Argo CD's history: 7 then 8; the second was stamped by a clock five minutes behind.
+      await t.client.ingest('events', JSON.stringify(deployment('argo-2', '2026-03-02T10:00:00Z', { sequence: 8, origin: 'argocd:shop' })));
+      await t.client.ingest('events', JSON.stringify(deployment('argo-1', '2026-03-02T10:05:00Z', { sequence: 7, origin: 'argocd:shop' })));
+      const answer = await t.client.environments('acme/order');
+      assert.equal(answer.environments.find((e) => e.name === 'production')?.deployment?.id, 'argo-2', 'by the clock argo-1 would run');
+      const history = (await t.client.deployments('acme/order', 'production')).deployments;
+      assert.deepEqual(
+        history.map((d) => [d.id, d.sequence, d.effectiveAt]),
+        [
+          ['argo-2', 8, '2026-03-02T10:05:00.000Z'],
+          ['argo-1', 7, '2026-03-02T10:05:00.000Z'],
+        ],
+      );
+      assert.match(
+        answer.notices?.[0] ?? '',
+        /clock skew in production: deployment argo-2 is stamped 2026-03-02T10:00:00.000Z, 5 min before .*argocd:shop/,
+      );
+      assert.equal((await t.client.verifyAudit()).ok, true, 'a replay of the events orders them the same');
+    });
+
+    it("orders GitHub's deployments by their ids", async () => {
+      const example = webhookExamples.find((g) => g.name === 'deployment')!.examples[0];
+      const send = (id: number, createdAt: string, sha: string) => {
+        const body = structuredClone(example);
+        body.repository.full_name = 'acme/order-gh';
+        Object.assign(body.deployment, { id, created_at: createdAt, updated_at: createdAt, sha, environment: 'production' });
+        return t.client.ingest('github', JSON.stringify(body), { githubEvent: 'deployment' });
+      };
+      await send(501, '2026-03-02T10:00:00Z', commit('1'));
+      await send(502, '2026-03-02T09:58:00Z', commit('2'));
+      const history = (await t.client.deployments('acme/order-gh', 'production')).deployments;
+      assert.deepEqual(
+        history.map((d) => [d.commit, d.origin]),
+        [
+          [commit('2'), 'github'],
+          [commit('1'), 'github'],
+        ],
+      );
+    });
+  });
+}
