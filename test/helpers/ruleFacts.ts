@@ -126,6 +126,7 @@ export function facts(over: Partial<BranchFacts> = {}): BranchFacts {
     commits,
     pullRequest: null,
     lineage: new Map(),
+    attestationsByDigest: new Map(),
     policy: { file: null, baseCommit: sha('9'), changed: null },
     now: Date.parse('2026-03-03T00:00:00Z'),
     ...over,

@@ -6,6 +6,7 @@
 import type { Repository } from '../git/repository';
 import type { LineageSource } from '../sources/lineageSource';
 import type { CommitLineage, PullRequestWithReviews } from '../model/api';
+import type { Attestation } from '../model/domain';
 import { branchCommits, PullRequestDiffs, resolveRef, touchedLines } from './branchGit';
 import type { Policy } from './policy';
 import { policyAt, policyChange } from './policySource';
@@ -75,6 +76,14 @@ export async function checkBranch(options: {
   // Sources that leave checks out of the batch (GitHub) are asked for the head commit's own.
   const head = lineage.get(headSha);
   if (source?.builds && slug && head && head.builds.length === 0) head.builds = await source.builds(slug, headSha);
+  // Provenance by the digests deployed, from sources that keep it (an attestation can name another commit).
+  const deployedDigests = [
+    ...new Set([...lineage.values()].flatMap((l) => l.deployments.map((d) => d.artifact)).filter((a): a is string => !!a)),
+  ];
+  const attestationsByDigest = new Map<string, Attestation[]>();
+  if (source?.attestations && slug) {
+    for (const digest of deployedDigests) attestationsByDigest.set(digest, await source.attestations(slug, digest));
+  }
   const facts: BranchFacts = {
     base: options.base,
     head: options.head,
@@ -82,6 +91,7 @@ export async function checkBranch(options: {
     commits,
     pullRequest,
     lineage,
+    attestationsByDigest,
     policy: { file: committed.file, baseCommit: baseSha, changed },
     now: options.now ?? Date.now(),
   };

@@ -16,6 +16,7 @@ export const ruleIds = [
   'missing-change-reference',
   'blocking-check',
   'stale-attestation',
+  'broken-attestation',
   'rebuilt-artifact',
   'hotfix-without-reason',
   'hotfix-without-review',
@@ -66,6 +67,8 @@ export const PolicySchema = z.strictObject({
       ),
       'blocking-check': rule({ required: z.array(z.string().min(1)).default([]) }, 'informational'),
       'stale-attestation': rule({}, 'informational'),
+      /** A production artifact's provenance that does not prove it: another subject, another commit, made before the commit. */
+      'broken-attestation': rule({}, 'blocking'),
       'rebuilt-artifact': rule({}, 'informational'),
       'hotfix-without-reason': rule({}, 'informational'),
       /** A hotfix reached an environment before anyone approved its change. */

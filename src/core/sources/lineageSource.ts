@@ -4,7 +4,7 @@
  * the optional ones only of sources that can answer them.
  */
 import type { CommitLineage } from '../model/api';
-import type { Build, Deployment, Environment, Finding } from '../model/domain';
+import type { Attestation, Build, Deployment, Environment, Finding } from '../model/domain';
 
 /** Where an artifact runs by deployment records (GitHub artifact metadata). */
 export interface ArtifactPlacement {
@@ -39,6 +39,8 @@ export interface LineageSource {
   deployment(repo: string, environment: string, id: string): Promise<Deployment | null>;
   /** Checks and builds of one commit, for sources whose lineage batch leaves them out (GitHub). */
   builds?(repo: string, commit: string): Promise<Build[]>;
+  /** The provenance statements whose subject is an artifact digest, for sources that keep them (the service). */
+  attestations?(repo: string, digest: string): Promise<Attestation[]>;
   /** The commit an artifact digest was built from, for sources that know it by attestations (GitHub). */
   artifactCommit?(repo: string, digest: string): Promise<string | null>;
   /** One finding by id (what `trace` is given), null when the source has none by that id. */

@@ -27,6 +27,10 @@ export class ServiceSource implements LineageSource {
     return answer;
   }
 
+  async attestations(_repo: string, digest: string) {
+    return (await this.artifact(digest)).attestations;
+  }
+
   /** Its build's commit, else its provenance's, else the commit its deployments name. */
   async artifactCommit(_repo: string, digest: string): Promise<string | null> {
     const a = await this.artifact(digest);

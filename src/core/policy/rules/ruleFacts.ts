@@ -4,7 +4,7 @@
  * found with evidence of its own type.
  */
 import type { CommitLineage, PullRequestWithReviews } from '../../model/api';
-import type { Deployment, Review } from '../../model/domain';
+import type { Attestation, Deployment, Review } from '../../model/domain';
 import type { BranchCommit, PullRequestDiffs } from '../branchGit';
 import type { Policy } from '../policy';
 
@@ -16,6 +16,8 @@ export interface BranchFacts {
   pullRequest: PullRequestWithReviews | null;
   /** Lineage of the branch's commits, its head and the pull request's merge commit. */
   lineage: Map<string, CommitLineage>;
+  /** Provenance statements by the artifact digest they are about, for each deployed digest (sources that keep them). */
+  attestationsByDigest: Map<string, Attestation[]>;
   /** The policy judging the branch: the base's file (null: the defaults), and whether the branch edits it. */
   policy: { file: string | null; baseCommit: string; changed: { file: string; change: 'added' | 'changed' | 'removed' } | null };
   now: number;

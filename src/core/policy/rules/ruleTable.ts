@@ -5,6 +5,7 @@
  */
 import type { Policy, RuleId } from '../policy';
 import { blockingCheck, type BlockingCheckEvidence } from './blockingCheck';
+import { brokenAttestation, type BrokenAttestationEvidence } from './brokenAttestation';
 import { hotfixWithoutReason, type HotfixWithoutReasonEvidence } from './hotfixWithoutReason';
 import { hotfixWithoutReview, type HotfixWithoutReviewEvidence } from './hotfixWithoutReview';
 import { missingChangeReference, type MissingChangeReferenceEvidence } from './missingChangeReference';
@@ -27,6 +28,7 @@ export interface EvidenceOf {
   'missing-change-reference': MissingChangeReferenceEvidence;
   'blocking-check': BlockingCheckEvidence;
   'stale-attestation': StaleAttestationEvidence;
+  'broken-attestation': BrokenAttestationEvidence;
   'rebuilt-artifact': RebuiltArtifactEvidence;
   'hotfix-without-reason': HotfixWithoutReasonEvidence;
   'hotfix-without-review': HotfixWithoutReviewEvidence;
@@ -50,6 +52,7 @@ export const ruleTable: { [R in RuleId]: Rule<EvidenceOf[R]> } = {
   'missing-change-reference': missingChangeReference,
   'blocking-check': blockingCheck,
   'stale-attestation': staleAttestation,
+  'broken-attestation': brokenAttestation,
   'rebuilt-artifact': rebuiltArtifact,
   'hotfix-without-reason': hotfixWithoutReason,
   'hotfix-without-review': hotfixWithoutReview,
