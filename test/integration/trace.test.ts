@@ -137,6 +137,7 @@ describe('lineage trace', function () {
     assert.equal(r.status, 0, r.stderr);
     assert.equal(r.json.revision.sha, deployed);
     assert.match(r.json.revision.how, /running in production since deployment prod-1/);
+    assert.deepEqual(r.json.revision.link, { how: 'current-deployment', confidence: 0.4 });
     const best = r.json.candidates[0];
     assert.equal(best.path, 'src/lib/pricing.js');
     assert.equal(best.line, 7, 'line 3 at the deployed revision is line 7 now');
@@ -174,7 +175,8 @@ describe('lineage trace', function () {
     const r = await trace(JSON.stringify(alert), ['--api', t.url]);
     assert.equal(r.status, 0, r.stderr);
     assert.equal(r.json.revision.sha, deployed);
-    assert.match(r.json.revision.how, /running in production at 2026-03-03T08:00:00Z since deployment prod-1/);
+    assert.match(r.json.revision.how, /running in production at 2026-03-03T08:00:00Z \(a time window\) since deployment prod-1/);
+    assert.deepEqual(r.json.revision.link, { how: 'time-window', confidence: 0.6 }, 'a link by time is marked as one');
     assert.deepEqual([r.json.candidates[0].path, r.json.candidates[0].line], ['src/lib/pricing.js', 7]);
   });
 
@@ -280,6 +282,7 @@ describe('lineage trace', function () {
       assert.equal(r.json.artifact?.digest, digest, JSON.stringify(form));
       assert.match(r.json.revision.how, /artifact sha256:abababababab\S* was built from/, JSON.stringify(form));
       assert.equal(r.json.revision.sha, deployed);
+      assert.deepEqual(r.json.revision.link, { how: 'digest', confidence: 0.9 });
     }
     const text = await trace(`Error: boom (image digest sha256%3A${'ab'.repeat(32)})\n${frame}`, ['--api', t.url]);
     assert.equal(text.json.artifact?.digest, digest);

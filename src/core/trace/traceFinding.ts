@@ -38,7 +38,8 @@ export interface TraceCandidate {
 
 export interface TraceResult {
   input: { kind: FindingInput['kind']; locations: number; messages: string[] };
-  revision: { sha: string | null; how: string };
+  /** The revision the finding is read at, how it was found (in words and as a link kind) and how sure that is. */
+  revision: { sha: string | null; how: string; link: RevisionLink };
   /** The artifact the finding names: the commit it was built from and where it runs, as far as known. */
   artifact?: { digest: string; commit: string | null; runsIn: ArtifactPlacement[] };
   candidates: TraceCandidate[];
@@ -49,6 +50,21 @@ export interface TraceResult {
 export class UnknownFindingError extends Error {
   override name = 'UnknownFindingError';
 }
+
+/**
+ * How the finding was tied to a revision: it named the commit (or --revision did), its artifact's
+ * build or provenance did, a deployment running at the time it was seen (a time window, a guess
+ * about what ran then), the deployment running now (a weaker guess), or nothing (the working copy).
+ */
+export interface RevisionLink {
+  how: 'revision' | 'digest' | 'time-window' | 'current-deployment' | 'none';
+  confidence: number;
+}
+
+const linkOf = (how: RevisionLink['how']): RevisionLink => ({
+  how,
+  confidence: { revision: 1, digest: 0.9, 'time-window': 0.6, 'current-deployment': 0.4, none: 0 }[how],
+});
 
 export interface TraceOptions {
   repo: Repository;
@@ -320,15 +336,15 @@ async function chooseRevision(
   input: FindingInput,
   artifact: ArtifactFacts | null,
   tried: string[],
-): Promise<{ sha: string | null; how: string }> {
+): Promise<TraceResult['revision']> {
   const { repo, slug } = options;
-  const usable = async (sha: string, how: string) => {
-    if (await repo.hasCommit(sha)) return { sha: sha.toLowerCase(), how };
+  const usable = async (sha: string, how: string, link: RevisionLink['how']) => {
+    if (await repo.hasCommit(sha)) return { sha: sha.toLowerCase(), how, link: linkOf(link) };
     tried.push(`${how}, but ${sha.slice(0, 12)} is not in this clone: git fetch`);
     return null;
   };
   if (input.hints.commit) {
-    const r = await usable(input.hints.commit, `the finding names commit ${input.hints.commit.slice(0, 12)}`);
+    const r = await usable(input.hints.commit, `the finding names commit ${input.hints.commit.slice(0, 12)}`, 'revision');
     if (r) return r;
   }
   if (artifact) {
@@ -337,13 +353,14 @@ async function chooseRevision(
       const r = await usable(
         artifact.commit,
         `artifact ${short} was built from ${artifact.commit.slice(0, 12)}${options.source?.kind === 'github' ? ' (its GitHub attestation)' : ''}`,
+        'digest',
       );
       if (r) return r;
     } else tried.push(`artifact ${short}: ${artifact.error ?? 'no commit known for it'}`);
   }
   if (input.hints.release) tried.push(`release ${input.hints.release.slice(0, 60)}: releases are not mapped to commits; used what follows`);
   if (options.revision) {
-    const r = await usable(checkRevision(options.revision), `--revision ${options.revision.slice(0, 12)}`);
+    const r = await usable(checkRevision(options.revision), `--revision ${options.revision.slice(0, 12)}`, 'revision');
     if (r) return r;
   }
   // Without a named environment, the one place the artifact runs is where to look.
@@ -360,7 +377,8 @@ async function chooseRevision(
       if (d?.commit) {
         const r = await usable(
           d.commit,
-          `${Number.isFinite(when) ? `running in ${environment} at ${input.hints.time}` : `running in ${environment}`} since deployment ${d.id} (${d.at})`,
+          `${Number.isFinite(when) ? `running in ${environment} at ${input.hints.time} (a time window)` : `running in ${environment}`} since deployment ${d.id} (${d.at})`,
+          Number.isFinite(when) ? 'time-window' : 'current-deployment',
         );
         if (r) return r;
       } else
@@ -371,7 +389,7 @@ async function chooseRevision(
       tried.push(`environments of ${slug}: ${(e as Error).message}`);
     }
   }
-  return { sha: null, how: 'the working copy (no revision found in the finding, no deployment known)' };
+  return { sha: null, how: 'the working copy (no revision found in the finding, no deployment known)', link: linkOf('none') };
 }
 
 /** The working-copy line for `line` of `path` at `revision` (a null revision is the working copy). */
