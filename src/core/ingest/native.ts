@@ -84,7 +84,7 @@ function factOf(e: NativeEvent, key: string, repo: string | null): Fact {
           actor: e.actor ?? null,
           actor_type: e.actorType ?? null,
           sequence: e.sequence ?? null,
-          origin: e.sequence === undefined ? null : `native:${e.origin ?? ''}`,
+          origin: e.sequence === undefined ? null : (e.origin ?? 'native'),
           kind: e.kind,
           status: e.status,
           status_at: e.at,

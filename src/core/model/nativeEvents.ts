@@ -52,7 +52,7 @@ export const NativeDeployment = z
     actorType: opt(z.enum(['bot', 'person'])),
     /** The deploy tool's order of its deployments (a history id, a counter), comparable within `origin`. */
     sequence: opt(z.number().int().min(0).max(Number.MAX_SAFE_INTEGER)),
-    /** Which tool's sequence it is (e.g. "argocd:shop"); "native" when not said. */
+    /** Which tool's sequence it is (e.g. "argocd:shop", "github"); "native" when not said. */
     origin: opt(z.string().min(1).max(256)),
     kind: DeploymentKind.default('deploy'),
     status: DeploymentStatus.default('success'),

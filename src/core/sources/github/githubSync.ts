@@ -138,6 +138,9 @@ export async function syncGithub(options: SyncOptions): Promise<{ events: number
             commit: d.sha,
             at: d.created_at,
             actor: d.creator?.login,
+            // GitHub's deployment ids are its order: the same sequence the webhooks carry.
+            sequence: d.id,
+            origin: 'github',
             ...(d.creator?.type === 'Bot' ? { actorType: 'bot' } : d.creator?.type === 'User' ? { actorType: 'person' } : {}),
             kind: deploymentKind(d.task),
             status: deploymentStatus(status?.state),
