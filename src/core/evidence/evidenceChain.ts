@@ -115,20 +115,22 @@ function findingItem(f: Finding): Draft {
   };
 }
 
-/** The rollback that undid a deployment, as evidence (read from the environment's history). */
-async function rollbackOf(client: ApiClient, repo: string, deploymentId: string, already: Draft[]): Promise<Draft[]> {
-  let deployment: Deployment;
-  try {
-    deployment = await client.deployment(deploymentId);
-  } catch (e) {
-    if (ApiError.is(e, 'notFound')) return [];
-    throw e;
+/**
+ * The rollbacks that undid these deployments, as evidence: each environment's history is read once,
+ * and a rollback already among the items is not listed again.
+ */
+async function rollbacksOf(client: ApiClient, repo: string, deployments: Deployment[], already: Draft[]): Promise<Draft[]> {
+  const out: Draft[] = [];
+  for (const environment of new Set(deployments.map((d) => d.environment))) {
+    const undone = undoneBy((await client.deployments(repo, environment, { limit: 200 })).deployments);
+    for (const d of deployments.filter((x) => x.environment === environment)) {
+      const rollback = undone.get(d.id);
+      if (!rollback || [...already, ...out].some((x) => x.kind === 'deployment' && x.id === rollback.id)) continue;
+      const [item, ...approvals] = deploymentItems(rollback);
+      out.push({ ...item!, summary: `${item!.summary}; rolled back ${d.id}` }, ...approvals);
+    }
   }
-  const history = (await client.deployments(repo, deployment.environment, { limit: 200 })).deployments;
-  const rollback = undoneBy(history).get(deploymentId);
-  if (!rollback || already.some((x) => x.kind === 'deployment' && x.id === rollback.id)) return [];
-  const [item, ...approvals] = deploymentItems(rollback);
-  return [{ ...item!, summary: `${item!.summary}; rolled back ${deploymentId}` }, ...approvals];
+  return out;
 }
 
 /** Attaches the audit-log entry covering each item's source event (a few requests at a time). */
@@ -168,8 +170,10 @@ export async function evidenceForLine(
   // Builds, artifacts and deployments are recorded on the merge (or squash) commit that brought
   // the line's commit to the deployed branch: follow each pull request to it.
   const merges = [...new Set((lineage?.pullRequests ?? []).map((pr) => pr.mergeCommit).filter((m): m is string => !!m && m !== commit))];
+  const deployments = [...(lineage?.deployments ?? [])];
   if (merges.length) {
     for (const m of (await client.lineage(repo, merges)).commits) {
+      deployments.push(...m.deployments);
       const pr = lineage?.pullRequests.find((p) => p.mergeCommit === m.sha);
       drafts.push(
         ...chainOf({ ...m, pullRequests: [] }).map((d) =>
@@ -178,7 +182,7 @@ export async function evidenceForLine(
       );
     }
   }
-  for (const d of drafts.filter((x) => x.kind === 'deployment')) drafts.push(...(await rollbackOf(client, repo, d.id, drafts)));
+  drafts.push(...(await rollbacksOf(client, repo, deployments, drafts)));
   for (const id of findingIds) drafts.push(findingItem(await client.finding(id)));
   if (signatureOf) {
     for (const d of drafts.filter((x) => x.kind === 'commit')) {
@@ -195,7 +199,7 @@ export async function evidenceForDeployment(client: ApiClient, repo: string, id:
   const lineage = d.commit ? (await client.lineage(repo, [d.commit])).commits[0] : undefined;
   const drafts = lineage ? chainOf(lineage, d.id) : deploymentItems(d);
   if (lineage && !drafts.some((x) => x.kind === 'deployment')) drafts.push(...deploymentItems(d));
-  drafts.push(...(await rollbackOf(client, repo, d.id, drafts)));
+  drafts.push(...(await rollbacksOf(client, repo, [d], drafts)));
   // Promote, never rebuild: the same commit running under another digest elsewhere was built again.
   const rebuilt = (lineage?.deployments ?? []).filter(
     (x) => x.status === 'success' && x.artifact && d.artifact && x.artifact !== d.artifact,
