@@ -158,19 +158,9 @@ export class LineageSession {
     if (!withSource) return git(null, null);
     // git blame runs while the source is chosen and asked.
     blame().catch(() => undefined);
-    let chosen: ChosenSource;
+    let chosen: ChosenSource | null = null;
     try {
       chosen = await this.source(repo);
-    } catch (e) {
-      if (!(e instanceof SourceChoiceError)) throw e;
-      return git(`${e.message}; showing git only`, {
-        source: this.config.source === 'github' ? 'github' : 'service',
-        needsFix: true,
-        message: e.message,
-        notice: `${e.message}; showing git only`,
-      });
-    }
-    try {
       const file = await fileLineage({ repo, path, contents, slug, source: chosen.source, detectMoves, blame: blame() });
       // Findings the source could not list go to the status bar and the Findings view, not the notice.
       const notice = file.notices.find((n) => n !== file.findingsUnknown) ?? null;
@@ -178,7 +168,8 @@ export class LineageSession {
     } catch (e) {
       const failure = sourceFailure(e);
       if (!failure) throw e;
-      this.log(`${chosen.kind}: ${failure.message}`);
+      // An unmet setting is the notice's to say; a source that failed is logged too.
+      if (chosen) this.log(`${chosen.kind}: ${failure.message}`);
       return git(failure.notice, failure);
     }
   }

@@ -7,9 +7,9 @@
  */
 import { ApiError } from '../sources/apiError';
 import { GitHubError } from '../sources/github/githubClient';
+import { SourceChoiceError } from '../sources/sourceChoice';
 
 export interface SourceFailure {
-  source: 'service' | 'github';
   /** The user must change something (token, URL, version) before the source can answer. */
   needsFix: boolean;
   message: string;
@@ -21,11 +21,9 @@ const needsFix = new Set(['unauthorized', 'forbidden', 'invalidResponse', 'rejec
 
 /** The failure a source's error stands for, or null when the error is not a source's (a bug, git). */
 export function sourceFailure(e: unknown): SourceFailure | null {
-  if (ApiError.is(e)) {
-    return { source: 'service', needsFix: needsFix.has(e.reason), message: e.message, notice: `${e.message}; showing git only` };
-  }
-  if (GitHubError.is(e)) {
-    return { source: 'github', needsFix: needsFix.has(e.reason), message: e.message, notice: `GitHub: ${e.message}; showing git only` };
-  }
+  // A setting that cannot be met (the service chosen without a URL, GitHub without a token).
+  if (e instanceof SourceChoiceError) return { needsFix: true, message: e.message, notice: `${e.message}; showing git only` };
+  if (ApiError.is(e)) return { needsFix: needsFix.has(e.reason), message: e.message, notice: `${e.message}; showing git only` };
+  if (GitHubError.is(e)) return { needsFix: needsFix.has(e.reason), message: e.message, notice: `GitHub: ${e.message}; showing git only` };
   return null;
 }

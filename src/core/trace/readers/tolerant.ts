@@ -37,5 +37,3 @@ export function list<T extends z.ZodType>(item: T, max: number) {
     );
 }
 
-/** An object's fields as a record, or undefined when the value is not an object. */
-export const record = z.record(z.string(), z.unknown()).optional().catch(undefined);
