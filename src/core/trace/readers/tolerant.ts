@@ -36,4 +36,3 @@ export function list<T extends z.ZodType>(item: T, max: number) {
       }),
     );
 }
-
