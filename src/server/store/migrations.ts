@@ -157,6 +157,8 @@ ALTER TABLE deployments ADD COLUMN origin text;
 ALTER TABLE deployments ADD COLUMN effective_at timestamptz;
 UPDATE deployments SET effective_at = at;
 CREATE INDEX deployments_env_order ON deployments (repo, environment, effective_at DESC, id DESC);
+-- Histories and what runs now are read in this order; the index by clock time is no longer read.
+DROP INDEX deployments_env;
 `,
   },
 ];
