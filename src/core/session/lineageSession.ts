@@ -22,6 +22,7 @@ import { defaultBase } from '../policy/branchGit';
 import { checkBranch } from '../policy/checkBranch';
 import type { Policy } from '../policy/policy';
 import type { ApiClient } from '../sources/apiClient';
+import { answersFor } from '../sources/lineageSource';
 import { chooseSource, SourceChoiceError, SourcePool, type ChosenSource, type SourceSetting } from '../sources/sourceChoice';
 import { approvalStateOf, type ApprovalState } from './approvalState';
 import { BoundedCache } from '../util/boundedCache';
@@ -251,7 +252,7 @@ export class LineageSession {
   /** A finding by id from the source in use (the service, or GitHub's code-scanning alerts). */
   async finding(repo: Repository, slug: string | null, id: string): Promise<Finding | null> {
     const chosen = await this.source(repo);
-    if (!chosen.source.finding || (!slug && chosen.kind !== 'service')) return null;
+    if (!chosen.source.finding || !answersFor(chosen.source, slug)) return null;
     return chosen.source.finding(slug ?? '', id);
   }
 

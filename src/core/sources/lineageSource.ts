@@ -52,3 +52,11 @@ export interface LineageSource {
   /** Where an artifact digest runs, for sources with deployment records (GitHub). */
   artifactPlacements?(repo: string, digest: string): Promise<ArtifactPlacement[]>;
 }
+
+/**
+ * Whether a source can be asked about a finding or an artifact by id: the service knows those of
+ * every repository it holds; other sources answer within the repository the origin names.
+ */
+export function answersFor(source: LineageSource, slug: string | null | undefined): boolean {
+  return Boolean(slug) || source.kind === 'service';
+}

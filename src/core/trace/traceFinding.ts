@@ -15,7 +15,7 @@ import { join } from 'node:path';
 import { checkRevision } from '../git/gitRunner';
 import type { Repository } from '../git/repository';
 import { mapLines, splitLines } from '../linemap/lineMap';
-import type { ArtifactPlacement, LineageSource } from '../sources/lineageSource';
+import { answersFor, type ArtifactPlacement, type LineageSource } from '../sources/lineageSource';
 import { readFindingInput, type FindingInput, type TraceLocation } from './findingInput';
 import { findKubernetes } from './kubernetesLocator';
 import { findTerraform } from './terraformLocator';
@@ -93,7 +93,7 @@ export async function traceFinding(options: TraceOptions): Promise<TraceResult> 
   if (input.kind === 'finding-reference' && input.hints.findingId) {
     const id = input.hints.findingId;
     // The service knows every finding; GitHub its own code-scanning alerts.
-    const source = options.source?.finding && askable(options) ? options.source : null;
+    const source = options.source?.finding && answersFor(options.source, options.slug) ? options.source : null;
     const from = source ? sourceName(source) : null;
     const f = source ? await source.finding!(options.slug ?? '', id) : null;
     if (!from) {
@@ -289,28 +289,20 @@ interface ArtifactFacts {
   error: string | null;
 }
 
+function sourceName(source: LineageSource): string {
+  return source.kind === 'service' ? 'the service' : source.kind === 'github' ? 'GitHub' : `the ${source.kind} source`;
+}
+
 /**
  * What the service or GitHub knows of the artifact a finding names: the commit it was built from
  * (the service's provenance, or GitHub's attestations) and where it runs (the service's
  * deployments of it, or GitHub's artifact deployment records).
  */
-/**
- * Whether the source can be asked about this finding: the service knows findings and artifacts
- * of every repository it holds, other sources only within the repository the origin names.
- */
-function askable(options: TraceOptions): boolean {
-  return Boolean(options.slug) || options.source?.kind === 'service';
-}
-
-function sourceName(source: LineageSource): string {
-  return source.kind === 'service' ? 'the service' : source.kind === 'github' ? 'GitHub' : `the ${source.kind} source`;
-}
-
 async function artifactFacts(options: TraceOptions, digest: string, tried: string[]): Promise<ArtifactFacts> {
   const { source } = options;
   const facts: ArtifactFacts = { digest, commit: null, runsIn: [], error: null };
   const short = digest.slice(0, 19);
-  if (source && askable(options) && (source.artifactCommit || source.artifactPlacements)) {
+  if (source && answersFor(source, options.slug) && (source.artifactCommit || source.artifactPlacements)) {
     const slug = options.slug ?? '';
     const [commit, placements] = await Promise.allSettled([
       source.artifactCommit?.(slug, digest) ?? null,
