@@ -5,6 +5,7 @@ import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fixturesDir, startTestService, type TestService } from '../helpers/testService';
+import { webhookExample } from '../helpers/webhookExamples';
 
 const cli = join(__dirname, '../../dist/cli.js');
 
@@ -49,9 +50,7 @@ describe('lineage CLI', () => {
   });
 
   it('sends a GitHub payload with its event name, from standard input', async () => {
-    // eslint-disable-next-line @typescript-eslint/no-require-imports
-    const examples: any[] = require('@octokit/webhooks-examples');
-    const payload = examples.find((g) => g.name === 'workflow_run').examples[0];
+    const payload = webhookExample('workflow_run');
     const r = await lineage(['ingest', '--api', t.url, '--github-event', 'workflow_run', '-'], JSON.stringify(payload));
     assert.equal(r.status, 0, r.stderr);
     const lineageOf = await t.client.lineage(payload.repository.full_name, [payload.workflow_run.head_sha]);

@@ -3,13 +3,9 @@
  * systems that reported it; a skew of more than a minute is said.
  */
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
 import { backends, startTestService, type TestService } from '../helpers/testService';
+import { webhookExample } from '../helpers/webhookExamples';
 
-const webhookExamples = JSON.parse(readFileSync(require.resolve('@octokit/webhooks-examples'), 'utf8')) as {
-  name: string;
-  examples: any[];
-}[];
 const commit = (c: string) => c.repeat(40);
 
 for (const backend of backends()) {
@@ -56,7 +52,7 @@ for (const backend of backends()) {
     });
 
     it("orders GitHub's deployments by their ids", async () => {
-      const example = webhookExamples.find((g) => g.name === 'deployment')!.examples[0];
+      const example = webhookExample('deployment');
       const send = (id: number, createdAt: string, sha: string) => {
         const body = structuredClone(example);
         body.repository.full_name = 'acme/order-gh';

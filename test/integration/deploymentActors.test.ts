@@ -1,12 +1,7 @@
 /** Who deployed, and whether a bot or a person did: from the source's own field, never from a name. */
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
 import { backends, startTestService, type TestService } from '../helpers/testService';
-
-const webhookExamples = JSON.parse(readFileSync(require.resolve('@octokit/webhooks-examples'), 'utf8')) as {
-  name: string;
-  examples: any[];
-}[];
+import { webhookExample } from '../helpers/webhookExamples';
 
 for (const backend of backends()) {
   describe(`deployment actors (${backend} store)`, function () {
@@ -48,7 +43,7 @@ for (const backend of backends()) {
           },
         ]),
       );
-      const example = structuredClone(webhookExamples.find((g) => g.name === 'deployment_status')!.examples[0]);
+      const example = webhookExample('deployment_status');
       example.repository.full_name = 'acme/actors';
       example.deployment.creator.type = 'Bot';
       example.deployment.creator.login = 'github-actions[bot]';

@@ -6,9 +6,7 @@ import assert from 'node:assert/strict';
 import { readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { backends, fixturesDir, http, startTestService, type TestService } from '../helpers/testService';
-
-// eslint-disable-next-line @typescript-eslint/no-require-imports
-const webhookExamples: { name: string; examples: any[] }[] = require('@octokit/webhooks-examples');
+import { webhookExamples } from '../helpers/webhookExamples';
 
 const readJson = (path: string) => JSON.parse(readFileSync(path, 'utf8'));
 

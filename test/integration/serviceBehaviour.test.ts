@@ -5,17 +5,12 @@
  */
 import assert from 'node:assert/strict';
 import { createHmac } from 'node:crypto';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { backends, http, startTestService, type TestService } from '../helpers/testService';
 import { syntheticStream, snapshot } from '../helpers/streams';
-
-// GitHub's own recorded webhook payloads (JSON; read as data, not imported as a module).
-const webhookExamples = JSON.parse(readFileSync(require.resolve('@octokit/webhooks-examples'), 'utf8')) as {
-  name: string;
-  examples: unknown[];
-}[];
+import { webhookExample } from '../helpers/webhookExamples';
 
 for (const backend of backends()) {
   describe(`service behaviour (${backend} store)`, function () {
@@ -282,7 +277,7 @@ for (const backend of backends()) {
       });
 
       it('stores a signed delivery once, whatever delivery id or event name it is replayed under', async () => {
-        const example = webhookExamples.find((g) => g.name === 'deployment_status')!.examples[0] as any;
+        const example = webhookExample('deployment_status');
         const body = JSON.stringify({ ...example, repository: { ...example.repository, full_name: 'acme/replayed' } });
         const signature = `sha256=${createHmac('sha256', 'hook-secret').update(body).digest('hex')}`;
         const send = (event: string, delivery: string) =>
