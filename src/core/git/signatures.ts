@@ -18,13 +18,14 @@ const signatureKeys: Record<string, string> = {
 
 export async function signatureSettings(repo: Repository): Promise<string[]> {
   const settings = new Map(Object.entries(signatureKeys));
-  for (const scope of ['--system', '--global']) {
-    const out = await repo.run(['config', scope, '-z', '--get-regexp', '^gpg\\.']).catch(() => '');
-    for (const entry of out.split('\0')) {
-      const nl = entry.indexOf('\n');
-      const key = (nl < 0 ? entry : entry.slice(0, nl)).toLowerCase();
-      if (key in signatureKeys && nl >= 0) settings.set(key, entry.slice(nl + 1));
-    }
+  // One process: each entry comes as "scope NUL key LF value NUL", system before global before local.
+  const out = await repo.run(['config', '-z', '--show-scope', '--get-regexp', '^gpg\\.']).catch(() => '');
+  const parts = out.split('\0');
+  for (let i = 0; i + 1 < parts.length; i += 2) {
+    const [scope, entry] = [parts[i]!, parts[i + 1]!];
+    const nl = entry.indexOf('\n');
+    const key = (nl < 0 ? entry : entry.slice(0, nl)).toLowerCase();
+    if ((scope === 'system' || scope === 'global') && key in signatureKeys && nl >= 0) settings.set(key, entry.slice(nl + 1));
   }
   return [...settings].filter(([, v]) => v !== '').flatMap(([k, v]) => ['-c', `${k}=${v}`]);
 }
