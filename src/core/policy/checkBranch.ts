@@ -82,7 +82,9 @@ export async function checkBranch(options: {
   ];
   const attestationsByDigest = new Map<string, Attestation[]>();
   if (source?.attestations && slug) {
-    for (const digest of deployedDigests) attestationsByDigest.set(digest, await source.attestations(slug, digest));
+    const attestations = source.attestations.bind(source);
+    const answers = await Promise.all(deployedDigests.map(async (digest) => [digest, await attestations(slug, digest)] as const));
+    for (const [digest, list] of answers) attestationsByDigest.set(digest, list);
   }
   const facts: BranchFacts = {
     base: options.base,
