@@ -85,10 +85,6 @@ export class LineageSession {
     private readonly log: (message: string) => void = () => undefined,
   ) {}
 
-  get settings(): Readonly<SessionConfig> {
-    return this.config;
-  }
-
   /** New settings or credentials: clients and every cached answer go. */
   async configure(config: SessionConfig): Promise<void> {
     this.config = config;
