@@ -3,7 +3,7 @@
  * systems that reported it; a skew of more than a minute is said.
  */
 import assert from 'node:assert/strict';
-import { backends, startTestService, type TestService } from '../helpers/testService';
+import { backends, http, startTestService, type TestService } from '../helpers/testService';
 import { webhookExample } from '../helpers/webhookExamples';
 
 const commit = (c: string) => c.repeat(40);
@@ -49,6 +49,20 @@ for (const backend of backends()) {
         /clock skew in production: deployment argo-2 is stamped 2026-03-02T10:00:00.000Z, 5 min before .*argocd:shop/,
       );
       assert.equal((await t.client.verifyAudit()).ok, true, 'a replay of the events orders them the same');
+    });
+
+    it('refuses a sequence or an actor type that is not one, naming the field, and stores nothing', async () => {
+      for (const [extra, field] of [
+        [{ sequence: -1, origin: 'argocd:shop' }, 'sequence'],
+        [{ sequence: 1.5 }, 'sequence'],
+        [{ actorType: 'robot' }, 'actorType'],
+      ] as const) {
+        const r = await http(`${t.url}/v1/events`, { body: JSON.stringify(deployment('bad-1', '2026-03-02T11:00:00Z', extra)) });
+        assert.equal(r.status, 422, r.text);
+        assert.match(JSON.stringify(r.json.errors), new RegExp(field));
+      }
+      const history = (await t.client.deployments('acme/order', 'production')).deployments;
+      assert.ok(!history.some((d) => d.id === 'bad-1'));
     });
 
     it("orders GitHub's deployments by their ids", async () => {
