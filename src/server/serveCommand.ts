@@ -1,11 +1,11 @@
 /** `lineage serve` flags and process lifecycle; shared by the CLI and dist/server.js. */
-import { join, resolve } from 'node:path';
+import { delimiter, join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { defaultMaxBodyBytes, defaultPort, startService } from './service';
 
 export const serveUsage = `usage: lineage serve [--host 127.0.0.1] [--port 7420] [--data <dir>] [--database-url <postgres url>]
                      [--read-token T] [--write-token T] [--github-secret S] [--max-body-bytes N]
-                     [--signing-key FILE]
+                     [--signing-key FILE] [--trusted-root FILE] [--trusted-key FILE]...
 
   --data           folder of the embedded store (default ./.lineage-data; env LINEAGE_DATA)
   --database-url   use PostgreSQL instead of the embedded store (env DATABASE_URL)
@@ -14,6 +14,12 @@ export const serveUsage = `usage: lineage serve [--host 127.0.0.1] [--port 7420]
   --github-secret  GitHub webhook secret for X-Hub-Signature-256 (env LINEAGE_GITHUB_WEBHOOK_SECRET)
   --signing-key    Ed25519 private key (PEM) that signs audit checkpoints; made there when missing
                    (default <data>/signing-key.pem; env LINEAGE_SIGNING_KEY)
+  --trusted-root   Sigstore trusted_root.json that attestation bundles are verified against
+                   (env LINEAGE_TRUSTED_ROOT); without it and --trusted-key, signed attestations
+                   are stored as "unverified"
+  --trusted-key    [KEYID=]FILE, a PEM public key that signs DSSE envelopes or key-based bundles
+                   (KEYID: the id envelopes name it by); repeatable
+                   (env LINEAGE_TRUSTED_KEYS, paths separated by ${delimiter})
 Without tokens the service answers loopback clients only.`;
 
 export async function runServe(argv: string[], env: NodeJS.ProcessEnv = process.env): Promise<void> {
@@ -29,6 +35,8 @@ export async function runServe(argv: string[], env: NodeJS.ProcessEnv = process.
       'github-secret': { type: 'string' },
       'max-body-bytes': { type: 'string' },
       'signing-key': { type: 'string' },
+      'trusted-root': { type: 'string' },
+      'trusted-key': { type: 'string', multiple: true },
       help: { type: 'boolean', short: 'h' },
     },
     strict: true,
@@ -53,6 +61,8 @@ export async function runServe(argv: string[], env: NodeJS.ProcessEnv = process.
     writeToken: values['write-token'] ?? env.LINEAGE_WRITE_TOKEN,
     githubSecret: values['github-secret'] ?? env.LINEAGE_GITHUB_WEBHOOK_SECRET,
     maxBodyBytes: maxBody,
+    trustedRoot: values['trusted-root'] ?? env.LINEAGE_TRUSTED_ROOT,
+    trustedKeys: values['trusted-key'] ?? env.LINEAGE_TRUSTED_KEYS?.split(delimiter).filter(Boolean),
     signingKey: resolve(values['signing-key'] ?? env.LINEAGE_SIGNING_KEY ?? join(dataDir, 'signing-key.pem')),
   });
   const store = databaseUrl ? 'PostgreSQL' : `embedded store in ${dataDir}`;

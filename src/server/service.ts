@@ -6,6 +6,7 @@ import { createServer, type Server } from 'node:http';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { loadSigner } from './audit/signer';
+import { loadAttestationTrust, TrustConfigError, type AttestationTrust } from '../core/ingest/attestationTrust';
 import type { AddressInfo } from 'node:net';
 import type { Database } from './store/database';
 import { openDatabase } from './store/openDatabase';
@@ -29,6 +30,9 @@ export interface ServiceOptions {
    * signing-key.pem in the data folder, else in ~/.lineage (PostgreSQL without a data folder).
    */
   signingKey?: string;
+  /** A Sigstore trusted_root.json and PEM public keys that attestation signatures are verified against. */
+  trustedRoot?: string;
+  trustedKeys?: string[];
   maxBodyBytes?: number;
   /** Open connections in all and from one address (defaults 4096 and 1024). */
   connectionLimits?: Partial<ConnectionLimits>;
@@ -56,6 +60,15 @@ function isLoopbackHost(host: string): boolean {
   return host === 'localhost' || isLoopback(host);
 }
 
+function loadTrust(options: ServiceOptions): AttestationTrust {
+  try {
+    return loadAttestationTrust({ trustedRoot: options.trustedRoot, keys: options.trustedKeys });
+  } catch (e) {
+    if (e instanceof TrustConfigError) throw new ServiceConfigError(e.message);
+    throw e;
+  }
+}
+
 export async function startService(options: ServiceOptions = {}): Promise<RunningService> {
   const host = options.host ?? '127.0.0.1';
   const log = options.log ?? ((m: string) => process.stderr.write(`${m}\n`));
@@ -65,6 +78,7 @@ export async function startService(options: ServiceOptions = {}): Promise<Runnin
     );
   }
   const keyFile = options.signingKey ?? join(options.dataDir ?? join(homedir(), '.lineage'), 'signing-key.pem');
+  const attestationTrust = loadTrust(options);
   const { signer, created } = loadSigner(keyFile, true);
   if (created) log(`lineage serve: made a checkpoint signing key in ${keyFile} (key id ${signer.keyId}); keep it apart from the database`);
   const db = await openDatabase({ dataDir: options.dataDir, databaseUrl: options.databaseUrl });
@@ -88,6 +102,7 @@ export async function startService(options: ServiceOptions = {}): Promise<Runnin
       writer,
       access: { readToken: options.readToken, writeToken: options.writeToken },
       githubSecret: options.githubSecret,
+      attestationTrust,
       maxBodyBytes: options.maxBodyBytes ?? defaultMaxBodyBytes,
       version: serviceVersion,
       validateResponses: options.validateResponses ?? process.env.LINEAGE_VALIDATE_RESPONSES === '1',

@@ -6,6 +6,7 @@ import { normalizeCdEvent } from '../ingest/cdevents';
 import type { NormalizedEvent } from '../ingest/facts';
 import { normalizeGithubEvent } from '../ingest/github';
 import { githubEventOfShape } from '../ingest/githubShape';
+import { noTrust, type AttestationTrust } from '../ingest/attestationTrust';
 import { normalizeInToto } from '../ingest/intoto';
 import { normalizeNative } from '../ingest/native';
 import { normalizeSarif, openSarifEnvelope } from '../ingest/sarif';
@@ -18,14 +19,15 @@ function jsonObject(raw: string): Json {
   return value;
 }
 
-export function rederive(format: string, raw: string): NormalizedEvent {
+/** `trust` is what signatures were verified under at ingest; with another, their verdicts differ. */
+export function rederive(format: string, raw: string, trust: AttestationTrust = noTrust): NormalizedEvent {
   switch (format) {
     case 'cdevents':
       return normalizeCdEvent(jsonObject(raw), raw);
     case 'native':
       return normalizeNative(jsonObject(raw), raw);
     case 'intoto':
-      return normalizeInToto(jsonObject(raw), raw);
+      return normalizeInToto(jsonObject(raw), raw, trust);
     case 'github': {
       const payload = jsonObject(raw);
       const event = githubEventOfShape(payload);

@@ -6,7 +6,7 @@
  * against the service's hash-chained log (`GET /v1/audit/verify`).
  */
 import type { AuditVerification, CommitLineage } from '../model/api';
-import type { Deployment, Finding } from '../model/domain';
+import type { Attestation, Deployment, Finding } from '../model/domain';
 import type { ApiClient } from '../sources/apiClient';
 import { ApiError } from '../sources/apiError';
 import { signatureMeaning } from '../git/signatures';
@@ -76,12 +76,25 @@ function chainOf(l: CommitLineage, onlyDeployment?: string): Draft[] {
     items.push({
       kind: 'attestation',
       id: a.id,
-      summary: `${a.predicateType} for ${a.subjectDigest}${a.builder ? ` by ${a.builder}` : ''}${a.signed ? ' (signed envelope)' : ''}`,
+      summary: `${a.predicateType} for ${a.subjectDigest}${a.builder ? ` by ${a.builder}` : ''}${signatureSummary(a)}`,
       at: a.finishedAt,
       eventKey: a.eventKey,
     });
   for (const d of l.deployments.filter((x) => !onlyDeployment || x.id === onlyDeployment)) items.push(...deploymentItems(d));
   return items;
+}
+
+function signatureSummary(a: Attestation): string {
+  switch (a.signature) {
+    case 'verified':
+      return `; signature verified${a.signer ? `, signed by ${a.signer}` : ''}`;
+    case 'failed':
+      return `; ⚠ signature does not verify: ${a.signatureDetail ?? 'no reason given'}`;
+    case 'unverified':
+      return `; signed, not verified${a.signatureDetail ? ` (${a.signatureDetail})` : ''}`;
+    default:
+      return '; unsigned';
+  }
 }
 
 function deploymentItems(d: Deployment): Draft[] {

@@ -7,6 +7,7 @@
  * delivery settle on the same state. Ranks are `<ISO time>|<order>|<event key>` and compare as
  * plain strings (bytewise).
  */
+import type { SignatureState } from './attestationTrust';
 
 export interface CommitFact {
   table: 'commits';
@@ -89,6 +90,12 @@ export interface AttestationFact {
     build_type: string | null;
     invocation: string | null;
     signed: boolean;
+    /** The signature's verdict under the service's trust (attestationTrust.ts). */
+    signature: SignatureState;
+    signature_detail: string | null;
+    signer: string | null;
+    /** Fingerprint of the trust that verdict was reached under; null when unsigned. */
+    signature_trust: string | null;
     started_at: string | null;
     finished_at: string | null;
   };

@@ -1,9 +1,11 @@
 /**
  * in-toto statements with SLSA provenance (v0.2 and v1), bare, in a DSSE envelope, in a Sigstore
  * bundle, or in npm's `{ attestations: [...] }` listing. Each subject digest is linked to the
- * source commit the provenance names. Signatures are recorded as present; verifying them against
- * a trust root is out of scope for the store and is not claimed.
+ * source commit the provenance names. A signed statement's signature is checked against the trust
+ * the service is given (attestationTrust.ts) and the verdict is stored on each row, with the
+ * fingerprint of that trust, so verification derives the same verdict again.
  */
+import { noTrust, type AttestationTrust, type SignedDocument } from './attestationTrust';
 import { type Fact, InvalidEventError, type NormalizedEvent, rankOf } from './facts';
 import { at, iso, obj, repoFrom, sha, sha256Hex, str, type Json } from './values';
 
@@ -11,6 +13,8 @@ interface Unwrapped {
   statement: Json;
   payloadText: string;
   signed: boolean;
+  /** The bundle or envelope the statement came in, when it carries a signature. */
+  signedDoc: SignedDocument | null;
 }
 
 export function isInToto(v: unknown): boolean {
@@ -50,16 +54,33 @@ export function unwrapStatements(doc: Json, pointer = ''): Unwrapped[] {
     const st = obj(statement);
     if (!st) throw new InvalidEventError(`${envPointer}/payload`, 'does not decode to a JSON object');
     const signatures = Array.isArray(envelope.signatures) ? envelope.signatures : [];
-    return [{ statement: st, payloadText, signed: signatures.some((s) => str(obj(s)?.sig, 100000) !== null) }];
+    const signed = signatures.some((s) => str(obj(s)?.sig, 100000) !== null);
+    const signedDoc: SignedDocument | null = !signed ? null : doc.dsseEnvelope ? { bundle: doc } : { envelope };
+    return [{ statement: st, payloadText, signed, signedDoc }];
   }
-  return [{ statement: doc, payloadText: JSON.stringify(doc), signed: false }];
+  return [{ statement: doc, payloadText: JSON.stringify(doc), signed: false, signedDoc: null }];
 }
 
-export function normalizeInToto(doc: Json, raw: string): NormalizedEvent {
+/**
+ * What makes a signed statement this one: its signatures and the material that vouches for them,
+ * so a copy with a forged or stripped signature is a different event and a different row, and
+ * cannot stand in for (or be deduplicated into) the genuine one.
+ */
+function signatureIdentity(s: Unwrapped): string {
+  if (!s.signedDoc) return '';
+  const [material, signatures] =
+    'bundle' in s.signedDoc
+      ? [s.signedDoc.bundle.verificationMaterial, obj(s.signedDoc.bundle.dsseEnvelope)?.signatures]
+      : [null, s.signedDoc.envelope.signatures];
+  return `\n${JSON.stringify(material ?? null)}\n${JSON.stringify(signatures ?? null)}`;
+}
+
+export function normalizeInToto(doc: Json, raw: string, trust: AttestationTrust = noTrust): NormalizedEvent {
   const statements = unwrapStatements(doc);
-  const key = `intoto:${sha256Hex(statements.map((s) => s.payloadText).join('\n'))}`;
+  const key = `intoto:${sha256Hex(statements.map((s) => s.payloadText + signatureIdentity(s)).join('\n'))}`;
   const facts: Fact[] = [];
-  for (const { statement, payloadText, signed } of statements) {
+  for (const unwrapped of statements) {
+    const { statement, payloadText, signed, signedDoc } = unwrapped;
     const type = str(statement._type);
     if (!type || !type.startsWith('https://in-toto.io/Statement')) {
       throw new InvalidEventError('/_type', 'expected an in-toto Statement (https://in-toto.io/Statement/…)');
@@ -70,6 +91,10 @@ export function normalizeInToto(doc: Json, raw: string): NormalizedEvent {
       throw new InvalidEventError('/subject', 'required, a non-empty array');
     }
     const source = provenanceSource(obj(statement.predicate) ?? {}, predicateType);
+    const signature = signedDoc
+      ? trust.check(signedDoc, { repoUri: source.uri, commit: source.commit })
+      : { state: 'unsigned' as const, detail: null, signer: null };
+    const rowId = (digest: string) => sha256Hex(`${payloadText}\n${digest}${signatureIdentity(unwrapped)}`);
     statement.subject.forEach((s, i) => {
       const subject = obj(s);
       const digests = obj(subject?.digest) ?? {};
@@ -84,7 +109,7 @@ export function normalizeInToto(doc: Json, raw: string): NormalizedEvent {
         table: 'attestations',
         rank,
         row: {
-          id: sha256Hex(`${payloadText}\n${digest}`),
+          id: rowId(digest),
           subject_digest: digest,
           subject_name: str(subject?.name),
           predicate_type: predicateType,
@@ -95,6 +120,10 @@ export function normalizeInToto(doc: Json, raw: string): NormalizedEvent {
           build_type: source.buildType,
           invocation: source.invocation,
           signed,
+          signature: signature.state,
+          signature_detail: signature.detail,
+          signer: signature.signer,
+          signature_trust: signedDoc ? trust.id : null,
           started_at: source.startedAt,
           finished_at: source.finishedAt,
         },

@@ -96,8 +96,16 @@ export const Attestation = z.object({
   builder: z.string().nullable(),
   buildType: z.string().nullable(),
   invocation: z.string().nullable(),
-  /** Carried signatures (DSSE); their cryptographic verification is not claimed here. */
+  /** Carried signatures (DSSE or a Sigstore bundle). */
   signed: z.boolean(),
+  /**
+   * The signature's verdict under the trust the service was given: verified (and by whom), failed
+   * (a bad signature, an untrusted key or CA, a certificate issued to another repository or
+   * commit), unverified (no trust configured), or unsigned.
+   */
+  signature: z.enum(['verified', 'failed', 'unverified', 'unsigned']).default('unsigned'),
+  signatureDetail: z.string().nullable().default(null),
+  signer: z.string().nullable().default(null),
   startedAt: Timestamp.nullable(),
   finishedAt: Timestamp.nullable(),
   eventKey: z.string(),

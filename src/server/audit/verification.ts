@@ -13,6 +13,7 @@
 import { verify as verifySignature, createPublicKey } from 'node:crypto';
 import { chainHash, checkpointMessage, genesisHash, sha256Text } from '../../core/audit/chain';
 import { rederive } from '../../core/audit/rederive';
+import { noTrust, type AttestationTrust } from '../../core/ingest/attestationTrust';
 import type { Fact } from '../../core/ingest/facts';
 import type { AuditVerification } from '../../core/model/api';
 import type { CheckpointSigner } from './signer';
@@ -63,13 +64,13 @@ const maxDifferences = 20;
 
 type Broken = { brokenAt: number; reason: string };
 
-export async function verifyStore(db: Database, signer: CheckpointSigner): Promise<AuditVerification> {
+export async function verifyStore(db: Database, signer: CheckpointSigner, trust: AttestationTrust = noTrust): Promise<AuditVerification> {
   const headRow = (await db.query<{ seq: number | string; hash: string }>('SELECT seq, hash FROM audit_head WHERE id = 1')).rows[0]!;
   const snapshot = Number(headRow.seq);
   const scratch = await openScratch();
   try {
     await migrate(scratch);
-    const chain = await replayChain(db, scratch, snapshot, headRow.hash, signer);
+    const chain = await replayChain(db, scratch, snapshot, headRow.hash, signer, trust);
     const latest = await latestCheckpoint(db, snapshot);
     if ('reason' in chain)
       return {
@@ -126,6 +127,7 @@ async function replayChain(
   snapshot: number,
   headHash: string,
   signer: CheckpointSigner,
+  trust: AttestationTrust,
 ): Promise<{ entries: number; head: string } | (Broken & { entries: number; head: string })> {
   const key = createPublicKey({ key: Buffer.from(signer.publicKey, 'base64'), format: 'der', type: 'spki' });
   let prev = genesisHash;
@@ -166,7 +168,7 @@ async function replayChain(
       if (chainHash(prev, seq, r.event_key, r.event_hash) !== r.hash) return broken(seq, 'entry hash does not match');
       let derived;
       try {
-        derived = rederive(r.format ?? '', r.raw);
+        derived = rederive(r.format ?? '', r.raw, trust);
       } catch (e) {
         return broken(seq, `the stored event does not re-derive: ${(e as Error).message}`);
       }

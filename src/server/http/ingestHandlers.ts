@@ -7,6 +7,7 @@ import { isCdEvent, normalizeCdEvent } from '../../core/ingest/cdevents';
 import { InvalidEventError, type NormalizedEvent } from '../../core/ingest/facts';
 import { checkFactLimits } from '../../core/ingest/factLimits';
 import { normalizeGithubEvent } from '../../core/ingest/github';
+import type { AttestationTrust } from '../../core/ingest/attestationTrust';
 import { isInToto, normalizeInToto } from '../../core/ingest/intoto';
 import { isNativeEvent, normalizeNative } from '../../core/ingest/native';
 import { isSarif, normalizeSarif } from '../../core/ingest/sarif';
@@ -129,7 +130,12 @@ export async function ingestSarif(url: URL, text: string, writer: EventWriter): 
 }
 
 /** POST /v1/attestations: statements, DSSE envelopes, Sigstore bundles; JSON, an array, or JSON Lines. */
-export async function ingestAttestations(req: IncomingMessage, text: string, writer: EventWriter): Promise<IngestResult> {
+export async function ingestAttestations(
+  req: IncomingMessage,
+  text: string,
+  writer: EventWriter,
+  trust: AttestationTrust,
+): Promise<IngestResult> {
   const type = req.headers['content-type'] ?? '';
   let parsed: unknown;
   if (/ndjson|jsonl/.test(type)) parsed = parseJsonLines(text);
@@ -148,7 +154,7 @@ export async function ingestAttestations(req: IncomingMessage, text: string, wri
       if (!isObject(doc) || !isInToto(doc)) {
         throw new InvalidEventError('', 'expected an in-toto statement, a DSSE envelope or a Sigstore bundle');
       }
-      return normalizeInToto(doc, raw);
+      return normalizeInToto(doc, raw, trust);
     },
     single,
   );

@@ -7,6 +7,7 @@ import { createHash } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { z } from 'zod';
 import { Checkpoint } from '../../core/audit/chain';
+import type { AttestationTrust } from '../../core/ingest/attestationTrust';
 import {
   ArtifactResponse,
   AuditEntries,
@@ -39,6 +40,8 @@ export interface AppContext {
   writer: EventWriter;
   access: AccessConfig;
   githubSecret?: string;
+  /** What attestation signatures are verified against (none: signed ones are "unverified"). */
+  attestationTrust: AttestationTrust;
   maxBodyBytes: number;
   version: string;
   /** Check every response against its schema before sending (tests; costs time on large answers). */
@@ -132,7 +135,7 @@ export function createRouter(ctx: AppContext): (req: IncomingMessage, res: Serve
       access: 'write',
       handler: async (req) => ({
         schema: IngestResult,
-        body: await ingestAttestations(req, (await body(req)).toString('utf8'), ctx.writer),
+        body: await ingestAttestations(req, (await body(req)).toString('utf8'), ctx.writer, ctx.attestationTrust),
       }),
     },
     {
@@ -254,7 +257,7 @@ export function createRouter(ctx: AppContext): (req: IncomingMessage, res: Serve
       access: 'read',
       handler: async () => {
         // One verification at a time: callers arriving meanwhile share its answer.
-        verifying ??= verifyStore(ctx.db, ctx.signer).finally(() => (verifying = null));
+        verifying ??= verifyStore(ctx.db, ctx.signer, ctx.attestationTrust).finally(() => (verifying = null));
         return { schema: AuditVerification, body: await verifying };
       },
     },

@@ -161,6 +161,17 @@ CREATE INDEX deployments_env_order ON deployments (repo, environment, effective_
 DROP INDEX deployments_env;
 `,
   },
+  {
+    // An attestation's signature verdict under the service's trust, and which trust that was.
+    id: '005-attestation-signature',
+    sql: `
+ALTER TABLE attestations ADD COLUMN signature text NOT NULL DEFAULT 'unsigned';
+ALTER TABLE attestations ADD COLUMN signature_detail text;
+ALTER TABLE attestations ADD COLUMN signer text;
+ALTER TABLE attestations ADD COLUMN signature_trust text;
+UPDATE attestations SET signature = 'unverified', signature_detail = 'stored before signatures were verified; ingest it again' WHERE signed;
+`,
+  },
 ];
 
 export async function migrate(db: Database): Promise<void> {

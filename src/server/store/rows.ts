@@ -90,6 +90,10 @@ export function artifactOf(r: Row): Artifact {
   };
 }
 
+function signatureStateOf(v: unknown): Attestation['signature'] {
+  return v === 'verified' || v === 'failed' || v === 'unverified' ? v : 'unsigned';
+}
+
 export function attestationOf(r: Row): Attestation {
   return {
     id: String(r.id),
@@ -103,6 +107,9 @@ export function attestationOf(r: Row): Attestation {
     buildType: s(r.build_type),
     invocation: s(r.invocation),
     signed: Boolean(r.signed),
+    signature: signatureStateOf(r.signature),
+    signatureDetail: s(r.signature_detail),
+    signer: s(r.signer),
     startedAt: isoOrNull(r.started_at),
     finishedAt: isoOrNull(r.finished_at),
     eventKey: String(r.event_key),

@@ -1,8 +1,8 @@
 /**
  * broken-attestation: provenance is checked, not just matched. For each production deployment of
  * an artifact, every provenance statement about that digest must name the deployment's commit and
- * have been made after that commit; and a commit whose provenance covers other digests only does
- * not vouch for the one deployed.
+ * have been made after that commit, and a signed one must verify (under the service's trust); a
+ * commit whose provenance covers other digests only does not vouch for the one deployed.
  */
 import type { Attestation } from '../../model/domain';
 import { branchDeployments, short, type Found, type Rule } from './ruleFacts';
@@ -13,7 +13,7 @@ export interface BrokenAttestationEvidence {
   commit: string | null;
   attestation: string | null;
   /** What does not hold: the commit it names, when it was made, or the digest it is about. */
-  problem: 'other-commit' | 'before-commit' | 'other-subject';
+  problem: 'other-commit' | 'before-commit' | 'other-subject' | 'bad-signature';
   detail: string;
   attestationEventKey: string | null;
   deploymentEventKey: string | null;
@@ -33,7 +33,18 @@ export const brokenAttestation: Rule<BrokenAttestationEvidence> = (facts, policy
     const base = { deployment: d.id, artifact: d.artifact, commit: d.commit, deploymentEventKey: d.eventKey };
     for (const a of about.values()) {
       const made = a.finishedAt ?? a.startedAt;
-      if (a.commit && d.commit && a.commit !== d.commit) {
+      if (a.signature === 'failed') {
+        found.push({
+          message: `the signature of provenance ${a.id} for ${d.artifact.slice(0, 19)} does not verify: ${a.signatureDetail ?? 'no reason given'}`,
+          evidence: {
+            ...base,
+            attestation: a.id,
+            problem: 'bad-signature',
+            detail: a.signatureDetail ?? 'signature failed verification',
+            attestationEventKey: a.eventKey,
+          },
+        });
+      } else if (a.commit && d.commit && a.commit !== d.commit) {
         found.push({
           message: `provenance ${a.id} says ${d.artifact.slice(0, 19)} was built from ${short(a.commit)}, but ${production} deployment ${d.id} names ${short(d.commit)}`,
           evidence: {
