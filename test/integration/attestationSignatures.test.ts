@@ -124,6 +124,18 @@ for (const backend of backends()) {
       assert.equal(broken[0].severity, 'blocking');
       assert.equal(r.status, 1);
     });
+
+    it('will not vouch for verdicts reached under other trust than the service now has', async () => {
+      const store = t.store;
+      await t.close();
+      t = await startTestService(backend, {}, store);
+      const v = await t.client.verifyAudit();
+      assert.equal(v.ok, false);
+      assert.match(
+        JSON.stringify(v),
+        /its signature was judged under trust \\"[0-9a-f]{16}\\", and this service now has no trusted root or key/,
+      );
+    });
   });
 }
 

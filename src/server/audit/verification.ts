@@ -246,7 +246,11 @@ function describeDifference(stored: string, derived: string): string {
   const b = JSON.parse(derived) as Record<string, unknown>;
   const cols = [...new Set([...Object.keys(a), ...Object.keys(b)])].filter((c) => JSON.stringify(a[c]) !== JSON.stringify(b[c]));
   const show = (v: unknown) => ((JSON.stringify(v) as string | undefined) ?? 'null').slice(0, 120);
-  return cols.map((c) => `${c} is ${show(a[c])}, the events say ${show(b[c])}`).join('; ');
+  const differs = cols.map((c) => `${c} is ${show(a[c])}, the events say ${show(b[c])}`).join('; ');
+  // A signature verdict reached under other trust than the service has now cannot be vouched for.
+  if (cols.includes('signature_trust'))
+    return `its signature was judged under trust ${show(a.signature_trust)}, and this service now has ${b.signature_trust ? `trust ${show(b.signature_trust)}` : 'no trusted root or key'} (start it with the --trusted-root and --trusted-key it had): ${differs}`;
+  return differs;
 }
 
 async function compareTables(db: Database, scratch: Database, snapshot: number): Promise<Difference[]> {
