@@ -52,6 +52,35 @@ describe('line maps', () => {
     }
   });
 
+  it('keeps a moved block whole and stays a valid alignment on large scattered changes', () => {
+    // A real file's shape: unique statements among repeated braces and blank lines.
+    const file = Array.from({ length: 10_000 }, (_, i) => (i % 7 === 0 ? '}' : i % 5 === 0 ? '' : `  statement(${i});`));
+    const valid = (from: string[], to: string[]) => {
+      const map = mapLines(from, to);
+      let last = -1;
+      let matched = 0;
+      map.toFrom.forEach((f, t) => {
+        if (f < 0) return;
+        assert.equal(from[f], to[t]);
+        assert.ok(f > last);
+        assert.equal(map.fromTo[f], t);
+        last = f;
+        matched++;
+      });
+      return matched;
+    };
+    // The second half moved before the first: far past the exact search's budget.
+    const moved = [...file.slice(5_000), ...file.slice(0, 5_000)];
+    assert.ok(valid(file, moved) >= 5_000);
+    // Every third line edited, a block of 300 lines inserted, another of 200 deleted.
+    const edited = file.map((l, i) => (i % 3 === 0 ? `${l} // edited` : l));
+    edited.splice(4_000, 200);
+    edited.splice(1_000, 0, ...Array.from({ length: 300 }, (_, i) => `inserted(${i});`));
+    const unchanged = file.filter((_, i) => i % 3 !== 0).length - 200;
+    assert.ok(valid(file, edited) >= unchanged - 100);
+    assert.ok(valid(file, [...file].reverse()) >= 0);
+  });
+
   it('stays fast on a large file with a completely different middle', () => {
     const from = Array.from({ length: 20_000 }, (_, i) => `line ${i}`);
     const to = Array.from({ length: 20_000 }, (_, i) => `other ${i}`);

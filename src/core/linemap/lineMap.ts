@@ -4,11 +4,12 @@
  * maps to an unchanged line of the deployed revision) and how a finding reported against an old
  * revision lands on today's line. Lines are compared exactly, after normalising CRLF.
  *
- * Common prefix and suffix are matched first (the usual case: a few edits in a large file), and
- * only the middle goes through Myers' O((N+M)·D) diff, run on interned line ids in typed arrays
- * (a general-purpose diff library allocating per element was ten times slower here). The diff is
- * bounded: a middle that needs more than `maxEditLength` edits is treated as entirely changed
- * rather than taking quadratic time.
+ * Common prefix and suffix are matched first (the usual case: a few edits in a large file). Lines
+ * of the middle that occur on one side only are set aside, since no alignment can match them (a
+ * rewrite leaves few lines in common: blank lines, braces), and what is left goes through Myers'
+ * O((N+M)·D) diff in linear space (the middle-snake bisection, Myers 1986 §4b), on interned line
+ * ids in typed arrays, with git's cost limit for large scattered changes. The diff is bounded: a middle that needs more than `maxEditLength` edits is
+ * treated as entirely changed rather than taking quadratic time.
  */
 
 export interface LineMap {
@@ -45,78 +46,238 @@ export function mapLines(from: readonly string[], to: readonly string[], maxEdit
     link(endFrom, endTo);
   }
   if (endFrom > start && endTo > start) {
-    const ids = new Map<string, number>();
-    const intern = (lines: readonly string[], lo: number, hi: number) => {
-      const out = new Int32Array(hi - lo);
-      for (let i = lo; i < hi; i++) {
-        let id = ids.get(lines[i]!);
-        if (id === undefined) ids.set(lines[i]!, (id = ids.size));
-        out[i - lo] = id;
-      }
-      return out;
-    };
-    const pairs = myersMatches(intern(from, start, endFrom), intern(to, start, endTo), maxEditLength);
-    if (pairs) for (let p = 0; p < pairs.length; p += 2) link(start + pairs[p]!, start + pairs[p + 1]!);
+    const pairs = middleMatches(from, to, start, endFrom, endTo, maxEditLength);
+    if (pairs) for (let p = 0; p < pairs.length; p += 2) link(pairs[p]!, pairs[p + 1]!);
   }
   return { toFrom, fromTo };
 }
 
 /**
- * Myers' greedy shortest edit script (Myers 1986, "An O(ND) difference algorithm"), keeping each
- * round's frontier for the backtrack. Returns the matched pairs as a flat [a0, b0, a1, b1, …]
- * list, or null when more than `maxD` edits are needed.
+ * The matched lines of from[start, endFrom) and to[start, endTo) as a flat [from, to, …] list of
+ * absolute line numbers, or null past the edit bound.
  */
-function myersMatches(a: Int32Array, b: Int32Array, maxD: number): number[] | null {
-  const n = a.length;
-  const m = b.length;
-  const max = Math.min(n + m, maxD);
-  const offset = max + 1;
-  const v = new Int32Array(2 * max + 3);
-  const trace: Int32Array[] = [];
-  for (let d = 0; d <= max; d++) {
-    trace.push(v.slice(offset - d - 1, offset + d + 2));
-    for (let k = -d; k <= d; k += 2) {
-      let x = k === -d || (k !== d && v[offset + k - 1]! < v[offset + k + 1]!) ? v[offset + k + 1]! : v[offset + k - 1]! + 1;
-      let y = x - k;
-      while (x < n && y < m && a[x] === b[y]) {
-        x++;
-        y++;
-      }
-      v[offset + k] = x;
-      if (x >= n && y >= m) return backtrack(trace, a, b, d);
+function middleMatches(
+  from: readonly string[],
+  to: readonly string[],
+  start: number,
+  endFrom: number,
+  endTo: number,
+  maxEditLength: number,
+): number[] | null {
+  const ids = new Map<string, number>();
+  const idsOf = (lines: readonly string[], lo: number, hi: number) => {
+    const out = new Int32Array(hi - lo);
+    for (let i = lo; i < hi; i++) {
+      let id = ids.get(lines[i]!);
+      if (id === undefined) ids.set(lines[i]!, (id = ids.size));
+      out[i - lo] = id;
     }
+    return out;
+  };
+  const a = idsOf(from, start, endFrom);
+  const b = idsOf(to, start, endTo);
+  const inA = new Uint8Array(ids.size);
+  const inB = new Uint8Array(ids.size);
+  for (const id of a) inA[id] = 1;
+  for (const id of b) inB[id] = 1;
+  const kept = (seq: Int32Array, other: Uint8Array) => {
+    const at: number[] = [];
+    for (let i = 0; i < seq.length; i++) if (other[seq[i]!]) at.push(i);
+    return { ids: Int32Array.from(at, (i) => seq[i]!), at };
+  };
+  const ka = kept(a, inB);
+  const kb = kept(b, inA);
+  if (ka.ids.length === 0 || kb.ids.length === 0) return [];
+  const matches: number[] = [];
+  const report = (x: number, y: number) => matches.push(start + ka.at[x]!, start + kb.at[y]!);
+  // A minimal alignment while it is cheap to find; past that, anchored on the lines that occur
+  // once on each side (patience diff), which keeps a moved block whole where a capped search
+  // would cut it up.
+  const exact = new LinearDiff(ka.ids, kb.ids, report, Infinity);
+  if (exact.run(Math.min(maxEditLength, exactEditBudget))) return matches;
+  if (maxEditLength <= exactEditBudget) return null;
+  matches.length = 0;
+  const anchored = new LinearDiff(ka.ids, kb.ids, report, costLimitFloor);
+  let [x, y] = [0, 0];
+  for (const [i, j] of uniqueAnchors(ka.ids, kb.ids, ids.size)) {
+    anchored.runRange(x, i, y, j);
+    report(i, j);
+    [x, y] = [i + 1, j + 1];
   }
-  return null;
+  anchored.runRange(x, ka.ids.length, y, kb.ids.length);
+  return matches;
 }
 
-function backtrack(trace: Int32Array[], a: Int32Array, b: Int32Array, dEnd: number): number[] {
-  const pairs: number[] = [];
-  let x = a.length;
-  let y = b.length;
-  for (let d = dEnd; d >= 0; d--) {
-    const frontier = trace[d]!;
-    // frontier holds v[k] for k = -d-1 … d+1 at index k + d + 1
-    const at = (k: number) => frontier[k + d + 1]!;
-    const k = x - y;
-    let prevK: number;
-    if (d === 0) prevK = 0;
-    else prevK = k === -d || (k !== d && at(k - 1) < at(k + 1)) ? k + 1 : k - 1;
-    const prevX = d === 0 ? 0 : at(prevK);
-    const prevY = prevX - prevK;
-    const startX = d === 0 ? 0 : prevK === k + 1 ? prevX : prevX + 1;
-    const startY = startX - k;
-    while (x > startX && y > startY) {
-      x--;
-      y--;
-      pairs.push(x, y);
-    }
-    x = prevX;
-    y = prevY;
+/** Edits a minimal alignment may take before the anchored one is used instead. */
+const exactEditBudget = 2048;
+/** Past this many rounds (or the square root of the size), a search splits where it has got to. */
+const costLimitFloor = 256;
+
+/**
+ * The lines that occur exactly once in `a` and once in `b`, as [index in a, index in b] pairs,
+ * thinned to the longest run in the same order on both sides (patience sorting).
+ */
+function uniqueAnchors(a: Int32Array, b: Int32Array, idCount: number): [number, number][] {
+  const countA = new Int32Array(idCount);
+  const countB = new Int32Array(idCount);
+  const whereB = new Int32Array(idCount);
+  for (const id of a) countA[id]!++;
+  for (let j = 0; j < b.length; j++) {
+    countB[b[j]!]!++;
+    whereB[b[j]!] = j;
   }
-  // pairs were collected backwards as (x, y); reverse pair order
-  const out: number[] = [];
-  for (let p = pairs.length - 2; p >= 0; p -= 2) out.push(pairs[p]!, pairs[p + 1]!);
-  return out;
+  const pairs: [number, number][] = [];
+  for (let i = 0; i < a.length; i++) if (countA[a[i]!] === 1 && countB[a[i]!] === 1) pairs.push([i, whereB[a[i]!]!]);
+  // Longest increasing subsequence of the b indices, in O(n log n).
+  const tails: number[] = [];
+  const previous = new Int32Array(pairs.length).fill(-1);
+  for (let p = 0; p < pairs.length; p++) {
+    const j = pairs[p]![1];
+    let lo = 0;
+    let hi = tails.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if (pairs[tails[mid]!]![1] < j) lo = mid + 1;
+      else hi = mid;
+    }
+    if (lo > 0) previous[p] = tails[lo - 1]!;
+    tails[lo] = p;
+  }
+  const out: [number, number][] = [];
+  for (let p = tails.length ? tails[tails.length - 1]! : -1; p >= 0; p = previous[p]!) out.push(pairs[p]!);
+  return out.reverse();
+}
+
+/**
+ * Myers' diff in linear space: find a point on a shortest edit path by searching from both ends
+ * at once (the middle snake), split there, and recurse; common prefixes and suffixes of each part
+ * are its matches. Two frontier arrays, reused, are all the memory it takes.
+ */
+class LinearDiff {
+  private readonly forward: Int32Array;
+  private readonly backward: Int32Array;
+
+  constructor(
+    private readonly a: Int32Array,
+    private readonly b: Int32Array,
+    private readonly match: (x: number, y: number) => void,
+    /** Rounds after which a search splits where it has got to (Infinity: always minimal). */
+    private readonly costFloor: number,
+  ) {
+    const size = 2 * (a.length + b.length) + 4;
+    this.forward = new Int32Array(size);
+    this.backward = new Int32Array(size);
+  }
+
+  /** False when the whole needs more than `maxD` edits (some matches may have been reported). */
+  run(maxD: number): boolean {
+    return this.runRange(0, this.a.length, 0, this.b.length, maxD);
+  }
+
+  runRange(a0: number, a1: number, b0: number, b1: number, maxD = Infinity): boolean {
+    const pending: [number, number, number, number][] = [];
+    if (this.split(a0, a1, b0, b1, maxD, pending) === 'too-far') return false;
+    // An explicit stack: a pathological input cannot exhaust the call stack.
+    while (pending.length > 0) {
+      const [c0, c1, d0, d1] = pending.pop()!;
+      this.split(c0, c1, d0, d1, Infinity, pending);
+    }
+    return true;
+  }
+
+  /** Reports the common prefix and suffix of a[a0,a1) × b[b0,b1) and queues the two halves of the rest. */
+  private split(a0: number, a1: number, b0: number, b1: number, maxD: number, pending: [number, number, number, number][]) {
+    const { a, b } = this;
+    while (a0 < a1 && b0 < b1 && a[a0] === b[b0]) this.match(a0++, b0++);
+    while (a1 > a0 && b1 > b0 && a[a1 - 1] === b[b1 - 1]) this.match(--a1, --b1);
+    if (a0 === a1 || b0 === b1) return 'done';
+    const at = this.middle(a0, a1, b0, b1, maxD);
+    if (at === null) return 'too-far';
+    if (at === 'disjoint') return 'done';
+    pending.push([a0, at[0], b0, at[1]], [at[0], a1, at[1], b1]);
+    return 'done';
+  }
+
+  /**
+   * A point (x, y) on a shortest edit path of a[a0,a1) × b[b0,b1), where the forward and backward
+   * searches meet; 'disjoint' when nothing matches; null past `maxD` edits.
+   */
+  private middle(a0: number, a1: number, b0: number, b1: number, maxD: number): [number, number] | 'disjoint' | null {
+    const { a, b, forward: v1, backward: v2 } = this;
+    const n = a1 - a0;
+    const m = b1 - b0;
+    const maxHalf = Math.ceil((n + m) / 2);
+    const offset = maxHalf + 1;
+    const length = 2 * maxHalf + 2;
+    v1.fill(-1, 0, length + 1);
+    v2.fill(-1, 0, length + 1);
+    v1[offset + 1] = 0;
+    v2[offset + 1] = 0;
+    const delta = n - m;
+    const front = (delta & 1) !== 0;
+    // xdiff's limit: the square root of the problem's size, at least the floor.
+    const costLimit = Math.max(this.costFloor, Math.ceil(Math.sqrt(n + m)));
+    let k1start = 0;
+    let k1end = 0;
+    let k2start = 0;
+    let k2end = 0;
+    for (let d = 0; d < maxHalf; d++) {
+      if (2 * d > maxD) return null;
+      for (let k1 = -d + k1start; k1 <= d - k1end; k1 += 2) {
+        const i1 = offset + k1;
+        let x1 = k1 === -d || (k1 !== d && v1[i1 - 1]! < v1[i1 + 1]!) ? v1[i1 + 1]! : v1[i1 - 1]! + 1;
+        let y1 = x1 - k1;
+        while (x1 < n && y1 < m && a[a0 + x1] === b[b0 + y1]) {
+          x1++;
+          y1++;
+        }
+        v1[i1] = x1;
+        if (x1 > n) k1end += 2;
+        else if (y1 > m) k1start += 2;
+        else if (front) {
+          const i2 = offset + delta - k1;
+          if (i2 >= 0 && i2 < length && v2[i2] !== -1 && x1 >= n - v2[i2]!) return [a0 + x1, b0 + y1];
+        }
+      }
+      for (let k2 = -d + k2start; k2 <= d - k2end; k2 += 2) {
+        const i2 = offset + k2;
+        let x2 = k2 === -d || (k2 !== d && v2[i2 - 1]! < v2[i2 + 1]!) ? v2[i2 + 1]! : v2[i2 - 1]! + 1;
+        let y2 = x2 - k2;
+        while (x2 < n && y2 < m && a[a1 - x2 - 1] === b[b1 - y2 - 1]) {
+          x2++;
+          y2++;
+        }
+        v2[i2] = x2;
+        if (x2 > n) k2end += 2;
+        else if (y2 > m) k2start += 2;
+        else if (!front) {
+          const i1 = offset + delta - k2;
+          if (i1 >= 0 && i1 < length && v1[i1] !== -1) {
+            const x1 = v1[i1]!;
+            const y1 = offset + x1 - i1;
+            if (x1 >= n - x2) return [a0 + x1, b0 + y1];
+          }
+        }
+      }
+      if (d >= costLimit) {
+        // As git's xdiff does past its cost limit: split at the furthest point either search has
+        // reached. The result stays a correct alignment (only equal lines are matched), though no
+        // longer a minimal one, and a large, scattered change costs O((N+M)·limit) instead of O((N+M)·D).
+        let best: [number, number] = [a0, b0];
+        let score = -1;
+        for (let k = -d + k1start; k <= d - k1end; k += 2) {
+          const x = v1[offset + k]!;
+          if (x >= 0 && x <= n && x - k <= m && x - k >= 0 && 2 * x - k > score) [score, best] = [2 * x - k, [a0 + x, b0 + x - k]];
+        }
+        for (let k = -d + k2start; k <= d - k2end; k += 2) {
+          const x = v2[offset + k]!;
+          if (x >= 0 && x <= n && x - k <= m && x - k >= 0 && 2 * x - k > score) [score, best] = [2 * x - k, [a1 - x, b1 - (x - k)]];
+        }
+        if (score > 0 && score < n + m) return best;
+      }
+    }
+    return 'disjoint';
+  }
 }
 
 /** Maps texts rather than line arrays. */
