@@ -361,6 +361,49 @@ describe('lineage trace', function () {
     assert.deepEqual([r.json.candidates[0].path, r.json.candidates[0].line], ['src/lib/pricing.js', 8]);
   });
 
+  it('keeps two changed frames of one file apart, and puts the root file first among its namesakes', async () => {
+    const app = TestRepo.init('acme/two-frames');
+    const root = mkdtempSync(join(tmpdir(), 'lineage-two-'));
+    try {
+      app.write('index.js', [
+        'function inner(n) {',
+        "  if (n > 2) throw new Error('too deep');",
+        '  return inner(n + 1);',
+        '}',
+        'function outer() { return inner(0); }',
+        'outer();',
+      ]);
+      // Namesakes deeper down: a basename match alone would prefer whichever sorts first.
+      for (const dir of ['a', 'b', 'c', 'd', 'e', 'f']) app.write(`${dir}/index.js`, ['module.exports = 1;']);
+      const r1 = app.commit('app at release');
+      cpSync(app.dir, join(root, 'app'), { recursive: true, filter: (src) => !src.includes('/.git') });
+      const stderr = crash(process.execPath, [join(root, 'app/index.js')], root);
+      // Both frames' lines are rewritten (re-quoted), not moved.
+      app.write('index.js', [
+        'function inner(n) {',
+        '  if (n > 2) throw new Error("too deep");',
+        '  return inner(n + 1) ;',
+        '}',
+        'function outer() { return inner(0); }',
+        'outer();',
+      ]);
+      app.commit('style: quotes');
+      const file = join(root, 'trace.txt');
+      writeFileSync(file, stderr);
+      const r = await runLineage(app.dir, ['trace', file, '--revision', r1, '--json']);
+      const changed = r.json.candidates.filter((c: any) => c.path === 'index.js' && c.line === null);
+      assert.deepEqual(
+        [...new Set(changed.map((c: any) => c.original.line))].sort(),
+        [2, 3],
+        `both changed frames are answers: ${JSON.stringify(r.json.candidates.map((c: any) => [c.path, c.line, c.original.line]))}`,
+      );
+      assert.equal(r.json.candidates[0].path, 'index.js');
+    } finally {
+      app.dispose();
+      rmSync(root, { recursive: true, force: true });
+    }
+  });
+
   it('says what it tried when nothing matches, exits 1, and 2 on bad input', async () => {
     const none = await trace('the service is slow today, nothing else to say', ['--api', t.url]);
     assert.equal(none.status, 1);

@@ -140,13 +140,20 @@ describe('trace paths', () => {
     );
     assert.deepEqual(
       index.resolve('/srv/other/src/api.js').map((m) => m.path),
-      ['services/web/src/api.js', 'src/api.js'],
-      'a tie at two segments',
+      ['src/api.js', 'services/web/src/api.js'],
+      'a tie at two segments, the file the trace path ends with whole first',
     );
     assert.deepEqual(
       index.resolve('/x/services/web/src/api.js').map((m) => m.path),
       ['services/web/src/api.js'],
     );
+  });
+
+  it('puts a root file before 31 namesakes deeper down, whatever the alphabet says', () => {
+    const files = [...Array.from({ length: 31 }, (_, i) => `${String.fromCharCode(97 + (i % 26))}${i}/index.js`), 'index.js'];
+    const ranked = new PathIndex(files).resolve('/app/index.js').map((m) => m.path);
+    assert.equal(ranked.length, 32, 'still a tie: every namesake is listed');
+    assert.equal(ranked[0], 'index.js');
   });
 
   it('applies the most specific code mapping first, and never leaves the repository', () => {

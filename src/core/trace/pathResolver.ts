@@ -66,9 +66,14 @@ export class PathIndex {
       let n = 0;
       while (n < parts.length && n < segments.length && parts[parts.length - 1 - n] === segments[segments.length - 1 - n]) n++;
       best = Math.max(best, n);
-      return { path, segments: n, how: 'suffix' as const };
+      return { path, segments: n, how: 'suffix' as const, whole: n === parts.length, depth: parts.length };
     });
-    return scored.filter((s) => s.segments === best && best > 0).sort((a, b) => a.path.localeCompare(b.path));
+    // Among ties, a file the trace path ends with whole (`/app/index.js` and the root `index.js`: the
+    // rest is where it was installed) comes first, then the shallower; the alphabet only last.
+    return scored
+      .filter((s) => s.segments === best && best > 0)
+      .sort((a, b) => Number(b.whole) - Number(a.whole) || a.depth - b.depth || a.path.localeCompare(b.path))
+      .map(({ path, segments: n, how }) => ({ path, segments: n, how }));
   }
 }
 

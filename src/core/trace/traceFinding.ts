@@ -271,10 +271,14 @@ function isLibrary(loc: TraceLocation): boolean {
   return looksLikeLibrary(loc.file);
 }
 
+/**
+ * One candidate per place. A changed line has no place of its own today (line null), so it is
+ * told apart by where the trace put it: two changed frames of one file are two answers.
+ */
 function dedupe(candidates: TraceCandidate[]): TraceCandidate[] {
   const seen = new Set<string>();
   return candidates.filter((c) => {
-    const key = `${c.path}:${c.line}`;
+    const key = c.line === null ? `${c.path}:changed:${c.original.file}:${c.original.line}` : `${c.path}:${c.line}`;
     if (seen.has(key)) return false;
     seen.add(key);
     return true;
