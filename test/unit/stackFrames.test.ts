@@ -47,6 +47,31 @@ main.main()
 \t/go/src/app/main.go:8 +0x1d
 exit status 2`;
     assert.deepEqual(frames(go), ['go /go/src/app/internal/pick.go:12 main.pick', 'go /go/src/app/main.go:8 main.main']);
+    // The same panic from journald, every line prefixed and tabs escaped as syslog does.
+    const journal = go
+      .split('\n')
+      .map((l) => `Mar 14 10:00:01 web-1 shop[812]: ${l.replace(/\t/g, '#011')}`)
+      .join('\n');
+    assert.deepEqual(frames(journal), frames(go));
+    const iso = go
+      .split('\n')
+      .map((l) => `2026-03-14T10:00:01.123+0000 web-1 shop[812]: ${l}`)
+      .join('\n');
+    assert.deepEqual(frames(iso), frames(go));
+    // Recovery middleware (Gin's format): "path:line (0xPC)" then the function and its source line.
+    const recovered = `[Recovery] 2026/03/14 - 10:00:01 panic recovered:
+runtime error: index out of range [3] with length 3
+/usr/local/go/src/runtime/panic.go:114 (0x43a2f1)
+	goPanicIndex: panic(boundsError{x: int64(x), signed: true, y: y, code: boundsIndex})
+/go/src/app/handlers/user.go:45 (0x8b3c5d)
+	GetUser: return users[id]
+/go/pkg/mod/github.com/gin-gonic/gin@v1.9.1/context.go:174 (0x8a1b2c)
+	(*Context).Next: c.handlers[c.index](c)`;
+    assert.deepEqual(frames(recovered), [
+      'go /usr/local/go/src/runtime/panic.go:114 goPanicIndex',
+      'go /go/src/app/handlers/user.go:45 GetUser',
+      'go /go/pkg/mod/github.com/gin-gonic/gin@v1.9.1/context.go:174 (*Context).Next',
+    ]);
     const dotnet = `System.NullReferenceException: Object reference not set to an instance of an object.
    at Shop.Cart.Total(Order order) in C:\\src\\Shop\\Cart.cs:line 42
    at Shop.Program.Main() in C:\\src\\Shop\\Program.cs:line 7`;

@@ -2,10 +2,12 @@
  * Frames from pasted stack traces, whatever produced them: Node/V8 and Chrome ("at fn (file:1:2)"),
  * Firefox and Safari ("fn@file:1:2"), Python ('File "x.py", line 3, in f', chained exceptions),
  * Java and Kotlin ("at a.b.C.m(C.java:12)", "Caused by", "... N more"), Go panics and goroutine
- * dumps ("\t/src/x.go:12 +0x1d"), .NET ("at N.C.M() in C:\src\X.cs:line 42") and Ruby
+ * dumps ("\t/src/x.go:12 +0x1d", and "/src/x.go:12 (0x8b3c5d)" then "\tfn: source" as web frameworks'
+ * recovery middleware prints them), .NET ("at N.C.M() in C:\src\X.cs:line 42") and Ruby
  * ("x.rb:12:in `m'"). Real pastes are messy, so each line is searched for a frame anywhere in it
- * (log prefixes, logcat tags), syslog's "#011" is read as a tab, and a trace flattened onto one
- * line is split at its frame markers first.
+ * (log prefixes, logcat tags), syslog's and journald's per-line prefix ("Mar 14 10:00:01 host
+ * app[812]: ") is taken off and their "#011" read as a tab, and a trace flattened onto one line is
+ * split at its frame markers first.
  *
  * Every pattern here is linear: no nested quantifiers, and locations are taken apart by scanning
  * from the right, so a 10 MB paste or a 100k-frame dump costs time proportional to its length.
@@ -40,8 +42,15 @@ const maxLineLength = 4_096;
 const jsMarker = /(?<!\s)\s+at\s/g;
 
 /** Splits a trace that lost its newlines at the places where a new frame begins. */
+/**
+ * The prefix syslog and journald put on every line: "Mar 14 10:00:01 host unit[812]: " (short) or
+ * "2024-03-14T10:00:01+0000 host unit[812]: " (short-iso). Bounded pieces, no nested quantifiers.
+ */
+const syslogPrefix =
+  /^(?:[A-Z][a-z]{2} [ \d]\d \d\d:\d\d:\d\d|\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:\.\d{1,9})?(?:Z|[+-]\d\d:?\d\d)?) \S{1,255} [^\s:[]{1,255}(?:\[\d{1,10}\])?: /;
+
 function unflatten(text: string): string[] {
-  const lines = text.replace(/#011/g, '\t').split(/\r?\n|\r/);
+  const lines = text.split(/\r?\n|\r/).map((l) => l.replace(syslogPrefix, '').replace(/#011/g, '\t'));
   const out: string[] = [];
   for (const line of lines) {
     const parts =
@@ -164,12 +173,21 @@ function rubyFrame(line: string): Omit<StackFrame, 'index' | 'raw' | 'language'>
   return { file: m[1]!, line: Number(m[2]), column: null, function: m[3] ?? null };
 }
 
-/** Go: "\t/src/app/x.go:12 +0x1d" after a "pkg.fn(...)" line. */
-function goFrame(line: string, previous: string): Omit<StackFrame, 'index' | 'raw' | 'language'> | null {
-  const m = /^\s*(\S+\.go):(\d+)(?:\s+\+0x[0-9a-f]+)?\s*$/.exec(line);
-  if (!m) return null;
-  const fn = previous.trim().replace(/\(.*\)$/, '') || null;
-  return { file: m[1]!, line: Number(m[2]), column: null, function: fn };
+/**
+ * Go: "\t/src/app/x.go:12 +0x1d" after a "pkg.fn(...)" line, as the runtime prints a panic; or
+ * "/src/app/x.go:12 (0x8b3c5d)" before a "\tfn: source" line, as recovery middleware (Gin, Echo,
+ * Negroni) prints the stack it caught.
+ */
+function goFrame(line: string, previous: string, next: string): Omit<StackFrame, 'index' | 'raw' | 'language'> | null {
+  const runtime = /^\s*(\S+\.go):(\d+)(?:\s+\+0x[0-9a-f]+)?\s*$/.exec(line);
+  if (runtime) {
+    const fn = previous.trim().replace(/\(.*\)$/, '') || null;
+    return { file: runtime[1]!, line: Number(runtime[2]), column: null, function: fn };
+  }
+  const recovered = /^\s*(\S+\.go):(\d+) \(0x[0-9a-f]+\)\s*$/.exec(line);
+  if (!recovered) return null;
+  const source = /^\s+([\w.*()/-]{1,300}): /.exec(next);
+  return { file: recovered[1]!, line: Number(recovered[2]), column: null, function: source?.[1] ?? null };
 }
 
 const messagePattern = /^\s*(?:[\w$.]+(?:Error|Exception|Panic)|panic|Traceback|Caused by|Unhandled)\b.{0,300}/;
@@ -185,7 +203,7 @@ export function parseStackTrace(text: string): ParsedTrace {
     if ((frame = pythonFrame(line))) language = 'python';
     else if ((frame = dotnetFrame(line))) language = 'dotnet';
     else if ((frame = javaFrame(line))) language = 'java';
-    else if ((frame = goFrame(line, lines[i - 1] ?? ''))) language = 'go';
+    else if ((frame = goFrame(line, lines[i - 1] ?? '', lines[i + 1] ?? ''))) language = 'go';
     else if ((frame = v8Frame(line))) language = 'javascript';
     else if ((frame = rubyFrame(line))) language = 'ruby';
     else if ((frame = geckoFrame(line))) language = 'javascript';
