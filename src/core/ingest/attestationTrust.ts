@@ -161,12 +161,15 @@ export const noTrust: AttestationTrust = {
 class ConfiguredTrust implements AttestationTrust {
   private readonly withCertificates: Verifier | null;
   private readonly withKeys: Verifier;
+  private readonly keys: { key: KeyObject; ids: string[] }[];
 
   constructor(
     readonly id: string,
     private readonly root: TrustedRoot | null,
-    private readonly keys: { key: KeyObject; id: string | null }[],
+    keys: { key: KeyObject; id: string | null }[],
   ) {
+    // Every id a key answers to, worked out once rather than at each envelope.
+    this.keys = keys.map(({ key, id }) => ({ key, ids: id === null ? keyIdsOf(key) : [id, ...keyIdsOf(key)] }));
     const keyFinder = (hint: string) => {
       const key = this.keyFor(hint);
       if (!key) throw new UnknownKey(hint);
@@ -181,7 +184,7 @@ class ConfiguredTrust implements AttestationTrust {
 
   /** The key a hint names, or the only key when the envelope names none it knows. */
   private keyFor(hint: string): KeyObject | null {
-    const named = this.keys.find((k) => k.id === hint || keyIdsOf(k.key).includes(hint));
+    const named = this.keys.find((k) => k.ids.includes(hint));
     if (named) return named.key;
     return !hint && this.keys.length === 1 ? this.keys[0]!.key : null;
   }
@@ -244,8 +247,7 @@ class ConfiguredTrust implements AttestationTrust {
         signer: who,
       };
     }
-    const sameRepo = (a: string, b: string) => normalRepo(a) === normalRepo(b);
-    if (claim.repoUri && repoUri && !sameRepo(repoUri, claim.repoUri)) {
+    if (claim.repoUri && repoUri && normalRepo(repoUri) !== normalRepo(claim.repoUri)) {
       return {
         state: 'failed',
         detail: `the signing certificate was issued to a run of ${repoUri}, but the provenance names ${claim.repoUri}`,

@@ -76,11 +76,10 @@ function signatureIdentity(s: Unwrapped): string {
 }
 
 export function normalizeInToto(doc: Json, raw: string, trust: AttestationTrust = noTrust): NormalizedEvent {
-  const statements = unwrapStatements(doc);
-  const key = `intoto:${sha256Hex(statements.map((s) => s.payloadText + signatureIdentity(s)).join('\n'))}`;
+  const statements = unwrapStatements(doc).map((s) => ({ ...s, identity: signatureIdentity(s) }));
+  const key = `intoto:${sha256Hex(statements.map((s) => s.payloadText + s.identity).join('\n'))}`;
   const facts: Fact[] = [];
-  for (const unwrapped of statements) {
-    const { statement, payloadText, signed, signedDoc } = unwrapped;
+  for (const { statement, payloadText, signed, signedDoc, identity } of statements) {
     const type = str(statement._type);
     if (!type || !type.startsWith('https://in-toto.io/Statement')) {
       throw new InvalidEventError('/_type', 'expected an in-toto Statement (https://in-toto.io/Statement/…)');
@@ -94,7 +93,6 @@ export function normalizeInToto(doc: Json, raw: string, trust: AttestationTrust 
     const signature = signedDoc
       ? trust.check(signedDoc, { repoUri: source.uri, commit: source.commit })
       : { state: 'unsigned' as const, detail: null, signer: null };
-    const rowId = (digest: string) => sha256Hex(`${payloadText}\n${digest}${signatureIdentity(unwrapped)}`);
     statement.subject.forEach((s, i) => {
       const subject = obj(s);
       const digests = obj(subject?.digest) ?? {};
@@ -109,7 +107,7 @@ export function normalizeInToto(doc: Json, raw: string, trust: AttestationTrust 
         table: 'attestations',
         rank,
         row: {
-          id: rowId(digest),
+          id: sha256Hex(`${payloadText}\n${digest}${identity}`),
           subject_digest: digest,
           subject_name: str(subject?.name),
           predicate_type: predicateType,

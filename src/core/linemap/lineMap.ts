@@ -93,18 +93,18 @@ function middleMatches(
   // A minimal alignment while it is cheap to find; past that, anchored on the lines that occur
   // once on each side (patience diff), which keeps a moved block whole where a capped search
   // would cut it up.
-  const exact = new LinearDiff(ka.ids, kb.ids, report, Infinity);
-  if (exact.run(Math.min(maxEditLength, exactEditBudget))) return matches;
+  const diff = new LinearDiff(ka.ids, kb.ids, report);
+  if (diff.run(0, ka.ids.length, 0, kb.ids.length, { maxD: Math.min(maxEditLength, exactEditBudget), costFloor: Infinity })) return matches;
   if (maxEditLength <= exactEditBudget) return null;
   matches.length = 0;
-  const anchored = new LinearDiff(ka.ids, kb.ids, report, costLimitFloor);
+  const anchored = { maxD: Infinity, costFloor: costLimitFloor };
   let [x, y] = [0, 0];
   for (const [i, j] of uniqueAnchors(ka.ids, kb.ids, ids.size)) {
-    anchored.runRange(x, i, y, j);
+    diff.run(x, i, y, j, anchored);
     report(i, j);
     [x, y] = [i + 1, j + 1];
   }
-  anchored.runRange(x, ka.ids.length, y, kb.ids.length);
+  diff.run(x, ka.ids.length, y, kb.ids.length, anchored);
   return matches;
 }
 
@@ -148,6 +148,13 @@ function uniqueAnchors(a: Int32Array, b: Int32Array, idCount: number): [number, 
   return out.reverse();
 }
 
+interface SearchBounds {
+  /** Edits past which the search gives up. */
+  maxD: number;
+  /** Rounds after which a search splits where it has got to (Infinity: always minimal). */
+  costFloor: number;
+}
+
 /**
  * Myers' diff in linear space: find a point on a shortest edit path by searching from both ends
  * at once (the middle snake), split there, and recurse; common prefixes and suffixes of each part
@@ -161,37 +168,36 @@ class LinearDiff {
     private readonly a: Int32Array,
     private readonly b: Int32Array,
     private readonly match: (x: number, y: number) => void,
-    /** Rounds after which a search splits where it has got to (Infinity: always minimal). */
-    private readonly costFloor: number,
   ) {
     const size = 2 * (a.length + b.length) + 4;
     this.forward = new Int32Array(size);
     this.backward = new Int32Array(size);
   }
 
-  /** False when the whole needs more than `maxD` edits (some matches may have been reported). */
-  run(maxD: number): boolean {
-    return this.runRange(0, this.a.length, 0, this.b.length, maxD);
-  }
-
-  runRange(a0: number, a1: number, b0: number, b1: number, maxD = Infinity): boolean {
+  /**
+   * Aligns a[a0,a1) × b[b0,b1); false when it needs more than `bounds.maxD` edits (some matches may
+   * have been reported by then).
+   */
+  run(a0: number, a1: number, b0: number, b1: number, bounds: SearchBounds): boolean {
     const pending: [number, number, number, number][] = [];
-    if (this.split(a0, a1, b0, b1, maxD, pending) === 'too-far') return false;
-    // An explicit stack: a pathological input cannot exhaust the call stack.
+    if (this.split(a0, a1, b0, b1, bounds, pending) === 'too-far') return false;
+    // Parts of a whole within the bound are within it too. An explicit stack: a pathological input
+    // cannot exhaust the call stack.
+    const parts = { ...bounds, maxD: Infinity };
     while (pending.length > 0) {
       const [c0, c1, d0, d1] = pending.pop()!;
-      this.split(c0, c1, d0, d1, Infinity, pending);
+      this.split(c0, c1, d0, d1, parts, pending);
     }
     return true;
   }
 
   /** Reports the common prefix and suffix of a[a0,a1) × b[b0,b1) and queues the two halves of the rest. */
-  private split(a0: number, a1: number, b0: number, b1: number, maxD: number, pending: [number, number, number, number][]) {
+  private split(a0: number, a1: number, b0: number, b1: number, bounds: SearchBounds, pending: [number, number, number, number][]) {
     const { a, b } = this;
     while (a0 < a1 && b0 < b1 && a[a0] === b[b0]) this.match(a0++, b0++);
     while (a1 > a0 && b1 > b0 && a[a1 - 1] === b[b1 - 1]) this.match(--a1, --b1);
     if (a0 === a1 || b0 === b1) return 'done';
-    const at = this.middle(a0, a1, b0, b1, maxD);
+    const at = this.middle(a0, a1, b0, b1, bounds);
     if (at === null) return 'too-far';
     if (at === 'disjoint') return 'done';
     pending.push([a0, at[0], b0, at[1]], [at[0], a1, at[1], b1]);
@@ -202,7 +208,7 @@ class LinearDiff {
    * A point (x, y) on a shortest edit path of a[a0,a1) × b[b0,b1), where the forward and backward
    * searches meet; 'disjoint' when nothing matches; null past `maxD` edits.
    */
-  private middle(a0: number, a1: number, b0: number, b1: number, maxD: number): [number, number] | 'disjoint' | null {
+  private middle(a0: number, a1: number, b0: number, b1: number, { maxD, costFloor }: SearchBounds): [number, number] | 'disjoint' | null {
     const { a, b, forward: v1, backward: v2 } = this;
     const n = a1 - a0;
     const m = b1 - b0;
@@ -216,7 +222,7 @@ class LinearDiff {
     const delta = n - m;
     const front = (delta & 1) !== 0;
     // xdiff's limit: the square root of the problem's size, at least the floor.
-    const costLimit = Math.max(this.costFloor, Math.ceil(Math.sqrt(n + m)));
+    const costLimit = Math.max(costFloor, Math.ceil(Math.sqrt(n + m)));
     let k1start = 0;
     let k1end = 0;
     let k2start = 0;
