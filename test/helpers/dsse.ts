@@ -54,6 +54,20 @@ export function signEnvelope(
   return { payloadType, payload: body.toString('base64'), signatures: [{ keyid, sig: sig.toString('base64') }] };
 }
 
+/** The statement a bundle's DSSE envelope carries. */
+export function statementOf(bundle: any): any {
+  return JSON.parse(Buffer.from(bundle.dsseEnvelope.payload, 'base64').toString('utf8'));
+}
+
+/** A copy of a bundle whose statement is edited after signing, the signature left as it was. */
+export function editPayload<T>(bundle: T, change: (statement: any) => void): T {
+  const copy = structuredClone(bundle) as any;
+  const statement = statementOf(copy);
+  change(statement);
+  copy.dsseEnvelope.payload = Buffer.from(JSON.stringify(statement)).toString('base64');
+  return copy;
+}
+
 /** The same envelope as a key-based Sigstore bundle v0.3 (no log entry). */
 export function keyBundle(envelope: ReturnType<typeof signEnvelope>, hint: string): object {
   return {

@@ -9,7 +9,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { runLineage } from '../helpers/cli';
-import { makeKey, signEnvelope, slsaStatement, type TestKey } from '../helpers/dsse';
+import { editPayload, makeKey, signEnvelope, slsaStatement, statementOf, type TestKey } from '../helpers/dsse';
 import { TestRepo } from '../helpers/gitRepo';
 import { backends, fixturesDir, startTestService, type TestService } from '../helpers/testService';
 
@@ -17,15 +17,11 @@ const root = join(fixturesDir(), 'sigstore/public-good-trusted-root.json');
 const npmKey = `SHA256:jl3bwswu80PjjokCgh0o2w5c2U4LhQAE57gj9cz1kzA=${join(fixturesDir(), 'sigstore/npm-registry-key-jl3bwswu.pem')}`;
 const fixture = (name: string) => readFileSync(join(fixturesDir(), 'intoto', name), 'utf8');
 
-const statementOf = (bundle: any) => JSON.parse(Buffer.from(bundle.dsseEnvelope.payload, 'base64').toString('utf8'));
-
 /** The container-based bundle with its subject digest changed after signing. */
 function editedBundle(): { text: string; digest: string } {
-  const bundle = JSON.parse(fixture('sigstore-bundle-v02-slsa-v1-container-based.json'));
-  const statement = JSON.parse(Buffer.from(bundle.dsseEnvelope.payload, 'base64').toString('utf8'));
-  statement.subject[0].digest.sha256 = 'ef'.repeat(32);
-  bundle.dsseEnvelope.payload = Buffer.from(JSON.stringify(statement)).toString('base64');
-  return { text: JSON.stringify(bundle), digest: `sha256:${'ef'.repeat(32)}` };
+  const bundle: unknown = JSON.parse(fixture('sigstore-bundle-v02-slsa-v1-container-based.json'));
+  const edited = editPayload(bundle, (statement) => (statement.subject[0].digest.sha256 = 'ef'.repeat(32)));
+  return { text: JSON.stringify(edited), digest: `sha256:${'ef'.repeat(32)}` };
 }
 
 for (const backend of backends()) {

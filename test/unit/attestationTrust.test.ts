@@ -12,7 +12,7 @@ import { loadAttestationTrust, noTrust, TrustConfigError, type AttestationTrust 
 import type { AttestationFact } from '../../src/core/ingest/facts';
 import { normalizeInToto } from '../../src/core/ingest/intoto';
 import type { Json } from '../../src/core/ingest/values';
-import { keyBundle, makeKey, signEnvelope, slsaStatement, type TestKey } from '../helpers/dsse';
+import { editPayload, keyBundle, makeKey, signEnvelope, slsaStatement, type TestKey } from '../helpers/dsse';
 
 const fixtures = join(__dirname, '../fixtures');
 const root = join(fixtures, 'sigstore/public-good-trusted-root.json');
@@ -30,15 +30,6 @@ function rows(doc: Json, trust: AttestationTrust): AttestationFact['row'][] {
   return normalizeInToto(doc, JSON.stringify(doc), trust).facts.flatMap((f) =>
     f.table === 'attestations' ? [(f as AttestationFact).row] : [],
   );
-}
-
-/** The statement inside a bundle, edited, and put back without re-signing. */
-function editPayload(bundle: Json, edit: (statement: any) => void): Json {
-  const copy = structuredClone(bundle) as any;
-  const statement = JSON.parse(Buffer.from(copy.dsseEnvelope.payload, 'base64').toString('utf8'));
-  edit(statement);
-  copy.dsseEnvelope.payload = Buffer.from(JSON.stringify(statement)).toString('base64');
-  return copy;
 }
 
 describe('attestation signatures', () => {
