@@ -68,15 +68,23 @@ export async function runBlame(
     } catch (e) {
       throw new UsageError(`--contents ${values.contents}: cannot read (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
     }
-  } else if (!(await repo.isTracked(path))) {
-    throw new UsageError(`${target} is not tracked by git (untracked files have no history to blame)`);
   }
-  if (await repo.isBinary(path)) throw new UsageError(`${target} is a binary file; blame works on text`);
 
-  const slug = values.repo ?? (await repo.originSlug());
   const session = cliSession(values, env);
   try {
-    const answer = await session.lineage({ repo, path, contents, slug });
+    // The blame starts at once and the binary check runs beside it: on a short file anything run
+    // before the blame costs as much again. Whether the file is tracked is asked only when the
+    // blame fails, to say why.
+    const answering = (values.repo !== undefined ? Promise.resolve(values.repo) : repo.originSlug()).then((slug) =>
+      session.lineage({ repo, path, contents, slug }),
+    );
+    const binary = repo.isBinary(path);
+    const answer = await answering.catch(async (e: unknown) => {
+      if (contents === undefined && !(await repo.isTracked(path)))
+        throw new UsageError(`${target} is not tracked by git (untracked files have no history to blame)`);
+      throw e;
+    });
+    if (await binary) throw new UsageError(`${target} is a binary file; blame works on text`);
     // A token the source refuses, or an address that is not the API, is the user's to fix.
     if (answer.failure?.needsFix) throw new UsageError(answer.failure.message);
     if (answer.failure) err(`lineage: notice: ${answer.failure.notice}`);

@@ -1,16 +1,5 @@
 /** The `lineage` command: the same engine as the extension, for terminals, scripts and CI gates. */
 import { ApiError } from '../core/sources/apiError';
-import { runServe } from '../server/serveCommand';
-import { runBlame } from './blameCommand';
-import { runCheck } from './checkCommand';
-import { runDoctor } from './doctorCommand';
-import { runSync } from './syncCommand';
-import { runTrace } from './traceCommand';
-import { runEvidence } from './evidenceCommand';
-import { runVerify } from './verifyCommand';
-import { runIngest } from './ingestCommand';
-import { runRecordDeploy } from './recordDeployCommand';
-import { runDemo } from './demo/demoCommand';
 import { UsageError } from './usageError';
 
 const usage = `usage: lineage <command> [options]
@@ -33,34 +22,37 @@ Run "lineage <command> --help" for a command's options.`;
 async function main(argv: string[]): Promise<void> {
   const [command, ...rest] = argv;
   const out = (line: string) => process.stdout.write(`${line}\n`);
+  const err = (line: string) => process.stderr.write(`${line}\n`);
+  // Each command's module is loaded only when it runs: a blame never pays for the service, the
+  // store or GitHub's client (the bundle is split along these imports).
   switch (command) {
     case 'serve':
-      return runServe(rest);
+      return (await import('../server/serveCommand')).runServe(rest);
     case 'ingest':
-      return runIngest(rest, process.env, out);
+      return (await import('./ingestCommand')).runIngest(rest, process.env, out);
     case 'blame':
-      return runBlame(rest, process.env, out, (line) => process.stderr.write(`${line}\n`));
+      return (await import('./blameCommand')).runBlame(rest, process.env, out, err);
     case 'trace':
-      process.exitCode = await runTrace(rest, process.env, out, (line) => process.stderr.write(`${line}\n`));
+      process.exitCode = await (await import('./traceCommand')).runTrace(rest, process.env, out, err);
       return;
     case 'sync':
-      return runSync(rest, process.env, out, (line) => process.stderr.write(`${line}\n`));
+      return (await import('./syncCommand')).runSync(rest, process.env, out, err);
     case 'doctor':
-      process.exitCode = await runDoctor(rest, process.env, out);
+      process.exitCode = await (await import('./doctorCommand')).runDoctor(rest, process.env, out);
       return;
     case 'check':
-      process.exitCode = await runCheck(rest, process.env, out, (line) => process.stderr.write(`${line}\n`));
+      process.exitCode = await (await import('./checkCommand')).runCheck(rest, process.env, out, err);
       return;
     case 'evidence':
-      process.exitCode = await runEvidence(rest, process.env, out, (line) => process.stderr.write(`${line}\n`));
+      process.exitCode = await (await import('./evidenceCommand')).runEvidence(rest, process.env, out, err);
       return;
     case 'verify':
-      process.exitCode = await runVerify(rest, process.env, out, (line) => process.stderr.write(`${line}\n`));
+      process.exitCode = await (await import('./verifyCommand')).runVerify(rest, process.env, out, err);
       return;
     case 'record-deploy':
-      return runRecordDeploy(rest, out);
+      return (await import('./recordDeployCommand')).runRecordDeploy(rest, out);
     case 'demo':
-      return runDemo(rest, out);
+      return (await import('./demo/demoCommand')).runDemo(rest, out);
     case '--version':
     case 'version':
       out('0.1.0');

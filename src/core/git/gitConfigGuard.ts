@@ -85,6 +85,8 @@ export interface ConfigGuard {
   env: Record<string, string>;
   /** Filter drivers the configuration defines (each neutralised): files using one are not what git stores. */
   filterDrivers: Set<string>;
+  /** remote.origin.url as `git config --get` gives it (the last value), read from the same listing. */
+  originUrl: string | null;
 }
 
 /** Turns the overrides into GIT_CONFIG_COUNT variables. */
@@ -116,11 +118,13 @@ export function parseConfigList(out: string): { origin: string; key: string; val
   return entries;
 }
 
-export function guardFromConfig(entries: { key: string }[]): ConfigGuard {
+export function guardFromConfig(entries: { key: string; value?: string }[]): ConfigGuard {
   const overrides = new Map<string, string>(fixedOverrides.map(([k, v]) => [k.toLowerCase(), v]));
   const keys = new Map<string, string>(fixedOverrides.map(([k]) => [k.toLowerCase(), k]));
   const filterDrivers = new Set<string>();
-  for (const { key } of entries) {
+  let originUrl: string | null = null;
+  for (const { key, value: configured } of entries) {
+    if (key.toLowerCase() === 'remote.origin.url') originUrl = configured?.trim() || null;
     const value = neutralValue(key);
     if (value === undefined) continue;
     overrides.set(key, value);
@@ -132,7 +136,7 @@ export function guardFromConfig(entries: { key: string }[]): ConfigGuard {
       keys.set(`filter.${driver}.required`, `filter.${driver}.required`);
     }
   }
-  return { env: overrideEnv([...overrides].map(([k, v]) => [keys.get(k) ?? k, v] as const)), filterDrivers };
+  return { env: overrideEnv([...overrides].map(([k, v]) => [keys.get(k) ?? k, v] as const)), filterDrivers, originUrl };
 }
 
 interface Cached {

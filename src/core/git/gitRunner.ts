@@ -7,8 +7,15 @@
  * outside are validated as hex ids and passed after `--end-of-options`; paths after `--`.
  */
 import { execFile, execFileSync } from 'node:child_process';
-import { simpleGit, type SimpleGit } from 'simple-git';
-import { configGuard, guardFromConfig, guardProbeKey, overrideEnv, parseConfigList, type ConfigGuard } from './gitConfigGuard';
+import {
+  configGuard,
+  fixedOverrides,
+  guardFromConfig,
+  guardProbeKey,
+  overrideEnv,
+  parseConfigList,
+  type ConfigGuard,
+} from './gitConfigGuard';
 
 export type GitErrorReason = 'notARepository' | 'timeout' | 'badRevision' | 'filtered' | 'unsafe' | 'failed';
 
@@ -63,45 +70,22 @@ function pick(names: string[]): Record<string, string> {
   return out;
 }
 
+/** How many git processes one runner has running at once; more wait their turn. */
+const maxConcurrent = 4;
+
 export class GitRunner {
   /** Git processes started by this process: the editor's untrusted mode must keep it at zero. */
   static processesStarted = 0;
 
-  private readonly git: SimpleGit;
   private readonly timeoutMs: number;
+  private running = 0;
+  private readonly waiting: (() => void)[] = [];
 
   constructor(
     readonly cwd: string,
     options: GitRunnerOptions = {},
   ) {
     this.timeoutMs = options.timeoutMs ?? 30_000;
-    this.git = simpleGit({
-      baseDir: cwd,
-      binary: 'git',
-      maxConcurrentProcesses: 4,
-      timeout: { block: this.timeoutMs },
-      // simple-git's guard refuses these keys and variables whatever their value, and so refuses
-      // the overrides that neutralise them. Here they only ever carry gitConfigGuard's values, and
-      // no argument from outside reaches `-c` or the environment.
-      unsafe: {
-        allowUnsafeFsMonitor: true,
-        allowUnsafePager: true,
-        allowUnsafeHooksPath: true,
-        allowUnsafeSshCommand: true,
-        allowUnsafeAskPass: true,
-        allowUnsafeEditor: true,
-        allowUnsafeGitProxy: true,
-        allowUnsafeDiffExternal: true,
-        allowUnsafeDiffTextConv: true,
-        allowUnsafeFilter: true,
-        allowUnsafeMergeDriver: true,
-        allowUnsafePack: true,
-        allowUnsafeGpgProgram: true,
-        allowUnsafeCredentialHelper: true,
-        allowUnsafeProtocolOverride: true,
-        allowUnsafeConfigEnvCount: true,
-      },
-    });
   }
 
   /**
@@ -118,50 +102,59 @@ export class GitRunner {
   }
 
   /**
-   * Runs git feeding `input` on standard input (simple-git cannot), with the same overrides,
-   * environment and timeout. Used for `cat-file --batch`, which answers many questions in one
-   * process.
+   * Runs git feeding `input` on standard input, with the same overrides, environment and timeout.
+   * Used for `cat-file --batch`, which answers many questions in one process.
    */
   async runWithInput(args: string[], input: string): Promise<Buffer> {
     const { env } = await this.guard();
-    GitRunner.processesStarted++;
-    return new Promise((resolve, reject) => {
-      const child = execFile(
-        'git',
-        args,
-        { cwd: this.cwd, env: { ...safeEnv(), ...env }, encoding: 'buffer', maxBuffer: 1 << 30, timeout: this.timeoutMs },
-        (error, stdout, stderr) => {
-          if (error) {
-            const message = stderr.toString().trim() || error.message;
-            reject(
-              new GitError(
-                /not a git repository/i.test(message) ? 'notARepository' : error.killed ? 'timeout' : 'failed',
-                message.split('\n')[0] ?? message,
-              ),
-            );
-          } else resolve(stdout);
-        },
-      );
-      child.stdin?.end(input);
-    });
+    return this.spawn(args, { ...safeEnv(), ...env }, input);
   }
 
   /** Runs git with fixed, trusted arguments; anything from outside must already be checked. */
   async run(args: string[]): Promise<string> {
     const { env } = await this.guard();
+    return (await this.spawn(args, { ...safeEnv(), ...env })).toString('utf8');
+  }
+
+  /**
+   * `rev-parse` questions asked before the configuration is listed (where is the top of the
+   * repository), under the fixed overrides alone: rev-parse reads no index, attribute or driver,
+   * so the per-repository names the listing adds play no part in it.
+   */
+  runUnlisted(args: ['rev-parse', ...string[]]): Promise<string> {
+    return this.spawn(args, { ...safeEnv(), ...overrideEnv(fixedOverrides) }).then((out) => out.toString('utf8'));
+  }
+
+  private async spawn(args: string[], env: Record<string, string>, input?: string): Promise<Buffer> {
+    if (this.running >= maxConcurrent) await new Promise<void>((resolve) => this.waiting.push(resolve));
+    this.running++;
     GitRunner.processesStarted++;
     try {
-      // One environment per runner: the runner serves one directory, so every call carries the same overrides.
-      return await this.git.env({ ...safeEnv(), ...env }).raw(args);
-    } catch (e) {
-      const message = e instanceof Error ? e.message : String(e);
-      if (/not a git repository/i.test(message)) throw new GitError('notARepository', `${this.cwd} is not inside a git repository`);
-      if (/timed? ?out|block timeout/i.test(message)) throw new GitError('timeout', `git ${args[0]} took too long`);
-      if (/unknown revision|bad revision|bad object|invalid object name|does not exist in/i.test(message)) {
-        throw new GitError('badRevision', message.trim().split('\n')[0] ?? message);
-      }
-      throw new GitError('failed', message.trim().split('\n')[0] ?? message);
+      return await new Promise<Buffer>((resolve, reject) => {
+        const child = execFile(
+          'git',
+          args,
+          { cwd: this.cwd, env, encoding: 'buffer', maxBuffer: 1 << 30, timeout: this.timeoutMs },
+          (error, stdout, stderr) => {
+            if (error) reject(this.failure(args, stderr.toString().trim() || error.message, error.killed === true));
+            else resolve(stdout);
+          },
+        );
+        if (input !== undefined) child.stdin?.end(input);
+      });
+    } finally {
+      this.running--;
+      this.waiting.shift()?.();
     }
+  }
+
+  private failure(args: string[], message: string, killed: boolean): GitError {
+    const first = message.split('\n')[0] ?? message;
+    if (/not a git repository/i.test(message)) return new GitError('notARepository', `${this.cwd} is not inside a git repository`);
+    if (killed) return new GitError('timeout', `git ${args[0]} took too long`);
+    if (/unknown revision|bad revision|bad object|invalid object name|does not exist in/i.test(message))
+      return new GitError('badRevision', first);
+    return new GitError('failed', first);
   }
 }
 

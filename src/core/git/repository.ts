@@ -2,7 +2,7 @@
  * The git questions the engine asks, each one process through the safe runner, with every
  * revision from outside checked and every path after `--`.
  */
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { isAbsolute, join, relative, resolve, sep } from 'node:path';
@@ -17,17 +17,26 @@ export class Repository {
   private readonly names = new Map<string, Promise<string[]>>();
   private readonly present = new Map<string, boolean>();
   private origin: Promise<string | null> | undefined;
+  private headAt: { signature: string; sha: Promise<string | null> } | undefined;
 
   private constructor(
     readonly root: string,
     private readonly git: GitRunner,
+    /** The repository's own git directory (a worktree's, for a linked worktree), and the one its refs live in. */
+    private readonly gitDir: string,
+    private readonly commonDir: string,
   ) {}
 
   /** Opens the repository containing `dir`; GitError 'notARepository' when there is none. */
   static async open(dir: string, timeoutMs?: number): Promise<Repository> {
     const probe = new GitRunner(dir, { timeoutMs });
-    const top = (await probe.run(['rev-parse', '--show-toplevel'])).trim();
-    return new Repository(top, new GitRunner(top, { timeoutMs }));
+    // The configuration listing starts now, beside the question where the top is: run from the
+    // top (the usual case) the repository's runner finds it done or under way.
+    probe.guard().catch(() => undefined);
+    const [top = '', gitDir = '', commonDir = ''] = (
+      await probe.runUnlisted(['rev-parse', '--show-toplevel', '--absolute-git-dir', '--git-common-dir'])
+    ).split('\n');
+    return new Repository(top, new GitRunner(top, { timeoutMs }), gitDir, resolve(dir, commonDir));
   }
 
   /** Repository-relative path with forward slashes; throws for paths outside the repository. */
@@ -40,9 +49,32 @@ export class Repository {
     return rel.split(sep).join('/');
   }
 
-  async head(): Promise<string | null> {
+  /**
+   * The commit HEAD names, or null on an unborn branch. Asked before every file's lineage, so the
+   * answer is kept while the files that decide it are unchanged: HEAD, the branch's loose ref, the
+   * packed refs and the reftable list (git replaces each by renaming a new file over it, so a new
+   * inode or time means a new answer).
+   */
+  head(): Promise<string | null> {
+    const signature = this.headSignature();
+    if (this.headAt && signature !== null && this.headAt.signature === signature) return this.headAt.sha;
+    const sha = this.git.run(['rev-parse', '--verify', '--quiet', 'HEAD^{commit}']).then(
+      (out) => out.trim() || null,
+      () => null,
+    );
+    this.headAt = signature === null ? undefined : { signature, sha };
+    return sha;
+  }
+
+  /** What HEAD's answer depends on, or null when it cannot be told (then git is asked every time). */
+  private headSignature(): string | null {
+    if (!this.gitDir) return null;
     try {
-      return (await this.git.run(['rev-parse', '--verify', '--quiet', 'HEAD^{commit}'])).trim() || null;
+      const head = readFileSync(join(this.gitDir, 'HEAD'), 'utf8');
+      const ref = /^ref: (refs\/[^\n]+)/.exec(head)?.[1];
+      const files = [join(this.gitDir, 'HEAD'), join(this.commonDir, 'packed-refs'), join(this.commonDir, 'reftable', 'tables.list')];
+      if (ref) files.push(join(this.commonDir, ref));
+      return `${head}|${files.map(fileStamp).join('|')}`;
     } catch {
       return null;
     }
@@ -54,12 +86,13 @@ export class Repository {
   }
 
   /**
-   * The `origin` remote's URL, or null without one. Read once per opened repository: the source
-   * choice and the slug both need it, and every file's lineage asks for the source.
+   * The `origin` remote's URL, or null without one. Read once per opened repository (the source
+   * choice and the slug both need it, and every file's lineage asks for the source), from the
+   * configuration listing the runner makes anyway, so it costs no process.
    */
   originUrl(): Promise<string | null> {
-    this.origin ??= this.git.run(['config', '--get', 'remote.origin.url']).then(
-      (out) => out.trim() || null,
+    this.origin ??= this.git.guard().then(
+      (guard) => guard.originUrl,
       () => null,
     );
     return this.origin;
@@ -277,4 +310,10 @@ export class Repository {
   runWithInput(args: string[], input: string): Promise<Buffer> {
     return this.git.runWithInput(args, input);
   }
+}
+
+/** A file's identity and last change, or '-' when it is absent. */
+function fileStamp(path: string): string {
+  const stat = statSync(path, { throwIfNoEntry: false });
+  return stat ? `${stat.ino}:${stat.mtimeMs}:${stat.size}` : '-';
 }

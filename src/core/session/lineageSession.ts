@@ -18,13 +18,12 @@ import { commitSignature } from '../git/signatures';
 import { bufferHash, fileLineage } from '../lineage/fileLineage';
 import type { FileLineage } from '../lineage/lineLineage';
 import type { Deployment, Finding } from '../model/domain';
-import { defaultBase } from '../policy/branchGit';
-import { checkBranch } from '../policy/checkBranch';
+import type { CheckResult } from '../policy/checkBranch';
 import type { Policy } from '../policy/policy';
 import type { ApiClient } from '../sources/apiClient';
 import { answersFor } from '../sources/lineageSource';
 import { chooseSource, SourceChoiceError, SourcePool, type ChosenSource, type SourceSetting } from '../sources/sourceChoice';
-import { approvalStateOf, type ApprovalState } from './approvalState';
+import type { ApprovalState } from './approvalState';
 import { BoundedCache } from '../util/boundedCache';
 import { sourceFailure, type SourceFailure } from './sourceFailure';
 
@@ -125,7 +124,7 @@ export class LineageSession {
   /** The service's client when one is configured (health, evidence), whatever the source setting. */
   async serviceClient(): Promise<ApiClient | null> {
     if (!this.config.apiUrl) return null;
-    return this.pool.api(this.config.apiUrl, await this.credentials.apiToken());
+    return await this.pool.api(this.config.apiUrl, await this.credentials.apiToken());
   }
 
   /** A file's lineage; a source that fails or cannot be chosen leaves git's answer and says why. */
@@ -204,6 +203,12 @@ export class LineageSession {
       if (chosen.kind === 'git' || !slug)
         return { ok: false, reason: 'approvals come from the traceability service or GitHub: configure the service, or sign in to GitHub' };
       try {
+        // The policy engine (YAML, patterns, rules) loads when approvals are first asked for, not with every blame.
+        const [{ checkBranch }, { defaultBase }, { approvalStateOf }] = await Promise.all([
+          import('../policy/checkBranch'),
+          import('../policy/branchGit'),
+          import('./approvalState'),
+        ]);
         const result = await checkBranch({
           repo,
           source: chosen.source,
@@ -221,7 +226,7 @@ export class LineageSession {
   }
 
   /** `lineage check`: the branch against its base's policy; `source` null judges by git alone. */
-  check(options: {
+  async check(options: {
     repo: Repository;
     source: ChosenSource | null;
     slug: string | null;
@@ -229,8 +234,9 @@ export class LineageSession {
     head: string;
     branchName: string | null;
     policy?: Policy;
-  }) {
+  }): Promise<CheckResult> {
     const { source, ...rest } = options;
+    const { checkBranch } = await import('../policy/checkBranch');
     return checkBranch({ ...rest, source: source && source.kind !== 'git' ? source.source : null });
   }
 

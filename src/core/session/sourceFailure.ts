@@ -6,7 +6,7 @@
  * out, rate-limited, a server error) is a notice only.
  */
 import { ApiError } from '../sources/apiError';
-import { GitHubError } from '../sources/github/githubClient';
+import { GitHubError } from '../sources/github/githubError';
 import { SourceChoiceError } from '../sources/sourceChoice';
 
 export interface SourceFailure {

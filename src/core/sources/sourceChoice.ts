@@ -4,11 +4,10 @@
  * GitHub and a token is at hand, else git. The choice says why, for the status bar and `doctor`.
  */
 import type { Repository } from '../git/repository';
-import { ApiClient } from './apiClient';
-import { GitHubClient } from './github/githubClient';
-import { GitHubSource } from './github/githubSource';
+import type { ApiClient } from './apiClient';
+import type { GitHubClient } from './github/githubClient';
+import type { GitHubSource } from './github/githubSource';
 import { DeployTagSource } from './deployTags';
-import { ServiceSource } from './serviceSource';
 import type { LineageSource } from './lineageSource';
 
 export type SourceSetting = 'auto' | 'service' | 'github' | 'git';
@@ -31,27 +30,34 @@ export interface SourceInputs {
  * The clients a session keeps across files and commands: one service client per URL and token,
  * one GitHub client and source per API URL and token. GitHub's caches and ETags are what make the
  * second file of a repository cost no request; a new token (another sign-in) starts afresh, so
- * nothing read under the old one is served under the new.
+ * nothing read under the old one is served under the new. The clients' modules (undici, Octokit)
+ * load on first use: a git-only answer never pays for them.
  */
 export class SourcePool {
   private readonly apis = new Map<string, ApiClient>();
   private readonly githubs = new Map<string, { token: string; client: GitHubClient; source: GitHubSource }>();
 
-  api(baseUrl: string, token: string | null): ApiClient {
+  async api(baseUrl: string, token: string | null): Promise<ApiClient> {
     const key = `${baseUrl}\u0000${token ?? ''}`;
-    let client = this.apis.get(key);
-    if (!client) {
-      // One client per URL: a new token replaces the old client.
-      for (const [k, old] of this.apis) if (k.startsWith(`${baseUrl}\u0000`)) void old.close().then(() => this.apis.delete(k));
-      client = new ApiClient({ baseUrl, token: token ?? undefined, retries: 1, timeoutMs: 10_000 });
-      this.apis.set(key, client);
-    }
+    const hit = this.apis.get(key);
+    if (hit) return hit;
+    const { ApiClient } = await import('./apiClient');
+    // Another caller may have made it while the module loaded.
+    const raced = this.apis.get(key);
+    if (raced) return raced;
+    // One client per URL: a new token replaces the old client.
+    for (const [k, old] of this.apis) if (k.startsWith(`${baseUrl}\u0000`)) void old.close().then(() => this.apis.delete(k));
+    const client = new ApiClient({ baseUrl, token: token ?? undefined, retries: 1, timeoutMs: 10_000 });
+    this.apis.set(key, client);
     return client;
   }
 
-  github(baseUrl: string, token: string): { client: GitHubClient; source: GitHubSource } {
+  async github(baseUrl: string, token: string): Promise<{ client: GitHubClient; source: GitHubSource }> {
     const hit = this.githubs.get(baseUrl);
     if (hit && hit.token === token) return hit;
+    const [{ GitHubClient }, { GitHubSource }] = await Promise.all([import('./github/githubClient'), import('./github/githubSource')]);
+    const raced = this.githubs.get(baseUrl);
+    if (raced && raced.token === token) return raced;
     const client = new GitHubClient({ baseUrl, token });
     const entry = { token, client, source: new GitHubSource(client) };
     this.githubs.set(baseUrl, entry);
@@ -118,8 +124,8 @@ export function enterpriseSessionProblem(apiUrl: string, enterpriseUri: string |
 export async function chooseSource(inputs: SourceInputs, pool: SourcePool): Promise<ChosenSource> {
   const githubUrl = inputs.githubUrl || 'https://api.github.com';
   const git = (why: string): ChosenSource => ({ kind: 'git', source: new DeployTagSource(inputs.repo), why });
-  const service = (): ChosenSource => {
-    const api = pool.api(inputs.apiUrl!, inputs.apiToken ?? null);
+  const service = async (): Promise<ChosenSource> => {
+    const [api, { ServiceSource }] = await Promise.all([pool.api(inputs.apiUrl!, inputs.apiToken ?? null), import('./serviceSource')]);
     return { kind: 'service', source: new ServiceSource(api), why: `the service at ${inputs.apiUrl}`, api };
   };
   const github = async (required: boolean): Promise<ChosenSource | null> => {
@@ -129,7 +135,7 @@ export async function chooseSource(inputs: SourceInputs, pool: SourcePool): Prom
         throw new SourceChoiceError(`no GitHub token: ${inputs.githubTokenHelp ?? 'set GITHUB_TOKEN or GH_TOKEN, or run "gh auth login"'}`);
       return null;
     }
-    const { client, source } = pool.github(githubUrl, token);
+    const { client, source } = await pool.github(githubUrl, token);
     return { kind: 'github', source, why: `GitHub at ${new URL(githubUrl).host}`, github: client };
   };
   switch (inputs.setting) {

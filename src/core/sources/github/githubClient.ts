@@ -12,27 +12,11 @@ import Bottleneck from 'bottleneck/light';
 import { request as httpRequest } from 'undici';
 import { z } from 'zod';
 
-export type GitHubErrorReason =
-  'unauthorized' | 'forbidden' | 'notFound' | 'rateLimited' | 'unreachable' | 'invalidResponse' | 'unsupported' | 'failed';
+export { GitHubError, type GitHubErrorReason } from './githubError';
+import { GitHubError } from './githubError';
 
 /** Attestation bundles are a few kilobytes; anything past this is not one. */
 const maxBlobBytes = 16 * 1024 * 1024;
-
-export class GitHubError extends Error {
-  constructor(
-    readonly reason: GitHubErrorReason,
-    message: string,
-    /** For `unsupported`: the GraphQL fields the server's schema lacks, as `Type.field`. */
-    readonly undefinedFields: string[] = [],
-  ) {
-    super(message);
-    this.name = 'GitHubError';
-  }
-
-  static is(e: unknown, reason?: GitHubErrorReason): e is GitHubError {
-    return e instanceof GitHubError && (reason === undefined || e.reason === reason);
-  }
-}
 
 export interface GitHubClientOptions {
   /** API base URL: https://api.github.com, https://ghe.example.com/api/v3, or a test server. */
