@@ -65,6 +65,44 @@ for (const backend of backends()) {
       assert.ok(!history.some((d) => d.id === 'bad-1'));
     });
 
+    it('keeps the order as deployments arrive one by one, and works it out again from where a moved one stood', async () => {
+      const origin = 'argocd:cart';
+      const d = (id: string, at: string, sequence: number, event = `do-${id}`) => ({
+        ...deployment(id, at, { sequence, origin }),
+        id: event,
+        environment: 'staging',
+      });
+      const times: [string, string, number][] = [
+        ['cart-1', '2026-04-01T10:00:00Z', 1],
+        ['cart-2', '2026-04-01T10:30:00Z', 2],
+        ['cart-3', '2026-04-01T10:10:00Z', 3],
+        ['cart-4', '2026-04-01T10:20:00Z', 4],
+        ['cart-5', '2026-04-01T10:40:00Z', 5],
+      ];
+      for (const [id, at, sequence] of times) await t.client.ingest('events', JSON.stringify(d(id, at, sequence)));
+      const order = async () =>
+        Object.fromEntries(
+          (await t.client.deployments('acme/order', 'staging')).deployments.map((x) => [x.id, [x.sequence, x.effectiveAt?.slice(11, 16)]]),
+        );
+      assert.deepEqual(await order(), {
+        'cart-1': [1, '10:00'],
+        'cart-2': [2, '10:30'],
+        'cart-3': [3, '10:30'],
+        'cart-4': [4, '10:30'],
+        'cart-5': [5, '10:40'],
+      });
+      // The tool re-reports cart-2 at the end of its history: the two it no longer precedes take their own times.
+      await t.client.ingest('events', JSON.stringify(d('cart-2', '2026-04-01T10:30:00Z', 6, 'do-cart-2-again')));
+      assert.deepEqual(await order(), {
+        'cart-1': [1, '10:00'],
+        'cart-3': [3, '10:10'],
+        'cart-4': [4, '10:20'],
+        'cart-5': [5, '10:40'],
+        'cart-2': [6, '10:40'],
+      });
+      assert.equal((await t.client.verifyAudit()).ok, true, 'a replay of the events orders them the same');
+    });
+
     it("orders GitHub's deployments by their ids", async () => {
       const example = webhookExample('deployment');
       const send = (id: number, createdAt: string, sha: string) => {

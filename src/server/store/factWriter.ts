@@ -79,6 +79,18 @@ export async function writeFacts(tx: SqlExecutor, facts: { fact: Fact; eventKey:
     }
   }
 
+  // Where the deployments about to be written stood in their tools' order before: a deployment that
+  // moves (another sequence, environment or tool) changes the order from its old place too.
+  const deploymentIds = [...(byTable.get('deployments')?.values() ?? [])].map((k) => String(k.row.id));
+  const before =
+    deploymentIds.length === 0
+      ? []
+      : (
+          await tx.query<{ repo: string | null; environment: string; origin: string | null; sequence: string | number | null }>(
+            'SELECT repo, environment, origin, sequence FROM deployments WHERE id = ANY($1::text[]) AND sequence IS NOT NULL',
+            [deploymentIds],
+          )
+        ).rows;
   for (const [table, rows] of byTable) await upsert(tx, table, [...rows.values()], auditSeq);
   if (prCommits.size > 0) {
     await insertMany(
@@ -94,6 +106,7 @@ export async function writeFacts(tx: SqlExecutor, facts: { fact: Fact; eventKey:
     byTable,
     facts.map((f) => f.fact),
     auditSeq,
+    before,
   );
   if (findingLocations.size > 0) await writeFindingLocations(tx, findingLocations, auditSeq);
   const touched = [...new Set([...findingLocations.keys(), ...linkedFindings])];
@@ -117,6 +130,7 @@ async function resolveArtifactLinks(
   byTable: Map<TableName, Map<string, Keyed>>,
   allFacts: Fact[],
   auditSeq: number,
+  before: { repo: string | null; environment: string; origin: string | null; sequence: string | number | null }[],
 ): Promise<string[]> {
   const digests = new Set<string>();
   for (const table of ['deployments', 'findings', 'artifacts'] as const) {
@@ -150,20 +164,22 @@ async function resolveArtifactLinks(
     linkedFindings = findings.rows.map((r) => r.id);
   }
   const deploymentFacts = allFacts.filter((f) => f.table === 'deployments');
+  // Only the tools whose sequenced deployments this batch wrote (or moved) need their order worked
+  // out again, and only from the lowest place it touched.
+  const tools = new Map<string, ToolOrder>();
+  const touch = (repo: string | null | undefined, environment: string, origin: string | null | undefined, sequence: unknown) => {
+    if (!repo || sequence === null || sequence === undefined) return;
+    const key = `${repo}\u0000${environment}\u0000${origin ?? ''}`;
+    const from = BigInt(sequence as string | number);
+    const known = tools.get(key);
+    if (!known || from < known.from) tools.set(key, { repo, environment, origin: origin ?? '', from });
+  };
+  for (const f of deploymentFacts) touch(f.row.repo, f.row.environment, f.row.origin, f.row.sequence);
+  for (const b of before) touch(b.repo, b.environment, b.origin, b.sequence);
   await orderDeployments(
     tx,
     deploymentFacts.map((f) => f.row.id),
-    // Only the tools whose sequenced deployments this batch wrote need their order worked out again.
-    [
-      ...new Map(
-        deploymentFacts
-          .filter((f) => f.row.sequence !== null && f.row.repo)
-          .map((f) => [
-            `${f.row.repo}\u0000${f.row.environment}\u0000${f.row.origin}`,
-            [f.row.repo!, f.row.environment, f.row.origin ?? ''] as [string, string, string],
-          ]),
-      ).values(),
-    ],
+    [...tools.values()],
     auditSeq,
   );
   if (environments.size > 0) {
@@ -178,13 +194,25 @@ async function resolveArtifactLinks(
   return linkedFindings;
 }
 
+interface ToolOrder {
+  repo: string;
+  environment: string;
+  origin: string;
+  /** The lowest sequence whose place may have changed. */
+  from: bigint;
+}
+
 /**
  * The time each deployment takes in its environment's order: its own time, raised to the latest
  * time of any deployment the same tool ordered before it (by `sequence` within `origin`). A clock
  * that lags cannot put a later deployment before an earlier one; the result depends only on the
  * set of deployments, so a replay of the events gives the same order.
+ *
+ * Only the deployments from the lowest place a batch touched onwards are worked out again, raised
+ * to the time of the one just before them (whose own time already carries everything before it):
+ * a deployment appended to a long history costs one index step, not the history.
  */
-async function orderDeployments(tx: SqlExecutor, ids: string[], tools: [string, string, string][], auditSeq: number): Promise<void> {
+async function orderDeployments(tx: SqlExecutor, ids: string[], tools: ToolOrder[], auditSeq: number): Promise<void> {
   if (ids.length === 0) return;
   // Without a sequence, or until its tool's order is worked out, a deployment's own time is its place.
   await tx.query(
@@ -192,16 +220,32 @@ async function orderDeployments(tx: SqlExecutor, ids: string[], tools: [string, 
     [ids],
   );
   if (tools.length === 0) return;
-  await tx.query(
-    `UPDATE deployments AS d
-     SET effective_at = o.effective_at, audit_seq = GREATEST(d.audit_seq, $3)
-     FROM (
-       SELECT id, max(at) OVER (PARTITION BY repo, environment, origin ORDER BY sequence) AS effective_at
-       FROM deployments
-       WHERE sequence IS NOT NULL AND (repo, environment, origin) IN (SELECT * FROM unnest($1::text[], $2::text[], $4::text[]))
+  // Worked out first and written second: joined in one UPDATE, the planner scans every deployment.
+  const moved = await tx.query<{ id: string; effective_at: string }>(
+    `SELECT o.id, o.effective_at FROM (
+       SELECT x.id, x.effective_at AS current,
+              GREATEST(max(x.at) OVER (PARTITION BY x.repo, x.environment, x.origin ORDER BY x.sequence), t.before) AS effective_at
+       FROM (
+         SELECT g.*, (
+           SELECT p.effective_at FROM deployments p
+           WHERE p.repo = g.repo AND p.environment = g.environment AND p.origin = g.origin
+             AND p.sequence IS NOT NULL AND p.sequence < g.from_seq
+           ORDER BY p.sequence DESC LIMIT 1
+         ) AS before
+         FROM unnest($1::text[], $2::text[], $3::text[], $4::bigint[]) AS g(repo, environment, origin, from_seq)
+       ) t
+       JOIN deployments x
+         ON x.repo = t.repo AND x.environment = t.environment AND x.origin = t.origin
+        AND x.sequence IS NOT NULL AND x.sequence >= t.from_seq
      ) o
-     WHERE d.id = o.id AND d.effective_at IS DISTINCT FROM o.effective_at`,
-    [tools.map((e) => e[0]), tools.map((e) => e[1]), auditSeq, tools.map((e) => e[2])],
+     WHERE o.effective_at IS DISTINCT FROM o.current`,
+    [tools.map((t) => t.repo), tools.map((t) => t.environment), tools.map((t) => t.origin), tools.map((t) => t.from.toString())],
+  );
+  if (moved.rows.length === 0) return;
+  await tx.query(
+    `UPDATE deployments AS d SET effective_at = o.effective_at, audit_seq = GREATEST(d.audit_seq, $3)
+     FROM unnest($1::text[], $2::timestamptz[]) AS o(id, effective_at) WHERE d.id = o.id`,
+    [moved.rows.map((r) => r.id), moved.rows.map((r) => r.effective_at), auditSeq],
   );
 }
 

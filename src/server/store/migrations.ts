@@ -172,6 +172,12 @@ ALTER TABLE attestations ADD COLUMN signature_trust text;
 UPDATE attestations SET signature = 'unverified', signature_detail = 'stored before signatures were verified; ingest it again' WHERE signed;
 `,
   },
+  {
+    // A deploy tool's deployments in its own order: a new deployment's place is worked out from
+    // the one before it, not from the environment's whole history.
+    id: '006-deploy-tool-order-index',
+    sql: `CREATE INDEX deployments_tool_order ON deployments (repo, environment, origin, sequence) WHERE sequence IS NOT NULL;`,
+  },
 ];
 
 export async function migrate(db: Database): Promise<void> {
