@@ -115,7 +115,10 @@ export async function runTrace(
         const commit = c.lineage?.commit
           ? `  ${c.lineage.commit.sha.slice(0, 7)} ${terminalSafe(c.lineage.commit.author)}: ${terminalSafe(c.lineage.commit.summary)}`
           : '';
-        out(`${c.confidence.toFixed(2)}  ${c.path}:${c.line ?? '(deleted)'}${commit}`);
+        const changed = c.changed
+          ? ` (changed: ${c.changed.how}${c.changed.commit ? ` by ${c.changed.commit.slice(0, 7)}` : ', not committed'})`
+          : '';
+        out(`${c.confidence.toFixed(2)}  ${terminalSafe(c.path)}:${c.line ?? '(deleted)'}${changed}${commit}`);
         out(`      ${terminalSafe(c.reason)}`);
       }
       for (const t of result.tried) err(`tried: ${terminalSafe(t)}`);

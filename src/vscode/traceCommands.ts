@@ -65,7 +65,7 @@ export class TraceCommands implements vscode.Disposable {
     if (usable.length > 1 && usable[0]!.confidence - usable[1]!.confidence < 0.15) {
       const chosen = await vscode.window.showQuickPick(
         usable.map((c) => ({
-          label: plainText(`${c.path}:${c.line}`, 300),
+          label: plainText(`${c.path}:${c.line}${c.changed ? ` (changed: ${c.changed.how})` : ''}`, 300),
           description: `${Math.round(c.confidence * 100)}%`,
           detail: plainText(c.reason, 300),
           candidate: c,

@@ -403,7 +403,8 @@ describe('GitHub as the source', function () {
     assert.equal(r.json.revision.sha, c.first);
     assert.match(r.json.revision.how, /running in production since deployment 11/);
     assert.equal(r.json.candidates[0].path, 'app.js');
-    assert.equal(r.json.candidates[0].line, null, 'line 3 of production has been changed since');
+    assert.equal(r.json.candidates[0].line, 3, 'line 3 of production has been changed since: the line it became');
+    assert.deepEqual(r.json.candidates[0].changed, { how: 'edited', commit: c.change }, 'the commit that changed it, not the merge');
   });
 
   it('lineage trace takes a pasted code-scanning alert link and asks GitHub for the alert', async () => {

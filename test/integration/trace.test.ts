@@ -387,17 +387,129 @@ describe('lineage trace', function () {
         'function outer() { return inner(0); }',
         'outer();',
       ]);
-      app.commit('style: quotes');
+      const style = app.commit('style: quotes');
       const file = join(root, 'trace.txt');
       writeFileSync(file, stderr);
       const r = await runLineage(app.dir, ['trace', file, '--revision', r1, '--json']);
-      const changed = r.json.candidates.filter((c: any) => c.path === 'index.js' && c.line === null);
+      const changed = r.json.candidates.filter((c: any) => c.path === 'index.js' && c.changed);
       assert.deepEqual(
-        [...new Set(changed.map((c: any) => c.original.line))].sort(),
-        [2, 3],
-        `both changed frames are answers: ${JSON.stringify(r.json.candidates.map((c: any) => [c.path, c.line, c.original.line]))}`,
+        changed.map((c: any) => [c.original.line, c.line, c.changed.how, c.changed.commit]).sort(),
+        [
+          [2, 2, 'reformatted', style],
+          [3, 3, 'reformatted', style],
+        ],
+        `both changed frames are answers, each on the line it became: ${JSON.stringify(r.json.candidates.map((c: any) => [c.path, c.line, c.original.line]))}`,
       );
       assert.equal(r.json.candidates[0].path, 'index.js');
+    } finally {
+      app.dispose();
+      rmSync(root, { recursive: true, force: true });
+    }
+  });
+
+  it('follows a file moved and then rewritten, to the line its statement became and the commit that changed it', async () => {
+    const app = TestRepo.init('acme/moved');
+    const root = mkdtempSync(join(tmpdir(), 'lineage-moved-'));
+    try {
+      app.write('lib/orders.js', [
+        'function total(items) {',
+        '  if (items.length === 0) throw new Error("empty order");',
+        '  return items.reduce((a, b) => a + b, 0);',
+        '}',
+        'total([]);',
+      ]);
+      const r1 = app.commit('orders');
+      cpSync(app.dir, join(root, 'app'), { recursive: true, filter: (src) => !src.includes('/.git') });
+      const stderr = crash(process.execPath, [join(root, 'app/lib/orders.js')], root);
+      app.move('lib/orders.js', 'src/billing/orders.js');
+      app.commit('Move orders into billing');
+      // Rewritten after the move: new code above, the message changed, the file no longer similar.
+      app.write('src/billing/orders.js', [
+        "'use strict';",
+        '/** Orders: totals, taxes and discounts, in cents. */',
+        'const TAX = 0.2;',
+        'function taxOf(amount) { return Math.round(amount * TAX); }',
+        'function discountOf(amount, code) { return code === "TEN" ? Math.round(amount / 10) : 0; }',
+        'function lines(order) { return order.items.map((i) => i.price * i.quantity); }',
+        'function total(items) {',
+        '  if (items.length === 0) throw new Error(`empty order: nothing to total`);',
+        '  return items.reduce((a, b) => a + b, 0);',
+        '}',
+        'module.exports = { total, taxOf, discountOf, lines };',
+      ]);
+      const rewrite = app.commit('Rewrite orders');
+      const whole = app.git(['diff', '-M', '--name-status', r1, 'HEAD']);
+      assert.doesNotMatch(whole, /^R/m, `git's whole-tree rename detection must miss this move for the test to mean anything: ${whole}`);
+      const file = join(root, 'trace.txt');
+      writeFileSync(file, stderr);
+      const r = await runLineage(app.dir, ['trace', file, '--revision', r1, '--json']);
+      const top = r.json.candidates[0];
+      assert.equal(top.path, 'src/billing/orders.js', JSON.stringify(r.json.candidates));
+      assert.equal(top.line, 8, top.reason);
+      assert.deepEqual(top.changed, { how: 'edited', commit: rewrite }, top.reason);
+      assert.match(top.reason, /lib\/orders\.js is src\/billing\/orders\.js now/);
+    } finally {
+      app.dispose();
+      rmSync(root, { recursive: true, force: true });
+    }
+  });
+
+  it("uses a Python traceback's quoted source to correct a line, and reads a Go module-cache frame at the version it names", async () => {
+    const app = TestRepo.init('acme/shop');
+    const root = mkdtempSync(join(tmpdir(), 'lineage-quoted-'));
+    try {
+      app.write('shop/tax.py', ['def rate(region):', '    rates = {"eu": 0.2}', '    return rates[region]', '', 'rate("us")']);
+      app.write('internal/cart/cart.go', ['package cart', '', 'func Total(items []int) int {', '\treturn items[0] / len(items)', '}']);
+      app.commit('shop');
+      app.git(['tag', 'v1.0.0']);
+      const v1 = app.git(['rev-parse', 'HEAD']);
+      cpSync(app.dir, join(root, 'app'), { recursive: true, filter: (src) => !src.includes('/.git') });
+      const traceback = crash('python3', [join(root, 'app/shop/tax.py')], root);
+      // Lines added above both since, and the working copy is all the trace is read against.
+      app.write('shop/tax.py', [
+        '"""Tax rates."""',
+        'import logging',
+        '',
+        'def rate(region):',
+        '    rates = {"eu": 0.2}',
+        '    return rates[region]',
+        '',
+        'rate("us")',
+      ]);
+      app.write('internal/cart/cart.go', [
+        'package cart',
+        '',
+        '// Total of a cart.',
+        '// It panics on an empty cart.',
+        'func Total(items []int) int {',
+        '\treturn items[0] / len(items)',
+        '}',
+      ]);
+      app.commit('Document');
+      const pyFile = join(root, 'py.txt');
+      writeFileSync(pyFile, traceback);
+      const py = await runLineage(app.dir, ['trace', pyFile, '--json']);
+      const frame = py.json.candidates.find((c: any) => c.path === 'shop/tax.py' && c.original.line === 3);
+      assert.ok(frame, JSON.stringify(py.json.candidates));
+      assert.equal(frame.line, 6, `the quoted "return rates[region]" is line 6 now: ${frame.reason}`);
+      assert.match(frame.reason, /the trace quotes "return rates\[region\]", which is line 6/);
+      const goTrace = [
+        '2026/03/14 10:00:01 [Recovery] 2026/03/14 - 10:00:01 panic recovered:',
+        'runtime error: index out of range [0] with length 0',
+        '/root/go/pkg/mod/github.com/acme/shop@v1.0.0/internal/cart/cart.go:4 (0x8b3c5d)',
+        '\tTotal: return items[0] / len(items)',
+        '/root/go/pkg/mod/github.com/gin-gonic/gin@v1.9.1/context.go:174 (0x8ad1c9)',
+        '\t(*Context).Next: c.handlers[c.index](c)',
+      ].join('\n');
+      const file = join(root, 'go.txt');
+      writeFileSync(file, goTrace);
+      const r = await runLineage(app.dir, ['trace', file, '--json']);
+      const top = r.json.candidates[0];
+      assert.equal(top.path, 'internal/cart/cart.go', JSON.stringify(r.json.candidates));
+      assert.equal(top.line, 6, top.reason);
+      assert.equal(top.revision, v1, 'v1.0.0 names the revision the frame ran at');
+      assert.equal(top.library, false, "this repository's own module is not a library");
+      assert.match(top.reason, /github\.com\/acme\/shop@v1\.0\.0 is [0-9a-f]{12}/);
     } finally {
       app.dispose();
       rmSync(root, { recursive: true, force: true });

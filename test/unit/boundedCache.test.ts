@@ -43,3 +43,42 @@ describe('BoundedCache', () => {
     assert.equal(await cache.get('a', async () => ++calls), 2);
   });
 });
+
+describe('BoundedCache with a byte budget', () => {
+  const text = (n: number) => 'x'.repeat(n);
+  const budget = { maxBytes: 1000, sizeOf: (s: string) => s.length };
+
+  it('drops the least recently used answers once their sizes pass the budget', async () => {
+    const cache = new BoundedCache<string>(100, budget);
+    await cache.get('a', async () => text(400));
+    await cache.get('b', async () => text(400));
+    await cache.get('a', async () => 'recomputed'); // a is used again: b is now the oldest
+    await cache.get('c', async () => text(400));
+    await Promise.resolve();
+    assert.equal(cache.byteSize, 800);
+    assert.ok(cache.has('a') && cache.has('c'));
+    assert.ok(!cache.has('b'), 'b, the least recently used, went');
+  });
+
+  it('hands out an answer bigger than the whole budget without keeping it', async () => {
+    const cache = new BoundedCache<string>(100, budget);
+    await cache.get('small', async () => text(10));
+    const huge = await cache.get('huge', async () => text(5000));
+    await Promise.resolve();
+    assert.equal(huge.length, 5000);
+    assert.ok(!cache.has('huge'));
+    assert.ok(cache.has('small'), 'and what was kept stays');
+    assert.equal(cache.byteSize, 10);
+  });
+
+  it('counts nothing for a failed computation and forgets what clear drops', async () => {
+    const cache = new BoundedCache<string>(100, budget);
+    await assert.rejects(cache.get('x', async () => Promise.reject(new Error('down'))));
+    await cache.get('y', async () => text(100));
+    await Promise.resolve();
+    assert.equal(cache.byteSize, 100);
+    cache.clear();
+    assert.equal(cache.byteSize, 0);
+    assert.equal(cache.size, 0);
+  });
+});

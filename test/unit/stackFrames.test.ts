@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { readFindingInput } from '../../src/core/trace/findingInput';
-import { normaliseTracePath, PathIndex } from '../../src/core/trace/pathResolver';
+import { goModuleFile, goVersionRevision, normaliseTracePath, PathIndex } from '../../src/core/trace/pathResolver';
 import { parseStackTrace } from '../../src/core/trace/stackFrames';
 
 const frames = (text: string) =>
@@ -192,5 +192,52 @@ describe('trace paths', () => {
     );
     assert.deepEqual(index.resolve('../../etc/passwd'), []);
     assert.deepEqual(index.resolve('file:///etc/shadow'), []);
+  });
+});
+
+describe('what traces quote and where Go modules live', () => {
+  it("keeps the source line a Python traceback quotes, but not 3.11's markers", () => {
+    const trace = `Traceback (most recent call last):
+  File "/app/shop/tax.py", line 5, in <module>
+    rate("us")
+  File "/app/shop/tax.py", line 3, in rate
+    return rates[region]
+           ~~~~~^^^^^^^^
+KeyError: 'us'`;
+    assert.deepEqual(
+      parseStackTrace(trace).frames.map((f) => [f.line, f.sourceText]),
+      [
+        [3, 'return rates[region]'],
+        [5, 'rate("us")'],
+      ],
+    );
+    const input = readFindingInput(trace);
+    assert.equal(input.locations[0]?.sourceText, 'return rates[region]');
+  });
+
+  it('keeps the source recovery middleware prints after the function', () => {
+    const trace = '/src/app/cart.go:42 (0x8b3c5d)\n\tTotal: return items[0] / len(items)\n';
+    assert.deepEqual(
+      parseStackTrace(trace).frames.map((f) => [f.file, f.function, f.sourceText]),
+      [['/src/app/cart.go', 'Total', 'return items[0] / len(items)']],
+    );
+  });
+
+  it('takes module-cache and vendored paths apart, and reads the revision a version names', () => {
+    assert.deepEqual(goModuleFile('/root/go/pkg/mod/github.com/!burnt!sushi/toml@v1.3.2/decode.go'), {
+      module: 'github.com/burntsushi/toml',
+      version: 'v1.3.2',
+      rest: 'decode.go',
+    });
+    assert.deepEqual(goModuleFile('/build/vendor/github.com/acme/shop/internal/cart/cart.go'), {
+      module: 'github.com/acme/shop',
+      version: null,
+      rest: 'internal/cart/cart.go',
+    });
+    assert.equal(goModuleFile('/build/vendor/golang.org/x/net/http2/frame.go'), null, 'module boundaries of other hosts are unknown');
+    assert.equal(goModuleFile('/src/app/cart.go'), null);
+    assert.deepEqual(goVersionRevision('v0.0.0-20240314100001-abcdef123456'), { commit: 'abcdef123456' });
+    assert.deepEqual(goVersionRevision('v1.2.4-0.20240314100001-abcdef123456'), { commit: 'abcdef123456' });
+    assert.deepEqual(goVersionRevision('v2.0.1+incompatible'), { tag: 'v2.0.1' });
   });
 });

@@ -12,7 +12,8 @@ import { checkRevision, GitError, GitRunner } from './gitRunner';
 
 export class Repository {
   // Bounded: an editor keeps one Repository per folder for its whole session.
-  private readonly texts = new BoundedCache<string | null>(512);
+  // Texts of files at commits: up to 64 MB of them (a JavaScript string holds two bytes a character).
+  private readonly texts = new BoundedCache<string | null>(512, { maxBytes: 64 << 20, sizeOf: (t) => 64 + (t?.length ?? 0) * 2 });
   private readonly ancestry = new BoundedCache<boolean>(4096);
   private readonly names = new Map<string, Promise<string[]>>();
   private readonly present = new Map<string, boolean>();

@@ -73,8 +73,10 @@ export interface LineageAnswer {
 
 export class LineageSession {
   private readonly pool = new SourcePool();
-  private readonly answers = new BoundedCache<LineageAnswer>(64);
-  private readonly blames = new BoundedCache<BlameResult>(64);
+  // A file's answer and its blame keep every line's text and commit: bounded by bytes as well as by
+  // files, so a few generated 100,000-line files cannot hold hundreds of megabytes in the editor.
+  private readonly answers = new BoundedCache<LineageAnswer>(64, { maxBytes: 128 << 20, sizeOf: (a) => answerBytes(a) });
+  private readonly blames = new BoundedCache<BlameResult>(64, { maxBytes: 128 << 20, sizeOf: (b) => blameBytes(b) });
   private readonly approvalStates = new BoundedCache<ApprovalState>(16);
   private readonly signatures = new BoundedCache<string>(512);
 
@@ -262,4 +264,18 @@ export class LineageSession {
     this.invalidate();
     await this.pool.clear();
   }
+}
+
+/** About what a blame holds: each line's text and place, each commit's fields. */
+function blameBytes(blame: BlameResult): number {
+  let bytes = 0;
+  for (const line of blame.lines) bytes += 96 + line.text.length * 2;
+  return bytes + blame.commits.size * 512;
+}
+
+/** About what a file's answer holds: each line's text, commit and lineage. */
+function answerBytes(answer: LineageAnswer): number {
+  let bytes = 0;
+  for (const line of answer.file.lines) bytes += 400 + line.text.length * 2;
+  return bytes;
 }

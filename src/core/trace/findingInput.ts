@@ -52,6 +52,7 @@ function fromFrames(frames: StackFrame[]): TraceLocation[] {
     index: f.index,
     language: f.language,
     raw: f.raw,
+    ...(f.sourceText ? { sourceText: f.sourceText } : {}),
   }));
 }
 

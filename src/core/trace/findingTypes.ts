@@ -12,6 +12,8 @@ export interface TraceLocation {
   index: number;
   language: string | null;
   raw: string;
+  /** The source text the trace quotes for the frame (Python tracebacks, Go recovery middleware). */
+  sourceText?: string;
 }
 
 export interface RevisionHints {

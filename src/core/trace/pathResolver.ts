@@ -77,6 +77,43 @@ export class PathIndex {
   }
 }
 
+/**
+ * A Go module's copy of a file, as a trace names it: from the module cache
+ * (`…/pkg/mod/github.com/acme/shop@v1.4.2/internal/cart.go`, whose version also names a revision)
+ * or vendored (`…/vendor/github.com/acme/shop/internal/cart.go`). Module paths escape capitals as
+ * `!x`; they are returned unescaped and in lower case for comparison.
+ */
+export interface GoModuleFile {
+  module: string;
+  version: string | null;
+  /** The path inside the module. */
+  rest: string;
+}
+
+const moduleHosts = /^(github\.com|gitlab\.com|bitbucket\.org|codeberg\.org)$/;
+
+export function goModuleFile(tracePath: string): GoModuleFile | null {
+  const p = normaliseTracePath(tracePath);
+  const cached = /(?:^|\/)pkg\/mod\/([^@]{1,300})@([^/]{1,200})\/(.+\.go)$/.exec(p);
+  if (cached) return { module: unescapeModule(cached[1]!), version: cached[2]!, rest: cached[3]! };
+  const vendored = /(?:^|\/)vendor\/(.+\.go)$/.exec(p);
+  if (!vendored) return null;
+  const parts = vendored[1]!.split('/');
+  // Hosts whose module paths are host/owner/name; others cannot be told apart from the package path.
+  if (parts.length < 4 || !moduleHosts.test(parts[0]!)) return null;
+  return { module: unescapeModule(parts.slice(0, 3).join('/')), version: null, rest: parts.slice(3).join('/') };
+}
+
+function unescapeModule(path: string): string {
+  return path.replace(/!([a-z])/g, (_, c: string) => c).toLowerCase();
+}
+
+/** The commit a Go module version names: a pseudo-version's commit prefix, else the tag it is. */
+export function goVersionRevision(version: string): { commit: string } | { tag: string } {
+  const pseudo = /-(?:\d+\.)?(?:0\.)?\d{14}-([0-9a-f]{12})(?:\+incompatible)?$/.exec(version);
+  return pseudo ? { commit: pseudo[1]! } : { tag: version.replace(/\+incompatible$/, '') };
+}
+
 /** Paths that are libraries wherever they resolve: ranked below the application's own frames. */
 export function looksLikeLibrary(tracePath: string): boolean {
   return (

@@ -26,6 +26,8 @@ export interface StackFrame {
   index: number;
   /** The trace line it came from, trimmed. */
   raw: string;
+  /** The line of source the trace quotes for this frame, trimmed: Python prints it under the frame, recovery middleware after the function. */
+  sourceText?: string;
 }
 
 export interface ParsedTrace {
@@ -138,6 +140,13 @@ function pythonFrame(line: string): Omit<StackFrame, 'index' | 'raw' | 'language
   return { file: line.slice(start + 6, end), line: Number(m[1]), column: null, function: m[2]?.trim() ?? null };
 }
 
+/** The source line Python prints under a frame: indented, not another frame, not 3.11's ^^^ markers. */
+function pythonSource(next: string | undefined): string | null {
+  if (!next || next.includes('File "') || !/^\s{2,}\S/.test(next)) return null;
+  const text = next.trim();
+  return /^[\^~\s]+$/.test(text) ? null : text.slice(0, 500);
+}
+
 /** Java and Kotlin: "at a.b.C.m(C.java:12)"; the file becomes a/b/C.java from the package. */
 function javaFrame(line: string): Omit<StackFrame, 'index' | 'raw' | 'language'> | null {
   if (!/\.(?:java|kt|scala|groovy|clj):\d/.test(line)) return null;
@@ -186,8 +195,14 @@ function goFrame(line: string, previous: string, next: string): Omit<StackFrame,
   }
   const recovered = /^\s*(\S+\.go):(\d+) \(0x[0-9a-f]+\)\s*$/.exec(line);
   if (!recovered) return null;
-  const source = /^\s+([\w.*()/-]{1,300}): /.exec(next);
-  return { file: recovered[1]!, line: Number(recovered[2]), column: null, function: source?.[1] ?? null };
+  const source = /^\s+([\w.*()/-]{1,300}): (.*)$/.exec(next);
+  return {
+    file: recovered[1]!,
+    line: Number(recovered[2]),
+    column: null,
+    function: source?.[1] ?? null,
+    ...(source?.[2]?.trim() ? { sourceText: source[2].trim().slice(0, 500) } : {}),
+  };
 }
 
 const messagePattern = /^\s*(?:[\w$.]+(?:Error|Exception|Panic)|panic|Traceback|Caused by|Unhandled)\b.{0,300}/;
@@ -200,8 +215,11 @@ export function parseStackTrace(text: string): ParsedTrace {
     const line = lines[i]!.length > maxLineLength ? lines[i]!.slice(0, maxLineLength) : lines[i]!;
     let frame: Omit<StackFrame, 'index' | 'raw' | 'language'> | null;
     let language: TraceLanguage = 'javascript';
-    if ((frame = pythonFrame(line))) language = 'python';
-    else if ((frame = dotnetFrame(line))) language = 'dotnet';
+    if ((frame = pythonFrame(line))) {
+      language = 'python';
+      const quoted = pythonSource(lines[i + 1]);
+      if (quoted) frame = { ...frame, sourceText: quoted };
+    } else if ((frame = dotnetFrame(line))) language = 'dotnet';
     else if ((frame = javaFrame(line))) language = 'java';
     else if ((frame = goFrame(line, lines[i - 1] ?? '', lines[i + 1] ?? ''))) language = 'go';
     else if ((frame = v8Frame(line))) language = 'javascript';

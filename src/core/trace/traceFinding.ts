@@ -14,12 +14,13 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { checkRevision } from '../git/gitRunner';
 import type { Repository } from '../git/repository';
+import { lineBecame, looseForm, type BecameLine } from '../linemap/lineBecame';
 import { mapLines, splitLines } from '../linemap/lineMap';
 import { answersFor, type ArtifactPlacement, type LineageSource } from '../sources/lineageSource';
 import { readFindingInput, type FindingInput, type TraceLocation } from './findingInput';
 import { findKubernetes } from './kubernetesLocator';
 import { findTerraform } from './terraformLocator';
-import { looksLikeLibrary, PathIndex, type CodeMapping } from './pathResolver';
+import { goModuleFile, goVersionRevision, looksLikeLibrary, PathIndex, type CodeMapping } from './pathResolver';
 import { SourceMaps } from './sourceMaps';
 
 export interface TraceCandidate {
@@ -34,6 +35,27 @@ export interface TraceCandidate {
   original: { file: string; line: number | null; function: string | null };
   library: boolean;
   deletedBy?: string | null;
+  /**
+   * The line at the revision is not in the working copy as it was, and `line` is the line it
+   * became: how, and the commit that last changed it (null: changed in the working copy, not
+   * committed).
+   */
+  changed?: LineChange;
+}
+
+export interface LineChange {
+  how: BecameLine['how'];
+  commit: string | null;
+}
+
+interface MappedLine {
+  line: number | null;
+  note: string;
+  deletedBy?: string | null;
+  changed?: LineChange;
+  path?: string;
+  /** What the source the trace quotes says of the line: it holds it, another line does, none does. */
+  quotedSource?: 'matches' | 'found' | 'absent';
 }
 
 export interface TraceResult {
@@ -154,23 +176,61 @@ export async function traceFinding(options: TraceOptions): Promise<TraceResult> 
   const candidates: TraceCandidate[] = [];
   const unresolved: string[] = [];
   let rank = 0;
+  // Go frames in this repository's own module, from another module's build (module cache, vendor):
+  // not library code, and a module-cache version names the revision they ran at.
+  const ownModule = await ownGoModule(repo);
+  const ownFile = (loc: TraceLocation) => {
+    const file = ownModule && loc.language === 'go' ? goModuleFile(loc.file) : null;
+    return file?.module === ownModule ? file : null;
+  };
+  const isLibrary = (loc: TraceLocation) => !ownFile(loc) && looksLikeLibrary(loc.file);
+  const indexes = new Map<string, Promise<PathIndex>>();
+  const indexAt = (sha: string) => {
+    let at = indexes.get(sha);
+    if (!at) {
+      at = repo
+        .run(['ls-tree', '-r', '--name-only', '--end-of-options', checkRevision(sha)])
+        .then((out) => new PathIndex(out.split('\n').filter(Boolean)));
+      indexes.set(sha, at);
+    }
+    return at;
+  };
   const ordered = [...input.locations].sort((a, b) => Number(isLibrary(a)) - Number(isLibrary(b)) || a.index - b.index);
   for (const loc of ordered) {
-    const matches = index.resolve(loc.file, options.codeMappings ?? []);
+    const own = ownFile(loc);
+    let locRevision = revision.sha;
+    let locIndex = index;
+    let versionNote = '';
+    if (own?.version) {
+      const sha = await goVersionCommit(repo, own.version);
+      if (sha) {
+        locRevision = sha;
+        locIndex = await indexAt(sha);
+        versionNote = ` (${own.module}@${own.version} is ${sha.slice(0, 12)})`;
+      } else
+        tried.push(
+          `${own.module}@${own.version} names no tag or commit of this repository; read at ${revision.sha?.slice(0, 12) ?? 'the working copy'}`,
+        );
+    }
+    const matches = locIndex.resolve(own ? own.rest : loc.file, options.codeMappings ?? []);
     if (matches.length === 0) {
       unresolved.push(loc.file);
       continue;
     }
     const library = isLibrary(loc) && matches[0]!.how !== 'mapping' && matches[0]!.segments < 2;
     for (const match of matches.slice(0, 5)) {
-      const mapped = await mapToWorkingCopy(repo, revision.sha, match.path, loc.line);
+      const mapped = await mapToWorkingCopy(repo, locRevision, match.path, loc.line, loc.sourceText);
       const confidence = Math.max(
         0.05,
         0.95 -
           rank * 0.1 -
           (matches.length > 1 ? 0.25 : 0) -
           (library ? 0.3 : 0) -
-          (mapped.line === null ? (loc.line === null ? 0.4 : 0.2) : 0),
+          (mapped.line === null ? (loc.line === null ? 0.4 : 0.2) : 0) -
+          (mapped.changed ? (mapped.changed.how === 'edited' ? 0.15 : 0.05) : 0) +
+          (mapped.quotedSource === 'matches' || mapped.quotedSource === 'found' ? 0.04 : 0) -
+          // The frame's code is nowhere in this file and the line was not edited: most likely another file of that name.
+          (mapped.quotedSource === 'absent' && !mapped.changed ? 0.35 : 0),
       );
       const where =
         loc.source === 'frame'
@@ -188,11 +248,12 @@ export async function traceFinding(options: TraceOptions): Promise<TraceResult> 
         path: mapped.path ?? match.path,
         line: mapped.line,
         confidence: Math.round(confidence * 100) / 100,
-        revision: revision.sha,
-        reason: `${library ? 'library ' : ''}${where} ${loc.file}${loc.line ? `:${loc.line}` : ''} → ${match.path} by ${how}; ${mapped.note}`,
+        revision: locRevision,
+        reason: `${library ? 'library ' : ''}${where} ${loc.file}${loc.line ? `:${loc.line}` : ''}${versionNote} → ${match.path} by ${how}; ${mapped.note}`,
         original: { file: loc.file, line: loc.line, function: loc.function },
         library,
         ...(mapped.deletedBy !== undefined ? { deletedBy: mapped.deletedBy } : {}),
+        ...(mapped.changed ? { changed: mapped.changed } : {}),
       });
     }
     rank++;
@@ -267,8 +328,22 @@ async function infrastructureCandidates(
   return out;
 }
 
-function isLibrary(loc: TraceLocation): boolean {
-  return looksLikeLibrary(loc.file);
+/** This repository's Go module path as its origin names it (host/owner/name, lower case), or null. */
+async function ownGoModule(repo: Repository): Promise<string | null> {
+  const url = (await repo.originUrl()) ?? '';
+  const m = /^(?:[a-z+]+:\/\/)?(?:[^@/]+@)?([^/:]+)[:/](.+?)(?:\.git)?\/?$/i.exec(url);
+  return m ? `${m[1]}/${m[2]!.replace(/^\/+/, '')}`.toLowerCase() : null;
+}
+
+/** The commit a Go module version of this repository names, when the repository has it. */
+async function goVersionCommit(repo: Repository, version: string): Promise<string | null> {
+  const named = goVersionRevision(version);
+  let rev: string;
+  if ('commit' in named) rev = `${checkRevision(named.commit)}^{commit}`;
+  else if (/^v\d+\.\d+\.\d+[\w.+-]{0,100}$/.test(named.tag)) rev = `refs/tags/${named.tag}^{commit}`;
+  else return null;
+  const out = await repo.run(['rev-parse', '--verify', '--quiet', '--end-of-options', rev]).catch(() => '');
+  return /^[0-9a-f]{40,64}$/.test(out.trim()) ? out.trim() : null;
 }
 
 /**
@@ -394,7 +469,8 @@ async function mapToWorkingCopy(
   revision: string | null,
   path: string,
   line: number | null,
-): Promise<{ line: number | null; note: string; deletedBy?: string | null; path?: string }> {
+  quoted?: string,
+): Promise<MappedLine> {
   let working = await readFile(join(repo.root, path), 'utf8').catch(() => null);
   let currentPath = path;
   if (working === null && revision) {
@@ -408,30 +484,102 @@ async function mapToWorkingCopy(
   if (working === null) return { line: null, note: `${path} is not in the working copy any more` };
   const filtered = await repo.filteredReason(currentPath, working).catch(() => null);
   if (filtered) return { line: null, note: filtered };
+  let mapped: MappedLine;
   if (currentPath !== path) {
-    const mapped = await mapText(repo, revision!, path, line, working);
-    return { ...mapped, note: `${path} is ${currentPath} now; ${mapped.note}`, path: currentPath };
-  }
-  if (revision === null) {
+    const moved = await mapText(repo, revision!, path, line, working, currentPath);
+    mapped = { ...moved, note: `${path} is ${currentPath} now; ${moved.note}`, path: currentPath };
+  } else if (revision === null) {
     const count = splitLines(working).length;
-    if (line === null) return { line: null, note: 'no line given' };
-    return line <= count
-      ? { line, note: `line ${line} of the working copy` }
-      : { line: null, note: `line ${line} is past the end (${count} lines)` };
-  }
-  return mapText(repo, revision, path, line, working);
+    if (line === null) mapped = { line: null, note: 'no line given' };
+    else
+      mapped =
+        line <= count
+          ? { line, note: `line ${line} of the working copy` }
+          : { line: null, note: `line ${line} is past the end (${count} lines)` };
+  } else mapped = await mapText(repo, revision, path, line, working);
+  return quoted ? checkQuotedSource(mapped, splitLines(working), quoted, line) : mapped;
 }
 
-/** Where a file of `revision` lives in HEAD, when git sees it renamed. */
+/** Whether a line is the quoted source (in loose form), perhaps with a comment added after it. */
+function holds(line: string, want: string): boolean {
+  const loose = looseForm(line);
+  return loose === want || (loose.startsWith(want) && /^(#|\/\/|\/\*)/.test(loose.slice(want.length)));
+}
+
+/**
+ * The source line a trace quotes (Python, recovery middleware) is what ran at that frame: when
+ * the mapped line holds it the answer is confirmed; when another line holds it, that line is
+ * where the frame's code is now (the trace came from another version than the one assumed, or the
+ * line moved), nearest the expected place among several; when no line does, it was changed.
+ */
+function checkQuotedSource(mapped: MappedLine, workingLines: string[], quoted: string, traceLine: number | null): MappedLine {
+  const want = looseForm(quoted);
+  if (want === '') return mapped;
+  if (mapped.line !== null && holds(workingLines[mapped.line - 1] ?? '', want)) {
+    return { ...mapped, note: `${mapped.note}; it holds the source the trace quotes`, quotedSource: 'matches' };
+  }
+  // A line as short as `return x` has many equals: it can confirm a line, not move one.
+  if (want.length >= 8) {
+    const expected = (mapped.line ?? traceLine ?? 1) - 1;
+    let found = -1;
+    for (let i = 0; i < workingLines.length; i++) {
+      if (holds(workingLines[i]!, want) && (found < 0 || Math.abs(i - expected) < Math.abs(found - expected))) found = i;
+    }
+    if (found >= 0) {
+      const { changed: _changed, deletedBy: _deletedBy, ...rest } = mapped;
+      return {
+        ...rest,
+        line: found + 1,
+        note: `${mapped.note}; the trace quotes "${quoted.slice(0, 80)}", which is line ${found + 1}`,
+        quotedSource: 'found',
+      };
+    }
+  }
+  return {
+    ...mapped,
+    note: `${mapped.note}; no line holds the source the trace quotes ("${quoted.slice(0, 80)}")`,
+    quotedSource: 'absent',
+  };
+}
+
+/**
+ * Where a file of `revision` lives in HEAD. The whole-tree comparison finds a file moved with its
+ * text mostly intact; a file moved and then rewritten is no longer similar enough to it, so the
+ * renames are then followed commit by commit from the revision on, as `git log --follow` does:
+ * each move is detected in the commit that made it, before the rewrites that came after.
+ */
 async function renamedSince(repo: Repository, revision: string, path: string): Promise<string | null> {
+  const rev = checkRevision(revision);
   const out = await repo
-    .run(['diff', '--no-textconv', '--no-ext-diff', '-M', '--name-status', '-z', '--end-of-options', checkRevision(revision), 'HEAD'])
+    .run(['diff', '--no-textconv', '--no-ext-diff', '-M', '--name-status', '-z', '--end-of-options', rev, 'HEAD'])
     .catch(() => '');
   const parts = out.split('\0');
   for (let i = 0; i < parts.length; i++) {
     if (/^R\d*$/.test(parts[i]!) && parts[i + 1] === path) return parts[i + 2] ?? null;
   }
-  return null;
+  const log = await repo
+    .run([
+      'log',
+      '--reverse',
+      '--no-textconv',
+      '--no-ext-diff',
+      '-M',
+      '--diff-filter=R',
+      '--name-status',
+      '-z',
+      '--format=%x01%H',
+      '--end-of-options',
+      `${rev}..HEAD`,
+    ])
+    .catch(() => '');
+  let current = path;
+  for (const record of log.split('\x01').slice(1)) {
+    const fields = record.split('\0').slice(1);
+    for (let i = 0; i + 2 < fields.length; i += 3) {
+      if (/^\n?R\d*$/.test(fields[i]!) && fields[i + 1] === current) current = fields[i + 2]!;
+    }
+  }
+  return current === path ? null : current;
 }
 
 async function mapText(
@@ -440,7 +588,8 @@ async function mapText(
   path: string,
   line: number | null,
   working: string,
-): Promise<{ line: number | null; note: string; deletedBy?: string | null }> {
+  currentPath = path,
+): Promise<MappedLine> {
   const workingLines = splitLines(working);
   if (line === null) return { line: null, note: 'no line given' };
   const old = await repo.textAt(revision, path);
@@ -448,7 +597,8 @@ async function mapText(
   const oldLines = splitLines(old);
   if (line > oldLines.length)
     return { line: null, note: `line ${line} is past the end of ${path} at ${revision.slice(0, 7)} (${oldLines.length} lines)` };
-  const target = mapLines(oldLines, workingLines).fromTo[line - 1]!;
+  const { fromTo } = mapLines(oldLines, workingLines);
+  const target = fromTo[line - 1]!;
   if (target >= 0)
     return {
       line: target + 1,
@@ -457,12 +607,44 @@ async function mapText(
           ? `line ${line} unchanged since ${revision.slice(0, 7)}`
           : `line ${line} at ${revision.slice(0, 7)} is line ${target + 1} now`,
     };
+  const became = lineBecame(oldLines, workingLines, fromTo, line - 1);
+  if (became) {
+    const commit = await changingCommit(repo, revision, currentPath, became.index + 1, path, oldLines[line - 1]!);
+    const what = { reformatted: 'was reformatted into', moved: 'moved to', edited: 'was edited into' }[became.how];
+    return {
+      line: became.index + 1,
+      note: `line ${line} at ${revision.slice(0, 7)} ${what} line ${became.index + 1}${commit ? ` by ${commit.slice(0, 7)}` : ' (not committed yet)'}`,
+      changed: { how: became.how, commit },
+    };
+  }
   const deletedBy = await deletingCommit(repo, revision, path, oldLines[line - 1]!);
   return {
     line: null,
     note: `line ${line} at ${revision.slice(0, 7)} has been changed or deleted since${deletedBy ? ` (by ${deletedBy.slice(0, 7)})` : ''}`,
     deletedBy,
   };
+}
+
+/**
+ * The commit that made working line `line` what it is: the last commit to touch it (blame follows
+ * renames, so a move of the file is not taken for a change of the line). When that commit is the
+ * revision or older (the line's text came from elsewhere in the file), the first commit after the
+ * revision that removed the old text is the change instead. Null: not committed yet.
+ */
+async function changingCommit(
+  repo: Repository,
+  revision: string,
+  path: string,
+  line: number,
+  oldPath: string,
+  oldText: string,
+): Promise<string | null> {
+  const out = await repo.run(['blame', '--porcelain', '--no-textconv', '-L', `${line},${line}`, '--', path]).catch(() => '');
+  const sha = /^([0-9a-f]{40,64}) /.exec(out)?.[1] ?? null;
+  if (!sha || /^0+$/.test(sha)) return null;
+  if (sha === revision || (await repo.isAncestor(sha, revision).catch(() => false)))
+    return deletingCommit(repo, revision, oldPath, oldText);
+  return sha;
 }
 
 /** The first commit after `revision` that removed this exact text from the file. */
