@@ -5,9 +5,16 @@
  * Java when a JDK is installed). At revision R1 each is installed under a container-like path
  * (/app for Node, a site-packages layout for Python, a classes folder for Java) and run until it
  * fails through a recursion about 200 frames deep, giving real traces. The working copy then moves
- * on: lines inserted above, the failing function moved below another, files renamed. Each trace
- * must resolve, at R1, to the line where the failing statement (marked) lives now.
- *   --programs N (default 20 per language)
+ * on: lines inserted above, the failing function moved below another, files renamed, some files
+ * moved to another directory and then rewritten (git's whole-tree rename detection misses them),
+ * some failing lines re-quoted or edited (then the answer is the line they became, marked changed).
+ * Each trace must resolve, at R1, to the line where the failing statement (marked) lives now.
+ *
+ * Go cannot be compiled here, so Go programs' traces are written from their source exactly as Gin's
+ * recovery middleware prints a caught panic (`path:line (0xPC)` then `\tfn: source`), every other
+ * one passed through syslog (`Mar 14 10:00:01 host app[812]: ` before each line, tabs as `#011`).
+ *   --programs N (default 20 per language)   --files N (extra files in the repository, default 0;
+ *   100000 gives the 100,000-file repository of the time goal)
  */
 import { execFileSync, spawnSync } from 'node:child_process';
 import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -17,8 +24,9 @@ import { parseArgs } from 'node:util';
 import { Repository } from '../src/core/git/repository';
 import { traceFinding } from '../src/core/trace/traceFinding';
 
-const { values } = parseArgs({ options: { programs: { type: 'string' } } });
+const { values } = parseArgs({ options: { programs: { type: 'string' }, files: { type: 'string' } } });
 const perLanguage = Number(values.programs ?? 20);
+const extraFiles = Number(values.files ?? 0);
 const depth = 190;
 
 let seed = 11;
@@ -35,11 +43,13 @@ const write = (root: string, path: string, lines: string[]) => {
 };
 
 interface Program {
-  language: 'node' | 'python' | 'java';
+  language: 'node' | 'python' | 'java' | 'go';
   marker: string;
   /** Files the working copy changes; `rename` gives a new name for the failing file. */
   failing: string;
   rename: string | null;
+  /** Moved to `rename` and then rewritten: most of the file is new, the failing line edited. */
+  rewrite?: boolean;
   run(installRoot: string): string;
 }
 
@@ -68,7 +78,8 @@ function nodeProgram(repo: string, i: number): Program {
     language: 'node',
     marker,
     failing,
-    rename: i % 4 === 0 ? `services/svc${i}/lib/pricing.js` : null,
+    rename: i % 4 === 0 ? `services/svc${i}/lib/pricing.js` : i % 4 === 2 ? `packages/billing${i}/src/calc.js` : null,
+    rewrite: i % 4 === 2,
     run: (root) => spawnSync(process.execPath, [join(root, 'app', `services/svc${i}/handler.js`)], { encoding: 'utf8' }).stderr,
   };
 }
@@ -111,6 +122,48 @@ function pythonProgram(repo: string, i: number): Program {
   };
 }
 
+function goProgram(repo: string, i: number): Program {
+  const marker = `FAIL-go-${i}`;
+  const failing = `cmd/svc${i}/cart.go`;
+  const source = [
+    `package svc${i}`,
+    '',
+    'func helper(x int) int {',
+    '\treturn x * 2',
+    '}',
+    '',
+    'func Total(items []int) int {',
+    `\treturn items[0] / len(items) // ${marker}`,
+    '}',
+  ];
+  write(repo, failing, source);
+  write(repo, `cmd/svc${i}/handler.go`, [`package svc${i}`, '', 'func Handle() int {', '\treturn Total(nil)', '}']);
+  const syslog = i % 2 === 1;
+  return {
+    language: 'go',
+    marker,
+    failing,
+    rename: null,
+    run: () => {
+      const lines = [
+        `[Recovery] 2026/03/14 - 10:00:01 panic recovered:`,
+        'runtime error: index out of range [0] with length 0',
+        '/usr/local/go/src/runtime/panic.go:114 (0x44a1f1)',
+        '\tgoPanicIndex: panic(boundsError{x: int64(x), signed: true, y: y, code: boundsIndex})',
+        `/build/app/cmd/svc${i}/cart.go:8 (0x8b3c5d)`,
+        `\tTotal: return items[0] / len(items) // ${marker}`,
+        `/build/app/cmd/svc${i}/handler.go:4 (0x8b3d12)`,
+        '\tHandle: return Total(nil)',
+        ...Array.from({ length: depth }, (_, k) => [
+          `/root/go/pkg/mod/github.com/gin-gonic/gin@v1.9.1/context.go:${174 + (k % 3)} (0x8ad1c9)`,
+          '\t(*Context).Next: c.handlers[c.index](c)',
+        ]).flat(),
+      ];
+      return syslog ? lines.map((l) => `Mar 14 10:00:01 web-1 shop[812]: ${l.replace(/\t/g, '#011')}`).join('\n') : lines.join('\n');
+    },
+  };
+}
+
 function javaProgram(repo: string, i: number): Program {
   const marker = `FAIL-java-${i}`;
   const failing = `jvm/src/main/java/com/acme/svc${i}/Calc.java`;
@@ -145,6 +198,19 @@ function moveOn(repo: string, program: Program): void {
   const path = join(repo, program.failing);
   const lines = readFileSync(path, 'utf8').trimEnd().split('\n');
   const comment = program.language === 'python' ? '#' : '//';
+  if (program.rewrite && program.rename) {
+    // Moved first, in a commit of its own, then rewritten: new code around it, the message edited.
+    mkdirSync(dirname(join(repo, program.rename)), { recursive: true });
+    git(repo, ['mv', program.failing, program.rename]);
+    git(repo, ['commit', '-q', '-m', `move ${program.failing}`]);
+    const moved = join(repo, program.rename);
+    const old = readFileSync(moved, 'utf8').trimEnd().split('\n');
+    const fresh = Array.from({ length: 12 }, (_, k) => `function extra${k}(x) { return x + ${k}; } // rewritten`);
+    const failingLine = old.find((l) => l.includes(program.marker))!.replace("'too few items: '", "'not enough items: '");
+    const rest = old.filter((l) => !l.includes(program.marker) && l !== "'use strict';");
+    writeFileSync(moved, `${["'use strict';", ...fresh, ...rest.slice(0, 5), failingLine, ...rest.slice(5)].join('\n')}\n`);
+    return;
+  }
   const inserted = Array.from({ length: 1 + rand(8) }, (_, k) => `${comment} note ${k}: prices are in cents`);
   let body = lines;
   if (program.language === 'node') {
@@ -152,10 +218,17 @@ function moveOn(repo: string, program: Program): void {
     body = [lines[0]!, ...lines.slice(4, 9), ...lines.slice(1, 4), ...lines.slice(9)];
   } else if (program.language === 'python') {
     body = [...lines.slice(4), '', '', ...lines.slice(0, 4)];
+    // Every other program: the failing line re-quoted by a formatter, so it is the line it became.
+    if (Number(program.marker.split('-').pop()) % 2 === 1) body = body.map((l) => l.replace('"too few items: %d"', "'too few items: %d'"));
   }
-  const first = program.language === 'java' ? 1 : program.language === 'node' ? 1 : 0;
+  const first = program.language === 'python' ? 0 : 1;
   writeFileSync(path, `${[...body.slice(0, first), ...inserted, ...body.slice(first)].join('\n')}\n`);
   if (program.rename) git(repo, ['mv', program.failing, program.rename]);
+}
+
+/** Whether the answer must be marked changed: the failing line itself was edited or re-quoted. */
+function changedExpected(program: Program): boolean {
+  return Boolean(program.rewrite) || (program.language === 'python' && Number(program.marker.split('-').pop()) % 2 === 1);
 }
 
 async function main(): Promise<void> {
@@ -171,7 +244,10 @@ async function main(): Promise<void> {
       programs.push(nodeProgram(repoDir, i));
       if (hasPython) programs.push(pythonProgram(repoDir, i));
       if (hasJava) programs.push(javaProgram(repoDir, i));
+      programs.push(goProgram(repoDir, i));
     }
+    // The rest of a large repository: files the path index must sift through.
+    for (let f = 0; f < extraFiles; f++) write(repoDir, `vendor/pad${Math.floor(f / 1000)}/file${f}.js`, [`module.exports = ${f};`]);
     git(repoDir, ['add', '-A']);
     git(repoDir, ['commit', '-q', '-m', 'R1']);
     const r1 = git(repoDir, ['rev-parse', 'HEAD']).trim();
@@ -208,7 +284,7 @@ async function main(): Promise<void> {
       const result = await traceFinding({ repo, text, revision: r1, limit: 5 });
       const ms = performance.now() - t;
       const best = result.candidates[0];
-      const ok = best?.path === expectedPath && best.line === expectedLine;
+      const ok = best?.path === expectedPath && best.line === expectedLine && Boolean(best.changed) === changedExpected(program);
       if (!ok)
         console.log(
           `  miss ${program.marker}: expected ${expectedPath}:${expectedLine}, got ${best ? `${best.path}:${best.line} (${best.reason})` : 'nothing'}`,

@@ -1,8 +1,8 @@
 /**
  * `npm run bench:webhooks [-- --deliveries N --connections N]`: GitHub webhook deliveries as GitHub
  * sends them, one per request (signed with X-Hub-Signature-256), over 32 connections, into the
- * service started as its own process: the embedded store, and PostgreSQL when DATABASE_URL is set
- * (scripts/with-postgres.sh). The payloads are GitHub's recorded `deployment_status` examples
+ * service started as its own process: the embedded store, and PostgreSQL when
+ * LINEAGE_TEST_DATABASE_URL or DATABASE_URL names a server (scripts/with-postgres.sh sets one). The payloads are GitHub's recorded `deployment_status` examples
  * (@octokit/webhooks-examples), each made a distinct deployment. Afterwards every acknowledged
  * delivery must be in the store and the audit chain must verify.
  */
@@ -90,7 +90,8 @@ async function main(): Promise<void> {
   const scratch = mkdtempSync(join(tmpdir(), 'lineage-webhooks-bench-'));
   try {
     await run({ dataDir: join(scratch, 'data') }, 'embedded store');
-    if (process.env.DATABASE_URL) await run({ databaseUrl: process.env.DATABASE_URL }, 'PostgreSQL');
+    const postgres = process.env.LINEAGE_TEST_DATABASE_URL ?? process.env.DATABASE_URL;
+    if (postgres) await run({ databaseUrl: postgres }, 'PostgreSQL');
   } finally {
     rmSync(scratch, { recursive: true, force: true });
   }

@@ -68,6 +68,12 @@ async function main(argv: string[]): Promise<void> {
   }
 }
 
+// A reader that stops early (`lineage blame … | head`) closes the pipe: that ends the output, not in an error.
+process.stdout.on('error', (e: NodeJS.ErrnoException) => {
+  if (e.code === 'EPIPE') process.exit(process.exitCode ?? 0);
+  throw e;
+});
+
 main(process.argv.slice(2)).catch((e: unknown) => {
   const message = e instanceof Error ? e.message : String(e);
   const known = e instanceof UsageError || ApiError.is(e) || (e as { code?: string }).code?.startsWith('ERR_PARSE_ARGS');

@@ -5,8 +5,10 @@
  * commit (found by plain `git show`, not by the engine).
  */
 import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { join } from 'node:path';
 import { runLineage } from '../helpers/cli';
 import { TestRepo } from '../helpers/gitRepo';
 import { startTestService, type TestService } from '../helpers/testService';
@@ -216,6 +218,27 @@ describe('lineage blame', function () {
     assert.equal(rows.length, 2);
     assert.match(rows[0]!, /● production/);
     assert.doesNotMatch(r.stdout, /\u001b\[/, 'no colour when not a terminal');
+  });
+
+  it('ends quietly with exit 0 when the reader stops early (| head)', async () => {
+    // Far more output than a pipe holds, so the writes are still going when the reader leaves.
+    const big = TestRepo.init('acme/big');
+    try {
+      big.write('big.js', Array.from({ length: 5000 }, (_, i) => `export const v${i} = ${i};`));
+      big.commit('big');
+      const child = spawn(process.execPath, [join(__dirname, '../../dist/cli.js'), 'blame', 'big.js', '--json', '--source', 'git'], {
+        cwd: big.dir,
+        stdio: ['ignore', 'pipe', 'pipe'],
+      });
+      let stderr = '';
+      child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
+      child.stdout.once('data', () => child.stdout.destroy());
+      const status = await new Promise<number | null>((resolve) => child.on('close', resolve));
+      assert.equal(stderr, '', 'no EPIPE stack');
+      assert.equal(status, 0);
+    } finally {
+      big.dispose();
+    }
   });
 
   it('degrades to git only, with a notice and exit 0, when the service is down', async () => {

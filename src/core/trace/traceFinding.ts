@@ -227,7 +227,8 @@ export async function traceFinding(options: TraceOptions): Promise<TraceResult> 
           (matches.length > 1 ? 0.25 : 0) -
           (library ? 0.3 : 0) -
           (mapped.line === null ? (loc.line === null ? 0.4 : 0.2) : 0) -
-          (mapped.changed ? (mapped.changed.how === 'edited' ? 0.15 : 0.05) : 0) +
+          // Less than a frame's step: the frame where it failed, edited since, still comes before its callers.
+          (mapped.changed ? (mapped.changed.how === 'edited' ? 0.07 : 0.03) : 0) +
           (mapped.quotedSource === 'matches' || mapped.quotedSource === 'found' ? 0.04 : 0) -
           // The frame's code is nowhere in this file and the line was not edited: most likely another file of that name.
           (mapped.quotedSource === 'absent' && !mapped.changed ? 0.35 : 0),
