@@ -224,7 +224,10 @@ describe('lineage blame', function () {
     // Far more output than a pipe holds, so the writes are still going when the reader leaves.
     const big = TestRepo.init('acme/big');
     try {
-      big.write('big.js', Array.from({ length: 5000 }, (_, i) => `export const v${i} = ${i};`));
+      big.write(
+        'big.js',
+        Array.from({ length: 5000 }, (_, i) => `export const v${i} = ${i};`),
+      );
       big.commit('big');
       const child = spawn(process.execPath, [join(__dirname, '../../dist/cli.js'), 'blame', 'big.js', '--json', '--source', 'git'], {
         cwd: big.dir,
