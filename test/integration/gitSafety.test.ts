@@ -86,6 +86,51 @@ describe('git runner safety', () => {
     assert.equal(existsSync(marker), false, 'no repository-configured program ran');
   });
 
+  it('sees a configuration file that an include names once it appears, and a global one once it is created', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'lineage-include-'));
+    const home = mkdtempSync(join(tmpdir(), 'lineage-home-'));
+    const ran = join(dir, '..', `${dir.split('/').pop()}-ran`);
+    const saved = { HOME: process.env.HOME, XDG_CONFIG_HOME: process.env.XDG_CONFIG_HOME };
+    try {
+      process.env.HOME = home;
+      delete process.env.XDG_CONFIG_HOME;
+      const evil = join(dir, '..', `${dir.split('/').pop()}-evil.sh`);
+      writeFileSync(evil, `#!/bin/sh\necho ran >> "${ran}"\ncat\n`);
+      chmodSync(evil, 0o755);
+      git(dir, ['init', '-q', '-b', 'main']);
+      writeFileSync(join(dir, 'a.txt'), 'hello\n');
+      writeFileSync(join(dir, 'b.txt'), 'world\n');
+      writeFileSync(join(dir, '.gitattributes'), 'a.txt filter=later\nb.txt filter=global\n');
+      git(dir, ['add', '-A']);
+      git(dir, ['commit', '-q', '-m', 'first']);
+      // Names a file in the working tree that does not exist yet: a checkout could bring it.
+      git(dir, ['config', 'include.path', '../later.cfg']);
+      const runner = new GitRunner(dir);
+      await runner.run(['status', '--porcelain']);
+      writeFileSync(join(dir, 'later.cfg'), `[filter "later"]\n\tclean = ${evil}\n`);
+      writeFileSync(join(home, '.gitconfig'), `[filter "global"]\n\tclean = ${evil}\n`);
+      writeFileSync(join(dir, 'a.txt'), 'hello again\n');
+      writeFileSync(join(dir, 'b.txt'), 'world again\n');
+      rmSync(ran, { force: true });
+      try {
+        git(dir, ['diff', '--stat']);
+      } catch {
+        // only whether it ran matters
+      }
+      assert.ok(existsSync(ran), 'plain git runs the filter the new files define');
+      rmSync(ran, { force: true });
+      await runner.run(['status', '--porcelain']).catch(() => undefined);
+      await runner.run(['diff', '--stat']).catch(() => undefined);
+      assert.equal(existsSync(ran), false, 'the runner listed the configuration again and neutralised both filters');
+    } finally {
+      process.env.HOME = saved.HOME;
+      if (saved.XDG_CONFIG_HOME !== undefined) process.env.XDG_CONFIG_HOME = saved.XDG_CONFIG_HOME;
+      rmSync(dir, { recursive: true, force: true });
+      rmSync(home, { recursive: true, force: true });
+      rmSync(ran, { force: true });
+    }
+  });
+
   it('accepts only hex ids as revisions from outside', () => {
     assert.equal(checkRevision('ABCDEF0123'), 'abcdef0123');
     for (const bad of ['--output=/tmp/x', 'HEAD', 'main', '-p', 'a b', '']) {

@@ -147,16 +147,33 @@ interface Cached {
 
 const cache = new Map<string, Cached>();
 
-/** The files a configuration came from, and the HEAD an `includeIf "onbranch:"` depends on. */
-function originFiles(cwd: string, origins: string[]): string[] {
+/**
+ * The files whose change means the configuration must be listed again: those it came from, the
+ * HEAD an `includeIf "onbranch:"` depends on, and the files that would add to it by appearing:
+ * every include's target (a checkout can bring one into the working tree), the user's global
+ * files, the system file and a worktree's own. Without these a file created after the listing
+ * could define a filter or diff driver under a new name that no override covers.
+ */
+function watchedFiles(cwd: string, entries: { origin: string; key: string; value: string }[], env: Record<string, string>): string[] {
   const files = new Set<string>();
-  for (const origin of origins) {
+  const home = env.HOME ?? '';
+  for (const { origin, key, value } of entries) {
     if (!origin.startsWith('file:')) continue;
     const file = origin.slice(5);
     const abs = isAbsolute(file) ? file : join(cwd, file);
     files.add(abs);
-    if (/(^|\/)config$/.test(abs)) files.add(join(dirname(abs), 'HEAD'));
+    if (/(^|\/)config$/.test(abs)) {
+      files.add(join(dirname(abs), 'HEAD'));
+      files.add(join(dirname(abs), 'config.worktree'));
+    }
+    if (/^include(if\..*)?\.path$/i.test(key) && value) {
+      const target = value.startsWith('~/') ? join(home, value.slice(2)) : isAbsolute(value) ? value : join(dirname(abs), value);
+      files.add(target);
+    }
   }
+  if (home) files.add(join(home, '.gitconfig'));
+  files.add(join(env.XDG_CONFIG_HOME || join(home, '.config'), 'git', 'config'));
+  files.add('/etc/gitconfig');
   return [...files].sort();
 }
 
@@ -214,10 +231,7 @@ function listConfig(cwd: string, env: Record<string, string>, timeoutMs: number)
           return;
         }
         const guard = guardFromConfig(entries);
-        const files = originFiles(
-          cwd,
-          entries.map((e) => e.origin),
-        );
+        const files = watchedFiles(cwd, entries, env);
         cache.set(cwd, { files, signature: signatureOf(files), guard });
         resolve(guard);
       },
