@@ -25,6 +25,7 @@ import {
 import { Deployment, Finding } from '../model/domain';
 import { type AuditEntry, Checkpoint } from '../audit/chain';
 import { ApiError } from './apiError';
+import { connectFailure, connectTimeoutMs, Reachability } from './reachability';
 
 export interface ApiClientOptions {
   baseUrl: string;
@@ -61,6 +62,7 @@ export class ApiClient {
   private readonly etags = new Map<string, { etag: string; value: unknown }>();
   private readonly dispatcher: Dispatcher;
   private readonly ownsDispatcher: boolean;
+  private readonly reachability = new Reachability();
 
   constructor(private readonly options: ApiClientOptions) {
     let parsed: URL;
@@ -74,7 +76,7 @@ export class ApiClient {
     }
     this.base = parsed.toString().replace(/\/+$/, '');
     this.ownsDispatcher = !options.dispatcher;
-    this.dispatcher = options.dispatcher ?? new Agent({ connections: 8, keepAliveTimeout: 10_000 });
+    this.dispatcher = options.dispatcher ?? new Agent({ connections: 8, keepAliveTimeout: 10_000, connect: { timeout: connectTimeoutMs } });
   }
 
   async close(): Promise<void> {
@@ -199,6 +201,8 @@ export class ApiClient {
     if (contentType) headers['content-type'] = contentType;
     if (cached) headers['if-none-match'] = cached.etag;
 
+    const down = this.reachability.down();
+    if (down) throw new ApiError('unreachable', `cannot reach the service at ${new URL(url).origin} (${down} a moment ago)`);
     for (let attempt = 0; ; attempt++) {
       const backoff = (this.options.backoffMs ?? 200) * 2 ** attempt;
       const timeout = this.options.timeoutMs ?? 5000;
@@ -215,11 +219,18 @@ export class ApiClient {
           bodyTimeout: timeout,
           signal: AbortSignal.timeout(timeout),
         });
+        this.reachability.reached();
         status = res.statusCode;
         responseHeaders = res.headers;
         text = await res.body.text();
       } catch (e) {
         const error = classifyTransport(e, url);
+        const refused = connectFailure(e);
+        // A connection that could not be made is not tried again: retries are for answers that failed.
+        if (refused) {
+          this.reachability.failed(refused);
+          throw error;
+        }
         if (attempt >= retries) throw error;
         await sleep(backoff + Math.random() * backoff * 0.2);
         continue;
@@ -298,7 +309,11 @@ function classifyTransport(e: unknown, url: string): ApiError {
   ) {
     return new ApiError('timeout', `the service at ${new URL(url).origin} did not answer in time`);
   }
-  return new ApiError('unreachable', `cannot reach the service at ${new URL(url).origin} (${err.code ?? err.message ?? 'network error'})`);
+  const why =
+    err.code === 'UND_ERR_CONNECT_TIMEOUT'
+      ? `no connection within ${connectTimeoutMs / 1000} s`
+      : (err.code ?? err.message ?? 'network error');
+  return new ApiError('unreachable', `cannot reach the service at ${new URL(url).origin} (${why})`);
 }
 
 /** Retry-After as seconds or an HTTP date; null when absent or unreadable. */

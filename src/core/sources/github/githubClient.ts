@@ -1,19 +1,20 @@
 /**
  * GitHub over @octokit/rest, as the traceability source for teams that keep their deployments,
  * reviews, checks and code-scanning alerts there. Primary and secondary rate limits are honoured
- * (plugin-throttling, Retry-After), transient failures retried (plugin-retry), and repeat REST
+ * (plugin-throttling, Retry-After), a failed answer (a 502) retried once, a connection that cannot be
+ * made not waited for twice (boundedFetch), and repeat REST
  * reads are conditional (If-None-Match), so a 304 costs no rate limit. The token goes only to the
  * configured API host and is never logged. Every answer is validated with zod at the boundary.
  */
-import { retry } from '@octokit/plugin-retry';
 import { throttling } from '@octokit/plugin-throttling';
 import { Octokit } from '@octokit/rest';
 import Bottleneck from 'bottleneck/light';
-import { request as httpRequest } from 'undici';
+import { Agent, fetch as undiciFetch, request as httpRequest } from 'undici';
 import { z } from 'zod';
 
 export { GitHubError, type GitHubErrorReason } from './githubError';
 import { GitHubError } from './githubError';
+import { connectFailure, connectTimeoutMs, Reachability } from '../reachability';
 
 /** Attestation bundles are a few kilobytes; anything past this is not one. */
 const maxBlobBytes = 16 * 1024 * 1024;
@@ -26,7 +27,10 @@ export interface GitHubClientOptions {
   rateLimitRetries?: number;
 }
 
-const ThrottledOctokit = Octokit.plugin(throttling, retry);
+const ThrottledOctokit = Octokit.plugin(throttling);
+
+/** Answers worth one more try: the server or a proxy failed, not the request. */
+const transientStatus = new Set([500, 502, 503, 504]);
 
 export class GitHubClient {
   readonly baseUrl: string;
@@ -35,6 +39,8 @@ export class GitHubClient {
   rateLimit: { limit: number; remaining: number; reset: number } | null = null;
   private readonly octokit: InstanceType<typeof ThrottledOctokit>;
   private readonly etags = new Map<string, { etag: string; data: unknown }>();
+  private readonly reachability = new Reachability();
+  private readonly agent = new Agent({ connect: { timeout: connectTimeoutMs } });
 
   constructor(options: GitHubClientOptions = {}) {
     this.baseUrl = (options.baseUrl ?? 'https://api.github.com').replace(/\/+$/, '');
@@ -51,7 +57,7 @@ export class GitHubClient {
         onRateLimit: (_after: number, _options: unknown, _octokit: unknown, retryCount: number) => retryCount < retries,
         onSecondaryRateLimit: (_after: number, _options: unknown, _octokit: unknown, retryCount: number) => retryCount < retries,
       },
-      retry: { doNotRetry: [304, 400, 401, 403, 404, 410, 422, 451] },
+      request: { fetch: this.boundedFetch },
     });
     this.octokit.hook.wrap('request', async (request, options) => {
       const key =
@@ -76,6 +82,32 @@ export class GitHubClient {
       }
     });
   }
+
+  /**
+   * fetch with a short time to connect; after a connection that could not be made, requests fail
+   * at once for a while instead of waiting again. An answer that failed (500, 502, 503, 504) is
+   * asked once more a quarter second later: every request here is a read, so asking again is safe.
+   */
+  private readonly boundedFetch = async (url: string | URL, init?: Parameters<typeof undiciFetch>[1]) => {
+    const host = new URL(this.baseUrl).host;
+    for (let attempt = 0; ; attempt++) {
+      const down = this.reachability.down();
+      if (down) throw new GitHubError('unreachable', `cannot reach ${host} (${down})`);
+      let response: Awaited<ReturnType<typeof undiciFetch>>;
+      try {
+        response = await undiciFetch(url, { ...init, dispatcher: this.agent });
+      } catch (e) {
+        const refused = connectFailure(e);
+        if (!refused) throw e;
+        this.reachability.failed(refused === 'UND_ERR_CONNECT_TIMEOUT' ? `no connection within ${connectTimeoutMs / 1000} s` : refused);
+        throw new GitHubError('unreachable', `cannot reach ${host} (${this.reachability.down()})`);
+      }
+      this.reachability.reached();
+      if (attempt > 0 || !transientStatus.has(response.status)) return response;
+      await response.body?.cancel();
+      await new Promise((resolve) => setTimeout(resolve, 250));
+    }
+  };
 
   private noteRateLimit(headers: Record<string, string | undefined>): void {
     const limit = Number(headers['x-ratelimit-limit']);
@@ -134,6 +166,7 @@ export class GitHubClient {
     try {
       const response = await httpRequest(target, {
         method: 'GET',
+        dispatcher: this.agent,
         headers: { 'user-agent': 'code-lineage' },
         headersTimeout: 15_000,
         bodyTimeout: 15_000,
@@ -183,6 +216,9 @@ export class GitHubClient {
       return await fn();
     } catch (e) {
       if (GitHubError.is(e)) throw e;
+      // Octokit wraps what its fetch threw (boundedFetch's verdict on a connection) in its own error.
+      const cause = (e as { cause?: unknown }).cause;
+      if (GitHubError.is(cause)) throw cause;
       const host = new URL(this.baseUrl).host;
       if ((e as Error).name === 'GraphqlResponseError') throw graphqlError(host, (e as { errors?: unknown }).errors);
       const status = (e as { status?: number }).status;
