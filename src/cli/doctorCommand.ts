@@ -28,12 +28,22 @@ const RepositoryAccess = z.object({
   permissions: z.object({ admin: z.boolean().optional(), push: z.boolean().optional(), pull: z.boolean().optional() }).optional(),
 });
 
+export const doctorUsage = `usage: lineage doctor [--json] [--api URL] [--token T] [--source auto|service|github|git] [--github-url URL]
+
+Checks, in the git checkout of the current directory: the repository's name, the source in use and
+why, whether it answers, which token is used (where it came from, never its value), the rate limit
+left, and what the source can read. Exit 0 when every check passes, 1 otherwise.`;
+
 export async function runDoctor(argv: string[], env: NodeJS.ProcessEnv, out: (line: string) => void): Promise<number> {
   const { values } = parseArgs({
     args: argv,
-    options: { json: { type: 'boolean' }, ...sourceFlags },
+    options: { json: { type: 'boolean' }, help: { type: 'boolean', short: 'h' }, ...sourceFlags },
     strict: true,
   });
+  if (values.help) {
+    out(doctorUsage);
+    return 0;
+  }
   const checks: Check[] = [];
   const repo = await openCheckout();
   const slug = await repo.originSlug();

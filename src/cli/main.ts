@@ -2,25 +2,68 @@
 import { ApiError } from '../core/sources/apiError';
 import { UsageError } from './usageError';
 
+const commands: [string, string][] = [
+  ['blame', 'where each line of a file runs, since which deployment, how it got there'],
+  ['trace', 'from a pasted stack trace, SARIF result or alert to the file and line here'],
+  ['check', "evaluate a branch's approval chain against the policy (exit 1 when blocking)"],
+  ['evidence', 'the whole chain behind a line or a deployment, with audit-log entries'],
+  ['doctor', 'which source is in use, can it be reached, which token, rate limit left'],
+  ['sync github', 'backfill the service from GitHub (idempotent, resumable)'],
+  ['record-deploy', 'record a deployment as a git tag (deploy/<environment>/<UTC timestamp>)'],
+  ['serve', 'run the traceability service'],
+  ['ingest', 'send CDEvents, GitHub payloads, SARIF, in-toto or native events to the service'],
+  ['verify', 'check the audit chain, the served rows and signed checkpoints (or a bundle, offline)'],
+  ['demo', 'build a demo repository, start the service and feed it a realistic event stream'],
+];
+
 const usage = `usage: lineage <command> [options]
 
 commands:
-  serve     run the traceability service
-  blame           where each line of a file runs, since which deployment, how it got there
-  trace           from a pasted stack trace, SARIF result or alert to the file and line here
-  sync github     backfill the service from GitHub (idempotent, resumable)
-  doctor          which source is in use, can it be reached, which token, rate limit left
-  check           evaluate a branch's approval chain against the policy (exit 1 when blocking)
-  evidence        the whole chain behind a line or a deployment, with audit-log entries
-  verify          check the audit chain, the served rows and signed checkpoints (or a bundle, offline)
-  record-deploy   record a deployment as a git tag (deploy/<environment>/<UTC timestamp>)
-  ingest    send CDEvents, GitHub payloads, SARIF, in-toto or native events to the service
-  demo      build a demo repository, start the service and feed it a realistic event stream
+${commands.map(([name, what]) => `  ${name.padEnd(15)} ${what}`).join('\n')}
 
-Run "lineage <command> --help" for a command's options.`;
+Run "lineage <command> --help" (or "lineage help <command>") for a command's options; "lineage --version" for the version.`;
+
+const version = '0.1.0';
+
+/** The closest command to a mistyped one, when it is close enough to be what was meant. */
+function closest(word: string): string | null {
+  let best: { name: string; distance: number } | null = null;
+  for (const [full] of commands) {
+    const name = full.split(' ')[0]!;
+    const distance = editDistance(word, name);
+    if (!best || distance < best.distance) best = { name, distance };
+  }
+  return best && best.distance <= Math.max(1, Math.floor(best.name.length / 3)) ? best.name : null;
+}
+
+function editDistance(a: string, b: string): number {
+  let row = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= a.length; i++) {
+    const next = [i];
+    for (let j = 1; j <= b.length; j++) next[j] = Math.min(row[j]! + 1, next[j - 1]! + 1, row[j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1));
+    row = next;
+  }
+  return row[b.length]!;
+}
+
+/** Node's own words for a bad flag, said as this command line's. */
+function parseErrorMessage(e: { code?: string; message: string }, command: string | undefined): string {
+  const where = command ? `lineage ${command}` : 'lineage';
+  const option = /'(-{1,2}[^' ]+)/.exec(e.message)?.[1];
+  if (e.code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION' && option) return `unknown option ${option} for "${where}"; run "${where} --help"`;
+  if (e.code === 'ERR_PARSE_ARGS_INVALID_OPTION_VALUE' && option)
+    return `${option} ${/argument missing/.test(e.message) ? 'needs a value' : 'takes no value'}; run "${where} --help"`;
+  if (e.code === 'ERR_PARSE_ARGS_UNEXPECTED_POSITIONAL') {
+    const arg = /'([^']*)'/.exec(e.message)?.[1] ?? '';
+    return `"${where}" takes no argument "${arg}"; run "${where} --help"`;
+  }
+  return e.message;
+}
 
 async function main(argv: string[]): Promise<void> {
-  const [command, ...rest] = argv;
+  const [first, ...afterFirst] = argv;
+  // "lineage help blame" is "lineage blame --help".
+  const [command, ...rest] = first === 'help' && afterFirst.length > 0 ? [afterFirst[0]!, '--help', ...afterFirst.slice(1)] : argv;
   const out = (line: string) => process.stdout.write(`${line}\n`);
   const err = (line: string) => process.stderr.write(`${line}\n`);
   // Each command's module is loaded only when it runs: a blame never pays for the service, the
@@ -54,8 +97,10 @@ async function main(argv: string[]): Promise<void> {
     case 'demo':
       return (await import('./demo/demoCommand')).runDemo(rest, out);
     case '--version':
+    case '-v':
+    case '-V':
     case 'version':
-      out('0.1.0');
+      out(version);
       return;
     case undefined:
     case '--help':
@@ -63,8 +108,12 @@ async function main(argv: string[]): Promise<void> {
     case 'help':
       out(usage);
       return;
-    default:
-      throw new UsageError(`unknown command "${command}"\n${usage}`);
+    default: {
+      const guess = closest(command);
+      throw new UsageError(
+        `unknown command "${command}"${guess ? ` (did you mean "${guess}"?)` : ''}; run "lineage --help" for the commands`,
+      );
+    }
   }
 }
 
@@ -75,8 +124,11 @@ process.stdout.on('error', (e: NodeJS.ErrnoException) => {
 });
 
 main(process.argv.slice(2)).catch((e: unknown) => {
-  const message = e instanceof Error ? e.message : String(e);
-  const known = e instanceof UsageError || ApiError.is(e) || (e as { code?: string }).code?.startsWith('ERR_PARSE_ARGS');
+  const parseError = (e as { code?: string }).code?.startsWith('ERR_PARSE_ARGS') === true;
+  const [first, second] = process.argv.slice(2);
+  const command = first === 'help' ? second : first === 'sync' ? `sync ${second ?? ''}`.trim() : first;
+  const message = parseError ? parseErrorMessage(e as Error & { code?: string }, command) : e instanceof Error ? e.message : String(e);
+  const known = e instanceof UsageError || ApiError.is(e) || parseError;
   process.stderr.write(`lineage: ${message}\n`);
   if (!known && process.env.LINEAGE_DEBUG) process.stderr.write(`${(e as Error).stack ?? ''}\n`);
   process.exit(2);

@@ -60,6 +60,9 @@ export async function runTrace(
   });
   let text: string;
   const source = positionals[0] ?? '-';
+  // Read from a terminal, the paste has no end of its own: say how to end it rather than wait in silence.
+  if (source === '-' && process.stdin.isTTY)
+    err('lineage trace: paste the stack trace, SARIF log, alert or finding id, then press Ctrl-D on a line of its own');
   try {
     const buffer = readFileSync(source === '-' ? 0 : source);
     if (buffer.length > maxInputBytes)

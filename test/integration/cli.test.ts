@@ -72,7 +72,13 @@ describe('lineage CLI', () => {
 
   const failures: [string, string[], string | undefined, RegExp][] = [
     ['a missing file', ['ingest', '--api', 'http://127.0.0.1:9', '/nonexistent/x.json'], undefined, /x\.json: cannot read \(ENOENT\)/],
-    ['an unknown flag', ['ingest', '--bogus', 'x'], undefined, /Unknown option '--bogus'/],
+    [
+      'an unknown flag',
+      ['ingest', '--bogus', 'x'],
+      undefined,
+      /^lineage: unknown option --bogus for "lineage ingest"; run "lineage ingest --help"\n$/,
+    ],
+    ['a flag without its value', ['blame', 'x.js', '--line'], undefined, /^lineage: --line needs a value; run "lineage blame --help"\n$/],
     ['an unrecognised format', ['ingest', '--api', 'http://127.0.0.1:9', '-'], '{"hello":1}', /format not recognised/],
     ['invalid JSON', ['ingest', '--api', 'http://127.0.0.1:9', '-'], '{"type":', /not valid JSON/],
     [
@@ -81,7 +87,13 @@ describe('lineage CLI', () => {
       '{"type":"build","id":"x","buildId":"x"}',
       /cannot reach the service/,
     ],
-    ['an unknown command', ['frobnicate'], undefined, /unknown command "frobnicate"/],
+    ['an unknown command', ['frobnicate'], undefined, /^lineage: unknown command "frobnicate"; run "lineage --help" for the commands\n$/],
+    [
+      'a mistyped command',
+      ['blme', 'x.js'],
+      undefined,
+      /^lineage: unknown command "blme" \(did you mean "blame"\?\); run "lineage --help" for the commands\n$/,
+    ],
     ['a bad port', ['serve', '--port', 'abc'], undefined, /--port must be/],
   ];
   for (const [what, args, input, message] of failures) {
@@ -92,6 +104,17 @@ describe('lineage CLI', () => {
       assert.doesNotMatch(r.stderr, /\n\s+at /, 'no stack trace');
     });
   }
+
+  it('answers --help on every command, "help <command>" alike, and -v with the version', async () => {
+    for (const command of ['blame', 'trace', 'check', 'evidence', 'doctor', 'record-deploy', 'serve', 'ingest', 'verify', 'demo']) {
+      const r = await lineage([command, '--help']);
+      assert.equal(r.status, 0, `${command} --help: ${r.stderr}`);
+      assert.match(r.stdout, new RegExp(`^usage: lineage ${command}`), command);
+      const viaHelp = await lineage(['help', command]);
+      assert.equal(viaHelp.stdout, r.stdout, `lineage help ${command}`);
+    }
+    for (const flag of ['-v', '--version']) assert.match((await lineage([flag])).stdout, /^\d+\.\d+\.\d+\n$/);
+  });
 
   it('names the field of an event the service rejects', async () => {
     const r = await lineage(
