@@ -3,7 +3,7 @@
  * to the responsible file and line of the working copy, with that line's lineage. Exit 0 when
  * something was found, 1 when not, 2 on bad input.
  */
-import { readFileSync } from 'node:fs';
+import { readFileSync, statSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { ApiError } from '../core/sources/apiError';
 import { traceFinding, UnknownFindingError } from '../core/trace/traceFinding';
@@ -12,7 +12,7 @@ import { openCheckout } from './checkout';
 import { cliSession, sourceFlags } from './sourceOption';
 import { UsageError } from './usageError';
 
-export const traceUsage = `usage: lineage trace [<file>|-] [--json] [--api URL] [--token T] [--repo DIR] [--slug owner/name]
+export const traceUsage = `usage: lineage trace [<file>|-] [--json] [--api URL] [--token T] [-C DIR] [--repo owner/name]
                      [--environment NAME | --revision SHA] [--map STACK_ROOT=SOURCE_ROOT ...]
                      [--source auto|service|github|git] [--github-url URL]
 
@@ -20,7 +20,9 @@ Reads a stack trace (Node, browsers, Python, Java/Kotlin, Go, .NET, Ruby), a SAR
 code-scanning alert, a CDEvents incident, any JSON alert with file/line or commit/digest fields,
 or a finding id (lineage-finding:<id>) from the file or standard input. When the finding names no
 revision, the one running in --environment (default production) is used, or --revision, or the
-working copy.`;
+working copy. -C runs in the git checkout at DIR (default: the current directory); --repo names
+the repository as owner/name when its origin does not (--slug is the same; a --repo naming an
+existing directory is read as -C, as it once was).`;
 
 const maxInputBytes = 16 * 1024 * 1024;
 
@@ -36,6 +38,7 @@ export async function runTrace(
       ...sourceFlags,
       json: { type: 'boolean' },
       repo: { type: 'string' },
+      directory: { type: 'string', short: 'C' },
       slug: { type: 'string' },
       environment: { type: 'string' },
       revision: { type: 'string' },
@@ -74,9 +77,19 @@ export async function runTrace(
   }
   if (text.trim() === '') throw new UsageError('the input is empty: paste a stack trace, a SARIF log, an alert or a finding id');
 
-  const repo = await openCheckout(values.repo ?? process.cwd());
+  // --repo is owner/name, as in every other command; a directory is -C. A --repo that names an
+  // existing directory is still read as one: scripts written when it meant that keep working.
+  let directory = values.directory ?? process.cwd();
+  let named: string | undefined;
+  if (values.repo !== undefined) {
+    if (statSync(values.repo, { throwIfNoEntry: false })?.isDirectory()) {
+      if (values.directory === undefined) directory = values.repo;
+    } else if (/^[\w.-]+\/[\w.-]+$/.test(values.repo)) named = values.repo;
+    else throw new UsageError(`--repo must be owner/name, got "${values.repo.slice(0, 80)}" (a directory is -C <dir>)`);
+  }
+  const repo = await openCheckout(directory);
   const session = cliSession(values, env);
-  const slug = values.slug ?? (await repo.originSlug());
+  const slug = values.slug ?? named ?? (await repo.originSlug());
   try {
     const chosen = await session.source(repo);
     const result = await traceFinding({

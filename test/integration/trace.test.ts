@@ -516,6 +516,29 @@ describe('lineage trace', function () {
     }
   });
 
+  it('runs in the checkout -C names, takes --repo as owner/name, and still takes a --repo directory', async () => {
+    const text = 'Error: boom\n    at ratio (/srv/app/src/lib/pricing.js:3:9)';
+    const elsewhere = mkdtempSync(join(tmpdir(), 'lineage-elsewhere-'));
+    try {
+      const viaC = await runLineage(elsewhere, ['trace', '-', '--json', '-C', repo.dir, '--revision', deployed], text);
+      assert.equal(viaC.status, 0, viaC.stderr);
+      assert.equal(viaC.json.candidates[0].path, 'src/lib/pricing.js');
+      const viaDir = await runLineage(elsewhere, ['trace', '-', '--json', '--repo', repo.dir, '--revision', deployed], text);
+      assert.deepEqual(viaDir.json.candidates[0], viaC.json.candidates[0], '--repo DIR as before');
+      // The origin says acme/trace, whose production the service knows; --repo names another repository.
+      const own = await runLineage(repo.dir, ['trace', '-', '--json', '--api', t.url], text);
+      assert.match(own.json.revision.how, /running in production since deployment/);
+      const named = await runLineage(repo.dir, ['trace', '-', '--json', '--repo', 'acme/other', '--api', t.url], text);
+      assert.equal(named.status, 0, named.stderr);
+      assert.equal(named.json.revision.sha, null, `acme/other has no deployment: ${named.json.revision.how}`);
+      const bad = await runLineage(repo.dir, ['trace', '-', '--repo', 'not a repo'], text);
+      assert.equal(bad.status, 2);
+      assert.match(bad.stderr, /--repo must be owner\/name.*-C <dir>/);
+    } finally {
+      rmSync(elsewhere, { recursive: true, force: true });
+    }
+  });
+
   it('says what it tried when nothing matches, exits 1, and 2 on bad input', async () => {
     const none = await trace('the service is slow today, nothing else to say', ['--api', t.url]);
     assert.equal(none.status, 1);
