@@ -1,7 +1,7 @@
 /** The `lineage` command as users run it: the built bundle, real files, the real service. */
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fixturesDir, startTestService, type TestService } from '../helpers/testService';
@@ -123,6 +123,50 @@ describe('lineage CLI', () => {
     );
     assert.equal(r.status, 2);
     assert.match(r.stderr, /\/commit: a deployment needs a commit or an artifact digest/);
+  });
+
+  it('leads from the demo to the product: its next steps work as printed, and a second demo leaves the first alone', async function () {
+    this.timeout(180_000);
+    const dir = mkdtempSync(join(tmpdir(), 'lineage-demo-serving-'));
+    const child = spawn(process.execPath, [cli, 'demo', '--port', '0', '--dir', dir], { env: { ...process.env, LINEAGE_API_URL: '' } });
+    try {
+      let stdout = '';
+      await new Promise<void>((resolveReady, rejectReady) => {
+        child.stdout.on('data', (c: Buffer) => {
+          stdout += c.toString();
+          if (/keeps running/.test(stdout)) resolveReady();
+        });
+        child.once('exit', (code) => rejectReady(new Error(`the demo exited with ${code}: ${stdout}`)));
+      });
+      const url = /export LINEAGE_API_URL=(\S+)/.exec(stdout)![1]!;
+      const blame = /^\s+(node \S+ blame src\/payments\.js)$/m.exec(stdout)![1]!.split(' ');
+      const repoDir = join(dir, 'shop-api');
+      const asPrinted = await new Promise<{ status: number | null; out: string }>((resolveRun) => {
+        const run = spawn(blame[0]!, [...blame.slice(1), '--json'], { cwd: repoDir, env: { ...process.env, LINEAGE_API_URL: url } });
+        let out = '';
+        run.stdout.on('data', (c: Buffer) => (out += c.toString()));
+        run.on('close', (status) => resolveRun({ status, out }));
+      });
+      assert.equal(asPrinted.status, 0);
+      const report = JSON.parse(asPrinted.out) as { source: string; environments: unknown[] };
+      assert.equal(report.source, 'service', 'the printed command reads the demo service');
+      assert.equal(report.environments.length, 3);
+      assert.equal(
+        JSON.parse(readFileSync(join(repoDir, '.vscode', 'settings.json'), 'utf8'))['lineage.api.url'],
+        url,
+        'the editor, opened there, reads it too',
+      );
+      const second = await lineage(['demo', '--port', '0', '--dir', dir]);
+      assert.equal(second.status, 2);
+      assert.match(second.stderr, /a demo is already serving from .* \(pid \d+, http:\/\/127\.0\.0\.1:\d+\)/);
+      assert.ok(readdirSync(join(dir, 'data')).length > 0, "the first demo's data is still there");
+      const health = await fetch(`${url}/v1/health`);
+      assert.equal(health.status, 200, 'and it still serves');
+    } finally {
+      child.kill('SIGINT');
+      await new Promise((r) => child.once('exit', r));
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it('runs the demo, and runs it again from scratch with the same history', async function () {

@@ -4,8 +4,9 @@
  * run next, then keeps serving until Ctrl+C (or exits at once with --no-serve). Every run starts
  * from scratch, so it can be run again at any time.
  */
-import { rmSync } from 'node:fs';
-import { join, relative, resolve } from 'node:path';
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { basename, join, relative, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { ApiClient } from '../../core/sources/apiClient';
 import { startService } from '../../server/service';
@@ -31,6 +32,16 @@ export async function runDemo(argv: string[], out: (line: string) => void): Prom
   const root = resolve(values.dir ?? '.lineage-demo');
   const port = values.port === undefined ? 7420 : Number(values.port);
   if (!Number.isInteger(port) || port < 0 || port > 65535) throw new UsageError(`--port must be 0..65535, got "${values.port}"`);
+
+  // Nothing is deleted before it is known that no demo is serving from this folder and the port is
+  // free: a second run must not take the first one's data from under it.
+  const pidFile = join(root, 'demo.pid');
+  const serving = runningDemo(pidFile);
+  if (serving)
+    throw new UsageError(
+      `a demo is already serving from ${relative(process.cwd(), root) || '.'} (pid ${serving.pid}, ${serving.url}); stop it first, or use --dir <another folder>`,
+    );
+  if (port !== 0 && !(await portFree(port))) throw new UsageError(`port ${port} is in use; run with --port <another port> (or 0 for any)`);
 
   out(`Building the demo repository in ${relative(process.cwd(), root) || '.'} …`);
   const repo = buildDemoRepo(join(root, 'shop-api'));
@@ -73,12 +84,29 @@ export async function runDemo(argv: string[], out: (line: string) => void): Prom
     }
     const audit = await client.verifyAudit();
     out(`\nAudit log: ${audit.entries} entries, chain ${audit.ok ? 'verified' : `BROKEN at ${audit.brokenAt}`}`);
-    out(`\nTry next:
-  curl -s ${service.url}/v1/repos/${repo.slug}/environments
-  curl -s ${service.url}/v1/repos/${repo.slug}/environments/production/deployments
-  curl -s "${service.url}/v1/repos/${repo.slug}/findings?status=open"
-  curl -s -X POST ${service.url}/v1/repos/${repo.slug}/lineage -H 'content-type: application/json' -d '{"commits":["${repo.commits.mergeInventoryV2!.sha}"]}'
-  git -C ${relative(process.cwd(), repo.dir)} log --oneline --graph`);
+    // The editor, opened on the demo repository, reads this service (the file is not committed).
+    mkdirSync(join(repo.dir, '.vscode'), { recursive: true });
+    writeFileSync(
+      join(repo.dir, '.vscode', 'settings.json'),
+      `${JSON.stringify({ 'lineage.source': 'service', 'lineage.api.url': service.url }, null, 2)}\n`,
+    );
+    writeFileSync(join(repo.dir, '.git', 'info', 'exclude'), '.vscode/\n', { flag: 'a' });
+    const lineage = cliInvocation();
+    const here = relative(process.cwd(), repo.dir) || '.';
+    out(`\nTry next, in another terminal while this one serves:
+  cd ${here}
+  export LINEAGE_API_URL=${service.url}
+  # where each line runs, since which deployment, who approved it:
+  ${lineage} blame src/payments.js
+  # a production crash, back to the line it happened on:
+  ${lineage} trace ../payments-crash.txt
+  # the approval chain of the last pull request (stale approvals, unapproved commits):
+  ${lineage} check --base ${repo.commits.revertInventory!.sha.slice(0, 7)} --head main
+  # the whole chain behind a line, each item with its audit-log entry:
+  ${lineage} evidence src/payments.js:9
+  # the editor: open the folder and hover a line of src/payments.js
+  code .`);
+    writeFileSync(join(root, 'payments-crash.txt'), demoCrash());
   } finally {
     await client.close();
   }
@@ -87,9 +115,55 @@ export async function runDemo(argv: string[], out: (line: string) => void): Prom
     return;
   }
   out(`\nThe service keeps running at ${service.url}; press Ctrl+C to stop.`);
+  writeFileSync(pidFile, `${process.pid} ${service.url}\n`);
   await new Promise<void>((resolveStop) => {
-    const stop = () => void service.close().then(() => resolveStop());
+    const stop = () =>
+      void service.close().then(() => {
+        rmSync(pidFile, { force: true });
+        resolveStop();
+      });
     process.once('SIGINT', stop);
     process.once('SIGTERM', stop);
   });
+}
+
+/** The demo serving from this folder, if its process is still alive. */
+function runningDemo(pidFile: string): { pid: number; url: string } | null {
+  if (!existsSync(pidFile)) return null;
+  const [pid, url = ''] = readFileSync(pidFile, 'utf8').trim().split(' ');
+  const n = Number(pid);
+  if (!Number.isInteger(n) || n <= 0) return null;
+  try {
+    process.kill(n, 0);
+    return { pid: n, url };
+  } catch {
+    return null; // it ended without removing the file
+  }
+}
+
+function portFree(port: number): Promise<boolean> {
+  return new Promise((resolvePort) => {
+    const probe = createServer();
+    probe.once('error', () => resolvePort(false));
+    probe.listen(port, '127.0.0.1', () => probe.close(() => resolvePort(true)));
+  });
+}
+
+/** How to run this CLI again from a shell: \`lineage\` when that is how it was started. */
+function cliInvocation(): string {
+  const script = process.argv[1] ?? 'lineage';
+  return basename(script) === 'lineage' ? 'lineage' : `node ${script}`;
+}
+
+/**
+ * A crash of the checkout as production prints it: the amount check in payments.js (line 9 of the
+ * hotfix production runs), called from the server's checkout route.
+ */
+function demoCrash(): string {
+  return [
+    'Error: amount must be a positive number',
+    '    at charge (/srv/shop-api/src/payments.js:9:27)',
+    '    at Server.<anonymous> (/srv/shop-api/src/server.js:10:27)',
+    '',
+  ].join('\n');
 }
