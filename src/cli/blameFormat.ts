@@ -21,6 +21,31 @@ function pad(text: string, width: number): string {
   return t.padEnd(width);
 }
 
+/**
+ * A deployment's id as people read it: short ids whole; a long one (a CDEvents subject, a
+ * generated id of 90 characters) by the start of its last part, as git shortens a commit id. The
+ * full id is in --json.
+ */
+export function deploymentLabel(id: string): string {
+  if (id.length <= 16) return id;
+  const last = id.split(/[:/]/).filter(Boolean).pop() ?? id;
+  return `…${last.length <= 12 ? last : last.slice(0, 8)}`;
+}
+
+/** "2026-10-06 08:40 UTC" from an ISO time; what came in when it is not one. */
+function minute(iso: string | null): string {
+  if (!iso) return '?';
+  const m = /^(\d{4}-\d\d-\d\d)T(\d\d:\d\d)/.exec(iso);
+  return m ? `${m[1]} ${m[2]} UTC` : iso;
+}
+
+/** Who approved the line's pull request: names, a stale approval marked with *, "-" for none. */
+function approvers(l: LineLineage): string {
+  if (!l.pullRequest) return '';
+  const approved = l.approvals.filter((a) => a.state === 'approved');
+  return approved.length === 0 ? '-' : approved.map((a) => `${a.reviewer}${a.stale ? '*' : ''}`).join(',');
+}
+
 export function formatBlame(report: FileLineage, lines: LineLineage[], color: boolean, now = Date.now()): string {
   const c = (code: string, text: string) => (color ? `\u001b[${code}m${text}\u001b[0m` : text);
   const out: string[] = [];
@@ -28,7 +53,7 @@ export function formatBlame(report: FileLineage, lines: LineLineage[], color: bo
   for (const notice of report.notices) out.push(c('33', `notice: ${terminalSafe(notice)}`));
   for (const env of report.environments) {
     const where = env.commit
-      ? `${env.commit.slice(0, 7)} (deploy ${terminalSafe(env.deploymentId ?? '?')}, ${env.at ?? '?'}${env.actor ? `, ${terminalSafe(env.actor)}` : ''})`
+      ? `${env.commit.slice(0, 7)} ${env.kind && env.kind !== 'deploy' ? `${terminalSafe(env.kind)} ` : ''}deployed ${minute(env.at)}${env.actor ? ` by ${terminalSafe(env.actor)}` : ''} (deployment ${terminalSafe(deploymentLabel(env.deploymentId ?? '?'))})`
       : 'nothing deployed';
     out.push(c('2', `${env.name}: ${where}${env.note ? `  ${terminalSafe(env.note)}` : ''}`));
   }
@@ -45,10 +70,13 @@ export function formatBlame(report: FileLineage, lines: LineLineage[], color: bo
       })
       .join(' ');
     const pr = l.pullRequest ? `#${l.pullRequest.number}` : '';
+    const approvedBy = terminalSafe(approvers(l));
     const stale = l.approvals.some((a) => a.stale) ? c('31', ' stale-approval') : '';
     const findings =
       l.findings.length > 0 ? c('31', ` ⚠ ${l.findings.map((f) => `${f.severity}: ${terminalSafe(f.title)}`).join('; ')}`) : '';
-    out.push(`${String(l.line).padStart(width)} ${commit} ${pad(pr, 5)} ${envs}${stale}${findings} │ ${terminalSafe(l.text)}`);
+    out.push(
+      `${String(l.line).padStart(width)} ${commit} ${pad(pr, 5)} ${pad(approvedBy, 12)} ${envs}${stale}${findings} │ ${terminalSafe(l.text)}`,
+    );
   }
   return out.join('\n');
 }

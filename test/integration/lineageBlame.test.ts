@@ -189,6 +189,8 @@ describe('lineage blame', function () {
     const byReviewer = Object.fromEntries(l.approvals.map((a: any) => [a.reviewer, a]));
     assert.equal(byReviewer.alice.stale, true, 'alice approved the first commit, before the change');
     assert.equal(byReviewer.carol.stale, false);
+    const table = await lineage(repo.dir, ['blame', 'src/app.js', '--api', t.url, '--line', '4']);
+    assert.match(table.stdout, /^4 \w{7} .* #7 +alice\*,carol /m, 'who approved the line, a stale approval starred');
   });
 
   it("maps a finding from the revision it was reported against to today's line", async () => {
