@@ -162,7 +162,7 @@ describe('Code Lineage in VS Code (GitHub as the source)', function () {
       assert.equal(result.file.source, 'none');
       assert.match(result.notice ?? '', /cannot reach 127\.0\.0\.1:1.*showing git only/);
       const { text } = await hoverText(editor.document.uri, 3);
-      assert.match(text.replace(/\\/g, ''), /GitHub: cannot reach 127\.0\.0\.1:1/, 'the reason, escaped as every outside string');
+      assert.match(text.replace(/\\/g, ''), /GitHub: cannot reach 127\.0\.0\.1:1/, `the reason, escaped as every outside string: ${text}`);
       assert.match(text, /`[0-9a-f]{7}` Harden line 3/, 'the git part is there');
     } finally {
       await config.update('github.url', undefined, vscode.ConfigurationTarget.Workspace);
