@@ -7,16 +7,18 @@ import { parseArgs } from 'node:util';
 import { buildBundle, verifyBundle } from '../core/evidence/evidenceBundle';
 import { evidenceForDeployment, evidenceForLine, evidenceMarkdown } from '../core/evidence/evidenceChain';
 import { ApiError } from '../core/sources/apiError';
+import { isTerminal } from './blameFormat';
 import { openCheckout } from './checkout';
+import { evidenceText } from './evidenceText';
 import { cliSession } from './sourceOption';
 import { UsageError } from './usageError';
 
-export const evidenceUsage = `usage: lineage evidence <path>:<line> | --deployment <id> [--format md|json] [--json] [--bundle FILE] [--api URL] [--token T] [--repo owner/name]
+export const evidenceUsage = `usage: lineage evidence <path>:<line> | --deployment <id> [--format text|md|json] [--json] [--bundle FILE] [--api URL] [--token T] [--repo owner/name]
 
 Needs the service (--api or LINEAGE_API_URL): the evidence is what it recorded. --bundle also
 writes one file with the raw events behind every item, their audit-chain entries and a signed
 checkpoint, which \`lineage verify FILE\` checks offline. Exit 1 when the audit chain the evidence
-cites does not verify.`;
+cites does not verify. --format: text at a terminal, md (Markdown) otherwise, unless given.`;
 
 export async function runEvidence(
   argv: string[],
@@ -28,7 +30,7 @@ export async function runEvidence(
     args: argv,
     options: {
       deployment: { type: 'string' },
-      format: { type: 'string', default: 'md' },
+      format: { type: 'string' },
       json: { type: 'boolean' },
       bundle: { type: 'string' },
       api: { type: 'string' },
@@ -44,7 +46,9 @@ export async function runEvidence(
     return 0;
   }
   if (values.json) values.format = 'json';
-  if (values.format !== 'md' && values.format !== 'json') throw new UsageError(`--format must be md or json, got "${values.format}"`);
+  // A person at a terminal reads plain text; a pipe or a file gets the Markdown document, as before.
+  values.format ??= isTerminal(process.stdout) ? 'text' : 'md';
+  if (!['text', 'md', 'json'].includes(values.format)) throw new UsageError(`--format must be text, md or json, got "${values.format}"`);
   if ((positionals.length === 1) === (values.deployment !== undefined))
     throw new UsageError(`give either <path>:<line> or --deployment <id>\n${evidenceUsage}`);
   if (!(values.api ?? env.LINEAGE_API_URL)) throw new UsageError('evidence needs the service: pass --api URL or set LINEAGE_API_URL');
@@ -85,7 +89,13 @@ export async function runEvidence(
         (sha) => session.signature(repo, sha),
       );
     }
-    out(values.format === 'json' ? JSON.stringify(evidence, null, 2) : evidenceMarkdown(evidence));
+    out(
+      values.format === 'json'
+        ? JSON.stringify(evidence, null, 2)
+        : values.format === 'text'
+          ? evidenceText(evidence)
+          : evidenceMarkdown(evidence),
+    );
     if (values.bundle) {
       const bundle = await buildBundle(client, evidence);
       const check = verifyBundle(bundle);

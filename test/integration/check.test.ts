@@ -792,6 +792,12 @@ describe('lineage evidence', function () {
       r.stdout,
       /Audit log verified: \d+ entries recomputed and every served row re-derived from its events, chain intact .*latest signed checkpoint #\d+/,
     );
+    const text = await lineage(repo.dir, ['evidence', '--deployment', 'prod-9', '--format', 'text', '--api', t.url]);
+    assert.equal(text.status, 0, text.stderr);
+    assert.match(text.stdout, /^Evidence: deployment prod-9, repository acme\/evidence\n/);
+    assert.match(text.stdout, /^Approval +ap9 +grace: approved/m, 'plain text, no table and no escapes');
+    assert.match(text.stdout, /^ {14}event native:\S+, audit entry #\d+ \([0-9a-f]{16}…\)$/m);
+    assert.doesNotMatch(text.stdout, /\\[-.:|#]|^\|/m);
     const missing = await lineage(repo.dir, ['evidence', '--deployment', 'nope', '--api', t.url]);
     assert.equal(missing.status, 2);
     assert.match(missing.stderr, /no deployment with id nope/);

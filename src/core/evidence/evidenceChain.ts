@@ -230,7 +230,7 @@ export async function evidenceForDeployment(client: ApiClient, repo: string, id:
   return { subject: { kind: 'deployment', id, commit: d.commit }, repo, items, audit };
 }
 
-const headings: Record<EvidenceKind, string> = {
+export const evidenceHeadings: Record<EvidenceKind, string> = {
   commit: 'Commit',
   pull_request: 'Pull request',
   review: 'Review',
@@ -258,7 +258,7 @@ export function evidenceMarkdown(e: Evidence): string {
   out.push('| | item | detail | time | source event | audit entry |', '|---|---|---|---|---|---|');
   for (const i of e.items) {
     out.push(
-      `| ${headings[i.kind]} | ${cell(i.id)} | ${cell(i.summary)} | ${cell(i.at)} | ${cell(i.eventKey)} | ${i.audit ? `#${i.audit.seq} \`${i.audit.hash.slice(0, 16)}…\`` : ''} |`,
+      `| ${evidenceHeadings[i.kind]} | ${cell(i.id)} | ${cell(i.summary)} | ${cell(i.at)} | ${cell(i.eventKey)} | ${i.audit ? `#${i.audit.seq} \`${i.audit.hash.slice(0, 16)}…\`` : ''} |`,
     );
   }
   const cp = e.audit?.checkpoint;
