@@ -36,7 +36,7 @@ export async function runIngest(argv: string[], env: NodeJS.ProcessEnv, out: (li
   }
   if (positionals.length === 0) throw new UsageError('ingest needs at least one file, or - for standard input');
   const client = new ApiClient({
-    baseUrl: apiUrlFrom(values.api, env),
+    baseUrl: apiUrlFrom(values.api, env, 'ingest'),
     token: values.token ?? env.LINEAGE_WRITE_TOKEN ?? env.LINEAGE_TOKEN,
     timeoutMs: 60_000,
   });

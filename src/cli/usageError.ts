@@ -3,6 +3,12 @@ export class UsageError extends Error {
   override name = 'UsageError';
 }
 
-export function apiUrlFrom(flag: string | undefined, env: NodeJS.ProcessEnv): string {
-  return flag ?? env.LINEAGE_API_URL ?? 'http://127.0.0.1:7420';
+/**
+ * The service's URL from --api, else LINEAGE_API_URL: one rule for every command, with no default
+ * address (a guessed one would send a team's events, or read answers, somewhere unintended).
+ */
+export function apiUrlFrom(flag: string | undefined, env: NodeJS.ProcessEnv, command: string): string {
+  const url = flag || env.LINEAGE_API_URL;
+  if (!url) throw new UsageError(`${command} needs the service: pass --api URL or set LINEAGE_API_URL`);
+  return url;
 }

@@ -12,7 +12,7 @@ import { EvidenceBundle, verifyBundle } from '../core/evidence/evidenceBundle';
 import { ApiClient } from '../core/sources/apiClient';
 import { ApiError } from '../core/sources/apiError';
 import { terminalSafe } from './blameFormat';
-import { UsageError } from './usageError';
+import { apiUrlFrom, UsageError } from './usageError';
 
 export const verifyUsage = `usage: lineage verify [<bundle.json>] [--api URL] [--token T] [--checkpoint FILE] [--key KEY_ID] [--save-checkpoint FILE] [--json]
 
@@ -167,7 +167,7 @@ export async function runVerify(
       throw new UsageError('--checkpoint and --save-checkpoint are for verifying the service, not a bundle');
     outcome = offline(positionals[0]!, values.key);
   } else {
-    const apiUrl = values.api ?? env.LINEAGE_API_URL ?? 'http://127.0.0.1:7420';
+    const apiUrl = apiUrlFrom(values.api, env, 'verify (without a bundle)');
     const client = new ApiClient({
       baseUrl: apiUrl,
       token: values.token ?? env.LINEAGE_TOKEN ?? env.LINEAGE_READ_TOKEN,

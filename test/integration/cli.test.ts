@@ -95,6 +95,13 @@ describe('lineage CLI', () => {
       /^lineage: unknown command "blme" \(did you mean "blame"\?\); run "lineage --help" for the commands\n$/,
     ],
     ['a bad port', ['serve', '--port', 'abc'], undefined, /--port must be/],
+    [
+      'no service named (no default address)',
+      ['ingest', '-'],
+      '{"type":"build","id":"x","buildId":"x"}',
+      /^lineage: ingest needs the service: pass --api URL or set LINEAGE_API_URL\n$/,
+    ],
+    ['no service to verify', ['verify'], undefined, /verify \(without a bundle\) needs the service/],
   ];
   for (const [what, args, input, message] of failures) {
     it(`exits 2 with one clear line for ${what}`, async () => {
