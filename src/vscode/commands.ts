@@ -187,9 +187,14 @@ export function registerCommands(deps: CommandDeps): vscode.Disposable[] {
           ),
       );
       const markdown = evidenceMarkdown(evidence);
-      await vscode.window.showTextDocument(await vscode.workspace.openTextDocument({ language: 'markdown', content: markdown }), {
-        preview: true,
-      });
+      // Read rendered, kept as an unsaved Markdown document that can be saved; the text itself
+      // when no Markdown preview is installed.
+      const document = await vscode.workspace.openTextDocument({ language: 'markdown', content: markdown });
+      try {
+        await vscode.commands.executeCommand('markdown.showPreview', document.uri);
+      } catch {
+        await vscode.window.showTextDocument(document, { preview: true });
+      }
       return markdown;
     }),
     vscode.commands.registerCommand('lineage.showEnvironments', () => vscode.commands.executeCommand('lineage.environments.focus')),

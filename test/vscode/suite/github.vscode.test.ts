@@ -174,6 +174,11 @@ describe('Code Lineage in VS Code (GitHub as the source)', function () {
       assert.match(text, /`[0-9a-f]{7}` Harden line 3/, 'the git part is there');
     } finally {
       await config.update('github.url', undefined, vscode.ConfigurationTarget.Workspace);
+      // GitHub answers again before the next test counts what is asked of the session.
+      await until('GitHub again', async () => {
+        const r = await lineage.controller.lineage(editor.document);
+        return r.ok && r.file.source === 'github' ? r : undefined;
+      });
     }
   });
 

@@ -139,6 +139,25 @@ if (mode === 'trusted') {
       assert.ok(nodes.some((n) => n.label === 'production' && /^live since dep-prod-1/.test(n.description ?? '')));
     });
 
+    it("opens a line's evidence as a rendered Markdown preview, its document kept to be saved", async () => {
+      const markdown = await vscode.commands.executeCommand<string>('lineage.showEvidence', { path: 'src/app.js', line: 3 });
+      assert.match(markdown ?? '', /^# Evidence: src\/app\\\.js:3/);
+      const preview = await until(
+        'the evidence preview',
+        async () =>
+          vscode.window.tabGroups.all
+            .flatMap((g) => g.tabs)
+            .find((t) => t.input instanceof vscode.TabInputWebview && /markdown\.preview/.test(t.input.viewType)),
+        20_000,
+      );
+      assert.match(preview.label, /Preview/);
+      assert.ok(
+        vscode.workspace.textDocuments.some((d) => d.isUntitled && d.languageId === 'markdown' && d.getText() === markdown),
+        'the Markdown stays open as an unsaved document',
+      );
+      await screenshot('evidence-preview');
+    });
+
     it("copies a line's lineage as Markdown and toggles the annotation", async () => {
       const text = await vscode.commands.executeCommand<string>('lineage.copyLineLineage', { path: 'src/app.js', line: 3 });
       assert.match(text, /^\*\*src\/app\.js:3\*\*/);
