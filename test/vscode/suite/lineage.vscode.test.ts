@@ -139,6 +139,30 @@ if (mode === 'trusted') {
       assert.ok(nodes.some((n) => n.label === 'production' && /^live since dep-prod-1/.test(n.description ?? '')));
     });
 
+    it('offers a walkthrough whose every step links commands that exist, and opens it', async () => {
+      const extension = vscode.extensions.getExtension('code-lineage.code-lineage')!;
+      const manifest = extension.packageJSON as {
+        icon: string;
+        contributes: { walkthroughs: { id: string; steps: { description: string; media: { markdown: string } }[] }[] };
+      };
+      assert.ok(existsSync(`${extension.extensionPath}/${manifest.icon}`), 'the icon is packaged');
+      const [walkthrough] = manifest.contributes.walkthroughs;
+      assert.ok(walkthrough && walkthrough.steps.length >= 4);
+      const commands = new Set(await vscode.commands.getCommands(true));
+      for (const step of walkthrough.steps) {
+        const links = [...step.description.matchAll(/\(command:([\w.]+)\)/g)].map((m) => m[1]!);
+        assert.ok(links.length > 0, `step ${step.description.slice(0, 40)} links a command`);
+        for (const command of links) assert.ok(commands.has(command), `${command} is registered`);
+        assert.ok(existsSync(`${extension.extensionPath}/${step.media.markdown}`), step.media.markdown);
+      }
+      await vscode.commands.executeCommand('workbench.action.openWalkthrough', `code-lineage.code-lineage#${walkthrough.id}`, false);
+      await until('the walkthrough tab', () =>
+        vscode.window.tabGroups.all.flatMap((g) => g.tabs).find((t) => /Welcome|Walkthrough|Get started/i.test(t.label)),
+      );
+      await screenshot('walkthrough');
+      await vscode.commands.executeCommand('workbench.action.closeActiveEditor');
+    });
+
     it("opens a line's evidence as a rendered Markdown preview, its document kept to be saved", async () => {
       const markdown = await vscode.commands.executeCommand<string>('lineage.showEvidence', { path: 'src/app.js', line: 3 });
       assert.match(markdown ?? '', /^# Evidence: src\/app\\\.js:3/);
