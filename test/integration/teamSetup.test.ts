@@ -98,7 +98,7 @@ describe('the team setup recipes', function () {
         'vars.LINEAGE_TARBALL_SHA256': '0'.repeat(64),
       };
       const expand = (text: string) => text.replace(/\$\{\{\s*([\w.]+)\s*\}\}/g, (_, name: string) => values[name] ?? `<${name}>`);
-      const stepEnv = Object.fromEntries(Object.entries(step!.env).map(([k, v]) => [k, expand(String(v))]));
+      const stepEnv = Object.fromEntries(Object.entries(step!.env).map(([k, v]) => [k, expand(v)]));
       const script = expand(step!.run);
       assert.doesNotMatch(script, /<[\w.]+>/, 'every expression of the step is one Actions provides');
       const commit = 'c'.repeat(40);
