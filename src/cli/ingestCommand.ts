@@ -6,7 +6,7 @@ import { ApiClient, type IngestKind } from '../core/sources/apiClient';
 import { UsageError, apiUrlFrom } from './usageError';
 
 export const ingestUsage = `usage: lineage ingest [--api URL] [--token T] [--github-event NAME] [--github-delivery ID]
-                      [--repo owner/name] [--commit SHA] [--environment NAME] <files...|->
+                      [--repo owner/name] [--commit SHA] [--environment NAME] [--json] <files...|->
 
 Formats are detected: CDEvents, native events, SARIF 2.1.0, in-toto / DSSE / Sigstore bundles, and
 GitHub webhook payloads (these need --github-event). JSON arrays and JSON Lines files are sent in
@@ -25,6 +25,7 @@ export async function runIngest(argv: string[], env: NodeJS.ProcessEnv, out: (li
       repo: { type: 'string' },
       commit: { type: 'string' },
       environment: { type: 'string' },
+      json: { type: 'boolean' },
       help: { type: 'boolean', short: 'h' },
     },
     strict: true,
@@ -40,6 +41,7 @@ export async function runIngest(argv: string[], env: NodeJS.ProcessEnv, out: (li
     token: values.token ?? env.LINEAGE_WRITE_TOKEN ?? env.LINEAGE_TOKEN,
     timeoutMs: 60_000,
   });
+  const results: { file: string; kind: IngestKind; stored: number; duplicates: number }[] = [];
   try {
     for (const file of positionals) {
       const text = readInput(file);
@@ -75,8 +77,10 @@ export async function runIngest(argv: string[], env: NodeJS.ProcessEnv, out: (li
         stored += result.accepted;
         duplicates += result.duplicates;
       }
-      out(`${file}: ${stored} stored, ${duplicates} already known (${kind})`);
+      results.push({ file, kind, stored, duplicates });
+      if (!values.json) out(`${file}: ${stored} stored, ${duplicates} already known (${kind})`);
     }
+    if (values.json) out(JSON.stringify({ files: results }, null, 2));
   } finally {
     await client.close();
   }

@@ -5,7 +5,7 @@ import { digestFrom } from '../core/ingest/values';
 import { openCheckout } from './checkout';
 import { UsageError } from './usageError';
 
-export const recordDeployUsage = `usage: lineage record-deploy <environment> [<rev>] [--artifact sha256:…] [--kind deploy|rollback|hotfix] [--reason TEXT] [--at ISO-TIME]
+export const recordDeployUsage = `usage: lineage record-deploy <environment> [<rev>] [--artifact sha256:…] [--kind deploy|rollback|hotfix] [--reason TEXT] [--at ISO-TIME] [--json]
 
 Tags <rev> (default HEAD) as deploy/<environment>/<UTC timestamp>; push it with
 git push origin 'refs/tags/deploy/*'.`;
@@ -18,6 +18,7 @@ export async function runRecordDeploy(argv: string[], out: (line: string) => voi
       kind: { type: 'string' },
       reason: { type: 'string' },
       at: { type: 'string' },
+      json: { type: 'boolean' },
       help: { type: 'boolean', short: 'h' },
     },
     strict: true,
@@ -59,5 +60,7 @@ export async function runRecordDeploy(argv: string[], out: (line: string) => voi
     ...(digest ? [`artifact: ${digest}`] : []),
   ].join('\n');
   await repo.run(['tag', '--no-sign', '-a', '-m', message, tag, commit]);
-  out(`${tag} -> ${commit}`);
+  if (values.json)
+    out(JSON.stringify({ tag, commit, environment, kind: values.kind ?? 'deploy', artifact: digest, at: at.toISOString() }, null, 2));
+  else out(`${tag} -> ${commit}`);
 }

@@ -53,6 +53,8 @@ describe('lineage CLI', () => {
     const payload = webhookExample('workflow_run');
     const r = await lineage(['ingest', '--api', t.url, '--github-event', 'workflow_run', '-'], JSON.stringify(payload));
     assert.equal(r.status, 0, r.stderr);
+    const again = await lineage(['ingest', '--api', t.url, '--github-event', 'workflow_run', '--json', '-'], JSON.stringify(payload));
+    assert.deepEqual(JSON.parse(again.stdout), { files: [{ file: '-', kind: 'github', stored: 0, duplicates: 1 }] }, 'a replay, as JSON');
     const lineageOf = await t.client.lineage(payload.repository.full_name, [payload.workflow_run.head_sha]);
     assert.equal(lineageOf.commits[0]!.builds[0]?.id, `github:workflow_run:${payload.workflow_run.id}`);
   });

@@ -333,6 +333,16 @@ describe('lineage blame on git-native deploy tags', function () {
     ]);
     assert.equal(rec.status, 0, rec.stderr);
     assert.match(rec.stdout, /^deploy\/production\/20260310T100000Z -> [0-9a-f]{40}/);
+    const asJson = await lineage(repo.dir, ['record-deploy', 'dev', first, '--at', '2026-03-10T09:00:00Z', '--json']);
+    assert.deepEqual(asJson.json, {
+      tag: 'deploy/dev/20260310T090000Z',
+      commit: first,
+      environment: 'dev',
+      kind: 'deploy',
+      artifact: null,
+      at: '2026-03-10T09:00:00.000Z',
+    });
+    repo.git(['tag', '-d', asJson.json.tag]); // production alone from here
     repo.write('a.txt', ['alpha', 'BETA', 'gamma'], '\r\n');
     repo.commit('shout beta');
     const r = await lineage(repo.dir, ['blame', 'a.txt', '--json']);
