@@ -14,6 +14,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { buildSuite } from './buildSuite';
+import { startDemoWorld } from '../../src/cli/demo/demoWorld';
 import { createFixture, serviceSettings, writeUserSettings } from './fixture';
 import { createGitHubFixture, githubSettings, githubToken } from './githubFixture';
 import type { SuiteReport } from './suite/index';
@@ -64,7 +65,7 @@ async function freePort(): Promise<number> {
   return port;
 }
 
-type Mode = 'trusted' | 'untrusted' | 'github';
+type Mode = 'trusted' | 'untrusted' | 'github' | 'demo';
 
 /** The run's world: the service fixture, or the GitHub one. */
 async function world(
@@ -77,6 +78,20 @@ async function world(
       settings: githubSettings(f.info.githubUrl),
       env: { LINEAGE_VSCODE_GITHUB_TOKEN: githubToken },
       close: () => f.close(),
+    };
+  }
+  if (mode === 'demo') {
+    // The demo's realistic repository and service: the run that pictures the product for the README.
+    const demoRoot = mkdtempSync(join(tmpdir(), 'lineage-vscode-demo-'));
+    const demo = await startDemoWorld(demoRoot, 0);
+    return {
+      info: { repoDir: demo.repo.dir, serviceUrl: demo.url, file: join(demo.repo.dir, 'src', 'payments.js') } as never,
+      settings: serviceSettings(demo.url),
+      env: {},
+      close: async () => {
+        await demo.close();
+        rmSync(demoRoot, { recursive: true, force: true });
+      },
     };
   }
   const f = await createFixture();
@@ -210,7 +225,7 @@ async function main(): Promise<void> {
   let passed = 0;
   let failed = 0;
   try {
-    for (const mode of ['trusted', 'untrusted', 'github'] as const) {
+    for (const mode of ['trusted', 'untrusted', 'github', 'demo'] as const) {
       const started = Date.now();
       const report = await runOnce(mode, browser, t, suite);
       for (const title of report.passed) console.log(`  ✔ ${title}`);

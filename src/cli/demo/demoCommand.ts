@@ -8,11 +8,8 @@ import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node
 import { createServer } from 'node:net';
 import { basename, join, relative, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { ApiClient } from '../../core/sources/apiClient';
-import { startService } from '../../server/service';
 import { UsageError } from '../usageError';
-import { buildDemoRepo } from './demoRepo';
-import { demoStream } from './demoEvents';
+import { startDemoWorld } from './demoWorld';
 
 export async function runDemo(argv: string[], out: (line: string) => void): Promise<void> {
   const { values } = parseArgs({
@@ -44,56 +41,43 @@ export async function runDemo(argv: string[], out: (line: string) => void): Prom
   if (port !== 0 && !(await portFree(port))) throw new UsageError(`port ${port} is in use; run with --port <another port> (or 0 for any)`);
 
   out(`Building the demo repository in ${relative(process.cwd(), root) || '.'} …`);
-  const repo = buildDemoRepo(join(root, 'shop-api'));
-  const dataDir = join(root, 'data');
-  rmSync(dataDir, { recursive: true, force: true });
-
-  out('Starting the service on the embedded store …');
-  const service = await startService({ port, dataDir }).catch((e: unknown) => {
+  const world = await startDemoWorld(root, port, out).catch((e: unknown) => {
     if ((e as NodeJS.ErrnoException).code === 'EADDRINUSE')
       throw new UsageError(`port ${port} is in use; run with --port <another port> (or 0 for any)`);
     throw e;
   });
-  const client = new ApiClient({ baseUrl: service.url, timeoutMs: 30_000 });
-  try {
-    const stream = demoStream(repo);
-    const sent = [
-      await client.ingest('events', JSON.stringify(stream.events)),
-      await client.ingest('events', JSON.stringify(stream.cdevents)),
-      await client.ingest('attestations', JSON.stringify(stream.attestations)),
-      await client.ingest('sarif', JSON.stringify(stream.sarif.log), { repo: repo.slug, environment: 'production' }),
-    ];
-    const stored = sent.reduce((n, r) => n + r.accepted, 0);
-    out(`Ingested ${stored} events (native, CDEvents, in-toto provenance, SARIF) into ${service.url}\n`);
+  const { repo, client } = world;
+  const service = { url: world.url, close: () => world.close() };
+  out(`Ingested ${world.stored} events (native, CDEvents, in-toto provenance, SARIF) into ${service.url}\n`);
 
-    const envs = await client.environments(repo.slug);
-    out(`Environments of ${repo.slug}:`);
-    for (const env of envs.environments) {
-      const d = env.deployment;
-      if (!d) continue;
-      const approvals = d.approvals.map((a) => a.approver).join(', ') || 'none';
-      out(
-        `  ${env.name.padEnd(11)} ${d.commit?.slice(0, 8) ?? '?'}  deploy #${d.id} (${d.kind}) by ${d.actor ?? '?'} at ${d.at}  image ${d.artifact?.slice(0, 19) ?? '?'}…  approvals: ${approvals}`,
-      );
-    }
-    const findings = await client.findings(repo.slug, { status: 'open' });
-    out(`\nOpen findings: ${findings.findings.length}`);
-    for (const f of findings.findings) {
-      const where = f.locations[0] ? `${f.locations[0].path}:${f.locations[0].line ?? '?'}` : 'no location';
-      out(`  [${f.severity}] ${f.title}  (${where}, ${f.environment ?? 'any environment'})`);
-    }
-    const audit = await client.verifyAudit();
-    out(`\nAudit log: ${audit.entries} entries, chain ${audit.ok ? 'verified' : `BROKEN at ${audit.brokenAt}`}`);
-    // The editor, opened on the demo repository, reads this service (the file is not committed).
-    mkdirSync(join(repo.dir, '.vscode'), { recursive: true });
-    writeFileSync(
-      join(repo.dir, '.vscode', 'settings.json'),
-      `${JSON.stringify({ 'lineage.source': 'service', 'lineage.api.url': service.url }, null, 2)}\n`,
+  const envs = await client.environments(repo.slug);
+  out(`Environments of ${repo.slug}:`);
+  for (const env of envs.environments) {
+    const d = env.deployment;
+    if (!d) continue;
+    const approvals = d.approvals.map((a) => a.approver).join(', ') || 'none';
+    out(
+      `  ${env.name.padEnd(11)} ${d.commit?.slice(0, 8) ?? '?'}  deploy #${d.id} (${d.kind}) by ${d.actor ?? '?'} at ${d.at}  image ${d.artifact?.slice(0, 19) ?? '?'}…  approvals: ${approvals}`,
     );
-    writeFileSync(join(repo.dir, '.git', 'info', 'exclude'), '.vscode/\n', { flag: 'a' });
-    const lineage = cliInvocation();
-    const here = relative(process.cwd(), repo.dir) || '.';
-    out(`\nTry next, in another terminal while this one serves:
+  }
+  const findings = await client.findings(repo.slug, { status: 'open' });
+  out(`\nOpen findings: ${findings.findings.length}`);
+  for (const f of findings.findings) {
+    const where = f.locations[0] ? `${f.locations[0].path}:${f.locations[0].line ?? '?'}` : 'no location';
+    out(`  [${f.severity}] ${f.title}  (${where}, ${f.environment ?? 'any environment'})`);
+  }
+  const audit = await client.verifyAudit();
+  out(`\nAudit log: ${audit.entries} entries, chain ${audit.ok ? 'verified' : `BROKEN at ${audit.brokenAt}`}`);
+  // The editor, opened on the demo repository, reads this service (the file is not committed).
+  mkdirSync(join(repo.dir, '.vscode'), { recursive: true });
+  writeFileSync(
+    join(repo.dir, '.vscode', 'settings.json'),
+    `${JSON.stringify({ 'lineage.source': 'service', 'lineage.api.url': service.url }, null, 2)}\n`,
+  );
+  writeFileSync(join(repo.dir, '.git', 'info', 'exclude'), '.vscode/\n', { flag: 'a' });
+  const lineage = cliInvocation();
+  const here = relative(process.cwd(), repo.dir) || '.';
+  out(`\nTry next, in another terminal while this one serves:
   cd ${here}
   export LINEAGE_API_URL=${service.url}
   # where each line runs, since which deployment, who approved it:
@@ -106,10 +90,7 @@ export async function runDemo(argv: string[], out: (line: string) => void): Prom
   ${lineage} evidence src/payments.js:9
   # the editor: open the folder and hover a line of src/payments.js
   code .`);
-    writeFileSync(join(root, 'payments-crash.txt'), demoCrash());
-  } finally {
-    await client.close();
-  }
+  writeFileSync(join(root, 'payments-crash.txt'), demoCrash());
   if (values['no-serve']) {
     await service.close();
     return;

@@ -17,7 +17,10 @@ export function run(): Promise<void> {
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   const Mocha = require('mocha') as typeof import('mocha');
   const mocha = new Mocha({ ui: 'bdd', timeout: 60_000, color: false, reporter: 'spec' });
-  mocha.addFile(join(__dirname, process.env.LINEAGE_VSCODE_MODE === 'github' ? 'github.vscode.test.js' : 'lineage.vscode.test.js'));
+  const mode = process.env.LINEAGE_VSCODE_MODE;
+  mocha.addFile(
+    join(__dirname, mode === 'github' ? 'github.vscode.test.js' : mode === 'demo' ? 'demo.vscode.test.js' : 'lineage.vscode.test.js'),
+  );
   const report: SuiteReport = { passed: [], failed: [] };
   return new Promise((resolve, reject) => {
     const before = new Set(process.listeners('uncaughtException'));
