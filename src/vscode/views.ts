@@ -67,7 +67,8 @@ export class EnvironmentsTree extends NodeTree {
   async roots(): Promise<Node[]> {
     if (!this.controller.trusted) return [{ label: 'Trust this workspace to see its environments', icon: 'shield' }];
     const found = await this.controller.activeRepository();
-    if (!found) return [{ label: 'Open a file of a git repository', icon: 'info' }];
+    // Nothing to show: the view's welcome content (package.json, viewsWelcome) says what fills it.
+    if (!found) return [];
     // The same source as the hover: the service, GitHub, or deploy tags.
     const chosen = await this.controller.chosenSource(found.repo);
     const source = chosen.source;
@@ -167,7 +168,7 @@ export class FindingsTree extends NodeTree {
   async roots(): Promise<Node[]> {
     if (!this.controller.trusted) return [{ label: 'Trust this workspace to see its findings', icon: 'shield' }];
     const found = await this.controller.activeRepository();
-    if (!found) return [{ label: 'Open a file of a git repository', icon: 'info' }];
+    if (!found) return [];
     const source = (await this.controller.chosenSource(found.repo)).source;
     if (!found.slug || !source.openFindings) {
       return [
@@ -257,7 +258,7 @@ export class LineLineageTree extends NodeTree {
   async roots(): Promise<Node[]> {
     const editor = vscode.window.activeTextEditor;
     const target = this.target ?? (editor ? { uri: editor.document.uri, line: editor.selection.active.line + 1 } : null);
-    if (!target) return [{ label: 'Put the cursor on a line', icon: 'info' }];
+    if (!target) return [];
     if (!this.controller.trusted) return [{ label: 'Trust this workspace to see lineage', icon: 'shield' }];
     const doc = await vscode.workspace.openTextDocument(target.uri);
     const result = await this.controller.lineage(doc);
@@ -327,7 +328,7 @@ export class ApprovalsTree extends NodeTree {
   async roots(): Promise<Node[]> {
     if (!this.controller.trusted) return [{ label: 'Trust this workspace to check approvals', icon: 'shield' }];
     const doc = vscode.window.activeTextEditor?.document;
-    if (!doc) return [{ label: 'Open a file of the branch to review', icon: 'info' }];
+    if (!doc) return [];
     const state = await this.controller.approvalState(doc);
     if (!state.ok) return [{ label: state.reason, icon: 'info' }];
     const { result } = state;

@@ -155,6 +155,23 @@ if (mode === 'trusted') {
         for (const command of links) assert.ok(commands.has(command), `${command} is registered`);
         assert.ok(existsSync(`${extension.extensionPath}/${step.media.markdown}`), step.media.markdown);
       }
+      // Empty views show welcome content whose actions are commands that exist.
+      const welcome = (extension.packageJSON as { contributes: { viewsWelcome: { view: string; contents: string }[] } }).contributes
+        .viewsWelcome;
+      assert.deepEqual(welcome.map((w) => w.view).sort(), [
+        'lineage.approvals',
+        'lineage.environments',
+        'lineage.findings',
+        'lineage.lineLineage',
+      ]);
+      for (const w of welcome)
+        for (const m of w.contents.matchAll(/\(command:([\w.]+)/g)) assert.ok(commands.has(m[1]!), `${m[1]} (welcome of ${w.view})`);
+      await vscode.commands.executeCommand('workbench.action.closeAllEditors');
+      assert.deepEqual(await lineage.views.environments.roots(), [], 'no file open: the welcome content shows');
+      assert.deepEqual(await lineage.views.approvals.roots(), []);
+      await vscode.commands.executeCommand('lineage.environments.focus');
+      await screenshot('views-welcome');
+      editor = await openFixtureFile();
       await vscode.commands.executeCommand('workbench.action.openWalkthrough', `code-lineage.code-lineage#${walkthrough.id}`, false);
       await until('the walkthrough tab', () =>
         vscode.window.tabGroups.all.flatMap((g) => g.tabs).find((t) => /Welcome|Walkthrough|Get started/i.test(t.label)),
