@@ -9,6 +9,7 @@ import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { TestRepo } from '../helpers/gitRepo';
+import { listeningUrl } from '../helpers/serveProcess';
 
 const root = join(__dirname, '../..');
 
@@ -56,15 +57,7 @@ describe('lineage installed from its tarball', function () {
       env: { PATH: process.env.PATH, HOME: process.env.HOME },
     });
     try {
-      const url = await new Promise<string>((resolve, reject) => {
-        let out = '';
-        child.stdout.on('data', (c: Buffer) => {
-          out += c.toString();
-          const m = /listening on (http:\/\/\S+)/.exec(out);
-          if (m) resolve(m[1]!);
-        });
-        child.once('exit', (code) => reject(new Error(`serve exited with ${code}`)));
-      });
+      const url = await listeningUrl(child);
       const health = (await (await fetch(`${url}/v1/health`)).json()) as { status: string; store: string };
       assert.deepEqual([health.status, health.store], ['ok', 'embedded']);
     } finally {

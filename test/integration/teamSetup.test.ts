@@ -9,6 +9,7 @@ import { chmodSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'nod
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parse } from 'yaml';
+import { listeningUrl } from '../helpers/serveProcess';
 import { backends, freshStore, startTestService, type TestService } from '../helpers/testService';
 
 const docs = join(__dirname, '../../docs/deploy');
@@ -60,16 +61,7 @@ describe('the team setup recipes', function () {
       // systemd gives the process the environment file's variables, and expands them in ExecStart.
       const child = spawn(process.execPath, [cli, ...args], { env: { PATH: process.env.PATH!, HOME: process.env.HOME!, ...env } });
       try {
-        const url = await new Promise<string>((resolve, reject) => {
-          let out = '';
-          child.stdout.on('data', (c: Buffer) => {
-            out += c.toString();
-            const m = /listening on (http:\/\/\S+)/.exec(out);
-            if (m) resolve(m[1]!);
-          });
-          child.stderr.on('data', (c: Buffer) => (out += c.toString()));
-          child.once('exit', (code) => reject(new Error(`exited with ${code}: ${out}`)));
-        });
+        const url = await listeningUrl(child);
         const health = await fetch(`${url}/v1/health`, { headers: { authorization: 'Bearer read-token' } });
         assert.equal(health.status, 200);
         assert.equal(((await health.json()) as { store: string }).store, 'postgres');
