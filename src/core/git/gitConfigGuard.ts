@@ -11,8 +11,8 @@
  * run at all when they do not.
  */
 import { execFile } from 'node:child_process';
-import { statSync } from 'node:fs';
 import { dirname, isAbsolute, join } from 'node:path';
+import { filesStamp } from '../util/fileStamps';
 
 /** Keys that name a program (or switch one on) wherever a repository sets them. */
 export const fixedOverrides: ReadonlyArray<readonly [string, string]> = [
@@ -177,26 +177,13 @@ function watchedFiles(cwd: string, entries: { origin: string; key: string; value
   return [...files].sort();
 }
 
-function signatureOf(files: string[]): string {
-  return files
-    .map((f) => {
-      try {
-        const s = statSync(f);
-        return `${f}:${s.mtimeMs}:${s.size}:${s.ino}`;
-      } catch {
-        return `${f}:-`;
-      }
-    })
-    .join('|');
-}
-
 /**
  * The overrides for git run in `cwd`. Listing the configuration runs no program (only files are
  * read), and is redone when any file it came from changes.
  */
 export function configGuard(cwd: string, env: Record<string, string>, timeoutMs: number, onSpawn: () => void): Promise<ConfigGuard> {
   const cached = cache.get(cwd);
-  if (cached && cached.signature === signatureOf(cached.files)) return Promise.resolve(cached.guard);
+  if (cached && cached.signature === filesStamp(cached.files)) return Promise.resolve(cached.guard);
   let listing = inFlight.get(cwd);
   if (!listing) {
     onSpawn();
@@ -232,7 +219,7 @@ function listConfig(cwd: string, env: Record<string, string>, timeoutMs: number)
         }
         const guard = guardFromConfig(entries);
         const files = watchedFiles(cwd, entries, env);
-        cache.set(cwd, { files, signature: signatureOf(files), guard });
+        cache.set(cwd, { files, signature: filesStamp(files), guard });
         resolve(guard);
       },
     );

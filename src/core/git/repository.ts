@@ -2,12 +2,13 @@
  * The git questions the engine asks, each one process through the safe runner, with every
  * revision from outside checked and every path after `--`.
  */
-import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { isAbsolute, join, relative, resolve, sep } from 'node:path';
 import { parseBlamePorcelain, type BlameResult } from './blamePorcelain';
 import { BoundedCache } from '../util/boundedCache';
+import { filesStamp } from '../util/fileStamps';
 import { checkRevision, GitError, GitRunner } from './gitRunner';
 
 export class Repository {
@@ -75,7 +76,7 @@ export class Repository {
       const ref = /^ref: (refs\/[^\n]+)/.exec(head)?.[1];
       const files = [join(this.gitDir, 'HEAD'), join(this.commonDir, 'packed-refs'), join(this.commonDir, 'reftable', 'tables.list')];
       if (ref) files.push(join(this.commonDir, ref));
-      return `${head}|${files.map(fileStamp).join('|')}`;
+      return `${head}|${filesStamp(files)}`;
     } catch {
       return null;
     }
@@ -311,10 +312,4 @@ export class Repository {
   runWithInput(args: string[], input: string): Promise<Buffer> {
     return this.git.runWithInput(args, input);
   }
-}
-
-/** A file's identity and last change, or '-' when it is absent. */
-function fileStamp(path: string): string {
-  const stat = statSync(path, { throwIfNoEntry: false });
-  return stat ? `${stat.ino}:${stat.mtimeMs}:${stat.size}` : '-';
 }
