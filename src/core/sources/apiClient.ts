@@ -309,10 +309,7 @@ function classifyTransport(e: unknown, url: string): ApiError {
   ) {
     return new ApiError('timeout', `the service at ${new URL(url).origin} did not answer in time`);
   }
-  const why =
-    err.code === 'UND_ERR_CONNECT_TIMEOUT'
-      ? `no connection within ${connectTimeoutMs / 1000} s`
-      : (err.code ?? err.message ?? 'network error');
+  const why = connectFailure(e) ?? err.code ?? err.message ?? 'network error';
   return new ApiError('unreachable', `cannot reach the service at ${new URL(url).origin} (${why})`);
 }
 

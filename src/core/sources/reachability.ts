@@ -22,12 +22,16 @@ const connectCodes = new Set([
   'UND_ERR_CONNECT_TIMEOUT',
 ]);
 
-/** Whether an error (or one it wraps) says no connection could be made, as opposed to one that broke. */
+/**
+ * Why no connection could be made, when an error (or one it wraps) says so, as the words a notice
+ * shows ("ECONNREFUSED", "no connection within 2 s"); null for a connection that was made and broke.
+ */
 export function connectFailure(e: unknown): string | null {
   let current: unknown = e;
   for (let depth = 0; depth < 5 && current && typeof current === 'object'; depth++) {
     const code = (current as { code?: unknown }).code;
-    if (typeof code === 'string' && connectCodes.has(code)) return code;
+    if (typeof code === 'string' && connectCodes.has(code))
+      return code === 'UND_ERR_CONNECT_TIMEOUT' ? `no connection within ${connectTimeoutMs / 1000} s` : code;
     current = (current as { cause?: unknown }).cause;
   }
   return null;

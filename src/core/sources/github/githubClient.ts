@@ -99,8 +99,8 @@ export class GitHubClient {
       } catch (e) {
         const refused = connectFailure(e);
         if (!refused) throw e;
-        this.reachability.failed(refused === 'UND_ERR_CONNECT_TIMEOUT' ? `no connection within ${connectTimeoutMs / 1000} s` : refused);
-        throw new GitHubError('unreachable', `cannot reach ${host} (${this.reachability.down()})`);
+        this.reachability.failed(refused);
+        throw new GitHubError('unreachable', `cannot reach ${host} (${refused})`);
       }
       this.reachability.reached();
       if (attempt > 0 || !transientStatus.has(response.status)) return response;
