@@ -4,7 +4,7 @@
  * has control characters removed before it reaches the terminal.
  */
 import type { FileLineage, LineLineage } from '../core/lineage/lineLineage';
-import { relativeAge } from '../core/present/age';
+import { relativeAge, shortTime } from '../core/present/age';
 
 /** Whether a stream is a terminal: `isTTY` is typed boolean but absent when output is piped or redirected. */
 export function isTerminal(stream: { isTTY?: boolean }): boolean {
@@ -32,13 +32,6 @@ export function deploymentLabel(id: string): string {
   return `…${last.length <= 12 ? last : last.slice(0, 8)}`;
 }
 
-/** "2026-10-06 08:40 UTC" from an ISO time; what came in when it is not one. */
-function minute(iso: string | null): string {
-  if (!iso) return '?';
-  const m = /^(\d{4}-\d\d-\d\d)T(\d\d:\d\d)/.exec(iso);
-  return m ? `${m[1]} ${m[2]} UTC` : iso;
-}
-
 /** Who approved the line's pull request: names, a stale approval marked with *, "-" for none. */
 function approvers(l: LineLineage): string {
   if (!l.pullRequest) return '';
@@ -53,7 +46,7 @@ export function formatBlame(report: FileLineage, lines: LineLineage[], color: bo
   for (const notice of report.notices) out.push(c('33', `notice: ${terminalSafe(notice)}`));
   for (const env of report.environments) {
     const where = env.commit
-      ? `${env.commit.slice(0, 7)} ${env.kind && env.kind !== 'deploy' ? `${terminalSafe(env.kind)} ` : ''}deployed ${minute(env.at)}${env.actor ? ` by ${terminalSafe(env.actor)}` : ''} (deployment ${terminalSafe(deploymentLabel(env.deploymentId ?? '?'))})`
+      ? `${env.commit.slice(0, 7)} ${env.kind && env.kind !== 'deploy' ? `${terminalSafe(env.kind)} ` : ''}deployed ${shortTime(env.at)}${env.actor ? ` by ${terminalSafe(env.actor)}` : ''} (deployment ${terminalSafe(deploymentLabel(env.deploymentId ?? '?'))})`
       : 'nothing deployed';
     out.push(c('2', `${env.name}: ${where}${env.note ? `  ${terminalSafe(env.note)}` : ''}`));
   }

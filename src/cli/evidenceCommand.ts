@@ -11,7 +11,7 @@ import { isTerminal } from './blameFormat';
 import { openCheckout } from './checkout';
 import { evidenceText } from './evidenceText';
 import { cliSession } from './sourceOption';
-import { UsageError } from './usageError';
+import { apiUrlFrom, UsageError } from './usageError';
 
 export const evidenceUsage = `usage: lineage evidence <path>:<line> | --deployment <id> [--format text|md|json] [--json] [--bundle FILE] [--api URL] [--token T] [--repo owner/name]
 
@@ -51,7 +51,7 @@ export async function runEvidence(
   if (!['text', 'md', 'json'].includes(values.format)) throw new UsageError(`--format must be text, md or json, got "${values.format}"`);
   if ((positionals.length === 1) === (values.deployment !== undefined))
     throw new UsageError(`give either <path>:<line> or --deployment <id>\n${evidenceUsage}`);
-  if (!(values.api ?? env.LINEAGE_API_URL)) throw new UsageError('evidence needs the service: pass --api URL or set LINEAGE_API_URL');
+  apiUrlFrom(values.api, env, 'evidence');
   const repo = await openCheckout();
   const slug = values.repo ?? (await repo.originSlug());
   if (!slug) throw new UsageError('the repository has no origin remote to name it by: pass --repo owner/name');
