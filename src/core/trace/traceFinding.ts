@@ -157,10 +157,20 @@ export async function traceFinding(options: TraceOptions): Promise<TraceResult> 
   const revision = await chooseRevision(options, input, artifact, tried);
   // The working copy's files, listed once: source maps, infrastructure and (without a revision) paths.
   const workingFiles = (await repo.run(['ls-files', '-z'])).split('\0').filter(Boolean);
-  const files = revision.sha
-    ? (await repo.run(['ls-tree', '-r', '--name-only', '--end-of-options', checkRevision(revision.sha)])).split('\n').filter(Boolean)
-    : workingFiles;
-  const index = new PathIndex(files);
+  // The files of each revision a frame is read at, listed once: the finding's, and any a Go
+  // module version names.
+  const indexes = new Map<string, Promise<PathIndex>>();
+  const indexAt = (sha: string) => {
+    let at = indexes.get(sha);
+    if (!at) {
+      at = repo
+        .run(['ls-tree', '-r', '--name-only', '--end-of-options', checkRevision(sha)])
+        .then((out) => new PathIndex(out.split('\n').filter(Boolean)));
+      indexes.set(sha, at);
+    }
+    return at;
+  };
+  const index = revision.sha ? await indexAt(revision.sha) : new PathIndex(workingFiles);
 
   // Bundled frames first go back to their sources through the build's source maps.
   const maps = new SourceMaps(repo.root, workingFiles);
@@ -184,17 +194,6 @@ export async function traceFinding(options: TraceOptions): Promise<TraceResult> 
     return file?.module === ownModule ? file : null;
   };
   const isLibrary = (loc: TraceLocation) => !ownFile(loc) && looksLikeLibrary(loc.file);
-  const indexes = new Map<string, Promise<PathIndex>>();
-  const indexAt = (sha: string) => {
-    let at = indexes.get(sha);
-    if (!at) {
-      at = repo
-        .run(['ls-tree', '-r', '--name-only', '--end-of-options', checkRevision(sha)])
-        .then((out) => new PathIndex(out.split('\n').filter(Boolean)));
-      indexes.set(sha, at);
-    }
-    return at;
-  };
   const ordered = [...input.locations].sort((a, b) => Number(isLibrary(a)) - Number(isLibrary(b)) || a.index - b.index);
   for (const loc of ordered) {
     const own = ownFile(loc);
@@ -348,8 +347,8 @@ async function goVersionCommit(repo: Repository, version: string): Promise<strin
 }
 
 /**
- * One candidate per place. A changed line has no place of its own today (line null), so it is
- * told apart by where the trace put it: two changed frames of one file are two answers.
+ * One candidate per place. A deleted line has no place of its own today (line null), so it is
+ * told apart by where the trace put it: two deleted frames of one file are two answers.
  */
 function dedupe(candidates: TraceCandidate[]): TraceCandidate[] {
   const seen = new Set<string>();
