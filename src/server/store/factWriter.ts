@@ -3,7 +3,7 @@
  * the same row by rank first, in memory and then against what is stored, with one rule in both
  * places: the higher rank's non-null fields win; the lower rank only fills empty fields.
  */
-import type { Fact, FindingFact, PullRequestFact } from '../../core/ingest/facts';
+import type { DeploymentFact, Fact, FindingFact, PullRequestFact } from '../../core/ingest/facts';
 import type { SqlExecutor } from './database';
 
 type TableName = Fact['table'];
@@ -86,7 +86,7 @@ export async function writeFacts(tx: SqlExecutor, facts: { fact: Fact; eventKey:
     deploymentIds.length === 0
       ? []
       : (
-          await tx.query<{ repo: string | null; environment: string; origin: string | null; sequence: string | number | null }>(
+          await tx.query<OrderPlace>(
             'SELECT repo, environment, origin, sequence FROM deployments WHERE id = ANY($1::text[]) AND sequence IS NOT NULL',
             [deploymentIds],
           )
@@ -101,12 +101,13 @@ export async function writeFacts(tx: SqlExecutor, facts: { fact: Fact; eventKey:
       'ON CONFLICT DO NOTHING',
     );
   }
-  const linkedFindings = await resolveArtifactLinks(
+  const allFacts = facts.map((f) => f.fact);
+  const linkedFindings = await resolveArtifactLinks(tx, byTable, allFacts, auditSeq);
+  await orderDeployments(
     tx,
-    byTable,
-    facts.map((f) => f.fact),
-    auditSeq,
+    allFacts.filter((f): f is Extract<Fact, { table: 'deployments' }> => f.table === 'deployments'),
     before,
+    auditSeq,
   );
   if (findingLocations.size > 0) await writeFindingLocations(tx, findingLocations, auditSeq);
   const touched = [...new Set([...findingLocations.keys(), ...linkedFindings])];
@@ -130,7 +131,6 @@ async function resolveArtifactLinks(
   byTable: Map<TableName, Map<string, Keyed>>,
   allFacts: Fact[],
   auditSeq: number,
-  before: { repo: string | null; environment: string; origin: string | null; sequence: string | number | null }[],
 ): Promise<string[]> {
   const digests = new Set<string>();
   for (const table of ['deployments', 'findings', 'artifacts'] as const) {
@@ -163,25 +163,6 @@ async function resolveArtifactLinks(
     const findings = await tx.query<{ id: string }>(`UPDATE findings AS d ${set} RETURNING d.id`, [list, auditSeq]);
     linkedFindings = findings.rows.map((r) => r.id);
   }
-  const deploymentFacts = allFacts.filter((f) => f.table === 'deployments');
-  // Only the tools whose sequenced deployments this batch wrote (or moved) need their order worked
-  // out again, and only from the lowest place it touched.
-  const tools = new Map<string, ToolOrder>();
-  const touch = (repo: string | null | undefined, environment: string, origin: string | null | undefined, sequence: unknown) => {
-    if (!repo || sequence === null || sequence === undefined) return;
-    const key = `${repo}\u0000${environment}\u0000${origin ?? ''}`;
-    const from = BigInt(sequence as string | number);
-    const known = tools.get(key);
-    if (!known || from < known.from) tools.set(key, { repo, environment, origin: origin ?? '', from });
-  };
-  for (const f of deploymentFacts) touch(f.row.repo, f.row.environment, f.row.origin, f.row.sequence);
-  for (const b of before) touch(b.repo, b.environment, b.origin, b.sequence);
-  await orderDeployments(
-    tx,
-    deploymentFacts.map((f) => f.row.id),
-    [...tools.values()],
-    auditSeq,
-  );
   if (environments.size > 0) {
     await insertMany(
       tx,
@@ -192,6 +173,14 @@ async function resolveArtifactLinks(
     );
   }
   return linkedFindings;
+}
+
+/** Where a deployment stands in its tool's order. */
+interface OrderPlace {
+  repo: string | null;
+  environment: string;
+  origin: string | null;
+  sequence: string | number | null;
 }
 
 interface ToolOrder {
@@ -212,8 +201,26 @@ interface ToolOrder {
  * to the time of the one just before them (whose own time already carries everything before it):
  * a deployment appended to a long history costs one index step, not the history.
  */
-async function orderDeployments(tx: SqlExecutor, ids: string[], tools: ToolOrder[], auditSeq: number): Promise<void> {
+async function orderDeployments(
+  tx: SqlExecutor,
+  deploymentFacts: Pick<DeploymentFact, 'row'>[],
+  before: OrderPlace[],
+  auditSeq: number,
+): Promise<void> {
+  const ids = deploymentFacts.map((f) => f.row.id);
   if (ids.length === 0) return;
+  // Only the tools whose sequenced deployments this batch wrote (or moved) need their order worked
+  // out again, and only from the lowest place it touched.
+  const places = new Map<string, ToolOrder>();
+  for (const place of [...deploymentFacts.map((f) => f.row), ...before]) {
+    const { repo, environment, origin, sequence } = place;
+    if (!repo || sequence === null) continue;
+    const key = `${repo}\u0000${environment}\u0000${origin ?? ''}`;
+    const from = BigInt(sequence);
+    const known = places.get(key);
+    if (!known || from < known.from) places.set(key, { repo, environment, origin: origin ?? '', from });
+  }
+  const tools = [...places.values()];
   // Without a sequence, or until its tool's order is worked out, a deployment's own time is its place.
   await tx.query(
     `UPDATE deployments SET effective_at = at WHERE id = ANY($1::text[]) AND (sequence IS NULL OR effective_at IS NULL) AND effective_at IS DISTINCT FROM at`,
