@@ -4,8 +4,8 @@
  * records a deployment, with GitHub's variables set as Actions sets them.
  */
 import assert from 'node:assert/strict';
-import { spawn, spawnSync } from 'node:child_process';
-import { chmodSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parse } from 'yaml';
@@ -18,7 +18,7 @@ const cli = join(__dirname, '../../dist/cli.js');
 /** A `lineage` on PATH that runs the built CLI, as the installed command would. */
 function shimDir(scratch: string): string {
   const dir = join(scratch, 'bin');
-  spawnSync('mkdir', ['-p', dir]);
+  mkdirSync(dir, { recursive: true });
   const shim = join(dir, 'lineage');
   writeFileSync(shim, `#!/bin/sh\nexec "${process.execPath}" "${cli}" "$@"\n`);
   chmodSync(shim, 0o755);

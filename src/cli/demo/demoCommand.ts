@@ -38,17 +38,15 @@ export async function runDemo(argv: string[], out: (line: string) => void): Prom
     throw new UsageError(
       `a demo is already serving from ${relative(process.cwd(), root) || '.'} (pid ${serving.pid}, ${serving.url}); stop it first, or use --dir <another folder>`,
     );
-  if (port !== 0 && !(await portFree(port))) throw new UsageError(`port ${port} is in use; run with --port <another port> (or 0 for any)`);
+  const portInUse = () => new UsageError(`port ${port} is in use; run with --port <another port> (or 0 for any)`);
+  if (port !== 0 && !(await portFree(port))) throw portInUse();
 
   out(`Building the demo repository in ${relative(process.cwd(), root) || '.'} …`);
   const world = await startDemoWorld(root, port, out).catch((e: unknown) => {
-    if ((e as NodeJS.ErrnoException).code === 'EADDRINUSE')
-      throw new UsageError(`port ${port} is in use; run with --port <another port> (or 0 for any)`);
-    throw e;
+    throw (e as NodeJS.ErrnoException).code === 'EADDRINUSE' ? portInUse() : e;
   });
-  const { repo, client } = world;
-  const service = { url: world.url, close: () => world.close() };
-  out(`Ingested ${world.stored} events (native, CDEvents, in-toto provenance, SARIF) into ${service.url}\n`);
+  const { repo, client, url } = world;
+  out(`Ingested ${world.stored} events (native, CDEvents, in-toto provenance, SARIF) into ${url}\n`);
 
   const envs = await client.environments(repo.slug);
   out(`Environments of ${repo.slug}:`);
@@ -72,14 +70,14 @@ export async function runDemo(argv: string[], out: (line: string) => void): Prom
   mkdirSync(join(repo.dir, '.vscode'), { recursive: true });
   writeFileSync(
     join(repo.dir, '.vscode', 'settings.json'),
-    `${JSON.stringify({ 'lineage.source': 'service', 'lineage.api.url': service.url }, null, 2)}\n`,
+    `${JSON.stringify({ 'lineage.source': 'service', 'lineage.api.url': url }, null, 2)}\n`,
   );
   writeFileSync(join(repo.dir, '.git', 'info', 'exclude'), '.vscode/\n', { flag: 'a' });
   const lineage = cliInvocation();
   const here = relative(process.cwd(), repo.dir) || '.';
   out(`\nTry next, in another terminal while this one serves:
   cd ${here}
-  export LINEAGE_API_URL=${service.url}
+  export LINEAGE_API_URL=${url}
   # where each line runs, since which deployment, who approved it:
   ${lineage} blame src/payments.js
   # a production crash, back to the line it happened on:
@@ -92,14 +90,14 @@ export async function runDemo(argv: string[], out: (line: string) => void): Prom
   code .`);
   writeFileSync(join(root, 'payments-crash.txt'), demoCrash());
   if (values['no-serve']) {
-    await service.close();
+    await world.close();
     return;
   }
-  out(`\nThe service keeps running at ${service.url}; press Ctrl+C to stop.`);
-  writeFileSync(pidFile, `${process.pid} ${service.url}\n`);
+  out(`\nThe service keeps running at ${url}; press Ctrl+C to stop.`);
+  writeFileSync(pidFile, `${process.pid} ${url}\n`);
   await new Promise<void>((resolveStop) => {
     const stop = () =>
-      void service.close().then(() => {
+      void world.close().then(() => {
         rmSync(pidFile, { force: true });
         resolveStop();
       });
