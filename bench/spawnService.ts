@@ -17,7 +17,9 @@ export async function startService(store: { dataDir?: string; databaseUrl?: stri
     ...(store.databaseUrl ? ['--database-url', store.databaseUrl] : ['--data', store.dataDir!]),
     ...(store.signingKey ? ['--signing-key', store.signingKey] : []),
   ];
-  const proc = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'inherit'] });
+  const proc = spawn(process.execPath, [...(process.env.BENCH_SERVICE_NODE_OPTIONS ?? '').split(' ').filter(Boolean), ...args], {
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
   const url = await new Promise<string>((resolve, reject) => {
     let out = '';
     proc.stdout.on('data', (c: Buffer) => {

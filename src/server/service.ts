@@ -9,8 +9,9 @@ import { loadSigner } from './audit/signer';
 import { loadAttestationTrust, TrustConfigError, type AttestationTrust } from '../core/ingest/attestationTrust';
 import type { AddressInfo } from 'node:net';
 import type { Database } from './store/database';
-import { openDatabase } from './store/openDatabase';
-import { EventWriter } from './store/eventWriter';
+import { defaultDataDir, openDatabase } from './store/openDatabase';
+import { EventWriter, type EventSink } from './store/eventWriter';
+import { JournaledWriter } from './store/journaledWriter';
 import { migrate } from './store/migrations';
 import { StatisticsKeeper } from './store/statistics';
 import { isLoopback } from './http/auth';
@@ -91,9 +92,21 @@ export async function startService(options: ServiceOptions = {}): Promise<Runnin
   const statistics = new StatisticsKeeper(db);
   const analyzeFailed = (e: unknown) => log(`ANALYZE failed: ${(e as Error).message}`);
   await statistics.start(analyzeFailed);
-  const writer = new EventWriter(db, signer, undefined, (stored) => {
+  const store = new EventWriter(db, signer, undefined, (stored) => {
     statistics.afterWrite(stored).catch(analyzeFailed);
   });
+  // The embedded store takes deliveries through its intake journal; PostgreSQL commits each
+  // request's events before answering, as several services may share it.
+  let writer: EventSink & { close?(): Promise<void> } = store;
+  if (db.kind === 'embedded') {
+    try {
+      writer = await JournaledWriter.open(store, db, join(options.dataDir ?? defaultDataDir, 'intake'), log);
+    } catch (e) {
+      await statistics.settled();
+      await db.close().catch(() => undefined);
+      throw e;
+    }
+  }
   const server: Server = createServer(
     { connectionsCheckingInterval: 1_000, headersTimeout: 10_000, requestTimeout: 60_000 },
     createRouter({
@@ -118,6 +131,7 @@ export async function startService(options: ServiceOptions = {}): Promise<Runnin
     server.once('error', reject);
     server.listen(options.port ?? defaultPort, host, () => resolve());
   }).catch(async (e: unknown) => {
+    await writer.close?.();
     await statistics.settled();
     await db.close().catch(() => undefined);
     throw e;
@@ -133,6 +147,7 @@ export async function startService(options: ServiceOptions = {}): Promise<Runnin
         server.close(() => resolve());
         server.closeIdleConnections();
       });
+      await writer.close?.();
       await statistics.settled();
       await db.close();
     },

@@ -13,7 +13,7 @@ import { isNativeEvent, normalizeNative } from '../../core/ingest/native';
 import { isSarif, normalizeSarif } from '../../core/ingest/sarif';
 import { isObject, repoFrom, sha } from '../../core/ingest/values';
 import type { IngestResult } from '../../core/model/api';
-import type { EventWriter } from '../store/eventWriter';
+import type { EventSink } from '../store/eventWriter';
 import { verifyGithubSignature } from './auth';
 import { type FieldIssue, ProblemError, badRequest, invalid } from './problem';
 import { parseJson, parseJsonLines, queryParam } from './request';
@@ -65,7 +65,7 @@ export function toResult(written: { key: string; format: string; status: 'stored
 }
 
 /** POST /v1/events: CDEvents (structured mode, single or batch) and native events. */
-export async function ingestEvents(text: string, writer: EventWriter): Promise<IngestResult> {
+export async function ingestEvents(text: string, writer: EventSink): Promise<IngestResult> {
   const { docs, single } = documents(parseJson(text), text);
   const events = normalizeAll(
     docs,
@@ -90,7 +90,7 @@ export interface GithubOptions {
 }
 
 /** POST /v1/webhooks/github: a delivery as GitHub sends it (JSON or form-encoded `payload=`). */
-export async function ingestGithub(req: IncomingMessage, body: Buffer, writer: EventWriter, options: GithubOptions): Promise<IngestResult> {
+export async function ingestGithub(req: IncomingMessage, body: Buffer, writer: EventSink, options: GithubOptions): Promise<IngestResult> {
   if (options.secret && !verifyGithubSignature(body, header(req, 'x-hub-signature-256'), options.secret)) {
     throw new ProblemError(
       401,
@@ -112,7 +112,7 @@ export async function ingestGithub(req: IncomingMessage, body: Buffer, writer: E
 }
 
 /** POST /v1/sarif?repo=&commit=&environment= */
-export async function ingestSarif(url: URL, text: string, writer: EventWriter): Promise<IngestResult> {
+export async function ingestSarif(url: URL, text: string, writer: EventSink): Promise<IngestResult> {
   const repoParam = queryParam(url, 'repo');
   const commitParam = queryParam(url, 'commit');
   const repo = repoParam === undefined ? null : repoFrom(repoParam);
@@ -133,7 +133,7 @@ export async function ingestSarif(url: URL, text: string, writer: EventWriter): 
 export async function ingestAttestations(
   req: IncomingMessage,
   text: string,
-  writer: EventWriter,
+  writer: EventSink,
   trust: AttestationTrust,
 ): Promise<IngestResult> {
   const type = req.headers['content-type'] ?? '';

@@ -27,7 +27,7 @@ import { zodToInvalid } from '../../core/ingest/native';
 import type { CheckpointSigner } from '../audit/signer';
 import { verifyStore } from '../audit/verification';
 import type { Database } from '../store/database';
-import type { EventWriter } from '../store/eventWriter';
+import type { EventSink } from '../store/eventWriter';
 import { Queries } from '../store/queries';
 import { type AccessConfig, authorize, checkLocalRequest } from './auth';
 import { ingestAttestations, ingestEvents, ingestGithub, ingestSarif } from './ingestHandlers';
@@ -37,7 +37,7 @@ import { checkContentType, parseJson, pathSegment, queryParam, readBody } from '
 export interface AppContext {
   db: Database;
   signer: CheckpointSigner;
-  writer: EventWriter;
+  writer: EventSink;
   access: AccessConfig;
   githubSecret?: string;
   /** What attestation signatures are verified against (none: signed ones are "unverified"). */
@@ -334,6 +334,8 @@ export function createRouter(ctx: AppContext): (req: IncomingMessage, res: Serve
       checkLocalRequest(req, req.method === 'POST' && route.access !== 'read', route.access === 'webhook' && !!ctx.githubSecret);
     if (route.access === 'read' || route.access === 'write') authorize(req, route.access, ctx.access);
     if (route.access === 'webhook' && !ctx.githubSecret) authorize(req, 'write', ctx.access);
+    // A read sees every delivery acknowledged before it, even one still on its way into the store.
+    if (route.access === 'read' || route.access === 'open') await ctx.writer.caughtUp();
     const params = (route.pattern.exec(url.pathname) ?? []).slice(1);
     const { schema, body } = await route.handler(req, url, params);
     if (ctx.validateResponses) {

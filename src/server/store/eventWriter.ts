@@ -22,13 +22,21 @@ export interface WrittenEvent {
   status: 'stored' | 'duplicate';
 }
 
+/** Where ingest hands its events: this writer, or the intake journal in front of it. */
+export interface EventSink {
+  /** Resolves once the events are durable, with whether each was new or already stored. */
+  write(events: NormalizedEvent[]): Promise<WrittenEvent[]>;
+  /** Resolves once every write acknowledged before the call can be read from the store. */
+  caughtUp(): Promise<void>;
+}
+
 interface Job {
   events: NormalizedEvent[];
   resolve: (result: WrittenEvent[]) => void;
   reject: (error: unknown) => void;
 }
 
-export class EventWriter {
+export class EventWriter implements EventSink {
   private readonly queue: Job[] = [];
   private draining = false;
   /** Bumped on every commit that stored something; part of the data version clients cache on. */
@@ -46,6 +54,11 @@ export class EventWriter {
       this.queue.push({ events, resolve, reject });
       void this.drain();
     });
+  }
+
+  /** A write here is in the store when it is acknowledged. */
+  caughtUp(): Promise<void> {
+    return Promise.resolve();
   }
 
   get commitCount(): number {

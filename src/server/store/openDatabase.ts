@@ -8,6 +8,8 @@ export interface StoreOptions {
   databaseUrl?: string;
 }
 
+export const defaultDataDir = '.lineage-data';
+
 /** Loads only the driver in use: the CLI's other commands never pay for PGlite's start-up. */
 export async function openDatabase(options: StoreOptions): Promise<Database> {
   if (options.databaseUrl) {
@@ -18,5 +20,5 @@ export async function openDatabase(options: StoreOptions): Promise<Database> {
   }
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   const { openEmbedded } = require('./embeddedDatabase') as typeof import('./embeddedDatabase');
-  return openEmbedded(options.dataDir ?? '.lineage-data');
+  return openEmbedded(options.dataDir ?? defaultDataDir);
 }

@@ -1,0 +1,198 @@
+/**
+ * The embedded store's way in. A delivery whose event keys are all certainly new is written to
+ * the intake journal, forced to disk, and acknowledged as stored; the events reach the store
+ * (audit chain, facts, deployments) a moment later, in large transactions on the store's thread.
+ * A commit costs the same few milliseconds whether it holds 16 events or 1,000, so batching them
+ * after the acknowledgement is what lets one delivery per request be taken at disk speed.
+ *
+ * What a client sees stays exact:
+ * - "stored" is said only of events that were not in the store and are now on disk; an event that
+ *   may be there already (the key filter says maybe, or it is still on its way in) takes the slow
+ *   path: it waits until the store has everything before it, and the store answers.
+ * - Every read waits on `caughtUp()`, so what was acknowledged before a query is in its answer.
+ * - After a crash, the journal's records are put into the store before the service listens.
+ */
+import { appendFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { NormalizedEvent } from '../../core/ingest/facts';
+import type { Database } from './database';
+import type { EventSink, EventWriter, WrittenEvent } from './eventWriter';
+import { IntakeJournal } from './intakeJournal';
+import { KeyFilter } from './keyFilter';
+
+/** Events per store transaction: larger commits pay less per event but keep readers waiting longer. */
+const eventsPerCommit = 1_000;
+/** Acknowledged events not yet in the store, at most; past it, new deliveries wait (bounded memory). */
+const maxBacklog = 10_000;
+const retryDelaysMs = [250, 1_000, 4_000];
+
+interface Pending {
+  events: NormalizedEvent[];
+  segment: number;
+  done: () => void;
+}
+
+export class JournaledWriter implements EventSink {
+  private readonly filter = new KeyFilter();
+  /** Keys acknowledged and not yet in the store. */
+  private readonly onTheWay = new Set<string>();
+  private readonly queue: Pending[] = [];
+  private backlog = 0;
+  private projecting = false;
+  /** Settles once every record accepted so far is in the store (records go in in order). */
+  private tail: Promise<void> = Promise.resolve();
+  private readonly roomWaiters: (() => void)[] = [];
+
+  private constructor(
+    private readonly store: EventWriter,
+    private readonly journal: IntakeJournal<NormalizedEvent[]>,
+    private readonly dir: string,
+    private readonly log: (message: string) => void,
+  ) {}
+
+  /**
+   * Opens the journal in `dir`, learns the store's keys, and puts any records left from before a
+   * crash into the store before returning.
+   */
+  static async open(store: EventWriter, db: Database, dir: string, log: (message: string) => void): Promise<JournaledWriter> {
+    const { journal, leftover } = await IntakeJournal.open<NormalizedEvent[]>(dir, log);
+    const writer = new JournaledWriter(store, journal, dir, log);
+    await writer.learnKeys(db);
+    if (leftover.length > 0) {
+      const events = leftover.reduce((n, r) => n + r.value.length, 0);
+      writer.backlog += events;
+      await Promise.all(leftover.map((record) => writer.enqueue(record.value, record.segment)));
+      log(`lineage serve: put ${events} acknowledged event(s) from the intake journal into the store`);
+    }
+    return writer;
+  }
+
+  async write(events: NormalizedEvent[]): Promise<WrittenEvent[]> {
+    const keys = events.map((e) => e.key);
+    const certainlyNew = new Set(keys).size === keys.length && keys.every((k) => !this.onTheWay.has(k) && !this.filter.mayHave(k));
+    if (!certainlyNew) {
+      await this.caughtUp();
+      const written = await this.store.write(events);
+      for (const key of keys) this.filter.add(key);
+      return written;
+    }
+    while (this.backlog >= maxBacklog) await new Promise<void>((resolve) => this.roomWaiters.push(resolve));
+    // Claimed before the disk write, so that a second delivery of the same key meanwhile waits for
+    // this one and is answered "duplicate".
+    for (const key of keys) {
+      this.onTheWay.add(key);
+      this.filter.add(key);
+    }
+    this.backlog += events.length;
+    let accepted!: (segment: number | null) => void;
+    const segment = new Promise<number | null>((resolve) => (accepted = resolve));
+    const queued = segment.then((s) => (s === null ? undefined : this.enqueue(events, s)));
+    this.tail = Promise.all([this.tail, queued]).then(() => undefined);
+    try {
+      accepted(await this.journal.append(events));
+    } catch (e) {
+      accepted(null);
+      for (const key of keys) this.onTheWay.delete(key);
+      this.release(events.length);
+      throw e;
+    }
+    return events.map((e) => ({ key: e.key, format: e.format, status: 'stored' }));
+  }
+
+  caughtUp(): Promise<void> {
+    return this.tail;
+  }
+
+  /** Waits until the store has every acknowledged event, then closes the journal. */
+  async close(): Promise<void> {
+    await this.caughtUp();
+    await this.journal.close();
+  }
+
+  /** Queues a record for the store; resolves once it is there. */
+  private enqueue(events: NormalizedEvent[], segment: number): Promise<void> {
+    return new Promise<void>((done) => {
+      this.queue.push({ events, segment, done });
+      void this.project();
+    });
+  }
+
+  private async project(): Promise<void> {
+    if (this.projecting) return;
+    this.projecting = true;
+    try {
+      while (this.queue.length > 0) {
+        // One turn of the event loop lets the records synced with this one join its commit.
+        await new Promise((resolve) => setImmediate(resolve));
+        const batch: Pending[] = [];
+        let size = 0;
+        while (this.queue.length > 0 && (batch.length === 0 || size + this.queue[0]!.events.length <= eventsPerCommit)) {
+          const next = this.queue.shift()!;
+          batch.push(next);
+          size += next.events.length;
+        }
+        await this.storeBatch(batch);
+        for (const record of batch) {
+          for (const event of record.events) this.onTheWay.delete(event.key);
+          this.journal.release(record.segment);
+          this.release(record.events.length);
+          record.done();
+        }
+      }
+    } finally {
+      this.projecting = false;
+    }
+  }
+
+  /**
+   * Puts a batch into the store, retrying a failure (a full disk, a store restart) a few times.
+   * What still fails is tried record by record; a record the store refuses is kept in
+   * intake-rejected.jsonl with the reason and logged, never dropped in silence.
+   */
+  private async storeBatch(batch: Pending[]): Promise<void> {
+    let failure: unknown;
+    for (const delay of [0, ...retryDelaysMs]) {
+      if (delay > 0) await new Promise((resolve) => setTimeout(resolve, delay));
+      try {
+        await this.store.write(batch.flatMap((r) => r.events));
+        return;
+      } catch (e) {
+        failure = e;
+      }
+    }
+    this.log(`lineage serve: the store refused ${batch.length} journal record(s) (${(failure as Error).message}); trying each alone`);
+    for (const record of batch) {
+      try {
+        await this.store.write(record.events);
+      } catch (e) {
+        const reason = e instanceof Error ? e.message : String(e);
+        appendFileSync(
+          join(this.dir, 'intake-rejected.jsonl'),
+          `${JSON.stringify({ at: new Date().toISOString(), reason, events: record.events })}\n`,
+        );
+        this.log(
+          `lineage serve: kept ${record.events.map((ev) => ev.key).join(', ')} in ${join(this.dir, 'intake-rejected.jsonl')}: the store refused it (${reason})`,
+        );
+      }
+    }
+  }
+
+  private release(events: number): void {
+    this.backlog -= events;
+    while (this.backlog < maxBacklog && this.roomWaiters.length > 0) this.roomWaiters.shift()!();
+  }
+
+  /** Every key the store holds, into the filter, a page at a time along the audit log's key. */
+  private async learnKeys(db: Database): Promise<void> {
+    let after = 0;
+    for (;;) {
+      const page = await db.query<{ event_key: string; seq: number | string }>(
+        'SELECT event_key, seq FROM audit_log WHERE seq > $1 ORDER BY seq LIMIT 50000',
+        [after],
+      );
+      for (const row of page.rows) this.filter.add(row.event_key);
+      if (page.rows.length < 50_000) return;
+      after = Number(page.rows.at(-1)!.seq);
+    }
+  }
+}
