@@ -69,7 +69,6 @@ export class StoreError extends Error {
  * store is open, or rejects with PGlite's own reason.
  */
 export async function openStoreThread(dataDir: string | null): Promise<Database> {
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
   const pglite = require.resolve('@electric-sql/pglite');
   const worker = new Worker(workerSource, { eval: true, workerData: { dataDir, pglite } });
   const store = new StoreThread(worker);
@@ -118,7 +117,7 @@ class StoreThread implements Database {
   }
 
   private readonly direct: SqlExecutor = {
-    query: async <Row>(sql: string, params?: unknown[]) => ({ rows: (await this.send({ op: 'query', sql, params })) as Row[] }),
+    query: async (sql: string, params?: unknown[]) => ({ rows: (await this.send({ op: 'query', sql, params })) as never[] }),
     exec: async (sql: string) => {
       await this.send({ op: 'exec', sql });
     },
