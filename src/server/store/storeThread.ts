@@ -162,6 +162,7 @@ class StoreThread implements Database {
     if (this.stopped) return;
     const exited = new Promise<void>((resolve) => this.worker.once('exit', () => resolve()));
     await this.send({ op: 'close' });
+    this.stopped = new StoreError('the embedded store is closed');
     await exited;
   }
 }

@@ -1,0 +1,170 @@
+/**
+ * The embedded store's intake journal, from outside: deliveries acknowledged from the journal are
+ * answered exactly (stored or duplicate), are visible to the next read, survive a crash before
+ * they reach the store, and a damaged journal is neither trusted nor silently skipped.
+ */
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { appendFileSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { normalizeGithubEvent } from '../../src/core/ingest/github';
+import type { NormalizedEvent } from '../../src/core/ingest/facts';
+import { IntakeJournal } from '../../src/server/store/intakeJournal';
+import { freshStore, http, startTestService } from '../helpers/testService';
+import { listeningUrl } from '../helpers/serveProcess';
+import { webhookExample } from '../helpers/webhookExamples';
+
+const cli = join(__dirname, '../../dist/cli.js');
+
+/** A distinct deployment_status delivery: GitHub's recorded payload with its own ids. */
+function delivery(i: number): string {
+  const payload = webhookExample('deployment_status');
+  payload.deployment.id = 70_000_000 + i;
+  payload.deployment_status.id = 80_000_000 + i;
+  return JSON.stringify(payload);
+}
+
+function normalized(i: number): NormalizedEvent {
+  const text = delivery(i);
+  return normalizeGithubEvent('deployment_status', JSON.parse(text), text);
+}
+
+function post(url: string, body: string) {
+  return http(`${url}/v1/webhooks/github`, {
+    body,
+    headers: { 'content-type': 'application/json', 'x-github-event': 'deployment_status' },
+  });
+}
+
+/**
+ * Writes records into a data folder's journal as a service that crashed would have left them:
+ * synced, never released (closing keeps a segment that still holds records).
+ */
+async function leaveJournal(dataDir: string, records: NormalizedEvent[][]): Promise<void> {
+  const { journal } = await IntakeJournal.open<NormalizedEvent[]>(join(dataDir, 'intake'), () => undefined);
+  for (const record of records) await journal.append(record);
+  await journal.close();
+}
+
+function segments(dataDir: string): string[] {
+  return readdirSync(join(dataDir, 'intake'))
+    .filter((n) => n.startsWith('intake-'))
+    .sort();
+}
+
+/** Runs `lineage serve` on the folder; resolves with its URL and what it printed, or rejects with its output. */
+async function serve(dataDir: string) {
+  const child = spawn(process.execPath, [cli, 'serve', '--port', '0', '--data', dataDir], { stdio: ['ignore', 'pipe', 'pipe'] });
+  let printed = '';
+  child.stderr.on('data', (c: Buffer) => (printed += c.toString()));
+  const url = await listeningUrl(child);
+  return {
+    url,
+    printed: () => printed,
+    stop: () =>
+      new Promise<void>((resolve) => (child.exitCode !== null ? resolve() : (child.once('exit', () => resolve()), child.kill('SIGTERM')))),
+  };
+}
+
+describe('the intake journal (embedded store)', function () {
+  this.timeout(120_000);
+
+  it('answers each delivery exactly, even two copies sent at once, and the next read sees every acknowledgement', async () => {
+    const service = await startTestService('embedded');
+    try {
+      const bodies = Array.from({ length: 150 }, (_, i) => delivery(i));
+      const answers = await Promise.all(bodies.map((b) => post(service.url, b)));
+      for (const a of answers) assert.equal(a.status, 200, a.text);
+      assert.ok(answers.every((a) => a.json.events[0].status === 'stored'));
+      // No pause: a read right after the acknowledgements counts them all.
+      assert.equal((await http(`${service.url}/v1/health`)).json.events, bodies.length);
+
+      // New bodies, each sent twice at once: exactly one copy of each is stored.
+      const twice = Array.from({ length: 30 }, (_, i) => delivery(1_000 + i));
+      const statuses = (await Promise.all([...twice, ...twice].map((b) => post(service.url, b)))).map(
+        (a) => a.json.events[0].status as string,
+      );
+      assert.equal(statuses.filter((s) => s === 'stored').length, twice.length);
+      assert.equal(statuses.filter((s) => s === 'duplicate').length, twice.length);
+      assert.equal((await post(service.url, bodies[7]!)).json.events[0].status, 'duplicate');
+      assert.equal((await service.client.verifyAudit()).entries, bodies.length + twice.length);
+    } finally {
+      await service.close();
+    }
+  });
+
+  it('knows the stored keys after a restart, so a redelivery is a duplicate', async () => {
+    const store = await freshStore('embedded');
+    const first = await startTestService('embedded', {}, store);
+    const body = delivery(500);
+    assert.equal((await post(first.url, body)).json.events[0].status, 'stored');
+    await first.close();
+    const second = await startTestService('embedded', {}, store);
+    try {
+      assert.equal((await post(second.url, body)).json.events[0].status, 'duplicate');
+      assert.equal((await post(second.url, delivery(501))).json.events[0].status, 'stored');
+    } finally {
+      await second.close();
+    }
+  });
+
+  it('puts the deliveries a crashed service acknowledged into the store before it listens', async () => {
+    const { dataDir } = await freshStore('embedded');
+    const records = [[normalized(1)], [normalized(2)], [normalized(3), normalized(4)]];
+    await leaveJournal(dataDir!, records);
+    const service = await serve(dataDir!);
+    try {
+      assert.match(service.printed(), /put 4 acknowledged event\(s\) from the intake journal into the store/);
+      for (const event of records.flat()) {
+        const stored = await http(`${service.url}/v1/events?key=${encodeURIComponent(event.key)}`);
+        assert.equal(stored.status, 200, `${event.key}: ${stored.text}`);
+      }
+      const audit = await http(`${service.url}/v1/audit/verify`);
+      assert.equal(audit.json.ok, true, audit.text);
+      assert.equal(audit.json.entries, 4);
+      // The replayed segment is gone; only the new, empty one is left.
+      const left = segments(dataDir!);
+      assert.equal(left.length, 1);
+      assert.equal(statSync(join(dataDir!, 'intake', left[0]!)).size, 0);
+    } finally {
+      await service.stop();
+    }
+  });
+
+  it('drops a last record cut short, with a notice, and keeps the ones before it', async () => {
+    const { dataDir } = await freshStore('embedded');
+    await leaveJournal(dataDir!, [[normalized(10)], [normalized(11)]]);
+    const [last] = segments(dataDir!).slice(-1);
+    // A write cut off after its length and part of its bytes: never acknowledged.
+    appendFileSync(join(dataDir!, 'intake', last!), Buffer.from([0, 0, 4, 0, 1, 2, 3, 4, 0x7b, 0x22]));
+    const service = await serve(dataDir!);
+    try {
+      assert.match(
+        service.printed(),
+        /dropped the last 10 bytes of .*intake-\d{6}\.log \(a record cut short\): a write cut short, never acknowledged/,
+      );
+      assert.match(service.printed(), /put 2 acknowledged event\(s\)/);
+      assert.equal((await http(`${service.url}/v1/health`)).json.events, 2);
+    } finally {
+      await service.stop();
+    }
+  });
+
+  it('refuses to start on damage before the end of the journal, and names the file and byte', async () => {
+    const { dataDir } = await freshStore('embedded');
+    await leaveJournal(dataDir!, [[normalized(20)], [normalized(21)]]);
+    await leaveJournal(dataDir!, [[normalized(22)]]); // a second segment after the first
+    const [first] = segments(dataDir!);
+    const file = join(dataDir!, 'intake', first!);
+    const bytes = readFileSync(file);
+    bytes[20] = bytes[20]! ^ 0xff; // inside the first record's JSON: its checksum no longer matches
+    writeFileSync(file, bytes);
+    await assert.rejects(serve(dataDir!), (e: Error) => {
+      assert.match(e.message, /intake-000001\.log is damaged at byte 0 \(a checksum mismatch\), before the end of the journal/);
+      assert.match(e.message, /Move the file aside/);
+      return true;
+    });
+    // Nothing was deleted: the records are still there for whoever repairs it.
+    assert.ok(segments(dataDir!).includes(first!));
+  });
+});
