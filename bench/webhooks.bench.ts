@@ -72,11 +72,14 @@ async function run(store: { dataDir?: string; databaseUrl?: string }, label: str
       }),
     );
     const seconds = (performance.now() - started) / 1000;
+    // A read waits until the store holds every acknowledged delivery: this is when all are queryable.
     const health = (await (await request(`${service.url}/v1/health`, { dispatcher: agent })).body.json()) as { events?: number };
+    const inStore = (performance.now() - started) / 1000;
     const audit = await request(`${service.url}/v1/audit/verify`, { dispatcher: agent });
     const verdict = (await audit.body.json()) as { ok?: boolean; entries?: number };
     console.log(
-      `${label.padEnd(22)} ${acknowledged} deliveries in ${seconds.toFixed(2)} s: ${Math.round(acknowledged / seconds)}/s ` +
+      `${label.padEnd(22)} ${acknowledged} deliveries acknowledged in ${seconds.toFixed(2)} s: ${Math.round(acknowledged / seconds)}/s; ` +
+        `all queryable after ${inStore.toFixed(2)} s: ${Math.round(acknowledged / inStore)}/s ` +
         `(stored ${health.events ?? '?'}, audit chain ${verdict.ok ? 'verified' : 'NOT verified'} over ${verdict.entries ?? '?'} entries)`,
     );
     if (health.events !== undefined && health.events < acknowledged)
