@@ -54,7 +54,7 @@ function segments(dataDir: string): string[] {
 
 /** Runs `lineage serve` on the folder; resolves with its URL and what it printed, or rejects with its output. */
 async function serve(dataDir: string) {
-  const child = spawn(process.execPath, [cli, 'serve', '--port', '0', '--data', dataDir], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [cli, 'serve', '--port', '0', '--data', dataDir], { stdio: ['pipe', 'pipe', 'pipe'] });
   let printed = '';
   child.stderr.on('data', (c: Buffer) => (printed += c.toString()));
   const url = await listeningUrl(child);

@@ -87,6 +87,8 @@ export interface ConfigGuard {
   filterDrivers: Set<string>;
   /** remote.origin.url as `git config --get` gives it (the last value), read from the same listing. */
   originUrl: string | null;
+  /** Whether core.attributesFile is set: then attributes may come from a file named there. */
+  attributesFile: boolean;
 }
 
 /** Turns the overrides into GIT_CONFIG_COUNT variables. */
@@ -123,8 +125,10 @@ export function guardFromConfig(entries: { key: string; value?: string }[]): Con
   const keys = new Map<string, string>(fixedOverrides.map(([k]) => [k.toLowerCase(), k]));
   const filterDrivers = new Set<string>();
   let originUrl: string | null = null;
+  let attributesFile = false;
   for (const { key, value: configured } of entries) {
     if (key.toLowerCase() === 'remote.origin.url') originUrl = configured?.trim() || null;
+    if (key.toLowerCase() === 'core.attributesfile') attributesFile = true;
     const value = neutralValue(key);
     if (value === undefined) continue;
     overrides.set(key, value);
@@ -136,7 +140,7 @@ export function guardFromConfig(entries: { key: string; value?: string }[]): Con
       keys.set(`filter.${driver}.required`, `filter.${driver}.required`);
     }
   }
-  return { env: overrideEnv([...overrides].map(([k, v]) => [keys.get(k) ?? k, v] as const)), filterDrivers, originUrl };
+  return { env: overrideEnv([...overrides].map(([k, v]) => [keys.get(k) ?? k, v] as const)), filterDrivers, originUrl, attributesFile };
 }
 
 interface Cached {

@@ -2,7 +2,7 @@
  * The git questions the engine asks, each one process through the safe runner, with every
  * revision from outside checked and every path after `--`.
  */
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { closeSync, existsSync, lstatSync, mkdtempSync, openSync, readFileSync, readSync, rmSync, writeFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { isAbsolute, join, relative, resolve, sep } from 'node:path';
@@ -60,12 +60,46 @@ export class Repository {
   head(): Promise<string | null> {
     const signature = this.headSignature();
     if (this.headAt && signature !== null && this.headAt.signature === signature) return this.headAt.sha;
-    const sha = this.git.run(['rev-parse', '--verify', '--quiet', 'HEAD^{commit}']).then(
-      (out) => out.trim() || null,
-      () => null,
-    );
+    const read = signature === null ? undefined : this.headFromFiles();
+    const sha =
+      read !== undefined
+        ? Promise.resolve(read)
+        : this.git.run(['rev-parse', '--verify', '--quiet', 'HEAD^{commit}']).then(
+            (out) => out.trim() || null,
+            () => null,
+          );
     this.headAt = signature === null ? undefined : { signature, sha };
     return sha;
+  }
+
+  /**
+   * HEAD's commit read from the files git keeps it in, for the usual cases only: a detached HEAD,
+   * or a branch whose ref is a loose file or a line of packed-refs. Anything else (an unborn
+   * branch, reftable, a symbolic ref to elsewhere) is undefined and git is asked. Reading spares a
+   * process, which costs a short command more than the reading.
+   */
+  private headFromFiles(): string | undefined {
+    const sha = /^([0-9a-f]{40}|[0-9a-f]{64})$/;
+    try {
+      const head = readFileSync(join(this.gitDir, 'HEAD'), 'utf8').trim();
+      if (sha.test(head)) return head;
+      const ref = /^ref: (refs\/heads\/[^\n]+)$/.exec(head)?.[1];
+      if (!ref || ref.split('/').includes('..')) return undefined;
+      try {
+        const loose = readFileSync(join(this.commonDir, ref), 'utf8').trim();
+        return sha.test(loose) ? loose : undefined;
+      } catch (e) {
+        if ((e as NodeJS.ErrnoException).code !== 'ENOENT') return undefined;
+      }
+      const packed = readFileSync(join(this.commonDir, 'packed-refs'), 'utf8');
+      for (const line of packed.split('\n')) {
+        const space = line.indexOf(' ');
+        if (space > 0 && line.slice(space + 1) === ref) return sha.test(line.slice(0, space)) ? line.slice(0, space) : undefined;
+      }
+      return undefined;
+    } catch {
+      return undefined;
+    }
   }
 
   /** What HEAD's answer depends on, or null when it cannot be told (then git is asked every time). */
@@ -296,12 +330,32 @@ export class Repository {
     if (reason) throw new GitError('filtered', reason);
   }
 
-  /** True when git considers the committed file binary (it would not blame it line by line usefully). */
+  /**
+   * True when git considers the file binary (it would not blame it line by line usefully). Git's
+   * test is a NUL among the first 8,000 bytes unless an attribute says otherwise; where no
+   * attributes file can apply, that test runs here on the working file, without a process.
+   */
   async isBinary(path: string): Promise<boolean> {
+    if (!(await this.attributesMayApply(path))) {
+      const start = fileStart(join(this.root, path), 8000);
+      if (start !== null) return start.includes(0);
+    }
     const out = await this.git
       .run(['diff', '--no-textconv', '--numstat', '4b825dc642cb6eb9a060e54bf8d69288fbee4904', 'HEAD', '--', path])
       .catch(() => '');
     return /^-\t-\t/.test(out);
+  }
+
+  /** Whether any attributes file git reads for `path` exists (the repository's, the user's, the system's). */
+  private async attributesMayApply(path: string): Promise<boolean> {
+    if ((await this.git.guard()).attributesFile) return true;
+    const dirs = path.split('/').slice(0, -1);
+    const candidates = [join(this.commonDir, 'info', 'attributes'), '/etc/gitattributes', join(this.root, '.gitattributes')];
+    dirs.forEach((_, i) => candidates.push(join(this.root, ...dirs.slice(0, i + 1), '.gitattributes')));
+    const home = process.env.HOME;
+    const xdg = process.env.XDG_CONFIG_HOME || (home ? join(home, '.config') : '');
+    if (xdg) candidates.push(join(xdg, 'git', 'attributes'));
+    return candidates.some((file) => existsSync(file));
   }
 
   run(args: string[]): Promise<string> {
@@ -311,5 +365,21 @@ export class Repository {
   /** Runs git with `input` on standard input (patch-id, cat-file --batch). */
   runWithInput(args: string[], input: string): Promise<Buffer> {
     return this.git.runWithInput(args, input);
+  }
+}
+
+/** The first `bytes` bytes of a file, or null when it cannot be read. */
+function fileStart(file: string, bytes: number): Buffer | null {
+  let fd: number | undefined;
+  try {
+    // A symbolic link's blob is its target's name, not the bytes it leads to: git is asked then.
+    if (!lstatSync(file).isFile()) return null;
+    fd = openSync(file, 'r');
+    const buffer = Buffer.alloc(bytes);
+    return buffer.subarray(0, readSync(fd, buffer, 0, bytes, 0));
+  } catch {
+    return null;
+  } finally {
+    if (fd !== undefined) closeSync(fd);
   }
 }
