@@ -100,7 +100,13 @@ export async function startService(options: ServiceOptions = {}): Promise<Runnin
   let writer: EventSink & { close?(): Promise<void> } = store;
   if (db.kind === 'embedded') {
     try {
-      writer = await JournaledWriter.open(store, db, join(options.dataDir ?? defaultDataDir, 'intake'), log);
+      writer = await JournaledWriter.open(
+        store,
+        db,
+        join(options.dataDir ?? defaultDataDir, 'intake'),
+        signer.secretFor('intake journal'),
+        log,
+      );
     } catch (e) {
       await statistics.settled();
       await db.close().catch(() => undefined);

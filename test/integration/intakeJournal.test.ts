@@ -5,10 +5,12 @@
  */
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
+import { createHmac, randomBytes } from 'node:crypto';
 import { appendFileSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { normalizeGithubEvent } from '../../src/core/ingest/github';
 import type { NormalizedEvent } from '../../src/core/ingest/facts';
+import { loadSigner } from '../../src/server/audit/signer';
 import { IntakeJournal } from '../../src/server/store/intakeJournal';
 import { freshStore, http, startTestService } from '../helpers/testService';
 import { listeningUrl } from '../helpers/serveProcess';
@@ -41,9 +43,14 @@ function post(url: string, body: string) {
  * synced, never released (closing keeps a segment that still holds records).
  */
 async function leaveJournal(dataDir: string, records: NormalizedEvent[][]): Promise<void> {
-  const { journal } = await IntakeJournal.open<NormalizedEvent[]>(join(dataDir, 'intake'), () => undefined);
+  const { journal } = await IntakeJournal.open<NormalizedEvent[]>(join(dataDir, 'intake'), journalKey(dataDir), () => undefined);
   for (const record of records) await journal.append(record);
   await journal.close();
+}
+
+/** The journal's key as the service derives it from the data folder's signing key (made here first). */
+function journalKey(dataDir: string): Buffer {
+  return loadSigner(join(dataDir, 'signing-key.pem'), true).signer.secretFor('intake journal');
 }
 
 function segments(dataDir: string): string[] {
@@ -136,12 +143,12 @@ describe('the intake journal (embedded store)', function () {
     await leaveJournal(dataDir!, [[normalized(10)], [normalized(11)]]);
     const [last] = segments(dataDir!).slice(-1);
     // A write cut off after its length and part of its bytes: never acknowledged.
-    appendFileSync(join(dataDir!, 'intake', last!), Buffer.from([0, 0, 4, 0, 1, 2, 3, 4, 0x7b, 0x22]));
+    appendFileSync(join(dataDir!, 'intake', last!), Buffer.concat([Buffer.from([0, 0, 4, 0]), randomBytes(32), Buffer.from('{"')]));
     const service = await serve(dataDir!);
     try {
       assert.match(
         service.printed(),
-        /dropped the last 10 bytes of .*intake-\d{6}\.log \(a record cut short\): a write cut short, never acknowledged/,
+        /dropped the last 38 bytes of .*intake-\d{6}\.log \(a record cut short\): a write cut short, never acknowledged/,
       );
       assert.match(service.printed(), /put 2 acknowledged event\(s\)/);
       assert.equal((await http(`${service.url}/v1/health`)).json.events, 2);
@@ -157,14 +164,38 @@ describe('the intake journal (embedded store)', function () {
     const [first] = segments(dataDir!);
     const file = join(dataDir!, 'intake', first!);
     const bytes = readFileSync(file);
-    bytes[20] = bytes[20]! ^ 0xff; // inside the first record's JSON: its checksum no longer matches
+    bytes[40] = bytes[40]! ^ 0xff; // inside the first record's JSON: its MAC no longer matches
     writeFileSync(file, bytes);
     await assert.rejects(serve(dataDir!), (e: Error) => {
-      assert.match(e.message, /intake-000001\.log is damaged at byte 0 \(a checksum mismatch\), before the end of the journal/);
+      assert.match(
+        e.message,
+        /intake-000001\.log is damaged at byte 0 \(a record whose MAC does not match\), before the end of the journal/,
+      );
       assert.match(e.message, /Move the file aside/);
       return true;
     });
     // Nothing was deleted: the records are still there for whoever repairs it.
     assert.ok(segments(dataDir!).includes(first!));
+  });
+
+  it("does not put into the store a record written without the service's signing key", async () => {
+    const { dataDir } = await freshStore('embedded');
+    await leaveJournal(dataDir!, [[normalized(30)]]);
+    assert.deepEqual(segments(dataDir!), ['intake-000001.log']);
+    // Someone with the data folder but not the key adds a deployment to be signed in at the next
+    // start: a record laid out as the service writes them, under a key of their own.
+    const json = Buffer.from(JSON.stringify([normalized(31)]));
+    const length = Buffer.alloc(4);
+    length.writeUInt32BE(json.length);
+    const mac = createHmac('sha256', randomBytes(32)).update(json).digest();
+    writeFileSync(join(dataDir!, 'intake', 'intake-000002.log'), Buffer.concat([length, mac, json]));
+    const service = await serve(dataDir!);
+    try {
+      assert.match(service.printed(), /dropped the last \d+ bytes of .*intake-000002\.log \(a record whose MAC does not match\)/);
+      assert.equal((await http(`${service.url}/v1/events?key=${encodeURIComponent(normalized(30).key)}`)).status, 200);
+      assert.equal((await http(`${service.url}/v1/events?key=${encodeURIComponent(normalized(31).key)}`)).status, 404);
+    } finally {
+      await service.stop();
+    }
   });
 });

@@ -3,7 +3,7 @@
  * with --signing-key or made on first start (mode 0600). Whoever holds it can sign a rewritten
  * history, so in a team it lives with the service, not with the database.
  */
-import { createPrivateKey, createPublicKey, generateKeyPairSync, sign, type KeyObject } from 'node:crypto';
+import { createPrivateKey, createPublicKey, generateKeyPairSync, hkdfSync, sign, type KeyObject } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { checkpointMessage, keyIdOf } from '../../core/audit/chain';
@@ -13,6 +13,11 @@ export interface CheckpointSigner {
   /** SPKI DER, base64. */
   publicKey: string;
   sign(seq: number, hash: string): string;
+  /**
+   * A 32-byte secret for one purpose, derived from the private key (HKDF-SHA256): what the service
+   * alone can make, like its signatures, without keeping a second secret.
+   */
+  secretFor(purpose: string): Buffer;
 }
 
 export class SigningKeyError extends Error {
@@ -26,6 +31,8 @@ export function signerFromKey(privateKey: KeyObject): CheckpointSigner {
     keyId: keyIdOf(der),
     publicKey: der.toString('base64'),
     sign: (seq, hash) => sign(null, checkpointMessage(seq, hash), privateKey).toString('base64'),
+    secretFor: (purpose) =>
+      Buffer.from(hkdfSync('sha256', privateKey.export({ format: 'der', type: 'pkcs8' }), 'code-lineage', purpose, 32)),
   };
 }
 

@@ -5,8 +5,10 @@
  * (group commit), which is what lets one delivery per request be acknowledged at disk speed.
  *
  * Files are segments `intake-NNNNNN.log` in the journal folder. A record is
- * `[u32 length][u32 crc32][length bytes of JSON]`, big-endian. Once every record of a segment is
- * in the store the segment is deleted.
+ * `[u32 length][32-byte HMAC-SHA256][length bytes of JSON]`, the length big-endian. The MAC's key
+ * is derived from the service's signing key, so a record put into the folder by anyone else (who
+ * could otherwise have it signed into the audit chain at the next start) does not read back. Once
+ * every record of a segment is in the store the segment is deleted.
  *
  * Reading back after a crash: only the last write can be cut short, because a later write starts
  * only after the one before it was synced. So a bad record in the last segment ends the journal
@@ -16,9 +18,10 @@
 import { closeSync, fsyncSync, mkdirSync, openSync, readdirSync, readFileSync, truncateSync, unlinkSync } from 'node:fs';
 import { open, type FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
-import { crc32 } from 'node:zlib';
+import { createHmac, timingSafeEqual } from 'node:crypto';
 
-const headerBytes = 8;
+const macBytes = 32;
+const headerBytes = 4 + macBytes;
 /** A segment is closed for appends past this size, so that a projected one can be deleted. */
 const segmentBytes = 32 * 1024 * 1024;
 const segmentPattern = /^intake-(\d{6})\.log$/;
@@ -49,6 +52,7 @@ export class IntakeJournal<T> {
 
   private constructor(
     private readonly dir: string,
+    private readonly key: Buffer,
     private readonly log: (message: string) => void,
   ) {}
 
@@ -56,9 +60,13 @@ export class IntakeJournal<T> {
    * Opens the journal in `dir` and reads back what it holds from before (records not yet in the
    * store, oldest first). Call `release` for each once the store has it.
    */
-  static async open<T>(dir: string, log: (message: string) => void): Promise<{ journal: IntakeJournal<T>; leftover: JournalRecord<T>[] }> {
-    mkdirSync(dir, { recursive: true });
-    const journal = new IntakeJournal<T>(dir, log);
+  static async open<T>(
+    dir: string,
+    key: Buffer,
+    log: (message: string) => void,
+  ): Promise<{ journal: IntakeJournal<T>; leftover: JournalRecord<T>[] }> {
+    mkdirSync(dir, { recursive: true, mode: 0o700 });
+    const journal = new IntakeJournal<T>(dir, key, log);
     const leftover = journal.readBack();
     for (const record of leftover) journal.open.set(record.segment, (journal.open.get(record.segment) ?? 0) + 1);
     const segments = journal.segments();
@@ -72,7 +80,7 @@ export class IntakeJournal<T> {
     const json = Buffer.from(JSON.stringify(value), 'utf8');
     const bytes = Buffer.allocUnsafe(headerBytes + json.length);
     bytes.writeUInt32BE(json.length, 0);
-    bytes.writeUInt32BE(crc32(json), 4);
+    mac(this.key, json).copy(bytes, 4);
     json.copy(bytes, headerBytes);
     return new Promise((resolve, reject) => {
       this.waiting.push({ bytes, resolve, reject });
@@ -134,7 +142,7 @@ export class IntakeJournal<T> {
   private async startSegment(n: number): Promise<void> {
     this.segment = n;
     this.size = 0;
-    this.handle = await open(this.path(n), 'w');
+    this.handle = await open(this.path(n), 'w', 0o600);
     // The new file's name must survive a crash too, or its synced records are lost with it.
     const dirFd = openSync(this.dir, 'r');
     try {
@@ -152,7 +160,7 @@ export class IntakeJournal<T> {
       const data = readFileSync(file);
       let at = 0;
       while (at < data.length) {
-        const read = readRecord(data, at);
+        const read = readRecord(data, at, this.key);
         if (typeof read !== 'string') {
           records.push({ segment, value: read.value as T });
           at = read.next;
@@ -165,7 +173,7 @@ export class IntakeJournal<T> {
           );
         }
         this.log(
-          `lineage serve: dropped the last ${data.length - at} bytes of ${file} (${problem}): a write cut short, never acknowledged`,
+          `lineage serve: dropped the last ${data.length - at} bytes of ${file} (${problem}): a write cut short, never acknowledged, or bytes this service did not write`,
         );
         truncateSync(file, at);
         break;
@@ -196,14 +204,18 @@ export class IntakeJournal<T> {
   }
 }
 
+function mac(key: Buffer, body: Buffer): Buffer {
+  return createHmac('sha256', key).update(body).digest();
+}
+
 /** The record at `at` and where the next begins, or why it cannot be read. */
-function readRecord(data: Buffer, at: number): { value: unknown; next: number } | string {
+function readRecord(data: Buffer, at: number, key: Buffer): { value: unknown; next: number } | string {
   if (data.length - at < headerBytes) return 'a header cut short';
   const length = data.readUInt32BE(at);
   const next = at + headerBytes + length;
   if (next > data.length) return 'a record cut short';
   const body = data.subarray(at + headerBytes, next);
-  if (crc32(body) !== data.readUInt32BE(at + 4)) return 'a checksum mismatch';
+  if (!timingSafeEqual(mac(key, body), data.subarray(at + 4, at + headerBytes))) return 'a record whose MAC does not match';
   try {
     return { value: JSON.parse(body.toString('utf8')), next };
   } catch {

@@ -54,8 +54,8 @@ export class JournaledWriter implements EventSink {
    * Opens the journal in `dir`, learns the store's keys, and puts any records left from before a
    * crash into the store before returning.
    */
-  static async open(store: EventWriter, db: Database, dir: string, log: (message: string) => void): Promise<JournaledWriter> {
-    const { journal, leftover } = await IntakeJournal.open<NormalizedEvent[]>(dir, log);
+  static async open(store: EventWriter, db: Database, dir: string, key: Buffer, log: (message: string) => void): Promise<JournaledWriter> {
+    const { journal, leftover } = await IntakeJournal.open<NormalizedEvent[]>(dir, key, log);
     const writer = new JournaledWriter(store, journal, dir, log);
     await writer.learnKeys(db);
     if (leftover.length > 0) {
