@@ -3,7 +3,8 @@
  * binary test) agrees with git, and hands over to git where the files alone cannot tell.
  */
 import assert from 'node:assert/strict';
-import { writeFileSync } from 'node:fs';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Repository } from '../../src/core/git/repository';
 import { TestRepo } from '../helpers/gitRepo';
@@ -26,8 +27,9 @@ describe('the repository read from its files', function () {
     repo.git(['checkout', '--detach', first]);
     assert.equal(await (await open()).head(), first, 'detached');
     repo.git(['checkout', '-B', 'main']);
-    repo.git(['worktree', 'add', '-b', 'side', join(repo.dir, '../side-wt'), second]);
-    assert.equal(await (await Repository.open(join(repo.dir, '../side-wt'))).head(), second, 'linked worktree');
+    const worktree = join(mkdtempSync(join(tmpdir(), 'lineage-worktree-')), 'side');
+    repo.git(['worktree', 'add', '-b', 'side', worktree, second]);
+    assert.equal(await (await Repository.open(worktree)).head(), second, 'linked worktree');
   });
 
   it("applies git's binary test: a NUL in the first 8,000 bytes, or an attribute that says so", async () => {
