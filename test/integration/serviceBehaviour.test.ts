@@ -91,7 +91,14 @@ for (const backend of backends()) {
         ['a SARIF 1.0 log', '/v1/sarif', JSON.stringify({ version: '1.0.0', runs: [] }), {}, 422, /2\.1\.0/],
         ['a non-statement attestation', '/v1/attestations', JSON.stringify({ hello: 1 }), {}, 422, /in-toto/],
         ['a webhook without its event name', '/v1/webhooks/github', '{}', {}, 400, /X-GitHub-Event/],
-        ['an unsupported webhook event', '/v1/webhooks/github', '{}', { 'x-github-event': 'star' }, 422, /unsupported/],
+        [
+          'an event not read whose body is one that is',
+          '/v1/webhooks/github',
+          JSON.stringify({ ref: 'refs/heads/main', before: 'a'.repeat(40), after: 'b'.repeat(40), commits: [] }),
+          { 'x-github-event': 'star' },
+          422,
+          /the body is a push event/,
+        ],
         ['an oversized body', '/v1/events', Buffer.alloc(100 * 1024, 'a'), {}, 413, /limit/],
         [
           "an integer beyond PostgreSQL's int",

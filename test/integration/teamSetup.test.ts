@@ -123,6 +123,7 @@ describe('the team setup recipes', function () {
       assert.equal(recorded.artifact, values['steps.push.outputs.digest']);
       assert.equal(recorded.actor, 'release-bot');
       assert.equal(recorded.sequence, 42);
+      assert.equal(recorded.runId, '987654', 'the run its environment approvals are given to');
     });
   });
 });

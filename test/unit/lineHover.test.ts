@@ -91,4 +91,24 @@ describe('the hover of a line', () => {
     const promoted = { ...file, environments: [env('staging', `sha256:${'1'.repeat(64)}`), env('production', `sha256:${'1'.repeat(64)}`)] };
     assert.doesNotMatch(renderLineHover(promoted, line, options), /rebuilt/);
   });
+
+  it('says who approved the deployment a live line arrived with, escaped', () => {
+    const live: LineLineage = {
+      ...line,
+      environments: [
+        {
+          name: 'production',
+          live: true,
+          since: { deploymentId: 'd-9', at: '2026-03-01T10:00:00Z', actor: 'ci', artifact: null, approvedBy: ['rita', 'x*y'] },
+        },
+      ],
+    };
+    const text = renderLineHover({ ...file, lines: [live] }, live, options);
+    assert.match(text, /\*\*production\*\*: live since .*d-9.*, by ci, approved by rita, x\\\*y/);
+    const unapproved = {
+      ...live,
+      environments: [{ ...live.environments[0]!, since: { ...live.environments[0]!.since!, approvedBy: [] } }],
+    };
+    assert.doesNotMatch(renderLineHover({ ...file, lines: [unapproved] }, unapproved, options), /approved by/);
+  });
 });

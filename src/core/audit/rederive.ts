@@ -29,10 +29,9 @@ export function rederive(format: string, raw: string, trust: AttestationTrust = 
     case 'intoto':
       return normalizeInToto(jsonObject(raw), raw, trust);
     case 'github': {
+      // The body names its event; a delivery of an event the service does not read has no facts.
       const payload = jsonObject(raw);
-      const event = githubEventOfShape(payload);
-      if (!event) throw new Error('the stored GitHub delivery is none of the supported events');
-      return normalizeGithubEvent(event, payload, raw);
+      return normalizeGithubEvent(githubEventOfShape(payload) ?? 'unread', payload, raw);
     }
     case 'sarif': {
       const opened = openSarifEnvelope(raw);

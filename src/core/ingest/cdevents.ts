@@ -82,6 +82,7 @@ export function normalizeCdEvent(event: Json, raw: string): NormalizedEvent {
           status_at: timestamp,
           reason: str(custom.reason),
           url: str(custom.url),
+          run_id: null,
         },
       });
       break;
@@ -244,6 +245,7 @@ export function normalizeCdEvent(event: Json, raw: string): NormalizedEvent {
             state: decision === 'approved' ? 'approved' : decision === 'rejected' ? 'rejected' : 'pending',
             comment: str(content.resourceTargetUrl),
             at: timestamp,
+            run_id: null,
           },
         });
       }

@@ -125,6 +125,11 @@ export interface DeploymentFact {
     status_at: string;
     reason: string | null;
     url: string | null;
+    /**
+     * The CI run that performed the deployment (a GitHub Actions workflow run), when the source
+     * says: environment approvals given to that run are this deployment's.
+     */
+    run_id: string | null;
   };
 }
 
@@ -139,6 +144,8 @@ export interface ApprovalFact {
     state: 'approved' | 'rejected' | 'pending';
     comment: string | null;
     at: string | null;
+    /** The CI run whose deployment to `environment` was approved, when the approval names a run, not a deployment. */
+    run_id: string | null;
   };
 }
 

@@ -4,7 +4,7 @@
  * of the body, whatever delivery id it came under.
  */
 import { type Fact, InvalidEventError, type NormalizedEvent, rankOf } from './facts';
-import { at, int, iso, obj, payloadDigest, sha, sha256Hex, str, type Json } from './values';
+import { at, digestFrom, int, iso, obj, payloadDigest, sha, sha256Hex, str, type Json } from './values';
 import { githubEventOfShape } from './githubShape';
 import { severityOf } from './cdevents';
 import { codeScanningStatus, githubIds } from './githubIds';
@@ -20,7 +20,17 @@ export const githubEventNames = [
   'push',
   'code_scanning_alert',
   'ping',
+  'workflow_job',
+  'deployment_review',
+  'deployment_protection_rule',
+  'check_suite',
+  'release',
 ] as const;
+
+/** Whether the service reads facts from this event; others are stored as they came and acknowledged. */
+export function isReadGithubEvent(event: string): boolean {
+  return (githubEventNames as readonly string[]).includes(event);
+}
 
 const deploymentStatusOrder: Record<string, number> = {
   pending: 0,
@@ -51,11 +61,14 @@ export function githubEventKey(raw: string): string {
   return `github:sha256-${sha256Hex(raw)}`;
 }
 
+/**
+ * The facts of a delivery. An event the service does not read (issues, stars, …) is kept with no
+ * facts, unless its body is shaped like one it does read: the header is not signed, so a body
+ * must never be stored as another event than the one it is.
+ */
 export function normalizeGithubEvent(event: string, payload: Json, raw: string): NormalizedEvent {
-  if (!(githubEventNames as readonly string[]).includes(event)) {
-    throw new InvalidEventError('', `unsupported X-GitHub-Event "${event}" (supported: ${githubEventNames.join(', ')})`);
-  }
   const shape = githubEventOfShape(payload);
+  if (!isReadGithubEvent(event) && shape === null) return { key: githubEventKey(raw), format: 'github', raw, facts: [] };
   if (shape !== event) {
     throw new InvalidEventError(
       '',
@@ -108,8 +121,138 @@ export function normalizeGithubEvent(event: string, payload: Json, raw: string):
           status_at: statusAt,
           reason: str(dPayload.reason) ?? str(d.description),
           url: status ? (str(status.environment_url) ?? str(status.target_url) ?? str(status.log_url)) : null,
+          // Deployments made by an Actions job name the run: its environment approvals are theirs.
+          run_id: str(at(payload, 'workflow_run.id')),
         },
       });
+      break;
+    }
+    case 'deployment_protection_rule': {
+      // A deployment waiting on a protection rule: recorded as created (pending), with its run,
+      // which the callback URL names (…/actions/runs/<id>/deployment_protection_rule).
+      const d = obj(payload.deployment);
+      if (!d) throw new InvalidEventError('/deployment', 'required');
+      const runId = /\/actions\/runs\/(\d+)\//.exec(str(payload.deployment_callback_url) ?? '')?.[1] ?? null;
+      facts.push(actionsDeployment(d, needRepo(), key, runId));
+      break;
+    }
+    case 'workflow_job': {
+      const job = obj(payload.workflow_job);
+      if (!job) throw new InvalidEventError('/workflow_job', 'required');
+      const id = str(job.id);
+      if (!id) throw new InvalidEventError('/workflow_job/id', 'required');
+      const status = str(job.status) ?? 'queued';
+      const norm = status === 'completed' ? 'completed' : status === 'in_progress' ? 'in_progress' : 'queued';
+      const started = iso(job.started_at) ?? iso(job.created_at);
+      const finished = norm === 'completed' ? iso(job.completed_at) : null;
+      facts.push({
+        table: 'builds',
+        rank: rankOf(finished ?? started, norm === 'completed' ? 2 : norm === 'in_progress' ? 1 : 0, key),
+        row: {
+          id: githubIds.checkRun(id),
+          repo: needRepo(),
+          kind: 'check',
+          name: str(job.name),
+          commit_sha: sha(job.head_sha),
+          status: norm,
+          conclusion: str(job.conclusion),
+          url: str(job.html_url),
+          started_at: started,
+          finished_at: finished,
+        },
+      });
+      // A job with an environment carries its deployment: the link from GitHub's deployment to the run.
+      const d = obj(payload.deployment);
+      if (d) facts.push(actionsDeployment(d, needRepo(), key, str(job.run_id)));
+      break;
+    }
+    case 'deployment_review': {
+      const action = str(payload.action);
+      if (action !== 'approved' && action !== 'rejected') break; // a request names reviewers, not a decision
+      const runId = str(at(payload, 'workflow_run.id'));
+      const approver = login(payload.approver);
+      if (!runId) throw new InvalidEventError('/workflow_run/id', 'required');
+      if (!approver) throw new InvalidEventError('/approver/login', 'required');
+      const jobs = (Array.isArray(payload.workflow_job_runs) ? payload.workflow_job_runs : [payload.workflow_job_run]).map(obj);
+      const environments = new Map<string, string | null>();
+      for (const job of jobs) {
+        const environment = job ? str(job.environment) : null;
+        if (environment) environments.set(environment, iso(job!.updated_at));
+      }
+      const named = str(payload.environment);
+      if (environments.size === 0 && named) environments.set(named, null);
+      if (environments.size === 0) throw new InvalidEventError('/workflow_job_runs', 'names no environment');
+      for (const [environment, decided] of environments) {
+        const when = decided ?? iso(payload.since);
+        facts.push({
+          table: 'approvals',
+          rank: rankOf(when, 1, key),
+          row: {
+            id: githubIds.deploymentReview(needRepo(), runId, environment, approver),
+            repo: needRepo(),
+            deployment_id: null,
+            environment,
+            approver,
+            state: action,
+            comment: str(payload.comment, 65536) || null,
+            at: when,
+            run_id: runId,
+          },
+        });
+      }
+      break;
+    }
+    case 'check_suite': {
+      const suite = obj(payload.check_suite);
+      if (!suite) throw new InvalidEventError('/check_suite', 'required');
+      const id = str(suite.id);
+      if (!id) throw new InvalidEventError('/check_suite/id', 'required');
+      const status = str(suite.status) ?? 'queued';
+      const norm = status === 'completed' ? 'completed' : status === 'in_progress' ? 'in_progress' : 'queued';
+      const updated = iso(suite.updated_at) ?? iso(suite.created_at);
+      facts.push({
+        table: 'builds',
+        rank: rankOf(updated, norm === 'completed' ? 2 : norm === 'in_progress' ? 1 : 0, key),
+        row: {
+          id: githubIds.checkSuite(id),
+          repo: needRepo(),
+          kind: 'check',
+          name: str(at(suite, 'app.name')) ?? str(at(suite, 'app.slug')),
+          commit_sha: sha(suite.head_sha),
+          status: norm,
+          conclusion: str(suite.conclusion),
+          url: null,
+          started_at: iso(suite.created_at),
+          finished_at: norm === 'completed' ? updated : null,
+        },
+      });
+      break;
+    }
+    case 'release': {
+      // A release's assets that GitHub gives a digest are artifacts of the release's commit, when
+      // the release names one (target_commitish is often a branch, which names none for certain).
+      const release = obj(payload.release);
+      if (!release) throw new InvalidEventError('/release', 'required');
+      if (str(payload.action) === 'deleted') break;
+      const assets: unknown[] = Array.isArray(release.assets) ? release.assets : [];
+      for (const a of assets) {
+        const asset = obj(a);
+        const digest = asset ? digestFrom(asset.digest) : null;
+        if (!asset || !digest) continue;
+        facts.push({
+          table: 'artifacts',
+          rank: rankOf(iso(asset.updated_at) ?? iso(asset.created_at), 0, key),
+          row: {
+            digest,
+            name: str(asset.name),
+            purl: null,
+            repo: needRepo(),
+            commit_sha: sha(release.target_commitish),
+            build_id: null,
+            created_at: iso(asset.created_at),
+          },
+        });
+      }
       break;
     }
     case 'pull_request': {
@@ -281,6 +424,41 @@ export function normalizeGithubEvent(event: string, payload: Json, raw: string):
       break;
   }
   return { key, format: 'github', raw, facts };
+}
+
+/** A deployment an Actions job or protection rule names, as a created (pending) deployment of `runId`. */
+function actionsDeployment(d: Json, repo: string, key: string, runId: string | null): Fact {
+  const id = str(d.id);
+  const environment = str(d.environment);
+  const createdAt = iso(d.created_at);
+  if (!id) throw new InvalidEventError('/deployment/id', 'required');
+  if (!environment) throw new InvalidEventError('/deployment/environment', 'required');
+  if (!createdAt) throw new InvalidEventError('/deployment/created_at', 'required');
+  const dPayload = obj(d.payload) ?? {};
+  const kindHint = str(dPayload.kind) ?? str(d.task) ?? 'deploy';
+  return {
+    table: 'deployments',
+    rank: rankOf(createdAt, deploymentStatusOrder.pending!, key),
+    row: {
+      id: githubIds.deployment(repo, id),
+      repo,
+      environment,
+      service: str(dPayload.service),
+      commit_sha: sha(d.sha),
+      artifact_digest: payloadDigest(d.payload),
+      at: createdAt,
+      actor: login(d.creator),
+      actor_type: accountType(d.creator),
+      sequence: int(d.id),
+      origin: int(d.id) === null ? null : 'github',
+      kind: kindHint.includes('rollback') ? 'rollback' : kindHint.includes('hotfix') ? 'hotfix' : 'deploy',
+      status: 'pending',
+      status_at: createdAt,
+      reason: str(dPayload.reason) ?? str(d.description),
+      url: null,
+      run_id: runId,
+    },
+  };
 }
 
 function pullRequestFact(pr: Json, fallbackNumber: number | null, repo: string, key: string): Fact {

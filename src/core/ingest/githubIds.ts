@@ -10,7 +10,12 @@ export const githubIds = {
   deployment: (repo: string, id: Id) => `github:${repo}:${id}`,
   review: (id: Id) => `github:${id}`,
   codeScanningAlert: (repo: string, number: Id) => `github:${repo}:code-scanning:${number}`,
+  /** A workflow job is a check run under the same id, so a job's two events make one build. */
   checkRun: (id: Id) => `github:check_run:${id}`,
+  checkSuite: (id: Id) => `github:check_suite:${id}`,
+  /** One reviewer's decision on one environment of one workflow run (an environment's required reviewers). */
+  deploymentReview: (repo: string, runId: Id, environment: string, approver: string) =>
+    `github:${repo}:run:${runId}:environment:${environment}:review:${approver}`,
   workflowRun: (id: Id) => `github:workflow_run:${id}`,
   commitStatus: (id: Id) => `github:status:${id}`,
 };

@@ -16,12 +16,17 @@ export function githubEventOfShape(payload: unknown): string | null {
   if (has(p, 'zen', 'hook_id')) return 'ping';
   if (has(p, 'alert') && isObject(p.alert) && has(p.alert, 'rule') && lacks(p.alert, 'dependency', 'security_advisory', 'secret_type'))
     return 'code_scanning_alert';
+  if (has(p, 'deployment', 'deployment_callback_url')) return 'deployment_protection_rule';
   if (has(p, 'deployment', 'deployment_status')) return 'deployment_status';
   if (has(p, 'deployment') && lacks(p, 'deployment_status', 'deployment_callback_url', 'approver', 'reviewers', 'workflow_job', 'since'))
     return 'deployment';
   if (has(p, 'pull_request', 'review') && lacks(p, 'comment', 'thread')) return 'pull_request_review';
   if (has(p, 'pull_request') && lacks(p, 'review', 'comment', 'thread', 'issue')) return 'pull_request';
+  if (has(p, 'workflow_run', 'since') && lacks(p, 'deployment', 'workflow_job')) return 'deployment_review';
   if (has(p, 'workflow_run') && lacks(p, 'workflow_job', 'approver', 'reviewers', 'deployment', 'since')) return 'workflow_run';
+  if (has(p, 'workflow_job') && lacks(p, 'workflow_run', 'check_run')) return 'workflow_job';
+  if (has(p, 'check_suite') && lacks(p, 'check_run')) return 'check_suite';
+  if (has(p, 'release') && isObject(p.release) && has(p.release, 'tag_name')) return 'release';
   if (has(p, 'check_run') && lacks(p, 'check_suite_id')) return 'check_run';
   if (has(p, 'sha', 'state', 'context') && lacks(p, 'ref')) return 'status';
   if (has(p, 'ref', 'before', 'after') && lacks(p, 'ref_type', 'pusher_type') && Array.isArray(p.commits)) return 'push';

@@ -90,6 +90,7 @@ function factOf(e: NativeEvent, key: string, repo: string | null): Fact {
           status_at: e.at,
           reason: e.reason ?? null,
           url: e.url ?? null,
+          run_id: e.runId ?? null,
         },
       };
     case 'approval':
@@ -105,6 +106,7 @@ function factOf(e: NativeEvent, key: string, repo: string | null): Fact {
           state: e.state,
           comment: e.comment ?? null,
           at: e.at ?? null,
+          run_id: e.runId ?? null,
         },
       };
     case 'pull_request':

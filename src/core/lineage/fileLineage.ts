@@ -224,6 +224,11 @@ async function loadDeployments(
   return partial;
 }
 
+/** Who approved a deployment, each once, in the order they did. */
+function approversOf(d: Deployment | null | undefined): string[] {
+  return [...new Set((d?.approvals ?? []).filter((a) => a.state === 'approved').map((a) => a.approver))];
+}
+
 /**
  * Liveness of every buffer line in one environment, and since which deployment: walking the
  * environment's successful deployments from the newest, a line's "since" is the oldest one of the
@@ -241,6 +246,7 @@ async function environmentLiveness(repo: Repository, maps: LineMapCache, env: En
     kind: d?.kind ?? null,
     // A rollback running now says which deployment it undid (read from the history, not the commit).
     undid: d?.kind === 'rollback' ? (undidBy(history).get(d.id)?.id ?? null) : null,
+    approvedBy: approversOf(d),
     note: null,
   };
   const live = new Array<boolean | null>(lineCount).fill(false);
@@ -283,15 +289,18 @@ async function environmentLiveness(repo: Repository, maps: LineMapCache, env: En
       for (let j = 0; j < lineCount; j++) if (pos[j]! >= 0) pos[j] = step ? step.toFrom[pos[j]!]! : -1;
     }
     let any = false;
+    // One answer for every line this deployment carries: they share it.
+    const from: LineSince = {
+      deploymentId: deployment.id,
+      at: deployment.at,
+      actor: deployment.actor,
+      actorType: deployment.actorType ?? null,
+      artifact: deployment.artifact,
+      approvedBy: approversOf(deployment),
+    };
     for (let j = 0; j < lineCount; j++) {
       if (pos[j]! < 0) continue;
-      since[j] = {
-        deploymentId: deployment.id,
-        at: deployment.at,
-        actor: deployment.actor,
-        actorType: deployment.actorType ?? null,
-        artifact: deployment.artifact,
-      };
+      since[j] = from;
       any = true;
     }
     if (!any) break;

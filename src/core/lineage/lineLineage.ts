@@ -37,6 +37,8 @@ export interface LineSince {
   /** Bot or person, as the source says; null when it does not. */
   actorType?: 'bot' | 'person' | null;
   artifact: string | null;
+  /** Who approved that deployment (an environment's required reviewers, a change approval). */
+  approvedBy?: string[];
 }
 
 export interface LineEnvironment {
@@ -95,6 +97,8 @@ export interface EnvironmentState {
   kind: string | null;
   /** For a rollback: the deployment it undid. */
   undid?: string | null;
+  /** Who approved the deployment running there. */
+  approvedBy?: string[];
   /** Why liveness is unknown or empty here, e.g. the deployed revision is not in this clone. */
   note: string | null;
 }

@@ -83,6 +83,8 @@ export const IngestResult = z.object({
       status: z.enum(['stored', 'duplicate']),
     }),
   ),
+  /** A GitHub event the service does not read: stored as it came, acknowledged, nothing derived from it. */
+  ignored: z.literal(true).optional(),
 });
 export type IngestResult = z.infer<typeof IngestResult>;
 

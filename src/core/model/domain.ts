@@ -127,6 +127,8 @@ export const Approval = z.object({
   state: z.enum(['approved', 'rejected', 'pending']),
   comment: z.string().nullable(),
   at: Timestamp.nullable(),
+  /** The CI run the approval was given to (GitHub's environment reviewers approve a run's jobs). */
+  runId: z.string().nullable().default(null),
   eventKey: z.string(),
 });
 export type Approval = z.infer<typeof Approval>;
@@ -151,6 +153,8 @@ export const Deployment = z.object({
   status: DeploymentStatus,
   reason: z.string().nullable(),
   url: z.string().nullable(),
+  /** The CI run that performed it (a GitHub Actions run id), when the source says. */
+  runId: z.string().nullable().optional(),
   approvals: z.array(Approval),
   eventKey: z.string(),
 });

@@ -59,6 +59,8 @@ export const NativeDeployment = z
     /** Why a hotfix skipped the usual path (the exemption reason); free text. */
     reason: opt(z.string()),
     url: opt(z.string()),
+    /** The CI run that deployed (a GitHub Actions run id): approvals given to that run for this environment are this deployment's. */
+    runId: opt(z.string().min(1).max(64)),
   })
   .refine((d) => d.commit !== undefined || d.artifact !== undefined, {
     error: 'a deployment needs a commit or an artifact digest',
@@ -76,6 +78,8 @@ export const NativeApproval = z
     state: z.enum(['approved', 'rejected', 'pending']).default('approved'),
     comment: opt(z.string()),
     at: opt(Timestamp),
+    /** The CI run the approval let deploy to `environment`, when it names a run rather than a deployment. */
+    runId: opt(z.string().min(1).max(64)),
   })
   .refine((a) => a.deploymentId !== undefined || a.environment !== undefined, {
     error: 'an approval needs a deploymentId or an environment',

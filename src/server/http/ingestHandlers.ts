@@ -6,7 +6,7 @@ import type { IncomingMessage } from 'node:http';
 import { isCdEvent, normalizeCdEvent } from '../../core/ingest/cdevents';
 import { InvalidEventError, type NormalizedEvent } from '../../core/ingest/facts';
 import { checkFactLimits } from '../../core/ingest/factLimits';
-import { normalizeGithubEvent } from '../../core/ingest/github';
+import { isReadGithubEvent, normalizeGithubEvent } from '../../core/ingest/github';
 import type { AttestationTrust } from '../../core/ingest/attestationTrust';
 import { isInToto, normalizeInToto } from '../../core/ingest/intoto';
 import { isNativeEvent, normalizeNative } from '../../core/ingest/native';
@@ -108,7 +108,9 @@ export async function ingestGithub(req: IncomingMessage, body: Buffer, writer: E
   const payload = parseJson(text);
   if (!isObject(payload)) throw invalid('a webhook payload must be a JSON object');
   const [normalized] = normalizeAll([payload], (doc) => normalizeGithubEvent(event, doc as never, text), text);
-  return toResult(await writer.write([normalized!]));
+  const result = toResult(await writer.write([normalized!]));
+  // "Send me everything" must not fill GitHub's delivery log with failures.
+  return isReadGithubEvent(event) ? result : { ...result, ignored: true };
 }
 
 /** POST /v1/sarif?repo=&commit=&environment= */

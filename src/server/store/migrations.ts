@@ -178,6 +178,22 @@ UPDATE attestations SET signature = 'unverified', signature_detail = 'stored bef
     id: '006-deploy-tool-order-index',
     sql: `CREATE INDEX deployments_tool_order ON deployments (repo, environment, origin, sequence) WHERE sequence IS NOT NULL;`,
   },
+  {
+    // The CI run behind a deployment, and the run an environment approval was given to (GitHub's
+    // required reviewers approve a workflow run's jobs, not a deployment id): a deployment's
+    // approvals are those naming it, and those given to its run for its environment.
+    id: '007-deployment-runs',
+    sql: `
+ALTER TABLE deployments ADD COLUMN run_id text;
+ALTER TABLE approvals ADD COLUMN run_id text;
+CREATE INDEX approvals_run ON approvals (repo, run_id, environment) WHERE run_id IS NOT NULL;
+-- Deployments stored before: their GitHub deliveries already named the run, so the rows say what
+-- their events now yield (audit verification re-derives them).
+UPDATE deployments d SET run_id = e.raw::jsonb #>> '{workflow_run,id}'
+  FROM events e
+  WHERE d.origin = 'github' AND e.key = d.event_key AND e.format = 'github' AND (e.raw::jsonb #>> '{workflow_run,id}') IS NOT NULL;
+`,
+  },
 ];
 
 export async function migrate(db: Database): Promise<void> {

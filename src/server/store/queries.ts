@@ -53,8 +53,16 @@ export class Queries {
   private async withApprovals(rows: Row[]): Promise<Deployment[]> {
     if (rows.length === 0) return [];
     const ids = rows.map((r) => String(r.id));
-    const approvals = await this.rows('SELECT * FROM approvals WHERE deployment_id = ANY($1::text[]) ORDER BY at, id', [ids]);
-    const byDeployment = groupBy(approvals.rows, (a) => String(a.deployment_id));
+    const approvals = await this.rows(
+      `SELECT a.*, a.deployment_id AS for_deployment FROM approvals a WHERE a.deployment_id = ANY($1::text[])
+       UNION ALL
+       SELECT a.*, d.id AS for_deployment FROM deployments d
+         JOIN approvals a ON a.run_id = d.run_id AND a.repo = d.repo AND a.environment = d.environment
+       WHERE d.id = ANY($1::text[]) AND d.run_id IS NOT NULL AND a.deployment_id IS NULL
+       ORDER BY at, id`,
+      [ids],
+    );
+    const byDeployment = groupBy(approvals.rows, (a) => String(a.for_deployment));
     return rows.map((r) => deploymentOf(r, (byDeployment.get(String(r.id)) ?? []).map(approvalOf)));
   }
 

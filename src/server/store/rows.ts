@@ -119,12 +119,14 @@ export function attestationOf(r: Row): Attestation {
 export function approvalOf(r: Row): Approval {
   return {
     id: String(r.id),
-    deploymentId: s(r.deployment_id),
+    // An approval given to a run is the deployment's that run made in that environment.
+    deploymentId: s(r.for_deployment ?? r.deployment_id),
     environment: s(r.environment),
     approver: String(r.approver),
     state: r.state as Approval['state'],
     comment: s(r.comment),
     at: isoOrNull(r.at),
+    runId: s(r.run_id),
     eventKey: String(r.event_key),
   };
 }
@@ -147,6 +149,7 @@ export function deploymentOf(r: Row, approvals: Approval[]): Deployment {
     status: r.status as Deployment['status'],
     reason: s(r.reason),
     url: s(r.url),
+    runId: s(r.run_id),
     approvals,
     eventKey: String(r.event_key),
   };

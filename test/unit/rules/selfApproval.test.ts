@@ -36,6 +36,7 @@ describe('rule self-approval', () => {
       approver,
       state: 'approved' as const,
       comment: null,
+      runId: null,
       at: null,
       eventKey: `ev-${id}`,
     });

@@ -12,6 +12,7 @@ describe('rule unapproved-production-deployment', () => {
       approver: 'grace',
       state: 'approved' as const,
       comment: null,
+      runId: null,
       at: null,
       eventKey: 'ev-ap',
     };
