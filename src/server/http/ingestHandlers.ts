@@ -4,6 +4,13 @@
  */
 import type { IncomingMessage } from 'node:http';
 import { isCdEvent, normalizeCdEvent } from '../../core/ingest/cdevents';
+import {
+  cdEventOf,
+  cloudEventsOf,
+  isCloudEventsRequest,
+  isStructuredCloudEvent,
+  structuredCloudEvent,
+} from '../../core/ingest/cloudEvents';
 import { InvalidEventError, type NormalizedEvent } from '../../core/ingest/facts';
 import { checkFactLimits } from '../../core/ingest/factLimits';
 import { isReadGithubEvent, normalizeGithubEvent } from '../../core/ingest/github';
@@ -64,20 +71,47 @@ export function toResult(written: { key: string; format: string; status: 'stored
   return { accepted, duplicates: written.length - accepted, events: written };
 }
 
-/** POST /v1/events: CDEvents (structured mode, single or batch) and native events. */
-export async function ingestEvents(text: string, writer: EventSink): Promise<IngestResult> {
+/**
+ * POST /v1/events: CDEvents (bare, or in CloudEvents: binary mode with `ce-*` headers, structured
+ * mode and batches) and native events, one or a JSON array.
+ */
+export async function ingestEvents(req: IncomingMessage, text: string, writer: EventSink): Promise<IngestResult> {
+  if (isCloudEventsRequest(req.headers)) {
+    parseJson(text); // the body's syntax and depth, checked before the SDK parses it
+    let envelopes: ReturnType<typeof cloudEventsOf>;
+    try {
+      envelopes = cloudEventsOf(req.headers, text);
+    } catch (e) {
+      if (InvalidEventError.is(e)) throw invalid('the CloudEvent is invalid; nothing was stored', e.issues);
+      throw e;
+    }
+    const batch = envelopes.length !== 1 || /batch/i.test(String(req.headers['content-type']));
+    const events = normalizeAll(
+      envelopes,
+      (envelope) => {
+        const { cdevent, raw } = cdEventOf(envelope as never);
+        return normalizeCdEvent(cdevent, raw);
+      },
+      batch ? null : text,
+    );
+    return toResult(await writer.write(events));
+  }
   const { docs, single } = documents(parseJson(text), text);
   const events = normalizeAll(
     docs,
     (doc, raw) => {
       if (!isObject(doc)) throw new InvalidEventError('', 'an event must be a JSON object');
       if (isCdEvent(doc)) return normalizeCdEvent(doc, raw);
+      if (isStructuredCloudEvent(doc)) {
+        const { cdevent, raw: inner } = cdEventOf(structuredCloudEvent(doc));
+        return normalizeCdEvent(cdevent, inner);
+      }
       if (isNativeEvent(doc) || typeof doc.type === 'string') return normalizeNative(doc, raw);
       if (isSarif(doc)) throw new InvalidEventError('', 'this is a SARIF log; send it to POST /v1/sarif');
       if (isInToto(doc)) throw new InvalidEventError('', 'this is an in-toto attestation; send it to POST /v1/attestations');
       throw new InvalidEventError(
         '',
-        'unrecognised event: expected a CDEvent (context.type "dev.cdevents.…") or a native event with "type" and "id"',
+        'unrecognised event: expected a CDEvent (context.type "dev.cdevents.…"), a CloudEvent carrying one, or a native event with "type" and "id"',
       );
     },
     single,

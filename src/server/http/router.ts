@@ -112,7 +112,7 @@ export function createRouter(ctx: AppContext): (req: IncomingMessage, res: Serve
       method: 'POST',
       pattern: /^\/v1\/events$/,
       access: 'write',
-      handler: async (req) => ({ schema: IngestResult, body: await ingestEvents((await body(req)).toString('utf8'), ctx.writer) }),
+      handler: async (req) => ({ schema: IngestResult, body: await ingestEvents(req, (await body(req)).toString('utf8'), ctx.writer) }),
     },
     {
       method: 'POST',
