@@ -4,7 +4,7 @@ import { parseArgs } from 'node:util';
 import { defaultMaxBodyBytes, defaultPort, startService } from './service';
 
 export const serveUsage = `usage: lineage serve [--host 127.0.0.1] [--port 7420] [--data <dir>] [--database-url <postgres url>]
-                     [--read-token T] [--write-token T] [--github-secret S] [--max-body-bytes N]
+                     [--read-token T] [--write-token T] [--github-secret S] [--argocd-token T] [--max-body-bytes N]
                      [--signing-key FILE] [--trusted-root FILE] [--trusted-key FILE]...
 
   --data           folder of the embedded store (default ./.lineage-data; env LINEAGE_DATA)
@@ -12,6 +12,8 @@ export const serveUsage = `usage: lineage serve [--host 127.0.0.1] [--port 7420]
   --read-token     token for queries (env LINEAGE_READ_TOKEN)
   --write-token    token for ingest; also reads (env LINEAGE_WRITE_TOKEN)
   --github-secret  GitHub webhook secret for X-Hub-Signature-256 (env LINEAGE_GITHUB_WEBHOOK_SECRET)
+  --argocd-token   token Argo CD's notifications send (Authorization: Bearer) to POST /v1/webhooks/argocd,
+                   which accepts nothing else with it (env LINEAGE_ARGOCD_TOKEN)
   --signing-key    Ed25519 private key (PEM) that signs audit checkpoints; made there when missing
                    (default <data>/signing-key.pem; env LINEAGE_SIGNING_KEY)
   --trusted-root   Sigstore trusted_root.json that attestation bundles are verified against
@@ -33,6 +35,7 @@ export async function runServe(argv: string[], env: NodeJS.ProcessEnv = process.
       'read-token': { type: 'string' },
       'write-token': { type: 'string' },
       'github-secret': { type: 'string' },
+      'argocd-token': { type: 'string' },
       'max-body-bytes': { type: 'string' },
       'signing-key': { type: 'string' },
       'trusted-root': { type: 'string' },
@@ -60,6 +63,7 @@ export async function runServe(argv: string[], env: NodeJS.ProcessEnv = process.
     readToken: values['read-token'] ?? env.LINEAGE_READ_TOKEN,
     writeToken: values['write-token'] ?? env.LINEAGE_WRITE_TOKEN,
     githubSecret: values['github-secret'] ?? env.LINEAGE_GITHUB_WEBHOOK_SECRET,
+    argocdToken: values['argocd-token'] ?? env.LINEAGE_ARGOCD_TOKEN,
     maxBodyBytes: maxBody,
     trustedRoot: values['trusted-root'] ?? env.LINEAGE_TRUSTED_ROOT,
     trustedKeys: values['trusted-key'] ?? env.LINEAGE_TRUSTED_KEYS?.split(delimiter).filter(Boolean),

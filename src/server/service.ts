@@ -26,6 +26,8 @@ export interface ServiceOptions {
   readToken?: string;
   writeToken?: string;
   githubSecret?: string;
+  /** A token that may only send Argo CD notifications (POST /v1/webhooks/argocd). */
+  argocdToken?: string;
   /**
    * The Ed25519 private key (PEM) that signs chain checkpoints; made there on first start. Default:
    * signing-key.pem in the data folder, else in ~/.lineage (PostgreSQL without a data folder).
@@ -121,6 +123,7 @@ export async function startService(options: ServiceOptions = {}): Promise<Runnin
       writer,
       access: { readToken: options.readToken, writeToken: options.writeToken },
       githubSecret: options.githubSecret,
+      argocdToken: options.argocdToken,
       attestationTrust,
       maxBodyBytes: options.maxBodyBytes ?? defaultMaxBodyBytes,
       version: serviceVersion,

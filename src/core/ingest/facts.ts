@@ -185,7 +185,7 @@ export type FactBody =
 
 export type Fact = FactBody & { rank: string };
 
-export type EventFormat = 'cdevents' | 'github' | 'sarif' | 'intoto' | 'native';
+export type EventFormat = 'cdevents' | 'github' | 'sarif' | 'intoto' | 'native' | 'argocd';
 
 /** One accepted event: its idempotency key, the raw text kept verbatim, and what it says. */
 export interface NormalizedEvent {

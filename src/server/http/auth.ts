@@ -26,6 +26,12 @@ export function safeEqual(a: string, b: string): boolean {
   return timingSafeEqual(ha, hb);
 }
 
+/** Whether the request's bearer token is `secret`. */
+export function bearerIs(req: IncomingMessage, secret: string): boolean {
+  const token = bearer(req);
+  return token !== null && safeEqual(token, secret);
+}
+
 function bearer(req: IncomingMessage): string | null {
   const header = req.headers.authorization;
   if (!header) return null;

@@ -3,6 +3,7 @@
  * every event in it is valid (a batch is all or nothing); then one write stores them durably.
  */
 import type { IncomingMessage } from 'node:http';
+import { argoApplicationIn, normalizeArgoApplication } from '../../core/ingest/argocd';
 import { isCdEvent, normalizeCdEvent } from '../../core/ingest/cdevents';
 import {
   cdEventOf,
@@ -145,6 +146,17 @@ export async function ingestGithub(req: IncomingMessage, body: Buffer, writer: E
   const result = toResult(await writer.write([normalized!]));
   // "Send me everything" must not fill GitHub's delivery log with failures.
   return isReadGithubEvent(event) ? result : { ...result, ignored: true };
+}
+
+/** POST /v1/webhooks/argocd: an Application as Argo CD's notifications send it (`{{toJson .app}}`). */
+export async function ingestArgocd(text: string, writer: EventSink): Promise<IngestResult> {
+  const body = parseJson(text);
+  const app = argoApplicationIn(body);
+  if (!app) throw invalid('the body is not an Argo CD Application (apiVersion argoproj.io/…, kind Application), nor one under "app"');
+  // What is stored is the Application, so that its verification reads the same object back.
+  const raw = app === body ? text : JSON.stringify(app);
+  const [event] = normalizeAll([app], (doc) => normalizeArgoApplication(doc as never, raw), raw);
+  return toResult(await writer.write([event!]));
 }
 
 /** POST /v1/sarif?repo=&commit=&environment= */

@@ -29,8 +29,8 @@ import { verifyStore } from '../audit/verification';
 import type { Database } from '../store/database';
 import type { EventSink } from '../store/eventWriter';
 import { Queries } from '../store/queries';
-import { type AccessConfig, authorize, checkLocalRequest } from './auth';
-import { ingestAttestations, ingestEvents, ingestGithub, ingestSarif } from './ingestHandlers';
+import { type AccessConfig, authorize, bearerIs, checkLocalRequest } from './auth';
+import { ingestArgocd, ingestAttestations, ingestEvents, ingestGithub, ingestSarif } from './ingestHandlers';
 import { ProblemError, badRequest, notFound, sendProblem } from './problem';
 import { checkContentType, parseJson, pathSegment, queryParam, readBody } from './request';
 
@@ -40,6 +40,7 @@ export interface AppContext {
   writer: EventSink;
   access: AccessConfig;
   githubSecret?: string;
+  argocdToken?: string;
   /** What attestation signatures are verified against (none: signed ones are "unverified"). */
   attestationTrust: AttestationTrust;
   maxBodyBytes: number;
@@ -54,7 +55,8 @@ type Handler = (req: IncomingMessage, url: URL, params: string[]) => Promise<{ s
 interface Route {
   method: 'GET' | 'POST';
   pattern: RegExp;
-  access: 'read' | 'write' | 'open' | 'webhook';
+  /** argocd: the write token, or the Argo CD token that opens this route alone. */
+  access: 'read' | 'write' | 'open' | 'webhook' | 'argocd';
   handler: Handler;
 }
 
@@ -122,6 +124,12 @@ export function createRouter(ctx: AppContext): (req: IncomingMessage, res: Serve
         schema: IngestResult,
         body: await ingestGithub(req, await body(req), ctx.writer, { secret: ctx.githubSecret }),
       }),
+    },
+    {
+      method: 'POST',
+      pattern: /^\/v1\/webhooks\/argocd$/,
+      access: 'argocd',
+      handler: async (req) => ({ schema: IngestResult, body: await ingestArgocd((await body(req)).toString('utf8'), ctx.writer) }),
     },
     {
       method: 'POST',
@@ -327,12 +335,15 @@ export function createRouter(ctx: AppContext): (req: IncomingMessage, res: Serve
     const tokenless =
       route.access === 'write'
         ? !ctx.access.writeToken
-        : route.access === 'webhook'
-          ? !ctx.access.writeToken && !ctx.githubSecret
-          : !ctx.access.readToken;
+        : route.access === 'argocd'
+          ? !ctx.access.writeToken && !ctx.argocdToken
+          : route.access === 'webhook'
+            ? !ctx.access.writeToken && !ctx.githubSecret
+            : !ctx.access.readToken;
     if (tokenless)
       checkLocalRequest(req, req.method === 'POST' && route.access !== 'read', route.access === 'webhook' && !!ctx.githubSecret);
     if (route.access === 'read' || route.access === 'write') authorize(req, route.access, ctx.access);
+    if (route.access === 'argocd' && !(ctx.argocdToken && bearerIs(req, ctx.argocdToken))) authorize(req, 'write', ctx.access);
     if (route.access === 'webhook' && !ctx.githubSecret) authorize(req, 'write', ctx.access);
     // A read sees every delivery acknowledged before it, even one still on its way into the store.
     if (route.access === 'read' || route.access === 'open') await ctx.writer.caughtUp();
