@@ -2,6 +2,7 @@
  * The facts a stored event stands for, computed again from its raw text alone: the same
  * normalisers ingest ran, so every served row can be checked against the chained events.
  */
+import { normalizeAlertmanager } from '../ingest/alertmanager';
 import { normalizeArgoApplication } from '../ingest/argocd';
 import { normalizeCdEvent } from '../ingest/cdevents';
 import type { NormalizedEvent } from '../ingest/facts';
@@ -29,6 +30,8 @@ export function rederive(format: string, raw: string, trust: AttestationTrust = 
       return normalizeNative(jsonObject(raw), raw);
     case 'argocd':
       return normalizeArgoApplication(jsonObject(raw), raw);
+    case 'alertmanager':
+      return normalizeAlertmanager(jsonObject(raw), raw);
     case 'intoto':
       return normalizeInToto(jsonObject(raw), raw, trust);
     case 'github': {

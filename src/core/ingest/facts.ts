@@ -185,7 +185,7 @@ export type FactBody =
 
 export type Fact = FactBody & { rank: string };
 
-export type EventFormat = 'cdevents' | 'github' | 'sarif' | 'intoto' | 'native' | 'argocd';
+export type EventFormat = 'cdevents' | 'github' | 'sarif' | 'intoto' | 'native' | 'argocd' | 'alertmanager';
 
 /** One accepted event: its idempotency key, the raw text kept verbatim, and what it says. */
 export interface NormalizedEvent {

@@ -3,6 +3,7 @@
  * every event in it is valid (a batch is all or nothing); then one write stores them durably.
  */
 import type { IncomingMessage } from 'node:http';
+import { isAlertmanagerNotification, normalizeAlertmanager } from '../../core/ingest/alertmanager';
 import { argoApplicationIn, normalizeArgoApplication } from '../../core/ingest/argocd';
 import { isCdEvent, normalizeCdEvent } from '../../core/ingest/cdevents';
 import {
@@ -156,6 +157,15 @@ export async function ingestArgocd(text: string, writer: EventSink): Promise<Ing
   // What is stored is the Application, so that its verification reads the same object back.
   const raw = app === body ? text : JSON.stringify(app);
   const [event] = normalizeAll([app], (doc) => normalizeArgoApplication(doc as never, raw), raw);
+  return toResult(await writer.write([event!]));
+}
+
+/** POST /v1/webhooks/alertmanager: Alertmanager's webhook notification (version 4), a finding per alert. */
+export async function ingestAlertmanager(text: string, writer: EventSink): Promise<IngestResult> {
+  const body = parseJson(text);
+  if (!isAlertmanagerNotification(body))
+    throw invalid('the body is not an Alertmanager webhook notification (expected "alerts" and "groupKey")');
+  const [event] = normalizeAll([body], (doc) => normalizeAlertmanager(doc as never, text), text);
   return toResult(await writer.write([event!]));
 }
 

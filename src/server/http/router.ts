@@ -30,7 +30,7 @@ import type { Database } from '../store/database';
 import type { EventSink } from '../store/eventWriter';
 import { Queries } from '../store/queries';
 import { type AccessConfig, authorize, bearerIs, checkLocalRequest } from './auth';
-import { ingestArgocd, ingestAttestations, ingestEvents, ingestGithub, ingestSarif } from './ingestHandlers';
+import { ingestAlertmanager, ingestArgocd, ingestAttestations, ingestEvents, ingestGithub, ingestSarif } from './ingestHandlers';
 import { ProblemError, badRequest, notFound, sendProblem } from './problem';
 import { checkContentType, parseJson, pathSegment, queryParam, readBody } from './request';
 
@@ -130,6 +130,12 @@ export function createRouter(ctx: AppContext): (req: IncomingMessage, res: Serve
       pattern: /^\/v1\/webhooks\/argocd$/,
       access: 'argocd',
       handler: async (req) => ({ schema: IngestResult, body: await ingestArgocd((await body(req)).toString('utf8'), ctx.writer) }),
+    },
+    {
+      method: 'POST',
+      pattern: /^\/v1\/webhooks\/alertmanager$/,
+      access: 'write',
+      handler: async (req) => ({ schema: IngestResult, body: await ingestAlertmanager((await body(req)).toString('utf8'), ctx.writer) }),
     },
     {
       method: 'POST',
