@@ -24,6 +24,7 @@ const wanted = [
   'pull-request',
   'list-attestations',
   'artifact-deployment-record-list',
+  'environment-approvals-items',
 ];
 const spec = JSON.parse(readFileSync(source, 'utf8'));
 const examples = {};

@@ -32,6 +32,9 @@ export interface FakeDeployment {
   task?: string;
   /** The artifact the deployment's payload names. */
   digest?: string;
+  /** The Actions run that deployed (its status's log_url names it), and its environment reviews. */
+  runId?: number;
+  reviews?: { login: string; state: 'approved' | 'rejected'; comment: string }[];
 }
 
 export interface FakeDeploymentRecord {
@@ -329,7 +332,26 @@ export class FakeGitHub {
         return;
       }
       const template = examples['deployment-status-items'][0];
-      paged([{ ...template, id: d.id * 10, state: d.state, created_at: d.createdAt, environment: d.environment }]);
+      const logUrl = d.runId ? `https://github.com/${this.data.owner}/${this.data.name}/actions/runs/${d.runId}/job/${d.runId * 10}` : '';
+      paged([{ ...template, id: d.id * 10, state: d.state, created_at: d.createdAt, environment: d.environment, log_url: logUrl }]);
+      return;
+    }
+    const approvals = new RegExp(`^${repoPath}/actions/runs/(\\d+)/approvals$`).exec(url.pathname);
+    if (req.method === 'GET' && approvals) {
+      const template = examples['environment-approvals-items'][0];
+      const runs = this.data.deployments.filter((x) => x.runId === Number(approvals[1]));
+      send(
+        200,
+        runs.flatMap((d) =>
+          (d.reviews ?? []).map((r) => ({
+            ...template,
+            state: r.state,
+            comment: r.comment,
+            user: { ...template.user, login: r.login },
+            environments: [{ ...template.environments[0], name: d.environment }],
+          })),
+        ),
+      );
       return;
     }
     if (req.method === 'GET' && url.pathname === `${repoPath}/pulls`) {

@@ -13,6 +13,7 @@ import { createHash } from 'node:crypto';
 import { backends, http, startTestService, type TestService } from '../helpers/testService';
 import { runLineage } from '../helpers/cli';
 import { TestRepo } from '../helpers/gitRepo';
+import { FakeGitHub } from '../helpers/githubServer';
 import { webhookExample, webhookExamples } from '../helpers/webhookExamples';
 
 const read = new Set([
@@ -213,3 +214,84 @@ for (const backend of backends()) {
     });
   });
 }
+
+describe('environment approvals backfilled from GitHub', function () {
+  this.timeout(120_000);
+
+  it("sync github reads each run's environment reviews, under the ids the webhook gives them", async () => {
+    const repo = TestRepo.init('acme/gated');
+    repo.write('app.js', ['export const v = 1;']);
+    const commit = repo.commit('v1');
+    const gh = await new FakeGitHub({
+      owner: 'acme',
+      name: 'gated',
+      token: 'good-token',
+      environments: ['production', 'staging'],
+      deployments: [
+        // GitHub's reviews come from its OpenAPI example (octocat approving "Ship it!"), given per deployment here.
+        {
+          id: 31,
+          environment: 'production',
+          sha: commit,
+          createdAt: '2026-05-01T10:00:00Z',
+          creator: 'ci-bot',
+          state: 'success',
+          runId: 777,
+          reviews: [{ login: 'rita', state: 'approved', comment: 'Ship it!' }],
+        },
+        {
+          id: 32,
+          environment: 'staging',
+          sha: commit,
+          createdAt: '2026-05-01T09:00:00Z',
+          creator: 'ci-bot',
+          state: 'success',
+          runId: 776,
+          reviews: [{ login: 'sam', state: 'rejected', comment: 'not yet' }],
+        },
+        { id: 33, environment: 'staging', sha: commit, createdAt: '2026-05-01T09:30:00Z', creator: 'ci-bot', state: 'success' },
+      ],
+      pulls: [],
+      alerts: [],
+    }).start();
+    const t = await startTestService('embedded');
+    try {
+      const env = { GITHUB_TOKEN: 'good-token' };
+      const sync = await runLineage(repo.dir, ['sync', 'github', '--api', t.url, '--github-url', gh.url], undefined, env);
+      assert.equal(sync.status, 0, sync.stderr);
+      const production = (await t.client.deployments('acme/gated', 'production')).deployments[0]!;
+      assert.equal(production.runId, '777');
+      assert.deepEqual(
+        production.approvals.map((a) => [a.approver, a.state, a.comment]),
+        [['rita', 'approved', 'Ship it!']],
+      );
+      const staging = (await t.client.deployments('acme/gated', 'staging')).deployments;
+      assert.deepEqual(
+        staging.find((d) => d.id === 'github:acme/gated:32')!.approvals.map((a) => a.state),
+        ['rejected'],
+      );
+      assert.deepEqual(staging.find((d) => d.id === 'github:acme/gated:33')!.approvals, []);
+      assert.ok(gh.requests.some((r) => r.path.endsWith('/actions/runs/777/approvals')));
+
+      // The webhook's delivery of the same review is the same row, not a second approval.
+      const review = webhookExample('deployment_review');
+      review.repository.full_name = 'acme/gated';
+      review.action = 'approved';
+      review.workflow_run.id = 777;
+      review.approver = { login: 'rita', type: 'User' };
+      review.comment = 'Ship it!';
+      review.workflow_job_runs = [{ ...review.workflow_job_run, environment: 'production' }];
+      const res = await http(`${t.url}/v1/webhooks/github`, {
+        body: JSON.stringify(review),
+        headers: { 'x-github-event': 'deployment_review' },
+      });
+      assert.equal(res.status, 200, res.text);
+      const after = (await t.client.deployments('acme/gated', 'production')).deployments[0]!;
+      assert.equal(after.approvals.length, 1);
+      assert.ok(after.approvals[0]!.at, 'the webhook supplies the time the sync could not');
+    } finally {
+      await t.close();
+      await gh.close();
+    }
+  });
+});

@@ -43,6 +43,15 @@ const RestStatus = z.object({
   state: z.string(),
   created_at: z.string(),
   environment_url: z.string().nullable().optional(),
+  log_url: z.string().nullable().optional(),
+  target_url: z.string().nullable().optional(),
+});
+/** A review of a run's deployments by an environment's required reviewer. */
+const RestApproval = z.object({
+  state: z.string(),
+  comment: z.string().nullable().optional(),
+  user: z.object({ login: z.string() }).nullable(),
+  environments: z.array(z.object({ name: z.string() })),
 });
 const RestPull = z.object({
   number: z.number(),
@@ -99,6 +108,8 @@ export async function syncGithub(options: SyncOptions): Promise<{ events: number
   let stored = 0;
   // What the token or the repository does not offer is left out and said, not a failed run.
   const skipped: string[] = [];
+  // A run that deployed to several environments is asked for its reviews once.
+  const reviewedRuns = new Set<string>();
   const since = options.since?.toISOString() ?? null;
   const send = async (events: object[]) => {
     for (let i = 0; i < events.length; i += 500) {
@@ -146,7 +157,13 @@ export async function syncGithub(options: SyncOptions): Promise<{ events: number
             status: deploymentStatus(status?.state),
             ...(artifact ? { artifact } : {}),
             ...(status?.environment_url ? { url: status.environment_url } : {}),
+            ...(runId(status) ? { runId: runId(status) } : {}),
           });
+          const run = runId(status);
+          if (run && !reviewedRuns.has(run)) {
+            reviewedRuns.add(run);
+            events.push(...(await runApprovals(github, repo, run, skipped)));
+          }
         }
         events.push(...(await recordEvents(github, repo, artifacts, skipped)));
         more = deployments.length === 100 && recent.length === deployments.length;
@@ -311,4 +328,50 @@ function readState(file: string): SyncState | null {
 function writeState(file: string, state: SyncState): void {
   mkdirSync(dirname(file), { recursive: true });
   writeFileSync(file, JSON.stringify(state));
+}
+
+/** The Actions run a deployment status names (its log or target URL: …/actions/runs/<id>/…), if any. */
+function runId(status: z.infer<typeof RestStatus> | undefined): string | null {
+  const url = status?.log_url ?? status?.target_url ?? '';
+  return /\/actions\/runs\/(\d+)(?:\/|$)/.exec(url)?.[1] ?? null;
+}
+
+/**
+ * The environment reviews of one run, as approval events under the ids the deployment_review
+ * webhook gives them; a token that may not read them leaves them out, said once.
+ */
+async function runApprovals(github: GitHubClient, repo: string, run: string, skipped: string[]): Promise<object[]> {
+  const [owner, name] = repo.split('/') as [string, string];
+  let reviews: z.infer<typeof RestApproval>[];
+  try {
+    reviews = await github.get(
+      '/repos/{owner}/{repo}/actions/runs/{run_id}/approvals',
+      { owner, repo: name, run_id: run },
+      z.array(RestApproval),
+    );
+  } catch (e) {
+    if (!GitHubError.is(e, 'forbidden') && !GitHubError.is(e, 'notFound')) throw e;
+    const what = `environment approvals: ${e.message}`;
+    if (!skipped.includes(what)) skipped.push(what);
+    return [];
+  }
+  const events: object[] = [];
+  for (const review of reviews) {
+    const login = review.user?.login;
+    if (!login || (review.state !== 'approved' && review.state !== 'rejected')) continue;
+    for (const { name: environment } of review.environments) {
+      events.push({
+        type: 'approval',
+        id: `github:deployment-review:${run}:${environment}:${login}`,
+        repo,
+        approvalId: githubIds.deploymentReview(repo, run, environment, login),
+        environment,
+        approver: login,
+        state: review.state,
+        ...(review.comment ? { comment: review.comment } : {}),
+        runId: run,
+      });
+    }
+  }
+  return events;
 }
