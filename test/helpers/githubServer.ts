@@ -167,7 +167,16 @@ export class FakeGitHub {
         ...this.asked(query, 'payload', JSON.stringify(this.payload(d))),
         commitOid: d.sha,
         creator: { login: d.creator },
-        latestStatus: { state: d.state.toUpperCase(), createdAt: d.createdAt, ...this.asked(query, 'environmentUrl', null) },
+        latestStatus: {
+          state: d.state.toUpperCase(),
+          createdAt: d.createdAt,
+          ...this.asked(query, 'environmentUrl', null),
+          ...this.asked(
+            query,
+            'logUrl',
+            d.runId ? `https://github.com/${this.data.owner}/${this.data.name}/actions/runs/${d.runId}/job/${d.runId * 10}` : null,
+          ),
+        },
       }));
   }
 

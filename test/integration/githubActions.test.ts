@@ -273,6 +273,18 @@ describe('environment approvals backfilled from GitHub', function () {
       assert.deepEqual(staging.find((d) => d.id === 'github:acme/gated:33')!.approvals, []);
       assert.ok(gh.requests.some((r) => r.path.endsWith('/actions/runs/777/approvals')));
 
+      // Direct mode reads the same reviews for what runs now (the origin on the API's host, as on Enterprise Server).
+      repo.git(['remote', 'set-url', 'origin', `${gh.url}/acme/gated.git`]);
+      const direct = await runLineage(repo.dir, ['blame', 'app.js', '--json', '--github-url', gh.url], undefined, env);
+      assert.equal(direct.status, 0, direct.stderr);
+      assert.deepEqual(
+        direct.json.environments.find((e: any) => e.name === 'production')?.approvedBy,
+        ['rita'],
+        JSON.stringify([direct.json.source, direct.json.notices, direct.json.environments]),
+      );
+      const viaService = await runLineage(repo.dir, ['blame', 'app.js', '--json', '--api', t.url]);
+      assert.deepEqual(viaService.json.environments.find((e: any) => e.name === 'production').approvedBy, ['rita']);
+
       // The webhook's delivery of the same review is the same row, not a second approval.
       const review = webhookExample('deployment_review');
       review.repository.full_name = 'acme/gated';

@@ -206,7 +206,10 @@ async function replayChain(
 /** A row as comparable text: the store's own JSON, times in one form, the bookkeeping column left out. */
 function canonical(json: string): string {
   const row = JSON.parse(json) as Record<string, unknown>;
+  // Bookkeeping, not what is served: which entry last wrote the row, and which fact each value
+  // came from (a store kept from before ranks has none, and its values are still checked).
   delete row.audit_seq;
+  delete row.ranks;
   for (const [k, v] of Object.entries(row)) {
     if (typeof v === 'string' && /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?([+-]\d\d(:\d\d)?|Z)$/.test(v)) row[k] = new Date(v).toISOString();
   }

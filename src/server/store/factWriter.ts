@@ -1,7 +1,9 @@
 /**
  * Upserts facts with multi-row statements (one per table and chunk), merging facts that describe
  * the same row by rank first, in memory and then against what is stored, with one rule in both
- * places: the higher rank's non-null fields win; the lower rank only fills empty fields.
+ * places, column by column: a column holds the value of the highest-ranked fact that gave it one.
+ * Each row keeps the rank its columns' values came from (`ranks`), so the result is the same in
+ * whatever order and grouping the facts arrive; the row's own rank and event are the highest.
  */
 import type { DeploymentFact, Fact, FindingFact, PullRequestFact } from '../../core/ingest/facts';
 import type { SqlExecutor } from './database';
@@ -39,14 +41,34 @@ interface Keyed {
   rank: string;
   eventKey: string;
   row: Record<string, unknown>;
+  /** For each column with a value, the rank of the fact it came from. */
+  ranks: Record<string, string>;
   fact: Fact;
+}
+
+function keyed(fact: Fact, eventKey: string, row: Record<string, unknown>): Keyed {
+  const ranks: Record<string, string> = {};
+  const pk = primaryKeys[fact.table];
+  for (const [col, value] of Object.entries(row)) if (value !== null && value !== undefined && !pk.includes(col)) ranks[col] = fact.rank;
+  return { rank: fact.rank, eventKey, row, ranks, fact };
 }
 
 function mergeRows(a: Keyed, b: Keyed): Keyed {
   const [hi, lo] = a.rank >= b.rank ? [a, b] : [b, a];
   const row: Record<string, unknown> = {};
-  for (const col of Object.keys(hi.row)) row[col] = hi.row[col] ?? lo.row[col] ?? null;
-  return { rank: hi.rank, eventKey: hi.eventKey, row, fact: hi.fact };
+  const ranks: Record<string, string> = {};
+  for (const col of Object.keys(hi.row)) {
+    if (hi.ranks[col] === undefined && lo.ranks[col] === undefined) {
+      row[col] = hi.row[col] ?? lo.row[col] ?? null; // a key column: the same in both
+      continue;
+    }
+    const fromHi = hi.ranks[col];
+    const fromLo = lo.ranks[col];
+    const pick = fromHi !== undefined && (fromLo === undefined || fromHi >= fromLo) ? hi : fromLo !== undefined ? lo : null;
+    row[col] = pick ? pick.row[col] : null;
+    if (pick) ranks[col] = pick.ranks[col]!;
+  }
+  return { rank: hi.rank, eventKey: hi.eventKey, row, ranks, fact: hi.fact };
 }
 
 /**
@@ -64,7 +86,7 @@ export async function writeFacts(tx: SqlExecutor, facts: { fact: Fact; eventKey:
     const id = pk.map((c) => String(row[c])).join('\u0000');
     let rows = byTable.get(fact.table);
     if (!rows) byTable.set(fact.table, (rows = new Map<string, Keyed>()));
-    const incoming: Keyed = { rank: fact.rank, eventKey, row, fact };
+    const incoming = keyed(fact, eventKey, row);
     const existing = rows.get(id);
     rows.set(id, existing ? mergeRows(existing, incoming) : incoming);
     if (fact.table === 'pull_requests') {
@@ -259,16 +281,24 @@ async function orderDeployments(
 async function upsert(tx: SqlExecutor, table: TableName, rows: Keyed[], auditSeq: number): Promise<void> {
   const pk = primaryKeys[table];
   const dataCols = Object.keys(rows[0]!.row);
-  const cols = [...dataCols, 'rank', 'event_key', 'audit_seq'];
+  const cols = [...dataCols, 'rank', 'event_key', 'audit_seq', 'ranks'];
   const newer = `EXCLUDED.rank COLLATE "C" > t.rank COLLATE "C"`;
-  const sets = dataCols
-    .filter((c) => !pk.includes(c))
-    .map((c) => `${c} = CASE WHEN ${newer} THEN COALESCE(EXCLUDED.${c}, t.${c}) ELSE COALESCE(t.${c}, EXCLUDED.${c}) END`);
+  const valueCols = dataCols.filter((c) => !pk.includes(c));
+  // The incoming value wins where it has one from a higher-ranked fact than the stored value's.
+  // A value stored before ranks were kept counts as coming from the row's rank at that time.
+  const wins = (c: string) =>
+    `(EXCLUDED.${c} IS NOT NULL AND (t.${c} IS NULL OR (EXCLUDED.ranks->>'${c}') COLLATE "C" > COALESCE(t.ranks->>'${c}', t.rank) COLLATE "C"))`;
+  const sets = valueCols.map((c) => `${c} = CASE WHEN ${wins(c)} THEN EXCLUDED.${c} ELSE t.${c} END`);
+  const ranks = valueCols.map(
+    (c) =>
+      `'${c}', CASE WHEN ${wins(c)} THEN EXCLUDED.ranks->'${c}' WHEN t.${c} IS NOT NULL THEN COALESCE(t.ranks->'${c}', to_jsonb(t.rank)) END`,
+  );
+  sets.push(`ranks = jsonb_strip_nulls(jsonb_build_object(${ranks.join(', ')}))`);
   sets.push(`event_key = CASE WHEN ${newer} THEN EXCLUDED.event_key ELSE t.event_key END`);
   sets.push(`rank = CASE WHEN ${newer} THEN EXCLUDED.rank ELSE t.rank END`);
   sets.push('audit_seq = GREATEST(t.audit_seq, EXCLUDED.audit_seq)');
   const conflict = `ON CONFLICT (${pk.join(', ')}) DO UPDATE SET ${sets.join(', ')}`;
-  const values = rows.map((r) => [...dataCols.map((c) => r.row[c] ?? null), r.rank, r.eventKey, auditSeq]);
+  const values = rows.map((r) => [...dataCols.map((c) => r.row[c] ?? null), r.rank, r.eventKey, auditSeq, JSON.stringify(r.ranks)]);
   await insertMany(tx, `${table} AS t`, cols, values, conflict);
 }
 

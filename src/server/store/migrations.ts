@@ -194,6 +194,15 @@ UPDATE deployments d SET run_id = e.raw::jsonb #>> '{workflow_run,id}'
   WHERE d.origin = 'github' AND e.key = d.event_key AND e.format = 'github' AND (e.raw::jsonb #>> '{workflow_run,id}') IS NOT NULL;
 `,
   },
+  {
+    // The rank of the fact each column's value came from. A row's values are, column by column,
+    // those of the highest-ranked fact that gave one; with only the row's rank kept, a newer fact
+    // leaving a column empty made the older value that stayed depend on the order facts came in.
+    id: '008-column-ranks',
+    sql: ['commits', 'pull_requests', 'reviews', 'builds', 'artifacts', 'attestations', 'deployments', 'approvals', 'findings']
+      .map((t) => `ALTER TABLE ${t} ADD COLUMN ranks jsonb;`)
+      .join('\n'),
+  },
 ];
 
 export async function migrate(db: Database): Promise<void> {

@@ -6,7 +6,7 @@
  */
 import { z } from 'zod';
 import type { Deployment, PullRequest, Review } from '../../model/domain';
-import { deploymentKind, deploymentStatus, payloadDigest, reviewState } from './githubMappings';
+import { deploymentKind, deploymentStatus, payloadDigest, reviewState, runIdIn } from './githubMappings';
 
 /** Deployments of all environments read at once; a repository deploying more often than this to some environments gets a second query for the others. */
 export const recentDeployments = 100;
@@ -25,11 +25,15 @@ export const optionalDeploymentFields: Record<string, { select: string; without:
   'Deployment.task': { select: 'task', without: 'every deployment counts as a deploy (no rollbacks told apart)' },
   'Deployment.description': { select: 'description', without: 'deployment descriptions are not shown' },
   'DeploymentStatus.environmentUrl': { select: 'environmentUrl', without: 'environment URLs are not shown' },
+  'DeploymentStatus.logUrl': {
+    select: 'logUrl',
+    without: "the Actions run behind a deployment, and its environment reviewers' approvals, are unknown",
+  },
 };
 
 function deploymentFields(lacking: ReadonlySet<string>): string {
   const has = (field: string) => (lacking.has(field) ? '' : optionalDeploymentFields[field]!.select);
-  return `databaseId environment createdAt ${has('Deployment.description')} ${has('Deployment.task')} ${has('Deployment.payload')} commitOid creator { login __typename } latestStatus { state createdAt ${has('DeploymentStatus.environmentUrl')} }`;
+  return `databaseId environment createdAt ${has('Deployment.description')} ${has('Deployment.task')} ${has('Deployment.payload')} commitOid creator { login __typename } latestStatus { state createdAt ${has('DeploymentStatus.environmentUrl')} ${has('DeploymentStatus.logUrl')} }`;
 }
 
 /** Every environment, and the most recent deployments of all of them, in one query. */
@@ -62,7 +66,14 @@ const GqlDeployment = z.object({
   payload: z.string().nullable().optional(),
   commitOid: z.string().regex(/^[0-9a-f]{40}$/),
   creator: z.object({ login: z.string(), __typename: z.string().optional() }).nullable(),
-  latestStatus: z.object({ state: z.string(), createdAt: z.string(), environmentUrl: z.string().nullable().optional() }).nullable(),
+  latestStatus: z
+    .object({
+      state: z.string(),
+      createdAt: z.string(),
+      environmentUrl: z.string().nullable().optional(),
+      logUrl: z.string().nullable().optional(),
+    })
+    .nullable(),
 });
 
 export const DeploymentsAnswer = z.object({
@@ -126,6 +137,7 @@ export function toDeployment(repo: string, d: z.infer<typeof GqlDeployment>): De
     status,
     reason: null,
     url: d.latestStatus?.environmentUrl ?? null,
+    runId: runIdIn(d.latestStatus?.logUrl),
     approvals: [],
     eventKey: `github:deployment:${d.databaseId ?? ''}`,
   };

@@ -33,7 +33,7 @@ import {
   toPullRequest,
 } from './githubGraphql';
 import { alertFinding, CodeScanningAlert, recordDeployment, recordTime, type DeploymentRecord } from './githubMappings';
-import { codeScanningUnavailable, commitChecks, deploymentRecordsOf } from './githubReads';
+import { codeScanningUnavailable, commitChecks, deploymentRecordsOf, runReviews } from './githubReads';
 
 const Attestations = z.object({
   attestations: z.array(
@@ -89,6 +89,7 @@ export class GitHubSource implements LineageSource {
       const deployments = recent.filter((d) => d.environment).map((d) => toDeployment(repo, d));
       if (recent.length >= recentDeployments) deployments.push(...(await this.quietEnvironments(repo, environments, deployments)));
       deployments.sort((a, b) => b.at.localeCompare(a.at));
+      await this.withRunApprovals(repo, deployments);
       return { environments, deployments: [...deployments, ...(await this.recordedElsewhere(repo, environments, deployments))] };
     });
     value.catch(() => this.deploymentsCache.delete(repo));
@@ -117,6 +118,39 @@ export class GitHubSource implements LineageSource {
       .filter((d) => d.environment)
       .map((d) => toDeployment(repo, d))
       .filter((d) => !seen.has(d.id));
+  }
+
+  /**
+   * The environment reviewers' decisions on the runs that made what runs now in each environment
+   * (one REST call per run; older deployments are left without). A token that may not read them
+   * costs the approvals, said once, not the lineage.
+   */
+  private async withRunApprovals(repo: string, deployments: Deployment[]): Promise<void> {
+    const live = [...liveByEnvironment(deployments).values()].filter((d) => d.runId);
+    const runs = [...new Set(live.map((d) => d.runId!))];
+    const decided = await Promise.all(runs.map(async (run) => [run, await runReviews(this.client, repo, run)] as const));
+    if (decided.some(([, reviews]) => reviews === null)) {
+      this.unknowns.set('run-approvals', {
+        about: 'deployments',
+        message: "environment reviewers' approvals unknown: the token may not read the runs' reviews",
+      });
+    }
+    const byRun = new Map(decided);
+    for (const d of live) {
+      d.approvals = (byRun.get(d.runId!) ?? [])
+        .filter((r) => r.environment === d.environment)
+        .map((r) => ({
+          id: githubIds.deploymentReview(repo, d.runId!, r.environment, r.approver),
+          deploymentId: d.id,
+          environment: r.environment,
+          approver: r.approver,
+          state: r.state,
+          comment: r.comment,
+          at: null,
+          runId: d.runId!,
+          eventKey: `github:run:${d.runId!}:approvals`,
+        }));
+    }
   }
 
   /**

@@ -25,8 +25,9 @@ import {
   payloadDigest,
   recordDeployment,
   reviewState,
+  runIdIn,
 } from './githubMappings';
-import { codeScanningUnavailable, commitChecks, deploymentRecordsOf } from './githubReads';
+import { codeScanningUnavailable, commitChecks, deploymentRecordsOf, runReviews } from './githubReads';
 
 const User = z.object({ login: z.string(), type: z.string().optional() }).nullable().optional();
 const RestDeployment = z.object({
@@ -46,13 +47,7 @@ const RestStatus = z.object({
   log_url: z.string().nullable().optional(),
   target_url: z.string().nullable().optional(),
 });
-/** A review of a run's deployments by an environment's required reviewer. */
-const RestApproval = z.object({
-  state: z.string(),
-  comment: z.string().nullable().optional(),
-  user: z.object({ login: z.string() }).nullable(),
-  environments: z.array(z.object({ name: z.string() })),
-});
+
 const RestPull = z.object({
   number: z.number(),
   title: z.string().nullable(),
@@ -157,9 +152,9 @@ export async function syncGithub(options: SyncOptions): Promise<{ events: number
             status: deploymentStatus(status?.state),
             ...(artifact ? { artifact } : {}),
             ...(status?.environment_url ? { url: status.environment_url } : {}),
-            ...(runId(status) ? { runId: runId(status) } : {}),
+            ...(runIdIn(status?.log_url, status?.target_url) ? { runId: runIdIn(status?.log_url, status?.target_url) } : {}),
           });
-          const run = runId(status);
+          const run = runIdIn(status?.log_url, status?.target_url);
           if (run && !reviewedRuns.has(run)) {
             reviewedRuns.add(run);
             events.push(...(await runApprovals(github, repo, run, skipped)));
@@ -330,48 +325,23 @@ function writeState(file: string, state: SyncState): void {
   writeFileSync(file, JSON.stringify(state));
 }
 
-/** The Actions run a deployment status names (its log or target URL: …/actions/runs/<id>/…), if any. */
-function runId(status: z.infer<typeof RestStatus> | undefined): string | null {
-  const url = status?.log_url ?? status?.target_url ?? '';
-  return /\/actions\/runs\/(\d+)(?:\/|$)/.exec(url)?.[1] ?? null;
-}
-
-/**
- * The environment reviews of one run, as approval events under the ids the deployment_review
- * webhook gives them; a token that may not read them leaves them out, said once.
- */
+/** The environment reviews of one run, as approval events under the ids the deployment_review webhook gives them. */
 async function runApprovals(github: GitHubClient, repo: string, run: string, skipped: string[]): Promise<object[]> {
-  const [owner, name] = repo.split('/') as [string, string];
-  let reviews: z.infer<typeof RestApproval>[];
-  try {
-    reviews = await github.get(
-      '/repos/{owner}/{repo}/actions/runs/{run_id}/approvals',
-      { owner, repo: name, run_id: run },
-      z.array(RestApproval),
-    );
-  } catch (e) {
-    if (!GitHubError.is(e, 'forbidden') && !GitHubError.is(e, 'notFound')) throw e;
-    const what = `environment approvals: ${e.message}`;
+  const decisions = await runReviews(github, repo, run);
+  if (decisions === null) {
+    const what = "environment approvals: the token may not read the runs' reviews";
     if (!skipped.includes(what)) skipped.push(what);
     return [];
   }
-  const events: object[] = [];
-  for (const review of reviews) {
-    const login = review.user?.login;
-    if (!login || (review.state !== 'approved' && review.state !== 'rejected')) continue;
-    for (const { name: environment } of review.environments) {
-      events.push({
-        type: 'approval',
-        id: `github:deployment-review:${run}:${environment}:${login}`,
-        repo,
-        approvalId: githubIds.deploymentReview(repo, run, environment, login),
-        environment,
-        approver: login,
-        state: review.state,
-        ...(review.comment ? { comment: review.comment } : {}),
-        runId: run,
-      });
-    }
-  }
-  return events;
+  return decisions.map((d) => ({
+    type: 'approval',
+    id: `github:deployment-review:${run}:${d.environment}:${d.approver}`,
+    repo,
+    approvalId: githubIds.deploymentReview(repo, run, d.environment, d.approver),
+    environment: d.environment,
+    approver: d.approver,
+    state: d.state,
+    ...(d.comment ? { comment: d.comment } : {}),
+    runId: run,
+  }));
 }
