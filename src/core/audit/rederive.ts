@@ -3,6 +3,7 @@
  * normalisers ingest ran, so every served row can be checked against the chained events.
  */
 import { normalizeAlertmanager } from '../ingest/alertmanager';
+import { normalizeOtlp } from '../ingest/otlp/otlp';
 import { normalizeArgoApplication } from '../ingest/argocd';
 import { normalizeCdEvent } from '../ingest/cdevents';
 import type { NormalizedEvent } from '../ingest/facts';
@@ -32,6 +33,8 @@ export function rederive(format: string, raw: string, trust: AttestationTrust = 
       return normalizeArgoApplication(jsonObject(raw), raw);
     case 'alertmanager':
       return normalizeAlertmanager(jsonObject(raw), raw);
+    case 'otlp':
+      return normalizeOtlp(jsonObject(raw), raw);
     case 'intoto':
       return normalizeInToto(jsonObject(raw), raw, trust);
     case 'github': {

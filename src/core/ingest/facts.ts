@@ -178,6 +178,8 @@ export interface FindingFact {
     detail: string | null;
   };
   locations: FindingLocationRow[];
+  /** One sighting of the finding (a log record, a span event): counted, each once, however often it is sent. */
+  occurrence?: { id: string; at: string | null };
 }
 
 export type FactBody =
@@ -185,7 +187,7 @@ export type FactBody =
 
 export type Fact = FactBody & { rank: string };
 
-export type EventFormat = 'cdevents' | 'github' | 'sarif' | 'intoto' | 'native' | 'argocd' | 'alertmanager';
+export type EventFormat = 'cdevents' | 'github' | 'sarif' | 'intoto' | 'native' | 'argocd' | 'alertmanager' | 'otlp';
 
 /** One accepted event: its idempotency key, the raw text kept verbatim, and what it says. */
 export interface NormalizedEvent {

@@ -210,6 +210,10 @@ export const Finding = z.object({
   /** Raw stack or message text, kept for reverse lookup. */
   detail: z.string().nullable(),
   locations: z.array(FindingLocation),
+  /** How often it was seen (a runtime error reported again), with the first and last time; absent for findings without sightings. */
+  occurrences: z.number().int().optional(),
+  firstSeenAt: Timestamp.nullable().optional(),
+  lastSeenAt: Timestamp.nullable().optional(),
   eventKey: z.string(),
   /** Set by the service; sources that always name the revision (GitHub's alerts) leave it out. */
   link: FindingLink.optional(),

@@ -125,6 +125,22 @@ export async function traceFinding(options: TraceOptions): Promise<TraceResult> 
       throw new UnknownFindingError(`finding ${id}: the service has none by that id`);
     } else if (!f) {
       tried.push(`finding ${id}: ${from} has none by that id`);
+    } else if (f.locations.length === 0 && f.detail && readFindingInput(f.detail).locations.length > 0) {
+      // A runtime error (OpenTelemetry) keeps its stack, not locations: read the stack, at the
+      // revision and in the environment the finding names.
+      const stack = readFindingInput(f.detail);
+      input = {
+        ...stack,
+        hints: {
+          ...stack.hints,
+          commit: stack.hints.commit ?? f.commit,
+          artifact: stack.hints.artifact ?? f.artifact,
+          environment: stack.hints.environment ?? f.environment,
+          release: stack.hints.release ?? f.release,
+        },
+        messages: [f.title, ...stack.messages],
+      };
+      tried.push(`finding ${f.id} from ${from}: its stack, ${stack.locations.length} frame(s)`);
     } else {
       input = {
         kind: 'finding-reference',

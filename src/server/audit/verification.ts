@@ -36,6 +36,7 @@ const servedTables: [string, string[]][] = [
   ['approvals', ['id']],
   ['findings', ['id']],
   ['finding_locations', ['finding_id', 'ord']],
+  ['finding_occurrences', ['finding_id', 'occurrence']],
 ];
 
 export interface Difference {

@@ -75,7 +75,8 @@ export function verifyGithubSignature(body: Buffer, header: string | undefined, 
   return safeEqual(header, expected);
 }
 
-const nonSimpleJson = /^application\/(json|[a-z0-9.-]+\+json|x-ndjson|ndjson|jsonl)\s*(;|$)/i;
+// Protobuf (OTLP) is not a type a page may send cross-site without a preflight either.
+const nonSimpleJson = /^application\/(json|[a-z0-9.-]+\+json|x-ndjson|ndjson|jsonl|x-protobuf)\s*(;|$)/i;
 
 /** `host:port` of a Host header, with IPv6 brackets removed; null when it is not one. */
 function hostAndPort(header: string): { host: string; port: number | null } | null {

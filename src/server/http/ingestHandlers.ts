@@ -3,9 +3,12 @@
  * every event in it is valid (a batch is all or nothing); then one write stores them durably.
  */
 import type { IncomingMessage } from 'node:http';
+import { gunzipSync } from 'node:zlib';
 import { isAlertmanagerNotification, normalizeAlertmanager } from '../../core/ingest/alertmanager';
 import { argoApplicationIn, normalizeArgoApplication } from '../../core/ingest/argocd';
 import { isCdEvent, normalizeCdEvent } from '../../core/ingest/cdevents';
+import { exceptionsOnly, isOtlpExport, normalizeOtlp } from '../../core/ingest/otlp/otlp';
+import { decodeOtlpProtobuf, type OtlpSignal } from '../../core/ingest/otlp/otlpDecode';
 import {
   cdEventOf,
   cloudEventsOf,
@@ -167,6 +170,46 @@ export async function ingestAlertmanager(text: string, writer: EventSink): Promi
     throw invalid('the body is not an Alertmanager webhook notification (expected "alerts" and "groupKey")');
   const [event] = normalizeAll([body], (doc) => normalizeAlertmanager(doc as never, text), text);
   return toResult(await writer.write([event!]));
+}
+
+/**
+ * POST /v1/otlp/v1/logs and /v1/otlp/v1/traces: OTLP/HTTP export requests, protobuf or JSON,
+ * gzip-compressed or not. Only the records that carry an exception are kept (with their resource
+ * and scope): they are the findings; an export without one is acknowledged and stores nothing.
+ */
+export async function ingestOtlp(signal: OtlpSignal, req: IncomingMessage, body: Buffer, writer: EventSink, maxBytes: number) {
+  const type = (req.headers['content-type'] ?? '').split(';')[0]!.trim().toLowerCase();
+  if (type !== 'application/json' && type !== 'application/x-protobuf') {
+    throw new ProblemError(
+      415,
+      'unsupported-media-type',
+      'Unsupported media type',
+      `OTLP/HTTP is application/x-protobuf or application/json, not ${type || 'none'}`,
+    );
+  }
+  let bytes = body;
+  if ((req.headers['content-encoding'] ?? '').toLowerCase() === 'gzip') {
+    try {
+      bytes = gunzipSync(body, { maxOutputLength: maxBytes });
+    } catch (e) {
+      throw badRequest(`the gzip body does not decompress within ${maxBytes} bytes: ${(e as Error).message}`);
+    }
+  }
+  let request: unknown;
+  if (type === 'application/x-protobuf') {
+    try {
+      request = decodeOtlpProtobuf(signal, bytes);
+    } catch (e) {
+      throw badRequest(`the body is not an OTLP ${signal} export request in protobuf: ${(e as Error).message}`);
+    }
+  } else request = parseJson(bytes.toString('utf8'));
+  if (!isObject(request) || !isOtlpExport(request))
+    throw invalid(`the body is not an OTLP ${signal} export request (resourceLogs or resourceSpans)`);
+  const kept = exceptionsOnly(request);
+  if (!kept) return { result: toResult([]), protobuf: type === 'application/x-protobuf' };
+  const raw = JSON.stringify(kept);
+  const [event] = normalizeAll([kept], (doc) => normalizeOtlp(doc as never, raw), raw);
+  return { result: toResult(await writer.write([event!])), protobuf: type === 'application/x-protobuf' };
 }
 
 /** POST /v1/sarif?repo=&commit=&environment= */

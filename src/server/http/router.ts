@@ -27,10 +27,19 @@ import { zodToInvalid } from '../../core/ingest/native';
 import type { CheckpointSigner } from '../audit/signer';
 import { verifyStore } from '../audit/verification';
 import type { Database } from '../store/database';
+import type { OtlpSignal } from '../../core/ingest/otlp/otlpDecode';
 import type { EventSink } from '../store/eventWriter';
 import { Queries } from '../store/queries';
 import { type AccessConfig, authorize, bearerIs, checkLocalRequest } from './auth';
-import { ingestAlertmanager, ingestArgocd, ingestAttestations, ingestEvents, ingestGithub, ingestSarif } from './ingestHandlers';
+import {
+  ingestAlertmanager,
+  ingestArgocd,
+  ingestAttestations,
+  ingestOtlp,
+  ingestEvents,
+  ingestGithub,
+  ingestSarif,
+} from './ingestHandlers';
 import { ProblemError, badRequest, notFound, sendProblem } from './problem';
 import { checkContentType, parseJson, pathSegment, queryParam, readBody } from './request';
 
@@ -50,7 +59,12 @@ export interface AppContext {
   log: (message: string) => void;
 }
 
-type Handler = (req: IncomingMessage, url: URL, params: string[]) => Promise<{ schema: z.ZodType; body: unknown }>;
+/** A handler's answer: JSON checked against its schema, or bytes of another encoding (OTLP's protobuf). */
+type Handler = (
+  req: IncomingMessage,
+  url: URL,
+  params: string[],
+) => Promise<{ schema: z.ZodType; body: unknown; encoded?: { contentType: string; bytes: Buffer } }>;
 
 interface Route {
   method: 'GET' | 'POST';
@@ -96,6 +110,16 @@ export function createRouter(ctx: AppContext): (req: IncomingMessage, res: Serve
     return n;
   };
   let verifying: Promise<AuditVerification> | null = null;
+  const otlp = async (signal: OtlpSignal, req: IncomingMessage) => {
+    const { result, protobuf } = await ingestOtlp(signal, req, await readBody(req, ctx.maxBodyBytes), ctx.writer, ctx.maxBodyBytes);
+    // OTLP/HTTP answers in the request's encoding: an empty Export…ServiceResponse in protobuf is
+    // no bytes; in JSON, fields an OTLP client does not know are ignored.
+    return {
+      schema: IngestResult,
+      body: result,
+      ...(protobuf ? { encoded: { contentType: 'application/x-protobuf', bytes: Buffer.alloc(0) } } : {}),
+    };
+  };
 
   const routes: Route[] = [
     {
@@ -137,6 +161,8 @@ export function createRouter(ctx: AppContext): (req: IncomingMessage, res: Serve
       access: 'write',
       handler: async (req) => ({ schema: IngestResult, body: await ingestAlertmanager((await body(req)).toString('utf8'), ctx.writer) }),
     },
+    { method: 'POST', pattern: /^\/v1\/otlp\/v1\/logs$/, access: 'write', handler: (req) => otlp('logs', req) },
+    { method: 'POST', pattern: /^\/v1\/otlp\/v1\/traces$/, access: 'write', handler: (req) => otlp('traces', req) },
     {
       method: 'POST',
       pattern: /^\/v1\/sarif$/,
@@ -354,10 +380,15 @@ export function createRouter(ctx: AppContext): (req: IncomingMessage, res: Serve
     // A read sees every delivery acknowledged before it, even one still on its way into the store.
     if (route.access === 'read' || route.access === 'open') await ctx.writer.caughtUp();
     const params = (route.pattern.exec(url.pathname) ?? []).slice(1);
-    const { schema, body } = await route.handler(req, url, params);
+    const { schema, body, encoded } = await route.handler(req, url, params);
     if (ctx.validateResponses) {
       const checked = schema.safeParse(body);
       if (!checked.success) throw new Error(`response for ${url.pathname} does not match its schema: ${checked.error.message}`);
+    }
+    if (encoded) {
+      res.writeHead(200, { 'content-type': encoded.contentType, 'content-length': encoded.bytes.length });
+      res.end(encoded.bytes);
+      return;
     }
     const text = JSON.stringify(body);
     const headers: Record<string, string | number> = { 'content-type': 'application/json; charset=utf-8' };

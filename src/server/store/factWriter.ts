@@ -132,6 +132,12 @@ export async function writeFacts(tx: SqlExecutor, facts: { fact: Fact; eventKey:
     auditSeq,
   );
   if (findingLocations.size > 0) await writeFindingLocations(tx, findingLocations, auditSeq);
+  const occurrences = facts.flatMap(({ fact }) =>
+    fact.table === 'findings' && fact.occurrence ? [[fact.row.id, fact.occurrence.id, fact.occurrence.at, auditSeq]] : [],
+  );
+  if (occurrences.length > 0) {
+    await insertMany(tx, 'finding_occurrences', ['finding_id', 'occurrence', 'at', 'audit_seq'], occurrences, 'ON CONFLICT DO NOTHING');
+  }
   const touched = [...new Set([...findingLocations.keys(), ...linkedFindings])];
   if (touched.length > 0) {
     await tx.query(

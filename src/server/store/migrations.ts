@@ -203,6 +203,15 @@ UPDATE deployments d SET run_id = e.raw::jsonb #>> '{workflow_run,id}'
       .map((t) => `ALTER TABLE ${t} ADD COLUMN ranks jsonb;`)
       .join('\n'),
   },
+  {
+    // Sightings of a finding (an exception OpenTelemetry reports again), each counted once.
+    id: '009-finding-occurrences',
+    sql: `
+CREATE TABLE finding_occurrences (
+  finding_id text NOT NULL, occurrence text NOT NULL, at timestamptz, audit_seq bigint NOT NULL DEFAULT 0,
+  PRIMARY KEY (finding_id, occurrence)
+);`,
+  },
 ];
 
 export async function migrate(db: Database): Promise<void> {

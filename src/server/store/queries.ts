@@ -69,9 +69,16 @@ export class Queries {
   private async withLocations(rows: Row[]): Promise<Finding[]> {
     if (rows.length === 0) return [];
     const ids = rows.map((r) => String(r.id));
-    const locations = await this.rows('SELECT * FROM finding_locations WHERE finding_id = ANY($1::text[]) ORDER BY finding_id, ord', [ids]);
+    const [locations, seen] = await Promise.all([
+      this.rows('SELECT * FROM finding_locations WHERE finding_id = ANY($1::text[]) ORDER BY finding_id, ord', [ids]),
+      this.rows(
+        'SELECT finding_id, count(*)::int AS n, min(at) AS first, max(at) AS last FROM finding_occurrences WHERE finding_id = ANY($1::text[]) GROUP BY finding_id',
+        [ids],
+      ),
+    ]);
     const byFinding = groupBy(locations.rows, (l) => String(l.finding_id));
-    return rows.map((r) => findingOf(r, byFinding.get(String(r.id)) ?? []));
+    const sightings = new Map(seen.rows.map((o) => [String(o.finding_id), o]));
+    return rows.map((r) => findingOf(r, byFinding.get(String(r.id)) ?? [], sightings.get(String(r.id))));
   }
 
   /**

@@ -155,7 +155,7 @@ export function deploymentOf(r: Row, approvals: Approval[]): Deployment {
   };
 }
 
-export function findingOf(r: Row, locations: Row[]): Finding {
+export function findingOf(r: Row, locations: Row[], sightings?: Row): Finding {
   const finding: Finding = {
     id: String(r.id),
     repo: s(r.repo),
@@ -180,6 +180,9 @@ export function findingOf(r: Row, locations: Row[]): Finding {
       column: l.col === null ? null : Number(l.col),
       revision: s(l.revision),
     })),
+    ...(sightings
+      ? { occurrences: Number(sightings.n), firstSeenAt: isoOrNull(sightings.first), lastSeenAt: isoOrNull(sightings.last) }
+      : {}),
     eventKey: String(r.event_key),
   };
   return { ...finding, link: findingLink(finding) };
