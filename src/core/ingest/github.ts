@@ -88,43 +88,8 @@ export function normalizeGithubEvent(event: string, payload: Json, raw: string):
     case 'deployment_status': {
       const d = obj(payload.deployment);
       if (!d) throw new InvalidEventError('/deployment', 'required');
-      const id = str(d.id);
-      const environment = str(d.environment);
-      const createdAt = iso(d.created_at);
-      if (!id) throw new InvalidEventError('/deployment/id', 'required');
-      if (!environment) throw new InvalidEventError('/deployment/environment', 'required');
-      if (!createdAt) throw new InvalidEventError('/deployment/created_at', 'required');
-      const status = obj(payload.deployment_status);
-      const state = status ? (str(status.state) ?? 'pending') : 'pending';
-      const statusAt = status ? (iso(status.updated_at) ?? iso(status.created_at) ?? createdAt) : createdAt;
-      const dPayload = obj(d.payload) ?? {};
-      const task = str(d.task) ?? 'deploy';
-      const kindHint = str(dPayload.kind) ?? task;
-      facts.push({
-        table: 'deployments',
-        rank: rankOf(statusAt, deploymentStatusOrder[state] ?? 0, key),
-        row: {
-          id: githubIds.deployment(needRepo(), id),
-          repo: needRepo(),
-          environment,
-          service: str(dPayload.service),
-          commit_sha: sha(d.sha),
-          artifact_digest: payloadDigest(d.payload),
-          at: createdAt,
-          actor: login(d.creator),
-          actor_type: accountType(d.creator),
-          // GitHub numbers deployments in the order they were created.
-          sequence: int(d.id),
-          origin: int(d.id) === null ? null : 'github',
-          kind: kindHint.includes('rollback') ? 'rollback' : kindHint.includes('hotfix') ? 'hotfix' : 'deploy',
-          status: state in deploymentStatusOrder ? state : 'pending',
-          status_at: statusAt,
-          reason: str(dPayload.reason) ?? str(d.description),
-          url: status ? (str(status.environment_url) ?? str(status.target_url) ?? str(status.log_url)) : null,
-          // Deployments made by an Actions job name the run: its environment approvals are theirs.
-          run_id: str(at(payload, 'workflow_run.id')),
-        },
-      });
+      // Deployments made by an Actions job name the run: its environment approvals are theirs.
+      facts.push(deploymentFact(d, needRepo(), key, str(at(payload, 'workflow_run.id')), obj(payload.deployment_status)));
       break;
     }
     case 'deployment_protection_rule': {
@@ -133,7 +98,7 @@ export function normalizeGithubEvent(event: string, payload: Json, raw: string):
       const d = obj(payload.deployment);
       if (!d) throw new InvalidEventError('/deployment', 'required');
       const runId = /\/actions\/runs\/(\d+)\//.exec(str(payload.deployment_callback_url) ?? '')?.[1] ?? null;
-      facts.push(actionsDeployment(d, needRepo(), key, runId));
+      facts.push(deploymentFact(d, needRepo(), key, runId, null));
       break;
     }
     case 'workflow_job': {
@@ -141,13 +106,12 @@ export function normalizeGithubEvent(event: string, payload: Json, raw: string):
       if (!job) throw new InvalidEventError('/workflow_job', 'required');
       const id = str(job.id);
       if (!id) throw new InvalidEventError('/workflow_job/id', 'required');
-      const status = str(job.status) ?? 'queued';
-      const norm = status === 'completed' ? 'completed' : status === 'in_progress' ? 'in_progress' : 'queued';
+      const norm = buildState(str(job.status));
       const started = iso(job.started_at) ?? iso(job.created_at);
       const finished = norm === 'completed' ? iso(job.completed_at) : null;
       facts.push({
         table: 'builds',
-        rank: rankOf(finished ?? started, norm === 'completed' ? 2 : norm === 'in_progress' ? 1 : 0, key),
+        rank: buildRank(finished ?? started, norm, key),
         row: {
           id: githubIds.checkRun(id),
           repo: needRepo(),
@@ -163,7 +127,7 @@ export function normalizeGithubEvent(event: string, payload: Json, raw: string):
       });
       // A job with an environment carries its deployment: the link from GitHub's deployment to the run.
       const d = obj(payload.deployment);
-      if (d) facts.push(actionsDeployment(d, needRepo(), key, str(job.run_id)));
+      if (d) facts.push(deploymentFact(d, needRepo(), key, str(job.run_id), null));
       break;
     }
     case 'deployment_review': {
@@ -207,12 +171,11 @@ export function normalizeGithubEvent(event: string, payload: Json, raw: string):
       if (!suite) throw new InvalidEventError('/check_suite', 'required');
       const id = str(suite.id);
       if (!id) throw new InvalidEventError('/check_suite/id', 'required');
-      const status = str(suite.status) ?? 'queued';
-      const norm = status === 'completed' ? 'completed' : status === 'in_progress' ? 'in_progress' : 'queued';
+      const norm = buildState(str(suite.status));
       const updated = iso(suite.updated_at) ?? iso(suite.created_at);
       facts.push({
         table: 'builds',
-        rank: rankOf(updated, norm === 'completed' ? 2 : norm === 'in_progress' ? 1 : 0, key),
+        rank: buildRank(updated, norm, key),
         row: {
           id: githubIds.checkSuite(id),
           repo: needRepo(),
@@ -298,13 +261,12 @@ export function normalizeGithubEvent(event: string, payload: Json, raw: string):
       if (!run) throw new InvalidEventError(`/${event}`, 'required');
       const id = str(run.id);
       if (!id) throw new InvalidEventError(`/${event}/id`, 'required');
-      const status = str(run.status) ?? 'queued';
-      const norm = status === 'completed' ? 'completed' : status === 'in_progress' ? 'in_progress' : 'queued';
+      const norm = buildState(str(run.status));
       const started = iso(run.run_started_at) ?? iso(run.started_at);
       const finished = norm === 'completed' ? (iso(run.completed_at) ?? iso(run.updated_at)) : null;
       facts.push({
         table: 'builds',
-        rank: rankOf(iso(run.updated_at) ?? finished ?? started, norm === 'completed' ? 2 : norm === 'in_progress' ? 1 : 0, key),
+        rank: buildRank(iso(run.updated_at) ?? finished ?? started, norm, key),
         row: {
           id: event === 'workflow_run' ? githubIds.workflowRun(id) : githubIds.checkRun(id),
           repo: needRepo(),
@@ -426,19 +388,24 @@ export function normalizeGithubEvent(event: string, payload: Json, raw: string):
   return { key, format: 'github', raw, facts };
 }
 
-/** A deployment an Actions job or protection rule names, as a created (pending) deployment of `runId`. */
-function actionsDeployment(d: Json, repo: string, key: string, runId: string | null): Fact {
+/**
+ * A GitHub deployment as a fact: with its latest status when the event carries one (deployment_status),
+ * else as created (pending); with the Actions run that made it when the event names one.
+ */
+function deploymentFact(d: Json, repo: string, key: string, runId: string | null, status: Json | null): Fact {
   const id = str(d.id);
   const environment = str(d.environment);
   const createdAt = iso(d.created_at);
   if (!id) throw new InvalidEventError('/deployment/id', 'required');
   if (!environment) throw new InvalidEventError('/deployment/environment', 'required');
   if (!createdAt) throw new InvalidEventError('/deployment/created_at', 'required');
+  const state = status ? (str(status.state) ?? 'pending') : 'pending';
+  const statusAt = status ? (iso(status.updated_at) ?? iso(status.created_at) ?? createdAt) : createdAt;
   const dPayload = obj(d.payload) ?? {};
   const kindHint = str(dPayload.kind) ?? str(d.task) ?? 'deploy';
   return {
     table: 'deployments',
-    rank: rankOf(createdAt, deploymentStatusOrder.pending!, key),
+    rank: rankOf(statusAt, deploymentStatusOrder[state] ?? 0, key),
     row: {
       id: githubIds.deployment(repo, id),
       repo,
@@ -449,16 +416,27 @@ function actionsDeployment(d: Json, repo: string, key: string, runId: string | n
       at: createdAt,
       actor: login(d.creator),
       actor_type: accountType(d.creator),
+      // GitHub numbers deployments in the order they were created.
       sequence: int(d.id),
       origin: int(d.id) === null ? null : 'github',
       kind: kindHint.includes('rollback') ? 'rollback' : kindHint.includes('hotfix') ? 'hotfix' : 'deploy',
-      status: 'pending',
-      status_at: createdAt,
+      status: state in deploymentStatusOrder ? state : 'pending',
+      status_at: statusAt,
       reason: str(dPayload.reason) ?? str(d.description),
-      url: null,
+      url: status ? (str(status.environment_url) ?? str(status.target_url) ?? str(status.log_url)) : null,
       run_id: runId,
     },
   };
+}
+
+/** A run's, job's or suite's status as a build's; anything not started yet is queued. */
+function buildState(status: string | null): 'queued' | 'in_progress' | 'completed' {
+  return status === 'completed' ? 'completed' : status === 'in_progress' ? 'in_progress' : 'queued';
+}
+
+/** A build report's rank: its time, then how far along it says the build is. */
+function buildRank(at: string | null, state: 'queued' | 'in_progress' | 'completed', key: string): string {
+  return rankOf(at, state === 'completed' ? 2 : state === 'in_progress' ? 1 : 0, key);
 }
 
 function pullRequestFact(pr: Json, fallbackNumber: number | null, repo: string, key: string): Fact {
