@@ -46,7 +46,7 @@ export function formatBlame(report: FileLineage, lines: LineLineage[], color: bo
   for (const notice of report.notices) out.push(c('33', `notice: ${terminalSafe(notice)}`));
   for (const env of report.environments) {
     const where = env.commit
-      ? `${env.commit.slice(0, 7)} ${env.kind && env.kind !== 'deploy' ? `${terminalSafe(env.kind)} ` : ''}deployed ${shortTime(env.at)}${env.actor ? ` by ${terminalSafe(env.actor)}` : ''}${env.approvedBy?.length ? `, approved by ${env.approvedBy.map((a) => terminalSafe(a)).join(', ')}` : ''} (deployment ${terminalSafe(deploymentLabel(env.deploymentId ?? '?'))})`
+      ? `${env.commit.slice(0, 7)} ${env.kind && env.kind !== 'deploy' ? `${terminalSafe(env.kind)} ` : ''}deployed ${shortTime(env.at)}${env.actor ? ` by ${terminalSafe(env.actor)}` : ''}${env.approvedBy?.length ? `, approved by ${env.approvedBy.map((a) => terminalSafe(a)).join(', ')}` : ''}${env.verifiedWorkflow ? `, by workflow ${terminalSafe(env.verifiedWorkflow.workflow)} (verified)` : ''} (deployment ${terminalSafe(deploymentLabel(env.deploymentId ?? '?'))})`
       : 'nothing deployed';
     out.push(c('2', `${env.name}: ${where}${env.note ? `  ${terminalSafe(env.note)}` : ''}`));
   }

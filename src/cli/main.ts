@@ -93,7 +93,7 @@ async function main(argv: string[]): Promise<void> {
       process.exitCode = await (await import('./verifyCommand')).runVerify(rest, process.env, out, err);
       return;
     case 'record-deploy':
-      return (await import('./recordDeployCommand')).runRecordDeploy(rest, out);
+      return (await import('./recordDeployCommand')).runRecordDeploy(rest, out, process.env);
     case 'demo':
       return (await import('./demo/demoCommand')).runDemo(rest, out);
     case '--version':

@@ -4,7 +4,7 @@ import { parseArgs } from 'node:util';
 import { defaultMaxBodyBytes, defaultPort, startService } from './service';
 
 export const serveUsage = `usage: lineage serve [--host 127.0.0.1] [--port 7420] [--data <dir>] [--database-url <postgres url>]
-                     [--read-token T] [--write-token T] [--github-secret S] [--argocd-token T] [--max-body-bytes N]
+                     [--read-token T] [--write-token T] [--github-secret S] [--argocd-token T] [--oidc-issuer URL]... [--oidc-audience A] [--max-body-bytes N]
                      [--signing-key FILE] [--trusted-root FILE] [--trusted-key FILE]...
 
   --data           folder of the embedded store (default ./.lineage-data; env LINEAGE_DATA)
@@ -14,6 +14,10 @@ export const serveUsage = `usage: lineage serve [--host 127.0.0.1] [--port 7420]
   --github-secret  GitHub webhook secret for X-Hub-Signature-256 (env LINEAGE_GITHUB_WEBHOOK_SECRET)
   --argocd-token   token Argo CD's notifications send (Authorization: Bearer) to POST /v1/webhooks/argocd,
                    which accepts nothing else with it (env LINEAGE_ARGOCD_TOKEN)
+  --oidc-issuer    an OIDC issuer whose CI job tokens may send deployments to POST /v1/events in place
+                   of the write token, e.g. https://token.actions.githubusercontent.com; repeatable
+                   (env LINEAGE_OIDC_ISSUERS, comma-separated)
+  --oidc-audience  the audience those tokens must name (default code-lineage; env LINEAGE_OIDC_AUDIENCE)
   --signing-key    Ed25519 private key (PEM) that signs audit checkpoints; made there when missing
                    (default <data>/signing-key.pem; env LINEAGE_SIGNING_KEY)
   --trusted-root   Sigstore trusted_root.json that attestation bundles are verified against
@@ -36,6 +40,8 @@ export async function runServe(argv: string[], env: NodeJS.ProcessEnv = process.
       'write-token': { type: 'string' },
       'github-secret': { type: 'string' },
       'argocd-token': { type: 'string' },
+      'oidc-issuer': { type: 'string', multiple: true },
+      'oidc-audience': { type: 'string' },
       'max-body-bytes': { type: 'string' },
       'signing-key': { type: 'string' },
       'trusted-root': { type: 'string' },
@@ -64,6 +70,12 @@ export async function runServe(argv: string[], env: NodeJS.ProcessEnv = process.
     writeToken: values['write-token'] ?? env.LINEAGE_WRITE_TOKEN,
     githubSecret: values['github-secret'] ?? env.LINEAGE_GITHUB_WEBHOOK_SECRET,
     argocdToken: values['argocd-token'] ?? env.LINEAGE_ARGOCD_TOKEN,
+    oidcIssuers:
+      values['oidc-issuer'] ??
+      env.LINEAGE_OIDC_ISSUERS?.split(',')
+        .map((s) => s.trim())
+        .filter(Boolean),
+    oidcAudience: values['oidc-audience'] ?? env.LINEAGE_OIDC_AUDIENCE,
     maxBodyBytes: maxBody,
     trustedRoot: values['trusted-root'] ?? env.LINEAGE_TRUSTED_ROOT,
     trustedKeys: values['trusted-key'] ?? env.LINEAGE_TRUSTED_KEYS?.split(delimiter).filter(Boolean),

@@ -16,6 +16,7 @@ import { migrate } from './store/migrations';
 import { StatisticsKeeper } from './store/statistics';
 import { isLoopback } from './http/auth';
 import { createRouter } from './http/router';
+import { OidcVerifier } from './http/oidc';
 import { type ConnectionLimits, defaultConnectionLimits, guardConnections } from './http/connectionGuard';
 
 export interface ServiceOptions {
@@ -28,6 +29,9 @@ export interface ServiceOptions {
   githubSecret?: string;
   /** A token that may only send Argo CD notifications (POST /v1/webhooks/argocd). */
   argocdToken?: string;
+  /** OIDC issuers whose CI job tokens may send deployments (e.g. https://token.actions.githubusercontent.com), and the audience they must name. */
+  oidcIssuers?: string[];
+  oidcAudience?: string;
   /**
    * The Ed25519 private key (PEM) that signs chain checkpoints; made there on first start. Default:
    * signing-key.pem in the data folder, else in ~/.lineage (PostgreSQL without a data folder).
@@ -124,6 +128,9 @@ export async function startService(options: ServiceOptions = {}): Promise<Runnin
       access: { readToken: options.readToken, writeToken: options.writeToken },
       githubSecret: options.githubSecret,
       argocdToken: options.argocdToken,
+      oidc: options.oidcIssuers?.length
+        ? new OidcVerifier({ issuers: options.oidcIssuers, audience: options.oidcAudience ?? 'code-lineage' })
+        : undefined,
       attestationTrust,
       maxBodyBytes: options.maxBodyBytes ?? defaultMaxBodyBytes,
       version: serviceVersion,

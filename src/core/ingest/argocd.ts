@@ -96,6 +96,7 @@ export function normalizeArgoApplication(app: Json, raw: string): NormalizedEven
         reason: null,
         url: null,
         run_id: null,
+        verified_by: null,
       },
     });
   });

@@ -83,6 +83,7 @@ export function normalizeCdEvent(event: Json, raw: string): NormalizedEvent {
           reason: str(custom.reason),
           url: str(custom.url),
           run_id: null,
+          verified_by: null,
         },
       });
       break;

@@ -130,6 +130,8 @@ export interface DeploymentFact {
      * says: environment approvals given to that run are this deployment's.
      */
     run_id: string | null;
+    /** The claims of the CI job's OIDC token the service verified when the deployment was sent with one (JSON). */
+    verified_by: string | null;
   };
 }
 

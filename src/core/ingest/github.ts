@@ -425,6 +425,7 @@ function deploymentFact(d: Json, repo: string, key: string, runId: string | null
       reason: str(dPayload.reason) ?? str(d.description),
       url: status ? (str(status.environment_url) ?? str(status.target_url) ?? str(status.log_url)) : null,
       run_id: runId,
+      verified_by: null,
     },
   };
 }

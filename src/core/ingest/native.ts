@@ -91,6 +91,7 @@ function factOf(e: NativeEvent, key: string, repo: string | null): Fact {
           reason: e.reason ?? null,
           url: e.url ?? null,
           run_id: e.runId ?? null,
+          verified_by: e.verifiedBy ? JSON.stringify(e.verifiedBy) : null,
         },
       };
     case 'approval':

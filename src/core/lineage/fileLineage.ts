@@ -224,6 +224,13 @@ async function loadDeployments(
   return partial;
 }
 
+/** The workflow a verified OIDC token says sent the deployment, or null. */
+function verifiedWorkflowOf(d: Deployment | null | undefined): LineSince['verifiedWorkflow'] {
+  const claims = d?.verifiedBy;
+  const workflow = claims?.job_workflow_ref ?? claims?.workflow_ref ?? claims?.subject;
+  return workflow ? { workflow, ref: claims?.ref ?? null, actor: claims?.actor ?? null } : null;
+}
+
 /** Who approved a deployment, each once, in the order they did. */
 function approversOf(d: Deployment | null | undefined): string[] {
   return [...new Set((d?.approvals ?? []).filter((a) => a.state === 'approved').map((a) => a.approver))];
@@ -247,6 +254,7 @@ async function environmentLiveness(repo: Repository, maps: LineMapCache, env: En
     // A rollback running now says which deployment it undid (read from the history, not the commit).
     undid: d?.kind === 'rollback' ? (undidBy(history).get(d.id)?.id ?? null) : null,
     approvedBy: approversOf(d),
+    verifiedWorkflow: verifiedWorkflowOf(d),
     note: null,
   };
   const live = new Array<boolean | null>(lineCount).fill(false);
@@ -297,6 +305,7 @@ async function environmentLiveness(repo: Repository, maps: LineMapCache, env: En
       actorType: deployment.actorType ?? null,
       artifact: deployment.artifact,
       approvedBy: approversOf(deployment),
+      verifiedWorkflow: verifiedWorkflowOf(deployment),
     };
     for (let j = 0; j < lineCount; j++) {
       if (pos[j]! < 0) continue;

@@ -39,6 +39,8 @@ export interface LineSince {
   artifact: string | null;
   /** Who approved that deployment (an environment's required reviewers, a change approval). */
   approvedBy?: string[];
+  /** The CI workflow that sent it, proven by its OIDC token (the service verified it). */
+  verifiedWorkflow?: { workflow: string; ref: string | null; actor: string | null } | null;
 }
 
 export interface LineEnvironment {
@@ -99,6 +101,8 @@ export interface EnvironmentState {
   undid?: string | null;
   /** Who approved the deployment running there. */
   approvedBy?: string[];
+  /** The CI workflow that sent it, proven by its OIDC token. */
+  verifiedWorkflow?: { workflow: string; ref: string | null; actor: string | null } | null;
   /** Why liveness is unknown or empty here, e.g. the deployed revision is not in this clone. */
   note: string | null;
 }

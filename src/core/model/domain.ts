@@ -155,6 +155,8 @@ export const Deployment = z.object({
   url: z.string().nullable(),
   /** The CI run that performed it (a GitHub Actions run id), when the source says. */
   runId: z.string().nullable().optional(),
+  /** The claims of the CI job's OIDC token the service verified, when the deployment came with one. */
+  verifiedBy: z.record(z.string(), z.string().nullable()).nullable().optional(),
   approvals: z.array(Approval),
   eventKey: z.string(),
 });

@@ -61,6 +61,8 @@ export const NativeDeployment = z
     url: opt(z.string()),
     /** The CI run that deployed (a GitHub Actions run id): approvals given to that run for this environment are this deployment's. */
     runId: opt(z.string().min(1).max(64)),
+    /** Set by the service alone, from the OIDC token it verified; refused from senders. */
+    verifiedBy: opt(z.record(z.string(), z.string().max(512).nullable())),
   })
   .refine((d) => d.commit !== undefined || d.artifact !== undefined, {
     error: 'a deployment needs a commit or an artifact digest',

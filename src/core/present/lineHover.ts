@@ -136,7 +136,7 @@ export function renderLineHover(file: FileLineage, line: LineLineage, options: H
             : md(s.deploymentId)
           : '';
         const detail = s
-          ? ` since ${deployment}, ${shortTime(s.at)}${s.actor ? `, by ${md(s.actor)}${s.actorType ? ` (${s.actorType})` : ''}` : ''}${s.approvedBy?.length ? `, approved by ${s.approvedBy.map((a) => md(a)).join(', ')}` : ''}${s.artifact ? `, ${digest(s.artifact)}` : ''}`
+          ? ` since ${deployment}, ${shortTime(s.at)}${s.actor ? `, by ${md(s.actor)}${s.actorType ? ` (${s.actorType})` : ''}` : ''}${s.approvedBy?.length ? `, approved by ${s.approvedBy.map((a) => md(a)).join(', ')}` : ''}${s.verifiedWorkflow ? `, deployed by workflow ${md(s.verifiedWorkflow.workflow)}${s.verifiedWorkflow.ref ? ` on ${md(s.verifiedWorkflow.ref)}` : ''} (verified)` : ''}${s.artifact ? `, ${digest(s.artifact)}` : ''}`
           : '';
         const rollback = state?.kind === 'rollback' ? `; now a rollback${state.undid ? ` that undid ${md(state.undid)}` : ''}` : '';
         out.push(`- ● **${md(env.name)}**: live${detail}${rollback}`);

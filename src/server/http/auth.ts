@@ -32,6 +32,11 @@ export function bearerIs(req: IncomingMessage, secret: string): boolean {
   return token !== null && safeEqual(token, secret);
 }
 
+/** The request's bearer token, if it sent one. */
+export function bearerToken(req: IncomingMessage): string | null {
+  return bearer(req);
+}
+
 function bearer(req: IncomingMessage): string | null {
   const header = req.headers.authorization;
   if (!header) return null;

@@ -26,6 +26,7 @@ import { isSarif, normalizeSarif } from '../../core/ingest/sarif';
 import { isObject, repoFrom, sha } from '../../core/ingest/values';
 import type { IngestResult } from '../../core/model/api';
 import type { EventSink } from '../store/eventWriter';
+import type { VerifiedClaims } from './oidc';
 import { verifyGithubSignature } from './auth';
 import { type FieldIssue, ProblemError, badRequest, invalid } from './problem';
 import { parseJson, parseJsonLines, queryParam } from './request';
@@ -80,7 +81,8 @@ export function toResult(written: { key: string; format: string; status: 'stored
  * POST /v1/events: CDEvents (bare, or in CloudEvents: binary mode with `ce-*` headers, structured
  * mode and batches) and native events, one or a JSON array.
  */
-export async function ingestEvents(req: IncomingMessage, text: string, writer: EventSink): Promise<IngestResult> {
+export async function ingestEvents(req: IncomingMessage, text: string, writer: EventSink, claims?: VerifiedClaims): Promise<IngestResult> {
+  if (claims) return ingestVerifiedDeployments(text, writer, claims);
   if (isCloudEventsRequest(req.headers)) {
     parseJson(text); // the body's syntax and depth, checked before the SDK parses it
     let envelopes: ReturnType<typeof cloudEventsOf>;
@@ -111,6 +113,9 @@ export async function ingestEvents(req: IncomingMessage, text: string, writer: E
         const { cdevent, raw: inner } = cdEventOf(structuredCloudEvent(doc));
         return normalizeCdEvent(cdevent, inner);
       }
+      if (doc.verifiedBy !== undefined) {
+        throw new InvalidEventError('/verifiedBy', 'set by the service from a verified OIDC token, never accepted from a sender');
+      }
       if (isNativeEvent(doc) || typeof doc.type === 'string') return normalizeNative(doc, raw);
       if (isSarif(doc)) throw new InvalidEventError('', 'this is a SARIF log; send it to POST /v1/sarif');
       if (isInToto(doc)) throw new InvalidEventError('', 'this is an in-toto attestation; send it to POST /v1/attestations');
@@ -118,6 +123,45 @@ export async function ingestEvents(req: IncomingMessage, text: string, writer: E
         '',
         'unrecognised event: expected a CDEvent (context.type "dev.cdevents.…"), a CloudEvent carrying one, or a native event with "type" and "id"',
       );
+    },
+    single,
+  );
+  return toResult(await writer.write(events));
+}
+
+/**
+ * Deployments sent with a CI job's verified OIDC token: only native deployment events, each of the
+ * repository, commit and environment the token names (where it names them); the claims are stored
+ * with them. One that contradicts its token is refused whole.
+ */
+async function ingestVerifiedDeployments(text: string, writer: EventSink, claims: VerifiedClaims): Promise<IngestResult> {
+  const { docs, single } = documents(parseJson(text), text);
+  const verifiedBy = Object.fromEntries(Object.entries(claims).filter(([, v]) => v !== null));
+  const events = normalizeAll(
+    docs,
+    (doc) => {
+      if (!isObject(doc) || doc.type !== 'deployment') {
+        throw new InvalidEventError('/type', 'an OIDC token sends deployments only (native events of type "deployment")');
+      }
+      const contradicts = (
+        [
+          ['repo', claims.repository],
+          ['commit', claims.sha],
+          ['environment', claims.environment],
+        ] as const
+      ).filter(([field, claimed]) => claimed !== null && doc[field] !== claimed);
+      if (contradicts.length > 0) {
+        throw new ProblemError(
+          403,
+          'oidc-claims-mismatch',
+          'The deployment contradicts its token',
+          contradicts
+            .map(([field, claimed]) => `${field} is ${JSON.stringify(doc[field] ?? null)}, the token says ${JSON.stringify(claimed)}`)
+            .join('; '),
+        );
+      }
+      const stored = { ...doc, verifiedBy };
+      return normalizeNative(stored, JSON.stringify(stored));
     },
     single,
   );

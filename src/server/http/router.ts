@@ -30,7 +30,8 @@ import type { Database } from '../store/database';
 import type { OtlpSignal } from '../../core/ingest/otlp/otlpDecode';
 import type { EventSink } from '../store/eventWriter';
 import { Queries } from '../store/queries';
-import { type AccessConfig, authorize, bearerIs, checkLocalRequest } from './auth';
+import { type AccessConfig, authorize, bearerIs, bearerToken, checkLocalRequest } from './auth';
+import { OidcVerifier, type VerifiedClaims } from './oidc';
 import {
   ingestAlertmanager,
   ingestArgocd,
@@ -50,6 +51,8 @@ export interface AppContext {
   access: AccessConfig;
   githubSecret?: string;
   argocdToken?: string;
+  /** Verifies CI jobs' OIDC tokens sent instead of the write token to POST /v1/events. */
+  oidc?: OidcVerifier;
   /** What attestation signatures are verified against (none: signed ones are "unverified"). */
   attestationTrust: AttestationTrust;
   maxBodyBytes: number;
@@ -67,6 +70,8 @@ type Handler = (
 ) => Promise<{ schema: z.ZodType; body: unknown; encoded?: { contentType: string; bytes: Buffer } }>;
 
 interface Route {
+  /** Takes a verified OIDC token in place of the write token (deployments only). */
+  oidc?: true;
   method: 'GET' | 'POST';
   pattern: RegExp;
   /** argocd: the write token, or the Argo CD token that opens this route alone. */
@@ -76,6 +81,9 @@ interface Route {
 
 const segment = '([^/]+)';
 const statuses = ['open', 'resolved', 'suppressed'];
+
+/** The verified claims of a request that came with a CI job's OIDC token. */
+const oidcClaims = new WeakMap<IncomingMessage, VerifiedClaims>();
 
 export function createRouter(ctx: AppContext): (req: IncomingMessage, res: ServerResponse) => void {
   const queries = new Queries(ctx.db);
@@ -138,7 +146,11 @@ export function createRouter(ctx: AppContext): (req: IncomingMessage, res: Serve
       method: 'POST',
       pattern: /^\/v1\/events$/,
       access: 'write',
-      handler: async (req) => ({ schema: IngestResult, body: await ingestEvents(req, (await body(req)).toString('utf8'), ctx.writer) }),
+      oidc: true,
+      handler: async (req) => ({
+        schema: IngestResult,
+        body: await ingestEvents(req, (await body(req)).toString('utf8'), ctx.writer, oidcClaims.get(req)),
+      }),
     },
     {
       method: 'POST',
@@ -364,6 +376,11 @@ export function createRouter(ctx: AppContext): (req: IncomingMessage, res: Serve
         },
       );
     }
+    // A CI job's OIDC token in place of the write token: verified here, its claims checked by the handler.
+    const jwt = route.oidc && ctx.oidc ? bearerToken(req) : null;
+    if (jwt && OidcVerifier.looksLikeJwt(jwt) && !(ctx.access.writeToken && bearerIs(req, ctx.access.writeToken))) {
+      oidcClaims.set(req, await ctx.oidc!.verify(jwt));
+    }
     const tokenless =
       route.access === 'write'
         ? !ctx.access.writeToken
@@ -372,9 +389,9 @@ export function createRouter(ctx: AppContext): (req: IncomingMessage, res: Serve
           : route.access === 'webhook'
             ? !ctx.access.writeToken && !ctx.githubSecret
             : !ctx.access.readToken;
-    if (tokenless)
+    if (tokenless && !oidcClaims.has(req))
       checkLocalRequest(req, req.method === 'POST' && route.access !== 'read', route.access === 'webhook' && !!ctx.githubSecret);
-    if (route.access === 'read' || route.access === 'write') authorize(req, route.access, ctx.access);
+    if ((route.access === 'read' || route.access === 'write') && !oidcClaims.has(req)) authorize(req, route.access, ctx.access);
     if (route.access === 'argocd' && !(ctx.argocdToken && bearerIs(req, ctx.argocdToken))) authorize(req, 'write', ctx.access);
     if (route.access === 'webhook' && !ctx.githubSecret) authorize(req, 'write', ctx.access);
     // A read sees every delivery acknowledged before it, even one still on its way into the store.

@@ -212,6 +212,11 @@ CREATE TABLE finding_occurrences (
   PRIMARY KEY (finding_id, occurrence)
 );`,
   },
+  {
+    // The verified OIDC claims of the CI job that sent a deployment.
+    id: '010-deployment-verified-by',
+    sql: 'ALTER TABLE deployments ADD COLUMN verified_by text;',
+  },
 ];
 
 export async function migrate(db: Database): Promise<void> {

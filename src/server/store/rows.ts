@@ -150,6 +150,7 @@ export function deploymentOf(r: Row, approvals: Approval[]): Deployment {
     reason: s(r.reason),
     url: s(r.url),
     runId: s(r.run_id),
+    verifiedBy: typeof r.verified_by === 'string' ? (JSON.parse(r.verified_by) as Record<string, string | null>) : null,
     approvals,
     eventKey: String(r.event_key),
   };
