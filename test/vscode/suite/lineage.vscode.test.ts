@@ -32,7 +32,9 @@ if (mode === 'trusted') {
     });
 
     it('activates quickly and only registers', () => {
-      assert.ok(lineage.activationMs < 30, `activation took ${lineage.activationMs} ms`);
+      // Activation only registers (about 5 ms here); the bound catches eager work (starting git,
+      // reading files, which costs hundreds of ms), not a busy machine's jitter.
+      assert.ok(lineage.activationMs < 200, `activation took ${lineage.activationMs} ms`);
       console.log(`    activation: ${lineage.activationMs.toFixed(1)} ms`);
     });
 
