@@ -3,6 +3,7 @@
  * only when writing to a TTY. Every string from outside (commit summaries, names, finding titles)
  * has control characters removed before it reaches the terminal.
  */
+import { protectionText } from '../core/present/protection';
 import type { FileLineage, LineLineage } from '../core/lineage/lineLineage';
 import { relativeAge, shortTime } from '../core/present/age';
 
@@ -48,7 +49,9 @@ export function formatBlame(report: FileLineage, lines: LineLineage[], color: bo
     const where = env.commit
       ? `${env.commit.slice(0, 7)} ${env.kind && env.kind !== 'deploy' ? `${terminalSafe(env.kind)} ` : ''}deployed ${shortTime(env.at)}${env.actor ? ` by ${terminalSafe(env.actor)}` : ''}${env.approvedBy?.length ? `, approved by ${env.approvedBy.map((a) => terminalSafe(a)).join(', ')}` : ''}${env.verifiedWorkflow ? `, by workflow ${terminalSafe(env.verifiedWorkflow.workflow)} (verified)` : ''} (deployment ${terminalSafe(deploymentLabel(env.deploymentId ?? '?'))})`
       : 'nothing deployed';
-    out.push(c('2', `${env.name}: ${where}${env.note ? `  ${terminalSafe(env.note)}` : ''}`));
+    out.push(
+      c('2', `${env.name}: ${where}${protectionText(env.protection, terminalSafe)}${env.note ? `  ${terminalSafe(env.note)}` : ''}`),
+    );
   }
   const width = String(lines[lines.length - 1]?.line ?? 1).length;
   for (const l of lines) {

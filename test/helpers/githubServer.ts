@@ -86,6 +86,8 @@ export interface FakeGitHubData {
   statuses?: { id: number; sha: string; context: string; state: 'success' | 'failure' | 'error' | 'pending' }[];
   /** The organisation's artifact deployment records; absent: the owner has none (404, as for a user). */
   records?: FakeDeploymentRecord[];
+  /** Environments' protection rules: required reviewers (users, or teams as `team:<slug>`) and a wait timer. */
+  protection?: Record<string, { reviewers: string[]; waitMinutes?: number; preventSelfReview?: boolean }>;
 }
 
 export class FakeGitHub {
@@ -343,6 +345,35 @@ export class FakeGitHub {
       const template = examples['deployment-status-items'][0];
       const logUrl = d.runId ? `https://github.com/${this.data.owner}/${this.data.name}/actions/runs/${d.runId}/job/${d.runId * 10}` : '';
       paged([{ ...template, id: d.id * 10, state: d.state, created_at: d.createdAt, environment: d.environment, log_url: logUrl }]);
+      return;
+    }
+    if (req.method === 'GET' && url.pathname === `${repoPath}/environments`) {
+      const template = examples.environments.environments[0];
+      const [waitRule, reviewersRule] = template.protection_rules;
+      const userTemplate = reviewersRule.reviewers.find((r: any) => r.type === 'User');
+      const teamTemplate = reviewersRule.reviewers.find((r: any) => r.type === 'Team');
+      const environments = this.data.environments.map((name) => {
+        const rules = this.data.protection?.[name];
+        return {
+          ...template,
+          name,
+          protection_rules: rules
+            ? [
+                ...(rules.waitMinutes ? [{ ...waitRule, wait_timer: rules.waitMinutes }] : []),
+                {
+                  ...reviewersRule,
+                  prevent_self_review: rules.preventSelfReview ?? false,
+                  reviewers: rules.reviewers.map((r) =>
+                    r.startsWith('team:')
+                      ? { ...teamTemplate, reviewer: { ...teamTemplate.reviewer, slug: r.slice(5) } }
+                      : { ...userTemplate, reviewer: { ...userTemplate.reviewer, login: r } },
+                  ),
+                },
+              ]
+            : [],
+        };
+      });
+      send(200, { total_count: environments.length, environments });
       return;
     }
     const approvals = new RegExp(`^${repoPath}/actions/runs/(\\d+)/approvals$`).exec(url.pathname);

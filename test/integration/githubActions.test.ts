@@ -253,6 +253,7 @@ describe('environment approvals backfilled from GitHub', function () {
       ],
       pulls: [],
       alerts: [],
+      protection: { production: { reviewers: ['rita', 'team:admins'], waitMinutes: 30 } },
     }).start();
     const t = await startTestService('embedded');
     try {
@@ -282,6 +283,15 @@ describe('environment approvals backfilled from GitHub', function () {
         ['rita'],
         JSON.stringify([direct.json.source, direct.json.notices, direct.json.environments]),
       );
+      // And the environment's protection rules (GitHub's example of them, given these reviewers).
+      assert.deepEqual(direct.json.environments.find((e: any) => e.name === 'production').protection, {
+        reviewers: ['rita', 'team:admins'],
+        preventSelfReview: false,
+        waitMinutes: 30,
+      });
+      assert.equal(direct.json.environments.find((e: any) => e.name === 'staging').protection, null);
+      const directText = await runLineage(repo.dir, ['blame', 'app.js', '--github-url', gh.url], undefined, env);
+      assert.match(directText.stdout, /production: .*approved by rita.*; requires review by rita, team:admins, waits 30 min/);
       const viaService = await runLineage(repo.dir, ['blame', 'app.js', '--json', '--api', t.url]);
       assert.deepEqual(viaService.json.environments.find((e: any) => e.name === 'production').approvedBy, ['rita']);
 

@@ -111,4 +111,26 @@ describe('the hover of a line', () => {
     };
     assert.doesNotMatch(renderLineHover({ ...file, lines: [unapproved] }, unapproved, options), /approved by/);
   });
+
+  it('says what the environment requires before a deployment, from its protection rules', () => {
+    const live: LineLineage = {
+      ...line,
+      environments: [
+        { name: 'production', live: true, since: { deploymentId: 'd-9', at: '2026-03-01T10:00:00Z', actor: null, artifact: null } },
+      ],
+    };
+    const state = {
+      name: 'production',
+      deploymentId: 'd-9',
+      commit: 'd'.repeat(40),
+      at: '2026-03-01T10:00:00Z',
+      actor: null,
+      artifact: null,
+      kind: 'deploy',
+      note: null,
+      protection: { reviewers: ['rita', 'team:sre_[x]'], preventSelfReview: true, waitMinutes: 15 },
+    };
+    const text = renderLineHover({ ...file, environments: [state], lines: [live] }, live, options);
+    assert.ok(text.includes('; requires review by rita, team\\:sre\\_\\[x\\] (not by who deploys), waits 15 min'), text);
+  });
 });

@@ -255,6 +255,7 @@ async function environmentLiveness(repo: Repository, maps: LineMapCache, env: En
     undid: d?.kind === 'rollback' ? (undidBy(history).get(d.id)?.id ?? null) : null,
     approvedBy: approversOf(d),
     verifiedWorkflow: verifiedWorkflowOf(d),
+    protection: env.protection ?? null,
     note: null,
   };
   const live = new Array<boolean | null>(lineCount).fill(false);

@@ -101,6 +101,8 @@ export interface EnvironmentState {
   undid?: string | null;
   /** Who approved the deployment running there. */
   approvedBy?: string[];
+  /** What the environment requires before a deployment proceeds (required reviewers, a wait timer). */
+  protection?: { reviewers: string[]; preventSelfReview: boolean; waitMinutes: number | null } | null;
   /** The CI workflow that sent it, proven by its OIDC token. */
   verifiedWorkflow?: { workflow: string; ref: string | null; actor: string | null } | null;
   /** Why liveness is unknown or empty here, e.g. the deployed revision is not in this clone. */

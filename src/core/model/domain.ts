@@ -162,10 +162,21 @@ export const Deployment = z.object({
 });
 export type Deployment = z.infer<typeof Deployment>;
 
+/** What an environment's deploy tool requires before a deployment may proceed (GitHub's protection rules). */
+export const EnvironmentProtection = z.object({
+  /** Required reviewers: user logins, and teams as `team:<slug>`. */
+  reviewers: z.array(z.string()),
+  preventSelfReview: z.boolean(),
+  waitMinutes: z.number().int().nullable(),
+});
+export type EnvironmentProtection = z.infer<typeof EnvironmentProtection>;
+
 export const Environment = z.object({
   name: z.string(),
   /** The deployment running there now: the newest successful one. */
   deployment: Deployment.nullable(),
+  /** Its protection rules, where the source knows them (GitHub in direct mode). */
+  protection: EnvironmentProtection.nullable().optional(),
 });
 export type Environment = z.infer<typeof Environment>;
 

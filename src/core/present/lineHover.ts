@@ -3,6 +3,7 @@
  * with it. Pure (no vscode), so the same text backs the hover, "copy lineage as Markdown" and
  * the tests. Every outside string is escaped; links are https or this extension's commands.
  */
+import { protectionText } from './protection';
 import type { FileLineage, LineLineage } from '../lineage/lineLineage';
 import { relativeAge, shortTime } from './age';
 import { orderEnvironments, type EnvironmentPolicy } from './environments';
@@ -139,7 +140,7 @@ export function renderLineHover(file: FileLineage, line: LineLineage, options: H
           ? ` since ${deployment}, ${shortTime(s.at)}${s.actor ? `, by ${md(s.actor)}${s.actorType ? ` (${s.actorType})` : ''}` : ''}${s.approvedBy?.length ? `, approved by ${s.approvedBy.map((a) => md(a)).join(', ')}` : ''}${s.verifiedWorkflow ? `, deployed by workflow ${md(s.verifiedWorkflow.workflow)}${s.verifiedWorkflow.ref ? ` on ${md(s.verifiedWorkflow.ref)}` : ''} (verified)` : ''}${s.artifact ? `, ${digest(s.artifact)}` : ''}`
           : '';
         const rollback = state?.kind === 'rollback' ? `; now a rollback${state.undid ? ` that undid ${md(state.undid)}` : ''}` : '';
-        out.push(`- ● **${md(env.name)}**: live${detail}${rollback}`);
+        out.push(`- ● **${md(env.name)}**: live${detail}${rollback}${protectionText(state?.protection, md)}`);
       }
     }
     if (options.notice) out.push(`- _${md(options.notice)}_`);

@@ -18,7 +18,7 @@ import { normalizeInToto } from '../../ingest/intoto';
 import { isObject } from '../../ingest/values';
 import type { ArtifactPlacement, LineageSource, SourceNotice } from '../lineageSource';
 import type { CommitLineage } from '../../model/api';
-import type { Build, Deployment, Environment, Finding } from '../../model/domain';
+import type { Build, Deployment, Environment, EnvironmentProtection, Finding } from '../../model/domain';
 import { GitHubError, type GitHubClient } from './githubClient';
 import {
   CommitsAnswer,
@@ -33,7 +33,7 @@ import {
   toPullRequest,
 } from './githubGraphql';
 import { alertFinding, CodeScanningAlert, recordDeployment, recordTime, type DeploymentRecord } from './githubMappings';
-import { codeScanningUnavailable, commitChecks, deploymentRecordsOf, runReviews } from './githubReads';
+import { codeScanningUnavailable, commitChecks, deploymentRecordsOf, environmentProtection, runReviews } from './githubReads';
 
 const Attestations = z.object({
   attestations: z.array(
@@ -54,6 +54,7 @@ const ttlMs = 60_000;
 export class GitHubSource implements LineageSource {
   readonly kind = 'github' as const;
   private deploymentsCache = new Map<string, { at: number; value: Promise<{ environments: string[]; deployments: Deployment[] }> }>();
+  private protectionCache = new Map<string, { at: number; value: Promise<Map<string, EnvironmentProtection> | null> }>();
   private readonly lineageCache = new Map<string, { at: number; value: CommitLineage }>();
   private readonly alertsCache = new Map<string, { at: number; value: Promise<Finding[]> }>();
   private readonly recordsCache = new Map<string, { at: number; value: Promise<DeploymentRecord[]> }>();
@@ -239,10 +240,28 @@ export class GitHubSource implements LineageSource {
   }
 
   async environments(repo: string): Promise<Environment[]> {
-    const { environments, deployments } = await this.deployments(repo);
+    const [{ environments, deployments }, protection] = await Promise.all([this.deployments(repo), this.protection(repo)]);
     const names = [...new Set([...environments, ...deployments.map((d) => d.environment)])].sort();
     const live = liveByEnvironment(deployments);
-    return names.map((name) => ({ name, deployment: live.get(name) ?? null }));
+    return names.map((name) => ({ name, deployment: live.get(name) ?? null, protection: protection?.get(name) ?? null }));
+  }
+
+  /** Environments' protection rules, cached like the deployments; what the token may not read is said once. */
+  private protection(repo: string): Promise<Map<string, EnvironmentProtection> | null> {
+    const hit = this.protectionCache.get(repo);
+    if (hit && Date.now() - hit.at < ttlMs) return hit.value;
+    const value = environmentProtection(this.client, repo).then((rules) => {
+      if (rules === null) {
+        this.unknowns.set('protection', {
+          about: 'deployments',
+          message: "environments' protection rules unknown: the token may not read them",
+        });
+      }
+      return rules;
+    });
+    value.catch(() => this.protectionCache.delete(repo));
+    this.protectionCache.set(repo, { at: Date.now(), value });
+    return value;
   }
 
   async history(repo: string, environment: string, limit: number): Promise<Deployment[]> {
