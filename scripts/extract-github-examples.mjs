@@ -25,6 +25,8 @@ const wanted = [
   'list-attestations',
   'artifact-deployment-record-list',
   'environment-approvals-items',
+  'workflow-run-paginated',
+  'artifact-paginated',
 ];
 const spec = JSON.parse(readFileSync(source, 'utf8'));
 const examples = {};

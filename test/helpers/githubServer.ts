@@ -88,6 +88,15 @@ export interface FakeGitHubData {
   records?: FakeDeploymentRecord[];
   /** Environments' protection rules: required reviewers (users, or teams as `team:<slug>`) and a wait timer. */
   protection?: Record<string, { reviewers: string[]; waitMinutes?: number; preventSelfReview?: boolean }>;
+  /** Workflow runs, newest first, with the artifacts each uploaded. */
+  runs?: {
+    id: number;
+    sha: string;
+    name: string;
+    conclusion: string | null;
+    updatedAt: string;
+    artifacts?: { id: number; name: string; digest?: string }[];
+  }[];
 }
 
 export class FakeGitHub {
@@ -152,6 +161,27 @@ export class FakeGitHub {
   /** GraphQL answers the fields asked for, and only those. */
   private asked(query: string, field: string, value: unknown): Record<string, unknown> {
     return new RegExp(`\\b${field}\\b`).test(query) ? { [field]: value } : {};
+  }
+
+  /** An environment's protection rules as GitHub's GraphQL gives them. */
+  private protectionRules(query: string, name: string): unknown {
+    const rules = this.data.protection?.[name];
+    if (!rules) return { nodes: [] };
+    return {
+      nodes: [
+        ...(rules.waitMinutes ? [{ type: 'WAIT_TIMER', timeout: rules.waitMinutes, reviewers: { nodes: [] } }] : []),
+        {
+          type: 'REQUIRED_REVIEWERS',
+          timeout: 0,
+          ...this.asked(query, 'preventSelfReview', rules.preventSelfReview ?? false),
+          reviewers: {
+            nodes: rules.reviewers.map((r) =>
+              r.startsWith('team:') ? { __typename: 'Team', slug: r.slice(5) } : { __typename: 'User', login: r },
+            ),
+          },
+        },
+      ],
+    };
   }
 
   /** Deployments as GraphQL nodes, newest first, at most `first`. */
@@ -347,33 +377,29 @@ export class FakeGitHub {
       paged([{ ...template, id: d.id * 10, state: d.state, created_at: d.createdAt, environment: d.environment, log_url: logUrl }]);
       return;
     }
-    if (req.method === 'GET' && url.pathname === `${repoPath}/environments`) {
-      const template = examples.environments.environments[0];
-      const [waitRule, reviewersRule] = template.protection_rules;
-      const userTemplate = reviewersRule.reviewers.find((r: any) => r.type === 'User');
-      const teamTemplate = reviewersRule.reviewers.find((r: any) => r.type === 'Team');
-      const environments = this.data.environments.map((name) => {
-        const rules = this.data.protection?.[name];
-        return {
-          ...template,
-          name,
-          protection_rules: rules
-            ? [
-                ...(rules.waitMinutes ? [{ ...waitRule, wait_timer: rules.waitMinutes }] : []),
-                {
-                  ...reviewersRule,
-                  prevent_self_review: rules.preventSelfReview ?? false,
-                  reviewers: rules.reviewers.map((r) =>
-                    r.startsWith('team:')
-                      ? { ...teamTemplate, reviewer: { ...teamTemplate.reviewer, slug: r.slice(5) } }
-                      : { ...userTemplate, reviewer: { ...userTemplate.reviewer, login: r } },
-                  ),
-                },
-              ]
-            : [],
-        };
-      });
-      send(200, { total_count: environments.length, environments });
+    if (req.method === 'GET' && url.pathname === `${repoPath}/actions/runs`) {
+      const template = examples['workflow-run-paginated'].workflow_runs[0];
+      const runs = (this.data.runs ?? []).map((r) => ({
+        ...template,
+        id: r.id,
+        name: r.name,
+        head_sha: r.sha,
+        status: 'completed',
+        conclusion: r.conclusion,
+        html_url: `https://github.com/${this.data.owner}/${this.data.name}/actions/runs/${r.id}`,
+        run_started_at: r.updatedAt,
+        created_at: r.updatedAt,
+        updated_at: r.updatedAt,
+      }));
+      send(200, { total_count: runs.length, workflow_runs: runs });
+      return;
+    }
+    const runArtifacts = new RegExp(`^${repoPath}/actions/runs/(\\d+)/artifacts$`).exec(url.pathname);
+    if (req.method === 'GET' && runArtifacts) {
+      const template = examples['artifact-paginated'].artifacts[0];
+      const run = (this.data.runs ?? []).find((r) => r.id === Number(runArtifacts[1]));
+      const artifacts = (run?.artifacts ?? []).map((a) => ({ ...template, id: a.id, name: a.name, digest: a.digest ?? null }));
+      send(200, { total_count: artifacts.length, artifacts });
       return;
     }
     const approvals = new RegExp(`^${repoPath}/actions/runs/(\\d+)/approvals$`).exec(url.pathname);
@@ -579,7 +605,12 @@ export class FakeGitHub {
         send(200, {
           data: {
             repository: {
-              ...this.asked(query, 'environments', { nodes: this.data.environments.map((name) => ({ name })) }),
+              ...this.asked(query, 'environments', {
+                nodes: this.data.environments.map((name) => ({
+                  name,
+                  ...this.asked(query, 'protectionRules', this.protectionRules(query, name)),
+                })),
+              }),
               deployments: { nodes: this.deploymentNodes(query, () => true, first) },
             },
           },

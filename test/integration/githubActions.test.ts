@@ -254,6 +254,20 @@ describe('environment approvals backfilled from GitHub', function () {
       pulls: [],
       alerts: [],
       protection: { production: { reviewers: ['rita', 'team:admins'], waitMinutes: 30 } },
+      runs: [
+        {
+          id: 777,
+          sha: commit,
+          name: 'Deploy',
+          conclusion: 'success',
+          updatedAt: '2026-05-01T10:05:00Z',
+          // GitHub's artifact example, one with the digest GitHub now gives uploads and one without.
+          artifacts: [
+            { id: 11, name: 'app-bundle', digest: `sha256:${'c'.repeat(64)}` },
+            { id: 12, name: 'logs' },
+          ],
+        },
+      ],
     }).start();
     const t = await startTestService('embedded');
     try {
@@ -273,6 +287,13 @@ describe('environment approvals backfilled from GitHub', function () {
       );
       assert.deepEqual(staging.find((d) => d.id === 'github:acme/gated:33')!.approvals, []);
       assert.ok(gh.requests.some((r) => r.path.endsWith('/actions/runs/777/approvals')));
+      // The run is a build of its commit, and its digested upload an artifact it built.
+      const lineage = await t.client.lineage('acme/gated', [commit]);
+      const run = lineage.commits[0]!.builds.find((x) => x.id === 'github:workflow_run:777');
+      assert.equal(run?.conclusion, 'success');
+      const artifact = await t.client.artifact(`sha256:${'c'.repeat(64)}`);
+      assert.equal(artifact.artifact?.commit, commit);
+      assert.equal(artifact.artifact?.buildId, 'github:workflow_run:777');
 
       // Direct mode reads the same reviews for what runs now (the origin on the API's host, as on Enterprise Server).
       repo.git(['remote', 'set-url', 'origin', `${gh.url}/acme/gated.git`]);

@@ -5,7 +5,7 @@
  * deployments and pull requests. Values from outside (environment names) travel as variables.
  */
 import { z } from 'zod';
-import type { Deployment, PullRequest, Review } from '../../model/domain';
+import type { Deployment, EnvironmentProtection, PullRequest, Review } from '../../model/domain';
 import { deploymentKind, deploymentStatus, payloadDigest, reviewState, runIdIn } from './githubMappings';
 
 /** Deployments of all environments read at once; a repository deploying more often than this to some environments gets a second query for the others. */
@@ -25,6 +25,14 @@ export const optionalDeploymentFields: Record<string, { select: string; without:
   'Deployment.task': { select: 'task', without: 'every deployment counts as a deploy (no rollbacks told apart)' },
   'Deployment.description': { select: 'description', without: 'deployment descriptions are not shown' },
   'DeploymentStatus.environmentUrl': { select: 'environmentUrl', without: 'environment URLs are not shown' },
+  'Environment.protectionRules': {
+    select: 'protectionRules',
+    without: "environments' protection rules (required reviewers, wait timers) are not shown",
+  },
+  'DeploymentProtectionRule.preventSelfReview': {
+    select: 'preventSelfReview',
+    without: 'whether an environment forbids approving your own deployment is not shown',
+  },
   'DeploymentStatus.logUrl': {
     select: 'logUrl',
     without: "the Actions run behind a deployment, and its environment reviewers' approvals, are unknown",
@@ -36,11 +44,20 @@ function deploymentFields(lacking: ReadonlySet<string>): string {
   return `databaseId environment createdAt ${has('Deployment.description')} ${has('Deployment.task')} ${has('Deployment.payload')} commitOid creator { login __typename } latestStatus { state createdAt ${has('DeploymentStatus.environmentUrl')} ${has('DeploymentStatus.logUrl')} }`;
 }
 
+/** The environments, with their protection rules where the server knows them. */
+function environmentsSelection(lacking: ReadonlySet<string>): string {
+  const selfReview = lacking.has('DeploymentProtectionRule.preventSelfReview') ? '' : 'preventSelfReview';
+  const rules = lacking.has('Environment.protectionRules')
+    ? ''
+    : `protectionRules(first: 10) { nodes { type timeout ${selfReview} reviewers(first: 20) { nodes { __typename ... on User { login } ... on Team { slug } } } } }`;
+  return `environments(first: 50) { nodes { name ${rules} } }`;
+}
+
 /** Every environment, and the most recent deployments of all of them, in one query. */
 export function deploymentsQuery(lacking: ReadonlySet<string>): string {
   return `query LineageDeployments($owner: String!, $name: String!) {
   repository(owner: $owner, name: $name) {
-    ${lacking.has('Repository.environments') ? '' : optionalDeploymentFields['Repository.environments']!.select}
+    ${lacking.has('Repository.environments') ? '' : environmentsSelection(lacking)}
     deployments(first: ${recentDeployments}, orderBy: { field: CREATED_AT, direction: DESC }) { nodes { ${deploymentFields(lacking)} } }
   }
 }`;
@@ -76,9 +93,27 @@ const GqlDeployment = z.object({
     .nullable(),
 });
 
+const GqlEnvironment = z.object({
+  name: z.string(),
+  protectionRules: z
+    .object({
+      nodes: z.array(
+        z.object({
+          type: z.string(),
+          timeout: z.number().int().nullable().optional(),
+          preventSelfReview: z.boolean().nullable().optional(),
+          reviewers: z
+            .object({ nodes: z.array(z.object({ __typename: z.string(), login: z.string().optional(), slug: z.string().optional() })) })
+            .optional(),
+        }),
+      ),
+    })
+    .optional(),
+});
+
 export const DeploymentsAnswer = z.object({
   repository: z.object({
-    environments: z.object({ nodes: z.array(z.object({ name: z.string() })) }).optional(),
+    environments: z.object({ nodes: z.array(GqlEnvironment) }).optional(),
     deployments: z.object({ nodes: z.array(GqlDeployment) }),
   }),
 });
@@ -168,5 +203,21 @@ export function toPullRequest(repo: string, p: z.infer<typeof GqlPullRequest>): 
       at: r.submittedAt,
       eventKey: `github:review:${r.databaseId ?? ''}`,
     })),
+  };
+}
+
+/** An environment's protection rules as the lineage shows them, or null when it has none that gate. */
+export function toProtection(env: z.infer<typeof GqlEnvironment>): EnvironmentProtection | null {
+  const rules = env.protectionRules?.nodes ?? [];
+  const reviewers = rules
+    .filter((r) => r.type === 'REQUIRED_REVIEWERS')
+    .flatMap((r) => r.reviewers?.nodes ?? [])
+    .map((r) => (r.__typename === 'Team' ? `team:${r.slug ?? '?'}` : (r.login ?? '?')));
+  const wait = rules.find((r) => r.type === 'WAIT_TIMER')?.timeout ?? null;
+  if (reviewers.length === 0 && !wait) return null;
+  return {
+    reviewers,
+    preventSelfReview: rules.some((r) => r.type === 'REQUIRED_REVIEWERS' && r.preventSelfReview === true),
+    waitMinutes: wait,
   };
 }

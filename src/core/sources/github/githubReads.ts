@@ -3,7 +3,7 @@
  * asked, validated and excused the same way in both.
  */
 import { z } from 'zod';
-import type { Build, EnvironmentProtection } from '../../model/domain';
+import type { Build } from '../../model/domain';
 import { GitHubError, type GitHubClient } from './githubClient';
 import { CheckRuns, checkRunBuild, CombinedStatus, DeploymentRecords, statusBuild, type DeploymentRecord } from './githubMappings';
 
@@ -86,60 +86,4 @@ export async function runReviews(github: GitHubClient, repo: string, run: string
     }
   }
   return decisions;
-}
-
-const Environments = z.object({
-  environments: z.array(
-    z.object({
-      name: z.string(),
-      protection_rules: z
-        .array(
-          z.object({
-            type: z.string(),
-            wait_timer: z.number().int().nullable().optional(),
-            prevent_self_review: z.boolean().optional(),
-            reviewers: z
-              .array(
-                z.object({
-                  type: z.string(),
-                  reviewer: z.object({ login: z.string().optional(), slug: z.string().optional() }).nullable(),
-                }),
-              )
-              .optional(),
-          }),
-        )
-        .optional(),
-    }),
-  ),
-});
-
-/**
- * Each environment's protection rules (required reviewers, wait timer), by name. Null when the
- * token may not read them.
- */
-export async function environmentProtection(github: GitHubClient, repo: string): Promise<Map<string, EnvironmentProtection> | null> {
-  const [owner, name] = repo.split('/') as [string, string];
-  let answer: z.infer<typeof Environments>;
-  try {
-    answer = await github.get('/repos/{owner}/{repo}/environments', { owner, repo: name, per_page: 100 }, Environments);
-  } catch (e) {
-    if (GitHubError.is(e, 'forbidden') || GitHubError.is(e, 'notFound')) return null;
-    throw e;
-  }
-  const out = new Map<string, EnvironmentProtection>();
-  for (const env of answer.environments) {
-    const rules = env.protection_rules ?? [];
-    const reviewers = rules
-      .filter((r) => r.type === 'required_reviewers')
-      .flatMap((r) => r.reviewers ?? [])
-      .map((r) => (r.type === 'Team' ? `team:${r.reviewer?.slug ?? '?'}` : (r.reviewer?.login ?? '?')));
-    const wait = rules.find((r) => r.type === 'wait_timer')?.wait_timer ?? null;
-    if (reviewers.length === 0 && !wait) continue;
-    out.set(env.name, {
-      reviewers,
-      preventSelfReview: rules.some((r) => r.type === 'required_reviewers' && r.prevent_self_review === true),
-      waitMinutes: wait,
-    });
-  }
-  return out;
 }

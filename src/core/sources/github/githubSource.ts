@@ -30,10 +30,11 @@ import {
   optionalDeploymentFields,
   recentDeployments,
   toDeployment,
+  toProtection,
   toPullRequest,
 } from './githubGraphql';
 import { alertFinding, CodeScanningAlert, recordDeployment, recordTime, type DeploymentRecord } from './githubMappings';
-import { codeScanningUnavailable, commitChecks, deploymentRecordsOf, environmentProtection, runReviews } from './githubReads';
+import { codeScanningUnavailable, commitChecks, deploymentRecordsOf, runReviews } from './githubReads';
 
 const Attestations = z.object({
   attestations: z.array(
@@ -53,8 +54,10 @@ const ttlMs = 60_000;
 
 export class GitHubSource implements LineageSource {
   readonly kind = 'github' as const;
-  private deploymentsCache = new Map<string, { at: number; value: Promise<{ environments: string[]; deployments: Deployment[] }> }>();
-  private protectionCache = new Map<string, { at: number; value: Promise<Map<string, EnvironmentProtection> | null> }>();
+  private deploymentsCache = new Map<
+    string,
+    { at: number; value: Promise<{ environments: string[]; protection: Map<string, EnvironmentProtection>; deployments: Deployment[] }> }
+  >();
   private readonly lineageCache = new Map<string, { at: number; value: CommitLineage }>();
   private readonly alertsCache = new Map<string, { at: number; value: Promise<Finding[]> }>();
   private readonly recordsCache = new Map<string, { at: number; value: Promise<DeploymentRecord[]> }>();
@@ -85,13 +88,23 @@ export class GitHubSource implements LineageSource {
     const hit = this.deploymentsCache.get(repo);
     if (hit && Date.now() - hit.at < ttlMs) return hit.value;
     const value = this.degradable(deploymentsQuery, this.split(repo), DeploymentsAnswer).then(async (answer) => {
-      const environments = answer.repository.environments?.nodes.map((e) => e.name) ?? [];
+      const environmentNodes = answer.repository.environments?.nodes ?? [];
+      const environments = environmentNodes.map((e) => e.name);
+      const protection = new Map<string, EnvironmentProtection>();
+      for (const e of environmentNodes) {
+        const rules = toProtection(e);
+        if (rules) protection.set(e.name, rules);
+      }
       const recent = answer.repository.deployments.nodes;
       const deployments = recent.filter((d) => d.environment).map((d) => toDeployment(repo, d));
       if (recent.length >= recentDeployments) deployments.push(...(await this.quietEnvironments(repo, environments, deployments)));
       deployments.sort((a, b) => b.at.localeCompare(a.at));
       await this.withRunApprovals(repo, deployments);
-      return { environments, deployments: [...deployments, ...(await this.recordedElsewhere(repo, environments, deployments))] };
+      return {
+        environments,
+        protection,
+        deployments: [...deployments, ...(await this.recordedElsewhere(repo, environments, deployments))],
+      };
     });
     value.catch(() => this.deploymentsCache.delete(repo));
     this.deploymentsCache.set(repo, { at: Date.now(), value });
@@ -240,28 +253,10 @@ export class GitHubSource implements LineageSource {
   }
 
   async environments(repo: string): Promise<Environment[]> {
-    const [{ environments, deployments }, protection] = await Promise.all([this.deployments(repo), this.protection(repo)]);
+    const { environments, deployments, protection } = await this.deployments(repo);
     const names = [...new Set([...environments, ...deployments.map((d) => d.environment)])].sort();
     const live = liveByEnvironment(deployments);
-    return names.map((name) => ({ name, deployment: live.get(name) ?? null, protection: protection?.get(name) ?? null }));
-  }
-
-  /** Environments' protection rules, cached like the deployments; what the token may not read is said once. */
-  private protection(repo: string): Promise<Map<string, EnvironmentProtection> | null> {
-    const hit = this.protectionCache.get(repo);
-    if (hit && Date.now() - hit.at < ttlMs) return hit.value;
-    const value = environmentProtection(this.client, repo).then((rules) => {
-      if (rules === null) {
-        this.unknowns.set('protection', {
-          about: 'deployments',
-          message: "environments' protection rules unknown: the token may not read them",
-        });
-      }
-      return rules;
-    });
-    value.catch(() => this.protectionCache.delete(repo));
-    this.protectionCache.set(repo, { at: Date.now(), value });
-    return value;
+    return names.map((name) => ({ name, deployment: live.get(name) ?? null, protection: protection.get(name) ?? null }));
   }
 
   async history(repo: string, environment: string, limit: number): Promise<Deployment[]> {

@@ -17,6 +17,7 @@ import { z } from 'zod';
 import type { ApiClient } from '../apiClient';
 import { GitHubError, type GitHubClient } from './githubClient';
 import { githubIds } from '../../ingest/githubIds';
+import { digestFrom } from '../../ingest/values';
 import {
   alertFinding,
   CodeScanningAlert,
@@ -67,7 +68,25 @@ const RestReview = z.object({
   commit_id: z.string().nullable().optional(),
   submitted_at: z.string().nullable().optional(),
 });
-const phases = ['deployments', 'pulls', 'alerts'] as const;
+const RestRun = z.object({
+  id: z.number(),
+  name: z.string().nullable().optional(),
+  path: z.string().nullable().optional(),
+  head_sha: z.string(),
+  status: z.string().nullable(),
+  conclusion: z.string().nullable(),
+  html_url: z.string().nullable().optional(),
+  run_started_at: z.string().nullable().optional(),
+  created_at: z.string(),
+  updated_at: z.string(),
+});
+const RestArtifact = z.object({
+  id: z.number(),
+  name: z.string(),
+  digest: z.string().nullable().optional(),
+  created_at: z.string().nullable().optional(),
+});
+const phases = ['deployments', 'pulls', 'alerts', 'runs'] as const;
 type Phase = (typeof phases)[number];
 
 export interface SyncState {
@@ -211,6 +230,15 @@ export async function syncGithub(options: SyncOptions): Promise<{ events: number
           }
         }
         more = pulls.length === 100 && recent.length === pulls.length;
+      } else if (phase === 'runs') {
+        const { workflow_runs: runs } = await github.get(
+          '/repos/{owner}/{repo}/actions/runs',
+          { owner, repo: name, per_page: 100, page: state.page },
+          z.object({ workflow_runs: z.array(RestRun) }),
+        );
+        const recent = since ? runs.filter((r) => r.updated_at >= since) : runs;
+        for (const run of recent) events.push(...(await runEvents(github, repo, run, skipped)));
+        more = runs.length === 100 && recent.length === runs.length;
       } else {
         let alerts: z.infer<typeof CodeScanningAlert>[];
         try {
@@ -255,6 +283,61 @@ export async function syncGithub(options: SyncOptions): Promise<{ events: number
   }
   rmSync(options.stateFile, { force: true });
   return { events: state.sent, stored, resumed: saved !== null, skipped };
+}
+
+/**
+ * A workflow run as a build event under the id its workflow_run webhook gives it, and the
+ * artifacts it uploaded that GitHub gives a digest as artifacts of its commit, built by it.
+ */
+async function runEvents(github: GitHubClient, repo: string, run: z.infer<typeof RestRun>, skipped: string[]): Promise<object[]> {
+  if (!sha.test(run.head_sha)) return [];
+  const [owner, name] = repo.split('/') as [string, string];
+  const state = run.status === 'completed' ? 'completed' : run.status === 'in_progress' ? 'in_progress' : 'queued';
+  const buildId = githubIds.workflowRun(run.id);
+  const events: object[] = [
+    {
+      type: 'build',
+      id: `github:workflow_run:${run.id}:${run.updated_at}`,
+      repo,
+      buildId,
+      kind: 'workflow',
+      ...(run.name ? { name: run.name } : {}),
+      commit: run.head_sha,
+      status: state,
+      ...(run.conclusion ? { conclusion: run.conclusion } : {}),
+      ...(run.html_url ? { url: run.html_url } : {}),
+      startedAt: run.run_started_at ?? run.created_at,
+      ...(state === 'completed' ? { finishedAt: run.updated_at } : {}),
+    },
+  ];
+  let artifacts: z.infer<typeof RestArtifact>[];
+  try {
+    ({ artifacts } = await github.get(
+      '/repos/{owner}/{repo}/actions/runs/{run_id}/artifacts',
+      { owner, repo: name, run_id: run.id, per_page: 100 },
+      z.object({ artifacts: z.array(RestArtifact) }),
+    ));
+  } catch (e) {
+    if (!GitHubError.is(e, 'forbidden') && !GitHubError.is(e, 'notFound')) throw e;
+    const what = 'workflow run artifacts: the token may not read them';
+    if (!skipped.includes(what)) skipped.push(what);
+    return events;
+  }
+  for (const a of artifacts) {
+    const digest = digestFrom(a.digest);
+    if (!digest) continue;
+    events.push({
+      type: 'artifact',
+      id: `github:artifact:${a.id}`,
+      repo,
+      digest,
+      name: a.name,
+      commit: run.head_sha,
+      buildId,
+      ...(a.created_at ? { createdAt: a.created_at } : {}),
+    });
+  }
+  return events;
 }
 
 /** The check runs and commit statuses of one commit as build events, under the webhooks' ids. */
