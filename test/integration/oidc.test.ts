@@ -188,6 +188,23 @@ describe('deployments sent with a CI job\u2019s OIDC token (embedded store)', fu
     const text = await runLineage(repo.dir, ['blame', 'app.js', '--api', t.url, '--token', 'r']);
     assert.match(text.stdout, /production: .* by workflow acme\/shop\/\.github\/workflows\/deploy\.yml@refs\/heads\/main \(verified\)/);
 
+    const evidence = await runLineage(repo.dir, [
+      'evidence',
+      '--deployment',
+      'gha:acme/shop:5151:production',
+      '--format',
+      'json',
+      '--api',
+      t.url,
+      '--token',
+      'r',
+    ]);
+    assert.equal(evidence.status, 0, evidence.stderr);
+    assert.match(
+      evidence.json.items.find((i: any) => i.kind === 'deployment').summary,
+      /deployed by workflow acme\/shop\/\.github\/workflows\/deploy\.yml@refs\/heads\/main on refs\/heads\/main for rita \(verified OIDC token/,
+    );
+
     const outside = await runLineage(repo.dir, ['record-deploy', 'production', '--oidc', '--api', t.url]);
     assert.equal(outside.status, 2);
     assert.match(outside.stderr, /inside a GitHub Actions job/);

@@ -97,12 +97,20 @@ function signatureSummary(a: Attestation): string {
   }
 }
 
+/** `; deployed by workflow … on … (verified, issuer …)` when a CI job's OIDC token sent the deployment. */
+function verifiedText(d: Deployment): string {
+  const v = d.verifiedBy;
+  const workflow = v?.job_workflow_ref ?? v?.workflow_ref ?? v?.subject;
+  if (!v || !workflow) return '';
+  return `; deployed by workflow ${workflow}${v.ref ? ` on ${v.ref}` : ''}${v.actor ? ` for ${v.actor}` : ''} (verified OIDC token of ${v.issuer ?? 'its issuer'})`;
+}
+
 function deploymentItems(d: Deployment): Draft[] {
   const items: Draft[] = [
     {
       kind: 'deployment',
       id: d.id,
-      summary: `${d.kind} to ${d.environment} (${d.status})${d.actor ? ` by ${d.actor}` : ''}${d.artifact ? `, ${d.artifact}` : ''}${d.reason ? `; reason: ${d.reason}` : ''}`,
+      summary: `${d.kind} to ${d.environment} (${d.status})${d.actor ? ` by ${d.actor}` : ''}${d.artifact ? `, ${d.artifact}` : ''}${d.reason ? `; reason: ${d.reason}` : ''}${verifiedText(d)}`,
       at: d.at,
       eventKey: d.eventKey,
     },
