@@ -147,6 +147,7 @@ for (const backend of backends()) {
       const build = lineage.commits[0]!.builds.find((b) => b.id === `github:check_run:${job.id}`);
       assert.ok(build, 'the job is a build of its commit');
       assert.equal(build.name, job.name);
+      assert.equal(build.ref, job.head_branch);
       assert.equal(build.status, 'queued');
       const d = (await t.client.deployments(repo, withDeployment.deployment.environment)).deployments[0]!;
       assert.equal(d.id, `github:${repo}:${withDeployment.deployment.id}`);
@@ -291,6 +292,9 @@ describe('environment approvals backfilled from GitHub', function () {
       const lineage = await t.client.lineage('acme/gated', [commit]);
       const run = lineage.commits[0]!.builds.find((x) => x.id === 'github:workflow_run:777');
       assert.equal(run?.conclusion, 'success');
+      // GitHub's example run: the file without the @ref newer payloads append, and its branch.
+      assert.equal(run?.workflow, '.github/workflows/build.yml');
+      assert.equal(run?.ref, 'master');
       const artifact = await t.client.artifact(`sha256:${'c'.repeat(64)}`);
       assert.equal(artifact.artifact?.commit, commit);
       assert.equal(artifact.artifact?.buildId, 'github:workflow_run:777');

@@ -134,6 +134,8 @@ export function normalizeCdEvent(event: Json, raw: string): NormalizedEvent {
           url: str(content.uri) ?? str(content.url),
           started_at: status === 'in_progress' ? timestamp : null,
           finished_at: status === 'completed' ? timestamp : null,
+          workflow: null,
+          ref: null,
         },
       });
       if (kind === 'build.finished' && digest) {

@@ -60,6 +60,9 @@ export interface BuildFact {
     url: string | null;
     started_at: string | null;
     finished_at: string | null;
+    /** The workflow file that ran (`.github/workflows/deploy.yml`), and the ref it ran on, when the source says. */
+    workflow: string | null;
+    ref: string | null;
   };
 }
 

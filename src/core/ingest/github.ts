@@ -123,6 +123,8 @@ export function normalizeGithubEvent(event: string, payload: Json, raw: string):
           url: str(job.html_url),
           started_at: started,
           finished_at: finished,
+          workflow: null,
+          ref: str(job.head_branch),
         },
       });
       // A job with an environment carries its deployment: the link from GitHub's deployment to the run.
@@ -187,6 +189,8 @@ export function normalizeGithubEvent(event: string, payload: Json, raw: string):
           url: null,
           started_at: iso(suite.created_at),
           finished_at: norm === 'completed' ? updated : null,
+          workflow: null,
+          ref: str(suite.head_branch),
         },
       });
       break;
@@ -278,6 +282,8 @@ export function normalizeGithubEvent(event: string, payload: Json, raw: string):
           url: str(run.html_url),
           started_at: started,
           finished_at: finished,
+          workflow: event === 'workflow_run' ? workflowFile(str(run.path)) : null,
+          ref: str(run.head_branch) ?? str(at(run, 'check_suite.head_branch')),
         },
       });
       break;
@@ -306,6 +312,8 @@ export function normalizeGithubEvent(event: string, payload: Json, raw: string):
           url: str(payload.target_url),
           started_at: created,
           finished_at: done ? updated : null,
+          workflow: null,
+          ref: null,
         },
       });
       break;
@@ -428,6 +436,11 @@ function deploymentFact(d: Json, repo: string, key: string, runId: string | null
       verified_by: null,
     },
   };
+}
+
+/** A workflow run's `path`: the file, without the `@ref` newer payloads append. */
+function workflowFile(path: string | null): string | null {
+  return path ? path.replace(/@.*$/, '') : null;
 }
 
 /** A run's, job's or suite's status as a build's; anything not started yet is queued. */

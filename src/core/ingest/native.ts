@@ -53,6 +53,8 @@ function factOf(e: NativeEvent, key: string, repo: string | null): Fact {
           url: e.url ?? null,
           started_at: e.startedAt ?? null,
           finished_at: e.finishedAt ?? null,
+          workflow: e.workflow ?? null,
+          ref: e.ref ?? null,
         },
       };
     case 'artifact':

@@ -80,6 +80,8 @@ export function normalizeSarif(log: Json, raw: string, ctx: SarifContext): Norma
           url: null,
           started_at: iso(at(run, 'invocations.0.startTimeUtc')),
           finished_at: when,
+          workflow: null,
+          ref: null,
         },
       });
     }

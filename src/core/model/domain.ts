@@ -68,6 +68,9 @@ export const Build = z.object({
   url: z.string().nullable(),
   startedAt: Timestamp.nullable(),
   finishedAt: Timestamp.nullable(),
+  /** The workflow file that ran and the ref it ran on, when the source says (GitHub Actions runs). */
+  workflow: z.string().nullable().optional(),
+  ref: z.string().nullable().optional(),
   eventKey: z.string(),
 });
 export type Build = z.infer<typeof Build>;

@@ -25,6 +25,9 @@ export const NativeBuild = z.object({
   url: opt(z.string()),
   startedAt: opt(Timestamp),
   finishedAt: opt(Timestamp),
+  /** The workflow file that ran and the ref it ran on. */
+  workflow: opt(z.string().max(1024)),
+  ref: opt(z.string().max(1024)),
 });
 
 export const NativeArtifact = z.object({

@@ -217,6 +217,11 @@ CREATE TABLE finding_occurrences (
     id: '010-deployment-verified-by',
     sql: 'ALTER TABLE deployments ADD COLUMN verified_by text;',
   },
+  {
+    // The workflow file a build ran and the ref it ran on (GitHub Actions runs).
+    id: '011-build-workflow',
+    sql: 'ALTER TABLE builds ADD COLUMN workflow text; ALTER TABLE builds ADD COLUMN ref text;',
+  },
 ];
 
 export async function migrate(db: Database): Promise<void> {

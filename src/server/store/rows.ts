@@ -73,6 +73,8 @@ export function buildOf(r: Row): Build {
     url: s(r.url),
     startedAt: isoOrNull(r.started_at),
     finishedAt: isoOrNull(r.finished_at),
+    workflow: s(r.workflow),
+    ref: s(r.ref),
     eventKey: String(r.event_key),
   };
 }
