@@ -7,7 +7,7 @@ import { type Fact, InvalidEventError, type NormalizedEvent, rankOf } from './fa
 import { at, digestFrom, int, iso, obj, payloadDigest, sha, sha256Hex, str, type Json } from './values';
 import { githubEventOfShape } from './githubShape';
 import { severityOf } from './cdevents';
-import { codeScanningStatus, githubIds } from './githubIds';
+import { codeScanningStatus, githubIds, runIdIn } from './githubIds';
 
 export const githubEventNames = [
   'deployment',
@@ -97,7 +97,7 @@ export function normalizeGithubEvent(event: string, payload: Json, raw: string):
       // which the callback URL names (…/actions/runs/<id>/deployment_protection_rule).
       const d = obj(payload.deployment);
       if (!d) throw new InvalidEventError('/deployment', 'required');
-      const runId = /\/actions\/runs\/(\d+)\//.exec(str(payload.deployment_callback_url) ?? '')?.[1] ?? null;
+      const runId = runIdIn(str(payload.deployment_callback_url));
       facts.push(deploymentFact(d, needRepo(), key, runId, null));
       break;
     }

@@ -24,3 +24,15 @@ export const githubIds = {
 export function codeScanningStatus(state: string): 'open' | 'resolved' | 'suppressed' {
   return state === 'open' ? 'open' : state === 'fixed' ? 'resolved' : 'suppressed';
 }
+
+/**
+ * The Actions run a URL names (a deployment status's log or target URL, a protection rule's
+ * callback: …/actions/runs/<id>/…), from the first URL that names one.
+ */
+export function runIdIn(...urls: (string | null | undefined)[]): string | null {
+  for (const url of urls) {
+    const run = /\/actions\/runs\/(\d+)(?:\/|$)/.exec(url ?? '')?.[1];
+    if (run) return run;
+  }
+  return null;
+}

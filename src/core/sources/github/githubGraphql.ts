@@ -6,7 +6,8 @@
  */
 import { z } from 'zod';
 import type { Deployment, EnvironmentProtection, PullRequest, Review } from '../../model/domain';
-import { deploymentKind, deploymentStatus, payloadDigest, reviewState, runIdIn } from './githubMappings';
+import { runIdIn } from '../../ingest/githubIds';
+import { deploymentKind, deploymentStatus, payloadDigest, reviewState } from './githubMappings';
 
 /** Deployments of all environments read at once; a repository deploying more often than this to some environments gets a second query for the others. */
 export const recentDeployments = 100;

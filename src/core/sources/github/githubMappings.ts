@@ -230,12 +230,3 @@ export const RateLimit = z.object({
     graphql: z.object({ remaining: z.number() }).optional(),
   }),
 });
-
-/** The Actions run a deployment status names (its log or target URL: …/actions/runs/<id>/…), if any. */
-export function runIdIn(...urls: (string | null | undefined)[]): string | null {
-  for (const url of urls) {
-    const run = /\/actions\/runs\/(\d+)(?:\/|$)/.exec(url ?? '')?.[1];
-    if (run) return run;
-  }
-  return null;
-}

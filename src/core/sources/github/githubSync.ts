@@ -16,7 +16,7 @@ import { dirname } from 'node:path';
 import { z } from 'zod';
 import type { ApiClient } from '../apiClient';
 import { GitHubError, type GitHubClient } from './githubClient';
-import { githubIds } from '../../ingest/githubIds';
+import { githubIds, runIdIn } from '../../ingest/githubIds';
 import { digestFrom } from '../../ingest/values';
 import {
   alertFinding,
@@ -26,7 +26,6 @@ import {
   payloadDigest,
   recordDeployment,
   reviewState,
-  runIdIn,
 } from './githubMappings';
 import { codeScanningUnavailable, commitChecks, deploymentRecordsOf, runReviews } from './githubReads';
 
@@ -155,6 +154,7 @@ export async function syncGithub(options: SyncOptions): Promise<{ events: number
             { owner, repo: name, deployment_id: d.id, per_page: 1 },
             z.array(RestStatus),
           );
+          const run = runIdIn(status?.log_url, status?.target_url);
           events.push({
             type: 'deployment',
             id: `github:deployment:${d.id}:${status?.id ?? 'none'}`,
@@ -172,9 +172,8 @@ export async function syncGithub(options: SyncOptions): Promise<{ events: number
             status: deploymentStatus(status?.state),
             ...(artifact ? { artifact } : {}),
             ...(status?.environment_url ? { url: status.environment_url } : {}),
-            ...(runIdIn(status?.log_url, status?.target_url) ? { runId: runIdIn(status?.log_url, status?.target_url) } : {}),
+            ...(run ? { runId: run } : {}),
           });
-          const run = runIdIn(status?.log_url, status?.target_url);
           if (run && !reviewedRuns.has(run)) {
             reviewedRuns.add(run);
             events.push(...(await runApprovals(github, repo, run, skipped)));
