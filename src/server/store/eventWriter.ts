@@ -30,6 +30,23 @@ export interface EventSink {
   caughtUp(): Promise<void>;
 }
 
+/**
+ * Takes from the front of `queue` the entries whose events fit in one commit of at most
+ * `maxEvents` (always at least one entry, however large). Before taking, one turn of the event
+ * loop lets the requests read in the same turn join the queue and share the commit.
+ */
+export async function takeBatch<T extends { events: unknown[] }>(queue: T[], maxEvents: number): Promise<T[]> {
+  await new Promise((resolve) => setImmediate(resolve));
+  const batch: T[] = [];
+  let size = 0;
+  while (queue.length > 0 && (batch.length === 0 || size + queue[0]!.events.length <= maxEvents)) {
+    const next = queue.shift()!;
+    batch.push(next);
+    size += next.events.length;
+  }
+  return batch;
+}
+
 interface Job {
   events: NormalizedEvent[];
   resolve: (result: WrittenEvent[]) => void;
@@ -69,20 +86,7 @@ export class EventWriter implements EventSink {
     if (this.draining) return;
     this.draining = true;
     try {
-      while (this.queue.length > 0) {
-        // The embedded store runs on this thread and its statements never yield to socket I/O, so
-        // requests that arrived during the last commit are still unread. One turn of the event loop
-        // lets them reach the queue and share the next commit.
-        await new Promise((resolve) => setImmediate(resolve));
-        const jobs: Job[] = [];
-        let size = 0;
-        while (this.queue.length > 0 && (jobs.length === 0 || size + this.queue[0]!.events.length <= this.maxEventsPerCommit)) {
-          const job = this.queue.shift()!;
-          jobs.push(job);
-          size += job.events.length;
-        }
-        await this.commitJobs(jobs);
-      }
+      while (this.queue.length > 0) await this.commitJobs(await takeBatch(this.queue, this.maxEventsPerCommit));
     } finally {
       this.draining = false;
     }

@@ -16,7 +16,7 @@ import { appendFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { NormalizedEvent } from '../../core/ingest/facts';
 import type { Database } from './database';
-import type { EventSink, EventWriter, WrittenEvent } from './eventWriter';
+import { type EventSink, type EventWriter, takeBatch, type WrittenEvent } from './eventWriter';
 import { IntakeJournal } from './intakeJournal';
 import { KeyFilter } from './keyFilter';
 
@@ -122,15 +122,7 @@ export class JournaledWriter implements EventSink {
     this.projecting = true;
     try {
       while (this.queue.length > 0) {
-        // One turn of the event loop lets the records synced with this one join its commit.
-        await new Promise((resolve) => setImmediate(resolve));
-        const batch: Pending[] = [];
-        let size = 0;
-        while (this.queue.length > 0 && (batch.length === 0 || size + this.queue[0]!.events.length <= eventsPerCommit)) {
-          const next = this.queue.shift()!;
-          batch.push(next);
-          size += next.events.length;
-        }
+        const batch = await takeBatch(this.queue, eventsPerCommit);
         await this.storeBatch(batch);
         for (const record of batch) {
           for (const event of record.events) this.onTheWay.delete(event.key);
