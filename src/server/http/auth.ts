@@ -28,16 +28,12 @@ export function safeEqual(a: string, b: string): boolean {
 
 /** Whether the request's bearer token is `secret`. */
 export function bearerIs(req: IncomingMessage, secret: string): boolean {
-  const token = bearer(req);
+  const token = bearerToken(req);
   return token !== null && safeEqual(token, secret);
 }
 
 /** The request's bearer token, if it sent one. */
 export function bearerToken(req: IncomingMessage): string | null {
-  return bearer(req);
-}
-
-function bearer(req: IncomingMessage): string | null {
   const header = req.headers.authorization;
   if (!header) return null;
   const m = /^Bearer\s+(\S+)\s*$/i.exec(header);
@@ -45,7 +41,7 @@ function bearer(req: IncomingMessage): string | null {
 }
 
 export function authorize(req: IncomingMessage, access: Access, config: AccessConfig): void {
-  const token = bearer(req);
+  const token = bearerToken(req);
   const required = access === 'write' ? config.writeToken : config.readToken;
   if (!required) {
     if (access === 'read' && config.writeToken && token && safeEqual(token, config.writeToken)) return;
