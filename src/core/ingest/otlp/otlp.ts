@@ -14,7 +14,7 @@
  *   revision the finding names and lands each frame on today's line.
  */
 import { type Fact, type FindingFact, InvalidEventError, type NormalizedEvent, rankOf } from '../facts';
-import { digestFrom, isObject, repoFrom, sha, sha256Hex, type Json } from '../values';
+import { at, digestFrom, isObject, repoFrom, sha, sha256Hex, type Json } from '../values';
 
 type Attributes = Map<string, string>;
 
@@ -136,10 +136,6 @@ function nanosToIso(v: unknown): string | null {
   const ms = Number(BigInt(text) / 1_000_000n);
   const date = new Date(ms);
   return Number.isNaN(date.getTime()) ? null : date.toISOString();
-}
-
-function at(v: unknown, key: string): unknown {
-  return isObject(v) ? v[key] : undefined;
 }
 
 function arrayAt(v: unknown, key: string): unknown[] | null {
