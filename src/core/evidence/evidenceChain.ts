@@ -9,6 +9,7 @@ import type { AuditVerification, CommitLineage } from '../model/api';
 import type { Attestation, Deployment, Finding } from '../model/domain';
 import type { ApiClient } from '../sources/apiClient';
 import { ApiError } from '../sources/apiError';
+import { verifiedWorkflowOf } from '../lineage/verifiedWorkflow';
 import { signatureMeaning } from '../git/signatures';
 import { undoneBy } from '../lineage/rollbacks';
 import { escapeMarkdown } from '../present/markdown';
@@ -99,10 +100,9 @@ function signatureSummary(a: Attestation): string {
 
 /** `; deployed by workflow … on … (verified, issuer …)` when a CI job's OIDC token sent the deployment. */
 function verifiedText(d: Deployment): string {
-  const v = d.verifiedBy;
-  const workflow = v?.job_workflow_ref ?? v?.workflow_ref ?? v?.subject;
-  if (!v || !workflow) return '';
-  return `; deployed by workflow ${workflow}${v.ref ? ` on ${v.ref}` : ''}${v.actor ? ` for ${v.actor}` : ''} (verified OIDC token of ${v.issuer ?? 'its issuer'})`;
+  const v = verifiedWorkflowOf(d);
+  if (!v) return '';
+  return `; deployed by workflow ${v.workflow}${v.ref ? ` on ${v.ref}` : ''}${v.actor ? ` for ${v.actor}` : ''} (verified OIDC token of ${d.verifiedBy?.issuer ?? 'its issuer'})`;
 }
 
 function deploymentItems(d: Deployment): Draft[] {

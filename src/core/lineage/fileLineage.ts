@@ -25,6 +25,7 @@ import type {
   LineSince,
 } from './lineLineage';
 import { undidBy } from './rollbacks';
+import { verifiedWorkflowOf } from './verifiedWorkflow';
 import type { LineageSource } from '../sources/lineageSource';
 
 export interface FileLineageOptions {
@@ -222,13 +223,6 @@ async function loadDeployments(
   const partial = { environments, histories, findings, lineage: new Map<string, CommitLineage>() };
   await prefetch(repo, path, partial);
   return partial;
-}
-
-/** The workflow a verified OIDC token says sent the deployment, or null. */
-function verifiedWorkflowOf(d: Deployment | null | undefined): LineSince['verifiedWorkflow'] {
-  const claims = d?.verifiedBy;
-  const workflow = claims?.job_workflow_ref ?? claims?.workflow_ref ?? claims?.subject;
-  return workflow ? { workflow, ref: claims?.ref ?? null, actor: claims?.actor ?? null } : null;
 }
 
 /** Who approved a deployment, each once, in the order they did. */

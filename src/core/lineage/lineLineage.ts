@@ -2,6 +2,8 @@
  * The lineage of each line of a file: the shape `lineage blame --json` prints (a stable contract,
  * README "lineage blame") and the hover renders. Line numbers are 1-based; times ISO 8601 UTC.
  */
+import type { EnvironmentProtection } from '../model/domain';
+import type { VerifiedWorkflow } from './verifiedWorkflow';
 
 export interface LineCommit {
   sha: string;
@@ -40,7 +42,7 @@ export interface LineSince {
   /** Who approved that deployment (an environment's required reviewers, a change approval). */
   approvedBy?: string[];
   /** The CI workflow that sent it, proven by its OIDC token (the service verified it). */
-  verifiedWorkflow?: { workflow: string; ref: string | null; actor: string | null } | null;
+  verifiedWorkflow?: VerifiedWorkflow | null;
 }
 
 export interface LineEnvironment {
@@ -102,9 +104,9 @@ export interface EnvironmentState {
   /** Who approved the deployment running there. */
   approvedBy?: string[];
   /** What the environment requires before a deployment proceeds (required reviewers, a wait timer). */
-  protection?: { reviewers: string[]; preventSelfReview: boolean; waitMinutes: number | null } | null;
+  protection?: EnvironmentProtection | null;
   /** The CI workflow that sent it, proven by its OIDC token. */
-  verifiedWorkflow?: { workflow: string; ref: string | null; actor: string | null } | null;
+  verifiedWorkflow?: VerifiedWorkflow | null;
   /** Why liveness is unknown or empty here, e.g. the deployed revision is not in this clone. */
   note: string | null;
 }

@@ -1,8 +1,7 @@
+import type { EnvironmentProtection } from '../model/domain';
+
 /** An environment's protection rules in a few words: `; requires review by a, team:b, waits 30 min`. */
-export function protectionText(
-  protection: { reviewers: string[]; preventSelfReview: boolean; waitMinutes: number | null } | null | undefined,
-  escape: (text: string) => string,
-): string {
+export function protectionText(protection: EnvironmentProtection | null | undefined, escape: (text: string) => string): string {
   if (!protection) return '';
   const parts: string[] = [];
   if (protection.reviewers.length > 0) {
