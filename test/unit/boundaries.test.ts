@@ -55,6 +55,7 @@ const coreLayers = [
   'trace',
   'present',
   'evidence',
+  'picture',
   'session',
 ];
 /** Which top-level parts each part may import; core is at the bottom, the adapters above it. */
@@ -63,6 +64,7 @@ const allowed: Record<string, string[]> = {
   server: ['core', 'server'],
   cli: ['core', 'server', 'cli'],
   vscode: ['core', 'vscode'],
+  webview: ['core', 'webview'],
   types: ['types'],
 };
 

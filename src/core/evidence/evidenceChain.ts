@@ -17,6 +17,12 @@ import { escapeMarkdown } from '../present/markdown';
 export type EvidenceKind =
   'commit' | 'pull_request' | 'review' | 'build' | 'artifact' | 'attestation' | 'deployment' | 'approval' | 'finding';
 
+/** Whether a link of the chain checks out: a signature, an attestation's match, a gate, a verified deployer. */
+export interface LinkCheck {
+  state: 'verified' | 'failed' | 'unverified' | 'none';
+  text: string;
+}
+
 export interface EvidenceItem {
   kind: EvidenceKind;
   id: string;
@@ -24,7 +30,12 @@ export interface EvidenceItem {
   at: string | null;
   eventKey: string | null;
   audit: { seq: number; hash: string } | null;
+  /** The items this one follows from in the chain, as `<kind>:<id>` (a review from its pull request, a deployment from its artifact). */
+  from?: string[];
+  check?: LinkCheck;
 }
+
+export const itemRef = (kind: EvidenceKind, id: string) => `${kind}:${id}`;
 
 export interface Evidence {
   subject: { kind: 'line'; path: string; line: number; commit: string } | { kind: 'deployment'; id: string; commit: string | null };
@@ -36,24 +47,30 @@ export interface Evidence {
 
 type Draft = Omit<EvidenceItem, 'audit'>;
 
-function chainOf(l: CommitLineage, onlyDeployment?: string): Draft[] {
+function chainOf(l: CommitLineage, onlyDeployment?: string, commitFrom?: string[]): Draft[] {
   const items: Draft[] = [];
   const c = l.commit;
+  const commitRef = itemRef('commit', l.sha);
   items.push({
     kind: 'commit',
     id: l.sha,
     summary: c?.message?.split('\n')[0] ?? '(commit known to git only)',
     at: c?.at ?? null,
     eventKey: null,
+    from: commitFrom,
   });
   for (const pr of l.pullRequests) {
+    const prRef = itemRef('pull_request', `#${pr.number}`);
     items.push({
       kind: 'pull_request',
       id: `#${pr.number}`,
       summary: `${pr.title ?? ''} (${pr.state}${pr.author ? `, by ${pr.author}` : ''})`,
       at: pr.mergedAt ?? pr.updatedAt,
       eventKey: pr.eventKey,
+      from: [commitRef],
+      check: pr.reviews.some((r) => r.state === 'approved') ? undefined : { state: 'failed', text: 'no approval' },
     });
+    const order = pr.commits.map((x) => x.toLowerCase());
     for (const r of pr.reviews)
       items.push({
         kind: 'review',
@@ -61,8 +78,12 @@ function chainOf(l: CommitLineage, onlyDeployment?: string): Draft[] {
         summary: `${r.reviewer}: ${r.state}${r.commit ? ` on ${r.commit.slice(0, 12)}` : ''}`,
         at: r.at,
         eventKey: r.eventKey,
+        from: [prRef],
+        check: r.state === 'approved' ? reviewCheck(order, r.commit, l.sha) : undefined,
       });
   }
+  const artifactFrom = (a: CommitLineage['artifacts'][number]) =>
+    a.buildId && l.builds.some((b) => b.id === a.buildId) ? [itemRef('build', a.buildId)] : [commitRef];
   for (const b of l.builds)
     items.push({
       kind: 'build',
@@ -70,9 +91,23 @@ function chainOf(l: CommitLineage, onlyDeployment?: string): Draft[] {
       summary: `${b.kind} ${b.name ?? ''}: ${b.status}${b.conclusion ? `, ${b.conclusion}` : ''}`,
       at: b.finishedAt ?? b.startedAt,
       eventKey: b.eventKey,
+      from: [commitRef],
+      check:
+        b.conclusion === 'success'
+          ? { state: 'verified', text: 'passed' }
+          : b.conclusion && ['failure', 'timed_out', 'cancelled', 'action_required'].includes(b.conclusion)
+            ? { state: 'failed', text: b.conclusion }
+            : undefined,
     });
   for (const a of l.artifacts)
-    items.push({ kind: 'artifact', id: a.digest, summary: a.name ?? a.purl ?? 'artifact', at: a.createdAt, eventKey: a.eventKey });
+    items.push({
+      kind: 'artifact',
+      id: a.digest,
+      summary: a.name ?? a.purl ?? 'artifact',
+      at: a.createdAt,
+      eventKey: a.eventKey,
+      from: artifactFrom(a),
+    });
   for (const a of l.attestations)
     items.push({
       kind: 'attestation',
@@ -80,9 +115,38 @@ function chainOf(l: CommitLineage, onlyDeployment?: string): Draft[] {
       summary: `${a.predicateType} for ${a.subjectDigest}${a.builder ? ` by ${a.builder}` : ''}${signatureSummary(a)}`,
       at: a.finishedAt,
       eventKey: a.eventKey,
+      from: l.artifacts.some((x) => x.digest === a.subjectDigest) ? [itemRef('artifact', a.subjectDigest)] : [commitRef],
+      check: attestationCheck(a, l.sha),
     });
-  for (const d of l.deployments.filter((x) => !onlyDeployment || x.id === onlyDeployment)) items.push(...deploymentItems(d));
+  for (const d of l.deployments.filter((x) => !onlyDeployment || x.id === onlyDeployment))
+    items.push(
+      ...deploymentItems(
+        d,
+        d.artifact && l.artifacts.some((x) => x.digest === d.artifact) ? [itemRef('artifact', d.artifact)] : [commitRef],
+      ),
+    );
   return items;
+}
+
+/** An approval covers the line's commit when given on it or a later commit of the pull request. */
+function reviewCheck(order: string[], reviewed: string | null, sha: string): LinkCheck {
+  const at = reviewed ? order.indexOf(reviewed.toLowerCase()) : -1;
+  const line = order.indexOf(sha.toLowerCase());
+  if (at < 0 || line < 0) return { state: 'unverified', text: 'approved; which commits it covers is not known' };
+  return at >= line
+    ? { state: 'verified', text: 'approval covers this commit' }
+    : { state: 'failed', text: 'stale: given before this commit' };
+}
+
+/** An attestation matches when its signature verifies and it names the commit the chain is of. */
+function attestationCheck(a: Attestation, sha: string): LinkCheck {
+  if (a.signature === 'failed') return { state: 'failed', text: `signature does not verify` };
+  if (a.commit && a.commit.toLowerCase() !== sha.toLowerCase())
+    return { state: 'failed', text: `names another commit, ${a.commit.slice(0, 12)}` };
+  if (a.signature === 'verified')
+    return { state: 'verified', text: `signature verified${a.signer ? ` (${a.signer})` : ''}, names this commit` };
+  if (a.signature === 'unverified') return { state: 'unverified', text: 'signed, not verified' };
+  return { state: 'none', text: 'unsigned' };
 }
 
 function signatureSummary(a: Attestation): string {
@@ -105,9 +169,16 @@ function verifiedText(d: Deployment): string {
   return `; deployed by workflow ${v.workflow}${v.ref ? ` on ${v.ref}` : ''}${v.actor ? ` for ${v.actor}` : ''} (verified OIDC token of ${d.verifiedBy?.issuer ?? 'its issuer'})`;
 }
 
-function deploymentItems(d: Deployment): Draft[] {
+function deploymentItems(d: Deployment, from?: string[]): Draft[] {
+  const verified = verifiedWorkflowOf(d);
   const items: Draft[] = [
     {
+      from,
+      check: verified
+        ? { state: 'verified', text: `deployed by verified workflow ${verified.workflow}` }
+        : d.status === 'failure' || d.status === 'error'
+          ? { state: 'failed', text: d.status }
+          : undefined,
       kind: 'deployment',
       id: d.id,
       summary: `${d.kind} to ${d.environment} (${d.status})${d.actor ? ` by ${d.actor}` : ''}${d.artifact ? `, ${d.artifact}` : ''}${d.reason ? `; reason: ${d.reason}` : ''}${verifiedText(d)}`,
@@ -122,12 +193,39 @@ function deploymentItems(d: Deployment): Draft[] {
       summary: `${a.approver}: ${a.state}${a.comment ? ` (${a.comment})` : ''}`,
       at: a.at,
       eventKey: a.eventKey,
+      from: [itemRef('deployment', d.id)],
+      check:
+        a.state === 'rejected'
+          ? { state: 'failed', text: 'rejected' }
+          : a.state === 'approved'
+            ? { state: 'verified', text: 'approved' }
+            : undefined,
     });
   return items;
 }
 
-function findingItem(f: Finding): Draft {
+/** A finding follows from the deployment that ran what it names (its artifact, else its commit), else from the line's commit. */
+function findingFrom(f: Finding, deployments: Deployment[], otherwise: string[]): string[] {
+  const ran = deployments.filter(
+    (d) =>
+      (f.artifact && d.artifact === f.artifact) ||
+      (!f.artifact && f.commit && d.commit === f.commit && (!f.environment || d.environment === f.environment)),
+  );
+  return ran.length ? ran.map((d) => itemRef('deployment', d.id)) : otherwise;
+}
+
+/** git's %G? verdict as a link check. */
+function signatureCheck(verdict: string): LinkCheck {
+  const text = signatureMeaning[verdict] ?? verdict;
+  if (verdict === 'G') return { state: 'verified', text };
+  if (verdict === 'N') return { state: 'none', text };
+  if (verdict === 'U' || verdict === 'E') return { state: 'unverified', text };
+  return { state: 'failed', text };
+}
+
+function findingItem(f: Finding, from?: string[]): Draft {
   return {
+    from,
     kind: 'finding',
     id: f.id,
     summary: `${f.severity} ${f.kind}: ${f.title}${f.environment ? ` [${f.environment}]` : ''}`,
@@ -147,7 +245,7 @@ async function rollbacksOf(client: ApiClient, repo: string, deployments: Deploym
     for (const d of deployments.filter((x) => x.environment === environment)) {
       const rollback = undone.get(d.id);
       if (!rollback || [...already, ...out].some((x) => x.kind === 'deployment' && x.id === rollback.id)) continue;
-      const [item, ...approvals] = deploymentItems(rollback);
+      const [item, ...approvals] = deploymentItems(rollback, [itemRef('deployment', d.id)]);
       out.push({ ...item!, summary: `${item!.summary}; rolled back ${d.id}` }, ...approvals);
     }
   }
@@ -197,18 +295,23 @@ export async function evidenceForLine(
       deployments.push(...m.deployments);
       const pr = lineage?.pullRequests.find((p) => p.mergeCommit === m.sha);
       drafts.push(
-        ...chainOf({ ...m, pullRequests: [] }).map((d) =>
+        ...chainOf({ ...m, pullRequests: [] }, undefined, pr ? [itemRef('pull_request', `#${pr.number}`)] : undefined).map((d) =>
           d.kind === 'commit' ? { ...d, summary: `merge of #${pr?.number ?? '?'}: ${d.summary}` } : d,
         ),
       );
     }
   }
   drafts.push(...(await rollbacksOf(client, repo, deployments, drafts)));
-  for (const id of findingIds) drafts.push(findingItem(await client.finding(id)));
+  for (const id of findingIds) {
+    const f = await client.finding(id);
+    drafts.push(findingItem(f, findingFrom(f, deployments, [itemRef('commit', commit)])));
+  }
   if (signatureOf) {
     for (const d of drafts.filter((x) => x.kind === 'commit')) {
       const verdict = await signatureOf(d.id).catch(() => null);
-      if (verdict) d.summary = `${d.summary} (signature: ${signatureMeaning[verdict] ?? verdict})`;
+      if (!verdict) continue;
+      d.summary = `${d.summary} (signature: ${signatureMeaning[verdict] ?? verdict})`;
+      d.check = signatureCheck(verdict);
     }
   }
   const [items, audit] = await Promise.all([withAudit(client, drafts), client.verifyAudit().catch(() => null)]);
@@ -219,7 +322,7 @@ export async function evidenceForDeployment(client: ApiClient, repo: string, id:
   const d = await client.deployment(id);
   const lineage = d.commit ? (await client.lineage(repo, [d.commit])).commits[0] : undefined;
   const drafts = lineage ? chainOf(lineage, d.id) : deploymentItems(d);
-  if (lineage && !drafts.some((x) => x.kind === 'deployment')) drafts.push(...deploymentItems(d));
+  if (lineage && !drafts.some((x) => x.kind === 'deployment')) drafts.push(...deploymentItems(d, [itemRef('commit', lineage.sha)]));
   drafts.push(...(await rollbacksOf(client, repo, [d], drafts)));
   // Promote, never rebuild: the same commit running under another digest elsewhere was built again.
   const rebuilt = (lineage?.deployments ?? []).filter(
@@ -232,7 +335,8 @@ export async function evidenceForDeployment(client: ApiClient, repo: string, id:
   // The findings seen on what this deployment ran: its environment, its artifact or its commit.
   const { findings } = await client.findings(repo, { environment: d.environment, limit: 500 });
   for (const f of findings) {
-    if ((d.artifact && f.artifact === d.artifact) || (d.commit && f.commit === d.commit)) drafts.push(findingItem(f));
+    if ((d.artifact && f.artifact === d.artifact) || (d.commit && f.commit === d.commit))
+      drafts.push(findingItem(f, [itemRef('deployment', d.id)]));
   }
   const [items, audit] = await Promise.all([withAudit(client, drafts), client.verifyAudit().catch(() => null)]);
   return { subject: { kind: 'deployment', id, commit: d.commit }, repo, items, audit };

@@ -19,6 +19,10 @@ import { bufferHash, fileLineage } from '../lineage/fileLineage';
 import type { FileLineage } from '../lineage/lineLineage';
 import type { Deployment, Finding } from '../model/domain';
 import type { CheckResult } from '../policy/checkBranch';
+import { gatherTimeline, lineageOf } from '../picture/timelineData';
+import { buildTimeline, type TimelineModel } from '../picture/timelineModel';
+import type { EnvironmentPolicy } from '../present/environments';
+import type { CommitLineage } from '../model/api';
 import type { Policy } from '../policy/policy';
 import type { ApiClient } from '../sources/apiClient';
 import { answersFor } from '../sources/lineageSource';
@@ -170,6 +174,40 @@ export class LineageSession {
       if (chosen) this.log(`${chosen.kind}: ${failure.message}`);
       return git(failure.notice, failure);
     }
+  }
+
+  /**
+   * The Lineage Timeline of a file (or of selected lines of it): git's history always, the
+   * source's deployments, pull requests and findings when it answers; a source that fails or
+   * cannot be chosen leaves git's picture with a notice, as lineage does.
+   */
+  async timeline(request: {
+    repo: Repository;
+    path: string;
+    slug: string | null;
+    policy: EnvironmentPolicy;
+    lines?: { start: number; end: number } | null;
+    cursorCommit?: string | null;
+  }): Promise<{ model: TimelineModel; notices: string[]; source: string }> {
+    let chosen: ChosenSource | null = null;
+    const notices: string[] = [];
+    try {
+      chosen = await this.source(request.repo);
+    } catch (e) {
+      const failure = sourceFailure(e);
+      if (!failure) throw e;
+      notices.push(failure.notice);
+    }
+    const gathered = await gatherTimeline({ ...request, source: chosen?.source ?? null });
+    for (const n of gathered.notices) this.log(`timeline: ${n}`);
+    return { model: buildTimeline(gathered.input), notices: [...notices, ...gathered.notices], source: chosen?.kind ?? 'git' };
+  }
+
+  /** Pull requests and reviews of more commits, as the timeline is panned to them. */
+  async commitLineage(repo: Repository, slug: string | null, shas: string[]): Promise<Map<string, CommitLineage>> {
+    if (!slug || shas.length === 0) return new Map();
+    const chosen = await this.source(repo);
+    return lineageOf(chosen.source, slug, shas);
   }
 
   /**
