@@ -1,4 +1,4 @@
-// Builds the three bundles: the extension (vscode external), the `lineage` CLI and the service.
+// Builds the bundles: the extension (vscode external), the `lineage` CLI, the service and the timeline's webview script.
 // Usage: node esbuild.config.mjs [--production] [--watch]
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import * as esbuild from 'esbuild';
@@ -46,6 +46,15 @@ const builds = [
     },
   },
   { ...common, entryPoints: ['src/server/main.ts'], outfile: 'dist/server.js', external: serverExternals },
+  // The timeline's page script, run in the webview: a browser bundle, so any Node import fails the build.
+  {
+    ...common,
+    platform: 'browser',
+    format: 'iife',
+    target: 'es2022',
+    entryPoints: ['src/webview/timeline.ts'],
+    outfile: 'dist/webview/timeline.js',
+  },
 ];
 
 /** `lineage`'s entry (package.json "bin"): CommonJS, so it runs wherever Node does, loading the split CLI. */

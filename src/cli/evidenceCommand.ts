@@ -1,11 +1,14 @@
 /**
- * `lineage evidence <path>:<line> | --deployment <id> [--format md|json]`: the whole chain behind
- * a line or a deployment, each item with its source event and the audit-log entry covering it.
+ * `lineage evidence <path>:<line> | --deployment <id> [--format text|md|json|svg|html]`: the whole
+ * chain behind a line or a deployment, each item with its source event and the audit-log entry
+ * covering it; svg and html draw it (with the file's timeline in html) as a standalone file.
  */
 import { writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { buildBundle, verifyBundle } from '../core/evidence/evidenceBundle';
 import { evidenceForDeployment, evidenceForLine, evidenceMarkdown } from '../core/evidence/evidenceChain';
+import { evidenceHtml, evidenceSvg } from '../core/picture/pictureDocument';
+import { defaultEnvironmentPolicy } from '../core/present/environments';
 import { ApiError } from '../core/sources/apiError';
 import { isTerminal } from './blameFormat';
 import { openCheckout } from './checkout';
@@ -13,12 +16,16 @@ import { evidenceText } from './evidenceText';
 import { cliSession } from './sourceOption';
 import { apiUrlFrom, UsageError } from './usageError';
 
-export const evidenceUsage = `usage: lineage evidence <path>:<line> | --deployment <id> [--format text|md|json] [--json] [--bundle FILE] [--api URL] [--token T] [--repo owner/name]
+export const evidenceUsage = `usage: lineage evidence <path>:<line> | --deployment <id> [--format text|md|json|svg|html] [--json] [--out FILE] [--bundle FILE] [--api URL] [--token T] [--repo owner/name]
 
 Needs the service (--api or LINEAGE_API_URL): the evidence is what it recorded. --bundle also
 writes one file with the raw events behind every item, their audit-chain entries and a signed
 checkpoint, which \`lineage verify FILE\` checks offline. Exit 1 when the audit chain the evidence
-cites does not verify. --format: text at a terminal, md (Markdown) otherwise, unless given.`;
+cites does not verify. --format: text at a terminal, md (Markdown) otherwise, unless given; svg
+draws the chain with each link's verification state, html adds the file's timeline and the items
+(standalone files: no script, nothing loaded). --out writes to FILE instead of standard output.`;
+
+const formats = ['text', 'md', 'json', 'svg', 'html'];
 
 export async function runEvidence(
   argv: string[],
@@ -33,6 +40,7 @@ export async function runEvidence(
       format: { type: 'string' },
       json: { type: 'boolean' },
       bundle: { type: 'string' },
+      out: { type: 'string' },
       api: { type: 'string' },
       token: { type: 'string' },
       repo: { type: 'string' },
@@ -48,7 +56,7 @@ export async function runEvidence(
   if (values.json) values.format = 'json';
   // A person at a terminal reads plain text; a pipe or a file gets the Markdown document, as before.
   values.format ??= isTerminal(process.stdout) ? 'text' : 'md';
-  if (!['text', 'md', 'json'].includes(values.format)) throw new UsageError(`--format must be text, md or json, got "${values.format}"`);
+  if (!formats.includes(values.format)) throw new UsageError(`--format must be text, md, json, svg or html, got "${values.format}"`);
   if ((positionals.length === 1) === (values.deployment !== undefined))
     throw new UsageError(`give either <path>:<line> or --deployment <id>\n${evidenceUsage}`);
   apiUrlFrom(values.api, env, 'evidence');
@@ -89,13 +97,35 @@ export async function runEvidence(
         (sha) => session.signature(repo, sha),
       );
     }
-    out(
-      values.format === 'json'
-        ? JSON.stringify(evidence, null, 2)
-        : values.format === 'text'
-          ? evidenceText(evidence)
-          : evidenceMarkdown(evidence),
-    );
+    let document: string;
+    if (values.format === 'svg') document = evidenceSvg(evidence);
+    else if (values.format === 'html') {
+      // The line's file drawn over time beside its chain; the chain alone when git or the source cannot say.
+      const timeline =
+        evidence.subject.kind === 'line'
+          ? await session
+              .timeline({
+                repo,
+                path: evidence.subject.path,
+                slug,
+                policy: defaultEnvironmentPolicy,
+                cursorCommit: evidence.subject.commit,
+              })
+              .then((t) => t.model)
+              .catch(() => null)
+          : null;
+      document = evidenceHtml(evidence, timeline);
+    } else
+      document =
+        values.format === 'json'
+          ? JSON.stringify(evidence, null, 2)
+          : values.format === 'text'
+            ? evidenceText(evidence)
+            : evidenceMarkdown(evidence);
+    if (values.out) {
+      writeFileSync(values.out, document.endsWith('\n') ? document : `${document}\n`);
+      err(`lineage: wrote ${values.out} (${values.format})`);
+    } else out(document.replace(/\n$/, ''));
     if (values.bundle) {
       const bundle = await buildBundle(client, evidence);
       const check = verifyBundle(bundle);

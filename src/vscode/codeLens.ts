@@ -41,6 +41,13 @@ export class LineageCodeLensProvider implements vscode.CodeLensProvider {
           : undefined,
       });
     });
+    lenses.push(
+      new vscode.CodeLens(top, {
+        title: 'Timeline',
+        command: 'lineage.showTimeline',
+        tooltip: 'Show this file’s way to production, drawn',
+      }),
+    );
     const findings = new Set(result.file.lines.flatMap((l) => l.findings.map((f) => f.id))).size;
     if (findings > 0)
       lenses.push(

@@ -12,7 +12,9 @@ import { ApiError } from '../core/sources/apiError';
 import { GitHubError } from '../core/sources/github/githubClient';
 import { RateLimit } from '../core/sources/github/githubMappings';
 import type { LineageDecorations } from './decorations';
+import { showMarkdown } from './markdownDocument';
 import { tokenKey, type LineageController } from './lineageController';
+import type { TimelinePanel } from './timelinePanel';
 import type { EnvironmentsTree, FindingsTree, LineLineageTree } from './views';
 
 const LineArg = z.object({ path: z.string().min(1).max(4096), line: z.number().int().min(1) });
@@ -28,6 +30,7 @@ export interface CommandDeps {
   environments: EnvironmentsTree;
   findings: FindingsTree;
   lineView: LineLineageTree;
+  timeline: TimelinePanel;
 }
 
 /** The file and line a command is about: its argument when valid, else the cursor. */
@@ -187,15 +190,13 @@ export function registerCommands(deps: CommandDeps): vscode.Disposable[] {
           ),
       );
       const markdown = evidenceMarkdown(evidence);
-      // Read rendered, kept as an unsaved Markdown document that can be saved; the text itself
-      // when no Markdown preview is installed.
-      const document = await vscode.workspace.openTextDocument({ language: 'markdown', content: markdown });
-      try {
-        await vscode.commands.executeCommand('markdown.showPreview', document.uri);
-      } catch {
-        await vscode.window.showTextDocument(document, { preview: true });
-      }
+      await showMarkdown(markdown);
       return markdown;
+    }),
+    vscode.commands.registerCommand('lineage.showTimeline', async (arg?: unknown) => {
+      // The panel explains itself in an untrusted workspace, so it opens either way.
+      const target = LineArg.safeParse(arg).success ? targetLine(arg) : undefined;
+      await deps.timeline.show(target ?? undefined);
     }),
     vscode.commands.registerCommand('lineage.showEnvironments', () => vscode.commands.executeCommand('lineage.environments.focus')),
     vscode.commands.registerCommand('lineage.showFindings', () => vscode.commands.executeCommand('lineage.findings.focus')),

@@ -11,6 +11,8 @@ import { FindingCodeActions, FindingDiagnostics } from './diagnostics';
 import { LineageHoverProvider } from './hoverProvider';
 import { LineageController } from './lineageController';
 import { LineageStatusBar } from './statusBar';
+import { RevisionContent, revisionScheme } from './revisionContent';
+import { TimelinePanel } from './timelinePanel';
 import { TraceCommands } from './traceCommands';
 import { ApprovalsTree, EnvironmentsTree, FindingsTree, LineLineageTree } from './views';
 
@@ -21,6 +23,7 @@ export interface LineageApi {
   views: { environments: EnvironmentsTree; findings: FindingsTree; line: LineLineageTree; approvals: ApprovalsTree };
   statusBar: LineageStatusBar;
   diagnostics: FindingDiagnostics;
+  timeline: TimelinePanel;
   /** Git processes this extension host has started: zero while the workspace is untrusted. */
   gitProcessesStarted(): number;
   activationMs: number;
@@ -39,6 +42,7 @@ export function activate(context: vscode.ExtensionContext): LineageApi {
   const diagnostics = new FindingDiagnostics(controller);
   const files: vscode.DocumentSelector = { scheme: 'file' };
   const tracer = new TraceCommands(controller);
+  const timeline = new TimelinePanel(controller, context.extensionUri, log);
 
   context.subscriptions.push(
     log,
@@ -66,10 +70,12 @@ export function activate(context: vscode.ExtensionContext): LineageApi {
     }),
     vscode.window.onDidChangeTextEditorSelection(() => lineView.refresh()),
     tracer,
+    timeline,
+    vscode.workspace.registerTextDocumentContentProvider(revisionScheme, new RevisionContent(controller)),
     vscode.commands.registerCommand('lineage.traceFinding', (text?: unknown) => tracer.trace(typeof text === 'string' ? text : undefined)),
     vscode.window.registerUriHandler(tracer.uriHandler()),
     vscode.window.registerTerminalLinkProvider(tracer.terminalLinks()),
-    ...registerCommands({ context, controller, decorations, environments, findings, lineView }),
+    ...registerCommands({ context, controller, decorations, environments, findings, lineView, timeline }),
   );
   const activationMs = performance.now() - started;
   log.info(
@@ -81,6 +87,7 @@ export function activate(context: vscode.ExtensionContext): LineageApi {
     views: { environments, findings, line: lineView, approvals },
     statusBar,
     diagnostics,
+    timeline,
     gitProcessesStarted: () => GitRunner.processesStarted,
     activationMs,
   };

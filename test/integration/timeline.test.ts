@@ -12,7 +12,26 @@ import { startDemoWorld, type DemoWorld } from '../../src/cli/demo/demoWorld';
 import { Repository } from '../../src/core/git/repository';
 import { TimelineLayout } from '../../src/core/picture/timelineLayout';
 import type { TimelineModel } from '../../src/core/picture/timelineModel';
+import { evidenceForLine } from '../../src/core/evidence/evidenceChain';
+import { chainGraph } from '../../src/core/picture/chainGraph';
 import { LineageSession } from '../../src/core/session/lineageSession';
+import { runLineage } from '../helpers/cli';
+
+/** Tags open and close in order (the serialiser's output is XML, so a checker this small suffices). */
+function assertWellFormed(xml: string): void {
+  const stack: string[] = [];
+  for (const m of xml
+    .replace(/<\?xml[^>]*\?>/, '')
+    .replace(/<!doctype[^>]*>/i, '')
+    .matchAll(/<(\/?)([a-zA-Z][\w:-]*)([^>]*?)(\/?)>/g)) {
+    const [, close, name, , selfClosing] = m;
+    if (['meta', 'br'].includes(name!.toLowerCase())) continue;
+    if (selfClosing) continue;
+    if (close) assert.equal(stack.pop(), name, `</${name}> closes what was opened`);
+    else stack.push(name!);
+  }
+  assert.deepEqual(stack, [], 'every element is closed');
+}
 
 const policy = { order: ['dev', 'staging', 'production'], production: 'production' };
 
@@ -130,5 +149,69 @@ describe('Lineage Timeline on the demo repository and service', function () {
     const first = model.items.filter((i) => i.lane === 'env:production').sort((a, b) => a.at - b.at)[0]!;
     const window = layout.frame({ from: first.at - 1000, to: first.at + 1000, width: 1200 });
     assert.ok(window.glyphs.every((g) => g.items.every((i) => i.at >= first.at - 30_000 || i.end! >= first.at - 1000)));
+  });
+
+  it('draws the evidence chain of the hotfixed line: every item a node, links from what they follow, each with its check and audit entry', async () => {
+    const lineage = await session.lineage({ repo, path: 'src/payments.js', slug: world.repo.slug });
+    const line = lineage.file.lines.findIndex((l) => l.commit?.sha === world.repo.commits.hotfix!.sha) + 1;
+    assert.ok(line > 0, 'the hotfix wrote a line');
+    const client = (await session.serviceClient())!;
+    const evidence = await evidenceForLine(client, world.repo.slug, 'src/payments.js', line, world.repo.commits.hotfix!.sha, [], (sha) =>
+      session.signature(repo, sha),
+    );
+    const graph = chainGraph(evidence);
+    assert.equal(graph.nodes.length, new Set(evidence.items.map((i) => `${i.kind}:${i.id}`)).size);
+    assert.ok(graph.verdict.intact, graph.verdict.text);
+    const deployments = graph.nodes.filter((n) => n.item.kind === 'deployment');
+    assert.ok(deployments.length > 0);
+    for (const d of deployments)
+      assert.ok(
+        graph.edges.some((e) => e.to === d.ref),
+        `${d.ref} follows from something`,
+      );
+    for (const n of graph.nodes.filter((x) => x.item.eventKey)) assert.match(n.audit.text, /^audit entry #\d+ ✓$/);
+    const commit = graph.nodes.find((n) => n.ref === `commit:${world.repo.commits.hotfix!.sha}`)!;
+    assert.equal(commit.check?.state, 'none', 'the demo commits are unsigned, and say so');
+    // Left to right: every edge goes rightwards.
+    for (const e of graph.edges) {
+      const a = graph.nodes.find((n) => n.ref === e.from)!;
+      const b = graph.nodes.find((n) => n.ref === e.to)!;
+      assert.ok(b.x > a.x, `${e.from} → ${e.to} runs left to right`);
+    }
+  });
+
+  it('`lineage evidence --format svg` and `--format html` write standalone pictures, nothing in them runs', async () => {
+    const lineage = await session.lineage({ repo, path: 'src/payments.js', slug: world.repo.slug });
+    const line = lineage.file.lines.findIndex((l) => l.commit?.sha === world.repo.commits.hotfix!.sha) + 1;
+    const env = { LINEAGE_API_URL: world.url };
+    const svg = await runLineage(world.repo.dir, ['evidence', `src/payments.js:${line}`, '--format', 'svg'], undefined, env);
+    assert.equal(svg.status, 0, svg.stderr);
+    assert.match(svg.stdout, /^<\?xml version="1.0" encoding="UTF-8"\?>\n<svg xmlns="http:\/\/www.w3.org\/2000\/svg"/);
+    assertWellFormed(svg.stdout);
+    assert.ok(svg.stdout.includes(`data-key="commit:${world.repo.commits.hotfix!.sha}"`));
+    assert.match(svg.stdout, /data-kind="deployment"/);
+    assert.match(svg.stdout, /Chain intact/);
+    assert.doesNotMatch(svg.stdout, /<script|href=|xlink|@import/i);
+
+    const out = join(root, 'evidence.html');
+    const html = await runLineage(
+      world.repo.dir,
+      ['evidence', `src/payments.js:${line}`, '--format', 'html', '--out', out],
+      undefined,
+      env,
+    );
+    assert.equal(html.status, 0, html.stderr);
+    assert.equal(html.stdout, '');
+    const page = (await import('node:fs')).readFileSync(out, 'utf8');
+    assertWellFormed(page);
+    assert.match(page, /Content-Security-Policy" content="default-src 'none'/);
+    assert.doesNotMatch(page, /<script|<link|src=/i);
+    for (const lane of ['dev', 'staging', 'production'])
+      assert.ok(page.includes(`data-lane="env:${lane}"`), `the timeline has the ${lane} lane`);
+    assert.ok((page.match(/<tr><td>/g) ?? []).length >= 5, 'the items are listed');
+
+    const bad = await runLineage(world.repo.dir, ['evidence', `src/payments.js:${line}`, '--format', 'png'], undefined, env);
+    assert.equal(bad.status, 2);
+    assert.match(bad.stderr, /--format must be text, md, json, svg or html, got "png"/);
   });
 });

@@ -36,7 +36,7 @@ function extensionsDir(scratch: string): string {
   const dir = join(scratch, 'extensions');
   const ext = join(dir, 'code-lineage.code-lineage-0.1.0');
   mkdirSync(ext, { recursive: true });
-  for (const item of ['package.json', 'dist/extension.js', 'media', 'README.md', 'LICENSE'])
+  for (const item of ['package.json', 'dist/extension.js', 'dist/webview', 'media', 'README.md', 'LICENSE'])
     cpSync(join(root, item), join(ext, item), { recursive: true });
   cpSync(join(__dirname, 'runner-extension'), join(dir, 'code-lineage-tests.test-runner-0.0.1'), { recursive: true });
   return dir;
@@ -177,6 +177,13 @@ async function runOnce(mode: Mode, browser: Browser, t: { node24: string; codeSe
     // The web workbench's clipboard is the browser's.
     await context.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: `http://127.0.0.1:${port}` });
     page = await context.newPage();
+    // The pages' own errors (the workbench's and the webviews'), for a failing run's diagnosis.
+    context.on('response', (r) => {
+      if (r.status() >= 400 && process.env.LINEAGE_VSCODE_DEBUG) console.log(`  [page] ${r.status()} ${r.url().slice(0, 300)}`);
+    });
+    context.on('console', (m) => {
+      if (m.type() === 'error' && process.env.LINEAGE_VSCODE_DEBUG) console.log(`  [page] ${m.text().slice(0, 300)}`);
+    });
     await page.goto(`http://127.0.0.1:${port}/?folder=${encodeURIComponent(fixture.info.repoDir)}`);
     await waitFor(`the ${mode} suite's report`, () => existsSync(report), 240_000);
     await context.close();
@@ -225,7 +232,7 @@ async function main(): Promise<void> {
   let passed = 0;
   let failed = 0;
   try {
-    for (const mode of ['trusted', 'untrusted', 'github', 'demo'] as const) {
+    for (const mode of (process.env.LINEAGE_VSCODE_MODES?.split(',') ?? ['trusted', 'untrusted', 'github', 'demo']) as Mode[]) {
       const started = Date.now();
       const report = await runOnce(mode, browser, t, suite);
       for (const title of report.passed) console.log(`  ✔ ${title}`);

@@ -41,7 +41,6 @@ export function glyphLabel(g: Glyph): string {
 }
 
 export function glyphNode(g: Glyph, options: { titles: boolean }): SvgNode {
-  const joinsTo = [...new Set(g.items.flatMap((i) => (i.marks.includes('unjoined') ? [] : [i.key])))];
   const children: (SvgNode | string)[] = shape(g);
   if (options.titles) children.unshift(el('title', {}, [glyphLabel(g)]));
   return el(
@@ -53,7 +52,8 @@ export function glyphNode(g: Glyph, options: { titles: boolean }): SvgNode {
       'data-kind': g.kind,
       'data-lane': g.lane,
       'data-count': g.items.length,
-      'data-items': g.items.length > 1 ? undefined : joinsTo.join(' '),
+      // An aggregate names what it holds, so a reader of the page can tell every item is drawn.
+      'data-members': g.items.length > 1 ? g.items.map((i) => i.key).join(' ') : undefined,
       role: 'button',
       tabindex: -1,
       'aria-label': glyphLabel(g),

@@ -11,6 +11,9 @@ export interface EnvironmentPolicy {
   production: string;
 }
 
+/** The editor's default promotion order, for commands that have no settings to read it from. */
+export const defaultEnvironmentPolicy: EnvironmentPolicy = { order: ['dev', 'staging', 'production'], production: 'production' };
+
 export type GutterState = 'production' | 'earlier' | 'notDeployed' | 'local' | 'unknown';
 
 export function orderEnvironments<T extends { name: string }>(envs: T[], policy: EnvironmentPolicy): T[] {

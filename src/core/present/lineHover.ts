@@ -166,7 +166,7 @@ export function renderLineHover(file: FileLineage, line: LineLineage, options: H
     const at = [{ path: file.path, line: line.line }];
     out.push(
       '',
-      `${commandLink('Show lineage', 'lineage.showLineLineage', at)} · ${commandLink('Copy as Markdown', 'lineage.copyLineLineage', at)}`,
+      `${commandLink('Show lineage', 'lineage.showLineLineage', at)} · ${commandLink('Timeline', 'lineage.showTimeline', at, 'The way of this file and line to production, drawn')} · ${commandLink('Copy as Markdown', 'lineage.copyLineLineage', at)}`,
     );
   }
   return out.join('\n');

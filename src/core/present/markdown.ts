@@ -57,6 +57,7 @@ export function httpsLink(label: string, url: string | null | undefined): string
 /** The commands a hover may link to; the MarkdownString's `isTrusted` allows exactly these. */
 export const hoverCommands = [
   'lineage.showLineLineage',
+  'lineage.showTimeline',
   'lineage.openPullRequest',
   'lineage.openDeployment',
   'lineage.openFinding',

@@ -20,7 +20,7 @@ import type { FileLineage } from '../lineage/lineLineage';
 import type { Deployment, Finding } from '../model/domain';
 import type { CheckResult } from '../policy/checkBranch';
 import { gatherTimeline, lineageOf } from '../picture/timelineData';
-import { buildTimeline, type TimelineModel } from '../picture/timelineModel';
+import { buildTimeline, type TimelineInput, type TimelineModel } from '../picture/timelineModel';
 import type { EnvironmentPolicy } from '../present/environments';
 import type { CommitLineage } from '../model/api';
 import type { Policy } from '../policy/policy';
@@ -188,7 +188,7 @@ export class LineageSession {
     policy: EnvironmentPolicy;
     lines?: { start: number; end: number } | null;
     cursorCommit?: string | null;
-  }): Promise<{ model: TimelineModel; notices: string[]; source: string }> {
+  }): Promise<{ model: TimelineModel; input: TimelineInput; notices: string[]; source: string }> {
     let chosen: ChosenSource | null = null;
     const notices: string[] = [];
     try {
@@ -200,7 +200,12 @@ export class LineageSession {
     }
     const gathered = await gatherTimeline({ ...request, source: chosen?.source ?? null });
     for (const n of gathered.notices) this.log(`timeline: ${n}`);
-    return { model: buildTimeline(gathered.input), notices: [...notices, ...gathered.notices], source: chosen?.kind ?? 'git' };
+    return {
+      model: buildTimeline(gathered.input),
+      input: gathered.input,
+      notices: [...notices, ...gathered.notices],
+      source: chosen?.kind ?? 'git',
+    };
   }
 
   /** Pull requests and reviews of more commits, as the timeline is panned to them. */

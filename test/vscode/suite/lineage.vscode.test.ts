@@ -298,5 +298,19 @@ if (mode === 'trusted') {
       assert.equal(lineage.gitProcessesStarted(), 0, 'no git process was started');
       await screenshot('untrusted-hover');
     });
+
+    it('opens the timeline as an explanation of what it needs, running nothing', async () => {
+      const lineage = await api();
+      await openFixtureFile();
+      await vscode.commands.executeCommand('lineage.showTimeline');
+      assert.equal(lineage.timeline.showing, 'untrusted');
+      const tab = await until('the panel opens', () =>
+        vscode.window.tabGroups.all.flatMap((g) => g.tabs).find((t) => t.label === 'Lineage Timeline'),
+      );
+      assert.ok(tab.input instanceof vscode.TabInputWebview, 'the panel is a webview');
+      await new Promise((r) => setTimeout(r, 1000));
+      assert.equal(lineage.gitProcessesStarted(), 0, 'no git process was started');
+      await screenshot('untrusted-timeline');
+    });
   });
 }
