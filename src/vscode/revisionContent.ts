@@ -20,7 +20,13 @@ export class RevisionContent implements vscode.TextDocumentContentProvider {
   constructor(private readonly controller: LineageController) {}
 
   async provideTextDocumentContent(uri: vscode.Uri): Promise<string> {
-    const parsed = Query.safeParse(JSON.parse(uri.query || '{}'));
+    let query: unknown;
+    try {
+      query = JSON.parse(uri.query || '{}');
+    } catch {
+      return '';
+    }
+    const parsed = Query.safeParse(query);
     if (!parsed.success || !parsed.data.sha || !this.controller.trusted) return '';
     const found = await this.controller.repositoryOf(vscode.Uri.file(parsed.data.root));
     if (!found || found.repo.root !== parsed.data.root) return '';

@@ -31,6 +31,8 @@ let layout: TimelineLayout | null = null;
 let view: TimelineView | null = null;
 let glyphs: Glyph[] = [];
 let focusKey: string | null = null;
+/** Whether the whole history is in view: then a new model (new data) is fitted again. */
+let fitted = true;
 let pending = 0;
 
 function toDom(node: SvgNode | string): Node {
@@ -94,6 +96,7 @@ function zoom(factor: number, atX?: number): void {
   const anchor = atX === undefined ? 0.5 : Math.min(1, Math.max(0, (atX - left) / Math.max(1, view.width - left - 16)));
   const pivot = view.from + span * anchor;
   const next = Math.max(60_000, span * factor);
+  fitted = false;
   view = { ...view, from: pivot - next * anchor, to: pivot + next * (1 - anchor) };
   render();
 }
@@ -101,6 +104,7 @@ function zoom(factor: number, atX?: number): void {
 function pan(fraction: number): void {
   if (!view) return;
   const by = (view.to - view.from) * fraction;
+  fitted = false;
   view = { ...view, from: view.from + by, to: view.to + by };
   render();
 }
@@ -108,6 +112,7 @@ function pan(fraction: number): void {
 function fit(): void {
   if (!layout) return;
   view = layout.fullView(width());
+  fitted = true;
   render();
 }
 
@@ -119,6 +124,7 @@ function activate(key: string): void {
     const from = g.items[0]!.at;
     const to = Math.max(...g.items.map((i) => i.end ?? i.at));
     const margin = Math.max((to - from) * 0.15, 60_000);
+    fitted = false;
     view = { ...view, from: from - margin, to: to + margin };
     focusKey = g.items[0]!.key;
     render();
@@ -232,6 +238,7 @@ timelineBox.addEventListener('pointermove', (e) => {
   if (!drag || !view) return;
   const perPixel = (drag.to - drag.from) / Math.max(1, view.width - 148);
   const by = (drag.x - e.clientX) * perPixel;
+  fitted = false;
   view = { ...view, from: drag.from + by, to: drag.to + by };
   render();
 });
@@ -319,9 +326,12 @@ window.addEventListener('message', (event: MessageEvent) => {
   switch (m.type) {
     case 'model': {
       const model = m.model as TimelineModel;
-      const keepView = m.keepView === true && view !== null && layout?.model.path === model.path;
+      const keepView = m.keepView === true && view !== null && !fitted && layout?.model.path === model.path;
       layout = new TimelineLayout(model);
-      view = keepView ? view : layout.fullView(width());
+      if (!keepView) {
+        view = layout.fullView(width());
+        fitted = true;
+      }
       if (typeof m.caption === 'string') caption.textContent = m.caption;
       if (Array.isArray(m.notices)) {
         notices.textContent = m.notices.filter((n): n is string => typeof n === 'string').join(' · ');

@@ -109,6 +109,24 @@ export class TimelineLayout {
         const x2 = item.end !== undefined ? xOf(item.end) : undefined;
         if ((x2 ?? x) < left - geometry.minGap) continue;
         const last = open.get(item.kind);
+        // Zoomed in to where a few pixels are under a minute, what is still too close happened at
+        // (nearly) the same time, and zooming cannot part it: such items stand side by side.
+        if (last && x - (last.x2 ?? last.x) < geometry.minGap && slack < 60_000) {
+          const g: Glyph = {
+            key: item.key,
+            kind: item.kind,
+            lane: lane.id,
+            x: (last.x2 ?? last.x) + geometry.minGap + 2,
+            y: lane.y + rowOffset[item.kind],
+            x2: x2 === undefined ? undefined : Math.max(x2, (last.x2 ?? last.x) + geometry.minGap + 2),
+            items: [item],
+            marks: [...item.marks],
+          };
+          open.set(item.kind, g);
+          glyphs.push(g);
+          placed.set(item.key, g);
+          continue;
+        }
         if (last && x - (last.x2 ?? last.x) < geometry.minGap) {
           last.items.push(item);
           if (x2 !== undefined) last.x2 = Math.max(last.x2 ?? x2, x2);

@@ -215,6 +215,68 @@ describe('Code Lineage in VS Code (the demo)', function () {
       );
     });
 
+    it('opens a finding at its line in the working copy', async () => {
+      await (await api()).timeline.press('#fit');
+      const s = await snap();
+      const finding = s.items.find((i) => i.kind === 'finding' && i.count === 1) ?? s.items.find((i) => i.kind === 'finding')!;
+      if (finding.count > 1) await (await api()).timeline.press(finding.key);
+      const key = finding.count > 1 ? finding.members[0]! : finding.key;
+      assert.ok(await (await api()).timeline.press(key));
+      const lineage = await (await api()).controller.lineage(await vscode.workspace.openTextDocument(vscode.Uri.file(fixture.file)));
+      const expected = lineage.ok ? lineage.file.lines.find((l) => l.findings.some((f) => `finding:${f.id}` === key))?.line : undefined;
+      assert.ok(expected, 'the finding maps to a line of the working copy');
+      await until('the finding opens at its line', () => {
+        const e = vscode.window.activeTextEditor;
+        return e?.document.uri.fsPath === fixture.file && e.selection.active.line + 1 === expected ? e : undefined;
+      });
+    });
+
+    it('follows the active editor and the selected lines, and redraws when the source has new data', async () => {
+      const cart = vscode.Uri.file(fixture.file.replace(/payments\.js$/, 'cart.js'));
+      await vscode.window.showTextDocument(await vscode.workspace.openTextDocument(cart), vscode.ViewColumn.One);
+      await until('the timeline follows to cart.js', async () => ((await snap()).caption.startsWith('src/cart.js') ? true : undefined));
+      editor = await vscode.window.showTextDocument(
+        await vscode.workspace.openTextDocument(vscode.Uri.file(fixture.file)),
+        vscode.ViewColumn.One,
+      );
+      editor.selection = new vscode.Selection(8, 0, 10, 3);
+      const selected = await until('the timeline draws lines 9–11', async () => {
+        const s = await snap();
+        return s.caption.startsWith('lines 9–11 of src/payments.js') ? s : undefined;
+      });
+      const truth = git(['log', '--format=%H', '-s', '-L9,11:src/payments.js'])
+        .split('\n')
+        .filter((l) => /^[0-9a-f]{40}$/.test(l));
+      const focused = selected.items.filter((i) => i.kind === 'commit' && i.classes.split(' ').includes('focus')).flatMap((i) => i.members);
+      assert.ok(focused.length > 0);
+      for (const key of focused) assert.ok(truth.includes(key.slice('commit:'.length)), `${key} changed lines 9–11`);
+      // A new deployment to production, sent to the service as a deploy script would; Refresh (or
+      // the data-version poll) brings it to the page.
+      const head = git(['rev-parse', 'HEAD']);
+      const sent = await fetch(`${fixture.serviceUrl}/v1/events`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({
+          type: 'deployment',
+          id: 'timeline-test-deploy',
+          repo: 'acme/shop-api',
+          deploymentId: 'tl-1',
+          environment: 'production',
+          commit: head,
+          at: new Date().toISOString(),
+          actor: 'tester',
+          kind: 'deploy',
+          status: 'success',
+        }),
+      });
+      assert.equal(sent.status, 200, await sent.clone().text());
+      await vscode.commands.executeCommand('lineage.refresh');
+      await until('the new deployment is drawn', async () => {
+        const s = await snap();
+        return s.items.some((i) => i.members.includes('deployment:production:tl-1')) ? true : undefined;
+      });
+    });
+
     it('follows the theme: light and high-contrast colours from VS Code', async () => {
       const config = vscode.workspace.getConfiguration('workbench');
       const themed = (kind: string) =>
