@@ -67,15 +67,15 @@ describe('the Lineage Timeline model on a real repository', function () {
     repo = await Repository.open(t.dir);
     const history = await fileHistory(repo, 'lib/app.js');
     const deployments = [
-      deployment('d1', 'production', c.first!, '2026-03-02T00:00:00Z'),
-      deployment('d2', 'production', c.docs!, '2026-03-02T01:00:00Z'),
-      deployment('d3', 'production', c.second!, '2026-03-02T02:00:00Z'),
-      deployment('d4', 'production', c.revert!, '2026-03-02T03:00:00Z'),
-      deployment('d5', 'production', c.second!, '2026-03-02T04:00:00Z', { kind: 'rollback' }),
-      deployment('d6', 'staging', c.fourth!, '2026-03-02T05:00:00Z'),
+      deployment('d1', 'production', c.first, '2026-03-02T00:00:00Z'),
+      deployment('d2', 'production', c.docs, '2026-03-02T01:00:00Z'),
+      deployment('d3', 'production', c.second, '2026-03-02T02:00:00Z'),
+      deployment('d4', 'production', c.revert, '2026-03-02T03:00:00Z'),
+      deployment('d5', 'production', c.second, '2026-03-02T04:00:00Z', { kind: 'rollback' }),
+      deployment('d6', 'staging', c.fourth, '2026-03-02T05:00:00Z'),
       deployment('d7', 'staging', 'f'.repeat(40), '2026-03-02T06:00:00Z'),
-      deployment('d8', 'dev', c.side!, '2026-03-02T07:00:00Z'),
-      deployment('d9', 'dev', c.fourth!, '2026-03-02T08:00:00Z', { status: 'failure' }),
+      deployment('d8', 'dev', c.side, '2026-03-02T07:00:00Z'),
+      deployment('d9', 'dev', c.fourth, '2026-03-02T08:00:00Z', { status: 'failure' }),
     ];
     const finding: Finding = {
       id: 'f1',
@@ -87,14 +87,14 @@ describe('the Lineage Timeline model on a real repository', function () {
       environment: 'production',
       service: null,
       artifact: null,
-      commit: c.revert!,
+      commit: c.revert,
       release: null,
       ruleId: null,
       tool: null,
       url: null,
       detectedAt: '2026-03-02T03:30:00Z',
       detail: null,
-      locations: [{ path: 'lib/app.js', line: 2, endLine: null, column: null, revision: c.revert! }],
+      locations: [{ path: 'lib/app.js', line: 2, endLine: null, column: null, revision: c.revert }],
       eventKey: 'k-f1',
     };
     const pr: CommitLineage['pullRequests'][number] = {
@@ -104,21 +104,21 @@ describe('the Lineage Timeline model on a real repository', function () {
       url: 'https://github.com/acme/app/pull/7',
       author: 'dev',
       state: 'merged',
-      headSha: c.fourth!,
+      headSha: c.fourth,
       headRef: 'f',
       baseRef: 'main',
-      mergeCommit: c.fourth!,
+      mergeCommit: c.fourth,
       mergedAt: '2026-03-02T04:30:00Z',
       updatedAt: null,
-      commits: [c.rename!, c.fourth!],
+      commits: [c.rename, c.fourth],
       eventKey: 'k-pr',
       reviews: [
-        { id: 'r1', pullRequest: 7, reviewer: 'early', state: 'approved', commit: c.rename!, at: '2026-03-02T04:10:00Z', eventKey: 'k-r1' },
-        { id: 'r2', pullRequest: 7, reviewer: 'late', state: 'approved', commit: c.fourth!, at: '2026-03-02T04:20:00Z', eventKey: 'k-r2' },
+        { id: 'r1', pullRequest: 7, reviewer: 'early', state: 'approved', commit: c.rename, at: '2026-03-02T04:10:00Z', eventKey: 'k-r1' },
+        { id: 'r2', pullRequest: 7, reviewer: 'late', state: 'approved', commit: c.fourth, at: '2026-03-02T04:20:00Z', eventKey: 'k-r2' },
       ],
     };
     const lineage = new Map<string, CommitLineage>(
-      [c.rename!, c.fourth!].map((sha) => [
+      [c.rename, c.fourth].map((sha) => [
         sha,
         { sha, commit: null, pullRequests: [pr], builds: [], artifacts: [], attestations: [], deployments: [] },
       ]),
