@@ -50,6 +50,19 @@ function generated(root: string): Subject {
   const events: unknown[] = [];
   // 200 deployments: every 20th commit to dev, staging and (every other) production, some rolled back or hotfixed.
   let n = 0;
+  const deploy = (environment: string, commit: string | undefined, when: string, actor: string, kind: string) =>
+    events.push({
+      type: 'deployment',
+      id: `d-${++n}`,
+      repo: 'acme/bench',
+      deploymentId: `${n}`,
+      environment,
+      commit,
+      at: when,
+      actor,
+      kind,
+      status: 'success',
+    });
   for (let i = 19; i < shas.length && n < 200; i += 20) {
     for (const [env, delay] of [
       ['dev', 1],
@@ -58,33 +71,8 @@ function generated(root: string): Subject {
     ] as const) {
       if (env === 'production' && i % 40 !== 39) continue;
       if (n >= 200) break;
-      const kind = env === 'production' && i % 200 === 199 ? 'hotfix' : 'deploy';
-      events.push({
-        type: 'deployment',
-        id: `d-${++n}`,
-        repo: 'acme/bench',
-        deploymentId: `${n}`,
-        environment: env,
-        commit: shas[i],
-        at: at(i + delay),
-        actor: 'ci-bot',
-        kind,
-        status: 'success',
-      });
-      if (env === 'production' && i % 160 === 159 && n < 200) {
-        events.push({
-          type: 'deployment',
-          id: `d-${++n}`,
-          repo: 'acme/bench',
-          deploymentId: `${n}`,
-          environment: env,
-          commit: shas[i - 40],
-          at: at(i + delay + 1),
-          actor: 'oncall',
-          kind: 'rollback',
-          status: 'success',
-        });
-      }
+      deploy(env, shas[i], at(i + delay), 'ci-bot', env === 'production' && i % 200 === 199 ? 'hotfix' : 'deploy');
+      if (env === 'production' && i % 160 === 159 && n < 200) deploy(env, shas[i - 40], at(i + delay + 1), 'oncall', 'rollback');
     }
   }
   // Pull requests and approvals of the newest 300 commits, three commits each; findings on 20 production deployments.

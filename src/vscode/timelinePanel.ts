@@ -405,6 +405,11 @@ export class TimelinePanel implements vscode.Disposable {
     return (await this.ask((id) => ({ type: 'press', id, key }))) as boolean;
   }
 
+  /** A key pressed on the item of this key (or on the focused one), dispatched in the page as a keyboard's is. */
+  async key(press: string, key?: string): Promise<boolean> {
+    return (await this.ask((id) => ({ type: 'key', id, key, press }))) as boolean;
+  }
+
   private ask(message: (id: number) => Record<string, unknown>): Promise<unknown> {
     const id = this.nextId++;
     return new Promise((resolve, reject) => {

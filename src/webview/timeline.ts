@@ -359,6 +359,16 @@ window.addEventListener('message', (event: MessageEvent) => {
       // After the frame a click or a model asked for is drawn (a hidden page draws no frames: then soon).
       void nextFrame().then(() => vscode.postMessage({ type: 'snapshot', id: m.id, snapshot: snapshot() }));
       break;
+    case 'key': {
+      // A key pressed on an item (focused first), as a keyboard user does.
+      const key = typeof m.key === 'string' ? m.key : '';
+      const element =
+        timelineBox.querySelector<SVGGElement>(`[data-key="${CSS.escape(key)}"]`) ?? (document.activeElement as SVGGElement | null);
+      if (element && element !== document.activeElement) element.focus();
+      element?.dispatchEvent(new KeyboardEvent('keydown', { key: String(m.press), bubbles: true }));
+      vscode.postMessage({ type: 'pressed', id: m.id, found: Boolean(element) });
+      break;
+    }
     case 'press': {
       // The same path as a user's click: a real click event on the element.
       const key = typeof m.key === 'string' ? m.key : '';

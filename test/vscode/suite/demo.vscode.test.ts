@@ -30,6 +30,7 @@ interface Snapshot {
   joins: { from: string; to: string; kind: string }[];
   chain: { key: string; check: string; label: string }[];
   chainEdges: { from: string; to: string }[];
+  focused: string | null;
 }
 
 describe('Code Lineage in VS Code (the demo)', function () {
@@ -161,6 +162,27 @@ describe('Code Lineage in VS Code (the demo)', function () {
         assert.ok(i.label.length > 10, `${i.key} has a label`);
       }
       assert.equal(s.items.filter((i) => i.tabindex === '0').length, 1);
+    });
+
+    it('moves between items and lanes with the arrow keys, and Enter opens an aggregate by zooming in', async () => {
+      const timeline = (await api()).timeline;
+      await timeline.press('#fit');
+      const s = await snap();
+      const production = s.items.filter((i) => i.lane === 'env:production');
+      assert.ok(production.length >= 2);
+      assert.ok(await timeline.key('ArrowRight', production[0]!.key));
+      assert.equal((await snap()).focused, production[1]!.key, 'right: the next item on the lane');
+      await timeline.key('ArrowUp');
+      const up = (await snap()).focused;
+      assert.ok(s.items.find((i) => i.key === up)?.lane === 'env:staging', 'up: the nearest item on the lane above');
+      const cluster = s.items.find((i) => i.count > 1);
+      if (cluster) {
+        await timeline.key('Enter', cluster.key);
+        const zoomed = await snap();
+        assert.ok(!zoomed.items.some((i) => i.key === cluster.key), 'the aggregate opened');
+        assert.ok(cluster.members.some((m) => zoomed.items.some((i) => i.members.includes(m) && i.count < cluster.count)));
+      }
+      await timeline.press('#fit');
     });
 
     it("draws the cursor line's chain with each link's verification state", async () => {
