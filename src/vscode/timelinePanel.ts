@@ -10,7 +10,9 @@ import { randomBytes } from 'node:crypto';
 import * as vscode from 'vscode';
 import { z } from 'zod';
 import { evidenceForDeployment, evidenceForLine, evidenceMarkdown, type Evidence } from '../core/evidence/evidenceChain';
+import type { AuditVerification } from '../core/model/api';
 import { chainGraph, chainNode } from '../core/picture/chainGraph';
+import type { ApiClient } from '../core/sources/apiClient';
 import { pictureCss, vscodePaletteCss } from '../core/picture/pictureStyles';
 import { buildTimeline, type TimelineInput, type TimelineItem, type TimelineModel } from '../core/picture/timelineModel';
 import { plainText, safeHttpsUrl } from '../core/present/markdown';
@@ -78,6 +80,7 @@ export class TimelinePanel implements vscode.Disposable {
         this.model = null;
         this.input = null;
         this.chainFor = null;
+        this.audit = null;
         void this.update();
       }),
       vscode.workspace.onDidGrantWorkspaceTrust(() => {
@@ -243,6 +246,7 @@ export class TimelinePanel implements vscode.Disposable {
         commit,
         (file.lines[subject.cursor - 1]?.findings ?? []).map((f) => f.id),
         found ? (sha) => this.controller.session.signature(found.repo, sha) : undefined,
+        () => this.auditVerdict(client),
       );
       if (this.chainFor !== key) return;
       this.evidence = evidence;
@@ -257,6 +261,18 @@ export class TimelinePanel implements vscode.Disposable {
   }
 
   private evidence: Evidence | null = null;
+  private audit: { at: number; verdict: Promise<AuditVerification | null> } | null = null;
+
+  /**
+   * The audit log's verdict, kept for a minute: the chain follows the cursor, and a full
+   * verification on every move would load the service for an answer that has not changed.
+   * New data (a refresh) asks again.
+   */
+  private auditVerdict(client: ApiClient): Promise<AuditVerification | null> {
+    if (!this.audit || Date.now() - this.audit.at > 60_000)
+      this.audit = { at: Date.now(), verdict: client.verifyAudit().catch(() => null) };
+    return this.audit.verdict;
+  }
 
   private async receive(raw: unknown): Promise<void> {
     const parsed = FromPage.safeParse(raw);

@@ -281,6 +281,8 @@ export async function evidenceForLine(
   findingIds: string[],
   /** git's %G? verdict on a commit, from the working copy (the service does not verify signatures). */
   signatureOf?: (sha: string) => Promise<string>,
+  /** The audit log's verdict: asked of the service each time unless the caller keeps a recent one (the timeline, which follows the cursor). */
+  verifyAudit: () => Promise<AuditVerification | null> = () => client.verifyAudit().catch(() => null),
 ): Promise<Evidence> {
   const lineage = (await client.lineage(repo, [commit])).commits[0];
   const drafts = lineage
@@ -314,7 +316,7 @@ export async function evidenceForLine(
       d.check = signatureCheck(verdict);
     }
   }
-  const [items, audit] = await Promise.all([withAudit(client, drafts), client.verifyAudit().catch(() => null)]);
+  const [items, audit] = await Promise.all([withAudit(client, drafts), verifyAudit()]);
   return { subject: { kind: 'line', path, line, commit }, repo, items, audit };
 }
 
