@@ -10,6 +10,8 @@ import { randomBytes } from 'node:crypto';
 import * as vscode from 'vscode';
 import { z } from 'zod';
 import { evidenceForDeployment, evidenceForLine, evidenceMarkdown, type Evidence } from '../core/evidence/evidenceChain';
+import { lineChain } from '../core/evidence/lineChain';
+import type { FileLineage } from '../core/lineage/lineLineage';
 import type { AuditVerification } from '../core/model/api';
 import { chainGraph, chainNode } from '../core/picture/chainGraph';
 import type { ApiClient } from '../core/sources/apiClient';
@@ -208,7 +210,7 @@ export class TimelinePanel implements vscode.Disposable {
     await this.post({
       type: 'model',
       model: this.model,
-      caption: `${scope}${subject.path}${found.slug ? ` · ${found.slug}` : ''} · ${source === 'git' ? 'git only' : `from ${source === 'service' ? 'the service' : source}`}`,
+      caption: `${scope}${subject.path}${found.slug ? ` · ${found.slug}` : ''} · ${source === 'git' ? 'git only' : `from ${source === 'service' ? 'the service' : source === 'github' ? 'GitHub' : source}`}`,
       notices: notices.map((n) => plainText(n, 300)),
       keepView: true,
     });
@@ -216,24 +218,38 @@ export class TimelinePanel implements vscode.Disposable {
     await this.updateChain(subject, lineage.ok ? lineage.file : null, cursorCommit);
   }
 
-  private async updateChain(
-    subject: Subject,
-    file: { repo: string | null; path: string; lines: { findings: { id: string }[] }[] } | null,
-    commit: string | null,
-  ): Promise<void> {
+  private async updateChain(subject: Subject, file: FileLineage | null, commit: string | null): Promise<void> {
     const key = `${subject.root}\u0000${subject.path}\u0000${subject.cursor}\u0000${commit ?? ''}`;
     if (this.chainFor === key) return;
     this.chainFor = key;
     const title = `Chain of line ${subject.cursor}`;
-    const client = await this.controller.session.serviceClient().catch(() => null);
-    if (!client || !file?.repo || !commit) {
+    if (!file?.repo || !commit) {
       await this.post({
         type: 'chain',
         title,
-        message: !commit
-          ? 'This line is not committed yet.'
-          : 'The chain with its audit entries comes from the traceability service: configure one to see it.',
+        message: !commit ? 'This line is not committed yet.' : 'The repository has no origin to name it by.',
       });
+      return;
+    }
+    const client = file.source === 'service' ? await this.controller.session.serviceClient().catch(() => null) : null;
+    if (!client) {
+      // GitHub or deploy tags: the chain as the line's lineage has it, said to be unaudited.
+      const found = await this.repositoryOf(subject.uri);
+      const line = file.lines[subject.cursor - 1];
+      const signature = found ? await this.controller.session.signature(found.repo, commit).catch(() => null) : null;
+      const evidence = line ? lineChain(file, line, signature) : null;
+      if (this.chainFor !== key) return;
+      this.evidence = evidence;
+      const origin = file.source === 'github' ? 'GitHub' : 'git';
+      await this.post(
+        evidence
+          ? {
+              type: 'chain',
+              title,
+              svg: chainNode(chainGraph(evidence, origin), { titles: false, title: `${title}: commit to production` }),
+            }
+          : { type: 'chain', title, message: 'This line is not committed yet.' },
+      );
       return;
     }
     try {
@@ -401,7 +417,8 @@ export class TimelinePanel implements vscode.Disposable {
       if (client) await showMarkdown(evidenceMarkdown(await evidenceForDeployment(client, subject.slug, item.id)));
       return;
     }
-    const same = this.model?.items.find((i) => i.key === ref || (item.kind === 'finding' && i.key === `finding:${item.id}`));
+    // The chain names a deployment by id, the timeline by environment and id.
+    const same = this.model?.items.find((i) => i.key === ref || (i.kind === item.kind && i.id === item.id));
     if (same) await this.open(same);
   }
 

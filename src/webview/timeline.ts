@@ -305,6 +305,7 @@ function snapshot(): unknown {
       check: n.getAttribute('data-check'),
       label: n.getAttribute('aria-label'),
     })),
+    chainVerdict: chainBox.querySelector('.banner')?.textContent ?? chainBox.querySelector('p')?.textContent ?? null,
     chainEdges: [...chainBox.querySelectorAll('.edge')].map((e) => ({ from: e.getAttribute('data-from'), to: e.getAttribute('data-to') })),
     focused: document.activeElement?.getAttribute('data-key') ?? null,
   };

@@ -7,6 +7,8 @@ import assert from 'node:assert/strict';
 import { fileHistory, lineRangeHistory, versionsAt } from '../../src/core/git/fileHistory';
 import { Repository } from '../../src/core/git/repository';
 import type { Evidence } from '../../src/core/evidence/evidenceChain';
+import { lineChain } from '../../src/core/evidence/lineChain';
+import type { FileLineage } from '../../src/core/lineage/lineLineage';
 import type { CommitLineage } from '../../src/core/model/api';
 import type { Deployment, Finding } from '../../src/core/model/domain';
 import { chainGraph } from '../../src/core/picture/chainGraph';
@@ -337,5 +339,72 @@ describe('pictures as SVG', () => {
       /<g class="item commit" transform="translate\(200 40\)" data-key="commit:x" data-kind="commit" data-lane="history" data-count="1" role="button" tabindex="-1" aria-label="&lt;\/text&gt;/,
     );
     assert.doesNotMatch(xml, /<script/);
+  });
+
+  it("draws a GitHub or git line's chain from its lineage, each link checked, said to be unaudited", () => {
+    const sha = 'c'.repeat(40);
+    const file = {
+      path: 'a.js',
+      repo: 'acme/app',
+      source: 'github',
+      lines: [
+        {
+          line: 1,
+          text: 'x',
+          commit: { sha, author: 'dev', authorMail: 'd@x', time: '2026-03-01T00:00:00Z', summary: 'change' },
+          pullRequest: { number: 7, title: 'Harden', url: null, state: 'merged', author: 'bob' },
+          approvals: [
+            { reviewer: 'alice', state: 'approved', commit: 'a'.repeat(40), stale: true, verified: true },
+            { reviewer: 'carol', state: 'approved', commit: sha, stale: false, verified: true },
+          ],
+          checks: [{ name: 'ci', kind: 'workflow', status: 'completed', conclusion: 'failure', at: null, url: null }],
+          environments: [
+            {
+              name: 'staging',
+              live: true,
+              since: { deploymentId: '12', at: '2026-03-02T00:00:00Z', actor: 'bot', artifact: null, approvedBy: ['erin'] },
+            },
+            { name: 'production', live: false, since: null },
+          ],
+          findings: [
+            {
+              id: 'f9',
+              severity: 'high',
+              title: 'XSS',
+              kind: 'vulnerability',
+              status: 'open',
+              environment: 'staging',
+              url: null,
+              revision: sha,
+              otherLocations: [],
+            },
+          ],
+        },
+      ],
+    } as unknown as FileLineage;
+    const chain = lineChain(file, file.lines[0]!, 'N')!;
+    const graph = chainGraph(chain, 'GitHub');
+    assert.equal(graph.verdict.state, 'unaudited');
+    assert.equal(graph.verdict.text, 'No audit log: the chain as GitHub says it now');
+    const check = (ref: string) => graph.nodes.find((n) => n.ref.startsWith(ref))?.check?.state;
+    assert.equal(check('review:7-1-alice'), 'failed');
+    assert.equal(check('review:7-2-carol'), 'verified');
+    assert.equal(check('build:'), 'failed');
+    assert.equal(check(`commit:${sha}`), 'none');
+    assert.ok(
+      graph.nodes.some((n) => n.ref === 'deployment:12'),
+      'the deployment the line is live in',
+    );
+    assert.ok(!graph.nodes.some((n) => n.item.summary.includes('production')), 'not where it is not live');
+    assert.ok(
+      graph.edges.some((e) => e.from === 'deployment:12' && e.to === 'finding:f9'),
+      'the finding follows from what runs in its environment',
+    );
+    assert.ok(graph.edges.some((e) => e.from === 'deployment:12' && e.to === 'approval:12:erin'));
+    assert.ok(
+      graph.edges.every((e) => !e.broken),
+      'unaudited is not broken',
+    );
+    assert.ok(graph.nodes.every((n) => n.audit.text === 'from GitHub, not audited'));
   });
 });

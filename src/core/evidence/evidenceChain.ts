@@ -92,12 +92,7 @@ function chainOf(l: CommitLineage, onlyDeployment?: string, commitFrom?: string[
       at: b.finishedAt ?? b.startedAt,
       eventKey: b.eventKey,
       from: [commitRef],
-      check:
-        b.conclusion === 'success'
-          ? { state: 'verified', text: 'passed' }
-          : b.conclusion && ['failure', 'timed_out', 'cancelled', 'action_required'].includes(b.conclusion)
-            ? { state: 'failed', text: b.conclusion }
-            : undefined,
+      check: buildCheck(b.conclusion),
     });
   for (const a of l.artifacts)
     items.push({
@@ -214,8 +209,16 @@ function findingFrom(f: Finding, deployments: Deployment[], otherwise: string[])
   return ran.length ? ran.map((d) => itemRef('deployment', d.id)) : otherwise;
 }
 
+/** A build or check's conclusion as a link check: passed, failed, or nothing to say yet. */
+export function buildCheck(conclusion: string | null): LinkCheck | undefined {
+  if (conclusion === 'success') return { state: 'verified', text: 'passed' };
+  if (conclusion && ['failure', 'timed_out', 'cancelled', 'action_required'].includes(conclusion))
+    return { state: 'failed', text: conclusion };
+  return undefined;
+}
+
 /** git's %G? verdict as a link check. */
-function signatureCheck(verdict: string): LinkCheck {
+export function signatureCheck(verdict: string): LinkCheck {
   const text = signatureMeaning[verdict] ?? verdict;
   if (verdict === 'G') return { state: 'verified', text };
   if (verdict === 'N') return { state: 'none', text };

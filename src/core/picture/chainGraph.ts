@@ -31,12 +31,14 @@ export interface ChainGraph {
   edges: ChainEdge[];
   width: number;
   height: number;
-  verdict: { intact: boolean; text: string };
+  /** unaudited: a source without an audit log (GitHub, git), said as such, not as a failure. */
+  verdict: { intact: boolean; text: string; state: 'intact' | 'broken' | 'unaudited' };
 }
 
 const NODE = { width: 210, height: 66 };
 
-function auditOf(item: EvidenceItem, e: Evidence): ChainNode['audit'] {
+function auditOf(item: EvidenceItem, e: Evidence, origin: string | undefined): ChainNode['audit'] {
+  if (!e.audit && origin) return { text: `from ${origin}, not audited`, broken: false };
   if (!e.audit) return { text: 'audit log not verified', broken: true };
   if (!e.audit.ok) return { text: `audit log broken at #${e.audit.brokenAt ?? '?'}`, broken: true };
   if (item.audit) return { text: `audit entry #${item.audit.seq} ✓`, broken: false };
@@ -44,7 +46,11 @@ function auditOf(item: EvidenceItem, e: Evidence): ChainNode['audit'] {
   return { text: item.kind === 'commit' ? 'from git' : 'no source event', broken: false };
 }
 
-export function chainGraph(e: Evidence): ChainGraph {
+/**
+ * `origin` names the source of a chain that has no audit log by nature (GitHub, git): its items
+ * are then shown as not audited rather than as a log that failed to verify.
+ */
+export function chainGraph(e: Evidence, origin?: string): ChainGraph {
   const g = new dagre.graphlib.Graph<GraphLabel, NodeLabel, EdgeLabel>();
   g.setGraph({ rankdir: 'LR', nodesep: 14, ranksep: 44, marginx: 12, marginy: 12 });
   g.setDefaultEdgeLabel(() => ({}));
@@ -65,10 +71,10 @@ export function chainGraph(e: Evidence): ChainGraph {
     }
   }
   dagre.layout(g);
-  const intact = Boolean(e.audit?.ok);
+  const intact = Boolean(e.audit?.ok) || (!e.audit && Boolean(origin));
   const nodes: ChainNode[] = [...byRef].map(([ref, item]) => {
     const n = g.node(ref);
-    return { ref, item, check: item.check ?? null, audit: auditOf(item, e), x: n.x ?? 0, y: n.y ?? 0 };
+    return { ref, item, check: item.check ?? null, audit: auditOf(item, e, origin), x: n.x ?? 0, y: n.y ?? 0 };
   });
   const nodeAudit = new Map(nodes.map((n) => [n.ref, n.audit.broken]));
   const laid = edges.map(([from, to]) => ({
@@ -79,10 +85,16 @@ export function chainGraph(e: Evidence): ChainGraph {
   }));
   const graph = g.graph();
   const verdict = !e.audit
-    ? { intact: false, text: 'Audit log not verified: the service could not verify it' }
+    ? origin
+      ? { intact: false, text: `No audit log: the chain as ${origin} says it now`, state: 'unaudited' as const }
+      : { intact: false, text: 'Audit log not verified: the service could not verify it', state: 'broken' as const }
     : e.audit.ok
-      ? { intact: true, text: `Chain intact: ${e.audit.entries} audit entries recomputed, every served row re-derived` }
-      : { intact: false, text: `Audit log broken at entry ${e.audit.brokenAt ?? '?'}: ${e.audit.reason ?? ''}` };
+      ? {
+          intact: true,
+          text: `Chain intact: ${e.audit.entries} audit entries recomputed, every served row re-derived`,
+          state: 'intact' as const,
+        }
+      : { intact: false, text: `Audit log broken at entry ${e.audit.brokenAt ?? '?'}: ${e.audit.reason ?? ''}`, state: 'broken' as const };
   return { nodes, edges: laid, width: graph.width ?? 0, height: (graph.height ?? 0) + 34, verdict };
 }
 
@@ -167,7 +179,7 @@ export function chainNode(graph: ChainGraph, options: { titles: boolean; title: 
           [el('path', { d: 'M0 0 L10 5 L0 10 Z', class: 'arrow', fill: 'currentColor' })],
         ),
       ]),
-      el('text', { class: `banner ${graph.verdict.intact ? 'intact' : 'broken'}`, x: 12, y: 18 }, [graph.verdict.text]),
+      el('text', { class: `banner ${graph.verdict.state}`, x: 12, y: 18 }, [graph.verdict.text]),
       el('g', { class: 'edges', 'aria-hidden': 'true' }, edges),
       el('g', { class: 'nodes' }, nodes),
     ],

@@ -50,6 +50,7 @@ export const pictureCss = `
 .lineage-picture .banner { font-weight: 600; }
 .lineage-picture .banner.broken { fill: var(--lin-bad); }
 .lineage-picture .banner.intact { fill: var(--lin-ok); }
+.lineage-picture .banner.unaudited { fill: var(--lin-muted); }
 `;
 
 /** The editor's theme: VS Code sets these on every webview, for every theme kind. */

@@ -144,6 +144,45 @@ describe('Code Lineage in VS Code (GitHub as the source)', function () {
     editor = await vscode.window.showTextDocument(editor.document);
   });
 
+  it("draws the timeline and the line's chain from GitHub, unaudited and said so", async () => {
+    const lineage = await api();
+    editor = await vscode.window.showTextDocument(editor.document, vscode.ViewColumn.One);
+    editor.selection = new vscode.Selection(2, 4, 2, 4);
+    await vscode.commands.executeCommand('lineage.showTimeline');
+    type Snap = {
+      caption: string;
+      lanes: { id: string }[];
+      items: { kind: string; lane: string; members: string[] }[];
+      chain: { key: string; check: string }[];
+      chainVerdict: string | null;
+    };
+    const s = await until('the timeline from GitHub', async () => {
+      const snap = (await lineage.timeline.snapshot().catch(() => undefined)) as Snap | undefined;
+      return snap && snap.chain.length > 0 && snap.items.some((i) => i.kind === 'deployment') ? snap : undefined;
+    });
+    assert.match(s.caption, /src\/app\.js · .* · from GitHub/);
+    assert.deepEqual(
+      s.lanes.map((l) => l.id),
+      ['history', 'env:staging', 'env:production'],
+    );
+    const deployments = s.items.filter((i) => i.kind === 'deployment').flatMap((i) => i.members);
+    assert.ok(deployments.includes('deployment:production:11'), deployments.join(', '));
+    assert.equal(s.chainVerdict, 'No audit log: the chain as GitHub says it now');
+    assert.ok(s.chain.some((n) => n.key === 'pull_request:#7'));
+    const reviews = s.chain.filter((n) => n.key.startsWith('review:'));
+    assert.deepEqual(reviews.map((r) => [r.key.split('-').pop(), r.check]).sort(), [
+      ['alice', 'failed'],
+      ['carol', 'verified'],
+    ]);
+    assert.ok(
+      s.chain.some((n) => n.key.startsWith('deployment:')),
+      'the deployment the line is live in (staging)',
+    );
+    await screenshot('github-timeline');
+    await vscode.commands.executeCommand('workbench.action.closeAllEditors');
+    editor = await vscode.window.showTextDocument(editor.document);
+  });
+
   it('falls back to git only, with the reason in the hover, when GitHub cannot be reached', async () => {
     const lineage = await api();
     const config = vscode.workspace.getConfiguration('lineage');
