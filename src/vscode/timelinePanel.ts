@@ -105,30 +105,48 @@ export class TimelinePanel implements vscode.Disposable {
 
   /** Opens (or reveals) the panel on a file and line, the active editor's by default. */
   async show(target?: { uri: vscode.Uri; line: number }): Promise<void> {
-    if (!this.panel) {
-      this.panel = vscode.window.createWebviewPanel(
-        TimelinePanel.viewType,
-        'Lineage Timeline',
-        { viewColumn: vscode.ViewColumn.Beside, preserveFocus: true },
-        this.options(),
+    if (!this.panel)
+      this.attach(
+        vscode.window.createWebviewPanel(
+          TimelinePanel.viewType,
+          'Lineage Timeline',
+          { viewColumn: vscode.ViewColumn.Beside, preserveFocus: true },
+          this.options(),
+        ),
       );
-      this.panel.iconPath = vscode.Uri.joinPath(this.extensionUri, 'media', 'lineage.svg');
-      this.panel.webview.onDidReceiveMessage((m: unknown) => void this.receive(m), undefined, this.disposables);
-      this.panel.onDidDispose(() => {
-        this.panel = undefined;
-        this.subject = null;
-        this.model = null;
-        this.input = null;
-        this.chainFor = null;
-      });
-      this.load();
-    } else this.panel.reveal(vscode.ViewColumn.Beside, true);
+    else this.panel.reveal(vscode.ViewColumn.Beside, true);
     if (!this.controller.trusted) return;
     const editor = vscode.window.activeTextEditor;
     const uri = target?.uri ?? editor?.document.uri;
     if (!uri || uri.scheme !== 'file') return;
     const selection = editor && editor.document.uri.toString() === uri.toString() ? editor.selection : undefined;
     await this.setSubject(uri, target?.line ?? (selection ? selection.active.line + 1 : 1), target ? undefined : selection);
+  }
+
+  /**
+   * A panel VS Code kept across a reload (the serializer hands it over): adopted with this
+   * session's options and page, and drawn again for the active editor. One panel at a time.
+   */
+  async restore(panel: vscode.WebviewPanel): Promise<void> {
+    if (this.panel && this.panel !== panel) panel.dispose();
+    else if (!this.panel) this.attach(panel);
+    await this.show();
+  }
+
+  private attach(panel: vscode.WebviewPanel): void {
+    this.panel = panel;
+    panel.webview.options = this.options();
+    panel.iconPath = vscode.Uri.joinPath(this.extensionUri, 'media', 'lineage.svg');
+    panel.webview.onDidReceiveMessage((m: unknown) => void this.receive(m), undefined, this.disposables);
+    panel.onDidDispose(() => {
+      if (this.panel !== panel) return;
+      this.panel = undefined;
+      this.subject = null;
+      this.model = null;
+      this.input = null;
+      this.chainFor = null;
+    });
+    this.load();
   }
 
   private follow(editor: vscode.TextEditor, delay: number): void {

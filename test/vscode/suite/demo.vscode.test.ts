@@ -299,6 +299,22 @@ describe('Code Lineage in VS Code (the demo)', function () {
       });
     });
 
+    it('adopts a panel VS Code restores after a reload, and draws it again', async () => {
+      const timeline = (await api()).timeline;
+      const before = vscode.window.tabGroups.all.flatMap((g) => g.tabs).find((t) => t.label === 'Lineage Timeline');
+      if (before) await vscode.window.tabGroups.close(before);
+      await until('the panel closed', () => (timeline.showing === null ? true : undefined));
+      // What VS Code's serializer hands over after a reload: a panel of this view type, no page yet.
+      const restored = vscode.window.createWebviewPanel('lineage.timeline', 'Lineage Timeline', vscode.ViewColumn.Two, {});
+      await timeline.restore(restored);
+      assert.equal(timeline.showing, 'timeline');
+      assert.equal(restored.webview.options.enableScripts, true, 'the restored panel gets this session’s options');
+      await until('the restored panel draws the file', async () => {
+        const s = await snap().catch(() => undefined);
+        return s && s.items.some((i) => i.kind === 'deployment') ? s : undefined;
+      });
+    });
+
     it('follows the theme: light and high-contrast colours from VS Code', async () => {
       const config = vscode.workspace.getConfiguration('workbench');
       const themed = (kind: string) =>
