@@ -42,6 +42,7 @@ import {
   ingestSarif,
 } from './ingestHandlers';
 import { ProblemError, badRequest, notFound, sendProblem } from './problem';
+import { OwnershipConflict } from '../store/factWriter';
 import { checkContentType, parseJson, pathSegment, queryParam, readBody } from './request';
 
 export interface AppContext {
@@ -346,7 +347,11 @@ export function createRouter(ctx: AppContext): (req: IncomingMessage, res: Serve
   ];
 
   return (req, res) => {
-    void handle(req, res).catch((e: unknown) => {
+    void handle(req, res).catch((thrown: unknown) => {
+      // Another repository's id: the sender's to fix, nothing of the request was stored.
+      const e = OwnershipConflict.is(thrown)
+        ? new ProblemError(409, 'id-conflict', "The event uses another repository's id", `${thrown.message}; nothing was stored`)
+        : thrown;
       if (!ProblemError.is(e)) ctx.log(`error: ${req.method} ${req.url}: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}`);
       if (res.headersSent) {
         res.destroy();

@@ -168,7 +168,7 @@ export class EventWriter implements EventSink {
         this.signer.keyId,
         this.signer.publicKey,
       ]);
-      await writeFacts(tx, facts, seq);
+      await writeFacts(tx, facts, seq, { refuseForeignIds: true });
     }
     this.stored = seq;
     return results;

@@ -23,6 +23,83 @@ const primaryKeys: Record<TableName, string[]> = {
 };
 
 /**
+ * Rows known by an id the sender chooses (a deploy script's deployment id, a scanner's finding id)
+ * that belong to one repository. The id space is the service's, so a second repository using an
+ * id already taken would merge its facts into the first one's row: refused instead.
+ */
+const ownedBy: Partial<Record<TableName, { id: string; noun: string }>> = {
+  deployments: { id: 'id', noun: 'deployment' },
+  approvals: { id: 'id', noun: 'approval' },
+  builds: { id: 'id', noun: 'build' },
+  findings: { id: 'id', noun: 'finding' },
+  attestations: { id: 'id', noun: 'attestation' },
+  artifacts: { id: 'digest', noun: 'artifact' },
+};
+
+/** An event naming, for its repository, an id another repository's row already has. */
+export class OwnershipConflict extends Error {
+  override name = 'OwnershipConflict';
+  constructor(
+    readonly noun: string,
+    readonly id: string,
+    readonly owner: string,
+    readonly claimant: string,
+  ) {
+    super(
+      `${noun} "${id}" belongs to ${owner}; an event of ${claimant} cannot use the same id (ids are shared by every repository the service holds)`,
+    );
+  }
+
+  static is(e: unknown): e is OwnershipConflict {
+    return e instanceof OwnershipConflict;
+  }
+}
+
+/** Each owned table with the column its id is in. */
+export function ownedTables(): [TableName, string][] {
+  return Object.entries(ownedBy).map(([table, owned]) => [table as TableName, owned.id]);
+}
+
+/** The key a fact's row is known by (`<table>\u0000<id>`) and the repository it claims, for owned tables. */
+export function ownedKey(fact: Fact): { key: string; repo: string } | null {
+  const owned = ownedBy[fact.table];
+  const row = fact.row as Record<string, unknown>;
+  const id = owned ? row[owned.id] : undefined;
+  const repo = row.repo;
+  return owned && typeof id === 'string' && typeof repo === 'string' ? { key: `${fact.table}\u0000${id}`, repo } : null;
+}
+
+/**
+ * Throws OwnershipConflict when a fact's row (by id) is another repository's: among the facts
+ * themselves, or in the store. A fact without a repository claims nothing.
+ */
+async function refuseForeignIds(tx: SqlExecutor, byTable: Map<TableName, Map<string, Keyed>>, facts: { fact: Fact }[]): Promise<void> {
+  const claims = new Map<string, string>();
+  for (const { fact } of facts) {
+    const owned = ownedKey(fact);
+    if (!owned) continue;
+    const other = claims.get(owned.key);
+    if (other && other !== owned.repo)
+      throw new OwnershipConflict(ownedBy[fact.table]!.noun, owned.key.split('\u0000')[1]!, other, owned.repo);
+    claims.set(owned.key, owned.repo);
+  }
+  for (const [table, owned] of Object.entries(ownedBy) as [TableName, { id: string; noun: string }][]) {
+    const rows = byTable.get(table);
+    if (!rows) continue;
+    const ids = [...rows.values()].filter((k) => typeof k.row.repo === 'string').map((k) => String(k.row[owned.id]));
+    if (ids.length === 0) continue;
+    const stored = await tx.query<{ id: string; repo: string }>(
+      `SELECT ${owned.id} AS id, repo FROM ${table} WHERE ${owned.id} = ANY($1::text[]) AND repo IS NOT NULL`,
+      [ids],
+    );
+    for (const { id, repo } of stored.rows) {
+      const claimant = claims.get(`${table}\u0000${id}`);
+      if (claimant && claimant !== repo) throw new OwnershipConflict(owned.noun, id, repo, claimant);
+    }
+  }
+}
+
+/**
  * A finding's detail (a rule's full description, a stack) is kept to this many characters, so a
  * page of findings stays a few megabytes. Applied here, where both ingest and verification's
  * replay write, so the served row is still exactly what its event yields.
@@ -75,7 +152,16 @@ function mergeRows(a: Keyed, b: Keyed): Keyed {
  * Writes the facts of one transaction; `auditSeq` is its newest audit entry, recorded on every row
  * it touches (never lowered), so verification knows which rows events after its snapshot changed.
  */
-export async function writeFacts(tx: SqlExecutor, facts: { fact: Fact; eventKey: string }[], auditSeq: number): Promise<void> {
+/**
+ * `refuse`: check that no fact takes another repository's id (ingest); a replay of stored events
+ * for verification does not, since what is stored is what it re-derives.
+ */
+export async function writeFacts(
+  tx: SqlExecutor,
+  facts: { fact: Fact; eventKey: string }[],
+  auditSeq: number,
+  options: { refuseForeignIds?: boolean } = {},
+): Promise<void> {
   const byTable = new Map<TableName, Map<string, Keyed>>();
   const prCommits = new Map<string, [string, string, number]>();
   const findingLocations = new Map<string, (FindingFact & { rank: string })[]>();
@@ -100,6 +186,8 @@ export async function writeFacts(tx: SqlExecutor, facts: { fact: Fact; eventKey:
       findingLocations.set(fact.row.id, list);
     }
   }
+
+  if (options.refuseForeignIds) await refuseForeignIds(tx, byTable, facts);
 
   // Where the deployments about to be written stood in their tools' order before: a deployment that
   // moves (another sequence, environment or tool) changes the order from its old place too.

@@ -17,6 +17,7 @@ import { join } from 'node:path';
 import type { NormalizedEvent } from '../../core/ingest/facts';
 import type { Database } from './database';
 import { type EventSink, type EventWriter, takeBatch, type WrittenEvent } from './eventWriter';
+import { OwnershipConflict, ownedKey, ownedTables } from './factWriter';
 import { IntakeJournal } from './intakeJournal';
 import { KeyFilter } from './keyFilter';
 
@@ -34,6 +35,16 @@ interface Pending {
 
 export class JournaledWriter implements EventSink {
   private readonly filter = new KeyFilter();
+  /**
+   * Which rows with sender-chosen ids may exist (`<table>\u0000<id>`), and under which repository
+   * (`…\u0000<repo>`): a delivery whose ids are certainly new, or certainly its own repository's,
+   * cannot take another repository's row and is acknowledged at once; any other goes the exact way,
+   * where the store refuses a foreign id with a 409.
+   */
+  private readonly ids = new KeyFilter();
+  private readonly owners = new KeyFilter();
+  /** Ids claimed by acknowledged events not yet in the store: their repository, and how many claim it. */
+  private readonly claimed = new Map<string, { repo: string; count: number }>();
   /** Keys acknowledged and not yet in the store. */
   private readonly onTheWay = new Set<string>();
   private readonly queue: Pending[] = [];
@@ -58,6 +69,7 @@ export class JournaledWriter implements EventSink {
     const { journal, leftover } = await IntakeJournal.open<NormalizedEvent[]>(dir, key, log);
     const writer = new JournaledWriter(store, journal, dir, log);
     await writer.learnKeys(db);
+    await writer.learnOwners(db);
     if (leftover.length > 0) {
       const events = leftover.reduce((n, r) => n + r.value.length, 0);
       writer.backlog += events;
@@ -70,10 +82,12 @@ export class JournaledWriter implements EventSink {
   async write(events: NormalizedEvent[]): Promise<WrittenEvent[]> {
     const keys = events.map((e) => e.key);
     const certainlyNew = new Set(keys).size === keys.length && keys.every((k) => !this.onTheWay.has(k) && !this.filter.mayHave(k));
-    if (!certainlyNew) {
+    const claims = claimsOf(events);
+    if (!certainlyNew || !this.certainlyOwn(claims)) {
       await this.caughtUp();
       const written = await this.store.write(events);
       for (const key of keys) this.filter.add(key);
+      for (const c of claims) this.learnOwner(c.key, c.repo);
       return written;
     }
     while (this.backlog >= maxBacklog) await new Promise<void>((resolve) => this.roomWaiters.push(resolve));
@@ -82,6 +96,11 @@ export class JournaledWriter implements EventSink {
     for (const key of keys) {
       this.onTheWay.add(key);
       this.filter.add(key);
+    }
+    for (const c of claims) {
+      this.learnOwner(c.key, c.repo);
+      const pending = this.claimed.get(c.key);
+      this.claimed.set(c.key, { repo: c.repo, count: (pending?.count ?? 0) + 1 });
     }
     this.backlog += events.length;
     let accepted!: (segment: number | null) => void;
@@ -93,6 +112,7 @@ export class JournaledWriter implements EventSink {
     } catch (e) {
       accepted(null);
       for (const key of keys) this.onTheWay.delete(key);
+      this.unclaim(events);
       this.release(events.length);
       throw e;
     }
@@ -126,6 +146,7 @@ export class JournaledWriter implements EventSink {
         await this.storeBatch(batch);
         for (const record of batch) {
           for (const event of record.events) this.onTheWay.delete(event.key);
+          this.unclaim(record.events);
           this.journal.release(record.segment);
           this.release(record.events.length);
           record.done();
@@ -150,6 +171,8 @@ export class JournaledWriter implements EventSink {
         return;
       } catch (e) {
         failure = e;
+        // Another repository's id stays so however often it is tried: straight to record by record.
+        if (OwnershipConflict.is(e)) break;
       }
     }
     this.log(`lineage serve: the store refused ${batch.length} journal record(s) (${(failure as Error).message}); trying each alone`);
@@ -169,9 +192,53 @@ export class JournaledWriter implements EventSink {
     }
   }
 
+  /** True when no claim can take another repository's row: each id is new, or already this repository's. */
+  private certainlyOwn(claims: { key: string; repo: string }[]): boolean {
+    const here = new Map<string, string>();
+    for (const c of claims) {
+      if ((here.get(c.key) ?? c.repo) !== c.repo) return false;
+      here.set(c.key, c.repo);
+      const pending = this.claimed.get(c.key);
+      if (pending) {
+        if (pending.repo !== c.repo) return false;
+        continue;
+      }
+      if (this.ids.mayHave(c.key) && !this.owners.mayHave(`${c.key}\u0000${c.repo}`)) return false;
+    }
+    return true;
+  }
+
+  private learnOwner(key: string, repo: string): void {
+    this.ids.add(key);
+    this.owners.add(`${key}\u0000${repo}`);
+  }
+
+  private unclaim(events: NormalizedEvent[]): void {
+    for (const c of claimsOf(events)) {
+      const pending = this.claimed.get(c.key);
+      if (pending && --pending.count <= 0) this.claimed.delete(c.key);
+    }
+  }
+
   private release(events: number): void {
     this.backlog -= events;
     while (this.backlog < maxBacklog && this.roomWaiters.length > 0) this.roomWaiters.shift()!();
+  }
+
+  /** Every row with a sender-chosen id, with its repository, a page at a time along its id. */
+  private async learnOwners(db: Database): Promise<void> {
+    for (const [table, id] of ownedTables()) {
+      let after = '';
+      for (;;) {
+        const page = await db.query<{ id: string; repo: string }>(
+          `SELECT ${id} AS id, repo FROM ${table} WHERE repo IS NOT NULL AND ${id} > $1 ORDER BY ${id} LIMIT 50000`,
+          [after],
+        );
+        for (const row of page.rows) this.learnOwner(`${table}\u0000${row.id}`, row.repo);
+        if (page.rows.length < 50_000) break;
+        after = page.rows.at(-1)!.id;
+      }
+    }
   }
 
   /** Every key the store holds, into the filter, a page at a time along the audit log's key. */
@@ -187,4 +254,8 @@ export class JournaledWriter implements EventSink {
       after = Number(page.rows.at(-1)!.seq);
     }
   }
+}
+
+function claimsOf(events: NormalizedEvent[]): { key: string; repo: string }[] {
+  return events.flatMap((e) => e.facts.map(ownedKey).filter((c): c is { key: string; repo: string } => c !== null));
 }
