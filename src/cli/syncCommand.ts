@@ -56,6 +56,7 @@ export async function runSync(
   const repo = values.repo ?? (await checkout!.originSlug());
   if (!repo || !RepoSlug.safeParse(repo).success)
     throw new UsageError('name the repository with --repo owner/name (no origin remote to read it from)');
+  if (repo.split('/').length !== 2) throw new UsageError(`a GitHub repository is owner/name, got "${repo}"`);
   const token = await cliGithubToken(env, githubWebHost(githubUrl));
   if (!token) throw new UsageError('no GitHub token: set GITHUB_TOKEN or GH_TOKEN, or run "gh auth login"');
   const github = new GitHubClient({ baseUrl: githubUrl, token });

@@ -5,6 +5,7 @@
  */
 import { readFileSync, statSync } from 'node:fs';
 import { parseArgs } from 'node:util';
+import { isRepoSlug } from '../core/model/primitives';
 import { ApiError } from '../core/sources/apiError';
 import { traceFinding, UnknownFindingError } from '../core/trace/traceFinding';
 import { terminalSafe } from './blameFormat';
@@ -84,8 +85,11 @@ export async function runTrace(
   if (values.repo !== undefined) {
     if (statSync(values.repo, { throwIfNoEntry: false })?.isDirectory()) {
       if (values.directory === undefined) directory = values.repo;
-    } else if (/^[\w.-]+\/[\w.-]+$/.test(values.repo)) named = values.repo;
-    else throw new UsageError(`--repo must be owner/name, got "${values.repo.slice(0, 80)}" (a directory is -C <dir>)`);
+    } else if (isRepoSlug(values.repo)) named = values.repo;
+    else
+      throw new UsageError(
+        `--repo must be owner/name (or group/subgroup/name), got "${values.repo.slice(0, 80)}" (a directory is -C <dir>)`,
+      );
   }
   const repo = await openCheckout(directory);
   const session = cliSession(values, env);

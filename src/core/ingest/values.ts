@@ -1,5 +1,6 @@
 /** Small, strict readers for untyped JSON from outside: they return null rather than guess. */
 import { createHash } from 'node:crypto';
+import { isRepoSlug } from '../model/primitives';
 
 export type Json = Record<string, unknown>;
 
@@ -55,11 +56,16 @@ export function digestFrom(v: unknown): string | null {
   return m ? (m[1] ?? null) : null;
 }
 
-/** `owner/name` from a GitHub-style URL (`https://github.com/o/n(.git)`, `git+https://…@ref`) or a slug. */
+/**
+ * `owner/name` from a GitHub-style URL (`https://github.com/o/n(.git)`, `git+https://…@ref`), or a
+ * slug as given (`owner/name`, or a project's path in nested groups, `group/subgroup/name`).
+ */
 export function repoFrom(v: unknown): string | null {
   if (typeof v !== 'string') return null;
-  const slug = /^[A-Za-z0-9_.-]+\/[A-Za-z0-9_.-]+$/;
-  if (slug.test(v)) return v.replace(/\.git$/, '');
+  const slug = v.replace(/\.git$/, '');
+  const parts = slug.split('/');
+  // `github.com/o/n` is a host and a path without its scheme, not a group called github.com.
+  if (isRepoSlug(slug) && !(parts.length > 2 && parts[0]!.includes('.'))) return slug;
   const m = /^(?:git\+)?(?:https?|ssh|git):\/\/(?:[^@/]+@)?[^/]+\/([A-Za-z0-9_.-]+)\/([A-Za-z0-9_.-]+?)(?:\.git)?(?:@.*|\/.*)?$/.exec(v);
   if (!m) return null;
   return `${m[1]}/${m[2]}`;

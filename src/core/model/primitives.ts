@@ -16,8 +16,15 @@ export const Digest = z
   );
 export type Digest = z.infer<typeof Digest>;
 
-/** A repository key in the `owner/name` form GitHub payloads carry. */
-export const RepoSlug = z.string().regex(/^[A-Za-z0-9_.-]+\/[A-Za-z0-9_.-]+$/, 'expected a repository as owner/name');
+/**
+ * A repository key: `owner/name` as GitHub payloads carry it, or a project's full path through
+ * nested groups (`group/subgroup/name`, as GitLab has them). No segment is `.` or `..`.
+ */
+export function isRepoSlug(v: string): boolean {
+  return /^[A-Za-z0-9_.-]+(?:\/[A-Za-z0-9_.-]+){1,19}$/.test(v) && !v.split('/').some((part) => part === '.' || part === '..');
+}
+
+export const RepoSlug = z.string().refine(isRepoSlug, 'expected a repository as owner/name (or group/subgroup/name)');
 export type RepoSlug = z.infer<typeof RepoSlug>;
 
 /** ISO 8601 timestamp; normalised to UTC with milliseconds on the way in. */

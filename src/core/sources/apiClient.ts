@@ -24,6 +24,7 @@ import {
 } from '../model/api';
 import { Deployment, Finding } from '../model/domain';
 import { type AuditEntry, Checkpoint } from '../audit/chain';
+import { isRepoSlug } from '../model/primitives';
 import { ApiError } from './apiError';
 import { connectFailure, connectTimeoutMs, Reachability } from './reachability';
 
@@ -273,9 +274,10 @@ export class ApiClient {
 }
 
 function repoPath(repo: string): string {
-  const [owner, name, ...rest] = repo.split('/');
-  if (!owner || !name || rest.length > 0) throw new ApiError('rejected', `"${repo}" is not a repository in owner/name form`);
-  return `/v1/repos/${encodeURIComponent(owner)}/${encodeURIComponent(name)}`;
+  if (!isRepoSlug(repo)) throw new ApiError('rejected', `"${repo}" is not a repository in owner/name (or group/subgroup/name) form`);
+  // A project in nested groups keeps its path after the first segment in one escaped segment.
+  const [owner, ...name] = repo.split('/');
+  return `/v1/repos/${encodeURIComponent(owner!)}/${encodeURIComponent(name.join('/'))}`;
 }
 
 function statusError(status: number, text: string, path: string): ApiError {

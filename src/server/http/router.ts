@@ -94,7 +94,7 @@ export function createRouter(ctx: AppContext): (req: IncomingMessage, res: Serve
   };
   const repoOf = (owner: string, name: string) => {
     const repo = `${pathSegment(owner, 'owner')}/${pathSegment(name, 'name')}`;
-    if (!RepoSlug.safeParse(repo).success) throw badRequest(`"${repo}" is not a repository in owner/name form`);
+    if (!RepoSlug.safeParse(repo).success) throw badRequest(`"${repo}" is not a repository in owner/name (or group/subgroup/name) form`);
     return repo;
   };
   const limitOf = (url: URL, fallback: number, max: number) => {
