@@ -4,7 +4,7 @@ import { parseArgs } from 'node:util';
 import { defaultMaxBodyBytes, defaultPort, startService } from './service';
 
 export const serveUsage = `usage: lineage serve [--host 127.0.0.1] [--port 7420] [--data <dir>] [--database-url <postgres url>]
-                     [--read-token T] [--write-token T] [--github-secret S] [--argocd-token T] [--oidc-issuer URL]... [--oidc-audience A] [--max-body-bytes N]
+                     [--read-token T] [--write-token T] [--github-secret S] [--gitlab-token T] [--argocd-token T] [--oidc-issuer URL]... [--oidc-audience A] [--max-body-bytes N]
                      [--signing-key FILE] [--trusted-root FILE] [--trusted-key FILE]...
 
   --data           folder of the embedded store (default ./.lineage-data; env LINEAGE_DATA)
@@ -12,6 +12,8 @@ export const serveUsage = `usage: lineage serve [--host 127.0.0.1] [--port 7420]
   --read-token     token for queries (env LINEAGE_READ_TOKEN)
   --write-token    token for ingest; also reads (env LINEAGE_WRITE_TOKEN)
   --github-secret  GitHub webhook secret for X-Hub-Signature-256 (env LINEAGE_GITHUB_WEBHOOK_SECRET)
+  --gitlab-token   the secret token of GitLab's webhooks (X-Gitlab-Token) for POST /v1/webhooks/gitlab
+                   (env LINEAGE_GITLAB_WEBHOOK_TOKEN)
   --argocd-token   token Argo CD's notifications send (Authorization: Bearer) to POST /v1/webhooks/argocd,
                    which accepts nothing else with it (env LINEAGE_ARGOCD_TOKEN)
   --oidc-issuer    an OIDC issuer whose CI job tokens may send deployments to POST /v1/events in place
@@ -40,6 +42,7 @@ export async function runServe(argv: string[], env: NodeJS.ProcessEnv = process.
       'write-token': { type: 'string' },
       'github-secret': { type: 'string' },
       'argocd-token': { type: 'string' },
+      'gitlab-token': { type: 'string' },
       'oidc-issuer': { type: 'string', multiple: true },
       'oidc-audience': { type: 'string' },
       'max-body-bytes': { type: 'string' },
@@ -70,6 +73,7 @@ export async function runServe(argv: string[], env: NodeJS.ProcessEnv = process.
     writeToken: values['write-token'] ?? env.LINEAGE_WRITE_TOKEN,
     githubSecret: values['github-secret'] ?? env.LINEAGE_GITHUB_WEBHOOK_SECRET,
     argocdToken: values['argocd-token'] ?? env.LINEAGE_ARGOCD_TOKEN,
+    gitlabToken: values['gitlab-token'] ?? env.LINEAGE_GITLAB_WEBHOOK_TOKEN,
     oidcIssuers:
       values['oidc-issuer'] ??
       env.LINEAGE_OIDC_ISSUERS?.split(',')

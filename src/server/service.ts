@@ -29,6 +29,8 @@ export interface ServiceOptions {
   githubSecret?: string;
   /** A token that may only send Argo CD notifications (POST /v1/webhooks/argocd). */
   argocdToken?: string;
+  /** The secret GitLab's webhooks send as X-Gitlab-Token (POST /v1/webhooks/gitlab). */
+  gitlabToken?: string;
   /** OIDC issuers whose CI job tokens may send deployments (e.g. https://token.actions.githubusercontent.com), and the audience they must name. */
   oidcIssuers?: string[];
   oidcAudience?: string;
@@ -128,6 +130,7 @@ export async function startService(options: ServiceOptions = {}): Promise<Runnin
       access: { readToken: options.readToken, writeToken: options.writeToken },
       githubSecret: options.githubSecret,
       argocdToken: options.argocdToken,
+      gitlabToken: options.gitlabToken,
       oidc: options.oidcIssuers?.length
         ? new OidcVerifier({ issuers: options.oidcIssuers, audience: options.oidcAudience ?? 'code-lineage' })
         : undefined,

@@ -9,6 +9,7 @@ import { normalizeCdEvent } from '../ingest/cdevents';
 import type { NormalizedEvent } from '../ingest/facts';
 import { normalizeGithubEvent } from '../ingest/github';
 import { githubEventOfShape } from '../ingest/githubShape';
+import { normalizeGitlabEvent } from '../ingest/gitlab';
 import { noTrust, type AttestationTrust } from '../ingest/attestationTrust';
 import { normalizeInToto } from '../ingest/intoto';
 import { normalizeNative } from '../ingest/native';
@@ -42,6 +43,9 @@ export function rederive(format: string, raw: string, trust: AttestationTrust = 
       const payload = jsonObject(raw);
       return normalizeGithubEvent(githubEventOfShape(payload) ?? 'unread', payload, raw);
     }
+    case 'gitlab':
+      // The body names its event (object_kind): no header needed.
+      return normalizeGitlabEvent(jsonObject(raw), raw);
     case 'sarif': {
       const opened = openSarifEnvelope(raw);
       if (!opened) throw new Error('the stored SARIF upload has lost its envelope');

@@ -192,7 +192,7 @@ export type FactBody =
 
 export type Fact = FactBody & { rank: string };
 
-export type EventFormat = 'cdevents' | 'github' | 'sarif' | 'intoto' | 'native' | 'argocd' | 'alertmanager' | 'otlp';
+export type EventFormat = 'cdevents' | 'github' | 'gitlab' | 'sarif' | 'intoto' | 'native' | 'argocd' | 'alertmanager' | 'otlp';
 
 /** One accepted event: its idempotency key, the raw text kept verbatim, and what it says. */
 export interface NormalizedEvent {

@@ -32,6 +32,12 @@ export function bearerIs(req: IncomingMessage, secret: string): boolean {
   return token !== null && safeEqual(token, secret);
 }
 
+/** Whether the request's X-Gitlab-Token is the configured one (GitLab sends the secret as it is). */
+export function gitlabTokenIs(req: IncomingMessage, secret: string): boolean {
+  const token = req.headers['x-gitlab-token'];
+  return typeof token === 'string' && safeEqual(token, secret);
+}
+
 /** The request's bearer token, if it sent one. */
 export function bearerToken(req: IncomingMessage): string | null {
   const header = req.headers.authorization;

@@ -19,11 +19,12 @@ import {
 import { InvalidEventError, type NormalizedEvent } from '../../core/ingest/facts';
 import { checkFactLimits } from '../../core/ingest/factLimits';
 import { isReadGithubEvent, normalizeGithubEvent } from '../../core/ingest/github';
+import { isReadGitlabEvent, normalizeGitlabEvent } from '../../core/ingest/gitlab';
 import type { AttestationTrust } from '../../core/ingest/attestationTrust';
 import { isInToto, normalizeInToto } from '../../core/ingest/intoto';
 import { isNativeEvent, normalizeNative } from '../../core/ingest/native';
 import { isSarif, normalizeSarif } from '../../core/ingest/sarif';
-import { isObject, repoFrom, sha } from '../../core/ingest/values';
+import { isObject, type Json, repoFrom, sha } from '../../core/ingest/values';
 import type { IngestResult } from '../../core/model/api';
 import type { EventSink } from '../store/eventWriter';
 import type { VerifiedClaims } from './oidc';
@@ -194,6 +195,19 @@ export async function ingestGithub(req: IncomingMessage, body: Buffer, writer: E
   const result = toResult(await writer.write([normalized!]));
   // "Send me everything" must not fill GitHub's delivery log with failures.
   return isReadGithubEvent(event) ? result : { ...result, ignored: true };
+}
+
+/** POST /v1/webhooks/gitlab: a delivery as GitLab sends it (X-Gitlab-Event names the event). */
+export async function ingestGitlab(req: IncomingMessage, body: Buffer, writer: EventSink): Promise<IngestResult> {
+  const event = header(req, 'x-gitlab-event');
+  if (!event) throw badRequest('the X-Gitlab-Event header is required', [{ pointer: 'header:X-Gitlab-Event', reason: 'required' }]);
+  const text = body.toString('utf8');
+  const payload = parseJson(text);
+  if (!isObject(payload)) throw invalid('a webhook payload must be a JSON object');
+  const [normalized] = normalizeAll([payload], (doc) => normalizeGitlabEvent(doc as Json, text, event), text);
+  const result = toResult(await writer.write([normalized!]));
+  // Hooks that send every event must not fill GitLab's "Recent events" with failures.
+  return isReadGitlabEvent(event) ? result : { ...result, ignored: true };
 }
 
 /** POST /v1/webhooks/argocd: an Application as Argo CD's notifications send it (`{{toJson .app}}`). */

@@ -30,7 +30,7 @@ import type { Database } from '../store/database';
 import type { OtlpSignal } from '../../core/ingest/otlp/otlpDecode';
 import type { EventSink } from '../store/eventWriter';
 import { Queries } from '../store/queries';
-import { type AccessConfig, authorize, bearerIs, bearerToken, checkLocalRequest } from './auth';
+import { type AccessConfig, authorize, bearerIs, bearerToken, checkLocalRequest, gitlabTokenIs } from './auth';
 import { OidcVerifier, type VerifiedClaims } from './oidc';
 import {
   ingestAlertmanager,
@@ -39,6 +39,7 @@ import {
   ingestOtlp,
   ingestEvents,
   ingestGithub,
+  ingestGitlab,
   ingestSarif,
 } from './ingestHandlers';
 import { ProblemError, badRequest, notFound, sendProblem } from './problem';
@@ -52,6 +53,8 @@ export interface AppContext {
   access: AccessConfig;
   githubSecret?: string;
   argocdToken?: string;
+  /** The secret GitLab's webhooks send as X-Gitlab-Token. */
+  gitlabToken?: string;
   /** Verifies CI jobs' OIDC tokens sent instead of the write token to POST /v1/events. */
   oidc?: OidcVerifier;
   /** What attestation signatures are verified against (none: signed ones are "unverified"). */
@@ -75,8 +78,8 @@ interface Route {
   oidc?: true;
   method: 'GET' | 'POST';
   pattern: RegExp;
-  /** argocd: the write token, or the Argo CD token that opens this route alone. */
-  access: 'read' | 'write' | 'open' | 'webhook' | 'argocd';
+  /** argocd: the write token, or the Argo CD token that opens this route alone; gitlab: X-Gitlab-Token, or the write token. */
+  access: 'read' | 'write' | 'open' | 'webhook' | 'argocd' | 'gitlab';
   handler: Handler;
 }
 
@@ -161,6 +164,12 @@ export function createRouter(ctx: AppContext): (req: IncomingMessage, res: Serve
         schema: IngestResult,
         body: await ingestGithub(req, await body(req), ctx.writer, { secret: ctx.githubSecret }),
       }),
+    },
+    {
+      method: 'POST',
+      pattern: /^\/v1\/webhooks\/gitlab$/,
+      access: 'gitlab',
+      handler: async (req) => ({ schema: IngestResult, body: await ingestGitlab(req, await body(req), ctx.writer) }),
     },
     {
       method: 'POST',
@@ -391,13 +400,21 @@ export function createRouter(ctx: AppContext): (req: IncomingMessage, res: Serve
         ? !ctx.access.writeToken
         : route.access === 'argocd'
           ? !ctx.access.writeToken && !ctx.argocdToken
-          : route.access === 'webhook'
-            ? !ctx.access.writeToken && !ctx.githubSecret
-            : !ctx.access.readToken;
+          : route.access === 'gitlab'
+            ? !ctx.access.writeToken && !ctx.gitlabToken
+            : route.access === 'webhook'
+              ? !ctx.access.writeToken && !ctx.githubSecret
+              : !ctx.access.readToken;
     if (tokenless && !oidcClaims.has(req))
       checkLocalRequest(req, req.method === 'POST' && route.access !== 'read', route.access === 'webhook' && !!ctx.githubSecret);
     if ((route.access === 'read' || route.access === 'write') && !oidcClaims.has(req)) authorize(req, route.access, ctx.access);
     if (route.access === 'argocd' && !(ctx.argocdToken && bearerIs(req, ctx.argocdToken))) authorize(req, 'write', ctx.access);
+    if (route.access === 'gitlab') {
+      // With a GitLab secret configured, the delivery must carry it; a sender of its own may use the write token.
+      if (ctx.gitlabToken && req.headers['x-gitlab-token'] !== undefined && !gitlabTokenIs(req, ctx.gitlabToken))
+        throw new ProblemError(401, 'bad-token', 'Token mismatch', 'X-Gitlab-Token does not match the configured GitLab webhook secret');
+      if (!(ctx.gitlabToken && gitlabTokenIs(req, ctx.gitlabToken))) authorize(req, 'write', ctx.access);
+    }
     if (route.access === 'webhook' && !ctx.githubSecret) authorize(req, 'write', ctx.access);
     // A read sees every delivery acknowledged before it, even one still on its way into the store.
     if (route.access === 'read' || route.access === 'open') await ctx.writer.caughtUp();
