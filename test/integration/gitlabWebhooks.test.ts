@@ -136,6 +136,11 @@ for (const backend of backends()) {
       );
       assert.equal(note.status, 200);
       assert.equal(note.json.ignored, true);
+      const traversal = JSON.parse(fixture('deployment-hook.json'));
+      traversal.project.path_with_namespace = 'root/../other';
+      const refused = await deliver('Deployment Hook', JSON.stringify(traversal));
+      assert.equal(refused.status, 422);
+      assert.match(refused.text, /path_with_namespace/);
       const missing = await http(`${t.url}/v1/webhooks/gitlab`, {
         body: fixture('deployment-hook.json'),
         headers: { 'x-gitlab-token': secret },

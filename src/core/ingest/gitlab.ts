@@ -16,6 +16,7 @@
  * another event than the body is is refused. Row ids are scoped by the project's path, as the
  * project's own numbers are (its merge requests) or the instance's are (deployments, pipelines).
  */
+import { isRepoSlug } from '../model/primitives';
 import { type Fact, InvalidEventError, type NormalizedEvent, rankOf } from './facts';
 import { at, int, isObject, iso, obj, sha, sha256Hex, str, type Json } from './values';
 
@@ -63,6 +64,8 @@ export function normalizeGitlabEvent(payload: Json, raw: string, header?: string
   if (!read) return { key, format: 'gitlab', raw, facts: [] };
   const repo = str(at(payload, 'project.path_with_namespace'));
   if (!repo) throw new InvalidEventError('/project/path_with_namespace', 'required');
+  if (!isRepoSlug(repo))
+    throw new InvalidEventError('/project/path_with_namespace', 'expected a project path, group/name or group/subgroup/name');
   const facts: Fact[] = [];
   switch (kind) {
     case 'deployment':
