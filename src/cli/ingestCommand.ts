@@ -5,11 +5,12 @@ import { detectFormat } from '../core/ingest/detect';
 import { ApiClient, type IngestKind } from '../core/sources/apiClient';
 import { UsageError, apiUrlFrom } from './usageError';
 
-export const ingestUsage = `usage: lineage ingest [--api URL] [--token T] [--github-event NAME] [--github-delivery ID]
+export const ingestUsage = `usage: lineage ingest [--api URL] [--token T] [--github-event NAME] [--github-delivery ID] [--gitlab-event NAME]
                       [--repo owner/name] [--commit SHA] [--environment NAME] [--json] <files...|->
 
 Formats are detected: CDEvents, native events, SARIF 2.1.0, in-toto / DSSE / Sigstore bundles, and
-GitHub webhook payloads (these need --github-event). JSON arrays and JSON Lines files are sent in
+GitHub webhook payloads (these need --github-event) and GitLab webhook payloads (these need
+--gitlab-event, the X-Gitlab-Event name: "Deployment Hook", "Merge Request Hook", …). JSON arrays and JSON Lines files are sent in
 batches; every event is idempotent on its id, so sending a file twice stores nothing new.`;
 
 const batchSize = 1000;
@@ -22,6 +23,7 @@ export async function runIngest(argv: string[], env: NodeJS.ProcessEnv, out: (li
       token: { type: 'string' },
       'github-event': { type: 'string' },
       'github-delivery': { type: 'string' },
+      'gitlab-event': { type: 'string' },
       repo: { type: 'string' },
       commit: { type: 'string' },
       environment: { type: 'string' },
@@ -47,12 +49,14 @@ export async function runIngest(argv: string[], env: NodeJS.ProcessEnv, out: (li
       const text = readInput(file);
       const parts = documentsOf(text, file);
       let kind: IngestKind;
+      if (values['github-event'] && values['gitlab-event']) throw new UsageError('give --github-event or --gitlab-event, not both');
       if (values['github-event']) kind = 'github';
+      else if (values['gitlab-event']) kind = 'gitlab';
       else {
         const format = detectFormat(parts.length === 1 ? parts[0] : parts);
         if (format === 'unknown') {
           throw new UsageError(
-            `${file}: format not recognised (expected CDEvents, native events, SARIF 2.1.0 or in-toto; GitHub payloads need --github-event)`,
+            `${file}: format not recognised (expected CDEvents, native events, SARIF 2.1.0 or in-toto; GitHub payloads need --github-event, GitLab payloads --gitlab-event)`,
           );
         }
         kind = format === 'sarif' ? 'sarif' : format === 'intoto' ? 'attestations' : 'events';
@@ -73,6 +77,7 @@ export async function runIngest(argv: string[], env: NodeJS.ProcessEnv, out: (li
           environment: values.environment,
           githubEvent: values['github-event'],
           githubDelivery: values['github-delivery'],
+          gitlabEvent: values['gitlab-event'],
         });
         stored += result.accepted;
         duplicates += result.duplicates;

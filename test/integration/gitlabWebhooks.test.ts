@@ -8,6 +8,8 @@
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { runLineage } from '../helpers/cli';
+import { TestRepo } from '../helpers/gitRepo';
 import { backends, fixturesDir, http, startTestService, type TestService } from '../helpers/testService';
 
 const fixture = (name: string) => readFileSync(join(fixturesDir(), 'gitlab', name), 'utf8');
@@ -146,6 +148,34 @@ for (const backend of backends()) {
         headers: { 'x-gitlab-token': secret },
       });
       assert.equal(missing.status, 400);
+    });
+
+    it('sends a saved GitLab payload with `lineage ingest --gitlab-event`, once', async () => {
+      const repo = TestRepo.init('acme/cli');
+      after(() => repo.dispose());
+      const dir = repo.dir;
+      const args = [
+        'ingest',
+        '--api',
+        t.url,
+        '--token',
+        'write-secret',
+        '--gitlab-event',
+        'Release Hook',
+        '--json',
+        join(fixturesDir(), 'gitlab', 'release-hook.json'),
+      ];
+      const first = await runLineage(dir, args);
+      assert.equal(first.status, 0, first.stderr);
+      assert.deepEqual(
+        first.json.files.map((f: any) => [f.kind, f.stored + f.duplicates]),
+        [['gitlab', 1]],
+      );
+      const again = await runLineage(dir, args);
+      assert.equal(again.json.files[0].stored, 0, 'the same delivery again is a duplicate');
+      const both = await runLineage(dir, ['ingest', '--api', t.url, '--github-event', 'push', '--gitlab-event', 'Push Hook', '-'], '{}');
+      assert.equal(both.status, 2);
+      assert.match(both.stderr, /give --github-event or --gitlab-event, not both/);
     });
 
     it('re-derives every GitLab row from its stored delivery', async () => {

@@ -42,7 +42,7 @@ export interface ApiClientOptions {
   userAgent?: string;
 }
 
-export type IngestKind = 'events' | 'sarif' | 'attestations' | 'github';
+export type IngestKind = 'events' | 'sarif' | 'attestations' | 'github' | 'gitlab';
 
 export interface IngestOptions {
   /** For sarif: the repository, commit and environment the log was produced for. */
@@ -52,6 +52,8 @@ export interface IngestOptions {
   /** For github: the X-GitHub-Event name and, when known, the delivery id. */
   githubEvent?: string;
   githubDelivery?: string;
+  /** For gitlab: the X-Gitlab-Event name. */
+  gitlabEvent?: string;
   contentType?: string;
 }
 
@@ -173,6 +175,10 @@ export class ApiClient {
       if (!options.githubEvent) throw new ApiError('rejected', 'a GitHub payload needs its event name (X-GitHub-Event)');
       headers['x-github-event'] = options.githubEvent;
       if (options.githubDelivery) headers['x-github-delivery'] = options.githubDelivery;
+    } else if (kind === 'gitlab') {
+      path = '/v1/webhooks/gitlab';
+      if (!options.gitlabEvent) throw new ApiError('rejected', 'a GitLab payload needs its event name (X-Gitlab-Event)');
+      headers['x-gitlab-event'] = options.gitlabEvent;
     }
     return this.send('POST', path, IngestResult, body, options.contentType ?? 'application/json', true, headers);
   }
