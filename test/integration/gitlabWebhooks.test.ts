@@ -168,7 +168,7 @@ for (const backend of backends()) {
       const first = await runLineage(dir, args);
       assert.equal(first.status, 0, first.stderr);
       assert.deepEqual(
-        first.json.files.map((f: any) => [f.kind, f.stored + f.duplicates]),
+        first.json.files.map((f: any) => [f.kind, Number(f.stored) + Number(f.duplicates)]),
         [['gitlab', 1]],
       );
       const again = await runLineage(dir, args);
