@@ -7,10 +7,12 @@
  * panel says what it needs and runs nothing.
  */
 import { randomBytes } from 'node:crypto';
+import { posix } from 'node:path';
 import * as vscode from 'vscode';
 import { z } from 'zod';
 import { evidenceForDeployment, evidenceForLine, evidenceMarkdown, type Evidence } from '../core/evidence/evidenceChain';
 import { lineChain } from '../core/evidence/lineChain';
+import type { Repository } from '../core/git/repository';
 import type { FileLineage } from '../core/lineage/lineLineage';
 import type { AuditVerification } from '../core/model/api';
 import { chainGraph, chainNode } from '../core/picture/chainGraph';
@@ -33,10 +35,11 @@ const FromPage = z.discriminatedUnion('type', [
   z.object({ type: z.literal('trust') }),
 ]);
 
+/** The file and lines the panel draws, with its repository as found when the editor moved there. */
 interface Subject {
   uri: vscode.Uri;
   path: string;
-  root: string;
+  repo: Repository;
   slug: string | null;
   lines: { start: number; end: number } | null;
   cursor: number;
@@ -172,8 +175,8 @@ export class TimelinePanel implements vscode.Disposable {
         ? { start: selection.start.line + 1, end: selection.end.line + 1 }
         : null;
     const previous = this.subject;
-    this.subject = { uri, path, root: found.repo.root, slug: found.slug, lines, cursor };
-    const sameFile = previous?.path === path && previous.root === found.repo.root;
+    this.subject = { uri, path, repo: found.repo, slug: found.slug, lines, cursor };
+    const sameFile = previous?.path === path && previous.repo.root === found.repo.root;
     const sameLines = sameFile && previous.lines?.start === lines?.start && previous.lines?.end === lines?.end;
     if (!sameLines) this.model = null;
     await this.update();
@@ -183,8 +186,6 @@ export class TimelinePanel implements vscode.Disposable {
   private async update(): Promise<void> {
     const subject = this.subject;
     if (!subject || !this.panel) return;
-    const found = await this.repositoryOf(subject.uri);
-    if (!found) return;
     const document = await vscode.workspace.openTextDocument(subject.uri);
     const lineage = await this.controller.lineage(document);
     const cursorCommit = lineage.ok ? (lineage.file.lines[subject.cursor - 1]?.commit?.sha ?? null) : null;
@@ -192,9 +193,9 @@ export class TimelinePanel implements vscode.Disposable {
     if (!this.model || !this.input) {
       try {
         const answer = await this.controller.session.timeline({
-          repo: found.repo,
+          repo: subject.repo,
           path: subject.path,
-          slug: found.slug,
+          slug: subject.slug,
           policy: { order: this.controller.settings.environmentOrder, production: this.controller.settings.production },
           lines: subject.lines,
           cursorCommit,
@@ -228,7 +229,7 @@ export class TimelinePanel implements vscode.Disposable {
     await this.post({
       type: 'model',
       model: this.model,
-      caption: `${scope}${subject.path}${found.slug ? ` · ${found.slug}` : ''} · ${source === 'git' ? 'git only' : `from ${source === 'service' ? 'the service' : source === 'github' ? 'GitHub' : source}`}`,
+      caption: `${scope}${subject.path}${subject.slug ? ` · ${subject.slug}` : ''} · ${source === 'git' ? 'git only' : `from ${source === 'service' ? 'the service' : source === 'github' ? 'GitHub' : source}`}`,
       notices: notices.map((n) => plainText(n, 300)),
       keepView: true,
     });
@@ -237,7 +238,7 @@ export class TimelinePanel implements vscode.Disposable {
   }
 
   private async updateChain(subject: Subject, file: FileLineage | null, commit: string | null): Promise<void> {
-    const key = `${subject.root}\u0000${subject.path}\u0000${subject.cursor}\u0000${commit ?? ''}`;
+    const key = `${subject.repo.root}\u0000${subject.path}\u0000${subject.cursor}\u0000${commit ?? ''}`;
     if (this.chainFor === key) return;
     this.chainFor = key;
     const title = `Chain of line ${subject.cursor}`;
@@ -252,9 +253,8 @@ export class TimelinePanel implements vscode.Disposable {
     const client = file.source === 'service' ? await this.controller.session.serviceClient().catch(() => null) : null;
     if (!client) {
       // GitHub or deploy tags: the chain as the line's lineage has it, said to be unaudited.
-      const found = await this.repositoryOf(subject.uri);
       const line = file.lines[subject.cursor - 1];
-      const signature = found ? await this.controller.session.signature(found.repo, commit).catch(() => null) : null;
+      const signature = await this.controller.session.signature(subject.repo, commit).catch(() => null);
       const evidence = line ? lineChain(file, line, signature) : null;
       if (this.chainFor !== key) return;
       this.evidence = evidence;
@@ -271,7 +271,6 @@ export class TimelinePanel implements vscode.Disposable {
       return;
     }
     try {
-      const found = await this.repositoryOf(subject.uri);
       const evidence = await evidenceForLine(
         client,
         file.repo,
@@ -279,7 +278,7 @@ export class TimelinePanel implements vscode.Disposable {
         subject.cursor,
         commit,
         (file.lines[subject.cursor - 1]?.findings ?? []).map((f) => f.id),
-        found ? (sha) => this.controller.session.signature(found.repo, sha) : undefined,
+        (sha) => this.controller.session.signature(subject.repo, sha),
         () => this.auditVerdict(client),
       );
       if (this.chainFor !== key) return;
@@ -357,10 +356,8 @@ export class TimelinePanel implements vscode.Disposable {
       .map((c) => c.sha);
     if (missing.length === 0) return;
     for (const sha of missing) input.asked.add(sha);
-    const found = await this.repositoryOf(subject.uri);
-    if (!found) return;
     try {
-      const more = await this.controller.session.commitLineage(found.repo, found.slug, missing);
+      const more = await this.controller.session.commitLineage(subject.repo, subject.slug, missing);
       // A new subject or new data while this was asked: the newer picture stands.
       if (this.subject !== subject || this.input !== input) return;
       input.gathered = { ...input.gathered, lineage: new Map([...input.gathered.lineage, ...more]) };
@@ -378,13 +375,13 @@ export class TimelinePanel implements vscode.Disposable {
     const t = item.target;
     switch (t.kind) {
       case 'commit': {
-        const left = revisionUri(subject.root, t.parent, t.previousPath ?? t.path);
-        const right = revisionUri(subject.root, t.sha, t.path);
+        const left = revisionUri(subject.repo.root, t.parent, t.previousPath ?? t.path);
+        const right = revisionUri(subject.repo.root, t.sha, t.path);
         await vscode.commands.executeCommand(
           'vscode.diff',
           left,
           right,
-          `${basename(t.path)} (${t.sha.slice(0, 7)}) ${plainText(item.label, 60)}`,
+          `${posix.basename(t.path)} (${t.sha.slice(0, 7)}) ${plainText(item.label, 60)}`,
           {
             viewColumn: vscode.ViewColumn.One,
           },
@@ -398,7 +395,7 @@ export class TimelinePanel implements vscode.Disposable {
         if (t.path && t.line)
           await vscode.commands.executeCommand('lineage.revealFinding', {
             id: t.id,
-            file: vscode.Uri.joinPath(vscode.Uri.file(subject.root), t.path).fsPath,
+            file: vscode.Uri.joinPath(vscode.Uri.file(subject.repo.root), t.path).fsPath,
             line: t.line,
           });
         else await vscode.commands.executeCommand('lineage.openFinding', { id: t.id });
@@ -560,8 +557,6 @@ export class TimelinePanel implements vscode.Disposable {
 function emptyModel(path: string): TimelineModel {
   return { path, repo: null, lanes: [], items: [], joins: [], from: Date.now(), to: Date.now(), notes: [] };
 }
-
-const basename = (p: string) => p.slice(p.lastIndexOf('/') + 1);
 
 const panelCss = `
 body { padding: 0 12px 12px; color: var(--vscode-foreground); background: var(--vscode-editor-background); font-family: var(--vscode-font-family); }

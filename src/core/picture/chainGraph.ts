@@ -7,7 +7,7 @@
  */
 import dagre, { type EdgeLabel, type GraphLabel, type NodeLabel } from '@dagrejs/dagre';
 import { evidenceHeadings, itemRef, type Evidence, type EvidenceItem, type LinkCheck } from '../evidence/evidenceChain';
-import { el, type SvgNode } from './svgTree';
+import { clip, el, type SvgNode } from './svgTree';
 
 export interface ChainNode {
   ref: string;
@@ -98,12 +98,10 @@ export function chainGraph(e: Evidence, origin?: string): ChainGraph {
   return { nodes, edges: laid, width: graph.width ?? 0, height: (graph.height ?? 0) + 34, verdict };
 }
 
-const cut = (s: string, n: number) => (s.length > n ? `${s.slice(0, n - 1)}…` : s);
-
 function shortId(item: EvidenceItem): string {
   if (item.kind === 'commit') return item.id.slice(0, 10);
   if (item.kind === 'artifact') return item.id.replace(/^sha256:/, '').slice(0, 12);
-  return cut(item.id, 18);
+  return clip(item.id, 18);
 }
 
 /** What a screen reader or a tooltip says of a node. */
@@ -138,9 +136,9 @@ export function chainNode(graph: ChainGraph, options: { titles: boolean; title: 
     const children: (SvgNode | string)[] = [
       el('rect', { x: 0, y: 0, width: NODE.width, height: NODE.height }),
       el('text', { class: 'kind', x: 8, y: 15 }, [`${evidenceHeadings[n.item.kind]} ${shortId(n.item)}`]),
-      el('text', { class: 'summary', x: 8, y: 30 }, [cut(n.item.summary, 32)]),
-      el('text', { class: 'check', x: 8, y: 45 }, [n.check ? cut(`${mark(n.check.state)} ${n.check.text}`, 34) : '']),
-      el('text', { class: `audit${n.audit.broken ? ' broken' : ''}`, x: 8, y: 59 }, [cut(n.audit.text, 36)]),
+      el('text', { class: 'summary', x: 8, y: 30 }, [clip(n.item.summary, 32)]),
+      el('text', { class: 'check', x: 8, y: 45 }, [n.check ? clip(`${mark(n.check.state)} ${n.check.text}`, 34) : '']),
+      el('text', { class: `audit${n.audit.broken ? ' broken' : ''}`, x: 8, y: 59 }, [clip(n.audit.text, 36)]),
     ];
     if (options.titles) children.unshift(el('title', {}, [nodeLabel(n)]));
     return el(

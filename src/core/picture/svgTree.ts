@@ -41,3 +41,8 @@ export function toXml(node: SvgNode | string): string {
 export function round(n: number): number {
   return Math.round(n * 10) / 10;
 }
+
+/** A label cut to `max` characters, an ellipsis marking the cut: pictures have no room to wrap. */
+export function clip(text: string, max: number): string {
+  return text.length > max ? `${text.slice(0, max - 1)}…` : text;
+}

@@ -5,6 +5,7 @@
  * window has room for. Lanes' items are time-ordered runs, so a window is found by binary search.
  */
 import { scaleUtc } from 'd3-scale';
+import { groupBy } from '../util/groupBy';
 import type { ItemKind, Lane, TimelineItem, TimelineJoin, TimelineModel } from './timelineModel';
 
 export interface TimelineView {
@@ -61,21 +62,21 @@ export function clusterLabel(g: Glyph): string {
 }
 
 export class TimelineLayout {
-  private readonly runs = new Map<string, TimelineItem[]>();
-  private readonly joinsOf = new Map<string, TimelineJoin[]>();
+  private readonly runs: Map<string, TimelineItem[]>;
+  private readonly joinsOf: Map<string, { j: TimelineJoin }[]>;
   private readonly byKey = new Map<string, TimelineItem>();
   private readonly laneY = new Map<string, number>();
 
   constructor(readonly model: TimelineModel) {
-    for (const item of model.items) {
-      const run = this.runs.get(item.lane) ?? [];
-      run.push(item);
-      this.runs.set(item.lane, run);
-      this.byKey.set(item.key, item);
-    }
-    for (const j of model.joins) {
-      for (const end of [j.from, j.to]) this.joinsOf.set(end, [...(this.joinsOf.get(end) ?? []), j]);
-    }
+    this.runs = groupBy(model.items, (i) => i.lane);
+    for (const item of model.items) this.byKey.set(item.key, item);
+    this.joinsOf = groupBy(
+      model.joins.flatMap((j) => [
+        { end: j.from, j },
+        { end: j.to, j },
+      ]),
+      (x) => x.end,
+    );
     model.lanes.forEach((l, i) => this.laneY.set(l.id, geometry.axisHeight + i * geometry.laneHeight + geometry.laneHeight / 2));
   }
 
@@ -161,7 +162,7 @@ export class TimelineLayout {
     };
     for (const g of glyphs) {
       for (const item of g.items) {
-        for (const j of this.joinsOf.get(item.key) ?? []) {
+        for (const { j } of this.joinsOf.get(item.key) ?? []) {
           const a = at(j.from);
           const b = at(j.to);
           if (!a || !b) continue;

@@ -10,6 +10,7 @@ import type { FileCommit } from '../git/fileHistory';
 import type { CommitLineage } from '../model/api';
 import type { Deployment, Finding } from '../model/domain';
 import { undoneBy } from '../lineage/rollbacks';
+import { groupBy } from '../util/groupBy';
 import { orderEnvironments, type EnvironmentPolicy } from '../present/environments';
 
 export interface TimelineInput {
@@ -117,8 +118,10 @@ export function buildTimeline(input: TimelineInput): TimelineModel {
   const joins: TimelineJoin[] = [];
   const notes: string[] = [];
   const inHistory = new Set(input.history.map((c) => c.sha));
-  const byBlob = new Map<string, FileCommit[]>();
-  for (const c of input.history) if (c.blob) byBlob.set(c.blob, [...(byBlob.get(c.blob) ?? []), c]);
+  const byBlob = groupBy(
+    input.history.filter((c) => c.blob),
+    (c) => c.blob!,
+  );
   const focus = new Set(input.focus?.commits ?? []);
 
   // The history lane: each commit, parent and previous name kept for its diff.

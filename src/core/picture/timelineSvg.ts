@@ -4,7 +4,7 @@
  * lane, joins and a screen-reader label. Colours are CSS classes resolved by pictureStyles, so
  * the editor's theme or the document's colour scheme decides them.
  */
-import { el, type SvgNode } from './svgTree';
+import { clip, el, round, type SvgNode } from './svgTree';
 import { clusterLabel, geometry, type Glyph, type TimelineFrame } from './timelineLayout';
 
 function shape(g: Glyph): SvgNode[] {
@@ -47,7 +47,7 @@ export function glyphNode(g: Glyph, options: { titles: boolean }): SvgNode {
     'g',
     {
       class: ['item', g.kind, g.items.length > 1 ? 'cluster' : '', ...g.marks].filter(Boolean).join(' '),
-      transform: `translate(${Math.round(g.x * 10) / 10} ${g.y})`,
+      transform: `translate(${round(g.x)} ${g.y})`,
       'data-key': g.key,
       'data-kind': g.kind,
       'data-lane': g.lane,
@@ -75,7 +75,7 @@ export function timelineNode(frame: TimelineFrame, options: { titles: boolean; t
       },
       [
         el('rect', { class: i % 2 ? 'band odd' : 'band', x: 0, y: l.y - geometry.laneHeight / 2, width, height: geometry.laneHeight }),
-        el('text', { class: 'lane-label', x: 8, y: l.y + 4 }, [truncate(l.kind === 'history' ? basename(l.label) : l.label, 18)]),
+        el('text', { class: 'lane-label', x: 8, y: l.y + 4 }, [clip(l.kind === 'history' ? basename(l.label) : l.label, 18)]),
       ],
     ),
   );
@@ -93,7 +93,7 @@ export function timelineNode(frame: TimelineFrame, options: { titles: boolean; t
     frame.joins.map((j) =>
       el('path', {
         class: `join ${j.join.kind}`,
-        d: `M${r(j.x1)} ${r(j.y1)} C${r(j.x1)} ${r((j.y1 + j.y2) / 2)} ${r(j.x2)} ${r((j.y1 + j.y2) / 2)} ${r(j.x2)} ${r(j.y2)}`,
+        d: `M${round(j.x1)} ${round(j.y1)} C${round(j.x1)} ${round((j.y1 + j.y2) / 2)} ${round(j.x2)} ${round((j.y1 + j.y2) / 2)} ${round(j.x2)} ${round(j.y2)}`,
         'data-from': j.join.from,
         'data-to': j.join.to,
       }),
@@ -115,10 +115,8 @@ export function timelineNode(frame: TimelineFrame, options: { titles: boolean; t
       role: 'group',
       'aria-label': options.title,
     },
-    [lanes.length ? el('g', { class: 'lanes' }, lanes) : '', axis, joins, items].filter((c): c is SvgNode => typeof c !== 'string'),
+    [...(lanes.length ? [el('g', { class: 'lanes' }, lanes)] : []), axis, joins, items],
   );
 }
 
-const r = (n: number) => Math.round(n * 10) / 10;
 const basename = (p: string) => p.slice(p.lastIndexOf('/') + 1);
-const truncate = (s: string, n: number) => (s.length > n ? `${s.slice(0, n - 1)}…` : s);

@@ -24,17 +24,20 @@ const primaryKeys: Record<TableName, string[]> = {
 
 /**
  * Rows known by an id the sender chooses (a deploy script's deployment id, a scanner's finding id)
- * that belong to one repository. The id space is the service's, so a second repository using an
- * id already taken would merge its facts into the first one's row: refused instead.
+ * that belong to one repository, by the noun an error names them with; the id is the table's
+ * primary key. The id space is the service's, so a second repository using an id already taken
+ * would merge its facts into the first one's row: refused instead.
  */
-const ownedBy: Partial<Record<TableName, { id: string; noun: string }>> = {
-  deployments: { id: 'id', noun: 'deployment' },
-  approvals: { id: 'id', noun: 'approval' },
-  builds: { id: 'id', noun: 'build' },
-  findings: { id: 'id', noun: 'finding' },
-  attestations: { id: 'id', noun: 'attestation' },
-  artifacts: { id: 'digest', noun: 'artifact' },
+const owned: Partial<Record<TableName, string>> = {
+  deployments: 'deployment',
+  approvals: 'approval',
+  builds: 'build',
+  findings: 'finding',
+  attestations: 'attestation',
+  artifacts: 'artifact',
 };
+
+const idColumn = (table: TableName) => primaryKeys[table][0]!;
 
 /** An event naming, for its repository, an id another repository's row already has. */
 export class OwnershipConflict extends Error {
@@ -57,44 +60,50 @@ export class OwnershipConflict extends Error {
 
 /** Each owned table with the column its id is in. */
 export function ownedTables(): [TableName, string][] {
-  return Object.entries(ownedBy).map(([table, owned]) => [table as TableName, owned.id]);
+  return (Object.keys(owned) as TableName[]).map((table) => [table, idColumn(table)]);
 }
 
-/** The key a fact's row is known by (`<table>\u0000<id>`) and the repository it claims, for owned tables. */
-export function ownedKey(fact: Fact): { key: string; repo: string } | null {
-  const owned = ownedBy[fact.table];
+export interface OwnedClaim {
+  /** `<table>\u0000<id>`: the row the fact is about. */
+  key: string;
+  table: TableName;
+  id: string;
+  repo: string;
+}
+
+/** The row a fact of an owned table is about and the repository it claims it for; null for others. */
+export function ownedClaim(fact: Fact): OwnedClaim | null {
+  if (!owned[fact.table]) return null;
   const row = fact.row as Record<string, unknown>;
-  const id = owned ? row[owned.id] : undefined;
-  const repo = row.repo;
-  return owned && typeof id === 'string' && typeof repo === 'string' ? { key: `${fact.table}\u0000${id}`, repo } : null;
+  const id = row[idColumn(fact.table)];
+  return typeof id === 'string' && typeof row.repo === 'string'
+    ? { key: `${fact.table}\u0000${id}`, table: fact.table, id, repo: row.repo }
+    : null;
 }
 
 /**
  * Throws OwnershipConflict when a fact's row (by id) is another repository's: among the facts
  * themselves, or in the store. A fact without a repository claims nothing.
  */
-async function refuseForeignIds(tx: SqlExecutor, byTable: Map<TableName, Map<string, Keyed>>, facts: { fact: Fact }[]): Promise<void> {
-  const claims = new Map<string, string>();
+async function refuseForeignIds(tx: SqlExecutor, facts: { fact: Fact }[]): Promise<void> {
+  const claims = new Map<string, OwnedClaim>();
   for (const { fact } of facts) {
-    const owned = ownedKey(fact);
-    if (!owned) continue;
-    const other = claims.get(owned.key);
-    if (other && other !== owned.repo)
-      throw new OwnershipConflict(ownedBy[fact.table]!.noun, owned.key.split('\u0000')[1]!, other, owned.repo);
-    claims.set(owned.key, owned.repo);
+    const claim = ownedClaim(fact);
+    if (!claim) continue;
+    const other = claims.get(claim.key);
+    if (other && other.repo !== claim.repo) throw new OwnershipConflict(owned[claim.table]!, claim.id, other.repo, claim.repo);
+    claims.set(claim.key, claim);
   }
-  for (const [table, owned] of Object.entries(ownedBy) as [TableName, { id: string; noun: string }][]) {
-    const rows = byTable.get(table);
-    if (!rows) continue;
-    const ids = [...rows.values()].filter((k) => typeof k.row.repo === 'string').map((k) => String(k.row[owned.id]));
+  for (const [table, column] of ownedTables()) {
+    const ids = [...claims.values()].filter((c) => c.table === table).map((c) => c.id);
     if (ids.length === 0) continue;
     const stored = await tx.query<{ id: string; repo: string }>(
-      `SELECT ${owned.id} AS id, repo FROM ${table} WHERE ${owned.id} = ANY($1::text[]) AND repo IS NOT NULL`,
+      `SELECT ${column} AS id, repo FROM ${table} WHERE ${column} = ANY($1::text[]) AND repo IS NOT NULL`,
       [ids],
     );
     for (const { id, repo } of stored.rows) {
-      const claimant = claims.get(`${table}\u0000${id}`);
-      if (claimant && claimant !== repo) throw new OwnershipConflict(owned.noun, id, repo, claimant);
+      const claimant = claims.get(`${table}\u0000${id}`)!.repo;
+      if (claimant !== repo) throw new OwnershipConflict(owned[table]!, id, repo, claimant);
     }
   }
 }
@@ -187,7 +196,7 @@ export async function writeFacts(
     }
   }
 
-  if (options.refuseForeignIds) await refuseForeignIds(tx, byTable, facts);
+  if (options.refuseForeignIds) await refuseForeignIds(tx, facts);
 
   // Where the deployments about to be written stood in their tools' order before: a deployment that
   // moves (another sequence, environment or tool) changes the order from its old place too.

@@ -17,7 +17,7 @@ import { join } from 'node:path';
 import type { NormalizedEvent } from '../../core/ingest/facts';
 import type { Database } from './database';
 import { type EventSink, type EventWriter, takeBatch, type WrittenEvent } from './eventWriter';
-import { OwnershipConflict, ownedKey, ownedTables } from './factWriter';
+import { type OwnedClaim, OwnershipConflict, ownedClaim, ownedTables } from './factWriter';
 import { IntakeJournal } from './intakeJournal';
 import { KeyFilter } from './keyFilter';
 
@@ -193,7 +193,7 @@ export class JournaledWriter implements EventSink {
   }
 
   /** True when no claim can take another repository's row: each id is new, or already this repository's. */
-  private certainlyOwn(claims: { key: string; repo: string }[]): boolean {
+  private certainlyOwn(claims: OwnedClaim[]): boolean {
     const here = new Map<string, string>();
     for (const c of claims) {
       if ((here.get(c.key) ?? c.repo) !== c.repo) return false;
@@ -256,6 +256,6 @@ export class JournaledWriter implements EventSink {
   }
 }
 
-function claimsOf(events: NormalizedEvent[]): { key: string; repo: string }[] {
-  return events.flatMap((e) => e.facts.map(ownedKey).filter((c): c is { key: string; repo: string } => c !== null));
+function claimsOf(events: NormalizedEvent[]): OwnedClaim[] {
+  return events.flatMap((e) => e.facts.map(ownedClaim).filter((c) => c !== null));
 }

@@ -22,19 +22,9 @@ import {
   pullRequestOf,
   reviewOf,
 } from './rows';
+import { groupBy } from '../../core/util/groupBy';
 
 type Row = Record<string, unknown>;
-
-function groupBy<T>(rows: T[], key: (r: T) => string): Map<string, T[]> {
-  const map = new Map<string, T[]>();
-  for (const r of rows) {
-    const k = key(r);
-    const list = map.get(k);
-    if (list) list.push(r);
-    else map.set(k, [r]);
-  }
-  return map;
-}
 
 export class Queries {
   constructor(private readonly db: SqlExecutor) {}
