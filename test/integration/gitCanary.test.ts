@@ -132,6 +132,12 @@ describe('no program a repository names ever runs', function () {
       ['trace', ['trace', '--revision', c.first!, '--json', '--source', 'git'], [0, 1]],
       ['check', ['check', '--base', 'main', '--head', 'feature', '--json', '--api', t.url], [0, 1]],
       ['evidence', ['evidence', 'app.js:3', '--api', t.url, '--repo', 'acme/canary'], [0, 1]],
+      // The page draws the file's timeline: its history, renames and the versions deployed.
+      [
+        'evidence --format html',
+        ['evidence', 'app.js:3', '--api', t.url, '--repo', 'acme/canary', '--format', 'html', '--out', '/dev/null'],
+        [0, 1],
+      ],
       ['record-deploy', ['record-deploy', 'staging', 'HEAD', '--reason', 'canary'], [0]],
       ['doctor', ['doctor', '--github-url', gh.url], [0, 1]],
       ['sync', ['sync', 'github', '--api', t.url, '--github-url', gh.url], [0]],
