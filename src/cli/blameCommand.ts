@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { formatBlame, isTerminal } from './blameFormat';
 import { openCheckout } from './checkout';
-import { cliSession, sourceFlags } from './sourceOption';
+import { cliOriginSlug, cliSession, sourceFlags } from './sourceOption';
 import { UsageError } from './usageError';
 
 export const blameUsage = `usage: lineage blame <path> [--line N | --line N-M] [--json] [--api URL] [--token T] [--repo owner/name] [--contents <file|->] [--detect-moves]
@@ -75,7 +75,7 @@ export async function runBlame(
     // The blame starts at once and the binary check runs beside it: on a short file anything run
     // before the blame costs as much again. Whether the file is tracked is asked only when the
     // blame fails, to say why.
-    const answering = (values.repo !== undefined ? Promise.resolve(values.repo) : repo.originSlug()).then((slug) =>
+    const answering = (values.repo !== undefined ? Promise.resolve(values.repo) : cliOriginSlug(repo, values, env)).then((slug) =>
       session.lineage({ repo, path, contents, slug }),
     );
     const binary = repo.isBinary(path);

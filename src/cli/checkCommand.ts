@@ -10,7 +10,7 @@ import { PolicyError } from '../core/policy/policy';
 import { sourceFailure } from '../core/session/sourceFailure';
 import { terminalSafe } from './blameFormat';
 import { openCheckout } from './checkout';
-import { cliSession, sourceFlags } from './sourceOption';
+import { cliOriginSlug, cliSession, sourceFlags } from './sourceOption';
 import { UsageError } from './usageError';
 
 export const checkUsage = `usage: lineage check [--base <ref>] [--head <ref>] [--json] [--api URL] [--token T] [--repo owner/name] [--source auto|service|github|git] [--github-url URL]
@@ -45,7 +45,7 @@ export async function runCheck(
   }
   if (positionals.length > 0) throw new UsageError(`check takes no arguments (got "${positionals[0]}")\n${checkUsage}`);
   const repo = await openCheckout();
-  const slug = values.repo ?? (await repo.originSlug());
+  const slug = values.repo ?? (await cliOriginSlug(repo, values, env));
   const session = cliSession(values, env);
   try {
     const chosen = await session.source(repo);

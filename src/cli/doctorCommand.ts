@@ -11,7 +11,7 @@ import { githubWebHost, originHost } from '../core/sources/sourceChoice';
 import type { LineageSource } from '../core/sources/lineageSource';
 import { ApiError } from '../core/sources/apiError';
 import { openCheckout } from './checkout';
-import { cliGithubUrl, cliSession, sourceFlags } from './sourceOption';
+import { cliGithubUrl, cliOriginSlug, cliSession, sourceFlags } from './sourceOption';
 
 interface Check {
   name: string;
@@ -28,7 +28,8 @@ const RepositoryAccess = z.object({
   permissions: z.object({ admin: z.boolean().optional(), push: z.boolean().optional(), pull: z.boolean().optional() }).optional(),
 });
 
-export const doctorUsage = `usage: lineage doctor [--json] [--api URL] [--token T] [--source auto|service|github|git] [--github-url URL]
+export const doctorUsage = `usage: lineage doctor [--json] [--api URL] [--token T] [--source auto|service|github|gitlab|git]
+                     [--github-url URL] [--gitlab-url URL]
 
 Checks, in the git checkout of the current directory: the repository's name, the source in use and
 why, whether it answers, which token is used (where it came from, never its value), the rate limit
@@ -46,7 +47,7 @@ export async function runDoctor(argv: string[], env: NodeJS.ProcessEnv, out: (li
   }
   const checks: Check[] = [];
   const repo = await openCheckout();
-  const slug = await repo.originSlug();
+  const slug = await cliOriginSlug(repo, values, env);
   const host = await originHost(repo);
   checks.push(
     slug
@@ -103,6 +104,10 @@ export async function runDoctor(argv: string[], env: NodeJS.ProcessEnv, out: (li
         });
       }
       if (slug) checks.push(await repositoryAccess(chosen.github, slug), await githubData(chosen.source, slug));
+    }
+    if (chosen.gitlab) {
+      const { gitlabChecks } = await import('./doctorGitlab');
+      checks.push(...(await gitlabChecks(chosen.gitlab, chosen.source, slug, env)));
     }
     if (chosen.kind === 'git') {
       const tags = (await repo.run(['tag', '--list', 'deploy/*']).catch(() => '')).split('\n').filter(Boolean).length;

@@ -13,7 +13,7 @@ import { ApiError } from '../core/sources/apiError';
 import { isTerminal } from './blameFormat';
 import { openCheckout } from './checkout';
 import { evidenceText } from './evidenceText';
-import { cliSession } from './sourceOption';
+import { cliOriginSlug, cliSession } from './sourceOption';
 import { apiUrlFrom, UsageError } from './usageError';
 
 export const evidenceUsage = `usage: lineage evidence <path>:<line> | --deployment <id> [--format text|md|json|svg|html] [--json] [--out FILE] [--bundle FILE] [--api URL] [--token T] [--repo owner/name]
@@ -61,7 +61,7 @@ export async function runEvidence(
     throw new UsageError(`give either <path>:<line> or --deployment <id>\n${evidenceUsage}`);
   apiUrlFrom(values.api, env, 'evidence');
   const repo = await openCheckout();
-  const slug = values.repo ?? (await repo.originSlug());
+  const slug = values.repo ?? (await cliOriginSlug(repo, {}, env));
   if (!slug) throw new UsageError('the repository has no origin remote to name it by: pass --repo owner/name');
   // Evidence is the service's: its events and audit log are what an auditor checks.
   const session = cliSession({ ...values, source: 'service' }, env);

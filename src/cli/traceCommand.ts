@@ -10,7 +10,7 @@ import { ApiError } from '../core/sources/apiError';
 import { traceFinding, UnknownFindingError } from '../core/trace/traceFinding';
 import { terminalSafe } from './blameFormat';
 import { openCheckout } from './checkout';
-import { cliSession, sourceFlags } from './sourceOption';
+import { cliOriginSlug, cliSession, sourceFlags } from './sourceOption';
 import { UsageError } from './usageError';
 
 export const traceUsage = `usage: lineage trace [<file>|-] [--json] [--api URL] [--token T] [-C DIR] [--repo owner/name]
@@ -93,7 +93,7 @@ export async function runTrace(
   }
   const repo = await openCheckout(directory);
   const session = cliSession(values, env);
-  const slug = values.slug ?? named ?? (await repo.originSlug());
+  const slug = values.slug ?? named ?? (await cliOriginSlug(repo, values, env));
   try {
     const chosen = await session.source(repo);
     const result = await traceFinding({

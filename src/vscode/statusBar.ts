@@ -49,7 +49,7 @@ export class LineageStatusBar implements vscode.Disposable {
       order: this.controller.settings.environmentOrder,
       production: this.controller.settings.production,
     });
-    const source = { service: 'service', github: 'GitHub', git: 'deploy tags', none: 'git only' }[result.file.source];
+    const source = { service: 'service', github: 'GitHub', gitlab: 'GitLab', git: 'deploy tags', none: 'git only' }[result.file.source];
     this.item.text = !line.commit
       ? '$(edit) not committed'
       : furthest

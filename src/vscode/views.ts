@@ -158,7 +158,7 @@ async function commitsBetween(repo: Repository, deployed: string, earlier: strin
 }
 
 const severityOrder = ['critical', 'high', 'medium', 'low', 'info'];
-const sourceName = { service: 'the service', github: 'GitHub', git: 'the deploy tags' } as const;
+const sourceName = { service: 'the service', github: 'GitHub', gitlab: 'GitLab', git: 'the deploy tags' } as const;
 
 export class FindingsTree extends NodeTree {
   constructor(private readonly controller: LineageController) {

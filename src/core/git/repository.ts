@@ -6,6 +6,7 @@ import { closeSync, existsSync, lstatSync, mkdtempSync, openSync, readFileSync, 
 import { readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { isAbsolute, join, relative, resolve, sep } from 'node:path';
+import { isRepoSlug } from '../model/primitives';
 import { parseBlamePorcelain, type BlameResult } from './blamePorcelain';
 import { BoundedCache } from '../util/boundedCache';
 import { filesStamp } from '../util/fileStamps';
@@ -134,10 +135,17 @@ export class Repository {
     return this.origin;
   }
 
-  /** `owner/name` of the `origin` remote (https, ssh or scp-like URL), or null. */
-  async originSlug(): Promise<string | null> {
+  /**
+   * `owner/name` of the `origin` remote (https, ssh or scp-like URL), or null. On the GitLab
+   * instance `gitlabInstance` names (gitlab.com by default), the project's full path instead
+   * (`group/subgroup/name`), without the instance's own path prefix.
+   */
+  async originSlug(gitlabInstance = 'https://gitlab.com'): Promise<string | null> {
     const url = await this.originUrl();
-    const m = url ? /[:/]([A-Za-z0-9_.-]+)\/([A-Za-z0-9_.-]+?)(?:\.git)?\/?$/.exec(url) : null;
+    if (!url) return null;
+    const full = gitlabProjectPath(url, gitlabInstance);
+    if (full) return full;
+    const m = /[:/]([A-Za-z0-9_.-]+)\/([A-Za-z0-9_.-]+?)(?:\.git)?\/?$/.exec(url);
     return m ? `${m[1]}/${m[2]}` : null;
   }
 
@@ -382,4 +390,42 @@ function fileStart(file: string, bytes: number): Buffer | null {
   } finally {
     if (fd !== undefined) closeSync(fd);
   }
+}
+
+/**
+ * The project path of a remote URL on a GitLab instance (https://host/prefix, ssh://git@host:2222,
+ * git@host:), or null when the URL is on another host or names no project.
+ */
+export function gitlabProjectPath(remote: string, instance: string): string | null {
+  let want: URL;
+  try {
+    want = new URL(instance);
+  } catch {
+    return null;
+  }
+  let host: string;
+  let path: string;
+  const scp = /^(?:[^@/:]+@)?([^/:]+):(?!\/\/)(.+)$/.exec(remote);
+  if (/^[a-z+]+:\/\//i.test(remote)) {
+    let u: URL;
+    try {
+      u = new URL(remote);
+    } catch {
+      return null;
+    }
+    host = u.hostname.toLowerCase();
+    path = decodeURIComponent(u.pathname);
+    // Over http(s) a self-managed instance may live under a path (https://example.com/gitlab).
+    const prefix = want.pathname.replace(/\/+$/, '');
+    if (/^https?:$/.test(u.protocol) && prefix) {
+      if (!path.startsWith(`${prefix}/`)) return null;
+      path = path.slice(prefix.length);
+    }
+  } else if (scp) {
+    host = scp[1]!.toLowerCase();
+    path = scp[2]!;
+  } else return null;
+  if (host !== want.hostname.toLowerCase()) return null;
+  const project = path.replace(/^\/+/, '').replace(/\/+$/, '').replace(/\.git$/, '');
+  return isRepoSlug(project) ? project : null;
 }

@@ -114,7 +114,7 @@ export interface EnvironmentState {
 export interface FileLineage {
   path: string;
   repo: string | null;
-  source: 'service' | 'github' | 'git' | 'none';
+  source: 'service' | 'github' | 'gitlab' | 'git' | 'none';
   head: string | null;
   environments: EnvironmentState[];
   notices: string[];

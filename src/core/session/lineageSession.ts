@@ -25,6 +25,7 @@ import type { EnvironmentPolicy } from '../present/environments';
 import type { CommitLineage } from '../model/api';
 import type { Policy } from '../policy/policy';
 import type { ApiClient } from '../sources/apiClient';
+import type { GitLabToken } from '../sources/gitlab/gitlabClient';
 import { answersFor } from '../sources/lineageSource';
 import { chooseSource, SourceChoiceError, SourcePool, type ChosenSource, type SourceSetting } from '../sources/sourceChoice';
 import type { ApprovalState } from './approvalState';
@@ -37,6 +38,8 @@ export interface SessionConfig {
   apiUrl: string | null;
   /** GitHub's API base URL; github.com by default. */
   githubUrl: string | null;
+  /** The GitLab instance; gitlab.com by default. */
+  gitlabUrl?: string | null;
   /** Credit moved and copied lines to where they came from (git blame -M -C). */
   detectMoves: boolean;
 }
@@ -48,6 +51,9 @@ export interface SessionCredentials {
   githubToken(): Promise<string | null>;
   /** How to get a GitHub token where the session runs ("sign in", "set GITHUB_TOKEN"). */
   githubTokenHelp: string;
+  /** A GitLab token, asked for only when GitLab would be the source. */
+  gitlabToken?(): Promise<GitLabToken | null>;
+  gitlabTokenHelp?: string;
 }
 
 export interface LineageRequest {
@@ -122,6 +128,9 @@ export class LineageSession {
         githubUrl: this.config.githubUrl,
         githubToken: () => this.credentials.githubToken(),
         githubTokenHelp: this.credentials.githubTokenHelp,
+        gitlabUrl: this.config.gitlabUrl ?? null,
+        gitlabToken: () => this.credentials.gitlabToken?.() ?? Promise.resolve(null),
+        gitlabTokenHelp: this.credentials.gitlabTokenHelp,
       },
       this.pool,
     );
@@ -246,7 +255,10 @@ export class LineageSession {
         throw e;
       }
       if (chosen.kind === 'git' || !slug)
-        return { ok: false, reason: 'approvals come from the traceability service or GitHub: configure the service, or sign in to GitHub' };
+        return {
+          ok: false,
+          reason: 'approvals come from the traceability service, GitHub or GitLab: configure the service, or sign in to GitHub or GitLab',
+        };
       try {
         // The policy engine (YAML, patterns, rules) loads when approvals are first asked for, not with every blame.
         const [{ checkBranch }, { defaultBase }, { approvalStateOf }] = await Promise.all([

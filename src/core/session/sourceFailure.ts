@@ -7,6 +7,7 @@
  */
 import { ApiError } from '../sources/apiError';
 import { GitHubError } from '../sources/github/githubError';
+import { GitLabError } from '../sources/gitlab/gitlabError';
 import { SourceChoiceError } from '../sources/sourceChoice';
 
 export interface SourceFailure {
@@ -25,5 +26,6 @@ export function sourceFailure(e: unknown): SourceFailure | null {
   if (e instanceof SourceChoiceError) return { needsFix: true, message: e.message, notice: `${e.message}; showing git only` };
   if (ApiError.is(e)) return { needsFix: needsFix.has(e.reason), message: e.message, notice: `${e.message}; showing git only` };
   if (GitHubError.is(e)) return { needsFix: needsFix.has(e.reason), message: e.message, notice: `GitHub: ${e.message}; showing git only` };
+  if (GitLabError.is(e)) return { needsFix: needsFix.has(e.reason), message: e.message, notice: `GitLab: ${e.message}; showing git only` };
   return null;
 }

@@ -1,6 +1,6 @@
 /**
  * Where deployments, pull requests and findings come from. The engine asks these questions of
- * whichever source is configured: the traceability service, GitHub, or git-native deploy tags;
+ * whichever source is configured: the traceability service, GitHub, GitLab, or git-native deploy tags;
  * the optional ones only of sources that can answer them.
  */
 import type { CommitLineage } from '../model/api';
@@ -26,7 +26,7 @@ export interface SourceNotice {
 }
 
 export interface LineageSource {
-  readonly kind: 'service' | 'github' | 'git';
+  readonly kind: 'service' | 'github' | 'gitlab' | 'git';
   /** Each environment with its current deployment. */
   environments(repo: string): Promise<Environment[]>;
   /** An environment's deployments, newest first, at most `limit`. */

@@ -1,17 +1,23 @@
 /**
- * Which source the engine reads: the traceability service, GitHub directly, or git alone (deploy
- * tags). `auto` takes the service when a URL is set, else GitHub when the origin remote is on
- * GitHub and a token is at hand, else git. The choice says why, for the status bar and `doctor`.
+ * Which source the engine reads: the traceability service, GitHub or GitLab directly, or git alone
+ * (deploy tags). `auto` takes the service when a URL is set, else GitHub or GitLab when the origin
+ * remote is on that host and a token is at hand, else git. The choice says why, for the status bar
+ * and `doctor`.
  */
 import type { Repository } from '../git/repository';
 import type { ApiClient } from './apiClient';
 import type { GitHubClient } from './github/githubClient';
 import type { GitHubSource } from './github/githubSource';
+import type { GitLabClient, GitLabToken } from './gitlab/gitlabClient';
+import type { GitLabSource } from './gitlab/gitlabSource';
 import { DeployTagSource } from './deployTags';
 import type { LineageSource } from './lineageSource';
 
-export type SourceSetting = 'auto' | 'service' | 'github' | 'git';
-export const sourceSettings: SourceSetting[] = ['auto', 'service', 'github', 'git'];
+export type SourceSetting = 'auto' | 'service' | 'github' | 'gitlab' | 'git';
+export const sourceSettings: SourceSetting[] = ['auto', 'service', 'github', 'gitlab', 'git'];
+
+/** GitLab.com's instance URL, the default for `lineage.gitlab.url`. */
+export const defaultGitlabUrl = 'https://gitlab.com';
 
 export interface SourceInputs {
   setting: SourceSetting;
@@ -24,6 +30,11 @@ export interface SourceInputs {
   githubToken?: () => Promise<string | null>;
   /** How to get a GitHub token where this runs, for the error when GitHub is asked for and there is none. */
   githubTokenHelp?: string;
+  /** The GitLab instance (--gitlab-url, CI_API_V4_URL, lineage.gitlab.url); gitlab.com by default. */
+  gitlabUrl?: string | null;
+  /** Asked for only when GitLab is the source; sent only to the GitLab instance. */
+  gitlabToken?: () => Promise<GitLabToken | null>;
+  gitlabTokenHelp?: string;
 }
 
 /**
@@ -36,6 +47,7 @@ export interface SourceInputs {
 export class SourcePool {
   private readonly apis = new Map<string, ApiClient>();
   private readonly githubs = new Map<string, { token: string; client: GitHubClient; source: GitHubSource }>();
+  private readonly gitlabs = new Map<string, { token: string; client: GitLabClient; source: GitLabSource }>();
 
   async api(baseUrl: string, token: string | null): Promise<ApiClient> {
     const key = `${baseUrl}\u0000${token ?? ''}`;
@@ -64,23 +76,40 @@ export class SourcePool {
     return entry;
   }
 
+  async gitlab(url: string, token: GitLabToken): Promise<{ client: GitLabClient; source: GitLabSource }> {
+    const tokenKey = `${token.kind}:${token.value}`;
+    const hit = this.gitlabs.get(url);
+    if (hit && hit.token === tokenKey) return hit;
+    const [{ GitLabClient }, { GitLabSource }] = await Promise.all([import('./gitlab/gitlabClient'), import('./gitlab/gitlabSource')]);
+    const raced = this.gitlabs.get(url);
+    if (raced && raced.token === tokenKey) return raced;
+    if (hit) void hit.client.close();
+    const client = new GitLabClient({ url, token });
+    const entry = { token: tokenKey, client, source: new GitLabSource(client) };
+    this.gitlabs.set(url, entry);
+    return entry;
+  }
+
   /** Forgets every client (settings or credentials changed), closing the service's connections. */
   async clear(): Promise<void> {
     const apis = [...this.apis.values()];
+    const gitlabs = [...this.gitlabs.values()];
     this.apis.clear();
     this.githubs.clear();
-    await Promise.all(apis.map((a) => a.close()));
+    this.gitlabs.clear();
+    await Promise.all([...apis.map((a) => a.close()), ...gitlabs.map((g) => g.client.close())]);
   }
 }
 
 export interface ChosenSource {
-  kind: 'service' | 'github' | 'git';
+  kind: 'service' | 'github' | 'gitlab' | 'git';
   source: LineageSource;
   why: string;
   /** The GitHub web host a sign-in would add as the source (git was chosen for want of a token). */
   signInTo?: string;
   api?: ApiClient;
   github?: GitHubClient;
+  gitlab?: GitLabClient;
 }
 
 export class SourceChoiceError extends Error {}
@@ -90,6 +119,11 @@ export async function originHost(repo: Repository): Promise<string | null> {
   const url = (await repo.originUrl()) ?? '';
   const m = /^(?:[a-z+]+:\/\/)?(?:[^@/]+@)?([^/:]+)[:/]/i.exec(url);
   return m ? m[1]!.toLowerCase() : null;
+}
+
+/** The web host of a GitLab instance URL or API URL (…/api/v4), lower-cased. */
+export function gitlabWebHost(url: string): string {
+  return new URL(url).hostname.toLowerCase();
 }
 
 /**
@@ -138,6 +172,16 @@ export async function chooseSource(inputs: SourceInputs, pool: SourcePool): Prom
     const { client, source } = await pool.github(githubUrl, token);
     return { kind: 'github', source, why: `GitHub at ${new URL(githubUrl).host}`, github: client };
   };
+  const gitlabUrl = inputs.gitlabUrl || defaultGitlabUrl;
+  const gitlab = async (required: boolean): Promise<ChosenSource | null> => {
+    const token = inputs.gitlabToken ? await inputs.gitlabToken() : null;
+    if (!token) {
+      if (required) throw new SourceChoiceError(`no GitLab token: ${inputs.gitlabTokenHelp ?? 'set GITLAB_TOKEN (or CI_JOB_TOKEN in GitLab CI)'}`);
+      return null;
+    }
+    const { client, source } = await pool.gitlab(gitlabUrl, token);
+    return { kind: 'gitlab', source, why: `GitLab at ${client.host}`, gitlab: client };
+  };
   switch (inputs.setting) {
     case 'service':
       if (!inputs.apiUrl)
@@ -145,6 +189,8 @@ export async function chooseSource(inputs: SourceInputs, pool: SourcePool): Prom
       return service();
     case 'github':
       return (await github(true))!;
+    case 'gitlab':
+      return (await gitlab(true))!;
     case 'git':
       return git('git only (deploy tags), as asked');
     default: {
@@ -155,9 +201,14 @@ export async function chooseSource(inputs: SourceInputs, pool: SourcePool): Prom
         if (chosen) return chosen;
         return { ...git(`git only: the origin is on ${host} but no GitHub token is available`), signInTo: host };
       }
+      if (host && host === gitlabWebHost(gitlabUrl)) {
+        const chosen = await gitlab(false);
+        if (chosen) return chosen;
+        return { ...git(`git only: the origin is on ${host} but no GitLab token is available`), signInTo: host };
+      }
       return git(
         host
-          ? `git only: no service configured and the origin (${host}) is not ${githubWebHost(githubUrl)}`
+          ? `git only: no service configured and the origin (${host}) is neither ${githubWebHost(githubUrl)} nor ${gitlabWebHost(gitlabUrl)}`
           : 'git only: no service configured and no origin remote',
       );
     }

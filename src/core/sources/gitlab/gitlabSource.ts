@@ -1,0 +1,325 @@
+/**
+ * GitLab as a lineage source (direct mode, no service): each environment's deployments (the last
+ * successful one runs there; a re-deploy of an older deployment, GitLab's rollback, is a newer
+ * deployment of an older commit), the merge requests of many commits with each reviewer's latest
+ * approval on the head it was given on, the approvals of the deployments that run now in protected
+ * environments, each commit's pipeline jobs as checks, and open vulnerabilities with a file.
+ *
+ * Requests: one page of the project's recent deployments (plus one per environment it crowds
+ * out), one for the environments; per commit not seen before, its merge requests (GitLab offers
+ * no batch for that), and per merge request not seen before its system notes and diff versions.
+ * Everything is kept for a while, so a second file, or the same file again, costs nothing; and
+ * repeat reads are conditional where GitLab gives ETags.
+ */
+import { z } from 'zod';
+import type { LineageSource, SourceNotice } from '../lineageSource';
+import type { CommitLineage, PullRequestWithReviews } from '../../model/api';
+import type { Build, Deployment, Environment, EnvironmentProtection, Finding } from '../../model/domain';
+import { GitLabError, type GitLabClient } from './gitlabClient';
+import {
+  GqlVulnerabilities,
+  gitlabFindingId,
+  mergeRequestReviews,
+  RestCommitStatus,
+  RestDeployment,
+  RestEnvironment,
+  RestMergeRequest,
+  RestNote,
+  RestProtectedEnvironment,
+  RestVersion,
+  statusBuild,
+  toGitlabDeployment,
+  toGitlabProtection,
+  toGitlabPullRequest,
+  vulnerabilitiesQuery,
+  vulnerabilityFinding,
+} from './gitlabMappings';
+
+const ttlMs = 60_000;
+/** Recent deployments read in the first request. */
+const recentDeployments = 100;
+/** Environments whose deployments are read on their own when the recent ones crowd them out. */
+const maxQuietEnvironments = 20;
+/** Commits (and merge requests) asked about at once. */
+const concurrency = 8;
+
+interface Deployments {
+  environments: string[];
+  protection: Map<string, EnvironmentProtection>;
+  deployments: Deployment[];
+}
+
+export class GitLabSource implements LineageSource {
+  readonly kind = 'gitlab' as const;
+  private readonly deploymentsCache = new Map<string, { at: number; value: Promise<Deployments> }>();
+  private readonly commitCache = new Map<string, { at: number; value: Promise<number[]> }>();
+  private readonly mergeRequestCache = new Map<string, { at: number; value: Promise<PullRequestWithReviews> }>();
+  private readonly findingsCache = new Map<string, { at: number; value: Promise<Finding[]> }>();
+  private readonly unknowns = new Map<string, SourceNotice>();
+
+  constructor(private readonly client: GitLabClient) {}
+
+  notices(): SourceNotice[] {
+    return [...this.unknowns.values()];
+  }
+
+  private deployments(repo: string): Promise<Deployments> {
+    const hit = this.deploymentsCache.get(repo);
+    if (hit && Date.now() - hit.at < ttlMs) return hit.value;
+    const value = this.readDeployments(repo);
+    value.catch(() => this.deploymentsCache.delete(repo));
+    this.deploymentsCache.set(repo, { at: Date.now(), value });
+    return value;
+  }
+
+  private async readDeployments(repo: string): Promise<Deployments> {
+    const [environmentList, recent, protection] = await Promise.all([
+      this.client.read(
+        'environments',
+        (api) => api.Environments.all(repo, { perPage: 100, maxPages: 1 }),
+        z.array(RestEnvironment),
+      ),
+      this.client.read(
+        'deployments',
+        (api) => api.Deployments.all(repo, { orderBy: 'id', sort: 'desc', perPage: recentDeployments, maxPages: 1 } as never),
+        z.array(RestDeployment),
+      ),
+      this.protection(repo),
+    ]);
+    const environments = environmentList.filter((e) => e.state !== 'stopped').map((e) => e.name);
+    const deployments = recent.map((d) => toGitlabDeployment(repo, d));
+    if (recent.length >= recentDeployments) {
+      const live = liveByEnvironment(deployments);
+      const quiet = environments.filter((name) => !live.has(name)).slice(0, maxQuietEnvironments);
+      const seen = new Set(deployments.map((d) => d.id));
+      const more = await Promise.all(
+        quiet.map((environment) =>
+          this.client.read(
+            `deployments of ${environment}`,
+            (api) =>
+              api.Deployments.all(repo, { environment, status: 'success', orderBy: 'id', sort: 'desc', perPage: 20, maxPages: 1 } as never),
+            z.array(RestDeployment),
+          ),
+        ),
+      );
+      for (const d of more.flat().map((x) => toGitlabDeployment(repo, x))) if (!seen.has(d.id)) deployments.push(d);
+    }
+    deployments.sort((a, b) => (b.sequence ?? 0) - (a.sequence ?? 0));
+    await this.withApprovals(repo, deployments, protection);
+    return { environments, protection, deployments };
+  }
+
+  /** Protected environments' approval rules (Premium); without them, the rules are unknown, said once. */
+  private async protection(repo: string): Promise<Map<string, EnvironmentProtection>> {
+    const rules = new Map<string, EnvironmentProtection>();
+    try {
+      const list = await this.client.read(
+        'protected environments',
+        (api) => api.ProjectProtectedEnvironments.all(repo, { perPage: 100, maxPages: 1 } as never),
+        z.array(RestProtectedEnvironment),
+      );
+      for (const p of list) {
+        const rule = toGitlabProtection(p);
+        if (rule) rules.set(p.name, rule);
+      }
+    } catch (e) {
+      if (!GitLabError.is(e, 'forbidden') && !GitLabError.is(e, 'notFound')) throw e;
+      this.unknowns.set('protected-environments', {
+        about: 'deployments',
+        message: 'protected environments unknown: the token may not read them, or the project has none',
+      });
+    }
+    return rules;
+  }
+
+  /**
+   * The approvals of the deployments that run now in protected environments (one request each:
+   * the list leaves them out). A token that may not read them costs the approvals, said once.
+   */
+  private async withApprovals(repo: string, deployments: Deployment[], protection: Map<string, EnvironmentProtection>): Promise<void> {
+    const live = [...liveByEnvironment(deployments).values()].filter((d) => protection.has(d.environment));
+    await Promise.all(
+      live.map(async (d) => {
+        const id = d.sequence!;
+        try {
+          const full = await this.client.read(`deployment ${id}`, (api) => api.Deployments.show(repo, id), RestDeployment);
+          d.approvals = toGitlabDeployment(repo, full).approvals;
+        } catch (e) {
+          if (!GitLabError.is(e, 'forbidden') && !GitLabError.is(e, 'notFound')) throw e;
+          this.unknowns.set('deployment-approvals', { about: 'deployments', message: 'deployment approvals unknown: the token may not read them' });
+        }
+      }),
+    );
+  }
+
+  async environments(repo: string): Promise<Environment[]> {
+    const { environments, deployments, protection } = await this.deployments(repo);
+    const names = [...new Set([...environments, ...deployments.map((d) => d.environment)])].sort();
+    const live = liveByEnvironment(deployments);
+    return names.map((name) => ({ name, deployment: live.get(name) ?? null, protection: protection.get(name) ?? null }));
+  }
+
+  async history(repo: string, environment: string, limit: number): Promise<Deployment[]> {
+    const { deployments } = await this.deployments(repo);
+    return deployments.filter((d) => d.environment === environment && d.status === 'success').slice(0, limit);
+  }
+
+  async deployment(repo: string, environment: string, id: string): Promise<Deployment | null> {
+    const { deployments } = await this.deployments(repo);
+    return deployments.find((d) => d.id === id && d.environment === environment) ?? null;
+  }
+
+  /** Merge requests (with approvals) and deployments of many commits; each commit and merge request is read once. */
+  async lineage(repo: string, commits: string[]): Promise<Map<string, CommitLineage>> {
+    const shas = [...new Set(commits.map((c) => c.toLowerCase()))];
+    const { deployments } = shas.length ? await this.deployments(repo) : { deployments: [] as Deployment[] };
+    const result = new Map<string, CommitLineage>();
+    await eachLimited(shas, concurrency, async (sha) => {
+      const iids = await this.mergeRequestsOf(repo, sha);
+      const pullRequests = await Promise.all(iids.map((iid) => this.mergeRequest(repo, iid)));
+      result.set(sha, {
+        sha,
+        commit: null,
+        // A merge request names this commit when GitLab says it belongs to it (a commit of its branch).
+        pullRequests: pullRequests.map((pr) => (pr.commits.includes(sha) ? pr : { ...pr, commits: [...pr.commits, sha] })),
+        builds: [],
+        artifacts: [],
+        attestations: [],
+        deployments: deployments.filter((d) => d.commit === sha),
+      });
+    });
+    return result;
+  }
+
+  /** The merge requests GitLab associates with a commit (its iids), kept longer: that association does not change once merged. */
+  private mergeRequestsOf(repo: string, sha: string): Promise<number[]> {
+    const key = `${repo}@${sha}`;
+    const hit = this.commitCache.get(key);
+    if (hit && Date.now() - hit.at < ttlMs * 5) return hit.value;
+    const value = this.client
+      .read(
+        `merge requests of ${sha.slice(0, 12)}`,
+        (api) => api.Commits.allMergeRequests(repo, sha, { perPage: 20, maxPages: 1 }),
+        z.array(RestMergeRequest),
+      )
+      .then((list) => {
+        for (const mr of list) this.rememberListed(repo, mr);
+        return list.map((mr) => mr.iid);
+      })
+      .catch((e: unknown) => {
+        // A commit GitLab does not have (not pushed yet) has no merge request.
+        if (GitLabError.is(e, 'notFound')) return [] as number[];
+        throw e;
+      });
+    value.catch(() => this.commitCache.delete(key));
+    this.commitCache.set(key, { at: Date.now(), value });
+    return value;
+  }
+
+  private readonly listed = new Map<string, z.infer<typeof RestMergeRequest>>();
+
+  private rememberListed(repo: string, mr: z.infer<typeof RestMergeRequest>): void {
+    const key = `${repo}!${mr.iid}`;
+    const known = this.listed.get(key);
+    // A newer answer about the same merge request replaces the cached reading of it.
+    if (known && known.updated_at !== mr.updated_at) this.mergeRequestCache.delete(key);
+    this.listed.set(key, mr);
+  }
+
+  /** One merge request with each reviewer's latest decision: its system notes and diff versions, read once. */
+  private mergeRequest(repo: string, iid: number): Promise<PullRequestWithReviews> {
+    const key = `${repo}!${iid}`;
+    const hit = this.mergeRequestCache.get(key);
+    if (hit && Date.now() - hit.at < ttlMs * 5) return hit.value;
+    const mr = this.listed.get(key)!;
+    const value = Promise.all([
+      this.client.read(
+        `notes of !${iid}`,
+        (api) => api.MergeRequestNotes.all(repo, iid, { sort: 'asc', orderBy: 'created_at', perPage: 100, maxPages: 10 } as never),
+        z.array(RestNote),
+      ),
+      this.client.read(`versions of !${iid}`, (api) => api.MergeRequests.allDiffVersions(repo, iid), z.array(RestVersion)),
+    ]).then(([notes, versions]) => toGitlabPullRequest(repo, mr, mergeRequestReviews(repo, iid, notes, versions, mr.sha ?? null)));
+    value.catch(() => this.mergeRequestCache.delete(key));
+    this.mergeRequestCache.set(key, { at: Date.now(), value });
+    return value;
+  }
+
+  /** The jobs (and external statuses) of one commit, as checks: what `check`'s blocking-check rule reads. */
+  async builds(repo: string, commit: string): Promise<Build[]> {
+    const statuses = await this.client.read(
+      `statuses of ${commit.slice(0, 12)}`,
+      (api) => api.Commits.allStatuses(repo, commit, { all: true, perPage: 100, maxPages: 5 } as never),
+      z.array(RestCommitStatus),
+    );
+    return statuses.map((s) => statusBuild(repo, commit, s));
+  }
+
+  async findings(repo: string, path: string): Promise<Finding[]> {
+    return (await this.openFindings(repo)).filter((f) => f.locations.some((l) => l.path === path));
+  }
+
+  async finding(repo: string, id: string): Promise<Finding | null> {
+    const prefix = gitlabFindingId(repo, '');
+    if (!id.startsWith(prefix)) return null;
+    return (await this.openFindings(repo)).find((f) => f.id === id) ?? null;
+  }
+
+  /** Open vulnerabilities of the project (GraphQL, 100 a page), read once a minute at most. */
+  openFindings(repo: string): Promise<Finding[]> {
+    const hit = this.findingsCache.get(repo);
+    if (hit && Date.now() - hit.at < ttlMs) return hit.value;
+    const value = this.readVulnerabilities(repo);
+    value.catch(() => this.findingsCache.delete(repo));
+    this.findingsCache.set(repo, { at: Date.now(), value });
+    return value;
+  }
+
+  private async readVulnerabilities(repo: string): Promise<Finding[]> {
+    const out: Finding[] = [];
+    let after: string | null = null;
+    try {
+      for (let page = 0; page < 10; page++) {
+        const answer: z.infer<typeof GqlVulnerabilities> = await this.client.graphql(
+          vulnerabilitiesQuery,
+          { fullPath: repo, after },
+          GqlVulnerabilities,
+        );
+        const list = answer.project?.vulnerabilities;
+        if (!answer.project) throw new GitLabError('notFound', `${this.client.host}: project ${repo} not found`);
+        if (!list) {
+          this.unknowns.set('vulnerabilities', {
+            about: 'findings',
+            message: 'vulnerability findings unknown: the project has no vulnerability report (GitLab Ultimate) or the token may not read it',
+          });
+          return [];
+        }
+        out.push(...list.nodes.map((v) => vulnerabilityFinding(repo, v)));
+        if (!list.pageInfo.hasNextPage || !list.pageInfo.endCursor) break;
+        after = list.pageInfo.endCursor;
+      }
+    } catch (e) {
+      if (!GitLabError.is(e, 'forbidden') && !GitLabError.is(e, 'failed')) throw e;
+      this.unknowns.set('vulnerabilities', { about: 'findings', message: `vulnerability findings unknown: ${e.message}` });
+      return [];
+    }
+    this.unknowns.delete('vulnerabilities');
+    return out;
+  }
+}
+
+/** What runs in each environment: its newest successful deployment (`deployments` come newest first). */
+function liveByEnvironment(deployments: Deployment[]): Map<string, Deployment> {
+  const live = new Map<string, Deployment>();
+  for (const d of deployments) if (d.status === 'success' && !live.has(d.environment)) live.set(d.environment, d);
+  return live;
+}
+
+async function eachLimited<T>(items: T[], limit: number, fn: (item: T) => Promise<void>): Promise<void> {
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: Math.min(limit, items.length) }, async () => {
+      while (next < items.length) await fn(items[next++]!);
+    }),
+  );
+}
