@@ -11,7 +11,7 @@ export function runLineage(
   extraEnv: Record<string, string> = {},
 ): Promise<{ status: number | null; stdout: string; stderr: string; json: any }> {
   return new Promise((resolve, reject) => {
-    // No service and no GitHub token from the developer's own environment (nor from `gh`).
+    // No service and no GitHub or GitLab token from the developer's own environment (nor from `gh`).
     const env = {
       ...process.env,
       LINEAGE_API_URL: '',
@@ -19,6 +19,11 @@ export function runLineage(
       GITHUB_TOKEN: '',
       GH_TOKEN: '',
       GITHUB_API_URL: '',
+      GITLAB_TOKEN: '',
+      CI_JOB_TOKEN: '',
+      CI_API_V4_URL: '',
+      CI_SERVER_URL: '',
+      LINEAGE_GITLAB_URL: '',
       GH_CONFIG_DIR: '/nonexistent-lineage-test',
       ...extraEnv,
     };

@@ -38,7 +38,6 @@ export interface GitLabClientOptions {
   maxRateLimitWaitMs?: number;
 }
 
-
 /** Answers worth one more try: the server or a proxy failed, not the request. */
 const transientStatus = new Set([500, 502, 503, 504]);
 
@@ -83,7 +82,10 @@ export class GitLabClient {
         : this.token?.kind === 'oauth'
           ? { oauthToken: this.token.value }
           : { token: this.token?.value ?? '' };
-    const requesterFn = createRequesterFn((_service, options) => Promise.resolve(options), (endpoint, options) => this.handle(endpoint, (options ?? {}) as HandlerOptions) as never);
+    const requesterFn = createRequesterFn(
+      (_service, options) => Promise.resolve(options),
+      (endpoint, options) => this.handle(endpoint, (options ?? {}) as HandlerOptions) as never,
+    );
     // A client without a token still reads public projects: gitbeaker sends an empty
     // PRIVATE-TOKEN then, which GitLab treats as none.
     this.api = new Gitlab({ host: this.instance, ...auth, requesterFn, camelize: false, queryTimeout: 30_000 } as never) as Api;
@@ -151,8 +153,15 @@ export class GitLabClient {
    * `rel="next"` link by its query on the same endpoint; the URL is checked anyway, so nothing with
    * the token leaves the instance.
    */
-  private readonly handle = async (endpoint: string, options: HandlerOptions): Promise<{ body: unknown; headers: Record<string, string>; status: number }> => {
-    const base = options.prefixUrl ? (options.prefixUrl.endsWith('/') ? options.prefixUrl : `${options.prefixUrl}/`) : `${this.instance}/api/v4/`;
+  private readonly handle = async (
+    endpoint: string,
+    options: HandlerOptions,
+  ): Promise<{ body: unknown; headers: Record<string, string>; status: number }> => {
+    const base = options.prefixUrl
+      ? options.prefixUrl.endsWith('/')
+        ? options.prefixUrl
+        : `${options.prefixUrl}/`
+      : `${this.instance}/api/v4/`;
     const url = new URL(endpoint, base);
     if (options.searchParams) url.search = options.searchParams;
     if (url.origin !== this.origin) {
@@ -256,7 +265,10 @@ export class GitLabClient {
         `${this.host} answered 403: the token may not read this (${message || 'forbidden'}); grant it read_api, or ask a maintainer`,
       );
     if (status === 404)
-      return new GitLabError('notFound', `${this.host} answered 404: the project does not exist, the token cannot see it, or the feature is off (${message || 'not found'})`);
+      return new GitLabError(
+        'notFound',
+        `${this.host} answered 404: the project does not exist, the token cannot see it, or the feature is off (${message || 'not found'})`,
+      );
     if (transientStatus.has(status)) return new GitLabError('unreachable', `${this.host} failed to answer (${status})`);
     return new GitLabError('failed', `${this.host} answered ${status}: ${message}`);
   }

@@ -81,9 +81,7 @@ export const RestMergeRequest = z
   .loose();
 export type RestMergeRequest = z.infer<typeof RestMergeRequest>;
 
-export const RestNote = z
-  .object({ id: z.number(), body: z.string(), author: User, created_at: z.string(), system: z.boolean() })
-  .loose();
+export const RestNote = z.object({ id: z.number(), body: z.string(), author: User, created_at: z.string(), system: z.boolean() }).loose();
 export type RestNote = z.infer<typeof RestNote>;
 
 export const RestVersion = z.object({ id: z.number(), head_commit_sha: z.string(), created_at: z.string() }).loose();
@@ -156,19 +154,17 @@ export function toGitlabDeployment(repo: string, d: RestDeployment): Deployment 
     runId: null,
     approvals: (d.approvals ?? [])
       .filter((a) => a.user?.username)
-      .map(
-        (a): Approval => ({
-          id: `${id}:approval:${a.user!.username}`,
-          deploymentId: id,
-          environment: d.environment.name,
-          approver: a.user!.username,
-          state: a.status === 'rejected' ? 'rejected' : a.status === 'approved' ? 'approved' : 'pending',
-          comment: a.comment ?? null,
-          at: a.created_at ?? null,
-          runId: null,
-          eventKey: `gitlab:deployment:${d.id}:approvals`,
-        }),
-      ),
+      .map((a): Approval => ({
+        id: `${id}:approval:${a.user!.username}`,
+        deploymentId: id,
+        environment: d.environment.name,
+        approver: a.user!.username,
+        state: a.status === 'rejected' ? 'rejected' : a.status === 'approved' ? 'approved' : 'pending',
+        comment: a.comment ?? null,
+        at: a.created_at ?? null,
+        runId: null,
+        eventKey: `gitlab:deployment:${d.id}:approvals`,
+      })),
     eventKey: `gitlab:deployment:${d.id}`,
   };
 }

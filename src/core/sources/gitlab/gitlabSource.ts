@@ -74,11 +74,7 @@ export class GitLabSource implements LineageSource {
 
   private async readDeployments(repo: string): Promise<Deployments> {
     const [environmentList, recent, protection] = await Promise.all([
-      this.client.read(
-        'environments',
-        (api) => api.Environments.all(repo, { perPage: 100, maxPages: 1 }),
-        z.array(RestEnvironment),
-      ),
+      this.client.read('environments', (api) => api.Environments.all(repo, { perPage: 100, maxPages: 1 }), z.array(RestEnvironment)),
       this.client.read(
         'deployments',
         (api) => api.Deployments.all(repo, { orderBy: 'id', sort: 'desc', perPage: recentDeployments, maxPages: 1 } as never),
@@ -115,7 +111,9 @@ export class GitLabSource implements LineageSource {
     try {
       const list = await this.client.read(
         'protected environments',
-        (api) => api.ProjectProtectedEnvironments.all(repo, { perPage: 100, maxPages: 1 } as never),
+        (api) =>
+          // This resource puts the project id into its path as given: encoded here.
+          api.ProjectProtectedEnvironments.all(encodeURIComponent(repo), { perPage: 100, maxPages: 1 } as never),
         z.array(RestProtectedEnvironment),
       );
       for (const p of list) {
@@ -146,7 +144,10 @@ export class GitLabSource implements LineageSource {
           d.approvals = toGitlabDeployment(repo, full).approvals;
         } catch (e) {
           if (!GitLabError.is(e, 'forbidden') && !GitLabError.is(e, 'notFound')) throw e;
-          this.unknowns.set('deployment-approvals', { about: 'deployments', message: 'deployment approvals unknown: the token may not read them' });
+          this.unknowns.set('deployment-approvals', {
+            about: 'deployments',
+            message: 'deployment approvals unknown: the token may not read them',
+          });
         }
       }),
     );
@@ -290,7 +291,8 @@ export class GitLabSource implements LineageSource {
         if (!list) {
           this.unknowns.set('vulnerabilities', {
             about: 'findings',
-            message: 'vulnerability findings unknown: the project has no vulnerability report (GitLab Ultimate) or the token may not read it',
+            message:
+              'vulnerability findings unknown: the project has no vulnerability report (GitLab Ultimate) or the token may not read it',
           });
           return [];
         }

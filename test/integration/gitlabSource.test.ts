@@ -1,0 +1,337 @@
+/**
+ * GitLab as the source (direct mode) against a local server that answers like GitLab, on a real
+ * repository in a nested group whose commits match the served deployments and merge requests:
+ * line liveness, stale approvals from the diff versions an approval was given on, deployment
+ * approvals in a protected environment, vulnerabilities, requests counted cold and warm, a
+ * self-managed instance under a path prefix, rate limits, a refused token, `doctor`, `check` and
+ * `trace` through GitLab, and the CI job token kept to its own instance.
+ */
+import assert from 'node:assert/strict';
+import { Repository } from '../../src/core/git/repository';
+import { fileLineage } from '../../src/core/lineage/fileLineage';
+import { GitLabClient, GitLabError } from '../../src/core/sources/gitlab/gitlabClient';
+import { GitLabSource } from '../../src/core/sources/gitlab/gitlabSource';
+import { chooseSource, SourcePool } from '../../src/core/sources/sourceChoice';
+import { runLineage } from '../helpers/cli';
+import { TestRepo } from '../helpers/gitRepo';
+import { FakeGitLab, type FakeGitlabData } from '../helpers/gitlabServer';
+
+const L = (n: number) => `export const line${n} = ${n * 3}; // distinct line ${n}`;
+const project = 'platform/payments/app';
+
+describe('GitLab as the source', function () {
+  this.timeout(120_000);
+  let repo: TestRepo;
+  let gl: FakeGitLab;
+  const c: Record<string, string> = {};
+
+  const data = (): FakeGitlabData => ({
+    project,
+    token: 'glpat-good',
+    jobToken: 'job-token-1',
+    environments: ['production', 'staging'],
+    deployments: [
+      {
+        id: 41,
+        environment: 'production',
+        sha: c.first!,
+        at: '2026-03-02T10:00:00Z',
+        user: 'release-bot',
+        status: 'success',
+        approvals: [{ user: 'erin', status: 'approved', at: '2026-03-02T09:55:00Z', comment: 'ship it' }],
+      },
+      { id: 42, environment: 'staging', sha: c.merge!, at: '2026-03-03T10:00:00Z', user: 'ci-bot', status: 'success' },
+      // A later production deployment that failed is history, not what runs.
+      { id: 43, environment: 'production', sha: c.merge!, at: '2026-03-04T10:00:00Z', user: 'release-bot', status: 'failed' },
+    ],
+    mergeRequests: [
+      {
+        iid: 7,
+        title: 'Change line 3',
+        author: 'bob',
+        state: 'merged',
+        sourceBranch: 'feature',
+        sha: c.change!,
+        mergeCommit: c.merge!,
+        mergedAt: '2026-03-02T12:00:00Z',
+        updatedAt: '2026-03-02T12:00:00Z',
+        commits: [c.change!, c.merge!],
+        versions: [
+          { id: 108, head: c.first!, at: '2026-03-02T11:00:00Z' },
+          { id: 110, head: c.change!, at: '2026-03-02T11:20:00Z' },
+        ],
+        notes: [
+          { id: 1, author: 'alice', body: 'approved this merge request', at: '2026-03-02T11:10:00Z', system: true },
+          { id: 2, author: 'dave', body: 'approved this merge request', at: '2026-03-02T11:12:00Z', system: true },
+          { id: 3, author: 'dave', body: 'unapproved this merge request', at: '2026-03-02T11:25:00Z', system: true },
+          { id: 4, author: 'carol', body: 'approved this merge request', at: '2026-03-02T11:30:00Z', system: true },
+          // A comment saying the words is not an approval.
+          { id: 5, author: 'mallory', body: 'approved this merge request', at: '2026-03-02T11:31:00Z', system: false },
+        ],
+      },
+    ],
+    statuses: [{ id: 901, sha: c.change!, name: 'test', status: 'failed' }],
+    protectedEnvironments: [{ name: 'production', approvers: ['Maintainers'], required: 1 }],
+    vulnerabilities: [
+      { id: 3, title: 'Unsafe thing on line 4', severity: 'HIGH', file: 'app.js', line: 4, commit: c.first!, scanner: 'Semgrep' },
+    ],
+  });
+
+  before(async () => {
+    repo = TestRepo.init('platform/app');
+    repo.write('app.js', [L(1), L(2), L(3), L(4)]);
+    c.first = repo.commit('first');
+    repo.git(['checkout', '-q', '-b', 'feature']);
+    repo.write('app.js', [L(1), L(2), `${L(3)} // changed`, L(4), L(5)]);
+    c.change = repo.commit('change line 3, add line 5');
+    repo.git(['checkout', '-q', 'main']);
+    repo.git(['merge', '-q', '--no-ff', '-m', "Merge branch 'feature' into 'main'", 'feature']);
+    c.merge = repo.head();
+    gl = await new FakeGitLab(data()).start();
+    // The origin is the project's full path on the instance, in a nested group.
+    repo.git(['remote', 'set-url', 'origin', `${gl.instance}/${project}.git`]);
+  });
+  after(async () => {
+    await gl?.close();
+    repo?.dispose();
+  });
+
+  const blame = (env: Record<string, string>, extra: string[] = [], instance = gl.instance) =>
+    runLineage(repo.dir, ['blame', 'app.js', '--json', '--gitlab-url', instance, ...extra], undefined, env);
+  const env = (l: any, name: string) => l.environments.find((e: any) => e.name === name);
+
+  it('reads deployments, approvals and vulnerabilities from GitLab when the origin is on it', async () => {
+    const before = gl.count();
+    const r = await blame({ GITLAB_TOKEN: 'glpat-good' });
+    assert.equal(r.status, 0, r.stderr);
+    assert.equal(r.json.source, 'gitlab');
+    assert.deepEqual(
+      r.json.lines.map((l: any) => env(l, 'production').live),
+      [true, true, false, true, false],
+      'the failed production deployment is not what runs',
+    );
+    assert.deepEqual(
+      r.json.lines.map((l: any) => env(l, 'staging').live),
+      [true, true, true, true, true],
+    );
+    assert.equal(
+      env(r.json.lines[0], 'production').since.deploymentId,
+      `gitlab:${project}:deployment:41`,
+      'the webhook id of deployment 41',
+    );
+    const line3 = r.json.lines[2];
+    assert.equal(line3.pullRequest.number, 7);
+    const byReviewer = Object.fromEntries(line3.approvals.map((a: any) => [a.reviewer, `${a.state}${a.stale ? ' stale' : ''}`]));
+    assert.deepEqual(
+      byReviewer,
+      { alice: 'approved stale', carol: 'approved', dave: 'dismissed' },
+      "alice approved the first version; dave withdrew his; mallory's comment is not an approval",
+    );
+    assert.deepEqual(
+      r.json.lines[3].findings.map((f: any) => f.title),
+      ['Unsafe thing on line 4'],
+    );
+    const made = gl.requests.slice(before);
+    assert.ok(
+      made.every((m) => m.auth === 'glpat-good'),
+      'every request carried the token as PRIVATE-TOKEN',
+    );
+    // environments, deployments, protected environments, deployment 41 (its approvals), the
+    // merge requests of the 2 blamed commits, notes and versions of !7, and the vulnerabilities.
+    assert.equal(made.length, 9, JSON.stringify(made.map((m) => m.path)));
+  });
+
+  it('a long-lived caller reads each commit and merge request once: the next file and the same file again cost nothing', async () => {
+    const pool = new SourcePool();
+    const git = await Repository.open(repo.dir);
+    const choose = () =>
+      chooseSource(
+        { setting: 'gitlab', repo: git, gitlabUrl: gl.instance, gitlabToken: async () => ({ kind: 'private', value: 'glpat-good' }) },
+        pool,
+      );
+    const first = await choose();
+    assert.equal(first.kind, 'gitlab');
+    const before = gl.count();
+    const cold = await fileLineage({ repo: git, path: 'app.js', slug: project, source: first.source });
+    const coldRequests = gl.count() - before;
+    assert.ok(coldRequests > 0);
+    const warm = await fileLineage({ repo: git, path: 'app.js', slug: project, source: (await choose()).source });
+    assert.equal(gl.count() - before, coldRequests, 'warm: no request');
+    assert.deepEqual(
+      warm.lines.map((l) => l.pullRequest?.number ?? null),
+      cold.lines.map((l) => l.pullRequest?.number ?? null),
+    );
+    const environments = await first.source.environments(project);
+    const production = environments.find((e) => e.name === 'production')!;
+    assert.deepEqual(production.protection?.reviewers, ['Maintainers']);
+    assert.deepEqual(
+      production.deployment?.approvals.map((a) => [a.approver, a.state, a.comment]),
+      [['erin', 'approved', 'ship it']],
+      'the approval of the deployment that runs in the protected environment',
+    );
+  });
+
+  it('talks to a self-managed instance under a path prefix, the project path taken from the origin', async () => {
+    const prefixed = await new FakeGitLab(gl.data, '/gitlab').start();
+    const origin = repo.git(['remote', 'get-url', 'origin']).trim();
+    repo.git(['remote', 'set-url', 'origin', `${prefixed.instance}/${project}.git`]);
+    try {
+      const r = await blame({ GITLAB_TOKEN: 'glpat-good' }, [], prefixed.instance);
+      assert.equal(r.status, 0, r.stderr);
+      assert.equal(r.json.source, 'gitlab');
+      assert.equal(r.json.lines[2].pullRequest.number, 7);
+      assert.ok(prefixed.requests.length > 0);
+      assert.ok(
+        prefixed.requests.every((m) => m.path.startsWith('/gitlab/api/')),
+        JSON.stringify(prefixed.requests.map((m) => m.path)),
+      );
+      // CI_API_V4_URL names the instance by its API URL.
+      const ci = await runLineage(repo.dir, ['blame', 'app.js', '--json'], undefined, {
+        CI_API_V4_URL: `${prefixed.instance}/api/v4`,
+        GITLAB_TOKEN: 'glpat-good',
+      });
+      assert.equal(ci.status, 0, ci.stderr);
+      assert.equal(ci.json.source, 'gitlab');
+    } finally {
+      repo.git(['remote', 'set-url', 'origin', origin]);
+      await prefixed.close();
+    }
+  });
+
+  it('pages through long lists by their Link headers, and a repeat read is a 304', async () => {
+    const client = new GitLabClient({ url: gl.instance, token: { kind: 'private', value: 'glpat-good' } });
+    try {
+      const many = { ...gl.data, deployments: Array.from({ length: 250 }, (_, i) => ({ ...gl.data.deployments[1]!, id: 1000 + i })) };
+      const big = await new FakeGitLab(many).start();
+      const bigClient = new GitLabClient({ url: big.instance, token: { kind: 'private', value: 'glpat-good' } });
+      try {
+        const all = (await bigClient.api.Deployments.all(project, { perPage: 100 } as never)) as unknown[];
+        assert.equal(all.length, 250);
+        assert.equal(big.count(), 3, 'three pages of 100');
+      } finally {
+        await bigClient.close();
+        await big.close();
+      }
+      await client.api.Environments.all(project);
+      const before = gl.requests.filter((r) => r.status === 304).length;
+      const again = (await client.api.Environments.all(project)) as { name: string }[];
+      assert.deepEqual(
+        again.map((e) => e.name),
+        ['production', 'staging'],
+      );
+      assert.equal(gl.requests.filter((r) => r.status === 304).length, before + 1);
+    } finally {
+      await client.close();
+    }
+  });
+
+  it('waits out a 429 as Retry-After says and carries on; gives up with a clear message when it goes on', async () => {
+    const client = new GitLabClient({ url: gl.instance, token: { kind: 'private', value: 'glpat-good' } });
+    const source = new GitLabSource(client);
+    try {
+      gl.rateLimited = 1;
+      const started = Date.now();
+      const envs = await source.environments(project);
+      assert.ok(Date.now() - started >= 900, 'waited about the second GitLab asked for');
+      assert.equal(envs.length, 2);
+      gl.rateLimited = 10;
+      const limited = new GitLabClient({ url: gl.instance, token: { kind: 'private', value: 'glpat-good' }, rateLimitRetries: 1 });
+      await assert.rejects(
+        limited.read('environments', (api) => api.Environments.all(project), {
+          safeParse: (v: unknown) => ({ success: true, data: v }),
+        } as never),
+        (e: unknown) => GitLabError.is(e, 'rateLimited') && /rate limit reached \(429\); try again in 1 s/.test((e as Error).message),
+      );
+      await limited.close();
+    } finally {
+      gl.rateLimited = 0;
+      await client.close();
+    }
+  });
+
+  it('says a refused token in one line; what the tier or token lacks is a notice, not a failure', async () => {
+    const refused = await blame({ GITLAB_TOKEN: 'glpat-revoked' });
+    assert.equal(refused.status, 2);
+    assert.match(refused.stderr, /^lineage: 127\.0\.0\.1:\d+ refused the token \(401\)/);
+    const free = await new FakeGitLab({ ...gl.data, protectedEnvironments: undefined, vulnerabilities: undefined }).start();
+    try {
+      const r = await blame({ GITLAB_TOKEN: 'glpat-good' }, [], free.instance);
+      assert.equal(r.status, 0, r.stderr);
+      assert.equal(r.json.lines[2].pullRequest.number, 7);
+      assert.match(JSON.stringify(r.json), /vulnerability findings unknown/);
+    } finally {
+      await free.close();
+    }
+  });
+
+  it('asks once more after a 500, as every read is safe to repeat', async () => {
+    const client = new GitLabClient({ url: gl.instance, token: { kind: 'private', value: 'glpat-good' } });
+    try {
+      gl.failingPath = '/environments';
+      const envs = (await client.api.Environments.all(project)) as unknown[];
+      assert.equal(envs.length, 2);
+    } finally {
+      gl.failingPath = null;
+      await client.close();
+    }
+  });
+
+  it("lineage doctor names the source, the token's origin, the version and the project access", async () => {
+    const ok = await runLineage(repo.dir, ['doctor', '--json', '--gitlab-url', gl.instance], undefined, { GITLAB_TOKEN: 'glpat-good' });
+    assert.equal(ok.status, 0, ok.stdout + ok.stderr);
+    const byName = Object.fromEntries(ok.json.checks.map((x: any) => [x.name, x]));
+    assert.equal(byName.repository.detail.split(' ')[0], project);
+    assert.match(byName.source.detail, /^gitlab: GitLab at 127\.0\.0\.1/);
+    assert.match(byName['gitlab token'].detail, /from GITLAB_TOKEN \(sent only to 127\.0\.0\.1:\d+\)/);
+    assert.doesNotMatch(ok.stdout, /glpat-good/, 'the token itself is never printed');
+    assert.match(byName.gitlab.detail, /reachable: GitLab 8\.13\.0-pre .*rate limit \d+\/2000 left/);
+    assert.match(byName['gitlab project'].detail, new RegExp(`^${project}: private, default branch main, token access owner`));
+    assert.equal(byName['gitlab data'].detail, '2 environment(s), deployed: production, staging; vulnerabilities readable');
+    const refused = await runLineage(repo.dir, ['doctor', '--gitlab-url', gl.instance], undefined, { GITLAB_TOKEN: 'glpat-revoked' });
+    assert.equal(refused.status, 1);
+    assert.match(refused.stdout, /✘ gitlab: .*refused the token[\s\S]*fix: create a token with the read_api scope/);
+  });
+
+  it('lineage check in a merge request pipeline reads the merge request, its approvals and the jobs from GitLab', async () => {
+    const r = await runLineage(repo.dir, ['check', '--base', c.first!, '--head', c.change!, '--json'], undefined, {
+      CI_SERVER_URL: gl.instance,
+      CI_API_V4_URL: `${gl.instance}/api/v4`,
+      CI_JOB_TOKEN: 'job-token-1',
+    });
+    assert.equal(r.status, 1, r.stdout + r.stderr);
+    assert.equal(r.json.pullRequest.number, 7);
+    const stale = r.json.violations.filter((v: any) => v.rule === 'stale-approval').map((v: any) => v.evidence.reviewer);
+    assert.deepEqual(stale, ['alice']);
+    const check = r.json.violations.find((v: any) => v.rule === 'blocking-check');
+    assert.deepEqual([check.evidence.check, check.evidence.conclusion], ['test', 'failure']);
+    assert.ok(
+      gl.requests.some((m) => m.auth === 'job-token-1'),
+      'the job token was sent as JOB-TOKEN',
+    );
+  });
+
+  it("a CI job's token goes only to the instance that ran the job", async () => {
+    const before = gl.count();
+    const r = await blame({ CI_SERVER_URL: 'https://gitlab.other.example', CI_JOB_TOKEN: 'job-token-1' });
+    assert.equal(r.status, 0, r.stderr);
+    assert.equal(r.json.source, 'git', 'no token for this instance: git only');
+    assert.equal(gl.count(), before, 'nothing was sent');
+  });
+
+  it('lineage trace takes the revision that runs in production from GitLab', async () => {
+    const r = await runLineage(
+      repo.dir,
+      ['trace', '-', '--json', '--gitlab-url', gl.instance],
+      'Error: boom\n    at render (/app/app.js:3:7)',
+      {
+        GITLAB_TOKEN: 'glpat-good',
+      },
+    );
+    assert.equal(r.status, 0, r.stderr);
+    assert.equal(r.json.revision.sha, c.first);
+    assert.match(r.json.revision.how, /running in production since deployment gitlab:platform\/payments\/app:deployment:41/);
+    assert.equal(r.json.candidates[0].path, 'app.js');
+    assert.equal(r.json.candidates[0].line, 3);
+    assert.deepEqual(r.json.candidates[0].changed, { how: 'edited', commit: c.change });
+  });
+});
