@@ -32,7 +32,12 @@ const Project = z
 
 const accessLevels: Record<number, string> = { 10: 'guest', 15: 'planner', 20: 'reporter', 30: 'developer', 40: 'maintainer', 50: 'owner' };
 
-export async function gitlabChecks(client: GitLabClient, source: LineageSource, slug: string | null, env: NodeJS.ProcessEnv): Promise<DoctorCheck[]> {
+export async function gitlabChecks(
+  client: GitLabClient,
+  source: LineageSource,
+  slug: string | null,
+  env: NodeJS.ProcessEnv,
+): Promise<DoctorCheck[]> {
   const checks: DoctorCheck[] = [];
   const from = env.GITLAB_TOKEN ? 'GITLAB_TOKEN' : env.CI_JOB_TOKEN ? 'CI_JOB_TOKEN (this GitLab CI job)' : 'the editor';
   checks.push({ name: 'gitlab token', ok: true, detail: `from ${from} (sent only to ${client.host})` });

@@ -194,25 +194,41 @@ export class FakeGitLab {
 
   private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const url = new URL(req.url ?? '/', this.url);
-    if (!url.pathname.startsWith(`${this.prefix}/api/`)) return this.send(req, res, 404, { message: '404 Not Found' });
+    if (!url.pathname.startsWith(`${this.prefix}/api/`)) {
+      this.send(req, res, 404, { message: '404 Not Found' });
+      return;
+    }
     const path = url.pathname.slice(this.prefix.length);
     const token = req.headers['private-token'] ?? req.headers['job-token'] ?? (req.headers.authorization ?? '').replace(/^Bearer /, '');
-    if (token !== this.data.token && !(this.data.jobToken && token === this.data.jobToken))
-      return this.send(req, res, 401, { message: '401 Unauthorized' });
+    if (token !== this.data.token && !(this.data.jobToken && token === this.data.jobToken)) {
+      this.send(req, res, 401, { message: '401 Unauthorized' });
+      return;
+    }
     if (this.rateLimited > 0) {
       this.rateLimited--;
-      return this.send(req, res, 429, { message: 'Retry later' }, { 'retry-after': '1', 'ratelimit-remaining': '0' });
+      this.send(req, res, 429, { message: 'Retry later' }, { 'retry-after': '1', 'ratelimit-remaining': '0' });
+      return;
     }
-    if (this.forbiddenPath && path.includes(this.forbiddenPath)) return this.send(req, res, 403, { message: '403 Forbidden' });
+    if (this.forbiddenPath && path.includes(this.forbiddenPath)) {
+      this.send(req, res, 403, { message: '403 Forbidden' });
+      return;
+    }
     if (this.failingPath && path.includes(this.failingPath)) {
       this.failingPath = null;
-      return this.send(req, res, 500, { message: '500 Internal Server Error' });
+      this.send(req, res, 500, { message: '500 Internal Server Error' });
+      return;
     }
     if (path === '/api/graphql' && req.method === 'POST') return this.graphql(req, res);
-    if (path === '/api/v4/version' || path === '/api/v4/metadata') return this.send(req, res, 200, examples.version);
+    if (path === '/api/v4/version' || path === '/api/v4/metadata') {
+      this.send(req, res, 200, examples.version);
+      return;
+    }
     const m = /^\/api\/v4\/projects\/([^/]+)(\/.*)?$/.exec(path);
     const projectPath = m ? decodeURIComponent(m[1]!) : null;
-    if (!m || projectPath !== this.data.project) return this.send(req, res, 404, { message: '404 Project Not Found' });
+    if (!m || projectPath !== this.data.project) {
+      this.send(req, res, 404, { message: '404 Project Not Found' });
+      return;
+    }
     const rest = m[2] ?? '';
     const d = this.data;
     if (rest === '') {
@@ -222,15 +238,17 @@ export class FakeGitLab {
         name: d.project.split('/').pop(),
         web_url: `${this.instance}/${d.project}`,
       });
-      return this.send(req, res, 200, project);
+      this.send(req, res, 200, project);
+      return;
     }
     if (rest === '/environments') {
-      return this.page(
+      this.page(
         req,
         res,
         url,
         d.environments.map((name, i) => ({ ...clone(examples.environment), id: i + 1, name, slug: name, state: 'available' })),
       );
+      return;
     }
     if (rest === '/deployments') {
       let list = [...d.deployments];
@@ -241,21 +259,27 @@ export class FakeGitLab {
       const after = url.searchParams.get('updated_after');
       if (after) list = list.filter((x) => x.at > after);
       list.sort((a, b) => (url.searchParams.get('sort') === 'desc' ? b.id - a.id : a.id - b.id));
-      return this.page(
+      this.page(
         req,
         res,
         url,
         list.map((x) => this.deployment(x, false)),
       );
+      return;
     }
     const single = /^\/deployments\/(\d+)$/.exec(rest);
     if (single) {
       const found = d.deployments.find((x) => x.id === Number(single[1]));
-      return found ? this.send(req, res, 200, this.deployment(found, true)) : this.send(req, res, 404, { message: '404 Not found' });
+      if (found) this.send(req, res, 200, this.deployment(found, true));
+      else this.send(req, res, 404, { message: '404 Not found' });
+      return;
     }
     if (rest === '/protected_environments') {
-      if (!d.protectedEnvironments) return this.send(req, res, 403, { message: '403 Forbidden' });
-      return this.page(
+      if (!d.protectedEnvironments) {
+        this.send(req, res, 403, { message: '403 Forbidden' });
+        return;
+      }
+      this.page(
         req,
         res,
         url,
@@ -271,19 +295,21 @@ export class FakeGitLab {
           return example;
         }),
       );
+      return;
     }
     const commitMrs = /^\/repository\/commits\/([0-9a-f]{40})\/merge_requests$/.exec(rest);
     if (commitMrs) {
-      return this.page(
+      this.page(
         req,
         res,
         url,
         d.mergeRequests.filter((mr) => mr.commits.includes(commitMrs[1]!)).map((mr) => this.mergeRequest(mr)),
       );
+      return;
     }
     const statuses = /^\/repository\/commits\/([0-9a-f]{40})\/statuses$/.exec(rest);
     if (statuses) {
-      return this.page(
+      this.page(
         req,
         res,
         url,
@@ -298,24 +324,29 @@ export class FakeGitLab {
             allow_failure: s.allowFailure ?? false,
           })),
       );
+      return;
     }
     if (rest === '/merge_requests') {
       let list = [...d.mergeRequests].sort((a, b) => b.updatedAt.localeCompare(a.updatedAt));
       const after = url.searchParams.get('updated_after');
       if (after) list = list.filter((x) => x.updatedAt > after);
-      return this.page(
+      this.page(
         req,
         res,
         url,
         list.map((mr) => this.mergeRequest(mr)),
       );
+      return;
     }
     const mrPart = /^\/merge_requests\/(\d+)\/(notes|versions)$/.exec(rest);
     if (mrPart) {
       const mr = d.mergeRequests.find((x) => x.iid === Number(mrPart[1]));
-      if (!mr) return this.send(req, res, 404, { message: '404 Not found' });
+      if (!mr) {
+        this.send(req, res, 404, { message: '404 Not found' });
+        return;
+      }
       if (mrPart[2] === 'versions') {
-        return this.send(
+        this.send(
           req,
           res,
           200,
@@ -329,9 +360,10 @@ export class FakeGitLab {
               merge_request_id: 1000 + mr.iid,
             })),
         );
+        return;
       }
       const notes = [...mr.notes].sort((a, b) => a.at.localeCompare(b.at));
-      return this.page(
+      this.page(
         req,
         res,
         url,
@@ -342,10 +374,11 @@ export class FakeGitLab {
           return example;
         }),
       );
+      return;
     }
     if (rest === '/pipelines') {
       const list = [...(d.pipelines ?? [])].sort((a, b) => b.id - a.id);
-      return this.page(
+      this.page(
         req,
         res,
         url,
@@ -360,27 +393,35 @@ export class FakeGitLab {
           updated_at: p.at,
         })),
       );
+      return;
     }
     const jobs = /^\/pipelines\/(\d+)\/jobs$/.exec(rest);
     if (jobs) {
       const pipeline = (d.pipelines ?? []).find((p) => p.id === Number(jobs[1]));
       const list = (d.statuses ?? []).filter((s) => pipeline && s.sha === pipeline.sha);
-      return this.page(
+      this.page(
         req,
         res,
         url,
         list.map((s) => ({ ...clone(examples.job), id: s.id, name: s.name, status: s.status, allow_failure: s.allowFailure ?? false })),
       );
+      return;
     }
-    return this.send(req, res, 404, { message: '404 Not Found' });
+    this.send(req, res, 404, { message: '404 Not Found' });
   }
 
   private async graphql(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const chunks: Buffer[] = [];
     for await (const chunk of req) chunks.push(chunk as Buffer);
     const { variables } = JSON.parse(Buffer.concat(chunks).toString('utf8')) as { variables: { fullPath: string; after: string | null } };
-    if (variables.fullPath !== this.data.project) return this.send(req, res, 200, { data: { project: null } });
-    if (!this.data.vulnerabilities) return this.send(req, res, 200, { data: { project: { vulnerabilities: null } } });
+    if (variables.fullPath !== this.data.project) {
+      this.send(req, res, 200, { data: { project: null } });
+      return;
+    }
+    if (!this.data.vulnerabilities) {
+      this.send(req, res, 200, { data: { project: { vulnerabilities: null } } });
+      return;
+    }
     const start = variables.after ? Number(variables.after) : 0;
     const nodes = this.data.vulnerabilities.slice(start, start + 100).map((v) => ({
       id: `gid://gitlab/Vulnerability/${v.id}`,
@@ -400,7 +441,7 @@ export class FakeGitLab {
       },
     }));
     const more = start + 100 < this.data.vulnerabilities.length;
-    return this.send(req, res, 200, {
+    this.send(req, res, 200, {
       data: { project: { vulnerabilities: { pageInfo: { hasNextPage: more, endCursor: more ? String(start + 100) : null }, nodes } } },
     });
   }

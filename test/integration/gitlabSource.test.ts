@@ -205,7 +205,7 @@ describe('GitLab as the source', function () {
       const big = await new FakeGitLab(many).start();
       const bigClient = new GitLabClient({ url: big.instance, token: { kind: 'private', value: 'glpat-good' } });
       try {
-        const all = (await bigClient.api.Deployments.all(project, { perPage: 100 } as never)) as unknown[];
+        const all = (await bigClient.api.Deployments.all(project, { perPage: 100 })) as unknown[];
         assert.equal(all.length, 250);
         assert.equal(big.count(), 3, 'three pages of 100');
       } finally {

@@ -84,11 +84,11 @@ export class GitLabClient {
           : { token: this.token?.value ?? '' };
     const requesterFn = createRequesterFn(
       (_service, options) => Promise.resolve(options),
-      (endpoint, options) => this.handle(endpoint, (options ?? {}) as HandlerOptions) as never,
+      (endpoint, options) => this.handle(endpoint, options ?? {}) as never,
     );
     // A client without a token still reads public projects: gitbeaker sends an empty
     // PRIVATE-TOKEN then, which GitLab treats as none.
-    this.api = new Gitlab({ host: this.instance, ...auth, requesterFn, camelize: false, queryTimeout: 30_000 } as never) as Api;
+    this.api = new Gitlab({ host: this.instance, ...auth, requesterFn, camelize: false, queryTimeout: 30_000 } as never);
   }
 
   /** A GitLab project path as the API's id: group/subgroup/name, URL-encoded by gitbeaker. */
@@ -126,7 +126,7 @@ export class GitLabClient {
     const body = response.body as { data?: unknown; errors?: { message?: string }[] } | null;
     if (body?.errors?.length) {
       const text = body.errors
-        .map((e) => String(e.message ?? ''))
+        .map((e) => e.message ?? '')
         .join('; ')
         .replace(/[\u0000-\u001f\u007f]/g, ' ')
         .slice(0, 300);
@@ -170,8 +170,11 @@ export class GitLabClient {
     const method = (options.method ?? 'GET').toUpperCase();
     const key = method === 'GET' ? url.toString() : null;
     const cached = key ? this.etags.get(key) : undefined;
-    const headers: Record<string, string> = { 'user-agent': 'code-lineage', ...(options.headers ?? {}) };
-    if (!this.token) for (const h of ['private-token', 'job-token', 'authorization']) delete headers[h];
+    // Without a token no credential header goes out at all (gitbeaker would send an empty one).
+    const given = Object.entries(options.headers ?? {}).filter(
+      ([h]) => this.token || !['private-token', 'job-token', 'authorization'].includes(h),
+    );
+    const headers: Record<string, string> = { 'user-agent': 'code-lineage', ...Object.fromEntries(given) };
     if (cached) headers['if-none-match'] = cached.etag;
     let waits = 0;
     for (let attempt = 0; ; attempt++) {

@@ -113,7 +113,7 @@ export class GitLabSource implements LineageSource {
         'protected environments',
         (api) =>
           // This resource puts the project id into its path as given: encoded here.
-          api.ProjectProtectedEnvironments.all(encodeURIComponent(repo), { perPage: 100, maxPages: 1 } as never),
+          api.ProjectProtectedEnvironments.all(encodeURIComponent(repo), { perPage: 100, maxPages: 1 }),
         z.array(RestProtectedEnvironment),
       );
       for (const p of list) {
