@@ -13,6 +13,7 @@ import { GitLabClient, GitLabError } from '../../src/core/sources/gitlab/gitlabC
 import { GitLabSource } from '../../src/core/sources/gitlab/gitlabSource';
 import { chooseSource, SourcePool } from '../../src/core/sources/sourceChoice';
 import { runLineage } from '../helpers/cli';
+import { startTestService } from '../helpers/testService';
 import { TestRepo } from '../helpers/gitRepo';
 import { FakeGitLab, type FakeGitlabData } from '../helpers/gitlabServer';
 
@@ -333,5 +334,50 @@ describe('GitLab as the source', function () {
     assert.equal(r.json.candidates[0].path, 'app.js');
     assert.equal(r.json.candidates[0].line, 3);
     assert.deepEqual(r.json.candidates[0].changed, { how: 'edited', commit: c.change });
+  });
+
+  it("backfills the service from GitLab: idempotent, resumable, under the webhooks' ids, the same lineage as direct mode", async () => {
+    const t = await startTestService('embedded');
+    try {
+      const env = { GITLAB_TOKEN: 'glpat-good' };
+      const sync = () => runLineage(repo.dir, ['sync', 'gitlab', '--api', t.url, '--gitlab-url', gl.instance], undefined, env);
+      // Interrupted while reading merge requests: deployments are in, the rest follows on the next run.
+      gl.forbiddenPath = '/merge_requests';
+      const broken = await sync();
+      assert.equal(broken.status, 2, broken.stdout + broken.stderr);
+      assert.match(broken.stderr, /run it again to continue where it stopped/);
+      gl.forbiddenPath = null;
+      const resumed = await sync();
+      assert.equal(resumed.status, 0, resumed.stderr);
+      assert.match(resumed.stdout, new RegExp(`^synced ${project} \\(resumed\\): \\d+ events sent, \\d+ new, \\d+ GitLab requests`));
+      const again = await sync();
+      assert.equal(again.status, 0, again.stderr);
+      assert.match(again.stdout, /: \d+ events sent, 0 new/, 'a second run stores nothing');
+      const history = (await t.client.deployments(project, 'production', { limit: 10 })).deployments;
+      assert.deepEqual(
+        history.map((d) => `${d.id} ${d.status}`),
+        [`gitlab:${project}:deployment:43 failure`, `gitlab:${project}:deployment:41 success`],
+        'the ids the Deployment Hook gives them',
+      );
+      const viaService = await runLineage(repo.dir, ['blame', 'app.js', '--json', '--api', t.url, '--gitlab-url', gl.instance]);
+      const direct = await blame(env);
+      const summary = (j: any) =>
+        j.lines.map((l: any) => [
+          l.environments
+            .map((e: any) => `${e.name}:${e.live}`)
+            .sort()
+            .join(','),
+          l.pullRequest?.number ?? null,
+          l.approvals
+            .map((a: any) => `${a.reviewer}:${a.state}:${a.stale}`)
+            .sort()
+            .join(','),
+          l.findings.length,
+        ]);
+      assert.equal(viaService.status, 0, viaService.stderr);
+      assert.deepEqual(summary(viaService.json), summary(direct.json));
+    } finally {
+      await t.close();
+    }
   });
 });

@@ -1,0 +1,314 @@
+/**
+ * `lineage sync gitlab`: a GitLab project's history (deployments with their approvals, merge
+ * requests with each reviewer's latest approval on the head it was given on, the jobs of their
+ * heads, open vulnerabilities) written to the service as native events.
+ *
+ * Idempotent: event ids are derived from what GitLab identifies a thing by at a given state (a
+ * deployment at its status, a merge request at its update time, a note), so a second run stores
+ * nothing new; every row carries the id the webhook reader gives it (gitlabIds), so a run after
+ * the webhooks delivered part of the history adds no second copy. Resumable: after each page the
+ * phase and page are saved, and an interrupted run continues from there. Lists are read oldest
+ * first, so a page already sent keeps its place while new things arrive.
+ */
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { dirname } from 'node:path';
+import { z } from 'zod';
+import type { ApiClient } from '../apiClient';
+import type { Build, Deployment, Finding } from '../../model/domain';
+import { GitLabError, type GitLabClient } from './gitlabClient';
+import {
+  GqlVulnerabilities,
+  mergeRequestReviews,
+  RestCommitStatus,
+  RestDeployment,
+  RestMergeRequest,
+  RestNote,
+  RestVersion,
+  statusBuild,
+  toGitlabDeployment,
+  toGitlabPullRequest,
+  vulnerabilitiesQuery,
+  vulnerabilityFinding,
+} from './gitlabMappings';
+
+const phases = ['deployments', 'mergeRequests', 'vulnerabilities'] as const;
+type Phase = (typeof phases)[number];
+
+interface SyncState {
+  phase: Phase;
+  page: number;
+  sent: number;
+  /** The GraphQL cursor of the vulnerabilities phase. */
+  cursor?: string | null;
+}
+
+export interface GitlabSyncProgress {
+  phase: Phase;
+  page: number;
+  events: number;
+  stored: number;
+}
+
+export interface GitlabSyncOptions {
+  gitlab: GitLabClient;
+  api: ApiClient;
+  /** The project's full path. */
+  repo: string;
+  since?: Date | null;
+  stateFile: string;
+  onProgress?: (p: GitlabSyncProgress) => void;
+}
+
+const perPage = 100;
+
+export async function syncGitlab(
+  options: GitlabSyncOptions,
+): Promise<{ events: number; stored: number; resumed: boolean; skipped: string[] }> {
+  const { gitlab, api, repo } = options;
+  const saved = readState(options.stateFile);
+  let state: SyncState = saved ?? { phase: 'deployments', page: 1, sent: 0 };
+  let stored = 0;
+  const skipped: string[] = [];
+  const since = options.since?.toISOString();
+  const send = async (events: object[]) => {
+    for (let i = 0; i < events.length; i += 500) {
+      const result = await api.ingest('events', JSON.stringify(events.slice(i, i + 500)));
+      stored += result.events.filter((e) => e.status === 'stored').length;
+    }
+    state.sent += events.length;
+  };
+  for (let p = phases.indexOf(state.phase); p < phases.length; p++) {
+    const phase = phases[p]!;
+    if (state.phase !== phase) state = { phase, page: 1, sent: state.sent };
+    for (;;) {
+      const events: object[] = [];
+      let more: boolean;
+      if (phase === 'deployments') {
+        const page = await gitlab.read(
+          'deployments',
+          (x) =>
+            x.Deployments.all(repo, {
+              orderBy: 'id',
+              sort: 'asc',
+              page: state.page,
+              perPage,
+              maxPages: 1,
+              ...(since ? { updatedAfter: since } : {}),
+            } as never),
+          z.array(RestDeployment),
+        );
+        for (const raw of page) {
+          // The list leaves approvals out: a deployment that waited for them is read on its own.
+          const full =
+            raw.status === 'success' || raw.status === 'blocked'
+              ? await gitlab
+                  .read(`deployment ${raw.id}`, (x) => x.Deployments.show(repo, raw.id), RestDeployment)
+                  .catch((e: unknown) => unavailable(e, skipped, 'deployment approvals', raw))
+              : raw;
+          events.push(...deploymentEvents(repo, toGitlabDeployment(repo, full)));
+        }
+        more = page.length === perPage;
+      } else if (phase === 'mergeRequests') {
+        const page = await gitlab.read(
+          'merge requests',
+          (x) =>
+            x.MergeRequests.all({
+              projectId: repo,
+              state: 'all',
+              orderBy: 'updated_at',
+              sort: 'asc',
+              page: state.page,
+              perPage,
+              maxPages: 1,
+              ...(since ? { updatedAfter: since } : {}),
+            } as never),
+          z.array(RestMergeRequest),
+        );
+        for (const mr of page) events.push(...(await mergeRequestEvents(gitlab, repo, mr)));
+        more = page.length === perPage;
+      } else {
+        let findings: Finding[] = [];
+        let cursor: string | null = null;
+        try {
+          const answer = await gitlab.graphql(vulnerabilitiesQuery, { fullPath: repo, after: state.cursor ?? null }, GqlVulnerabilities);
+          const list = answer.project?.vulnerabilities;
+          if (!list)
+            skipped.push('vulnerabilities: the project has no vulnerability report (GitLab Ultimate) or the token may not read it');
+          else {
+            findings = list.nodes.map((v) => vulnerabilityFinding(repo, v));
+            cursor = list.pageInfo.hasNextPage ? list.pageInfo.endCursor : null;
+          }
+        } catch (e) {
+          if (!GitLabError.is(e, 'forbidden') && !GitLabError.is(e, 'failed')) throw e;
+          skipped.push(`vulnerabilities: ${e.message}`);
+        }
+        events.push(...findings.map(findingEvent));
+        state.cursor = cursor;
+        more = cursor !== null;
+      }
+      await send(events);
+      options.onProgress?.({ phase, page: state.page, events: state.sent, stored });
+      state.page++;
+      writeState(options.stateFile, state);
+      if (!more) break;
+    }
+  }
+  rmSync(options.stateFile, { force: true });
+  return { events: state.sent, stored, resumed: saved !== null, skipped };
+}
+
+/** A feature the tier or token lacks costs that part (said once), not the run. */
+function unavailable<T>(e: unknown, skipped: string[], what: string, fallback: T): T {
+  if (!GitLabError.is(e, 'forbidden') && !GitLabError.is(e, 'notFound')) throw e;
+  if (!skipped.some((s) => s.startsWith(`${what}:`))) skipped.push(`${what}: ${e.message}`);
+  return fallback;
+}
+
+function deploymentEvents(repo: string, d: Deployment): object[] {
+  const events: object[] = [
+    {
+      type: 'deployment',
+      id: `${d.eventKey}:${d.status}:${d.at}`,
+      repo,
+      deploymentId: d.id,
+      environment: d.environment,
+      ...(d.commit ? { commit: d.commit } : {}),
+      at: d.at,
+      ...(d.actor ? { actor: d.actor } : {}),
+      sequence: d.sequence,
+      origin: 'gitlab',
+      kind: d.kind,
+      status: d.status,
+      ...(d.url ? { url: d.url } : {}),
+    },
+  ];
+  for (const a of d.approvals) {
+    events.push({
+      type: 'approval',
+      id: `${a.id}:${a.state}`,
+      repo,
+      approvalId: a.id,
+      deploymentId: d.id,
+      environment: d.environment,
+      approver: a.approver,
+      state: a.state,
+      ...(a.comment ? { comment: a.comment } : {}),
+      ...(a.at ? { at: a.at } : {}),
+    });
+  }
+  return events;
+}
+
+/** A merge request, each reviewer's latest decision, and the jobs of its head (for the blocking-check rule). */
+async function mergeRequestEvents(gitlab: GitLabClient, repo: string, mr: z.infer<typeof RestMergeRequest>): Promise<object[]> {
+  const [notes, versions] = await Promise.all([
+    gitlab.read(
+      `notes of !${mr.iid}`,
+      (x) => x.MergeRequestNotes.all(repo, mr.iid, { sort: 'asc', orderBy: 'created_at', perPage: 100, maxPages: 10 } as never),
+      z.array(RestNote),
+    ),
+    gitlab.read(`versions of !${mr.iid}`, (x) => x.MergeRequests.allDiffVersions(repo, mr.iid), z.array(RestVersion)),
+  ]);
+  const pr = toGitlabPullRequest(repo, mr, mergeRequestReviews(repo, mr.iid, notes, versions, mr.sha ?? null));
+  const events: object[] = [
+    {
+      type: 'pull_request',
+      id: `gitlab:merge_request:${mr.iid}:${mr.updated_at ?? ''}`,
+      repo,
+      number: pr.number,
+      ...(pr.title ? { title: pr.title } : {}),
+      ...(pr.url ? { url: pr.url } : {}),
+      ...(pr.author ? { author: pr.author } : {}),
+      state: pr.state,
+      ...(pr.headSha ? { headSha: pr.headSha } : {}),
+      ...(pr.headRef ? { headRef: pr.headRef } : {}),
+      ...(pr.baseRef ? { baseRef: pr.baseRef } : {}),
+      ...(pr.mergeCommit ? { mergeCommit: pr.mergeCommit, mergedAt: pr.mergedAt } : {}),
+      ...(pr.updatedAt ? { updatedAt: pr.updatedAt } : {}),
+    },
+  ];
+  for (const r of pr.reviews) {
+    events.push({
+      type: 'review',
+      id: `${r.eventKey}:${r.state}`,
+      repo,
+      reviewId: r.id,
+      pullRequest: pr.number,
+      reviewer: r.reviewer,
+      state: r.state,
+      ...(r.commit ? { commit: r.commit } : {}),
+      ...(r.at ? { at: r.at } : {}),
+    });
+  }
+  if (pr.headSha && (pr.state === 'open' || pr.mergeCommit)) {
+    const head = pr.headSha;
+    const statuses = await gitlab.read(
+      `statuses of ${head.slice(0, 12)}`,
+      (x) => x.Commits.allStatuses(repo, head, { all: true, perPage: 100, maxPages: 5 } as never),
+      z.array(RestCommitStatus),
+    );
+    events.push(...statuses.map((s) => buildEvent(repo, statusBuild(repo, head, s))));
+  }
+  return events;
+}
+
+function buildEvent(repo: string, b: Build): object {
+  return {
+    type: 'build',
+    id: `${b.id}:${b.status}:${b.conclusion ?? ''}`,
+    repo,
+    buildId: b.id,
+    kind: b.kind,
+    ...(b.name ? { name: b.name } : {}),
+    ...(b.commit ? { commit: b.commit } : {}),
+    status: b.status,
+    ...(b.conclusion ? { conclusion: b.conclusion } : {}),
+    ...(b.url ? { url: b.url } : {}),
+    ...(b.startedAt ? { startedAt: b.startedAt } : {}),
+    ...(b.finishedAt ? { finishedAt: b.finishedAt } : {}),
+  };
+}
+
+function findingEvent(f: Finding): object {
+  const location = f.locations[0];
+  return {
+    type: 'finding',
+    id: `${f.eventKey}:${f.status}`,
+    repo: f.repo,
+    findingId: f.id,
+    kind: f.kind,
+    severity: f.severity,
+    title: f.title,
+    status: f.status,
+    ...(f.ruleId ? { ruleId: f.ruleId } : {}),
+    ...(f.tool ? { tool: f.tool } : {}),
+    ...(f.url ? { url: f.url } : {}),
+    ...(f.detectedAt ? { detectedAt: f.detectedAt } : {}),
+    ...(f.commit ? { commit: f.commit } : {}),
+    locations: location
+      ? [
+          {
+            path: location.path,
+            ...(location.line ? { line: location.line } : {}),
+            ...(location.endLine ? { endLine: location.endLine } : {}),
+            ...(location.revision ? { revision: location.revision } : {}),
+          },
+        ]
+      : [],
+  };
+}
+
+function readState(file: string): SyncState | null {
+  if (!existsSync(file)) return null;
+  try {
+    const s = JSON.parse(readFileSync(file, 'utf8')) as SyncState;
+    return phases.includes(s.phase) && Number.isInteger(s.page) ? s : null;
+  } catch {
+    return null;
+  }
+}
+
+function writeState(file: string, state: SyncState): void {
+  mkdirSync(dirname(file), { recursive: true });
+  writeFileSync(file, JSON.stringify(state));
+}
