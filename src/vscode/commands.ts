@@ -13,7 +13,7 @@ import { GitHubError } from '../core/sources/github/githubClient';
 import { RateLimit } from '../core/sources/github/githubMappings';
 import type { LineageDecorations } from './decorations';
 import { showMarkdown } from './markdownDocument';
-import { tokenKey, type LineageController } from './lineageController';
+import { gitlabTokenKey, tokenKey, type LineageController } from './lineageController';
 import type { TimelinePanel } from './timelinePanel';
 import type { EnvironmentsTree, FindingsTree, LineLineageTree } from './views';
 
@@ -212,6 +212,19 @@ export function registerCommands(deps: CommandDeps): vscode.Disposable[] {
       if (token) await context.secrets.store(tokenKey, token);
       else if (token === '') await context.secrets.delete(tokenKey);
       controller.log.info(`service URL set to ${url}; token ${token ? 'stored in secret storage' : 'not set'}`);
+    }),
+    vscode.commands.registerCommand('lineage.setGitLabToken', async () => {
+      const instance = controller.gitlabUrl();
+      const token = await vscode.window.showInputBox({
+        title: `Code Lineage: GitLab token for ${instance} (read_api; leave empty to remove)`,
+        password: true,
+        ignoreFocusOut: true,
+      });
+      if (token === undefined) return;
+      // Kept with its instance: a token is never sent to another GitLab after lineage.gitlab.url changes.
+      if (token) await context.secrets.store(gitlabTokenKey, JSON.stringify({ instance, token: token.trim() }));
+      else await context.secrets.delete(gitlabTokenKey);
+      controller.log.info(`GitLab token for ${instance} ${token ? 'stored in secret storage' : 'removed'}`);
     }),
     vscode.commands.registerCommand('lineage.showServiceStatus', async () => {
       if (!requireTrust()) return;

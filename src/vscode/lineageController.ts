@@ -13,11 +13,16 @@ import { LineageSession, type SessionConfig } from '../core/session/lineageSessi
 import { SourceChoiceError, type ChosenSource } from '../core/sources/sourceChoice';
 import { DeployTagSource } from '../core/sources/deployTags';
 import { GitHubAuth } from './githubAuth';
+import type { GitLabToken } from '../core/sources/gitlab/gitlabClient';
+import { gitlabInstance } from '../core/sources/gitlab/gitlabInstance';
+import { defaultGitlabUrl } from '../core/sources/sourceChoice';
 import { Repositories, type FoundRepository } from './repositories';
 import { readSettings, type Settings } from './settings';
 
 export type { ApprovalState };
 export const tokenKey = 'lineage.api.token';
+/** The GitLab token a user stored (Code Lineage: Set GitLab Token), for the instance lineage.gitlab.url names. */
+export const gitlabTokenKey = 'lineage.gitlab.token';
 
 /** A document's lineage, or why there is none. */
 export type Lineage =
@@ -41,7 +46,11 @@ export class LineageController implements vscode.Disposable {
     readonly log: vscode.LogOutputChannel,
   ) {
     this.settings = readSettings(log);
-    this.repositories = new Repositories(log, () => this.refresh('HEAD or refs changed'));
+    this.repositories = new Repositories(
+      log,
+      () => this.refresh('HEAD or refs changed'),
+      () => this.gitlabUrl(),
+    );
     this.github = new GitHubAuth(() => this.settings.githubUrl, log);
     this.session = new LineageSession(
       this.sessionConfig(),
@@ -49,6 +58,8 @@ export class LineageController implements vscode.Disposable {
         apiToken: async () => (await secrets.get(tokenKey)) ?? null,
         githubToken: () => this.github.sessionToken(),
         githubTokenHelp: 'run "Code Lineage: Sign in to GitHub"',
+        gitlabToken: () => gitlabToken(secrets, this.gitlabUrl(), log),
+        gitlabTokenHelp: 'run "Code Lineage: Set GitLab Token"',
       },
       (message) => log.warn(message),
     );
@@ -61,7 +72,8 @@ export class LineageController implements vscode.Disposable {
       }),
       vscode.workspace.onDidGrantWorkspaceTrust(() => this.refresh('workspace trusted')),
       secrets.onDidChange((e) => {
-        if (e.key === tokenKey) void this.session.configure(this.sessionConfig()).then(() => this.refresh('token changed'));
+        if (e.key === tokenKey || e.key === gitlabTokenKey)
+          void this.session.configure(this.sessionConfig()).then(() => this.refresh('token changed'));
       }),
     );
     // The service's data version is checked while the window has focus, so new deployments and
@@ -76,8 +88,14 @@ export class LineageController implements vscode.Disposable {
       source: this.settings.source,
       apiUrl: this.settings.apiUrl || null,
       githubUrl: this.github.apiUrl(),
+      gitlabUrl: this.gitlabUrl(),
       detectMoves: this.settings.detectMoves,
     };
+  }
+
+  /** The GitLab instance lineage.gitlab.url names (an API URL names its instance), gitlab.com by default. */
+  gitlabUrl(): string {
+    return gitlabInstance(this.settings.gitlabUrl || defaultGitlabUrl);
   }
 
   get trusted(): boolean {
@@ -186,5 +204,31 @@ export class LineageController implements vscode.Disposable {
     for (const d of this.disposables) d.dispose();
     this.repositories.dispose();
     void this.session.close();
+  }
+}
+
+/**
+ * The token for the GitLab instance: on gitlab.com the editor's GitLab sign-in when a GitLab
+ * authentication provider is installed (GitLab Workflow), else the token stored with "Set GitLab
+ * Token". A stored token is kept with the instance it was given for and sent to that one only.
+ */
+async function gitlabToken(secrets: vscode.SecretStorage, instance: string, log: vscode.LogOutputChannel): Promise<GitLabToken | null> {
+  const stored = await secrets.get(gitlabTokenKey);
+  if (stored) {
+    try {
+      const { instance: forInstance, token } = JSON.parse(stored) as { instance?: string; token?: string };
+      if (token && forInstance === instance) return { kind: 'private', value: token };
+      if (token) log.warn(`the stored GitLab token is for ${forInstance}, not ${instance}: not sent`);
+    } catch {
+      log.warn('the stored GitLab token is unreadable; set it again');
+    }
+  }
+  if (instance !== defaultGitlabUrl) return null;
+  try {
+    const session = await vscode.authentication.getSession('gitlab', ['read_api'], { silent: true });
+    return session ? { kind: 'oauth', value: session.accessToken } : null;
+  } catch {
+    // No GitLab authentication provider is installed.
+    return null;
   }
 }

@@ -19,6 +19,8 @@ export class Repositories implements vscode.Disposable {
   constructor(
     private readonly log: vscode.LogOutputChannel,
     private readonly moved: () => void,
+    /** The GitLab instance whose projects are named by their full path. */
+    private readonly gitlabUrl: () => string,
   ) {}
 
   /** The repository holding a file (or, given `folder/.`, a folder); null outside any. */
@@ -42,7 +44,7 @@ export class Repositories implements vscode.Disposable {
       watcher.onDidChange(this.moved);
       watcher.onDidCreate(this.moved);
       watcher.onDidDelete(this.moved);
-      return { repo, slug: await repo.originSlug(), watcher };
+      return { repo, slug: await repo.originSlug(this.gitlabUrl()), watcher };
     } catch (e) {
       if (!GitError.is(e, 'notARepository')) this.log.warn(`git: ${(e as Error).message}`);
       return null;

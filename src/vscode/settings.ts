@@ -20,8 +20,9 @@ const fields = {
     schema: z.union([z.literal(''), z.string().regex(/^https:\/\/\S*\{ref\}\S*$/)]),
     fallback: '',
   },
-  source: { key: 'source', schema: z.enum(['auto', 'service', 'github', 'git']), fallback: 'auto' as const },
+  source: { key: 'source', schema: z.enum(['auto', 'service', 'github', 'gitlab', 'git']), fallback: 'auto' as const },
   githubUrl: { key: 'github.url', schema: z.union([z.literal(''), z.url({ protocol: /^https?$/ })]), fallback: '' },
+  gitlabUrl: { key: 'gitlab.url', schema: z.union([z.literal(''), z.url({ protocol: /^https?$/ })]), fallback: '' },
 } as const;
 
 export type Settings = { -readonly [K in keyof typeof fields]: z.infer<(typeof fields)[K]['schema']> };
