@@ -426,6 +426,9 @@ export function gitlabProjectPath(remote: string, instance: string): string | nu
     path = scp[2]!;
   } else return null;
   if (host !== want.hostname.toLowerCase()) return null;
-  const project = path.replace(/^\/+/, '').replace(/\/+$/, '').replace(/\.git$/, '');
+  const project = path
+    .replace(/^\/+/, '')
+    .replace(/\/+$/, '')
+    .replace(/\.git$/, '');
   return isRepoSlug(project) ? project : null;
 }

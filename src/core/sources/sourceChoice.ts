@@ -176,7 +176,8 @@ export async function chooseSource(inputs: SourceInputs, pool: SourcePool): Prom
   const gitlab = async (required: boolean): Promise<ChosenSource | null> => {
     const token = inputs.gitlabToken ? await inputs.gitlabToken() : null;
     if (!token) {
-      if (required) throw new SourceChoiceError(`no GitLab token: ${inputs.gitlabTokenHelp ?? 'set GITLAB_TOKEN (or CI_JOB_TOKEN in GitLab CI)'}`);
+      if (required)
+        throw new SourceChoiceError(`no GitLab token: ${inputs.gitlabTokenHelp ?? 'set GITLAB_TOKEN (or CI_JOB_TOKEN in GitLab CI)'}`);
       return null;
     }
     const { client, source } = await pool.gitlab(gitlabUrl, token);
