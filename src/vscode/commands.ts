@@ -13,6 +13,7 @@ import { GitHubError } from '../core/sources/github/githubClient';
 import { RateLimit } from '../core/sources/github/githubMappings';
 import type { LineageDecorations } from './decorations';
 import { showMarkdown } from './markdownDocument';
+import { GitLabError } from '../core/sources/gitlab/gitlabError';
 import { gitlabTokenKey, tokenKey, type LineageController } from './lineageController';
 import type { TimelinePanel } from './timelinePanel';
 import type { EnvironmentsTree, FindingsTree, LineLineageTree } from './views';
@@ -238,6 +239,12 @@ export function registerCommands(deps: CommandDeps): vscode.Disposable[] {
           const limits = await chosen.github.get('/rate_limit', {}, RateLimit);
           const unknown = (chosen.source.notices?.() ?? []).map((n) => n.message);
           message = `Code Lineage reads ${chosen.why}: rate limit ${limits.resources.core.remaining}/${limits.resources.core.limit} left${unknown.length ? `; ${unknown.join('; ')}` : ''}.`;
+        } else if (chosen?.source.kind === 'gitlab' && chosen.gitlab) {
+          // The environments answer says whether the token reads the project; the rate limit comes with it.
+          if (found?.slug) await chosen.source.environments(found.slug);
+          const limit = chosen.gitlab.rateLimit;
+          const unknown = (chosen.source.notices?.() ?? []).map((n) => n.message);
+          message = `Code Lineage reads ${chosen.why}${limit ? `: rate limit ${limit.remaining}/${limit.limit} left` : ''}${unknown.length ? `; ${unknown.join('; ')}` : ''}.`;
         } else if (client && (!chosen || chosen.source.kind === 'service')) {
           const health = await client.health();
           message = `Code Lineage service ${health.version}: ${health.events} events (${health.store} store).`;
@@ -248,7 +255,7 @@ export function registerCommands(deps: CommandDeps): vscode.Disposable[] {
         void vscode.window.showInformationMessage(plainText(message, 400));
         return message;
       } catch (e) {
-        const message = ApiError.is(e) || GitHubError.is(e) ? e.message : String(e);
+        const message = ApiError.is(e) || GitHubError.is(e) || GitLabError.is(e) ? e.message : String(e);
         controller.log.warn(`source status: ${message}`);
         void vscode.window.showWarningMessage(`Code Lineage: ${plainText(message, 300)}`);
         return message;

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 export async function buildSuite(root: string): Promise<string> {
   const outdir = join(root, 'out', 'vscode');
   await build({
-    entryPoints: ['index.ts', 'lineage.vscode.test.ts', 'github.vscode.test.ts', 'demo.vscode.test.ts'].map((f) =>
+    entryPoints: ['index.ts', 'lineage.vscode.test.ts', 'github.vscode.test.ts', 'gitlab.vscode.test.ts', 'demo.vscode.test.ts'].map((f) =>
       join(root, 'test/vscode/suite', f),
     ),
     outdir,

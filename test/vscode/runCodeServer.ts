@@ -17,6 +17,7 @@ import { buildSuite } from './buildSuite';
 import { startDemoWorld } from '../../src/cli/demo/demoWorld';
 import { createFixture, serviceSettings, writeUserSettings } from './fixture';
 import { createGitHubFixture, githubSettings, githubToken } from './githubFixture';
+import { createGitLabFixture, gitlabSettings, gitlabToken } from './gitlabFixture';
 import type { SuiteReport } from './suite/index';
 
 const root = join(__dirname, '../..');
@@ -65,7 +66,7 @@ async function freePort(): Promise<number> {
   return port;
 }
 
-type Mode = 'trusted' | 'untrusted' | 'github' | 'demo';
+type Mode = 'trusted' | 'untrusted' | 'github' | 'gitlab' | 'demo';
 
 /** The run's world: the service fixture, or the GitHub one. */
 async function world(
@@ -79,6 +80,10 @@ async function world(
       env: { LINEAGE_VSCODE_GITHUB_TOKEN: githubToken },
       close: () => f.close(),
     };
+  }
+  if (mode === 'gitlab') {
+    const f = await createGitLabFixture();
+    return { info: f.info, settings: gitlabSettings(f.info.gitlabUrl), env: {}, close: () => f.close() };
   }
   if (mode === 'demo') {
     // The demo's realistic repository and service: the run that pictures the product for the README.
@@ -96,6 +101,29 @@ async function world(
   }
   const f = await createFixture();
   return { info: f.info, settings: serviceSettings(f.info.serviceUrl), env: {}, close: () => f.close() };
+}
+
+/** Types the token into "Set GitLab Token"'s input box and presses Enter, as the user would. */
+function typeGitLabToken(getPage: () => Page | undefined): () => number {
+  let stopped = false;
+  let typed = 0;
+  const loop = async () => {
+    while (!stopped) {
+      const page = getPage();
+      const box = page?.locator('.quick-input-widget', { hasText: /GitLab token for/ });
+      if (page && box && (await box.isVisible().catch(() => false))) {
+        await page.keyboard.type(gitlabToken);
+        await page.keyboard.press('Enter');
+        typed++;
+      }
+      await new Promise((r) => setTimeout(r, 300));
+    }
+  };
+  void loop();
+  return () => {
+    stopped = true;
+    return typed;
+  };
 }
 
 /** Answers VS Code's "wants to sign in" consent dialog with Allow, as the user would. */
@@ -148,7 +176,7 @@ async function runOnce(mode: Mode, browser: Browser, t: { node24: string; codeSe
     '--disable-update-check',
   ];
   if (mode !== 'untrusted') args.push('--disable-workspace-trust');
-  const stopAllowing = mode === 'github' ? allowSignIns(() => page) : () => 0;
+  const stopAllowing = mode === 'github' ? allowSignIns(() => page) : mode === 'gitlab' ? typeGitLabToken(() => page) : () => 0;
   let child: ChildProcess | undefined;
   const log: string[] = [];
   try {
@@ -232,7 +260,7 @@ async function main(): Promise<void> {
   let passed = 0;
   let failed = 0;
   try {
-    for (const mode of (process.env.LINEAGE_VSCODE_MODES?.split(',') ?? ['trusted', 'untrusted', 'github', 'demo']) as Mode[]) {
+    for (const mode of (process.env.LINEAGE_VSCODE_MODES?.split(',') ?? ['trusted', 'untrusted', 'github', 'gitlab', 'demo']) as Mode[]) {
       const started = Date.now();
       const report = await runOnce(mode, browser, t, suite);
       for (const title of report.passed) console.log(`  ✔ ${title}`);

@@ -205,7 +205,9 @@ export async function chooseSource(inputs: SourceInputs, pool: SourcePool): Prom
       if (host && host === gitlabWebHost(gitlabUrl)) {
         const chosen = await gitlab(false);
         if (chosen) return chosen;
-        return { ...git(`git only: the origin is on ${host} but no GitLab token is available`), signInTo: host };
+        return git(
+          `git only: the origin is on ${host} but no GitLab token is available: ${inputs.gitlabTokenHelp ?? 'set GITLAB_TOKEN (or CI_JOB_TOKEN in GitLab CI)'}`,
+        );
       }
       return git(
         host

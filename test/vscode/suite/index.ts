@@ -19,7 +19,7 @@ export function run(): Promise<void> {
   const mocha = new Mocha({ ui: 'bdd', timeout: 60_000, color: false, reporter: 'spec' });
   const mode = process.env.LINEAGE_VSCODE_MODE;
   mocha.addFile(
-    join(__dirname, mode === 'github' ? 'github.vscode.test.js' : mode === 'demo' ? 'demo.vscode.test.js' : 'lineage.vscode.test.js'),
+    join(__dirname, mode === 'github' || mode === 'gitlab' || mode === 'demo' ? `${mode}.vscode.test.js` : 'lineage.vscode.test.js'),
   );
   const report: SuiteReport = { passed: [], failed: [] };
   return new Promise((resolve, reject) => {
