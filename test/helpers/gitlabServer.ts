@@ -72,6 +72,8 @@ export class FakeGitLab {
   rateLimited = 0;
   /** Requests whose path contains this answer 403 as for a token without the permission. */
   forbiddenPath: string | null = null;
+  /** GraphQL's complexity limit (GitLab's for a signed-in caller: 250). */
+  maxComplexity = 250;
   /** Requests whose path contains this answer 500 once each time they are set. */
   failingPath: string | null = null;
   private server: Server | undefined;
@@ -362,7 +364,18 @@ export class FakeGitLab {
         );
         return;
       }
-      const notes = [...mr.notes].sort((a, b) => a.at.localeCompare(b.at));
+      // GitLab writes a system note for every push after the first ("added N commits").
+      const pushes = [...mr.versions]
+        .sort((a, b) => a.at.localeCompare(b.at))
+        .slice(1)
+        .map((v) => ({
+          id: 100_000 + v.id,
+          author: mr.author,
+          body: `added 1 commit\n\n<ul><li>${v.head.slice(0, 8)} - push</li></ul>\n\n[Compare with previous version](${this.instance}/${this.data.project}/-/merge_requests/${mr.iid}/diffs)`,
+          at: v.at,
+          system: true,
+        }));
+      const notes = [...mr.notes, ...pushes].sort((a, b) => a.at.localeCompare(b.at));
       this.page(
         req,
         res,
@@ -413,7 +426,15 @@ export class FakeGitLab {
   private async graphql(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const chunks: Buffer[] = [];
     for await (const chunk of req) chunks.push(chunk as Buffer);
-    const { variables } = JSON.parse(Buffer.concat(chunks).toString('utf8')) as { variables: { fullPath: string; after: string | null } };
+    const { variables } = JSON.parse(Buffer.concat(chunks).toString('utf8')) as {
+      variables: { fullPath: string; after: string | null; first: number };
+    };
+    // GitLab prices a connection by its page size; past the limit it answers with an error, as here.
+    const complexity = 1 + variables.first * 17;
+    if (complexity > this.maxComplexity)
+      { this.send(req, res, 200, {
+        errors: [{ message: `Query has complexity of ${complexity}, which exceeds max complexity of ${this.maxComplexity}` }],
+      }); return; }
     if (variables.fullPath !== this.data.project) {
       this.send(req, res, 200, { data: { project: null } });
       return;
@@ -423,7 +444,7 @@ export class FakeGitLab {
       return;
     }
     const start = variables.after ? Number(variables.after) : 0;
-    const nodes = this.data.vulnerabilities.slice(start, start + 100).map((v) => ({
+    const nodes = this.data.vulnerabilities.slice(start, start + variables.first).map((v) => ({
       id: `gid://gitlab/Vulnerability/${v.id}`,
       title: v.title,
       severity: v.severity,

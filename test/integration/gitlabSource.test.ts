@@ -137,9 +137,12 @@ describe('GitLab as the source', function () {
       made.every((m) => m.auth === 'glpat-good'),
       'every request carried the token as PRIVATE-TOKEN',
     );
-    // environments, deployments, protected environments, deployment 41 (its approvals), the
-    // merge requests of the 2 blamed commits, notes and versions of !7, and the vulnerabilities.
-    assert.equal(made.length, 9, JSON.stringify(made.map((m) => m.path)));
+    // environments, deployments, protected environments, deployment 41 (its approvals); one page
+    // of merged merge requests (the head of !7 is there), the merge requests of the other blamed
+    // commit; notes of !7 and its versions (a push came after alice's approval); vulnerabilities,
+    // asked twice: the first page size is over the server's complexity limit, the half is not.
+    assert.equal(made.length, 10, JSON.stringify(made.map((m) => m.path)));
+    assert.equal(made.filter((m) => m.path.includes('/repository/commits/')).length, 1, 'only the commit no merged merge request names');
   });
 
   it('a long-lived caller reads each commit and merge request once: the next file and the same file again cost nothing', async () => {
@@ -378,6 +381,52 @@ describe('GitLab as the source', function () {
       assert.deepEqual(summary(viaService.json), summary(direct.json));
     } finally {
       await t.close();
+    }
+  });
+
+  it('finds squash and merge commits in the merged merge requests, and reads versions only after a push', async () => {
+    const squash = 'a1'.repeat(20);
+    const head = 'b2'.repeat(20);
+    const quiet = await new FakeGitLab({
+      ...gl.data,
+      mergeRequests: [
+        {
+          iid: 21,
+          title: 'Squashed',
+          author: 'bob',
+          state: 'merged',
+          sourceBranch: 'squashed',
+          sha: head,
+          mergeCommit: null,
+          squashCommit: squash,
+          mergedAt: '2026-03-05T12:00:00Z',
+          updatedAt: '2026-03-05T12:00:00Z',
+          commits: [head, squash],
+          versions: [{ id: 1, head, at: '2026-03-05T10:00:00Z' }],
+          notes: [
+            { id: 1, author: 'carol', body: 'approved this merge request', at: '2026-03-05T11:00:00Z', system: true },
+            { id: 2, author: 'bob', body: 'mentioned in commit a1a1a1a1', at: '2026-03-05T12:00:00Z', system: true },
+          ],
+        },
+      ],
+    }).start();
+    const client = new GitLabClient({ url: quiet.instance, token: { kind: 'private', value: 'glpat-good' } });
+    try {
+      const lineage = await new GitLabSource(client).lineage(project, [squash]);
+      const pr = lineage.get(squash)!.pullRequests[0]!;
+      assert.equal(pr.number, 21);
+      assert.equal(pr.mergeCommit, squash);
+      assert.deepEqual(
+        pr.reviews.map((r) => [r.reviewer, r.state, r.commit]),
+        [['carol', 'approved', head]],
+        'no push after the approval: it covers the head',
+      );
+      const paths = quiet.requests.map((r) => r.path);
+      assert.ok(!paths.some((p) => p.includes('/repository/commits/')), 'the squash commit was found in the list');
+      assert.ok(!paths.some((p) => p.endsWith('/versions')), 'no versions without a push after the approval');
+    } finally {
+      await client.close();
+      await quiet.close();
     }
   });
 });

@@ -314,10 +314,14 @@ export const GqlVulnerabilities = z.object({
 });
 type GqlVulnerability = NonNullable<NonNullable<z.infer<typeof GqlVulnerabilities>['project']>['vulnerabilities']>['nodes'][number];
 
-/** Open vulnerabilities with a file, one page (100) per query. */
-export const vulnerabilitiesQuery = `query LineageVulnerabilities($fullPath: ID!, $after: String) {
+/**
+ * Open vulnerabilities with a file, a page per query. GitLab prices a connection by its page size
+ * against a complexity limit (250 for a signed-in caller), so the page starts at 25 and is halved
+ * when GitLab says the query is too complex (vulnerabilityPage).
+ */
+export const vulnerabilitiesQuery = `query LineageVulnerabilities($fullPath: ID!, $after: String, $first: Int!) {
   project(fullPath: $fullPath) {
-    vulnerabilities(state: [DETECTED, CONFIRMED], first: 100, after: $after) {
+    vulnerabilities(state: [DETECTED, CONFIRMED], first: $first, after: $after) {
       pageInfo { hasNextPage endCursor }
       nodes {
         id title severity state reportType detectedAt webUrl
@@ -381,4 +385,26 @@ export function vulnerabilityFinding(repo: string, v: GqlVulnerability): Finding
       : [],
     eventKey: `gitlab:vulnerability:${number}`,
   };
+}
+
+export const firstVulnerabilityPage = 25;
+
+/**
+ * One page of open vulnerabilities, the page halved (down to 5) while GitLab answers that the
+ * query is too complex; `size` is the page size to start from, and the one that worked is returned.
+ */
+export async function vulnerabilityPage(
+  client: { graphql<S extends z.ZodType>(query: string, variables: Record<string, unknown>, schema: S): Promise<z.infer<S>> },
+  fullPath: string,
+  after: string | null,
+  size: number,
+): Promise<{ answer: z.infer<typeof GqlVulnerabilities>; size: number }> {
+  for (;;) {
+    try {
+      return { answer: await client.graphql(vulnerabilitiesQuery, { fullPath, after, first: size }, GqlVulnerabilities), size };
+    } catch (e) {
+      if (size <= 5 || !(e instanceof Error) || !/complexity/i.test(e.message)) throw e;
+      size = Math.max(5, Math.floor(size / 2));
+    }
+  }
 }

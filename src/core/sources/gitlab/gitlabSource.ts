@@ -17,9 +17,10 @@ import type { CommitLineage, PullRequestWithReviews } from '../../model/api';
 import type { Build, Deployment, Environment, EnvironmentProtection, Finding } from '../../model/domain';
 import { GitLabError, type GitLabClient } from './gitlabClient';
 import {
-  GqlVulnerabilities,
+  firstVulnerabilityPage,
   gitlabFindingId,
   mergeRequestReviews,
+  noteReviewState,
   RestCommitStatus,
   RestDeployment,
   RestEnvironment,
@@ -31,8 +32,8 @@ import {
   toGitlabDeployment,
   toGitlabProtection,
   toGitlabPullRequest,
-  vulnerabilitiesQuery,
   vulnerabilityFinding,
+  vulnerabilityPage,
 } from './gitlabMappings';
 
 const ttlMs = 60_000;
@@ -42,6 +43,8 @@ const recentDeployments = 100;
 const maxQuietEnvironments = 20;
 /** Commits (and merge requests) asked about at once. */
 const concurrency = 8;
+/** Pages of merged merge requests read to find blamed commits without asking about each. */
+const maxIndexPages = 10;
 
 interface Deployments {
   environments: string[];
@@ -55,7 +58,13 @@ export class GitLabSource implements LineageSource {
   private readonly commitCache = new Map<string, { at: number; value: Promise<number[]> }>();
   private readonly mergeRequestCache = new Map<string, { at: number; value: Promise<PullRequestWithReviews> }>();
   private readonly findingsCache = new Map<string, { at: number; value: Promise<Finding[]> }>();
+  private readonly indexes = new Map<
+    string,
+    { at: number; pages: number; done: boolean; bySha: Map<string, number>; reading: Promise<void> | null }
+  >();
   private readonly unknowns = new Map<string, SourceNotice>();
+  /** The vulnerabilities page size this instance accepted (its complexity limit), learnt once. */
+  private vulnerabilityPageSize = firstVulnerabilityPage;
 
   constructor(private readonly client: GitLabClient) {}
 
@@ -175,8 +184,10 @@ export class GitLabSource implements LineageSource {
     const shas = [...new Set(commits.map((c) => c.toLowerCase()))];
     const { deployments } = shas.length ? await this.deployments(repo) : { deployments: [] as Deployment[] };
     const result = new Map<string, CommitLineage>();
+    const index = await this.mergedIndex(repo, shas);
     await eachLimited(shas, concurrency, async (sha) => {
-      const iids = await this.mergeRequestsOf(repo, sha);
+      const merged = index.get(sha);
+      const iids = merged !== undefined ? [merged] : await this.mergeRequestsOf(repo, sha);
       const pullRequests = await Promise.all(iids.map((iid) => this.mergeRequest(repo, iid)));
       result.set(sha, {
         sha,
@@ -190,6 +201,54 @@ export class GitLabSource implements LineageSource {
       });
     });
     return result;
+  }
+
+  /**
+   * The project's merged merge requests by the commits that name them (head, merge commit, squash
+   * commit), read a page of 100 at a time, most recently updated first, only as far as needed for
+   * `wanted` (at most ten pages), and kept for five minutes. A squash, merge or fast-forward
+   * commit found here needs no request of its own; only a commit from the middle of a merge
+   * request's branch is asked about one by one. Only merged ones are indexed: a commit is there
+   * because that merge request merged it.
+   */
+  private async mergedIndex(repo: string, wanted: string[]): Promise<Map<string, number>> {
+    let entry = this.indexes.get(repo);
+    if (!entry || Date.now() - entry.at >= ttlMs * 5) {
+      entry = { at: Date.now(), pages: 0, done: false, bySha: new Map(), reading: null };
+      this.indexes.set(repo, entry);
+    }
+    const current = entry;
+    const missing = () => wanted.some((sha) => !current.bySha.has(sha) && !this.commitCache.has(`${repo}@${sha}`));
+    while (missing() && !current.done && current.pages < maxIndexPages) {
+      current.reading ??= this.client
+        .read(
+          'merged merge requests',
+          (api) =>
+            api.MergeRequests.all({
+              projectId: repo,
+              state: 'merged',
+              orderBy: 'updated_at',
+              sort: 'desc',
+              page: current.pages + 1,
+              perPage: 100,
+              maxPages: 1,
+            } as never),
+          z.array(RestMergeRequest),
+        )
+        .then((page) => {
+          current.pages++;
+          if (page.length < 100) current.done = true;
+          for (const mr of page) {
+            this.rememberListed(repo, mr);
+            for (const sha of [mr.sha, mr.merge_commit_sha, mr.squash_commit_sha]) {
+              if (sha && !current.bySha.has(sha)) current.bySha.set(sha, mr.iid);
+            }
+          }
+        })
+        .finally(() => (current.reading = null));
+      await current.reading;
+    }
+    return current.bySha;
   }
 
   /** The merge requests GitLab associates with a commit (its iids), kept longer: that association does not change once merged. */
@@ -233,14 +292,22 @@ export class GitLabSource implements LineageSource {
     const hit = this.mergeRequestCache.get(key);
     if (hit && Date.now() - hit.at < ttlMs * 5) return hit.value;
     const mr = this.listed.get(key)!;
-    const value = Promise.all([
-      this.client.read(
+    const value = this.client
+      .read(
         `notes of !${iid}`,
         (api) => api.MergeRequestNotes.all(repo, iid, { sort: 'asc', orderBy: 'created_at', perPage: 100, maxPages: 10 } as never),
         z.array(RestNote),
-      ),
-      this.client.read(`versions of !${iid}`, (api) => api.MergeRequests.allDiffVersions(repo, iid), z.array(RestVersion)),
-    ]).then(([notes, versions]) => toGitlabPullRequest(repo, mr, mergeRequestReviews(repo, iid, notes, versions, mr.sha ?? null)));
+      )
+      .then(async (notes) => {
+        // The diff versions say which head each approval was given on; they are read only when a
+        // push may have come after an approval. Otherwise every approval covers today's head.
+        const versions = pushedAfterApproval(notes)
+          ? await this.client.read(`versions of !${iid}`, (api) => api.MergeRequests.allDiffVersions(repo, iid), z.array(RestVersion))
+          : mr.sha
+            ? [{ id: 0, head_commit_sha: mr.sha, created_at: '' }]
+            : [];
+        return toGitlabPullRequest(repo, mr, mergeRequestReviews(repo, iid, notes, versions, mr.sha ?? null));
+      });
     value.catch(() => this.mergeRequestCache.delete(key));
     this.mergeRequestCache.set(key, { at: Date.now(), value });
     return value;
@@ -279,13 +346,13 @@ export class GitLabSource implements LineageSource {
   private async readVulnerabilities(repo: string): Promise<Finding[]> {
     const out: Finding[] = [];
     let after: string | null = null;
+    let size = this.vulnerabilityPageSize;
     try {
-      for (let page = 0; page < 10; page++) {
-        const answer: z.infer<typeof GqlVulnerabilities> = await this.client.graphql(
-          vulnerabilitiesQuery,
-          { fullPath: repo, after },
-          GqlVulnerabilities,
-        );
+      for (let page = 0; page < 40; page++) {
+        const read = await vulnerabilityPage(this.client, repo, after, size);
+        size = read.size;
+        this.vulnerabilityPageSize = size;
+        const answer = read.answer;
         const list = answer.project?.vulnerabilities;
         if (!answer.project) throw new GitLabError('notFound', `${this.client.host}: project ${repo} not found`);
         if (!list) {
@@ -323,5 +390,25 @@ async function eachLimited<T>(items: T[], limit: number, fn: (item: T) => Promis
     Array.from({ length: Math.min(limit, items.length) }, async () => {
       while (next < items.length) await fn(items[next++]!);
     }),
+  );
+}
+
+/**
+ * Whether a push may have come after an approval: a system note after the first approval that
+ * speaks of commits, a push or a rebase ("added 2 commits", "force-pushed", "rebased"). A note
+ * that only mentions the merge request from a commit ("mentioned in commit …") is not one.
+ * Erring towards yes costs one request; erring towards no would call a stale approval current.
+ */
+export function pushedAfterApproval(notes: { body: string; created_at: string; system: boolean }[]): boolean {
+  const approvals = notes.filter((n) => n.system && noteReviewState(n.body) !== null).map((n) => n.created_at);
+  if (!approvals.length) return false;
+  const first = approvals.sort()[0]!;
+  return notes.some(
+    (n) =>
+      n.system &&
+      n.created_at >= first &&
+      noteReviewState(n.body) === null &&
+      /commit|push|rebase/i.test(n.body) &&
+      !/^\s*mentioned in /i.test(n.body),
   );
 }

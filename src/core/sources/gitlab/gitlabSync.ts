@@ -17,7 +17,7 @@ import type { ApiClient } from '../apiClient';
 import type { Build, Deployment, Finding } from '../../model/domain';
 import { GitLabError, type GitLabClient } from './gitlabClient';
 import {
-  GqlVulnerabilities,
+  firstVulnerabilityPage,
   mergeRequestReviews,
   RestCommitStatus,
   RestDeployment,
@@ -27,8 +27,8 @@ import {
   statusBuild,
   toGitlabDeployment,
   toGitlabPullRequest,
-  vulnerabilitiesQuery,
   vulnerabilityFinding,
+  vulnerabilityPage,
 } from './gitlabMappings';
 
 const phases = ['deployments', 'mergeRequests', 'vulnerabilities'] as const;
@@ -70,6 +70,7 @@ export async function syncGitlab(
   let stored = 0;
   const skipped: string[] = [];
   const since = options.since?.toISOString();
+  let pageSize = firstVulnerabilityPage;
   const send = async (events: object[]) => {
     for (let i = 0; i < events.length; i += 500) {
       const result = await api.ingest('events', JSON.stringify(events.slice(i, i + 500)));
@@ -130,7 +131,8 @@ export async function syncGitlab(
         let findings: Finding[] = [];
         let cursor: string | null = null;
         try {
-          const answer = await gitlab.graphql(vulnerabilitiesQuery, { fullPath: repo, after: state.cursor ?? null }, GqlVulnerabilities);
+          const { answer, size } = await vulnerabilityPage(gitlab, repo, state.cursor ?? null, pageSize);
+          pageSize = size;
           const list = answer.project?.vulnerabilities;
           if (!list)
             skipped.push('vulnerabilities: the project has no vulnerability report (GitLab Ultimate) or the token may not read it');
