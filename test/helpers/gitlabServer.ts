@@ -431,10 +431,12 @@ export class FakeGitLab {
     };
     // GitLab prices a connection by its page size; past the limit it answers with an error, as here.
     const complexity = 1 + variables.first * 17;
-    if (complexity > this.maxComplexity)
-      { this.send(req, res, 200, {
+    if (complexity > this.maxComplexity) {
+      this.send(req, res, 200, {
         errors: [{ message: `Query has complexity of ${complexity}, which exceeds max complexity of ${this.maxComplexity}` }],
-      }); return; }
+      });
+      return;
+    }
     if (variables.fullPath !== this.data.project) {
       this.send(req, res, 200, { data: { project: null } });
       return;
