@@ -9,10 +9,12 @@ const commands: [string, string][] = [
   ['evidence', 'the whole chain behind a line or a deployment, with audit-log entries'],
   ['doctor', 'which source is in use, can it be reached, which token, rate limit left'],
   ['sync github', 'backfill the service from GitHub (idempotent, resumable)'],
+  ['sync gitlab', 'backfill the service from GitLab (idempotent, resumable)'],
   ['record-deploy', 'record a deployment as a git tag (deploy/<environment>/<UTC timestamp>)'],
   ['serve', 'run the traceability service'],
   ['ingest', 'send CDEvents, GitHub payloads, SARIF, in-toto or native events to the service'],
-  ['verify', 'check the audit chain, the served rows and signed checkpoints (or a bundle, offline)'],
+  ['export', 'write a window of events and audit entries, with a signed checkpoint, for keeping'],
+  ['verify', 'check the audit chain, the served rows and signed checkpoints (or a bundle or export, offline)'],
   ['demo', 'build a demo repository, start the service and feed it a realistic event stream'],
 ];
 
@@ -88,6 +90,9 @@ async function main(argv: string[]): Promise<void> {
       return;
     case 'evidence':
       process.exitCode = await (await import('./evidenceCommand')).runEvidence(rest, process.env, out, err);
+      return;
+    case 'export':
+      process.exitCode = await (await import('./exportCommand')).runExport(rest, process.env, out);
       return;
     case 'verify':
       process.exitCode = await (await import('./verifyCommand')).runVerify(rest, process.env, out, err);

@@ -5,21 +5,24 @@
  * chain (a deleted tail or a rewritten history fails). Given an evidence bundle, the same checks
  * run offline. Exit 0 intact, 1 broken (first broken entry on stderr), 2 bad input.
  */
-import { readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync, statSync, writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { Checkpoint, checkpointSignatureProblem } from '../core/audit/chain';
 import { EvidenceBundle, verifyBundle } from '../core/evidence/evidenceBundle';
+import { verifyExport } from '../core/audit/exportArchive';
 import { ApiClient } from '../core/sources/apiClient';
 import { ApiError } from '../core/sources/apiError';
 import { terminalSafe } from './blameFormat';
 import { apiUrlFrom, UsageError } from './usageError';
 
-export const verifyUsage = `usage: lineage verify [<bundle.json>] [--api URL] [--token T] [--checkpoint FILE] [--key KEY_ID] [--save-checkpoint FILE] [--json]
+export const verifyUsage = `usage: lineage verify [<bundle.json> | <export-dir>] [--api URL] [--token T] [--checkpoint FILE] [--key KEY_ID] [--save-checkpoint FILE] [--json]
 
 Without a file: asks the service to recompute its audit chain and re-derive every served row from
 the chained events, checks the signature of its latest checkpoint, and, with --checkpoint, that an
 earlier checkpoint (saved from GET /v1/audit/checkpoint or --save-checkpoint) is still part of the
-chain. With a bundle written by \`lineage evidence --bundle\`: verifies it offline.
+chain. With a bundle written by \`lineage evidence --bundle\`, or a directory written by \`lineage
+export\`: verifies it offline (every file's checksum, every event against its entry, every link,
+the signed checkpoint of the last entry).
 --key pins the id of the key checkpoints must be signed with. Exit 0 intact, 1 broken, 2 bad input.`;
 
 interface Outcome {
@@ -58,6 +61,22 @@ function offline(file: string, key: string | undefined): Outcome {
     },
   ];
   return { ok: v.ok, checks };
+}
+
+function exported(dir: string, key: string | undefined): Outcome {
+  const v = verifyExport(dir, key);
+  return {
+    ok: v.ok,
+    checks: [
+      {
+        name: 'export',
+        ok: v.ok,
+        detail: v.ok
+          ? `entries ${v.from}..${v.to} (${v.entries} events): every file's checksum, every event, every link and the checkpoint of entry ${v.to} signed by key ${v.keyId}`
+          : (v.problem ?? 'broken'),
+      },
+    ],
+  };
 }
 
 async function online(
@@ -160,12 +179,14 @@ export async function runVerify(
     out(verifyUsage);
     return 0;
   }
-  if (positionals.length > 1) throw new UsageError(`verify takes at most one bundle file\n${verifyUsage}`);
+  if (positionals.length > 1) throw new UsageError(`verify takes at most one bundle file or export directory\n${verifyUsage}`);
   let outcome: Outcome;
   if (positionals.length === 1) {
     if (values.checkpoint || values['save-checkpoint'])
       throw new UsageError('--checkpoint and --save-checkpoint are for verifying the service, not a bundle');
-    outcome = offline(positionals[0]!, values.key);
+    outcome = statSync(positionals[0]!, { throwIfNoEntry: false })?.isDirectory()
+      ? exported(positionals[0]!, values.key)
+      : offline(positionals[0]!, values.key);
   } else {
     const apiUrl = apiUrlFrom(values.api, env, 'verify (without a bundle)');
     const client = new ApiClient({

@@ -113,6 +113,24 @@ export const StoredEvent = z.object({
 });
 
 export const AuditEntries = z.object({ entries: z.array(AuditEntry) });
+
+/** The entries recorded in a time window: the first and last sequence number, null when none. */
+export const AuditRange = z.object({ from: z.number().int().nullable(), to: z.number().int().nullable(), head: z.number().int() });
+export type AuditRange = z.infer<typeof AuditRange>;
+
+/** A chained event as an export holds it: its entry, when it was received, its format and its raw text. */
+export const ExportedEvent = z.object({
+  seq: z.number().int().min(1),
+  key: z.string(),
+  format: z.string(),
+  receivedAt: z.string(),
+  eventHash: z.string(),
+  prevHash: z.string(),
+  hash: z.string(),
+  raw: z.string(),
+});
+export type ExportedEvent = z.infer<typeof ExportedEvent>;
+export const AuditEvents = z.object({ events: z.array(ExportedEvent) });
 export type StoredEvent = z.infer<typeof StoredEvent>;
 
 /** RFC 9457 problem details, with the invalid fields listed. */

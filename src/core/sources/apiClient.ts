@@ -12,6 +12,8 @@ import type { z } from 'zod';
 import {
   ArtifactResponse,
   AuditEntries,
+  AuditEvents,
+  AuditRange,
   AuditVerification,
   DeploymentsPage,
   EnvironmentsResponse,
@@ -150,6 +152,19 @@ export class ApiClient {
   }
 
   /** Audit entries `from` to `to`, in requests of at most 10,000. */
+  /** The first and last entry received in [since, until) (ISO times; null for open ends), and the head. */
+  auditRange(since: string | null, until: string | null): Promise<z.infer<typeof AuditRange>> {
+    const q = new URLSearchParams();
+    if (since) q.set('since', since);
+    if (until) q.set('until', until);
+    return this.get(`/v1/audit/range${q.size ? `?${q.toString()}` : ''}`, AuditRange);
+  }
+
+  /** Entries from..to (at most 1,000) with their events' raw text. */
+  async auditEvents(from: number, to: number): Promise<z.infer<typeof AuditEvents>['events']> {
+    return (await this.get(`/v1/audit/events?from=${from}&to=${to}`, AuditEvents)).events;
+  }
+
   async auditEntries(from: number, to: number): Promise<AuditEntry[]> {
     const out: AuditEntry[] = [];
     for (let start = from; start <= to; start += 10_000) {

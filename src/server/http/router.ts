@@ -11,6 +11,8 @@ import type { AttestationTrust } from '../../core/ingest/attestationTrust';
 import {
   ArtifactResponse,
   AuditEntries,
+  AuditEvents,
+  AuditRange,
   AuditVerification,
   DeploymentsPage,
   EnvironmentsResponse,
@@ -351,6 +353,33 @@ export function createRouter(ctx: AppContext): (req: IncomingMessage, res: Serve
             { pointer: 'query:to', reason: 'at most 10,000 entries after from' },
           ]);
         return { schema: AuditEntries, body: { entries: await queries.auditEntries(from, to) } };
+      },
+    },
+    {
+      method: 'GET',
+      pattern: /^\/v1\/audit\/range$/,
+      access: 'read',
+      handler: async (_req, url) => {
+        const time = (name: string) => {
+          const v = url.searchParams.get(name);
+          if (v === null || v === '') return null;
+          if (Number.isNaN(Date.parse(v)))
+            throw badRequest(`${name} must be a date or time (ISO 8601)`, [{ pointer: `query:${name}`, reason: 'not a date' }]);
+          return new Date(v).toISOString();
+        };
+        return { schema: AuditRange, body: await queries.auditRange(time('since'), time('until')) };
+      },
+    },
+    {
+      method: 'GET',
+      pattern: /^\/v1\/audit\/events$/,
+      access: 'read',
+      handler: async (_req, url) => {
+        const from = intParam(url, 'from', 1, Number.MAX_SAFE_INTEGER) ?? 1;
+        const to = intParam(url, 'to', 1, Number.MAX_SAFE_INTEGER) ?? from + 499;
+        if (to < from || to - from >= 1000)
+          throw badRequest('from..to must name 1 to 1,000 entries', [{ pointer: 'query:to', reason: 'at most 1,000 entries after from' }]);
+        return { schema: AuditEvents, body: { events: await queries.auditEvents(from, to) } };
       },
     },
   ];

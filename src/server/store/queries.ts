@@ -4,6 +4,7 @@ import type {
   CommitLineage,
   DeploymentsPage,
   EnvironmentsResponse,
+  ExportedEvent,
   FindingsResponse,
   StoredEvent,
 } from '../../core/model/api';
@@ -280,6 +281,38 @@ export class Queries {
       eventHash: String(x.event_hash),
       prevHash: String(x.prev_hash),
       hash: String(x.hash),
+    }));
+  }
+
+  /** The first and last entry received in [since, until), and the chain head. */
+  async auditRange(since: string | null, until: string | null): Promise<{ from: number | null; to: number | null; head: number }> {
+    const r = await this.db.query<{ first: string | number | null; last: string | number | null; head: string | number }>(
+      `SELECT (SELECT min(seq) FROM audit_log WHERE ($1::timestamptz IS NULL OR at >= $1) AND ($2::timestamptz IS NULL OR at < $2)) AS first,
+              (SELECT max(seq) FROM audit_log WHERE ($1::timestamptz IS NULL OR at >= $1) AND ($2::timestamptz IS NULL OR at < $2)) AS last,
+              (SELECT seq FROM audit_head WHERE id = 1) AS head`,
+      [since, until],
+    );
+    const row = r.rows[0]!;
+    return { from: row.first === null ? null : Number(row.first), to: row.last === null ? null : Number(row.last), head: Number(row.head) };
+  }
+
+  /** Entries `from` to `to` with their events' raw text, in order. */
+  async auditEvents(from: number, to: number): Promise<ExportedEvent[]> {
+    const r = await this.db.query(
+      `SELECT a.seq, a.event_key, a.event_hash, a.prev_hash, a.hash, e.format, e.received_at, e.raw
+         FROM audit_log a JOIN events e ON e.key = a.event_key
+        WHERE a.seq BETWEEN $1 AND $2 ORDER BY a.seq`,
+      [from, to],
+    );
+    return r.rows.map((x) => ({
+      seq: Number(x.seq),
+      key: String(x.event_key),
+      format: String(x.format),
+      receivedAt: isoOrNull(x.received_at)!,
+      eventHash: String(x.event_hash),
+      prevHash: String(x.prev_hash),
+      hash: String(x.hash),
+      raw: String(x.raw),
     }));
   }
 
