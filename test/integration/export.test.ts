@@ -6,6 +6,7 @@
  * with the file and entry named.
  */
 import assert from 'node:assert/strict';
+import { createHash } from 'node:crypto';
 import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -99,7 +100,11 @@ for (const backend of backends()) {
       const second = JSON.parse(readFileSync(join(late, 'manifest.json'), 'utf8'));
       assert.equal(first.from, 1);
       assert.equal(second.to, total);
-      assert.equal(second.from, first.to + 1, 'the windows meet: the first ends at its batch checkpoint, the second starts after it');
+      assert.equal(
+        second.from,
+        Number(first.to) + 1,
+        'the windows meet: the first ends at its batch checkpoint, the second starts after it',
+      );
       assert.equal(second.previousHash, first.checkpoint.hash, 'the second links to the first');
       for (const dir of [early, late]) assert.equal((await runLineage(scratch, ['verify', dir])).status, 0);
       const nothing = await exportTo(join(scratch, 'empty'), ['--since', new Date(Date.now() + 3_600_000).toISOString()]);
@@ -149,11 +154,7 @@ for (const backend of backends()) {
         );
         writeFileSync(join(dir, part), data);
         const manifest = JSON.parse(manifestText);
-        if (fixChecksum)
-          manifest.parts.find((p: any) => p.file === part).sha256 = (require('node:crypto') as typeof import('node:crypto'))
-            .createHash('sha256')
-            .update(data)
-            .digest('hex');
+        if (fixChecksum) manifest.parts.find((p: any) => p.file === part).sha256 = createHash('sha256').update(data).digest('hex');
         writeFileSync(join(dir, 'manifest.json'), JSON.stringify(manifest));
       };
       const expectBroken = async (pattern: RegExp) => {
