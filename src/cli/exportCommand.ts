@@ -8,19 +8,9 @@
  * and the files are byte-for-byte what the entries give, so exporting the same window again
  * changes nothing; a directory holding another window's export is refused.
  */
-import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { gunzipSync, gzipSync } from 'node:zlib';
-import {
-  entriesPerPart,
-  ExportManifest,
-  type ExportPart,
-  manifestName,
-  partName,
-  sha256Hex,
-  verifyExport,
-} from '../core/audit/exportArchive';
+import { entriesPerPart, verifyExport } from '../core/audit/exportArchive';
+import { ExportDirectoryTaken, writeExport } from '../core/audit/exportWriter';
 import { ApiClient } from '../core/sources/apiClient';
 import { ApiError } from '../core/sources/apiError';
 import { terminalSafe } from './blameFormat';
@@ -87,60 +77,16 @@ export async function runExport(argv: string[], env: NodeJS.ProcessEnv, out: (li
     const checkpoint = await client.checkpoint(range.to);
     const from = range.from;
     const to = checkpoint.seq;
-    mkdirSync(dir, { recursive: true });
-    const manifestFile = join(dir, manifestName);
-    if (existsSync(manifestFile)) {
-      const existing = ExportManifest.safeParse(JSON.parse(readFileSync(manifestFile, 'utf8')));
-      if (!existing.success || existing.data.from !== from || existing.data.since !== since || existing.data.until !== until)
-        throw new UsageError(
-          `${dir} holds another export${existing.success ? ` (entries ${existing.data.from}..${existing.data.to})` : ''}; write this one to another directory`,
-        );
+    let written;
+    try {
+      written = await writeExport({ dir, since, until, from, checkpoint, perPart, events: (a, b) => client.auditEvents(a, b) });
+    } catch (e) {
+      if (e instanceof ExportDirectoryTaken) throw new UsageError(e.message);
+      throw e;
     }
-    const parts: ExportPart[] = [];
-    let previousHash: string | null = null;
-    let kept = 0;
-    for (let start = from; start <= to; start += perPart) {
-      const end = Math.min(start + perPart - 1, to);
-      const file = partName(start, end);
-      const path = join(dir, file);
-      const done = existsSync(path) ? completePart(path, start, end) : null;
-      if (done) {
-        previousHash ??= done.firstPrev;
-        parts.push({ file, from: start, to: end, lines: end - start + 1, sha256: done.sha256 });
-        kept++;
-        continue;
-      }
-      const lines: string[] = [];
-      for (let page = start; page <= end; page += 1000) {
-        const events = await client.auditEvents(page, Math.min(page + 999, end));
-        for (const e of events) lines.push(JSON.stringify(e));
-      }
-      if (lines.length !== end - start + 1)
-        throw new UsageError(`the service returned ${lines.length} of entries ${start}..${end}: its chain has a gap; run "lineage verify"`);
-      previousHash ??= (JSON.parse(lines[0]!) as { prevHash: string }).prevHash;
-      const data = gzipSync(`${lines.join('\n')}\n`);
-      writeFileSync(`${path}.partial`, data);
-      renameSync(`${path}.partial`, path);
-      parts.push({ file, from: start, to: end, lines: lines.length, sha256: sha256Hex(data) });
-    }
-    const manifest: ExportManifest = {
-      format: 'code-lineage-export/v1',
-      since,
-      until,
-      from,
-      to,
-      previousHash: previousHash!,
-      parts,
-      checkpoint,
-      exportedAt: new Date().toISOString(),
-    };
-    // An export of this window that finished before keeps its manifest: nothing changes.
-    const before = existsSync(manifestFile) ? ExportManifest.parse(JSON.parse(readFileSync(manifestFile, 'utf8'))) : null;
-    const same = before && before.to === to && JSON.stringify(before.parts) === JSON.stringify(parts);
-    if (!same) {
-      writeFileSync(`${manifestFile}.partial`, `${JSON.stringify(manifest, null, 2)}\n`);
-      renameSync(`${manifestFile}.partial`, manifestFile);
-    }
+    const same = written.unchanged;
+    const kept = written.kept;
+    const parts = written.manifest.parts;
     const check = verifyExport(dir);
     const summary = {
       ok: check.ok,
@@ -149,7 +95,7 @@ export async function runExport(argv: string[], env: NodeJS.ProcessEnv, out: (li
       entries: to - from + 1,
       parts: parts.length,
       partsKept: kept,
-      unchanged: Boolean(same),
+      unchanged: same,
       keyId: checkpoint.keyId,
       problem: check.problem,
     };
@@ -166,25 +112,5 @@ export async function runExport(argv: string[], env: NodeJS.ProcessEnv, out: (li
     throw e;
   } finally {
     await client.close();
-  }
-}
-
-/**
- * A part left by an earlier run, if it is whole: gzip that reads, one line per entry start..end,
- * each linking to the one before. Anything else is written again.
- */
-function completePart(path: string, start: number, end: number): { sha256: string; firstPrev: string } | null {
-  try {
-    const data = readFileSync(path);
-    const lines = gunzipSync(data).toString('utf8').split('\n').filter(Boolean);
-    if (lines.length !== end - start + 1) return null;
-    const events = lines.map((l) => JSON.parse(l) as { seq: number; prevHash: string; hash: string });
-    for (let i = 0; i < events.length; i++) {
-      if (events[i]!.seq !== start + i) return null;
-      if (i > 0 && events[i]!.prevHash !== events[i - 1]!.hash) return null;
-    }
-    return { sha256: sha256Hex(data), firstPrev: events[0]!.prevHash };
-  } catch {
-    return null;
   }
 }

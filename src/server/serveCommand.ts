@@ -1,11 +1,11 @@
 /** `lineage serve` flags and process lifecycle; shared by the CLI and dist/server.js. */
 import { delimiter, join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { defaultMaxBodyBytes, defaultPort, startService } from './service';
+import { defaultMaxBodyBytes, defaultPort, ServiceConfigError, startService } from './service';
 
 export const serveUsage = `usage: lineage serve [--host 127.0.0.1] [--port 7420] [--data <dir>] [--database-url <postgres url>]
                      [--read-token T] [--write-token T] [--github-secret S] [--gitlab-token T] [--argocd-token T] [--oidc-issuer URL]... [--oidc-audience A] [--max-body-bytes N]
-                     [--signing-key FILE] [--trusted-root FILE] [--trusted-key FILE]...
+                     [--signing-key FILE] [--trusted-root FILE] [--trusted-key FILE]... [--retain 400d --archive DIR]
 
   --data           folder of the embedded store (default ./.lineage-data; env LINEAGE_DATA)
   --database-url   use PostgreSQL instead of the embedded store (env DATABASE_URL)
@@ -28,7 +28,19 @@ export const serveUsage = `usage: lineage serve [--host 127.0.0.1] [--port 7420]
   --trusted-key    [KEYID=]FILE, a PEM public key that signs DSSE envelopes or key-based bundles
                    (KEYID: the id envelopes name it by); repeatable
                    (env LINEAGE_TRUSTED_KEYS, paths separated by ${delimiter})
+  --retain         keep this long in the hot tables (e.g. 400d, 12h; units d, h, m, s); older facts are
+                   moved out hourly, each time only after their export to --archive was written and
+                   verified (env LINEAGE_RETAIN)
+  --archive        the directory each cut's export is written to (env LINEAGE_ARCHIVE)
 Without tokens the service answers loopback clients only.`;
+
+/** A duration such as 400d, 12h, 30m or 90s, in milliseconds. */
+export function parseDuration(text: string): number {
+  const m = /^(\d+)(d|h|m|s)$/.exec(text.trim());
+  if (!m) throw new ServiceConfigError(`--retain must be a duration such as 400d, 12h, 30m or 90s, got "${text}"`);
+  const unit = { d: 86_400_000, h: 3_600_000, m: 60_000, s: 1000 }[m[2] as 'd' | 'h' | 'm' | 's'];
+  return Number(m[1]) * unit;
+}
 
 export async function runServe(argv: string[], env: NodeJS.ProcessEnv = process.env): Promise<void> {
   const { values } = parseArgs({
@@ -49,6 +61,8 @@ export async function runServe(argv: string[], env: NodeJS.ProcessEnv = process.
       'signing-key': { type: 'string' },
       'trusted-root': { type: 'string' },
       'trusted-key': { type: 'string', multiple: true },
+      retain: { type: 'string' },
+      archive: { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
     strict: true,
@@ -63,6 +77,13 @@ export async function runServe(argv: string[], env: NodeJS.ProcessEnv = process.
   const maxBody = values['max-body-bytes'] === undefined ? defaultMaxBodyBytes : Number(values['max-body-bytes']);
   if (!Number.isInteger(maxBody) || maxBody < 1024) throw new Error('--max-body-bytes must be an integer of at least 1024');
   const databaseUrl = values['database-url'] ?? env.DATABASE_URL;
+  const retain = values.retain ?? env.LINEAGE_RETAIN;
+  const archive = values.archive ?? env.LINEAGE_ARCHIVE;
+  if (retain && !archive)
+    throw new ServiceConfigError(
+      '--retain needs --archive DIR: facts leave the store only after their export there was written and verified',
+    );
+  if (archive && !retain) throw new ServiceConfigError('--archive is where --retain writes its exports; give --retain too');
   const dataDir = resolve(values.data ?? env.LINEAGE_DATA ?? '.lineage-data');
   const service = await startService({
     host: values.host ?? '127.0.0.1',
@@ -84,6 +105,7 @@ export async function runServe(argv: string[], env: NodeJS.ProcessEnv = process.
     trustedRoot: values['trusted-root'] ?? env.LINEAGE_TRUSTED_ROOT,
     trustedKeys: values['trusted-key'] ?? env.LINEAGE_TRUSTED_KEYS?.split(delimiter).filter(Boolean),
     signingKey: resolve(values['signing-key'] ?? env.LINEAGE_SIGNING_KEY ?? join(dataDir, 'signing-key.pem')),
+    retention: retain && archive ? { windowMs: parseDuration(retain), archiveDir: resolve(archive) } : undefined,
   });
   const store = databaseUrl ? 'PostgreSQL' : `embedded store in ${dataDir}`;
   process.stdout.write(`lineage serve: listening on ${service.url} (${store})\n`);

@@ -45,6 +45,8 @@ export interface ServiceOptions {
   maxBodyBytes?: number;
   /** Open connections in all and from one address (defaults 4096 and 1024). */
   connectionLimits?: Partial<ConnectionLimits>;
+  /** Facts older than `windowMs` leave the hot tables, hourly, after their export to `archiveDir` verified. */
+  retention?: { windowMs: number; archiveDir: string };
   /** Validate every response against its schema before sending; default from LINEAGE_VALIDATE_RESPONSES=1. */
   validateResponses?: boolean;
   log?: (message: string) => void;
@@ -54,6 +56,8 @@ export interface RunningService {
   url: string;
   port: number;
   db: Database;
+  /** Runs a retention pass now (when --retain is set) and waits for it. */
+  retentionPass(): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -156,12 +160,43 @@ export async function startService(options: ServiceOptions = {}): Promise<Runnin
     throw e;
   });
   const port = (server.address() as AddressInfo).port;
+  // Retention runs in the background: at start and hourly, one pass at a time.
+  let retaining: Promise<void> | null = null;
+  const retentionPass = () => {
+    if (!options.retention || retaining) return;
+    const { windowMs, archiveDir } = options.retention;
+    retaining = import('./audit/retention')
+      .then(({ retain }) => retain(db, signer, { windowMs, archiveDir, trust: attestationTrust }))
+      .then((r) =>
+        log(
+          r.cut === null
+            ? `lineage serve: retention: ${r.reason}`
+            : `lineage serve: retention: entries up to ${r.cut} exported to ${r.exported}, verified, and moved out (${Object.entries(
+                r.removed,
+              )
+                .filter(([, n]) => n > 0)
+                .map(([t, n]) => `${n} ${t}`)
+                .join(', ')})`,
+        ),
+      )
+      .catch((e: unknown) => log(`lineage serve: retention failed: ${(e as Error).message}`))
+      .finally(() => (retaining = null));
+  };
+  const retentionTimer = options.retention ? setInterval(retentionPass, 3_600_000) : null;
+  retentionTimer?.unref();
+  retentionPass();
   const shownHost = host.includes(':') ? `[${host}]` : host;
   return {
     url: `http://${shownHost}:${port}`,
     port,
     db,
+    retentionPass: async () => {
+      retentionPass();
+      await retaining;
+    },
     async close() {
+      if (retentionTimer) clearInterval(retentionTimer);
+      await retaining;
       await new Promise<void>((resolve) => {
         server.close(() => resolve());
         server.closeIdleConnections();

@@ -25,6 +25,15 @@ export function checkpointMessage(seq: number, hash: string): Buffer {
   return Buffer.from(`code-lineage checkpoint v1\n${seq}\n${hash}\n`);
 }
 
+/**
+ * What the service signs when it cuts the chain: the last entry dropped (its sequence number and
+ * hash, which the export ends with and the kept chain starts from) and the digest of the kept
+ * rows' state at that entry.
+ */
+export function cutMessage(seq: number, hash: string, baseDigest: string): Buffer {
+  return Buffer.from(`code-lineage cut v1\n${seq}\n${hash}\n${baseDigest}\n`);
+}
+
 export function keyIdOf(publicKeyDer: Buffer): string {
   return createHash('sha256').update(publicKeyDer).digest('hex').slice(0, 16);
 }

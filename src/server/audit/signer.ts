@@ -6,13 +6,15 @@
 import { createPrivateKey, createPublicKey, generateKeyPairSync, hkdfSync, sign, type KeyObject } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
-import { checkpointMessage, keyIdOf } from '../../core/audit/chain';
+import { checkpointMessage, cutMessage, keyIdOf } from '../../core/audit/chain';
 
 export interface CheckpointSigner {
   keyId: string;
   /** SPKI DER, base64. */
   publicKey: string;
   sign(seq: number, hash: string): string;
+  /** Signs a retention cut (cutMessage). */
+  signCut(seq: number, hash: string, baseDigest: string): string;
   /**
    * A 32-byte secret for one purpose, derived from the private key (HKDF-SHA256): what the service
    * alone can make, like its signatures, without keeping a second secret.
@@ -31,6 +33,7 @@ export function signerFromKey(privateKey: KeyObject): CheckpointSigner {
     keyId: keyIdOf(der),
     publicKey: der.toString('base64'),
     sign: (seq, hash) => sign(null, checkpointMessage(seq, hash), privateKey).toString('base64'),
+    signCut: (seq, hash, baseDigest) => sign(null, cutMessage(seq, hash, baseDigest), privateKey).toString('base64'),
     secretFor: (purpose) =>
       Buffer.from(hkdfSync('sha256', privateKey.export({ format: 'der', type: 'pkcs8' }), 'code-lineage', purpose, 32)),
   };

@@ -21,6 +21,7 @@ import type { Database } from '../store/database';
 import { openScratch } from '../store/embeddedDatabase';
 import { writeFacts } from '../store/factWriter';
 import { migrate } from '../store/migrations';
+import { cutProblem, readBase, readCut, seedBase } from './cut';
 
 /** Every table the API serves from, with its primary key. */
 const servedTables: [string, string[]][] = [
@@ -71,7 +72,17 @@ export async function verifyStore(db: Database, signer: CheckpointSigner, trust:
   const scratch = await openScratch();
   try {
     await migrate(scratch);
-    const chain = await replayChain(db, scratch, snapshot, headRow.hash, signer, trust);
+    // After a retention cut the chain starts there, on top of the kept rows' state at the cut.
+    const cut = await readCut(db);
+    if (cut) {
+      const base = await readBase(db);
+      const problem = cutProblem(cut, base, signer);
+      if (problem) {
+        return { ok: false, entries: 0, head: cut.hash, brokenAt: cut.seq, reason: problem, checkpoint: null, differences: [] };
+      }
+      await seedBase(scratch, base);
+    }
+    const chain = await replayChain(db, scratch, snapshot, headRow.hash, signer, trust, cut);
     const latest = await latestCheckpoint(db, snapshot);
     if ('reason' in chain)
       return {
@@ -121,21 +132,25 @@ async function latestCheckpoint(db: Database, upTo: number): Promise<AuditVerifi
     : null;
 }
 
-/** Recomputes the chain up to `snapshot`, checks the checkpoints, and replays each page into `scratch`. */
-async function replayChain(
+/**
+ * Recomputes the chain up to `snapshot` (from the retention cut when there is one, else from the
+ * genesis), checks the checkpoints, and replays each page into `scratch`.
+ */
+export async function replayChain(
   db: Database,
   scratch: Database,
   snapshot: number,
   headHash: string,
   signer: CheckpointSigner,
   trust: AttestationTrust,
+  cut: { seq: number; hash: string } | null = null,
 ): Promise<{ entries: number; head: string } | (Broken & { entries: number; head: string })> {
   const key = createPublicKey({ key: Buffer.from(signer.publicKey, 'base64'), format: 'der', type: 'spki' });
-  let prev = genesisHash;
+  let prev = cut?.hash ?? genesisHash;
   let entries = 0;
-  let lastCheckpoint = 0;
+  let lastCheckpoint = cut?.seq ?? 0;
   const broken = (brokenAt: number, reason: string) => ({ entries, head: prev, brokenAt, reason });
-  for (let from = 1; from <= snapshot; from += pageSize) {
+  for (let from = (cut?.seq ?? 0) + 1; from <= snapshot; from += pageSize) {
     await yieldToIo();
     const to = Math.min(snapshot, from + pageSize - 1);
     const page = await db.query<{
@@ -194,7 +209,8 @@ async function replayChain(
     // Replayed in chain order, one transaction a page, with the live writer's own merge rules.
     if (facts.length > 0) await scratch.transaction((tx) => writeFacts(tx, facts, to));
   }
-  if (prev !== (snapshot === 0 ? genesisHash : headHash)) return broken(snapshot, 'the chain head does not match the last entry');
+  // The head row starts as the genesis and, after a cut with nothing since, is the cut's hash.
+  if (prev !== headHash) return broken(snapshot, 'the chain head does not match the last entry');
   if (snapshot > 0 && lastCheckpoint !== snapshot) {
     return broken(
       lastCheckpoint + 1,

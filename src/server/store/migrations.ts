@@ -222,6 +222,17 @@ CREATE TABLE finding_occurrences (
     id: '011-build-workflow',
     sql: 'ALTER TABLE builds ADD COLUMN workflow text; ALTER TABLE builds ADD COLUMN ref text;',
   },
+  {
+    // Retention: the signed cut the chain now starts from (entries up to it are exported and gone),
+    // and the state at the cut of the rows kept past it, which verification replays on top of.
+    id: '012-retention-cut',
+    sql: `
+CREATE TABLE audit_cut (
+  id int PRIMARY KEY, seq bigint NOT NULL, hash text NOT NULL, base_digest text NOT NULL,
+  at timestamptz NOT NULL, signature text NOT NULL, key_id text NOT NULL, public_key text NOT NULL
+);
+CREATE TABLE retained_base (tbl text NOT NULL, ord int NOT NULL, row_json text NOT NULL, PRIMARY KEY (tbl, ord));`,
+  },
 ];
 
 export async function migrate(db: Database): Promise<void> {
