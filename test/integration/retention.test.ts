@@ -13,7 +13,9 @@ import { join } from 'node:path';
 import { verifyExport } from '../../src/core/audit/exportArchive';
 import { retain } from '../../src/server/audit/retention';
 import { loadSigner } from '../../src/server/audit/signer';
+import { spawn } from 'node:child_process';
 import { runLineage } from '../helpers/cli';
+import { listeningUrl } from '../helpers/serveProcess';
 import { backends, startTestService, type TestService } from '../helpers/testService';
 
 const repo = 'acme/retained';
@@ -257,3 +259,52 @@ for (const backend of backends()) {
     });
   });
 }
+
+describe('lineage serve --retain', function () {
+  this.timeout(120_000);
+  const cli = join(__dirname, '../../dist/cli.js');
+
+  it('needs an archive, and a duration it understands', async () => {
+    const alone = await runLineage(tmpdir(), ['serve', '--retain', '400d', '--port', '0']);
+    assert.equal(alone.status, 2);
+    assert.match(
+      alone.stderr,
+      /^lineage: --retain needs --archive DIR: facts leave the store only after their export there was written and verified/,
+    );
+    const odd = await runLineage(tmpdir(), ['serve', '--retain', '400 days', '--archive', tmpdir(), '--port', '0']);
+    assert.equal(odd.status, 2);
+    assert.match(odd.stderr, /--retain must be a duration such as 400d, 12h, 30m or 90s, got "400 days"/);
+  });
+
+  it('moves out what is older than the window at start, after exporting and verifying it', async () => {
+    const t = await startTestService('embedded');
+    const dataDir = t.store.dataDir!;
+    await t.client.ingest('events', JSON.stringify(older));
+    for (let i = 0; i < 200 && (await t.client.auditRange(null, null)).head < older.length; i++)
+      await new Promise((r) => setTimeout(r, 25));
+    await t.close();
+    await new Promise((r) => setTimeout(r, 1100));
+    const archive = mkdtempSync(join(tmpdir(), 'lineage-archive-'));
+    const child = spawn(process.execPath, [cli, 'serve', '--data', dataDir, '--port', '0', '--retain', '1s', '--archive', archive]);
+    try {
+      let said = '';
+      child.stderr.on('data', (c: Buffer) => (said += c.toString()));
+      await listeningUrl(child);
+      for (let i = 0; i < 400 && !/retention: /.test(said); i++) await new Promise((r) => setTimeout(r, 25));
+      assert.match(
+        said,
+        new RegExp(
+          `retention: entries up to ${older.length} exported to ${archive}/entries-000000000001-0+${older.length}, verified, and moved out \\(`,
+        ),
+      );
+      assert.equal(
+        (await runLineage(tmpdir(), ['verify', join(archive, `entries-000000000001-${String(older.length).padStart(12, '0')}`)])).status,
+        0,
+      );
+    } finally {
+      child.kill('SIGTERM');
+      await new Promise((r) => child.once('exit', r));
+      rmSync(archive, { recursive: true, force: true });
+    }
+  });
+});
