@@ -136,7 +136,7 @@ for (const backend of backends()) {
     const count = async (table: string) =>
       Number((await t.service.db.query<{ n: number | string }>(`SELECT count(*) AS n FROM ${table}`)).rows[0]!.n);
     const ids = async (table: string, column: string) =>
-      (await t.service.db.query<Record<string, unknown>>(`SELECT ${column} AS v FROM ${table} ORDER BY 1`)).rows.map((r) => String(r.v));
+      (await t.service.db.query(`SELECT ${column} AS v FROM ${table} ORDER BY 1`)).rows.map((r) => String(r.v));
 
     const chained = async (n: number) => {
       for (let i = 0; i < 200 && (await t.client.auditRange(null, null)).head < n; i++) await new Promise((r) => setTimeout(r, 25));

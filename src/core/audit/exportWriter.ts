@@ -42,7 +42,7 @@ export async function writeExport(plan: ExportPlan): Promise<ExportWritten> {
   const before = readManifest(manifestFile);
   if (before === 'invalid' || (before && (before.from !== from || before.since !== plan.since || before.until !== plan.until)))
     throw new ExportDirectoryTaken(
-      `${dir} holds another export${before !== 'invalid' && before ? ` (entries ${before.from}..${before.to})` : ''}; write this one to another directory`,
+      `${dir} holds another export${before === 'invalid' ? '' : ` (entries ${before.from}..${before.to})`}; write this one to another directory`,
     );
   const parts: ExportPart[] = [];
   let previousHash: string | null = null;

@@ -115,12 +115,10 @@ export async function retain(db: Database, signer: CheckpointSigner, options: Re
       const base: BaseRow[] = [];
       for (const [table, pk] of served) {
         // The kept rows' state at the cut: what the scratch store holds for their keys.
-        const kept = await tx.query<Record<string, unknown>>(`SELECT ${pk.join(', ')} FROM ${table}`);
+        const kept = await tx.query(`SELECT ${pk.join(', ')} FROM ${table}`);
         if (!kept.rows.length) continue;
         const keys = new Set(kept.rows.map((r) => pk.map((c) => String(r[c])).join('\u0000')));
-        const atCut = await scratch.query<Record<string, unknown>>(
-          `SELECT ${pk.join(', ')}, row_to_json(t)::text AS j FROM ${table} t ORDER BY ${pk.join(', ')}`,
-        );
+        const atCut = await scratch.query(`SELECT ${pk.join(', ')}, row_to_json(t)::text AS j FROM ${table} t ORDER BY ${pk.join(', ')}`);
         for (const r of atCut.rows) if (keys.has(pk.map((c) => String(r[c])).join('\u0000'))) base.push({ tbl: table, json: String(r.j) });
       }
       const digest = baseDigest(base);
