@@ -28,6 +28,7 @@ import {
   reviewState,
 } from './githubMappings';
 import { codeScanningUnavailable, commitChecks, deploymentRecordsOf, runReviews } from './githubReads';
+import { buildEvent, findingEvent } from '../syncEvents';
 
 const User = z.object({ login: z.string(), type: z.string().optional() }).nullable().optional();
 const RestDeployment = z.object({
@@ -249,29 +250,7 @@ export async function syncGithub(options: SyncOptions): Promise<{ events: number
           skipped.push(`code-scanning alerts: ${why}`);
           alerts = [];
         }
-        for (const a of alerts) {
-          const f = alertFinding(repo, a);
-          const commit = f.commit && sha.test(f.commit) ? f.commit : undefined;
-          const location = f.locations[0];
-          events.push({
-            type: 'finding',
-            id: `github:code_scanning_alert:${a.number}:${a.state}`,
-            repo,
-            findingId: f.id,
-            kind: f.kind,
-            severity: f.severity,
-            title: f.title,
-            status: f.status,
-            ...(f.ruleId ? { ruleId: f.ruleId } : {}),
-            ...(f.tool ? { tool: f.tool } : {}),
-            ...(f.url ? { url: f.url } : {}),
-            ...(f.detectedAt ? { detectedAt: f.detectedAt } : {}),
-            ...(commit ? { commit } : {}),
-            locations: location
-              ? [{ path: location.path, ...(location.line ? { line: location.line } : {}), ...(commit ? { revision: commit } : {}) }]
-              : [],
-          });
-        }
+        for (const a of alerts) events.push(findingEvent(alertFinding(repo, a), `github:code_scanning_alert:${a.number}:${a.state}`));
         more = alerts.length === 100;
       }
       await send(events);
@@ -344,21 +323,7 @@ async function runEvents(github: GitHubClient, repo: string, run: z.infer<typeof
 
 /** The check runs and commit statuses of one commit as build events, under the webhooks' ids. */
 async function buildEvents(github: GitHubClient, repo: string, commit: string): Promise<object[]> {
-  const builds = await commitChecks(github, repo, commit);
-  return builds.map((b) => ({
-    type: 'build',
-    id: `${b.id}:${b.status}:${b.conclusion ?? ''}`,
-    repo,
-    buildId: b.id,
-    kind: b.kind,
-    name: b.name ?? undefined,
-    commit: b.commit && sha.test(b.commit) ? b.commit : undefined,
-    status: b.status,
-    ...(b.conclusion ? { conclusion: b.conclusion } : {}),
-    ...(b.url ? { url: b.url } : {}),
-    ...(b.startedAt ? { startedAt: b.startedAt } : {}),
-    ...(b.finishedAt ? { finishedAt: b.finishedAt } : {}),
-  }));
+  return (await commitChecks(github, repo, commit)).map((b) => buildEvent(repo, b));
 }
 
 /** The artifact deployment records of these digests (digest → commit) as deployment events. */

@@ -14,7 +14,8 @@ import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node
 import { dirname } from 'node:path';
 import { z } from 'zod';
 import type { ApiClient } from '../apiClient';
-import type { Build, Deployment, Finding } from '../../model/domain';
+import type { Deployment, Finding } from '../../model/domain';
+import { buildEvent, defined, findingEvent } from '../syncEvents';
 import { GitLabError, type GitLabClient } from './gitlabClient';
 import {
   firstVulnerabilityPage,
@@ -144,7 +145,7 @@ export async function syncGitlab(
           if (!GitLabError.is(e, 'forbidden') && !GitLabError.is(e, 'failed')) throw e;
           skipped.push(`vulnerabilities: ${e.message}`);
         }
-        events.push(...findings.map(findingEvent));
+        events.push(...findings.map((f) => findingEvent(f, `${f.eventKey}:${f.status}`)));
         state.cursor = cursor;
         more = cursor !== null;
       }
@@ -167,25 +168,23 @@ function unavailable<T>(e: unknown, skipped: string[], what: string, fallback: T
 }
 
 function deploymentEvents(repo: string, d: Deployment): object[] {
-  const events: object[] = [
-    {
-      type: 'deployment',
-      id: `${d.eventKey}:${d.status}:${d.at}`,
-      repo,
-      deploymentId: d.id,
-      environment: d.environment,
-      ...(d.commit ? { commit: d.commit } : {}),
-      at: d.at,
-      ...(d.actor ? { actor: d.actor } : {}),
-      sequence: d.sequence,
-      origin: 'gitlab',
-      kind: d.kind,
-      status: d.status,
-      ...(d.url ? { url: d.url } : {}),
-    },
-  ];
-  for (const a of d.approvals) {
-    events.push({
+  const deployment = defined({
+    type: 'deployment',
+    id: `${d.eventKey}:${d.status}:${d.at}`,
+    repo,
+    deploymentId: d.id,
+    environment: d.environment,
+    commit: d.commit,
+    at: d.at,
+    actor: d.actor,
+    sequence: d.sequence,
+    origin: 'gitlab',
+    kind: d.kind,
+    status: d.status,
+    url: d.url,
+  });
+  const approvals = d.approvals.map((a) =>
+    defined({
       type: 'approval',
       id: `${a.id}:${a.state}`,
       repo,
@@ -194,11 +193,11 @@ function deploymentEvents(repo: string, d: Deployment): object[] {
       environment: d.environment,
       approver: a.approver,
       state: a.state,
-      ...(a.comment ? { comment: a.comment } : {}),
-      ...(a.at ? { at: a.at } : {}),
-    });
-  }
-  return events;
+      comment: a.comment,
+      at: a.at,
+    }),
+  );
+  return [deployment, ...approvals];
 }
 
 /** A merge request, each reviewer's latest decision, and the jobs of its head (for the blocking-check rule). */
@@ -213,35 +212,36 @@ async function mergeRequestEvents(gitlab: GitLabClient, repo: string, mr: z.infe
   ]);
   const pr = toGitlabPullRequest(repo, mr, mergeRequestReviews(repo, mr.iid, notes, versions, mr.sha ?? null));
   const events: object[] = [
-    {
+    defined({
       type: 'pull_request',
       id: `gitlab:merge_request:${mr.iid}:${mr.updated_at ?? ''}`,
       repo,
       number: pr.number,
-      ...(pr.title ? { title: pr.title } : {}),
-      ...(pr.url ? { url: pr.url } : {}),
-      ...(pr.author ? { author: pr.author } : {}),
+      title: pr.title,
+      url: pr.url,
+      author: pr.author,
       state: pr.state,
-      ...(pr.headSha ? { headSha: pr.headSha } : {}),
-      ...(pr.headRef ? { headRef: pr.headRef } : {}),
-      ...(pr.baseRef ? { baseRef: pr.baseRef } : {}),
-      ...(pr.mergeCommit ? { mergeCommit: pr.mergeCommit, mergedAt: pr.mergedAt } : {}),
-      ...(pr.updatedAt ? { updatedAt: pr.updatedAt } : {}),
-    },
+      headSha: pr.headSha,
+      headRef: pr.headRef,
+      baseRef: pr.baseRef,
+      mergeCommit: pr.mergeCommit,
+      mergedAt: pr.mergeCommit ? pr.mergedAt : null,
+      updatedAt: pr.updatedAt,
+    }),
+    ...pr.reviews.map((r) =>
+      defined({
+        type: 'review',
+        id: `${r.eventKey}:${r.state}`,
+        repo,
+        reviewId: r.id,
+        pullRequest: pr.number,
+        reviewer: r.reviewer,
+        state: r.state,
+        commit: r.commit,
+        at: r.at,
+      }),
+    ),
   ];
-  for (const r of pr.reviews) {
-    events.push({
-      type: 'review',
-      id: `${r.eventKey}:${r.state}`,
-      repo,
-      reviewId: r.id,
-      pullRequest: pr.number,
-      reviewer: r.reviewer,
-      state: r.state,
-      ...(r.commit ? { commit: r.commit } : {}),
-      ...(r.at ? { at: r.at } : {}),
-    });
-  }
   if (pr.headSha && (pr.state === 'open' || pr.mergeCommit)) {
     const head = pr.headSha;
     const statuses = await gitlab.read(
@@ -252,52 +252,6 @@ async function mergeRequestEvents(gitlab: GitLabClient, repo: string, mr: z.infe
     events.push(...statuses.map((s) => buildEvent(repo, statusBuild(repo, head, s))));
   }
   return events;
-}
-
-function buildEvent(repo: string, b: Build): object {
-  return {
-    type: 'build',
-    id: `${b.id}:${b.status}:${b.conclusion ?? ''}`,
-    repo,
-    buildId: b.id,
-    kind: b.kind,
-    ...(b.name ? { name: b.name } : {}),
-    ...(b.commit ? { commit: b.commit } : {}),
-    status: b.status,
-    ...(b.conclusion ? { conclusion: b.conclusion } : {}),
-    ...(b.url ? { url: b.url } : {}),
-    ...(b.startedAt ? { startedAt: b.startedAt } : {}),
-    ...(b.finishedAt ? { finishedAt: b.finishedAt } : {}),
-  };
-}
-
-function findingEvent(f: Finding): object {
-  const location = f.locations[0];
-  return {
-    type: 'finding',
-    id: `${f.eventKey}:${f.status}`,
-    repo: f.repo,
-    findingId: f.id,
-    kind: f.kind,
-    severity: f.severity,
-    title: f.title,
-    status: f.status,
-    ...(f.ruleId ? { ruleId: f.ruleId } : {}),
-    ...(f.tool ? { tool: f.tool } : {}),
-    ...(f.url ? { url: f.url } : {}),
-    ...(f.detectedAt ? { detectedAt: f.detectedAt } : {}),
-    ...(f.commit ? { commit: f.commit } : {}),
-    locations: location
-      ? [
-          {
-            path: location.path,
-            ...(location.line ? { line: location.line } : {}),
-            ...(location.endLine ? { endLine: location.endLine } : {}),
-            ...(location.revision ? { revision: location.revision } : {}),
-          },
-        ]
-      : [],
-  };
 }
 
 function readState(file: string): SyncState | null {
