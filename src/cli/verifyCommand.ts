@@ -140,7 +140,14 @@ async function online(
       );
     else {
       const [entry] = await client.auditEntries(earlier.seq, earlier.seq);
-      if (!entry) add('earlier checkpoint', false, `entry ${earlier.seq} is gone: entries were deleted`);
+      const first = entry ? null : (await client.auditRange(null, null)).from;
+      if (!entry && first !== null && first > earlier.seq)
+        add(
+          'earlier checkpoint',
+          true,
+          `entry ${earlier.seq} was moved out by retention (the store's chain starts at entry ${first}, from a signed cut the service verifies): check it with "lineage verify" on the export that holds it`,
+        );
+      else if (!entry) add('earlier checkpoint', false, `entry ${earlier.seq} is gone: entries were deleted`);
       else if (entry.hash !== earlier.hash)
         add(
           'earlier checkpoint',

@@ -179,6 +179,9 @@ for (const backend of backends()) {
 
     it('moves out what is older than the window after its export verified, keeping what belongs with newer rows', async () => {
       const archive = join(scratch, 'archive');
+      // An auditor kept a checkpoint from before the cut.
+      const kept = join(scratch, 'kept-checkpoint.json');
+      writeFileSync(kept, JSON.stringify(await t.client.checkpoint(1)));
       const r = await retain(t.service.db, signer(), { windowMs: 0, now: between, archiveDir: archive });
       assert.equal(r.reason, null);
       assert.ok(r.cut! >= older.length, `cut at ${r.cut}`);
@@ -201,6 +204,12 @@ for (const backend of backends()) {
       const verified = await t.client.verifyAudit();
       assert.equal(verified.ok, true, verified.reason ?? '');
       assert.equal((await runLineage(scratch, ['verify', '--api', t.url])).status, 0);
+      const against = await runLineage(scratch, ['verify', '--api', t.url, '--checkpoint', kept]);
+      assert.equal(against.status, 0, against.stdout + against.stderr);
+      assert.match(
+        against.stdout,
+        /earlier checkpoint: entry \d+ was moved out by retention .*check it with "lineage verify" on the export that holds it/,
+      );
       // What is served is what it was: d2 with its approval.
       const production = (await t.client.deployments(repo, 'production')).deployments;
       assert.deepEqual(
