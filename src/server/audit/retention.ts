@@ -134,6 +134,11 @@ export async function retain(db: Database, signer: CheckpointSigner, options: Re
         ).rows[0]!.n,
       );
       await tx.query('DELETE FROM audit_log WHERE seq <= $1', [to]);
+      // Rows of every repository may have gone: no cached answer is current any more.
+      await tx.query(
+        `INSERT INTO repo_versions (repo, seq) VALUES ('*', (SELECT seq FROM audit_head WHERE id = 1) + 1)
+         ON CONFLICT (repo) DO UPDATE SET seq = GREATEST(repo_versions.seq + 1, excluded.seq)`,
+      );
       await tx.query('DELETE FROM audit_checkpoints WHERE seq < $1', [to]);
       await tx.query(
         `INSERT INTO audit_cut (id, seq, hash, base_digest, at, signature, key_id, public_key) VALUES (1, $1, $2, $3, $4, $5, $6, $7)

@@ -235,6 +235,7 @@ export async function writeFacts(
   if (occurrences.length > 0) {
     await insertMany(tx, 'finding_occurrences', ['finding_id', 'occurrence', 'at', 'audit_seq'], occurrences, 'ON CONFLICT DO NOTHING');
   }
+  await bumpVersions(tx, allFacts, auditSeq);
   const touched = [...new Set([...findingLocations.keys(), ...linkedFindings])];
   if (touched.length > 0) {
     await tx.query(
@@ -243,6 +244,28 @@ export async function writeFacts(
       [touched, auditSeq],
     );
   }
+}
+
+/**
+ * The entry that last changed what each repository's answers hold, for the service's answer
+ * caches (several replicas share one store, so a cache asks the store, not itself, whether it is
+ * current). An artifact or attestation, or a row without a repository, can fill in rows of any
+ * repository (resolveArtifactLinks): it moves the version of all of them, `*`.
+ */
+async function bumpVersions(tx: SqlExecutor, facts: Fact[], auditSeq: number): Promise<void> {
+  const repos = new Set<string>();
+  for (const f of facts) {
+    const repo = (f.row as { repo?: unknown }).repo;
+    repos.add(typeof repo === 'string' && f.table !== 'artifacts' && f.table !== 'attestations' ? repo : '*');
+  }
+  if (repos.size === 0) return;
+  await insertMany(
+    tx,
+    'repo_versions',
+    ['repo', 'seq'],
+    [...repos].map((r) => [r, auditSeq]),
+    'ON CONFLICT (repo) DO UPDATE SET seq = GREATEST(repo_versions.seq, excluded.seq)',
+  );
 }
 
 /**

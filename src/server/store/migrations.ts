@@ -233,6 +233,14 @@ CREATE TABLE audit_cut (
 );
 CREATE TABLE retained_base (tbl text NOT NULL, ord int NOT NULL, row_json text NOT NULL, PRIMARY KEY (tbl, ord));`,
   },
+  {
+    // The entry that last changed each repository's rows ('*': rows of any repository), which
+    // answer caches check before serving; starts past everything already stored.
+    id: '013-repo-versions',
+    sql: `
+CREATE TABLE repo_versions (repo text PRIMARY KEY, seq bigint NOT NULL);
+INSERT INTO repo_versions (repo, seq) SELECT '*', seq FROM audit_head WHERE id = 1;`,
+  },
 ];
 
 export async function migrate(db: Database): Promise<void> {

@@ -27,8 +27,35 @@ import { groupBy } from '../../core/util/groupBy';
 
 type Row = Record<string, unknown>;
 
+/** Commits whose lineage a service keeps between batches: about 3 KB each. */
+const cachedCommits = 20_000;
+
 export class Queries {
   constructor(private readonly db: SqlExecutor) {}
+
+  private columnLists: Promise<Map<string, string[]>> | null = null;
+
+  /**
+   * A table's columns without the writer's bookkeeping (each column's rank, the row's rank, the
+   * entry that last wrote it): no answer uses them, and the ranks alone are half of a row's JSON.
+   * Read from the catalog once, so a column a migration adds is served without a change here.
+   */
+  private async cols(table: string, alias = table): Promise<string> {
+    this.columnLists ??= this.db
+      .query<{ table_name: string; column_name: string }>(
+        `SELECT table_name, column_name FROM information_schema.columns
+          WHERE table_schema = current_schema() AND column_name NOT IN ('ranks', 'rank', 'audit_seq')
+          ORDER BY table_name, ordinal_position`,
+      )
+      .then((r) => {
+        const lists = new Map<string, string[]>();
+        for (const row of r.rows) lists.set(row.table_name, [...(lists.get(row.table_name) ?? []), row.column_name]);
+        return lists;
+      });
+    const list = (await this.columnLists).get(table);
+    if (!list) throw new Error(`no table ${table}`);
+    return list.map((c) => `${alias}.${c}`).join(', ');
+  }
 
   /**
    * A query's rows as one JSON document built by the database: decoding a single text value is
@@ -44,10 +71,11 @@ export class Queries {
   private async withApprovals(rows: Row[]): Promise<Deployment[]> {
     if (rows.length === 0) return [];
     const ids = rows.map((r) => String(r.id));
+    const approvalCols = await this.cols('approvals', 'a');
     const approvals = await this.rows(
-      `SELECT a.*, a.deployment_id AS for_deployment FROM approvals a WHERE a.deployment_id = ANY($1::text[])
+      `SELECT ${approvalCols}, a.deployment_id AS for_deployment FROM approvals a WHERE a.deployment_id = ANY($1::text[])
        UNION ALL
-       SELECT a.*, d.id AS for_deployment FROM deployments d
+       SELECT ${approvalCols}, d.id AS for_deployment FROM deployments d
          JOIN approvals a ON a.run_id = d.run_id AND a.repo = d.repo AND a.environment = d.environment
        WHERE d.id = ANY($1::text[]) AND d.run_id IS NOT NULL AND a.deployment_id IS NULL
        ORDER BY at, id`,
@@ -127,37 +155,88 @@ export class Queries {
   }
 
   /** Everything known about each commit, in one round of queries for the whole batch. */
+  /**
+   * Lineage of many commits. Each commit's answer is kept (at most `cachedCommits`, least recently
+   * used first out) with the version of its repository's rows it was read at; a later batch serves
+   * it again while the store says nothing of that repository (nor of every repository) changed
+   * since, and reads only the rest. One indexed read of two rows decides, so every replica's cache
+   * follows the others' writes.
+   */
   async lineage(repo: string, commits: string[]): Promise<CommitLineage[]> {
     const shas = [...new Set(commits.map((c) => c.toLowerCase()))];
+    const versions = await this.db.query<{ repo: string; seq: string | number }>(
+      `SELECT repo, seq FROM repo_versions WHERE repo = $1 OR repo = '*'`,
+      [repo],
+    );
+    const version = ['*', repo].map((r) => String(versions.rows.find((v) => v.repo === r)?.seq ?? 0)).join(':');
+    const answers = new Map<string, CommitLineage>();
+    const missing: string[] = [];
+    for (const sha of shas) {
+      const key = `${repo}\u0000${sha}`;
+      const hit = this.lineageCache.get(key);
+      if (hit && hit.version === version) {
+        this.lineageCache.delete(key);
+        this.lineageCache.set(key, hit);
+        answers.set(sha, hit.value);
+      } else missing.push(sha);
+    }
+    if (missing.length) {
+      for (const l of await this.readLineage(repo, missing)) {
+        answers.set(l.sha, l);
+        this.lineageCache.set(`${repo}\u0000${l.sha}`, { version, value: l });
+      }
+      for (const key of this.lineageCache.keys()) {
+        if (this.lineageCache.size <= cachedCommits) break;
+        this.lineageCache.delete(key);
+      }
+    }
+    return shas.map((sha) => answers.get(sha)!);
+  }
+
+  private readonly lineageCache = new Map<string, { version: string; value: CommitLineage }>();
+
+  private async readLineage(repo: string, shas: string[]): Promise<CommitLineage[]> {
+    const [commitCols, prCols, buildCols, artifactCols, attestationCols, deploymentCols, reviewCols] = await Promise.all([
+      this.cols('commits', 'c'),
+      this.cols('pull_requests', 'p'),
+      this.cols('builds', 'b'),
+      this.cols('artifacts', 'a'),
+      this.cols('attestations', 'a'),
+      this.cols('deployments', 'd'),
+      this.cols('reviews', 'r'),
+    ]);
     const [commitRows, prRows, builds, artifacts, attestations, deployments] = await Promise.all([
-      this.rows('SELECT * FROM commits WHERE repo = $1 AND sha = ANY($2::text[])', [repo, shas]),
+      this.rows(`SELECT ${commitCols} FROM commits c WHERE repo = $1 AND sha = ANY($2::text[])`, [repo, shas]),
       this.rows(
-        `SELECT pc.sha AS for_sha, p.* FROM pr_commits pc
+        `SELECT pc.sha AS for_sha, ${prCols} FROM pr_commits pc
          JOIN pull_requests p ON p.repo = pc.repo AND p.number = pc.number
          WHERE pc.repo = $1 AND pc.sha = ANY($2::text[]) ORDER BY p.number`,
         [repo, shas],
       ),
-      this.rows('SELECT * FROM builds WHERE commit_sha = ANY($2::text[]) AND (repo = $1 OR repo IS NULL) ORDER BY started_at, id', [
-        repo,
-        shas,
-      ]),
-      this.rows('SELECT * FROM artifacts WHERE commit_sha = ANY($2::text[]) AND (repo = $1 OR repo IS NULL) ORDER BY created_at, digest', [
-        repo,
-        shas,
-      ]),
-      this.rows('SELECT * FROM attestations WHERE commit_sha = ANY($2::text[]) AND (repo = $1 OR repo IS NULL) ORDER BY finished_at, id', [
-        repo,
-        shas,
-      ]),
-      this.rows('SELECT * FROM deployments WHERE commit_sha = ANY($2::text[]) AND repo = $1 ORDER BY effective_at DESC, id DESC', [
-        repo,
-        shas,
-      ]),
+      this.rows(
+        `SELECT ${buildCols} FROM builds b WHERE commit_sha = ANY($2::text[]) AND (repo = $1 OR repo IS NULL) ORDER BY started_at, id`,
+        [repo, shas],
+      ),
+      this.rows(
+        `SELECT ${artifactCols} FROM artifacts a WHERE commit_sha = ANY($2::text[]) AND (repo = $1 OR repo IS NULL) ORDER BY created_at, digest`,
+        [repo, shas],
+      ),
+      this.rows(
+        `SELECT ${attestationCols} FROM attestations a WHERE commit_sha = ANY($2::text[]) AND (repo = $1 OR repo IS NULL) ORDER BY finished_at, id`,
+        [repo, shas],
+      ),
+      this.rows(
+        `SELECT ${deploymentCols} FROM deployments d WHERE commit_sha = ANY($2::text[]) AND repo = $1 ORDER BY effective_at DESC, id DESC`,
+        [repo, shas],
+      ),
     ]);
     const numbers = [...new Set(prRows.rows.map((r) => Number(r.number)))];
     const [reviews, prCommits] = numbers.length
       ? await Promise.all([
-          this.rows('SELECT * FROM reviews WHERE repo = $1 AND pull_request = ANY($2::int[]) ORDER BY at, id', [repo, numbers]),
+          this.rows(`SELECT ${reviewCols} FROM reviews r WHERE repo = $1 AND pull_request = ANY($2::int[]) ORDER BY at, id`, [
+            repo,
+            numbers,
+          ]),
           this.rows('SELECT number, sha FROM pr_commits WHERE repo = $1 AND number = ANY($2::int[]) ORDER BY sha', [repo, numbers]),
         ])
       : [{ rows: [] as Row[] }, { rows: [] as Row[] }];
