@@ -6,6 +6,7 @@
 import { protectionText } from '../core/present/protection';
 import type { FileLineage, LineLineage } from '../core/lineage/lineLineage';
 import { relativeAge, shortTime } from '../core/present/age';
+import { changeRef } from '../core/present/changeRef';
 
 /** Whether a stream is a terminal: `isTTY` is typed boolean but absent when output is piped or redirected. */
 export function isTerminal(stream: { isTTY?: boolean }): boolean {
@@ -65,7 +66,7 @@ export function formatBlame(report: FileLineage, lines: LineLineage[], color: bo
         return e.live ? c('32', `● ${name}`) : c('2', `○ ${name}`);
       })
       .join(' ');
-    const pr = l.pullRequest ? `#${l.pullRequest.number}` : '';
+    const pr = l.pullRequest ? changeRef(l.pullRequest) : '';
     const approvedBy = terminalSafe(approvers(l));
     const stale = l.approvals.some((a) => a.stale) ? c('31', ' stale-approval') : '';
     const findings =

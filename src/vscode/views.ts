@@ -14,6 +14,7 @@ import type { Environment, Finding } from '../core/model/domain';
 import { undidBy } from '../core/lineage/rollbacks';
 import { DeployTagSource } from '../core/sources/deployTags';
 import type { LineageController } from './lineageController';
+import { changeRef } from '../core/present/changeRef';
 
 export interface Node {
   label: string;
@@ -279,7 +280,7 @@ function lineNodes(line: LineLineage, controller: LineageController): Node[] {
   if (line.pullRequest) {
     const pr = line.pullRequest;
     nodes.push({
-      label: `#${pr.number} ${pr.title ?? ''}`,
+      label: `${changeRef(pr)} ${pr.title ?? ''}`,
       description: pr.state,
       icon: 'git-pull-request',
       command: { command: 'lineage.openPullRequest', title: 'Open', arguments: [{ url: pr.url }] },
@@ -338,7 +339,7 @@ export class ApprovalsTree extends NodeTree {
     nodes.push(
       pr
         ? {
-            label: `#${pr.number}`,
+            label: changeRef(pr),
             description: `${result.commits} commit(s) on ${result.base}${pr.author ? ` · by ${pr.author}` : ''}`,
             icon: 'git-pull-request',
             command: pr.url ? { command: 'lineage.openPullRequest', title: 'Open', arguments: [{ url: pr.url }] } : undefined,

@@ -134,3 +134,13 @@ describe('the hover of a line', () => {
     assert.ok(text.includes('; requires review by rita, team\\:sre\\_\\[x\\] (not by who deploys), waits 15 min'), text);
   });
 });
+
+describe('changeRef', () => {
+  it('names a GitLab merge request !N and a GitHub pull request #N, by its URL', async () => {
+    const { changeRef } = await import('../../src/core/present/changeRef');
+    assert.equal(changeRef({ number: 7, url: 'https://gitlab.example.com/gitlab/group/sub/app/-/merge_requests/7' }), '!7');
+    assert.equal(changeRef({ number: 7, url: 'https://github.com/acme/app/pull/7' }), '#7');
+    assert.equal(changeRef({ number: 7, url: null }), '#7');
+    assert.equal(changeRef({ number: 7, url: 'https://evil.example/-/merge_requests/7/../../pull/7' }), '#7');
+  });
+});

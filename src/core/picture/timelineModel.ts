@@ -12,6 +12,7 @@ import type { Deployment, Finding } from '../model/domain';
 import { undoneBy } from '../lineage/rollbacks';
 import { groupBy } from '../util/groupBy';
 import { orderEnvironments, type EnvironmentPolicy } from '../present/environments';
+import { changeRef } from '../present/changeRef';
 
 export interface TimelineInput {
   path: string;
@@ -170,9 +171,9 @@ export function buildTimeline(input: TimelineInput): TimelineModel {
       lane: HISTORY,
       at: Number.isFinite(start) ? Math.min(start, end) : end,
       end,
-      label: `#${pr.number} ${pr.title ?? ''}`.trim(),
+      label: `${changeRef(pr)} ${pr.title ?? ''}`.trim(),
       details: [
-        `pull request #${pr.number}: ${pr.title ?? ''}`,
+        `${changeRef(pr).startsWith('!') ? 'merge request' : 'pull request'} ${changeRef(pr)}: ${pr.title ?? ''}`,
         `${pr.state}${pr.author ? ` by ${pr.author}` : ''}${pr.mergedAt ? `, merged ${pr.mergedAt}` : ''}`,
         approvals.length ? `approved by ${[...new Set(approvals.map((a) => a.reviewer))].join(', ')}` : 'no approval',
       ],
@@ -192,7 +193,7 @@ export function buildTimeline(input: TimelineInput): TimelineModel {
         at: ms(r.at) || end,
         label: `${r.reviewer} approved`,
         details: [
-          `${r.reviewer} approved #${pr.number}${r.commit ? ` on ${r.commit.slice(0, 12)}` : ''}`,
+          `${r.reviewer} approved ${changeRef(pr)}${r.commit ? ` on ${r.commit.slice(0, 12)}` : ''}`,
           stale
             ? lastHere >= 0
               ? 'stale: a later commit of the pull request changed this file'

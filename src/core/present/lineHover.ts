@@ -10,6 +10,7 @@ import { orderEnvironments, type EnvironmentPolicy } from './environments';
 import { signatureMeaning } from '../git/signatures';
 import { linearPattern } from '../policy/linearPattern';
 import { commandLink, escapeMarkdown as md, httpsLink } from './markdown';
+import { changeRef } from './changeRef';
 
 export interface HoverOptions {
   policy: EnvironmentPolicy;
@@ -59,7 +60,7 @@ export function renderLineHover(file: FileLineage, line: LineLineage, options: H
 
   const pr = line.pullRequest;
   if (pr) {
-    const label = `#${pr.number}${pr.title ? ` ${pr.title}` : ''}`;
+    const label = `${changeRef(pr)}${pr.title ? ` ${pr.title}` : ''}`;
     const link = links && pr.url ? httpsLink(label, pr.url) : md(label);
     out.push('', `**Pull request** ${link} (${md(pr.state)}${pr.author ? `, by ${md(pr.author)}` : ''})`);
   }

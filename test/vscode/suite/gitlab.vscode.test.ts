@@ -61,7 +61,7 @@ describe('Code Lineage in VS Code (GitLab as the source)', function () {
     const { text } = await hoverText(editor.document.uri, 3);
     assert.match(text, /staging\*\*: live since/);
     assert.match(text, /alice: approved on `[0-9a-f]{7}` ⚠ \*\*stale\*\*/);
-    assert.match(text, /Harden line 3/);
+    assert.match(text, /\\?!7 Harden line 3/, 'a merge request is named as GitLab names it');
     editor.selection = new vscode.Selection(2, 4, 2, 4);
     await vscode.commands.executeCommand('editor.action.showHover');
     await screenshot('gitlab-hover');
