@@ -6,8 +6,16 @@
  * GitLab has no batch for the merge requests of a commit (REST, one request per commit, eight at a
  * time) nor for a merge request's approvals (its notes and diff versions), so cold costs one request
  * per blamed commit and two per merge request: the figure says how far from GitHub's that is.
+ *
+ *   --repo DIR:PATH   also a real repository's history (repeatable): every merge on its first-parent
+ *                     line is a merge request (head = the merge's second parent, with the branch's
+ *                     commits), every first-parent commit whose subject ends in "(#N)" a squashed
+ *                     one, each approved once; PATH is blamed with GitLab and with GitHub as the
+ *                     source, cold and warm.
  */
+import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
+import { parseArgs } from 'node:util';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Repository } from '../src/core/git/repository';
@@ -21,7 +29,126 @@ import { FakeGitHub } from '../test/helpers/githubServer';
 import { FakeGitLab } from '../test/helpers/gitlabServer';
 import { generateRepository } from './generatedRepo';
 
+const { values } = parseArgs({ options: { repo: { type: 'string', multiple: true } } });
+
+/** Merge requests as a GitLab project would hold them for this history (see the header). */
+function mergeRequestsOf(dir: string): { iid: number; head: string; merge: string | null; squash: string | null; commits: string[] }[] {
+  const git = (...args: string[]) => execFileSync('git', ['-C', dir, ...args], { encoding: 'utf8', maxBuffer: 1 << 28 }).trim();
+  const out: { iid: number; head: string; merge: string | null; squash: string | null; commits: string[] }[] = [];
+  let iid = 0;
+  for (const line of git('log', '--first-parent', '--format=%H %P%x09%s', 'HEAD').split('\n')) {
+    const [ids, subject = ''] = line.split('\t');
+    const [sha, first, second] = ids!.split(' ');
+    if (second) {
+      const branch = git('rev-list', `${first}..${second}`).split('\n').filter(Boolean);
+      out.push({ iid: ++iid, head: second, merge: sha!, squash: null, commits: [...branch, sha!] });
+    } else if (/\(#\d+\)$/.test(subject)) {
+      out.push({ iid: ++iid, head: sha!.split('').reverse().join(''), merge: null, squash: sha!, commits: [sha!] });
+    }
+  }
+  return out;
+}
+
+async function realHistory(spec: string): Promise<void> {
+  const [dir, path] = [spec.slice(0, spec.lastIndexOf(':')), spec.slice(spec.lastIndexOf(':') + 1)];
+  const mrs = mergeRequestsOf(dir);
+  const gl = await new FakeGitLab({
+    project: 'real/history',
+    token: 'bench-token',
+    environments: [],
+    deployments: [],
+    mergeRequests: mrs.map((m) => ({
+      iid: m.iid,
+      title: `change ${m.iid}`,
+      author: 'dev',
+      state: 'merged' as const,
+      sourceBranch: `topic-${m.iid}`,
+      sha: m.head,
+      mergeCommit: m.merge,
+      squashCommit: m.squash,
+      mergedAt: '2026-01-01T00:00:00Z',
+      updatedAt: '2026-01-01T00:00:00Z',
+      commits: m.commits,
+      versions: [{ id: m.iid, head: m.head, at: '2026-01-01T00:00:00Z' }],
+      notes: [{ id: m.iid, author: 'reviewer', body: 'approved this merge request', at: '2026-01-01T00:01:00Z', system: true }],
+    })),
+  }).start();
+  const gh = await new FakeGitHub({
+    owner: 'real',
+    name: 'history',
+    token: 'bench-token',
+    environments: [],
+    deployments: [],
+    pulls: mrs.map((m) => ({
+      number: m.iid,
+      title: `change ${m.iid}`,
+      author: 'dev',
+      state: 'MERGED' as const,
+      headSha: m.head,
+      headRef: `topic-${m.iid}`,
+      mergeCommit: m.merge ?? m.squash,
+      mergedAt: '2026-01-01T00:00:00Z',
+      commits: m.commits,
+      reviews: [{ id: m.iid, user: 'reviewer', state: 'APPROVED' as const, commit: m.head, submittedAt: '2026-01-01T00:00:00Z' }],
+    })),
+    alerts: [],
+  }).start();
+  try {
+    const blamed = new Set(
+      execFileSync('git', ['-C', dir, 'blame', '--porcelain', 'HEAD', '--', path], { encoding: 'utf8', maxBuffer: 1 << 28 })
+        .split('\n')
+        .filter((l) => /^[0-9a-f]{40} \d+ \d+/.test(l))
+        .map((l) => l.slice(0, 40)),
+    );
+    const github = await measureOn(
+      `GitHub, ${path}`,
+      new GitHubSource(new GitHubClient({ baseUrl: gh.url, token: 'bench-token' })),
+      'real/history',
+      () => gh.count(),
+      dir,
+      path,
+    );
+    const client = new GitLabClient({ url: gl.instance, token: { kind: 'private', value: 'bench-token' } });
+    const gitlab = await measureOn(`GitLab, ${path}`, new GitLabSource(client), 'real/history', () => gl.count(), dir, path);
+    await client.close();
+    const asked = gl.requests.filter((r) => r.path.includes('/repository/commits/')).length;
+    console.log(
+      `${dir} (${mrs.length} merge requests in its history; ${blamed.size} blamed commits): GitLab cold ${gitlab} requests (${asked} commits asked about one by one), GitHub ${github}: ${(gitlab / github).toFixed(0)}x`,
+    );
+  } finally {
+    await gl.close();
+    await gh.close();
+  }
+}
+
+async function measureOn(
+  label: string,
+  source: LineageSource,
+  slug: string,
+  count: () => number,
+  dir: string,
+  path: string,
+): Promise<number> {
+  let t = performance.now();
+  const cold = await fileLineage({ repo: await Repository.open(dir), path, slug, source });
+  const coldMs = performance.now() - t;
+  const coldRequests = count();
+  t = performance.now();
+  await fileLineage({ repo: await Repository.open(dir), path, slug, source });
+  const warmMs = performance.now() - t;
+  const approved = cold.lines.filter((l) => l.approvals.length > 0).length;
+  console.log(`${label}: ${cold.lines.length} lines, ${approved} with approvals`);
+  console.log(
+    `  cold: ${coldRequests} requests, ${coldMs.toFixed(0)} ms; warm: ${count() - coldRequests} requests, ${warmMs.toFixed(0)} ms`,
+  );
+  return coldRequests;
+}
+
 async function main(): Promise<void> {
+  if (values.repo?.length) {
+    for (const spec of values.repo) await realHistory(spec);
+    return;
+  }
   const scratch = mkdtempSync(join(tmpdir(), 'lineage-gitlab-bench-'));
   const path = 'src/big.js';
   try {
