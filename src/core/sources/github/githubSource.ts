@@ -16,6 +16,7 @@ import { z } from 'zod';
 import { githubIds } from '../../ingest/githubIds';
 import { normalizeInToto } from '../../ingest/intoto';
 import { isObject } from '../../ingest/values';
+import { environmentsOf, liveByEnvironment } from '../liveDeployments';
 import type { ArtifactPlacement, LineageSource, SourceNotice } from '../lineageSource';
 import type { CommitLineage } from '../../model/api';
 import type { Build, Deployment, Environment, EnvironmentProtection, Finding } from '../../model/domain';
@@ -254,9 +255,7 @@ export class GitHubSource implements LineageSource {
 
   async environments(repo: string): Promise<Environment[]> {
     const { environments, deployments, protection } = await this.deployments(repo);
-    const names = [...new Set([...environments, ...deployments.map((d) => d.environment)])].sort();
-    const live = liveByEnvironment(deployments);
-    return names.map((name) => ({ name, deployment: live.get(name) ?? null, protection: protection.get(name) ?? null }));
+    return environmentsOf(environments, deployments, protection);
   }
 
   async history(repo: string, environment: string, limit: number): Promise<Deployment[]> {
@@ -409,16 +408,6 @@ export class GitHubSource implements LineageSource {
     this.alertsCache.set(repo, { at: Date.now(), value });
     return value;
   }
-}
-
-/**
- * What runs in each environment: its latest deployment whose latest status is success (inactive
- * and failed ones are history). `deployments` come newest first.
- */
-function liveByEnvironment(deployments: Deployment[]): Map<string, Deployment> {
-  const live = new Map<string, Deployment>();
-  for (const d of deployments) if (d.status === 'success' && !live.has(d.environment)) live.set(d.environment, d);
-  return live;
 }
 
 /** The source commit an attestation bundle's SLSA provenance names for `digest`. */

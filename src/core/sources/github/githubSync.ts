@@ -11,9 +11,9 @@
  * part of the history adds no second copy. Resumable: after each page the phase and page are
  * saved, and an interrupted run continues from there.
  */
-import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { dirname } from 'node:path';
+import { rmSync } from 'node:fs';
 import { z } from 'zod';
+import { readSyncState, writeSyncState } from '../syncState';
 import type { ApiClient } from '../apiClient';
 import { GitHubError, type GitHubClient } from './githubClient';
 import { githubIds, runIdIn } from '../../ingest/githubIds';
@@ -118,7 +118,7 @@ const sha = /^[0-9a-f]{40}$/;
 export async function syncGithub(options: SyncOptions): Promise<{ events: number; stored: number; resumed: boolean; skipped: string[] }> {
   const { github, api, repo } = options;
   const [owner, name] = repo.split('/') as [string, string];
-  const saved = readState(options.stateFile);
+  const saved = readSyncState(options.stateFile, phases) as SyncState | null;
   let state: SyncState = saved ?? { phase: 'deployments', page: 1, sent: 0 };
   let stored = 0;
   // What the token or the repository does not offer is left out and said, not a failed run.
@@ -256,7 +256,7 @@ export async function syncGithub(options: SyncOptions): Promise<{ events: number
       await send(events);
       options.onProgress?.({ phase, page: state.page, events: state.sent, stored });
       state.page++;
-      writeState(options.stateFile, state);
+      writeSyncState(options.stateFile, state);
       if (!more) break;
     }
   }
@@ -358,21 +358,6 @@ async function recordEvents(github: GitHubClient, repo: string, artifacts: Map<s
     }
   }
   return events;
-}
-
-function readState(file: string): SyncState | null {
-  if (!existsSync(file)) return null;
-  try {
-    const s = JSON.parse(readFileSync(file, 'utf8')) as SyncState;
-    return phases.includes(s.phase) && Number.isInteger(s.page) && s.page >= 1 ? s : null;
-  } catch {
-    return null;
-  }
-}
-
-function writeState(file: string, state: SyncState): void {
-  mkdirSync(dirname(file), { recursive: true });
-  writeFileSync(file, JSON.stringify(state));
 }
 
 /** The environment reviews of one run, as approval events under the ids the deployment_review webhook gives them. */

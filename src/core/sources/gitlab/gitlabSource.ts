@@ -13,6 +13,7 @@
  */
 import { z } from 'zod';
 import type { LineageSource, SourceNotice } from '../lineageSource';
+import { environmentsOf, liveByEnvironment } from '../liveDeployments';
 import type { CommitLineage, PullRequestWithReviews } from '../../model/api';
 import type { Build, Deployment, Environment, EnvironmentProtection, Finding } from '../../model/domain';
 import { GitLabError, type GitLabClient } from './gitlabClient';
@@ -164,9 +165,7 @@ export class GitLabSource implements LineageSource {
 
   async environments(repo: string): Promise<Environment[]> {
     const { environments, deployments, protection } = await this.deployments(repo);
-    const names = [...new Set([...environments, ...deployments.map((d) => d.environment)])].sort();
-    const live = liveByEnvironment(deployments);
-    return names.map((name) => ({ name, deployment: live.get(name) ?? null, protection: protection.get(name) ?? null }));
+    return environmentsOf(environments, deployments, protection);
   }
 
   async history(repo: string, environment: string, limit: number): Promise<Deployment[]> {
@@ -375,13 +374,6 @@ export class GitLabSource implements LineageSource {
     this.unknowns.delete('vulnerabilities');
     return out;
   }
-}
-
-/** What runs in each environment: its newest successful deployment (`deployments` come newest first). */
-function liveByEnvironment(deployments: Deployment[]): Map<string, Deployment> {
-  const live = new Map<string, Deployment>();
-  for (const d of deployments) if (d.status === 'success' && !live.has(d.environment)) live.set(d.environment, d);
-  return live;
 }
 
 async function eachLimited<T>(items: T[], limit: number, fn: (item: T) => Promise<void>): Promise<void> {

@@ -10,9 +10,9 @@
  * phase and page are saved, and an interrupted run continues from there. Lists are read oldest
  * first, so a page already sent keeps its place while new things arrive.
  */
-import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { dirname } from 'node:path';
+import { rmSync } from 'node:fs';
 import { z } from 'zod';
+import { readSyncState, writeSyncState } from '../syncState';
 import type { ApiClient } from '../apiClient';
 import type { Deployment, Finding } from '../../model/domain';
 import { buildEvent, defined, findingEvent } from '../syncEvents';
@@ -66,7 +66,7 @@ export async function syncGitlab(
   options: GitlabSyncOptions,
 ): Promise<{ events: number; stored: number; resumed: boolean; skipped: string[] }> {
   const { gitlab, api, repo } = options;
-  const saved = readState(options.stateFile);
+  const saved = readSyncState(options.stateFile, phases) as SyncState | null;
   let state: SyncState = saved ?? { phase: 'deployments', page: 1, sent: 0 };
   let stored = 0;
   const skipped: string[] = [];
@@ -152,7 +152,7 @@ export async function syncGitlab(
       await send(events);
       options.onProgress?.({ phase, page: state.page, events: state.sent, stored });
       state.page++;
-      writeState(options.stateFile, state);
+      writeSyncState(options.stateFile, state);
       if (!more) break;
     }
   }
@@ -252,19 +252,4 @@ async function mergeRequestEvents(gitlab: GitLabClient, repo: string, mr: z.infe
     events.push(...statuses.map((s) => buildEvent(repo, statusBuild(repo, head, s))));
   }
   return events;
-}
-
-function readState(file: string): SyncState | null {
-  if (!existsSync(file)) return null;
-  try {
-    const s = JSON.parse(readFileSync(file, 'utf8')) as SyncState;
-    return phases.includes(s.phase) && Number.isInteger(s.page) ? s : null;
-  } catch {
-    return null;
-  }
-}
-
-function writeState(file: string, state: SyncState): void {
-  mkdirSync(dirname(file), { recursive: true });
-  writeFileSync(file, JSON.stringify(state));
 }
