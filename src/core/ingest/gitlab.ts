@@ -271,8 +271,8 @@ interface BuildReport {
   workflow: string | null;
 }
 
-/** GitLab's pipeline and job statuses as a build's state and conclusion. */
-function buildState(status: string | null): { state: 'queued' | 'in_progress' | 'completed'; conclusion: string | null } {
+/** GitLab's pipeline and job statuses as a build's state and conclusion (webhooks and direct mode alike). */
+export function gitlabBuildState(status: string | null): { state: 'queued' | 'in_progress' | 'completed'; conclusion: string | null } {
   switch (status) {
     case 'running':
       return { state: 'in_progress', conclusion: null };
@@ -292,7 +292,7 @@ function buildState(status: string | null): { state: 'queued' | 'in_progress' | 
 }
 
 function buildFact(key: string, b: BuildReport): Fact {
-  const { state, conclusion } = buildState(b.status);
+  const { state, conclusion } = gitlabBuildState(b.status);
   const finished = state === 'completed' ? b.finishedAt : null;
   return {
     table: 'builds',

@@ -91,11 +91,6 @@ export class GitLabClient {
     this.api = new Gitlab({ host: this.instance, ...auth, requesterFn, camelize: false, queryTimeout: 30_000 } as never);
   }
 
-  /** A GitLab project path as the API's id: group/subgroup/name, URL-encoded by gitbeaker. */
-  static projectId(repo: string): string {
-    return repo;
-  }
-
   /** One read through gitbeaker, validated; `where` names it in messages. */
   async read<S extends z.ZodType>(where: string, call: (api: Api) => Promise<unknown>, schema: S): Promise<z.infer<S>> {
     let data: unknown;

@@ -4,7 +4,7 @@
  * direct mode, `lineage sync gitlab` and the webhooks describe one thing by one id.
  */
 import { z } from 'zod';
-import { gitlabIds } from '../../ingest/gitlab';
+import { gitlabBuildState, gitlabIds } from '../../ingest/gitlab';
 import type { PullRequestWithReviews } from '../../model/api';
 import type { Approval, Build, Deployment, EnvironmentProtection, Finding, Review } from '../../model/domain';
 
@@ -236,29 +236,9 @@ export function toGitlabPullRequest(repo: string, mr: RestMergeRequest, reviews:
   };
 }
 
-/** GitLab's pipeline and job statuses as a build's state and conclusion (as the webhooks read them). */
-export function gitlabBuildState(status: string | null): { status: Build['status']; conclusion: string | null } {
-  switch (status) {
-    case 'running':
-      return { status: 'in_progress', conclusion: null };
-    case 'success':
-      return { status: 'completed', conclusion: 'success' };
-    case 'failed':
-      return { status: 'completed', conclusion: 'failure' };
-    case 'canceled':
-      return { status: 'completed', conclusion: 'cancelled' };
-    case 'skipped':
-      return { status: 'completed', conclusion: 'skipped' };
-    case 'manual':
-      return { status: 'queued', conclusion: 'action_required' };
-    default:
-      return { status: 'queued', conclusion: null };
-  }
-}
-
 /** A commit status (a job of a pipeline, or an external CI's status) as a check, under the Job Hook's id. */
 export function statusBuild(repo: string, commit: string, s: z.infer<typeof RestCommitStatus>): Build {
-  const { status, conclusion } = gitlabBuildState(s.status);
+  const { state: status, conclusion } = gitlabBuildState(s.status);
   return {
     id: gitlabIds.job(repo, s.id),
     repo,
