@@ -24,7 +24,7 @@ import { migrate } from '../store/migrations';
 import { Queries } from '../store/queries';
 import { baseDigest, readBase, readCut, seedBase, type BaseRow } from './cut';
 import type { CheckpointSigner } from './signer';
-import { replayChain } from './verification';
+import { replayChain, servedTables } from './verification';
 
 export interface RetentionOptions {
   /** Facts older than this (ms before `now`) leave the hot tables. */
@@ -52,20 +52,6 @@ const standalone: [string, string[]][] = [
   ['builds', ['id']],
   ['artifacts', ['digest']],
   ['attestations', ['id']],
-];
-
-/** Every served table with its primary key, in the order the base is stored. */
-const served: [string, string[]][] = [
-  ...standalone,
-  ['pull_requests', ['repo', 'number']],
-  ['pr_commits', ['repo', 'sha', 'number']],
-  ['reviews', ['repo', 'id']],
-  ['deployments', ['id']],
-  ['environments', ['repo', 'name']],
-  ['approvals', ['id']],
-  ['findings', ['id']],
-  ['finding_locations', ['finding_id', 'ord']],
-  ['finding_occurrences', ['finding_id', 'occurrence']],
 ];
 
 export async function retain(db: Database, signer: CheckpointSigner, options: RetentionOptions): Promise<RetentionResult> {
@@ -108,19 +94,20 @@ export async function retain(db: Database, signer: CheckpointSigner, options: Re
     if ('reason' in replayed)
       return nothing(`the chain does not verify at entry ${replayed.brokenAt}: ${replayed.reason}; nothing was removed`);
 
+    // The state at the cut of every row there was then, read from the scratch store before the
+    // head is held: the transaction below only takes out what it removes.
+    const atCut: { table: string; key: string; json: string }[] = [];
+    for (const [table, pk] of servedTables) {
+      const rows = await scratch.query(`SELECT ${pk.join(', ')}, row_to_json(t)::text AS j FROM ${table} t ORDER BY ${pk.join(', ')}`);
+      for (const r of rows.rows) atCut.push({ table, key: keyOf(r, pk), json: String(r.j) });
+    }
+
     // 3. One transaction holding the head: remove, keep the base, drop the history, sign the cut.
     const removed = await db.transaction(async (tx) => {
       await tx.query('SELECT seq FROM audit_head WHERE id = 1 FOR UPDATE');
-      const counts = await removeOlder(tx, to);
-      const base: BaseRow[] = [];
-      for (const [table, pk] of served) {
-        // The kept rows' state at the cut: what the scratch store holds for their keys.
-        const kept = await tx.query(`SELECT ${pk.join(', ')} FROM ${table}`);
-        if (!kept.rows.length) continue;
-        const keys = new Set(kept.rows.map((r) => pk.map((c) => String(r[c])).join('\u0000')));
-        const atCut = await scratch.query(`SELECT ${pk.join(', ')}, row_to_json(t)::text AS j FROM ${table} t ORDER BY ${pk.join(', ')}`);
-        for (const r of atCut.rows) if (keys.has(pk.map((c) => String(r[c])).join('\u0000'))) base.push({ tbl: table, json: String(r.j) });
-      }
+      const { counts, gone } = await removeOlder(tx, to);
+      // The kept rows' state at the cut: every row there was then, less those just removed.
+      const base: BaseRow[] = atCut.filter((r) => !gone.has(`${r.table}\u0000${r.key}`)).map((r) => ({ tbl: r.table, json: r.json }));
       const digest = baseDigest(base);
       await tx.query('DELETE FROM retained_base');
       for (let i = 0; i < base.length; i++)
@@ -159,11 +146,15 @@ export async function retain(db: Database, signer: CheckpointSigner, options: Re
  * written after it, so nothing served loses a part: a deployment and its approvals, a pull request
  * with its commits and reviews, a finding with its locations and sightings stay or go together.
  */
-async function removeOlder(tx: SqlExecutor, to: number): Promise<Record<string, number>> {
+async function removeOlder(tx: SqlExecutor, to: number): Promise<{ counts: Record<string, number>; gone: Set<string> }> {
   const counts: Record<string, number> = {};
+  const gone = new Set<string>();
+  const keys = new Map(servedTables);
   const run = async (table: string, sql: string) => {
-    const r = await tx.query<{ n: string | number }>(`WITH d AS (${sql} RETURNING 1) SELECT count(*) AS n FROM d`, [to]);
-    counts[table] = (counts[table] ?? 0) + Number(r.rows[0]!.n);
+    const pk = keys.get(table)!;
+    const r = await tx.query(`${sql} RETURNING ${pk.join(', ')}`, [to]);
+    counts[table] = (counts[table] ?? 0) + r.rows.length;
+    for (const row of r.rows) gone.add(`${table}\u0000${keyOf(row, pk)}`);
   };
   for (const [table] of standalone) await run(table, `DELETE FROM ${table} WHERE audit_seq <= $1`);
   await run(
@@ -205,5 +196,9 @@ async function removeOlder(tx: SqlExecutor, to: number): Promise<Record<string, 
   );
   for (const table of ['finding_locations', 'finding_occurrences'])
     await run(table, `DELETE FROM ${table} x WHERE x.audit_seq <= $1 AND NOT EXISTS (SELECT 1 FROM findings f WHERE f.id = x.finding_id)`);
-  return counts;
+  return { counts, gone };
+}
+
+function keyOf(row: Record<string, unknown>, pk: string[]): string {
+  return pk.map((c) => String(row[c])).join('\u0000');
 }

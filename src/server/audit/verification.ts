@@ -24,7 +24,7 @@ import { migrate } from '../store/migrations';
 import { cutProblem, readBase, readCut, seedBase } from './cut';
 
 /** Every table the API serves from, with its primary key. */
-const servedTables: [string, string[]][] = [
+export const servedTables: [string, string[]][] = [
   ['commits', ['repo', 'sha']],
   ['pull_requests', ['repo', 'number']],
   ['pr_commits', ['repo', 'sha', 'number']],
