@@ -8,17 +8,10 @@ import { z } from 'zod';
 import { GitHubError, type GitHubClient } from '../core/sources/github/githubClient';
 import { RateLimit } from '../core/sources/github/githubMappings';
 import { githubWebHost, originHost } from '../core/sources/sourceChoice';
-import type { LineageSource } from '../core/sources/lineageSource';
 import { ApiError } from '../core/sources/apiError';
 import { openCheckout } from './checkout';
+import { sourceDataCheck, type DoctorCheck } from './doctorChecks';
 import { cliGithubUrl, cliOriginSlug, cliSession, sourceFlags } from './sourceOption';
-
-interface Check {
-  name: string;
-  ok: boolean;
-  detail: string;
-  fix?: string;
-}
 
 const RepositoryAccess = z.object({
   full_name: z.string(),
@@ -45,7 +38,7 @@ export async function runDoctor(argv: string[], env: NodeJS.ProcessEnv, out: (li
     out(doctorUsage);
     return 0;
   }
-  const checks: Check[] = [];
+  const checks: DoctorCheck[] = [];
   const repo = await openCheckout();
   const slug = await cliOriginSlug(repo, values, env);
   const host = await originHost(repo);
@@ -103,7 +96,11 @@ export async function runDoctor(argv: string[], env: NodeJS.ProcessEnv, out: (li
             : 'check --github-url / GITHUB_API_URL and the network',
         });
       }
-      if (slug) checks.push(await repositoryAccess(chosen.github, slug), await githubData(chosen.source, slug));
+      if (slug)
+        checks.push(
+          await repositoryAccess(chosen.github, slug),
+          await sourceDataCheck(chosen.source, slug, 'github', 'code-scanning alerts'),
+        );
     }
     if (chosen.gitlab) {
       const { gitlabChecks } = await import('./doctorGitlab');
@@ -126,7 +123,7 @@ export async function runDoctor(argv: string[], env: NodeJS.ProcessEnv, out: (li
 }
 
 /** Can the token read the repository itself? A token that reaches GitHub may still not see it. */
-async function repositoryAccess(github: GitHubClient, slug: string): Promise<Check> {
+async function repositoryAccess(github: GitHubClient, slug: string): Promise<DoctorCheck> {
   const [owner, repo] = slug.split('/');
   try {
     const r = await github.get('/repos/{owner}/{repo}', { owner, repo }, RepositoryAccess);
@@ -141,24 +138,5 @@ async function repositoryAccess(github: GitHubClient, slug: string): Promise<Che
       ? `give the token access to ${slug}: a fine-grained token needs the repository selected with Metadata, Deployments, Pull requests, Checks and Code scanning alerts read; a classic one the repo scope`
       : 'see the github check above';
     return { name: 'github repository', ok: false, detail: GitHubError.is(e) ? e.message : String(e), fix };
-  }
-}
-
-/**
- * What direct mode reads from this repository: its environments, and what GitHub cannot say (code
- * scanning off, fields an older Enterprise Server lacks). Unknowns are reported, not failures.
- */
-async function githubData(source: LineageSource, slug: string): Promise<Check> {
-  try {
-    const [environments] = await Promise.all([source.environments(slug), source.openFindings?.(slug)]);
-    const live = environments.filter((e) => e.deployment).map((e) => e.name);
-    const unknown = (source.notices?.() ?? []).map((n) => n.message);
-    return {
-      name: 'github data',
-      ok: true,
-      detail: `${environments.length} environment(s), ${live.length ? `deployed: ${live.join(', ')}` : 'none deployed'}${unknown.length ? `; ${unknown.join('; ')}` : '; code-scanning alerts readable'}`,
-    };
-  } catch (e) {
-    return { name: 'github data', ok: false, detail: GitHubError.is(e) ? e.message : String(e), fix: 'see the github checks above' };
   }
 }

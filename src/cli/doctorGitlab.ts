@@ -6,13 +6,7 @@
 import { z } from 'zod';
 import { GitLabError, type GitLabClient } from '../core/sources/gitlab/gitlabClient';
 import type { LineageSource } from '../core/sources/lineageSource';
-
-export interface DoctorCheck {
-  name: string;
-  ok: boolean;
-  detail: string;
-  fix?: string;
-}
+import { sourceDataCheck, type DoctorCheck } from './doctorChecks';
 
 const Version = z.object({ version: z.string(), revision: z.string().optional() }).loose();
 const Project = z
@@ -81,17 +75,6 @@ export async function gitlabChecks(
     });
     return checks;
   }
-  try {
-    const [environments] = await Promise.all([source.environments(slug), source.openFindings?.(slug)]);
-    const live = environments.filter((e) => e.deployment).map((e) => e.name);
-    const unknown = (source.notices?.() ?? []).map((n) => n.message);
-    checks.push({
-      name: 'gitlab data',
-      ok: true,
-      detail: `${environments.length} environment(s), ${live.length ? `deployed: ${live.join(', ')}` : 'none deployed'}${unknown.length ? `; ${unknown.join('; ')}` : '; vulnerabilities readable'}`,
-    });
-  } catch (e) {
-    checks.push({ name: 'gitlab data', ok: false, detail: e instanceof Error ? e.message : String(e), fix: 'see the gitlab checks above' });
-  }
+  checks.push(await sourceDataCheck(source, slug, 'gitlab', 'vulnerabilities'));
   return checks;
 }
