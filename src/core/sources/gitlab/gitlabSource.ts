@@ -17,22 +17,16 @@ import { environmentsOf, liveByEnvironment } from '../liveDeployments';
 import type { CommitLineage, PullRequestWithReviews } from '../../model/api';
 import type { Build, Deployment, Environment, EnvironmentProtection, Finding } from '../../model/domain';
 import { GitLabError, type GitLabClient } from './gitlabClient';
+import { commitChecks, readMergeRequest } from './gitlabReads';
 import {
   firstVulnerabilityPage,
   gitlabFindingId,
-  mergeRequestReviews,
-  noteReviewState,
-  RestCommitStatus,
   RestDeployment,
   RestEnvironment,
   RestMergeRequest,
-  RestNote,
   RestProtectedEnvironment,
-  RestVersion,
-  statusBuild,
   toGitlabDeployment,
   toGitlabProtection,
-  toGitlabPullRequest,
   vulnerabilityFinding,
   vulnerabilityPage,
 } from './gitlabMappings';
@@ -290,23 +284,7 @@ export class GitLabSource implements LineageSource {
     const key = `${repo}!${iid}`;
     const hit = this.mergeRequestCache.get(key);
     if (hit && Date.now() - hit.at < ttlMs * 5) return hit.value;
-    const mr = this.listed.get(key)!;
-    const value = this.client
-      .read(
-        `notes of !${iid}`,
-        (api) => api.MergeRequestNotes.all(repo, iid, { sort: 'asc', orderBy: 'created_at', perPage: 100, maxPages: 10 } as never),
-        z.array(RestNote),
-      )
-      .then(async (notes) => {
-        // The diff versions say which head each approval was given on; they are read only when a
-        // push may have come after an approval. Otherwise every approval covers today's head.
-        const versions = pushedAfterApproval(notes)
-          ? await this.client.read(`versions of !${iid}`, (api) => api.MergeRequests.allDiffVersions(repo, iid), z.array(RestVersion))
-          : mr.sha
-            ? [{ id: 0, head_commit_sha: mr.sha, created_at: '' }]
-            : [];
-        return toGitlabPullRequest(repo, mr, mergeRequestReviews(repo, iid, notes, versions, mr.sha ?? null));
-      });
+    const value = readMergeRequest(this.client, repo, this.listed.get(key)!);
     value.catch(() => this.mergeRequestCache.delete(key));
     this.mergeRequestCache.set(key, { at: Date.now(), value });
     return value;
@@ -314,12 +292,7 @@ export class GitLabSource implements LineageSource {
 
   /** The jobs (and external statuses) of one commit, as checks: what `check`'s blocking-check rule reads. */
   async builds(repo: string, commit: string): Promise<Build[]> {
-    const statuses = await this.client.read(
-      `statuses of ${commit.slice(0, 12)}`,
-      (api) => api.Commits.allStatuses(repo, commit, { all: true, perPage: 100, maxPages: 5 } as never),
-      z.array(RestCommitStatus),
-    );
-    return statuses.map((s) => statusBuild(repo, commit, s));
+    return commitChecks(this.client, repo, commit);
   }
 
   async findings(repo: string, path: string): Promise<Finding[]> {
@@ -382,25 +355,5 @@ async function eachLimited<T>(items: T[], limit: number, fn: (item: T) => Promis
     Array.from({ length: Math.min(limit, items.length) }, async () => {
       while (next < items.length) await fn(items[next++]!);
     }),
-  );
-}
-
-/**
- * Whether a push may have come after an approval: a system note after the first approval that
- * speaks of commits, a push or a rebase ("added 2 commits", "force-pushed", "rebased"). A note
- * that only mentions the merge request from a commit ("mentioned in commit …") is not one.
- * Erring towards yes costs one request; erring towards no would call a stale approval current.
- */
-export function pushedAfterApproval(notes: { body: string; created_at: string; system: boolean }[]): boolean {
-  const approvals = notes.filter((n) => n.system && noteReviewState(n.body) !== null).map((n) => n.created_at);
-  if (!approvals.length) return false;
-  const first = approvals.sort()[0]!;
-  return notes.some(
-    (n) =>
-      n.system &&
-      n.created_at >= first &&
-      noteReviewState(n.body) === null &&
-      /commit|push|rebase/i.test(n.body) &&
-      !/^\s*mentioned in /i.test(n.body),
   );
 }

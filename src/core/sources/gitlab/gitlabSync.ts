@@ -17,17 +17,12 @@ import type { ApiClient } from '../apiClient';
 import type { Deployment, Finding } from '../../model/domain';
 import { buildEvent, defined, findingEvent } from '../syncEvents';
 import { GitLabError, type GitLabClient } from './gitlabClient';
+import { commitChecks, readMergeRequest } from './gitlabReads';
 import {
   firstVulnerabilityPage,
-  mergeRequestReviews,
-  RestCommitStatus,
   RestDeployment,
   RestMergeRequest,
-  RestNote,
-  RestVersion,
-  statusBuild,
   toGitlabDeployment,
-  toGitlabPullRequest,
   vulnerabilityFinding,
   vulnerabilityPage,
 } from './gitlabMappings';
@@ -202,15 +197,7 @@ function deploymentEvents(repo: string, d: Deployment): object[] {
 
 /** A merge request, each reviewer's latest decision, and the jobs of its head (for the blocking-check rule). */
 async function mergeRequestEvents(gitlab: GitLabClient, repo: string, mr: z.infer<typeof RestMergeRequest>): Promise<object[]> {
-  const [notes, versions] = await Promise.all([
-    gitlab.read(
-      `notes of !${mr.iid}`,
-      (x) => x.MergeRequestNotes.all(repo, mr.iid, { sort: 'asc', orderBy: 'created_at', perPage: 100, maxPages: 10 } as never),
-      z.array(RestNote),
-    ),
-    gitlab.read(`versions of !${mr.iid}`, (x) => x.MergeRequests.allDiffVersions(repo, mr.iid), z.array(RestVersion)),
-  ]);
-  const pr = toGitlabPullRequest(repo, mr, mergeRequestReviews(repo, mr.iid, notes, versions, mr.sha ?? null));
+  const pr = await readMergeRequest(gitlab, repo, mr);
   const events: object[] = [
     defined({
       type: 'pull_request',
@@ -243,13 +230,7 @@ async function mergeRequestEvents(gitlab: GitLabClient, repo: string, mr: z.infe
     ),
   ];
   if (pr.headSha && (pr.state === 'open' || pr.mergeCommit)) {
-    const head = pr.headSha;
-    const statuses = await gitlab.read(
-      `statuses of ${head.slice(0, 12)}`,
-      (x) => x.Commits.allStatuses(repo, head, { all: true, perPage: 100, maxPages: 5 } as never),
-      z.array(RestCommitStatus),
-    );
-    events.push(...statuses.map((s) => buildEvent(repo, statusBuild(repo, head, s))));
+    events.push(...(await commitChecks(gitlab, repo, pr.headSha)).map((b) => buildEvent(repo, b)));
   }
   return events;
 }
