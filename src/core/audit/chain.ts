@@ -13,7 +13,7 @@ export { AuditEntry, Checkpoint } from '../model/audit';
 
 export const genesisHash = 'genesis';
 
-export function sha256Text(text: string): string {
+export function sha256Text(text: string | Uint8Array): string {
   return createHash('sha256').update(text).digest('hex');
 }
 

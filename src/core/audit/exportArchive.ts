@@ -7,7 +7,6 @@
  * entry hash, and the checkpoint's Ed25519 signature over the last entry. Exports of successive
  * windows chain: the one's `previousHash` is the last hash of the one before.
  */
-import { createHash } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
@@ -48,10 +47,6 @@ export type ExportManifest = z.infer<typeof ExportManifest>;
 
 export function partName(from: number, to: number): string {
   return `events-${String(from).padStart(12, '0')}-${String(to).padStart(12, '0')}.jsonl.gz`;
-}
-
-export function sha256Hex(data: Buffer): string {
-  return createHash('sha256').update(data).digest('hex');
 }
 
 export interface ExportVerification {
@@ -108,7 +103,7 @@ export function verifyExport(dir: string, key?: string): ExportVerification {
     } catch {
       return fail(`${part.file} is missing`, manifest, count);
     }
-    if (sha256Hex(data) !== part.sha256)
+    if (sha256Text(data) !== part.sha256)
       return fail(`${part.file}: its SHA-256 is not the manifest's: the file was changed`, manifest, count);
     let lines: string[];
     try {

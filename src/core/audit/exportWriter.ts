@@ -10,7 +10,8 @@ import { join } from 'node:path';
 import { gunzipSync, gzipSync } from 'node:zlib';
 import type { Checkpoint } from '../model/audit';
 import type { ExportedEvent } from '../model/api';
-import { ExportManifest, type ExportPart, manifestName, partName, sha256Hex } from './exportArchive';
+import { sha256Text } from './chain';
+import { ExportManifest, type ExportPart, manifestName, partName } from './exportArchive';
 
 export class ExportDirectoryTaken extends Error {}
 
@@ -67,7 +68,7 @@ export async function writeExport(plan: ExportPlan): Promise<ExportWritten> {
     const data = gzipSync(`${lines.join('\n')}\n`);
     writeFileSync(`${path}.partial`, data);
     renameSync(`${path}.partial`, path);
-    parts.push({ file, from: start, to: end, lines: lines.length, sha256: sha256Hex(data) });
+    parts.push({ file, from: start, to: end, lines: lines.length, sha256: sha256Text(data) });
   }
   const manifest: ExportManifest = {
     format: 'code-lineage-export/v1',
@@ -112,7 +113,7 @@ function completePart(path: string, start: number, end: number): { sha256: strin
       if (events[i]!.seq !== start + i) return null;
       if (i > 0 && events[i]!.prevHash !== events[i - 1]!.hash) return null;
     }
-    return { sha256: sha256Hex(data), firstPrev: events[0]!.prevHash };
+    return { sha256: sha256Text(data), firstPrev: events[0]!.prevHash };
   } catch {
     return null;
   }
