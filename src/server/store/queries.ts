@@ -154,7 +154,6 @@ export class Queries {
     return { repo, environment, deployments: await this.withApprovals(rows), next };
   }
 
-  /** Everything known about each commit, in one round of queries for the whole batch. */
   /**
    * Lineage of many commits. Each commit's answer is kept (at most `cachedCommits`, least recently
    * used first out) with the version of its repository's rows it was read at; a later batch serves
@@ -195,8 +194,14 @@ export class Queries {
 
   private readonly lineageCache = new Map<string, { version: string; value: CommitLineage }>();
 
+  /**
+   * One statement for the whole batch: each part a JSON array built by the database, the pull
+   * requests' reviews and commit lists and the deployments' approvals found through the commits
+   * asked for rather than in later rounds. One round trip instead of three rounds of nine queries
+   * (each costs about 0.3 ms before any work in the embedded store).
+   */
   private async readLineage(repo: string, shas: string[]): Promise<CommitLineage[]> {
-    const [commitCols, prCols, buildCols, artifactCols, attestationCols, deploymentCols, reviewCols] = await Promise.all([
+    const [commitCols, prCols, buildCols, artifactCols, attestationCols, deploymentCols, reviewCols, approvalCols] = await Promise.all([
       this.cols('commits', 'c'),
       this.cols('pull_requests', 'p'),
       this.cols('builds', 'b'),
@@ -204,51 +209,56 @@ export class Queries {
       this.cols('attestations', 'a'),
       this.cols('deployments', 'd'),
       this.cols('reviews', 'r'),
+      this.cols('approvals', 'a'),
     ]);
-    const [commitRows, prRows, builds, artifacts, attestations, deployments] = await Promise.all([
-      this.rows(`SELECT ${commitCols} FROM commits c WHERE repo = $1 AND sha = ANY($2::text[])`, [repo, shas]),
-      this.rows(
-        `SELECT pc.sha AS for_sha, ${prCols} FROM pr_commits pc
+    const prNumbers = 'SELECT number FROM pr_commits WHERE repo = $1 AND sha = ANY($2::text[])';
+    const deploymentsOf = 'FROM deployments d WHERE d.commit_sha = ANY($2::text[]) AND d.repo = $1';
+    const parts = {
+      commits: `SELECT ${commitCols} FROM commits c WHERE repo = $1 AND sha = ANY($2::text[])`,
+      pullRequests: `SELECT pc.sha AS for_sha, ${prCols} FROM pr_commits pc
          JOIN pull_requests p ON p.repo = pc.repo AND p.number = pc.number
          WHERE pc.repo = $1 AND pc.sha = ANY($2::text[]) ORDER BY p.number`,
-        [repo, shas],
-      ),
-      this.rows(
-        `SELECT ${buildCols} FROM builds b WHERE commit_sha = ANY($2::text[]) AND (repo = $1 OR repo IS NULL) ORDER BY started_at, id`,
-        [repo, shas],
-      ),
-      this.rows(
-        `SELECT ${artifactCols} FROM artifacts a WHERE commit_sha = ANY($2::text[]) AND (repo = $1 OR repo IS NULL) ORDER BY created_at, digest`,
-        [repo, shas],
-      ),
-      this.rows(
-        `SELECT ${attestationCols} FROM attestations a WHERE commit_sha = ANY($2::text[]) AND (repo = $1 OR repo IS NULL) ORDER BY finished_at, id`,
-        [repo, shas],
-      ),
-      this.rows(
-        `SELECT ${deploymentCols} FROM deployments d WHERE commit_sha = ANY($2::text[]) AND repo = $1 ORDER BY effective_at DESC, id DESC`,
-        [repo, shas],
-      ),
-    ]);
-    const numbers = [...new Set(prRows.rows.map((r) => Number(r.number)))];
-    const [reviews, prCommits] = numbers.length
-      ? await Promise.all([
-          this.rows(`SELECT ${reviewCols} FROM reviews r WHERE repo = $1 AND pull_request = ANY($2::int[]) ORDER BY at, id`, [
-            repo,
-            numbers,
-          ]),
-          this.rows('SELECT number, sha FROM pr_commits WHERE repo = $1 AND number = ANY($2::int[]) ORDER BY sha', [repo, numbers]),
-        ])
-      : [{ rows: [] as Row[] }, { rows: [] as Row[] }];
-    const reviewsByPr = groupBy(reviews.rows, (r) => String(r.pull_request));
-    const commitsByPr = groupBy(prCommits.rows, (r) => String(r.number));
-    const prsBySha = groupBy(prRows.rows, (r) => String(r.for_sha));
-    const allDeployments = await this.withApprovals(deployments.rows);
-    const commitBySha = new Map(commitRows.rows.map((r) => [String(r.sha), commitOf(r)]));
+      reviews: `SELECT ${reviewCols} FROM reviews r WHERE repo = $1 AND pull_request IN (${prNumbers}) ORDER BY at, id`,
+      prCommits: `SELECT number, sha FROM pr_commits WHERE repo = $1 AND number IN (${prNumbers}) ORDER BY sha`,
+      builds: `SELECT ${buildCols} FROM builds b WHERE commit_sha = ANY($2::text[]) AND (repo = $1 OR repo IS NULL) ORDER BY started_at, id`,
+      artifacts: `SELECT ${artifactCols} FROM artifacts a WHERE commit_sha = ANY($2::text[]) AND (repo = $1 OR repo IS NULL) ORDER BY created_at, digest`,
+      attestations: `SELECT ${attestationCols} FROM attestations a WHERE commit_sha = ANY($2::text[]) AND (repo = $1 OR repo IS NULL) ORDER BY finished_at, id`,
+      deployments: `SELECT ${deploymentCols} ${deploymentsOf} ORDER BY effective_at DESC, id DESC`,
+      // As withApprovals: given to the deployment, or to the CI run that made it in its environment.
+      approvals: `SELECT ${approvalCols}, a.deployment_id AS for_deployment FROM approvals a
+         WHERE a.deployment_id IN (SELECT d.id ${deploymentsOf})
+         UNION ALL
+         SELECT ${approvalCols}, d.id AS for_deployment ${deploymentsOf.replace('FROM deployments d', 'FROM deployments d JOIN approvals a ON a.run_id = d.run_id AND a.repo = d.repo AND a.environment = d.environment')}
+           AND d.run_id IS NOT NULL AND a.deployment_id IS NULL
+         ORDER BY at, id`,
+    };
+    const names = Object.keys(parts) as (keyof typeof parts)[];
+    const result = await this.db.query<Record<string, string>>(
+      `SELECT ${names.map((n) => `coalesce((SELECT json_agg(t) FROM (${parts[n]}) t), '[]'::json)::text AS "${n}"`).join(',\n')}`,
+      [repo, shas],
+    );
+    const read = (n: keyof typeof parts) => JSON.parse(result.rows[0]![n]!) as Row[];
+    const [commitRows, prRows, builds, artifacts, attestations, deploymentRows, reviews, prCommits, approvals] = [
+      read('commits'),
+      read('pullRequests'),
+      read('builds'),
+      read('artifacts'),
+      read('attestations'),
+      read('deployments'),
+      read('reviews'),
+      read('prCommits'),
+      read('approvals'),
+    ];
+    const approvalsByDeployment = groupBy(approvals, (a) => String(a.for_deployment));
+    const allDeployments = deploymentRows.map((r) => deploymentOf(r, (approvalsByDeployment.get(String(r.id)) ?? []).map(approvalOf)));
+    const reviewsByPr = groupBy(reviews, (r) => String(r.pull_request));
+    const commitsByPr = groupBy(prCommits, (r) => String(r.number));
+    const prsBySha = groupBy(prRows, (r) => String(r.for_sha));
+    const commitBySha = new Map(commitRows.map((r) => [String(r.sha), commitOf(r)]));
     const bySha = <T>(rows: T[], key: (t: T) => string | null) => groupBy(rows, (r) => key(r) ?? '');
-    const buildMap = bySha(builds.rows.map(buildOf), (b) => b.commit);
-    const artifactMap = bySha(artifacts.rows.map(artifactOf), (a) => a.commit);
-    const attestationMap = bySha(attestations.rows.map(attestationOf), (a) => a.commit);
+    const buildMap = bySha(builds.map(buildOf), (b) => b.commit);
+    const artifactMap = bySha(artifacts.map(artifactOf), (a) => a.commit);
+    const attestationMap = bySha(attestations.map(attestationOf), (a) => a.commit);
     const deploymentMap = bySha(allDeployments, (d) => d.commit);
     return shas.map((sha) => ({
       sha,
