@@ -3,9 +3,13 @@
  * service over real HTTP, on the embedded store and, when LINEAGE_TEST_DATABASE_URL or
  * DATABASE_URL names a server (scripts/with-postgres.sh sets one), on PostgreSQL.
  *
- *   --stored N    events in the store before queries are timed (default 1,000,000)
- *   --ingest N    events sent for the throughput figures (default 40,000)
- *   --no-verify   leave out the full verification under load (minutes at a million events)
+ *   --stored N[,M…]  events in the store before queries are timed (default 1,000,000); several
+ *                    steps grow one store and time the queries at each, so a run shows whether
+ *                    latency grows with the store (`--stored 1000000,10000000`)
+ *   --ingest N       events sent for the throughput figures (default 40,000)
+ *   --no-ingest      leave out the throughput figures
+ *   --stores LIST    embedded, postgres or both (default: both, PostgreSQL when a server is named)
+ *   --no-verify      leave out the full verification under load (minutes at a million events)
  *
  * The service runs as its own process (dist/cli.js serve), as in production, so the load generator
  * does not share its core. Seeding the store uses the service's own writer in-process (the same
@@ -29,9 +33,19 @@ import { loadSigner, signerFromKey } from '../src/server/audit/signer';
 import { startService } from './spawnService';
 
 const { values } = parseArgs({
-  options: { stored: { type: 'string' }, ingest: { type: 'string' }, 'no-verify': { type: 'boolean' } },
+  options: {
+    stored: { type: 'string' },
+    ingest: { type: 'string' },
+    'no-ingest': { type: 'boolean' },
+    stores: { type: 'string' },
+    'no-verify': { type: 'boolean' },
+  },
 });
-const storedTarget = Number(values.stored ?? 1_000_000);
+const storedSteps = (values.stored ?? '1000000').split(',').map((n) => Number(n.replace(/_/g, '')));
+if (storedSteps.some((n, i) => !Number.isSafeInteger(n) || n <= 0 || (i > 0 && n <= storedSteps[i - 1]!)))
+  throw new Error(`--stored takes growing event counts separated by commas, not ${values.stored}`);
+const storedTarget = storedSteps.at(-1)!;
+const stores = (values.stores ?? 'embedded,postgres').split(',');
 const ingestCount = Number(values.ingest ?? 40_000);
 const releasesPerRepo = 500;
 
@@ -82,14 +96,20 @@ async function ingestThroughput(url: string, prefix: string): Promise<{ batched:
   return { batched, single };
 }
 
-async function seed(location: { dataDir?: string; databaseUrl?: string; signingKey: string }, target: number): Promise<number> {
+/** Grows the store from `from` events (whole repositories of the synthetic stream) to about `target`. */
+async function seed(
+  location: { dataDir?: string; databaseUrl?: string; signingKey: string },
+  from: number,
+  target: number,
+): Promise<number> {
   const db = await openDatabase(location);
   await migrate(db);
   // Signed with the key the service will start with, so its verification holds.
   const writer = new EventWriter(db, loadSigner(location.signingKey, true).signer, 20_000);
-  let stored = 0;
+  let stored = from;
   const started = performance.now();
-  for (let r = 0; stored < target; r++) {
+  const perRepo = streamFor(0, 'seed').length;
+  for (let r = from / perRepo; stored < target; r++) {
     const events = streamFor(r, 'seed').map((e) => {
       const raw = JSON.stringify(e);
       return normalizeNative(JSON.parse(raw), raw);
@@ -97,7 +117,7 @@ async function seed(location: { dataDir?: string; databaseUrl?: string; signingK
     for (let i = 0; i < events.length; i += 20_000) await writer.write(events.slice(i, i + 20_000));
     stored += events.length;
     if (r % 20 === 19)
-      process.stderr.write(`  seeded ${stored} events (${Math.round(stored / ((performance.now() - started) / 1000))}/s)\n`);
+      process.stderr.write(`  seeded ${stored} events (${Math.round((stored - from) / ((performance.now() - started) / 1000))}/s)\n`);
   }
   await db.close();
   return stored;
@@ -251,32 +271,44 @@ async function freshPostgres(base: string): Promise<string> {
 async function benchStore(kind: 'embedded' | 'postgres', postgresBase?: string): Promise<void> {
   const scratch = mkdtempSync(join(tmpdir(), 'lineage-bench-'));
   try {
-    // Throughput on an empty store.
-    const throughputStore = {
-      ...(kind === 'embedded' ? { dataDir: join(scratch, 'ingest') } : { databaseUrl: await freshPostgres(postgresBase!) }),
-      signingKey: join(scratch, `${kind}-ingest-key.pem`),
-    };
-    let service = await startService(throughputStore);
-    const rate = await ingestThroughput(service.url, 'bench');
-    await service.close();
-    console.log(`\n${kind} store`);
-    console.log(`  ingest, batches of 500 over HTTP : ${Math.round(rate.batched).toLocaleString('en')} events/s`);
-    console.log(`  ingest, one event a request (x32): ${Math.round(rate.single).toLocaleString('en')} events/s`);
+    let service!: Awaited<ReturnType<typeof startService>>;
+    if (!values['no-ingest']) {
+      // Throughput on an empty store.
+      const throughputStore = {
+        ...(kind === 'embedded' ? { dataDir: join(scratch, 'ingest') } : { databaseUrl: await freshPostgres(postgresBase!) }),
+        signingKey: join(scratch, `${kind}-ingest-key.pem`),
+      };
+      service = await startService(throughputStore);
+      const rate = await ingestThroughput(service.url, 'bench');
+      await service.close();
+      console.log(`\n${kind} store`);
+      console.log(`  ingest, batches of 500 over HTTP : ${Math.round(rate.batched).toLocaleString('en')} events/s`);
+      console.log(`  ingest, one event a request (x32): ${Math.round(rate.single).toLocaleString('en')} events/s`);
+    } else console.log(`\n${kind} store`);
 
-    // Queries on a store holding about `storedTarget` events.
+    // Queries on a store holding about each step's events, one store grown from step to step.
     const queryStore = {
       ...(kind === 'embedded' ? { dataDir: join(scratch, 'query') } : { databaseUrl: await freshPostgres(postgresBase!) }),
       signingKey: join(scratch, `${kind}-query-key.pem`),
     };
-    const seedStart = performance.now();
-    const stored = await seed(queryStore, storedTarget);
-    console.log(`  seeded ${stored.toLocaleString('en')} events in ${((performance.now() - seedStart) / 1000).toFixed(0)} s`);
-    service = await startService(queryStore);
-    const repos = Math.ceil(stored / (releasesPerRepo * 9 + 2));
-    const latencies = await queryLatencies(service.url, repos);
-    console.log(`  query latency over HTTP with ${stored.toLocaleString('en')} stored events (1,000 requests each):`);
-    for (const [name, { p50, p99 }] of Object.entries(latencies)) {
-      console.log(`    ${name.padEnd(30)} p50 ${p50.toFixed(2).padStart(6)} ms   p99 ${p99.toFixed(2).padStart(6)} ms`);
+    let stored = 0;
+    for (const step of storedSteps) {
+      const seedStart = performance.now();
+      const before = stored;
+      stored = await seed(queryStore, stored, step);
+      console.log(
+        `  seeded ${(stored - before).toLocaleString('en')} events in ${((performance.now() - seedStart) / 1000).toFixed(0)} s (${stored.toLocaleString('en')} stored)`,
+      );
+      service = await startService(queryStore);
+      const repos = Math.ceil(stored / (releasesPerRepo * 9 + 2));
+      const latencies = await queryLatencies(service.url, repos);
+      console.log(
+        `  query latency over HTTP with ${stored.toLocaleString('en')} stored events in ${repos.toLocaleString('en')} repositories (1,000 requests each):`,
+      );
+      for (const [name, { p50, p99 }] of Object.entries(latencies)) {
+        console.log(`    ${name.padEnd(30)} p50 ${p50.toFixed(2).padStart(6)} ms   p99 ${p99.toFixed(2).padStart(6)} ms`);
+      }
+      if (step !== storedTarget) await service.close();
     }
     if (values['no-verify']) {
       await service.close();
@@ -301,8 +333,9 @@ async function main(): Promise<void> {
   );
   console.log('Goals: ≥ 4,000 events/s embedded, ≥ 10,000 events/s PostgreSQL, query p99 ≤ 10 ms');
   console.log(`Checkpoint signing: ${signingCost().toFixed(1)} µs per committed batch (one Ed25519 signature)`);
-  await benchStore('embedded');
+  if (stores.includes('embedded')) await benchStore('embedded');
   const postgres = process.env.LINEAGE_TEST_DATABASE_URL ?? process.env.DATABASE_URL;
+  if (!stores.includes('postgres')) return;
   if (postgres) await benchStore('postgres', postgres);
   else console.log('\nPostgreSQL: skipped (run under scripts/with-postgres.sh, or set DATABASE_URL)');
 }
