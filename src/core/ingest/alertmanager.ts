@@ -14,7 +14,7 @@
  */
 import { type Fact, InvalidEventError, type NormalizedEvent, rankOf } from './facts';
 import { severityOf } from './cdevents';
-import { digestFrom, isObject, iso, obj, repoFrom, sha, sha256Hex, str, type Json } from './values';
+import { digestFrom, isObject, iso, obj, repoFrom, sha, sha256Hex, contentKey, str, type Json } from './values';
 
 const digestLabels = ['image_digest', 'image_id', 'imageID', 'image', 'container_image_id', 'container_image', 'oci_manifest_digest'];
 const commitLabels = [
@@ -46,7 +46,7 @@ export function isAlertmanagerNotification(doc: unknown): boolean {
 }
 
 export function normalizeAlertmanager(body: Json, raw: string): NormalizedEvent {
-  const key = `alertmanager:sha256-${sha256Hex(raw)}`;
+  const { key, rawSha256 } = contentKey('alertmanager', raw);
   if (!Array.isArray(body.alerts)) throw new InvalidEventError('/alerts', 'required: the alerts of the notification');
   const common = obj(body.commonLabels) ?? {};
   const facts: Fact[] = [];
@@ -87,7 +87,7 @@ export function normalizeAlertmanager(body: Json, raw: string): NormalizedEvent 
       locations: [],
     });
   });
-  return { key, format: 'alertmanager', raw, facts };
+  return { key, format: 'alertmanager', raw, facts, rawSha256 };
 }
 
 function firstOf<T>(labels: Json, names: string[], read: (v: unknown) => T | null): T | null {

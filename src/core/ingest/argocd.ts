@@ -19,7 +19,7 @@
  * are the same rows each time.
  */
 import { type Fact, InvalidEventError, type NormalizedEvent, rankOf } from './facts';
-import { at, digestFrom, int, isObject, iso, obj, repoFrom, sha, sha256Hex, str, type Json } from './values';
+import { at, digestFrom, int, isObject, iso, obj, repoFrom, sha, contentKey, str, type Json } from './values';
 
 export const environmentAnnotation = 'code-lineage.dev/environment';
 
@@ -47,7 +47,7 @@ interface HistoryEntry {
 }
 
 export function normalizeArgoApplication(app: Json, raw: string): NormalizedEvent {
-  const key = `argocd:sha256-${sha256Hex(raw)}`;
+  const { key, rawSha256 } = contentKey('argocd', raw);
   const name = str(at(app, 'metadata.name'));
   if (!name) throw new InvalidEventError('/metadata/name', 'required');
   const namespace = str(at(app, 'metadata.namespace')) ?? 'argocd';
@@ -109,7 +109,7 @@ export function normalizeArgoApplication(app: Json, raw: string): NormalizedEven
   }
   const health = healthFinding(app, { name, environment, findingId: `${base}:health`, newest, images, key });
   if (health) facts.push(health);
-  return { key, format: 'argocd', raw, facts };
+  return { key, format: 'argocd', raw, facts, rawSha256 };
 }
 
 /** The annotation, else `<cluster name or server host>/<namespace>`. */

@@ -200,6 +200,12 @@ export interface NormalizedEvent {
   format: EventFormat;
   raw: string;
   facts: Fact[];
+  /**
+   * SHA-256 of `raw` (hex) when the normaliser computed it already: most formats' keys are made of
+   * it, and the audit chain needs the same hash, so a delivery is hashed once, not twice. Absent,
+   * the writer hashes `raw`; verification always recomputes it from the stored bytes.
+   */
+  rawSha256?: string;
 }
 
 /** Rank for a fact: later time wins, then the higher `order` (e.g. a final status over a pending one). */

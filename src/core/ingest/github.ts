@@ -4,7 +4,7 @@
  * of the body, whatever delivery id it came under.
  */
 import { type Fact, InvalidEventError, type NormalizedEvent, rankOf } from './facts';
-import { at, digestFrom, int, iso, obj, payloadDigest, sha, sha256Hex, str, type Json } from './values';
+import { at, digestFrom, int, iso, obj, payloadDigest, sha, contentKey, str, type Json } from './values';
 import { githubEventOfShape } from './githubShape';
 import { severityOf } from './cdevents';
 import { codeScanningStatus, githubIds, runIdIn } from './githubIds';
@@ -57,8 +57,8 @@ export function accountType(v: unknown): 'bot' | 'person' | null {
  * signed body replayed under a new X-GitHub-Delivery, is the same event and is stored once. The
  * event name must be the one the body's shape says (githubShape).
  */
-export function githubEventKey(raw: string): string {
-  return `github:sha256-${sha256Hex(raw)}`;
+export function githubEventKey(raw: string): { key: string; rawSha256: string } {
+  return contentKey('github', raw);
 }
 
 /**
@@ -68,14 +68,14 @@ export function githubEventKey(raw: string): string {
  */
 export function normalizeGithubEvent(event: string, payload: Json, raw: string): NormalizedEvent {
   const shape = githubEventOfShape(payload);
-  if (!isReadGithubEvent(event) && shape === null) return { key: githubEventKey(raw), format: 'github', raw, facts: [] };
+  if (!isReadGithubEvent(event) && shape === null) return { ...githubEventKey(raw), format: 'github', raw, facts: [] };
   if (shape !== event) {
     throw new InvalidEventError(
       '',
       `X-GitHub-Event says "${event}", but the body is ${shape ? `a ${shape} event` : 'none of the supported events'}`,
     );
   }
-  const key = githubEventKey(raw);
+  const { key, rawSha256 } = githubEventKey(raw);
   const repo = str(at(payload, 'repository.full_name'));
   const facts: Fact[] = [];
   const needRepo = (): string => {
@@ -393,7 +393,7 @@ export function normalizeGithubEvent(event: string, payload: Json, raw: string):
     case 'ping':
       break;
   }
-  return { key, format: 'github', raw, facts };
+  return { key, format: 'github', raw, facts, rawSha256 };
 }
 
 /**

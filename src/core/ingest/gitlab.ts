@@ -18,7 +18,7 @@
  */
 import { isRepoSlug } from '../model/primitives';
 import { type Fact, InvalidEventError, type NormalizedEvent, rankOf } from './facts';
-import { at, int, isObject, iso, obj, sha, sha256Hex, str, type Json } from './values';
+import { at, int, isObject, iso, obj, sha, contentKey, str, type Json } from './values';
 
 /** The X-Gitlab-Event of each event read, and the object_kind its body carries. */
 const readEvents: Record<string, string> = {
@@ -40,8 +40,8 @@ export const gitlabIds = {
   approval: (repo: string, iid: number, username: string) => `gitlab:${repo}:merge_request:${iid}:approval:${username}`,
 };
 
-export function gitlabEventKey(raw: string): string {
-  return `gitlab:sha256-${sha256Hex(raw)}`;
+export function gitlabEventKey(raw: string): { key: string; rawSha256: string } {
+  return contentKey('gitlab', raw);
 }
 
 /**
@@ -60,8 +60,8 @@ export function normalizeGitlabEvent(payload: Json, raw: string, header?: string
       );
     }
   }
-  const key = gitlabEventKey(raw);
-  if (!read) return { key, format: 'gitlab', raw, facts: [] };
+  const { key, rawSha256 } = gitlabEventKey(raw);
+  if (!read) return { key, format: 'gitlab', raw, facts: [], rawSha256 };
   const repo = str(at(payload, 'project.path_with_namespace'));
   if (!repo) throw new InvalidEventError('/project/path_with_namespace', 'required');
   if (!isRepoSlug(repo))
@@ -152,7 +152,7 @@ export function normalizeGitlabEvent(payload: Json, raw: string, header?: string
       break;
     }
   }
-  return { key, format: 'gitlab', raw, facts };
+  return { key, format: 'gitlab', raw, facts, rawSha256 };
 }
 
 /** GitLab's deployment statuses as the model's, ordered for ranks. */

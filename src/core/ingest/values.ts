@@ -75,6 +75,12 @@ export function sha256Hex(text: string): string {
   return createHash('sha256').update(text).digest('hex');
 }
 
+/** The key of a delivery known by its bytes alone (`<format>:sha256-<hex>`), and that hash for the chain. */
+export function contentKey(format: string, raw: string): { key: string; rawSha256: string } {
+  const rawSha256 = sha256Hex(raw);
+  return { key: `${format}:sha256-${rawSha256}`, rawSha256 };
+}
+
 /** Reads a dotted path (`a.b.c`) from untyped JSON. */
 export function at(v: unknown, path: string): unknown {
   let cur: unknown = v;

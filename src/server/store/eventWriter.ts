@@ -146,7 +146,7 @@ export class EventWriter implements EventSink {
         if (seen.has(event.key)) return { key: event.key, format: event.format, status: 'duplicate' };
         seen.add(event.key);
         seq += 1;
-        const eventHash = sha256Hex(event.raw);
+        const eventHash = event.rawSha256 ?? sha256Hex(event.raw);
         const hash = chainHash(prev, seq, event.key, eventHash);
         eventRows.push([event.key, event.format, now, seq, event.raw]);
         auditRows.push([seq, event.key, eventHash, prev, hash, now]);

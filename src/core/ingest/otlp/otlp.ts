@@ -14,7 +14,7 @@
  *   revision the finding names and lands each frame on today's line.
  */
 import { type Fact, type FindingFact, InvalidEventError, type NormalizedEvent, rankOf } from '../facts';
-import { at, digestFrom, isObject, repoFrom, sha, sha256Hex, type Json } from '../values';
+import { at, digestFrom, isObject, repoFrom, sha, sha256Hex, contentKey, type Json } from '../values';
 
 type Attributes = Map<string, string>;
 
@@ -23,7 +23,7 @@ export function isOtlpExport(doc: unknown): boolean {
 }
 
 export function normalizeOtlp(request: Json, raw: string): NormalizedEvent {
-  const key = `otlp:sha256-${sha256Hex(raw)}`;
+  const { key, rawSha256 } = contentKey('otlp', raw);
   const facts: Fact[] = [];
   const add = (resource: Attributes, attributes: Attributes, time: string | null, severity: string, where: string, ord: number) => {
     const type = attributes.get('exception.type');
@@ -62,7 +62,7 @@ export function normalizeOtlp(request: Json, raw: string): NormalizedEvent {
       });
     });
   });
-  return { key, format: 'otlp', raw, facts };
+  return { key, format: 'otlp', raw, facts, rawSha256 };
 }
 
 function finding(
