@@ -10,6 +10,8 @@
  *   --no-ingest      leave out the throughput figures
  *   --stores LIST    embedded, postgres or both (default: both, PostgreSQL when a server is named)
  *   --no-verify      leave out the full verification under load (minutes at a million events)
+ *   --replicas N     PostgreSQL only: ingest and reads through one and through N `lineage serve`
+ *                    processes sharing the database (default 3; 0 leaves it out)
  *
  * The service runs as its own process (dist/cli.js serve), as in production, so the load generator
  * does not share its core. Seeding the store uses the service's own writer in-process (the same
@@ -30,7 +32,7 @@ import { openDatabase } from '../src/server/store/openDatabase';
 import { migrate } from '../src/server/store/migrations';
 import { syntheticStream } from '../test/helpers/streams';
 import { loadSigner, signerFromKey } from '../src/server/audit/signer';
-import { startService } from './spawnService';
+import { type Spawned, startService } from './spawnService';
 
 const { values } = parseArgs({
   options: {
@@ -39,6 +41,7 @@ const { values } = parseArgs({
     'no-ingest': { type: 'boolean' },
     stores: { type: 'string' },
     'no-verify': { type: 'boolean' },
+    replicas: { type: 'string' },
   },
 });
 const storedSteps = (values.stored ?? '1000000').split(',').map((n) => Number(n.replace(/_/g, '')));
@@ -46,6 +49,7 @@ if (storedSteps.some((n, i) => !Number.isSafeInteger(n) || n <= 0 || (i > 0 && n
   throw new Error(`--stored takes growing event counts separated by commas, not ${values.stored}`);
 const storedTarget = storedSteps.at(-1)!;
 const stores = (values.stores ?? 'embedded,postgres').split(',');
+const replicaCount = Number(values.replicas ?? 3);
 const ingestCount = Number(values.ingest ?? 40_000);
 const releasesPerRepo = 500;
 
@@ -97,6 +101,67 @@ async function ingestThroughput(url: string, prefix: string): Promise<{ batched:
 }
 
 /** Grows the store from `from` events (whole repositories of the synthetic stream) to about `target`. */
+interface ReplicaFigures {
+  ingest: number;
+  reads: number;
+  entries: number;
+}
+
+/**
+ * `count` replicas of the service on one PostgreSQL database and one signing key, as a team runs
+ * them behind a load balancer (the load generator spreads requests over them round-robin): events
+ * per second sent one a request by 32 senders, then reads per second (environments and a
+ * deployment history page, 32 readers for five seconds); afterwards the audit chain must be one
+ * contiguous sequence that verifies, holding every event sent.
+ */
+async function throughReplicas(base: string, scratch: string, count: number): Promise<ReplicaFigures> {
+  const store = { databaseUrl: await freshPostgres(base), signingKey: join(scratch, `replicas-${count}-key.pem`) };
+  loadSigner(store.signingKey, true); // one key for all, made before any of them starts
+  const services: Spawned[] = [];
+  for (let i = 0; i < count; i++) services.push(await startService(store));
+  const agent = new Agent({ connections: 32 });
+  try {
+    const singles: object[] = [];
+    for (let r = 0; singles.length < 12_000; r++) singles.push(...streamFor(r, `replicas-${count}`));
+    singles.length = 12_000;
+    let next = 0;
+    let started = performance.now();
+    await Promise.all(
+      Array.from({ length: 32 }, async () => {
+        while (next < singles.length) {
+          const i = next++;
+          await post(agent, `${services[i % count]!.url}/v1/events`, JSON.stringify(singles[i]));
+        }
+      }),
+    );
+    const ingest = singles.length / ((performance.now() - started) / 1000);
+    let reads = 0;
+    started = performance.now();
+    const until = started + 5_000;
+    await Promise.all(
+      Array.from({ length: 32 }, async (_, reader) => {
+        for (let i = reader; performance.now() < until; i += 32) {
+          const repo = `replicas-${count}/repo-${i % 3}`;
+          const path = i % 2 ? `/v1/repos/${repo}/environments` : `/v1/repos/${repo}/environments/production/deployments`;
+          const res = await request(`${services[i % count]!.url}${path}`, { dispatcher: agent });
+          await res.body.text();
+          if (res.statusCode !== 200) throw new Error(`read through replica: ${res.statusCode}`);
+          reads++;
+        }
+      }),
+    );
+    const readRate = reads / ((performance.now() - started) / 1000);
+    const res = await request(`${services[0]!.url}/v1/audit/verify`, { dispatcher: agent });
+    const verdict = (await res.body.json()) as { ok: boolean; entries: number; reason: string | null };
+    if (!verdict.ok) throw new Error(`the chain written by ${count} replicas does not verify: ${verdict.reason}`);
+    if (verdict.entries !== singles.length) throw new Error(`${count} replicas: ${verdict.entries} entries for ${singles.length} events`);
+    return { ingest, reads: readRate, entries: verdict.entries };
+  } finally {
+    await agent.close();
+    for (const s of services) await s.close();
+  }
+}
+
 async function seed(
   location: { dataDir?: string; databaseUrl?: string; signingKey: string },
   from: number,
@@ -285,6 +350,18 @@ async function benchStore(kind: 'embedded' | 'postgres', postgresBase?: string):
       console.log(`  ingest, batches of 500 over HTTP : ${Math.round(rate.batched).toLocaleString('en')} events/s`);
       console.log(`  ingest, one event a request (x32): ${Math.round(rate.single).toLocaleString('en')} events/s`);
     } else console.log(`\n${kind} store`);
+
+    if (kind === 'postgres' && replicaCount > 1) {
+      const one = await throughReplicas(postgresBase!, scratch, 1);
+      const many = await throughReplicas(postgresBase!, scratch, replicaCount);
+      const row = (n: number, f: ReplicaFigures) =>
+        `  ${n} replica${n > 1 ? 's' : ' '} on one database: ingest ${Math.round(f.ingest).toLocaleString('en')} events/s (one a request, x32), reads ${Math.round(f.reads).toLocaleString('en')}/s (x32); chain of ${f.entries.toLocaleString('en')} entries verified`;
+      console.log(row(1, one));
+      console.log(row(replicaCount, many));
+      console.log(
+        `  ${replicaCount} replicas / 1: ingest ${(many.ingest / one.ingest).toFixed(2)}x, reads ${(many.reads / one.reads).toFixed(2)}x (goal 2.5x ingest)`,
+      );
+    }
 
     // Queries on a store holding about each step's events, one store grown from step to step.
     const queryStore = {
