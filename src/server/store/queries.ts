@@ -118,9 +118,10 @@ export class Queries {
     const current = await this.withApprovals(result.rows.filter((r) => r.id !== null));
     const byEnv = new Map(current.map((d) => [d.environment, d]));
     // A tool's later deployment stamped more than a minute before one it followed: a clock is off.
+    // Written as the partial index deployments_skewed's predicate, so the planner reads that index.
     const skewed = await this.db.query<{ id: string; environment: string; origin: string; at: unknown; effective_at: unknown }>(
       `SELECT id, environment, origin, at, effective_at FROM deployments
-       WHERE repo = $1 AND effective_at > at + interval '60 seconds' ORDER BY effective_at DESC LIMIT 5`,
+       WHERE repo = $1 AND effective_at - at > interval '60 seconds' ORDER BY effective_at DESC LIMIT 5`,
       [repo],
     );
     const notices = skewed.rows.map((r) => {
