@@ -39,6 +39,11 @@ async function main(): Promise<void> {
       ['seed/repo-3'],
     ],
     [
+      'environments: clock skew',
+      `SELECT id FROM deployments WHERE repo = $1 AND effective_at - at > interval '60 seconds' ORDER BY effective_at DESC LIMIT 5`,
+      ['seed/repo-3'],
+    ],
+    [
       'history',
       `SELECT id FROM deployments WHERE repo = $1 AND environment = $2 ORDER BY effective_at DESC, id DESC LIMIT 50`,
       ['seed/repo-3', 'production'],
