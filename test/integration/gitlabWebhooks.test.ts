@@ -10,6 +10,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { runLineage } from '../helpers/cli';
 import { TestRepo } from '../helpers/gitRepo';
+import { gitlabDeploymentStatus } from '../../src/core/sources/gitlab/gitlabMappings';
 import { backends, fixturesDir, http, startTestService, type TestService } from '../helpers/testService';
 
 const fixture = (name: string) => readFileSync(join(fixturesDir(), 'gitlab', name), 'utf8');
@@ -52,6 +53,26 @@ for (const backend of backends()) {
       assert.equal(staging.deployment.actor, 'root');
       assert.equal(staging.deployment.at, '2021-04-28T19:50:00.000Z');
       assert.equal(staging.deployment.url, 'http://10.126.0.2:3000/root/test-deployment-webhooks/-/jobs/796');
+    });
+
+    it('reads a skipped deployment as direct mode does: an error, not one still to come', async () => {
+      const skipped = {
+        ...JSON.parse(fixture('deployment-hook.json')),
+        deployment_id: 16,
+        status: 'skipped',
+        status_changed_at: '2021-04-28 21:50:00 +0200',
+      };
+      assert.equal((await deliver('Deployment Hook', JSON.stringify(skipped))).status, 200);
+      const history = await read('/v1/repos/root/test-deployment-webhooks/environments/staging/deployments');
+      const stored = history.json.deployments.find((d: any) => d.id === 'gitlab:root/test-deployment-webhooks:deployment:16');
+      assert.ok(stored, JSON.stringify(history.json));
+      assert.equal(stored.status, 'error');
+      assert.equal(stored.status, gitlabDeploymentStatus('skipped'), 'webhooks and direct mode agree');
+      const envs = await read('/v1/repos/root/test-deployment-webhooks/environments');
+      assert.equal(
+        envs.json.environments.find((e: any) => e.name === 'staging').deployment.id,
+        'gitlab:root/test-deployment-webhooks:deployment:15',
+      );
     });
 
     it('stores a resend once', async () => {

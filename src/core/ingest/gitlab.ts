@@ -155,14 +155,21 @@ export function normalizeGitlabEvent(payload: Json, raw: string, header?: string
   return { key, format: 'gitlab', raw, facts, rawSha256 };
 }
 
-/** GitLab's deployment statuses as the model's, ordered for ranks. */
-const deploymentStatus: Record<string, [string, number]> = {
+/**
+ * GitLab's deployment statuses as the model's, ordered for ranks: one table for webhooks and
+ * direct mode, so a deployment reads the same through either. `skipped` and `canceled` are final:
+ * the deployment never ran, an error rather than a deployment still to come.
+ */
+export const gitlabDeploymentStatuses: Readonly<
+  Record<string, readonly ['pending' | 'in_progress' | 'success' | 'failure' | 'error', number]>
+> = {
   created: ['pending', 0],
   blocked: ['pending', 0],
   running: ['in_progress', 1],
   success: ['success', 2],
   failed: ['failure', 2],
   canceled: ['error', 2],
+  skipped: ['error', 2],
 };
 
 function deploymentFact(payload: Json, repo: string, key: string): Fact {
@@ -172,7 +179,7 @@ function deploymentFact(payload: Json, repo: string, key: string): Fact {
   if (!environment) throw new InvalidEventError('/environment', 'required');
   const statusAt = iso(payload.status_changed_at);
   if (!statusAt) throw new InvalidEventError('/status_changed_at', 'required');
-  const [status, order] = deploymentStatus[str(payload.status) ?? ''] ?? ['pending', 0];
+  const [status, order] = gitlabDeploymentStatuses[str(payload.status) ?? ''] ?? ['pending', 0];
   // The hook names the commit by its short SHA and its URL, whose last segment is the full one.
   const commit = sha(/\/commit\/([0-9a-f]+)\/?$/i.exec(str(payload.commit_url) ?? '')?.[1]);
   return {

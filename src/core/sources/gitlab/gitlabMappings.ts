@@ -4,7 +4,7 @@
  * direct mode, `lineage sync gitlab` and the webhooks describe one thing by one id.
  */
 import { z } from 'zod';
-import { gitlabBuildState, gitlabIds } from '../../ingest/gitlab';
+import { gitlabBuildState, gitlabDeploymentStatuses, gitlabIds } from '../../ingest/gitlab';
 import type { PullRequestWithReviews } from '../../model/api';
 import type { Approval, Build, Deployment, EnvironmentProtection, Finding, Review } from '../../model/domain';
 
@@ -114,21 +114,9 @@ export const RestPipeline = z
   })
   .loose();
 
-/** GitLab's deployment statuses as the model's. */
+/** GitLab's deployment statuses as the model's, as webhooks read them. */
 export function gitlabDeploymentStatus(status: string): Deployment['status'] {
-  switch (status) {
-    case 'success':
-      return 'success';
-    case 'running':
-      return 'in_progress';
-    case 'failed':
-      return 'failure';
-    case 'canceled':
-    case 'skipped':
-      return 'error';
-    default:
-      return 'pending';
-  }
+  return gitlabDeploymentStatuses[status]?.[0] ?? 'pending';
 }
 
 export function toGitlabDeployment(repo: string, d: RestDeployment): Deployment {
