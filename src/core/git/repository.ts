@@ -6,7 +6,7 @@ import { closeSync, existsSync, lstatSync, mkdtempSync, openSync, readFileSync, 
 import { readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { isAbsolute, join, relative, resolve, sep } from 'node:path';
-import { isRepoSlug } from '../model/primitives';
+import { isRepoSlug } from '../model/repoSlug';
 import { parseBlamePorcelain, type BlameResult } from './blamePorcelain';
 import { BoundedCache } from '../util/boundedCache';
 import { filesStamp } from '../util/fileStamps';

@@ -1,6 +1,6 @@
 /** Small, strict readers for untyped JSON from outside: they return null rather than guess. */
 import { createHash } from 'node:crypto';
-import { isRepoSlug } from '../model/primitives';
+import { isRepoSlug } from '../model/repoSlug';
 
 export type Json = Record<string, unknown>;
 

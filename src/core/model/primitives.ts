@@ -1,4 +1,7 @@
 import { z } from 'zod';
+import { isRepoSlug } from './repoSlug';
+
+export { isRepoSlug };
 
 /** A full git object id: 40 hex (SHA-1) or 64 hex (SHA-256 repositories), lower-cased on input. */
 export const CommitSha = z
@@ -15,14 +18,6 @@ export const Digest = z
     z.string().regex(/^sha256:[0-9a-f]{64}$|^sha384:[0-9a-f]{96}$|^sha512:[0-9a-f]{128}$/, 'expected a digest like sha256:<64 hex digits>'),
   );
 export type Digest = z.infer<typeof Digest>;
-
-/**
- * A repository key: `owner/name` as GitHub payloads carry it, or a project's full path through
- * nested groups (`group/subgroup/name`, as GitLab has them). No segment is `.` or `..`.
- */
-export function isRepoSlug(v: string): boolean {
-  return /^[A-Za-z0-9_.-]+(?:\/[A-Za-z0-9_.-]+){1,19}$/.test(v) && !v.split('/').some((part) => part === '.' || part === '..');
-}
 
 export const RepoSlug = z.string().refine(isRepoSlug, 'expected a repository as owner/name (or group/subgroup/name)');
 export type RepoSlug = z.infer<typeof RepoSlug>;
