@@ -12,6 +12,21 @@ const hex = (seed: string, length = 40) => {
   return out.slice(0, length);
 };
 
+/** A native build event: the `n`th successful build of `commit`. */
+export function buildEvent(repo: string, n: number, commit: string, startedAt: string, finishedAt: string | null = null): object {
+  return {
+    type: 'build',
+    id: `${repo}-build-${n}`,
+    repo,
+    buildId: `${repo}-build-${n}`,
+    commit,
+    status: 'completed',
+    conclusion: 'success',
+    startedAt,
+    ...(finishedAt ? { finishedAt } : {}),
+  };
+}
+
 export function syntheticStream(repo: string, releases: number): object[] {
   const events: object[] = [];
   const t0 = Date.parse('2026-06-01T08:00:00Z');
@@ -45,17 +60,7 @@ export function syntheticStream(repo: string, releases: number): object[] {
       commit: hex(`${repo}:head:${n}`),
       at: at(-30),
     });
-    events.push({
-      type: 'build',
-      id: `${repo}-build-${n}`,
-      repo,
-      buildId: `${repo}-build-${n}`,
-      commit,
-      status: 'completed',
-      conclusion: 'success',
-      startedAt: at(2),
-      finishedAt: at(8),
-    });
+    events.push(buildEvent(repo, n, commit, at(2), at(8)));
     events.push({
       type: 'artifact',
       id: `${repo}-artifact-${n}`,

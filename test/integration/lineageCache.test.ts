@@ -4,22 +4,14 @@
  * the same database, whose cache saw nothing of the write but the repository's version row.
  */
 import assert from 'node:assert/strict';
+import { buildEvent } from '../helpers/streams';
 import { backends, http, startTestService, type TestService } from '../helpers/testService';
 
 const sha = 'a1'.repeat(20);
 const other = 'b2'.repeat(20);
 
 const events = (repo: string, n: number, commit: string) => [
-  {
-    type: 'build',
-    id: `${repo}-build-${n}`,
-    repo,
-    buildId: `${repo}-build-${n}`,
-    commit,
-    status: 'completed',
-    conclusion: 'success',
-    startedAt: '2026-03-01T10:00:00Z',
-  },
+  buildEvent(repo, n, commit, '2026-03-01T10:00:00Z'),
   {
     type: 'deployment',
     id: `${repo}-deploy-${n}`,

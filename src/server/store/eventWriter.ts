@@ -14,7 +14,7 @@ import { chainHash } from '../../core/audit/chain';
 import { sha256Hex } from '../../core/ingest/values';
 import type { CheckpointSigner } from '../audit/signer';
 import type { Database, SqlExecutor } from './database';
-import { insertMany, writeFacts } from './factWriter';
+import { insertMany, maxParams, valuesList, writeFacts } from './factWriter';
 
 export interface WrittenEvent {
   key: string;
@@ -157,20 +157,45 @@ export class EventWriter implements EventSink {
     );
 
     if (eventRows.length > 0) {
-      await insertMany(tx, 'events', ['key', 'format', 'received_at', 'audit_seq', 'raw'], eventRows, '');
-      await insertMany(tx, 'audit_log', ['seq', 'event_key', 'event_hash', 'prev_hash', 'hash', 'at'], auditRows, '');
-      await tx.query('UPDATE audit_head SET seq = $1, hash = $2 WHERE id = 1', [seq, prev]);
-      await tx.query('INSERT INTO audit_checkpoints (seq, hash, at, signature, key_id, public_key) VALUES ($1, $2, $3, $4, $5, $6)', [
-        seq,
-        prev,
-        now,
-        this.signer.sign(seq, prev),
-        this.signer.keyId,
-        this.signer.publicKey,
-      ]);
+      await writeChain(tx, eventRows, auditRows, [seq, prev, now, this.signer.sign(seq, prev), this.signer.keyId, this.signer.publicKey]);
       await writeFacts(tx, facts, seq, { refuseForeignIds: true });
     }
     this.stored = seq;
     return results;
   }
+}
+
+const eventCols = ['key', 'format', 'received_at', 'audit_seq', 'raw'];
+const entryCols = ['seq', 'event_key', 'event_hash', 'prev_hash', 'hash', 'at'];
+
+/**
+ * A commit's events, their chain entries, the new head and its signed checkpoint. Every writer
+ * holds the head row from its first statement to its commit, so each round trip in between is
+ * time no other writer (another replica, on a shared database) can chain: in one statement when
+ * the parameters allow, as four otherwise. `checkpoint` is (seq, hash, at, signature, key id,
+ * public key).
+ */
+async function writeChain(tx: SqlExecutor, eventRows: unknown[][], auditRows: unknown[][], checkpoint: unknown[]): Promise<void> {
+  if (eventRows.length * eventCols.length + auditRows.length * entryCols.length + checkpoint.length > maxParams) {
+    await insertMany(tx, 'events', eventCols, eventRows, '');
+    await insertMany(tx, 'audit_log', entryCols, auditRows, '');
+    await tx.query('UPDATE audit_head SET seq = $1, hash = $2 WHERE id = 1', checkpoint.slice(0, 2));
+    await tx.query(
+      'INSERT INTO audit_checkpoints (seq, hash, at, signature, key_id, public_key) VALUES ($1, $2, $3, $4, $5, $6)',
+      checkpoint,
+    );
+    return;
+  }
+  const params: unknown[] = [];
+  const events = valuesList(eventRows, params);
+  const entries = valuesList(auditRows, params);
+  const head = params.length + 1;
+  const signed = valuesList([checkpoint], params);
+  await tx.query(
+    `WITH e AS (INSERT INTO events (${eventCols.join(', ')}) VALUES ${events}),
+          l AS (INSERT INTO audit_log (${entryCols.join(', ')}) VALUES ${entries}),
+          h AS (UPDATE audit_head SET seq = $${head}, hash = $${head + 1} WHERE id = 1)
+     INSERT INTO audit_checkpoints (seq, hash, at, signature, key_id, public_key) VALUES ${signed}`,
+    params,
+  );
 }

@@ -121,7 +121,7 @@ function capped(row: Record<string, unknown>): Record<string, unknown> {
 }
 
 /** PostgreSQL allows 65,535 parameters a statement; stay well under it. */
-const maxParams = 30_000;
+export const maxParams = 30_000;
 
 interface Keyed {
   rank: string;
@@ -431,17 +431,23 @@ async function upsert(tx: SqlExecutor, table: TableName, rows: Keyed[], auditSeq
 export async function insertMany(tx: SqlExecutor, target: string, cols: string[], values: unknown[][], suffix: string): Promise<void> {
   const perChunk = Math.max(1, Math.floor(maxParams / cols.length));
   for (let start = 0; start < values.length; start += perChunk) {
-    const chunk = values.slice(start, start + perChunk);
     const params: unknown[] = [];
-    const tuples = chunk.map((row) => {
+    const tuples = valuesList(values.slice(start, start + perChunk), params);
+    await tx.query(`INSERT INTO ${target} (${cols.join(', ')}) VALUES ${tuples} ${suffix}`, params);
+  }
+}
+
+/** `($1, $2), ($3, $4)…` for `rows`, their values appended to `params`. */
+export function valuesList(rows: unknown[][], params: unknown[]): string {
+  return rows
+    .map((row) => {
       const placeholders = row.map((v) => {
         params.push(v);
         return `$${params.length}`;
       });
       return `(${placeholders.join(', ')})`;
-    });
-    await tx.query(`INSERT INTO ${target} (${cols.join(', ')}) VALUES ${tuples.join(', ')} ${suffix}`, params);
-  }
+    })
+    .join(', ');
 }
 
 /**
