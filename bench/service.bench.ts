@@ -24,7 +24,6 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import pg from 'pg';
 import { Agent, request } from 'undici';
 import { normalizeNative } from '../src/core/ingest/native';
 import { EventWriter } from '../src/server/store/eventWriter';
@@ -32,6 +31,7 @@ import { openDatabase } from '../src/server/store/openDatabase';
 import { migrate } from '../src/server/store/migrations';
 import { syntheticStream } from '../test/helpers/streams';
 import { loadSigner, signerFromKey } from '../src/server/audit/signer';
+import { freshPostgres } from './freshPostgres';
 import { type Spawned, startService } from './spawnService';
 
 const { values } = parseArgs({
@@ -320,17 +320,6 @@ function signingCost(): number {
   const t0 = performance.now();
   for (let i = 0; i < n; i++) signer.sign(i, 'a'.repeat(64));
   return ((performance.now() - t0) / n) * 1000;
-}
-
-async function freshPostgres(base: string): Promise<string> {
-  const admin = new pg.Client({ connectionString: base });
-  await admin.connect();
-  const name = `lineage_bench_${Date.now()}`;
-  await admin.query(`CREATE DATABASE ${name}`);
-  await admin.end();
-  const url = new URL(base);
-  url.pathname = `/${name}`;
-  return url.toString();
 }
 
 async function benchStore(kind: 'embedded' | 'postgres', postgresBase?: string): Promise<void> {

@@ -12,6 +12,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { Agent, request } from 'undici';
+import { freshPostgres } from './freshPostgres';
 import { startService } from './spawnService';
 
 const { values } = parseArgs({ options: { deliveries: { type: 'string' }, connections: { type: 'string' } } });
@@ -67,6 +68,8 @@ async function run(store: { dataDir?: string; databaseUrl?: string }, label: str
           const res = await request(`${service.url}/v1/webhooks/github`, { method: 'POST', body, dispatcher: agent, headers });
           const text = await res.body.text();
           if (res.statusCode !== 200) throw new Error(`${res.statusCode}: ${text.slice(0, 300)}`);
+          // A delivery the store had already would be measured as a cheap duplicate, not an ingest.
+          if ((JSON.parse(text) as { accepted?: number }).accepted !== 1) throw new Error(`not stored as new: ${text.slice(0, 300)}`);
           acknowledged++;
         }
       }),
@@ -97,7 +100,7 @@ async function main(): Promise<void> {
   try {
     await run({ dataDir: join(scratch, 'data') }, 'embedded store');
     const postgres = process.env.LINEAGE_TEST_DATABASE_URL ?? process.env.DATABASE_URL;
-    if (postgres) await run({ databaseUrl: postgres }, 'PostgreSQL');
+    if (postgres) await run({ databaseUrl: await freshPostgres(postgres) }, 'PostgreSQL');
   } finally {
     rmSync(scratch, { recursive: true, force: true });
   }
