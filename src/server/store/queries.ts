@@ -30,6 +30,32 @@ type Row = Record<string, unknown>;
 /** Commits whose lineage a service keeps between batches: about 3 KB each. */
 const cachedCommits = 20_000;
 
+/** A query's rows as one JSON array (text), `[]` when there are none; order is the query's. */
+function jsonArray(sql: string): string {
+  return `coalesce((SELECT json_agg(t) FROM (${sql}) t), '[]'::json)::text`;
+}
+
+/**
+ * The approvals of the deployments `d` that `deploymentFilter` picks: those given to the
+ * deployment, and those given to the CI run that made it in its environment; each row names its
+ * deployment as `for_deployment`.
+ */
+function approvalsOf(approvalCols: string, deploymentFilter: string): string {
+  return `SELECT ${approvalCols}, a.deployment_id AS for_deployment FROM approvals a
+     WHERE a.deployment_id IN (SELECT d.id FROM deployments d WHERE ${deploymentFilter})
+     UNION ALL
+     SELECT ${approvalCols}, d.id AS for_deployment FROM deployments d
+       JOIN approvals a ON a.run_id = d.run_id AND a.repo = d.repo AND a.environment = d.environment
+     WHERE ${deploymentFilter} AND d.run_id IS NOT NULL AND a.deployment_id IS NULL
+     ORDER BY at, id`;
+}
+
+/** Deployment rows as the API's deployments, each with its approvals from `approvalsOf`. */
+function deploymentsWith(rows: Row[], approvals: Row[]): Deployment[] {
+  const byDeployment = groupBy(approvals, (a) => String(a.for_deployment));
+  return rows.map((r) => deploymentOf(r, (byDeployment.get(String(r.id)) ?? []).map(approvalOf)));
+}
+
 export class Queries {
   constructor(private readonly db: SqlExecutor) {}
 
@@ -64,25 +90,16 @@ export class Queries {
    * mappers read as they read dates. Order is the subquery's.
    */
   private async rows(sql: string, params: unknown[]): Promise<{ rows: Row[] }> {
-    const result = await this.db.query<{ rows: string }>(`SELECT coalesce(json_agg(t), '[]'::json)::text AS rows FROM (${sql}) t`, params);
+    const result = await this.db.query<{ rows: string }>(`SELECT ${jsonArray(sql)} AS rows`, params);
     return { rows: JSON.parse(result.rows[0]!.rows) as Row[] };
   }
 
   private async withApprovals(rows: Row[]): Promise<Deployment[]> {
     if (rows.length === 0) return [];
-    const ids = rows.map((r) => String(r.id));
-    const approvalCols = await this.cols('approvals', 'a');
-    const approvals = await this.rows(
-      `SELECT ${approvalCols}, a.deployment_id AS for_deployment FROM approvals a WHERE a.deployment_id = ANY($1::text[])
-       UNION ALL
-       SELECT ${approvalCols}, d.id AS for_deployment FROM deployments d
-         JOIN approvals a ON a.run_id = d.run_id AND a.repo = d.repo AND a.environment = d.environment
-       WHERE d.id = ANY($1::text[]) AND d.run_id IS NOT NULL AND a.deployment_id IS NULL
-       ORDER BY at, id`,
-      [ids],
-    );
-    const byDeployment = groupBy(approvals.rows, (a) => String(a.for_deployment));
-    return rows.map((r) => deploymentOf(r, (byDeployment.get(String(r.id)) ?? []).map(approvalOf)));
+    const approvals = await this.rows(approvalsOf(await this.cols('approvals', 'a'), 'd.id = ANY($1::text[])'), [
+      rows.map((r) => String(r.id)),
+    ]);
+    return deploymentsWith(rows, approvals.rows);
   }
 
   private async withLocations(rows: Row[]): Promise<Finding[]> {
@@ -216,7 +233,7 @@ export class Queries {
       this.cols('approvals', 'a'),
     ]);
     const prNumbers = 'SELECT number FROM pr_commits WHERE repo = $1 AND sha = ANY($2::text[])';
-    const deploymentsOf = 'FROM deployments d WHERE d.commit_sha = ANY($2::text[]) AND d.repo = $1';
+    const deploymentsOf = 'd.commit_sha = ANY($2::text[]) AND d.repo = $1';
     const parts = {
       commits: `SELECT ${commitCols} FROM commits c WHERE repo = $1 AND sha = ANY($2::text[])`,
       pullRequests: `SELECT pc.sha AS for_sha, ${prCols} FROM pr_commits pc
@@ -227,34 +244,25 @@ export class Queries {
       builds: `SELECT ${buildCols} FROM builds b WHERE commit_sha = ANY($2::text[]) AND (repo = $1 OR repo IS NULL) ORDER BY started_at, id`,
       artifacts: `SELECT ${artifactCols} FROM artifacts a WHERE commit_sha = ANY($2::text[]) AND (repo = $1 OR repo IS NULL) ORDER BY created_at, digest`,
       attestations: `SELECT ${attestationCols} FROM attestations a WHERE commit_sha = ANY($2::text[]) AND (repo = $1 OR repo IS NULL) ORDER BY finished_at, id`,
-      deployments: `SELECT ${deploymentCols} ${deploymentsOf} ORDER BY effective_at DESC, id DESC`,
-      // As withApprovals: given to the deployment, or to the CI run that made it in its environment.
-      approvals: `SELECT ${approvalCols}, a.deployment_id AS for_deployment FROM approvals a
-         WHERE a.deployment_id IN (SELECT d.id ${deploymentsOf})
-         UNION ALL
-         SELECT ${approvalCols}, d.id AS for_deployment ${deploymentsOf.replace('FROM deployments d', 'FROM deployments d JOIN approvals a ON a.run_id = d.run_id AND a.repo = d.repo AND a.environment = d.environment')}
-           AND d.run_id IS NOT NULL AND a.deployment_id IS NULL
-         ORDER BY at, id`,
+      deployments: `SELECT ${deploymentCols} FROM deployments d WHERE ${deploymentsOf} ORDER BY effective_at DESC, id DESC`,
+      approvals: approvalsOf(approvalCols, deploymentsOf),
     };
     const names = Object.keys(parts) as (keyof typeof parts)[];
     const result = await this.db.query<Record<string, string>>(
-      `SELECT ${names.map((n) => `coalesce((SELECT json_agg(t) FROM (${parts[n]}) t), '[]'::json)::text AS "${n}"`).join(',\n')}`,
+      `SELECT ${names.map((n) => `${jsonArray(parts[n])} AS "${n}"`).join(',\n')}`,
       [repo, shas],
     );
     const read = (n: keyof typeof parts) => JSON.parse(result.rows[0]![n]!) as Row[];
-    const [commitRows, prRows, builds, artifacts, attestations, deploymentRows, reviews, prCommits, approvals] = [
+    const [commitRows, prRows, builds, artifacts, attestations, reviews, prCommits] = [
       read('commits'),
       read('pullRequests'),
       read('builds'),
       read('artifacts'),
       read('attestations'),
-      read('deployments'),
       read('reviews'),
       read('prCommits'),
-      read('approvals'),
     ];
-    const approvalsByDeployment = groupBy(approvals, (a) => String(a.for_deployment));
-    const allDeployments = deploymentRows.map((r) => deploymentOf(r, (approvalsByDeployment.get(String(r.id)) ?? []).map(approvalOf)));
+    const allDeployments = deploymentsWith(read('deployments'), read('approvals'));
     const reviewsByPr = groupBy(reviews, (r) => String(r.pull_request));
     const commitsByPr = groupBy(prCommits, (r) => String(r.number));
     const prsBySha = groupBy(prRows, (r) => String(r.for_sha));
