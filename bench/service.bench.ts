@@ -57,6 +57,9 @@ function streamFor(repoIndex: number, prefix: string): object[] {
   return syntheticStream(`${prefix}/repo-${repoIndex}`, releasesPerRepo);
 }
 
+/** Events of one synthetic repository: the store is seeded a repository at a time. */
+const eventsPerRepo = streamFor(0, 'seed').length;
+
 function percentile(sorted: number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
 }
@@ -69,11 +72,9 @@ async function post(agent: Agent, url: string, body: string): Promise<void> {
 
 async function ingestThroughput(url: string, prefix: string): Promise<{ batched: number; single: number }> {
   const agent = new Agent({ connections: 32 });
-  const events: object[] = [];
-  for (let r = 0; events.length < ingestCount; r++) events.push(...streamFor(r, `${prefix}-batch`));
-  events.length = ingestCount;
+  const events = eventsOf(`${prefix}-batch`, ingestCount);
   // Batches of 500, four in flight: a CI system or a backfill.
-  let started = performance.now();
+  const started = performance.now();
   let next = 0;
   await Promise.all(
     Array.from({ length: 4 }, async () => {
@@ -85,22 +86,34 @@ async function ingestThroughput(url: string, prefix: string): Promise<{ batched:
   );
   const batched = events.length / ((performance.now() - started) / 1000);
   // One event a request, 32 senders: webhooks arriving from many tools at once.
-  const singles: object[] = [];
-  for (let r = 0; singles.length < ingestCount / 4; r++) singles.push(...streamFor(r, `${prefix}-single`));
-  singles.length = Math.floor(ingestCount / 4);
-  started = performance.now();
-  next = 0;
-  await Promise.all(
-    Array.from({ length: 32 }, async () => {
-      while (next < singles.length) await post(agent, `${url}/v1/events`, JSON.stringify(singles[next++]));
-    }),
-  );
-  const single = singles.length / ((performance.now() - started) / 1000);
+  const single = await oneARequest(agent, [url], eventsOf(`${prefix}-single`, Math.floor(ingestCount / 4)));
   await agent.close();
   return { batched, single };
 }
 
-/** Grows the store from `from` events (whole repositories of the synthetic stream) to about `target`. */
+/** The first `count` events of the synthetic repositories `<prefix>/repo-0`, `-1`, … */
+function eventsOf(prefix: string, count: number): object[] {
+  const events: object[] = [];
+  for (let r = 0; events.length < count; r++) events.push(...streamFor(r, prefix));
+  events.length = count;
+  return events;
+}
+
+/** Events per second sent one a request by 32 senders, spread round-robin over `urls`. */
+async function oneARequest(agent: Agent, urls: string[], events: object[]): Promise<number> {
+  let next = 0;
+  const started = performance.now();
+  await Promise.all(
+    Array.from({ length: 32 }, async () => {
+      while (next < events.length) {
+        const i = next++;
+        await post(agent, `${urls[i % urls.length]!}/v1/events`, JSON.stringify(events[i]));
+      }
+    }),
+  );
+  return events.length / ((performance.now() - started) / 1000);
+}
+
 interface ReplicaFigures {
   ingest: number;
   reads: number;
@@ -121,22 +134,14 @@ async function throughReplicas(base: string, scratch: string, count: number): Pr
   for (let i = 0; i < count; i++) services.push(await startService(store));
   const agent = new Agent({ connections: 32 });
   try {
-    const singles: object[] = [];
-    for (let r = 0; singles.length < 12_000; r++) singles.push(...streamFor(r, `replicas-${count}`));
-    singles.length = 12_000;
-    let next = 0;
-    let started = performance.now();
-    await Promise.all(
-      Array.from({ length: 32 }, async () => {
-        while (next < singles.length) {
-          const i = next++;
-          await post(agent, `${services[i % count]!.url}/v1/events`, JSON.stringify(singles[i]));
-        }
-      }),
+    const singles = eventsOf(`replicas-${count}`, 12_000);
+    const ingest = await oneARequest(
+      agent,
+      services.map((r) => r.url),
+      singles,
     );
-    const ingest = singles.length / ((performance.now() - started) / 1000);
     let reads = 0;
-    started = performance.now();
+    const started = performance.now();
     const until = started + 5_000;
     await Promise.all(
       Array.from({ length: 32 }, async (_, reader) => {
@@ -162,6 +167,7 @@ async function throughReplicas(base: string, scratch: string, count: number): Pr
   }
 }
 
+/** Grows the store from `from` events (whole repositories of the synthetic stream) to about `target`. */
 async function seed(
   location: { dataDir?: string; databaseUrl?: string; signingKey: string },
   from: number,
@@ -173,8 +179,7 @@ async function seed(
   const writer = new EventWriter(db, loadSigner(location.signingKey, true).signer, 20_000);
   let stored = from;
   const started = performance.now();
-  const perRepo = streamFor(0, 'seed').length;
-  for (let r = from / perRepo; stored < target; r++) {
+  for (let r = from / eventsPerRepo; stored < target; r++) {
     const events = streamFor(r, 'seed').map((e) => {
       const raw = JSON.stringify(e);
       return normalizeNative(JSON.parse(raw), raw);
@@ -325,6 +330,7 @@ function signingCost(): number {
 async function benchStore(kind: 'embedded' | 'postgres', postgresBase?: string): Promise<void> {
   const scratch = mkdtempSync(join(tmpdir(), 'lineage-bench-'));
   try {
+    console.log(`\n${kind} store`);
     let service!: Awaited<ReturnType<typeof startService>>;
     if (!values['no-ingest']) {
       // Throughput on an empty store.
@@ -335,10 +341,9 @@ async function benchStore(kind: 'embedded' | 'postgres', postgresBase?: string):
       service = await startService(throughputStore);
       const rate = await ingestThroughput(service.url, 'bench');
       await service.close();
-      console.log(`\n${kind} store`);
       console.log(`  ingest, batches of 500 over HTTP : ${Math.round(rate.batched).toLocaleString('en')} events/s`);
       console.log(`  ingest, one event a request (x32): ${Math.round(rate.single).toLocaleString('en')} events/s`);
-    } else console.log(`\n${kind} store`);
+    }
 
     if (kind === 'postgres' && replicaCount > 1) {
       const one = await throughReplicas(postgresBase!, scratch, 1);
@@ -366,7 +371,7 @@ async function benchStore(kind: 'embedded' | 'postgres', postgresBase?: string):
         `  seeded ${(stored - before).toLocaleString('en')} events in ${((performance.now() - seedStart) / 1000).toFixed(0)} s (${stored.toLocaleString('en')} stored)`,
       );
       service = await startService(queryStore);
-      const repos = Math.ceil(stored / (releasesPerRepo * 9 + 2));
+      const repos = Math.ceil(stored / eventsPerRepo);
       const latencies = await queryLatencies(service.url, repos);
       console.log(
         `  query latency over HTTP with ${stored.toLocaleString('en')} stored events in ${repos.toLocaleString('en')} repositories (1,000 requests each):`,
