@@ -1,6 +1,7 @@
 /** `lineage blame`: where each line of a file runs, and how it got there. */
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
+import { startCommittedBlame } from '../core/git/committedBlame';
 import { formatBlame, isTerminal } from './blameFormat';
 import { openCheckout } from './checkout';
 import { cliOriginSlug, cliSession, sourceFlags } from './sourceOption';
@@ -54,6 +55,10 @@ export async function runBlame(
   if (positionals.length !== 1) throw new UsageError('blame needs exactly one file path');
   const target = positionals[0]!;
 
+  // The blame of HEAD's version starts before anything else; it is the answer when the file is
+  // unchanged (committedBlame.ts). A buffer given with --contents is blamed as usual.
+  const detectMoves = values['detect-moves'] ?? false;
+  const committed = values.contents === undefined ? startCommittedBlame(process.cwd(), target, { detectMoves }) : null;
   const repo = await openCheckout();
   let path: string;
   try {
@@ -76,7 +81,7 @@ export async function runBlame(
     // before the blame costs as much again. Whether the file is tracked is asked only when the
     // blame fails, to say why.
     const answering = (values.repo !== undefined ? Promise.resolve(values.repo) : cliOriginSlug(repo, values, env)).then((slug) =>
-      session.lineage({ repo, path, contents, slug }),
+      session.lineage({ repo, path, contents, slug, blame: committed ? () => committed.blame(repo, path) : undefined }),
     );
     const binary = repo.isBinary(path);
     const answer = await answering.catch(async (e: unknown) => {

@@ -1,5 +1,4 @@
 /** The `lineage` command: the same engine as the extension, for terminals, scripts and CI gates. */
-import { ApiError } from '../core/sources/apiError';
 import { UsageError } from './usageError';
 
 const commands: [string, string][] = [
@@ -69,7 +68,7 @@ async function main(argv: string[]): Promise<void> {
   const out = (line: string) => process.stdout.write(`${line}\n`);
   const err = (line: string) => process.stderr.write(`${line}\n`);
   // Each command's module is loaded only when it runs: a blame never pays for the service, the
-  // store or GitHub's client (the bundle is split along these imports).
+  // store or GitHub's client (each command is its own bundle: scripts/buildCli.mjs).
   switch (command) {
     case 'serve':
       return (await import('../server/serveCommand')).runServe(rest);
@@ -133,7 +132,8 @@ main(process.argv.slice(2)).catch((e: unknown) => {
   const [first, second] = process.argv.slice(2);
   const command = first === 'help' ? second : first === 'sync' ? `sync ${second ?? ''}`.trim() : first;
   const message = parseError ? parseErrorMessage(e as Error & { code?: string }, command) : e instanceof Error ? e.message : String(e);
-  const known = e instanceof UsageError || ApiError.is(e) || parseError;
+  // By name, not instanceof: each command is its own bundle with its own copy of these classes.
+  const known = (e instanceof Error && (e.name === 'UsageError' || e.name === 'ApiError')) || parseError;
   process.stderr.write(`lineage: ${message}\n`);
   if (!known && process.env.LINEAGE_DEBUG) process.stderr.write(`${(e as Error).stack ?? ''}\n`);
   process.exit(2);

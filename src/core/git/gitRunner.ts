@@ -117,15 +117,20 @@ export class GitRunner {
   }
 
   /**
-   * `rev-parse` questions asked before the configuration is listed (where is the top of the
-   * repository), under the fixed overrides alone: rev-parse reads no index, attribute or driver,
-   * so the per-repository names the listing adds play no part in it.
+   * Questions asked before the configuration is listed, under the fixed overrides alone:
+   * `rev-parse` (where is the top of the repository, which blob a path has at HEAD) reads no
+   * index, attribute or driver, and a blame of a commit with textconv off reads committed objects
+   * only (no working file, so no filter), so the per-repository names the listing adds play no
+   * part in them. The overrides also go on the command line, which a git too old to honour
+   * GIT_CONFIG_COUNT still applies: these run before the listing could refuse such a git.
    */
-  runUnlisted(args: ['rev-parse', ...string[]]): Promise<string> {
-    return this.spawn(args, { ...safeEnv(), ...overrideEnv(fixedOverrides) }).then((out) => out.toString('utf8'));
+  runUnlisted(args: ['rev-parse', ...string[]] | ['blame', '--porcelain', '--no-textconv', ...string[]]): Promise<string> {
+    const flags = fixedOverrides.flatMap(([key, value]) => ['-c', `${key}=${value}`]);
+    return this.spawn(args, { ...safeEnv(), ...overrideEnv(fixedOverrides) }, undefined, flags).then((out) => out.toString('utf8'));
   }
 
-  private async spawn(args: string[], env: Record<string, string>, input?: string): Promise<Buffer> {
+  /** `flags` go before the command (`-c key=value`); `args` are the command and its arguments. */
+  private async spawn(args: string[], env: Record<string, string>, input?: string, flags: string[] = []): Promise<Buffer> {
     if (this.running >= maxConcurrent) await new Promise<void>((resolve) => this.waiting.push(resolve));
     this.running++;
     GitRunner.processesStarted++;
@@ -133,7 +138,7 @@ export class GitRunner {
       return await new Promise<Buffer>((resolve, reject) => {
         const child = execFile(
           'git',
-          args,
+          [...flags, ...args],
           { cwd: this.cwd, env, encoding: 'buffer', maxBuffer: 1 << 30, timeout: this.timeoutMs },
           (error, stdout, stderr) => {
             if (error) reject(this.failure(args, stderr.toString().trim() || error.message, error.killed === true));

@@ -69,6 +69,8 @@ export interface LineageRequest {
   withSource?: boolean;
   /** Overrides the session's setting for this request (`lineage blame --detect-moves`). */
   detectMoves?: boolean;
+  /** The blame of the file when the caller has it under way (committedBlame.ts). */
+  blame?: () => Promise<BlameResult>;
 }
 
 export interface LineageAnswer {
@@ -230,7 +232,7 @@ export class LineageSession {
    */
   private blameFor(request: LineageRequest, detectMoves: boolean): () => Promise<BlameResult> {
     const { repo, path, contents } = request;
-    const run = () => repo.blame(path, contents, { detectMoves });
+    const run = request.blame ?? (() => repo.blame(path, contents, { detectMoves }));
     let blame: Promise<BlameResult> | undefined;
     return () => {
       blame ??=
