@@ -5,8 +5,10 @@
  * blame correctly when the stored text is what is blamed, and say why in one line otherwise.
  */
 import assert from 'node:assert/strict';
-import { rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { execFileSync } from 'node:child_process';
 import { plantCanaries, type Canaries } from '../helpers/canaries';
 import { runLineage } from '../helpers/cli';
 import { TestRepo } from '../helpers/gitRepo';
@@ -168,5 +170,63 @@ describe('no program a repository names ever runs', function () {
     assert.match(smudged.stderr, /app\.js goes through the "canary" filter, .* does not run/);
     repo.write('app.js', [L(1), L(2), `${L(3)} // changed`, L(4), L(5)]);
     assert.equal(fired(), '');
+  });
+
+  it("a partial clone's missing objects are not fetched: the remote's upload-pack never runs, whatever protocol the repository allows", async () => {
+    // A blob-less clone over file://, so blaming history needs objects the clone does not have:
+    // git would fetch them by running remote.origin.uploadpack, a key whose first value wins over
+    // every override, after protocol.file.allow, which outranks protocol.allow.
+    const scratch = mkdtempSync(join(tmpdir(), 'lineage-partial-'));
+    try {
+      repo.git(['config', 'uploadpack.allowFilter', 'true']);
+      const clone = join(scratch, 'clone');
+      const plain = (args: string[], cwd = scratch) =>
+        execFileSync('git', args, { cwd, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+      plain([
+        '-c',
+        'protocol.file.allow=always',
+        'clone',
+        '-q',
+        '--no-local',
+        '--filter=blob:none',
+        '--no-checkout',
+        '--branch',
+        'main',
+        `file://${repo.dir}`,
+        clone,
+      ]);
+      const canary = join(scratch, 'upload-pack');
+      const partialMarker = join(scratch, 'FIRED');
+      writeFileSync(canary, `#!/bin/sh\necho "uploadpack $*" >> "${partialMarker}"\nexec git-upload-pack "$@"\n`);
+      chmodSync(canary, 0o755);
+      plain(['config', 'protocol.file.allow', 'always'], clone);
+      plain(['config', 'protocol.allow', 'always'], clone);
+      plain(['config', 'remote.origin.uploadpack', canary], clone);
+      plain(['config', 'core.sparseCheckout', 'false'], clone);
+      // The working file comes from HEAD's blob, fetched once here by plain git (the threat is real).
+      plain(['checkout', '-q', 'main', '--', 'app.js'], clone);
+      assert.match(readFileSync(partialMarker, 'utf8'), /uploadpack/);
+      rmSync(partialMarker);
+      const missing = plain(['rev-list', '--objects', '--missing=print', '--all'], clone)
+        .split('\n')
+        .filter((l) => l.startsWith('?'));
+      assert.ok(missing.length > 0, 'the clone lacks older blobs');
+      for (const args of [
+        ['blame', 'app.js', '--json', '--source', 'git'],
+        ['blame', 'app.js', '--json', '--detect-moves', '--source', 'git'],
+        ['trace', '--revision', c.first!, '--json', '--source', 'git'],
+      ]) {
+        const r = await runLineage(clone, args, args[0] === 'trace' ? 'Error: boom\n    at f (/app/app.js:3:5)\n' : undefined);
+        assert.ok(r.status === 0 || r.status === 1 || r.status === 2, `${args.join(' ')} exited ${r.status}: ${r.stderr}`);
+        assert.equal(
+          existsSync(partialMarker) ? readFileSync(partialMarker, 'utf8') : '',
+          '',
+          `${args.join(' ')} ran the remote's upload-pack`,
+        );
+        if (args[0] === 'blame') assert.match(r.stderr, /needs objects this partial clone does not have, and Code Lineage fetches nothing/);
+      }
+    } finally {
+      rmSync(scratch, { recursive: true, force: true });
+    }
   });
 });

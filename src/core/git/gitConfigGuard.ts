@@ -35,7 +35,16 @@ export const fixedOverrides: ReadonlyArray<readonly [string, string]> = [
   ['tag.gpgSign', 'false'],
   ['tag.forceSignAnnotated', 'false'],
   ['credential.helper', ''],
+  // No transport at all (a partial clone would fetch a missing object on its own). A protocol's own
+  // key outranks protocol.allow, so each of git's transports is closed by name too; this matters
+  // because remote.<name>.uploadpack, the program such a fetch runs, keeps its first value and no
+  // override can replace it.
   ['protocol.allow', 'never'],
+  ['protocol.file.allow', 'never'],
+  ['protocol.git.allow', 'never'],
+  ['protocol.ssh.allow', 'never'],
+  ['protocol.http.allow', 'never'],
+  ['protocol.https.allow', 'never'],
   ['protocol.ext.allow', 'never'],
   ['uploadpack.packObjectsHook', ''],
   ['gc.auto', '0'],
@@ -69,6 +78,9 @@ function neutralValue(key: string): string | undefined {
       return name === 'cmd' || name === 'path' ? '' : undefined;
     case 'credential':
       return name === 'helper' ? '' : undefined;
+    case 'protocol':
+      // A remote helper's transport (protocol.<helper>.allow) the repository opened.
+      return name === 'allow' ? 'never' : undefined;
     case 'remote':
       if (name === 'uploadpack') return 'git-upload-pack';
       if (name === 'receivepack') return 'git-receive-pack';

@@ -56,6 +56,9 @@ function safeEnv(): Record<string, string> {
     PAGER: 'cat',
     GIT_OPTIONAL_LOCKS: '0',
     LC_ALL: 'C',
+    // A partial clone's missing objects are not fetched (git 2.45 and newer; older ones are held
+    // by the protocol overrides).
+    GIT_NO_LAZY_FETCH: '1',
     // The user's own settings, never a repository's: where the global config and the keyring live.
     ...pick(['XDG_CONFIG_HOME', 'GNUPGHOME']),
   };
@@ -157,6 +160,11 @@ export class GitRunner {
     const first = message.split('\n')[0] ?? message;
     if (/not a git repository/i.test(message)) return new GitError('notARepository', `${this.cwd} is not inside a git repository`);
     if (killed) return new GitError('timeout', `git ${args[0]} took too long`);
+    if (/lazy fetching disabled|from promisor remote|transport '[^']*' not allowed/i.test(message))
+      return new GitError(
+        'failed',
+        `git ${args[0]} needs objects this partial clone does not have, and Code Lineage fetches nothing (a fetch runs programs the repository's configuration can name): fetch them with git first, or use a full clone`,
+      );
     if (/unknown revision|bad revision|bad object|invalid object name|does not exist in/i.test(message))
       return new GitError('badRevision', first);
     return new GitError('failed', first);
