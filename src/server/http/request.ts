@@ -46,20 +46,32 @@ function tooLarge(limit: number): ProblemError {
 /** How deep JSON may nest at ingest: deeper than any real payload, shallow enough that nothing stored is too deep to read back. */
 export const maxJsonDepth = 64;
 
-/** Refuses JSON nested deeper than maxJsonDepth, in one pass that ignores brackets inside strings. */
-function checkDepth(text: string, where: string): void {
+/**
+ * Refuses JSON nested deeper than maxJsonDepth, in one pass that ignores brackets inside strings.
+ * A string is skipped to its closing quote with indexOf, which is many times faster than looking
+ * at each of its characters, and most of a webhook payload is strings.
+ */
+export function checkDepth(text: string, where: string): void {
   let depth = 0;
-  let inString = false;
   for (let i = 0; i < text.length; i++) {
     const c = text.charCodeAt(i);
-    if (inString) {
-      if (c === 92) i++;
-      else if (c === 34) inString = false;
-    } else if (c === 34) inString = true;
-    else if (c === 91 || c === 123) {
+    if (c === 34) {
+      let end = text.indexOf('"', i + 1);
+      while (end !== -1 && escaped(text, end)) end = text.indexOf('"', end + 1);
+      // An unterminated string holds no more brackets; JSON.parse says what is wrong with it.
+      if (end === -1) return;
+      i = end;
+    } else if (c === 91 || c === 123) {
       if (++depth > maxJsonDepth) throw badRequest(`${where} nests deeper than ${maxJsonDepth} levels`);
     } else if (c === 93 || c === 125) depth--;
   }
+}
+
+/** Whether the quote at `at` is escaped: an odd number of backslashes stands before it. */
+function escaped(text: string, at: number): boolean {
+  let n = 0;
+  while (at - n - 1 >= 0 && text.charCodeAt(at - n - 1) === 92) n++;
+  return n % 2 === 1;
 }
 
 /** A path segment, %-decoded; a malformed escape is the client's error, not the service's. */
@@ -82,7 +94,7 @@ export function checkContentType(req: IncomingMessage): void {
 }
 
 export function parseJson(text: string): unknown {
-  if (text.trim() === '') throw badRequest('the request body is empty; expected JSON');
+  if (/^\s*$/.test(text)) throw badRequest('the request body is empty; expected JSON');
   checkDepth(text, 'the request body');
   try {
     return JSON.parse(text);
