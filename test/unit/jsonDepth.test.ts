@@ -17,13 +17,7 @@ describe('the JSON nesting check', () => {
 
   it('ignores brackets inside strings, whatever escapes come before their quotes', () => {
     const brackets = '['.repeat(200);
-    for (const inner of [
-      `"${brackets}"`,
-      `"a\\"${brackets}"`,
-      `"a\\\\\\"${brackets}"`,
-      `"\\\\"`,
-      `"tab\\t\\u005b${brackets}"`,
-    ]) {
+    for (const inner of [`"${brackets}"`, `"a\\"${brackets}"`, `"a\\\\\\"${brackets}"`, `"\\\\"`, `"tab\\t\\u005b${brackets}"`]) {
       assert.doesNotThrow(() => checkDepth(nested(maxJsonDepth, inner), 'body'), inner);
       assert.deepEqual(JSON.parse(nested(2, inner)), [[JSON.parse(inner)]], 'the inner text is a JSON string');
     }
