@@ -112,9 +112,12 @@ async function realHistory(spec: string): Promise<void> {
     const gitlab = await measureOn(`GitLab, ${path}`, new GitLabSource(client), 'real/history', () => gl.count(), dir, path);
     await client.close();
     const asked = gl.requests.filter((r) => r.path.includes('/repository/commits/')).length;
+    // Both forges hold the same merge requests: every line must name the same ones through either.
+    const differ = github.lines.filter((prs, i) => prs !== gitlab.lines[i]).length;
     console.log(
-      `${dir} (${mrs.length} merge requests in its history; ${blamed.size} blamed commits): GitLab cold ${gitlab} requests (${asked} commits asked about one by one), GitHub ${github}: ${(gitlab / github).toFixed(0)}x`,
+      `${dir} (${mrs.length} merge requests in its history; ${blamed.size} blamed commits): GitLab cold ${gitlab.requests} requests (${asked} commits asked about one by one), GitHub ${github.requests}: ${(gitlab.requests / github.requests).toFixed(0)}x; lines naming other merge requests than GitHub's pull requests: ${differ}`,
     );
+    if (differ > 0) process.exitCode = 1;
   } finally {
     await gl.close();
     await gh.close();
@@ -128,7 +131,7 @@ async function measureOn(
   count: () => number,
   dir: string,
   path: string,
-): Promise<number> {
+): Promise<{ requests: number; lines: string[] }> {
   let t = performance.now();
   const cold = await fileLineage({ repo: await Repository.open(dir), path, slug, source });
   const coldMs = performance.now() - t;
@@ -141,7 +144,8 @@ async function measureOn(
   console.log(
     `  cold: ${coldRequests} requests, ${coldMs.toFixed(0)} ms; warm: ${count() - coldRequests} requests, ${warmMs.toFixed(0)} ms`,
   );
-  return coldRequests;
+  const lines = cold.lines.map((l) => `${l.pullRequest?.number ?? '-'} ${l.approvals.map((a) => a.reviewer).sort().join(',')}`);
+  return { requests: coldRequests, lines };
 }
 
 async function main(): Promise<void> {

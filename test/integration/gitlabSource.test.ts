@@ -429,4 +429,84 @@ describe('GitLab as the source', function () {
       await quiet.close();
     }
   });
+
+  it("takes a merged branch's own commits to the merge request that merged them from the clone, and asks GitLab only about the rest", async () => {
+    // main: base, then the feature branch merged through !31. The branch has two commits of its
+    // own and a sub-branch merged into it, whose commit only GitLab can place (it could belong to
+    // a merge request of its own); one commit was pushed straight to main afterwards.
+    const local = TestRepo.init('platform/history');
+    const scratch = new FakeGitLab({ ...gl.data, deployments: [], mergeRequests: [] });
+    try {
+      local.write('app.js', [L(1), L(2), L(3), L(4), L(5)]);
+      const base = local.commit('base');
+      local.git(['checkout', '-q', '-b', 'feature']);
+      local.write('app.js', [`${L(1)} // f1`, L(2), L(3), L(4), L(5)]);
+      const f1 = local.commit('f1');
+      local.git(['checkout', '-q', '-b', 'sub', base]);
+      local.write('app.js', [L(1), L(2), `${L(3)} // s1`, L(4), L(5)]);
+      const s1 = local.commit('s1');
+      local.git(['checkout', '-q', 'feature']);
+      local.git(['merge', '-q', '--no-ff', '-m', "Merge branch 'sub' into 'feature'", 'sub']);
+      const fm = local.head();
+      local.write('app.js', [`${L(1)} // f1`, `${L(2)} // f2`, `${L(3)} // s1`, L(4), L(5)]);
+      const f2 = local.commit('f2');
+      local.git(['checkout', '-q', 'main']);
+      local.git(['merge', '-q', '--no-ff', '-m', "Merge branch 'feature' into 'main'", 'feature']);
+      const merge = local.head();
+      local.write('app.js', [`${L(1)} // f1`, `${L(2)} // f2`, `${L(3)} // s1`, L(4), `${L(5)} // direct`]);
+      const direct = local.commit('pushed to main');
+      const mergeRequest = (iid: number, head: string, mergeCommit: string, commits: string[]) => ({
+        iid,
+        title: `change ${iid}`,
+        author: 'bob',
+        state: 'merged' as const,
+        sourceBranch: `topic-${iid}`,
+        sha: head,
+        mergeCommit,
+        mergedAt: '2026-03-05T12:00:00Z',
+        updatedAt: '2026-03-05T12:00:00Z',
+        commits,
+        versions: [{ id: iid, head, at: '2026-03-05T10:00:00Z' }],
+        notes: [{ id: iid, author: 'carol', body: 'approved this merge request', at: '2026-03-05T11:00:00Z', system: true }],
+      });
+      // !31 merged the feature branch into main; its head is f2, so f1 is named by no head, merge
+      // or squash commit. The sub-branch was merged into the feature branch without one.
+      scratch.data.mergeRequests = [mergeRequest(31, f2, merge, [f1, s1, fm, f2])];
+      await scratch.start();
+      const client = new GitLabClient({ url: scratch.instance, token: { kind: 'private', value: 'glpat-good' } });
+      try {
+        const source = new GitLabSource(client);
+        const lineage = await source.lineage(project, [f1, f2, s1, direct], await Repository.open(local.dir));
+        const numbers = (sha: string) =>
+          lineage
+            .get(sha)!
+            .pullRequests.map((pr) => pr.number)
+            .sort((a, b) => a - b);
+        assert.deepEqual(numbers(f1), [31], 'f1: its branch was merged by !31');
+        assert.deepEqual(numbers(f2), [31]);
+        assert.deepEqual(numbers(s1), [31], 'GitLab places the sub-branch commit');
+        assert.deepEqual(numbers(direct), []);
+        const asked = scratch.requests
+          .filter((r) => r.path.includes('/repository/commits/'))
+          .map((r) => /commits\/([0-9a-f]+)/.exec(r.path)![1]);
+        assert.deepEqual(asked.sort(), [s1, direct].sort(), 'only the nested and the directly pushed commits are asked about');
+        // Without a clone the same answer comes from GitLab alone.
+        const alone = await new GitLabSource(client).lineage(project, [f1, f2, s1, direct]);
+        for (const sha of [f1, f2, s1, direct])
+          assert.deepEqual(
+            alone
+              .get(sha)!
+              .pullRequests.map((pr) => pr.number)
+              .sort((a, b) => a - b),
+            numbers(sha),
+            sha,
+          );
+      } finally {
+        await client.close();
+      }
+    } finally {
+      await scratch.close();
+      local.dispose();
+    }
+  });
 });

@@ -11,6 +11,7 @@ import { parseBlamePorcelain, type BlameResult } from './blamePorcelain';
 import { BoundedCache } from '../util/boundedCache';
 import { filesStamp } from '../util/fileStamps';
 import { checkRevision, GitError, GitRunner } from './gitRunner';
+import { mergesIntroducing, parseParents, type ParentMap } from './introducingMerges';
 
 export class Repository {
   // Bounded: an editor keeps one Repository per folder for its whole session.
@@ -21,6 +22,8 @@ export class Repository {
   private readonly present = new Map<string, boolean>();
   private origin: Promise<string | null> | undefined;
   private headAt: { signature: string; sha: Promise<string | null> } | undefined;
+  /** The history with parents that introducingMerges last read: for a HEAD, since a time. */
+  private graphs: { head: string; since: number; parents: Promise<ParentMap> } | undefined;
 
   private constructor(
     readonly root: string,
@@ -174,6 +177,37 @@ export class Repository {
       });
     }
     return new Set(shas.map((s) => s.toLowerCase()).filter((s) => this.present.get(s)));
+  }
+
+  /**
+   * For each of `commits` made on the own line of a branch that a merge on HEAD's first-parent line
+   * brought in, that merge (introducingMerges.ts). Two processes: the commits' dates, then the
+   * history since the oldest of them (a month earlier, for clocks that disagree), with parents.
+   * Kept for the HEAD and the oldest date it was computed from.
+   */
+  async introducingMerges(commits: string[]): Promise<Map<string, string>> {
+    const wanted = [...new Set(commits.map(checkRevision))];
+    const head = await this.head();
+    if (wanted.length === 0 || head === null) return new Map();
+    const dated = (
+      await this.git
+        .runWithInput(['log', '--no-walk=unsorted', '--stdin', '--format=%H %ct'], wanted.join('\n') + '\n')
+        .catch(() => Buffer.from(''))
+    ).toString('utf8');
+    const times = dated
+      .split('\n')
+      .map((l) => Number(l.split(' ')[1]))
+      .filter((t) => Number.isFinite(t) && t > 0);
+    if (times.length === 0) return new Map();
+    const since = Math.min(...times) - 31 * 24 * 3600;
+    let graph = this.graphs;
+    if (!graph || graph.head !== head || graph.since > since) {
+      const listing = this.git.run(['rev-list', '--parents', `--since=${since}`, head]).then(parseParents);
+      graph = { head, since, parents: listing };
+      this.graphs = graph;
+      listing.catch(() => (this.graphs = undefined));
+    }
+    return mergesIntroducing(await graph.parents, head, new Set(wanted));
   }
 
   /**

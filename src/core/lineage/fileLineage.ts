@@ -118,7 +118,7 @@ export async function fileLineage(options: FileLineageOptions): Promise<FileLine
   let data: SourceData | null = null;
   let mapped: MappedText | null = null;
   if (source && slug && deployed) {
-    const [partial, lineage] = await Promise.all([deployed, source.lineage(slug, commits)]);
+    const [partial, lineage] = await Promise.all([deployed, source.lineage(slug, commits, repo)]);
     data = { ...partial, lineage };
     await prefetch(repo, path, data);
     mapped = await early;

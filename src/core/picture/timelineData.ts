@@ -8,7 +8,7 @@ import { fileHistory, lineRangeHistory, versionsAt } from '../git/fileHistory';
 import type { Repository } from '../git/repository';
 import type { CommitLineage } from '../model/api';
 import type { Deployment, Finding } from '../model/domain';
-import type { LineageSource } from '../sources/lineageSource';
+import type { LineageSource, LocalHistory } from '../sources/lineageSource';
 import type { EnvironmentPolicy } from '../present/environments';
 import type { TimelineInput } from './timelineModel';
 
@@ -35,11 +35,16 @@ export interface GatheredTimeline {
   notices: string[];
 }
 
-/** The pull requests of these commits, a hundred at a time. */
-export async function lineageOf(source: LineageSource, slug: string, shas: string[]): Promise<Map<string, CommitLineage>> {
+/** The pull requests of these commits, a hundred at a time; `local` is the clone they are in. */
+export async function lineageOf(
+  source: LineageSource,
+  slug: string,
+  shas: string[],
+  local?: LocalHistory,
+): Promise<Map<string, CommitLineage>> {
   const out = new Map<string, CommitLineage>();
   for (let i = 0; i < shas.length; i += 100) {
-    for (const [sha, l] of await source.lineage(slug, shas.slice(i, i + 100))) out.set(sha, l);
+    for (const [sha, l] of await source.lineage(slug, shas.slice(i, i + 100), local)) out.set(sha, l);
   }
   return out;
 }
@@ -74,7 +79,7 @@ export async function gatherTimeline(request: TimelineRequest): Promise<Gathered
   const asked = [...new Set([...history.slice(0, request.lineageLimit ?? 100).map((c) => c.sha), ...(focusCommits ?? [])])];
   const [versions, lineage] = await Promise.all([
     versionsAt(repo, deployed, names),
-    fromSource('pull requests', new Map<string, CommitLineage>(), () => lineageOf(source!, slug!, asked)),
+    fromSource('pull requests', new Map<string, CommitLineage>(), () => lineageOf(source!, slug!, asked, repo)),
   ]);
   return {
     input: {

@@ -223,7 +223,7 @@ export class LineageSession {
   async commitLineage(repo: Repository, slug: string | null, shas: string[]): Promise<Map<string, CommitLineage>> {
     if (!slug || shas.length === 0) return new Map();
     const chosen = await this.source(repo);
-    return lineageOf(chosen.source, slug, shas);
+    return lineageOf(chosen.source, slug, shas, repo);
   }
 
   /**

@@ -25,14 +25,20 @@ export interface SourceNotice {
   message: string;
 }
 
+/** What the local clone can tell a source about commits, so that it asks its server less (GitLab). */
+export interface LocalHistory {
+  /** For commits made on a branch's own line, the merge on HEAD's first-parent line that brought them in. */
+  introducingMerges(commits: string[]): Promise<Map<string, string>>;
+}
+
 export interface LineageSource {
   readonly kind: 'service' | 'github' | 'gitlab' | 'git';
   /** Each environment with its current deployment. */
   environments(repo: string): Promise<Environment[]>;
   /** An environment's deployments, newest first, at most `limit`. */
   history(repo: string, environment: string, limit: number): Promise<Deployment[]>;
-  /** Pull requests, reviews, builds and deployments of each commit, in one batch. */
-  lineage(repo: string, commits: string[]): Promise<Map<string, CommitLineage>>;
+  /** Pull requests, reviews, builds and deployments of each commit, in one batch; `local` is the clone, where there is one. */
+  lineage(repo: string, commits: string[], local?: LocalHistory): Promise<Map<string, CommitLineage>>;
   /** Open findings located in `path`. */
   findings(repo: string, path: string): Promise<Finding[]>;
   /** One deployment by id (what a hover link names), null when the source has none by that id. */

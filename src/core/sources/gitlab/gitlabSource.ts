@@ -12,7 +12,7 @@
  * repeat reads are conditional where GitLab gives ETags.
  */
 import { z } from 'zod';
-import type { LineageSource, SourceNotice } from '../lineageSource';
+import type { LineageSource, LocalHistory, SourceNotice } from '../lineageSource';
 import { environmentsOf, liveByEnvironment } from '../liveDeployments';
 import type { CommitLineage, PullRequestWithReviews } from '../../model/api';
 import type { Build, Deployment, Environment, EnvironmentProtection, Finding } from '../../model/domain';
@@ -55,7 +55,16 @@ export class GitLabSource implements LineageSource {
   private readonly findingsCache = new Map<string, { at: number; value: Promise<Finding[]> }>();
   private readonly indexes = new Map<
     string,
-    { at: number; pages: number; done: boolean; bySha: Map<string, number>; reading: Promise<void> | null }
+    {
+      at: number;
+      pages: number;
+      done: boolean;
+      /** Merged merge requests by their head, merge and squash commits. */
+      bySha: Map<string, number>;
+      /** The same by merge commit alone: what a merge on the main line found locally is matched against. */
+      byMergeCommit: Map<string, number>;
+      reading: Promise<void> | null;
+    }
   >();
   private readonly unknowns = new Map<string, SourceNotice>();
   /** The vulnerabilities page size this instance accepted (its complexity limit), learnt once. */
@@ -173,13 +182,21 @@ export class GitLabSource implements LineageSource {
   }
 
   /** Merge requests (with approvals) and deployments of many commits; each commit and merge request is read once. */
-  async lineage(repo: string, commits: string[]): Promise<Map<string, CommitLineage>> {
+  async lineage(repo: string, commits: string[], local?: LocalHistory): Promise<Map<string, CommitLineage>> {
     const shas = [...new Set(commits.map((c) => c.toLowerCase()))];
-    const { deployments } = shas.length ? await this.deployments(repo) : { deployments: [] as Deployment[] };
+    // A commit made on a merged branch's own line belongs to the merge request whose merge commit
+    // brought it in: the clone says which merge that is, sparing a request per commit. Without a
+    // clone, or when it cannot say, GitLab is asked as before.
+    const merging = local && shas.length ? local.introducingMerges(shas).catch(() => new Map<string, string>()) : null;
+    const [{ deployments }, merges] = await Promise.all([
+      shas.length ? this.deployments(repo) : { deployments: [] as Deployment[] },
+      merging ?? new Map<string, string>(),
+    ]);
     const result = new Map<string, CommitLineage>();
-    const index = await this.mergedIndex(repo, shas);
+    const index = await this.mergedIndex(repo, shas, merges);
     await eachLimited(shas, concurrency, async (sha) => {
-      const merged = index.get(sha);
+      const merge = merges.get(sha);
+      const merged = index.bySha.get(sha) ?? (merge !== undefined ? index.byMergeCommit.get(merge) : undefined);
       const iids = merged !== undefined ? [merged] : await this.mergeRequestsOf(repo, sha);
       const pullRequests = await Promise.all(iids.map((iid) => this.mergeRequest(repo, iid)));
       result.set(sha, {
@@ -204,14 +221,22 @@ export class GitLabSource implements LineageSource {
    * request's branch is asked about one by one. Only merged ones are indexed: a commit is there
    * because that merge request merged it.
    */
-  private async mergedIndex(repo: string, wanted: string[]): Promise<Map<string, number>> {
+  private async mergedIndex(
+    repo: string,
+    wanted: string[],
+    merges: Map<string, string>,
+  ): Promise<{ bySha: Map<string, number>; byMergeCommit: Map<string, number> }> {
     let entry = this.indexes.get(repo);
     if (!entry || Date.now() - entry.at >= ttlMs * 5) {
-      entry = { at: Date.now(), pages: 0, done: false, bySha: new Map(), reading: null };
+      entry = { at: Date.now(), pages: 0, done: false, bySha: new Map(), byMergeCommit: new Map(), reading: null };
       this.indexes.set(repo, entry);
     }
     const current = entry;
-    const missing = () => wanted.some((sha) => !current.bySha.has(sha) && !this.commitCache.has(`${repo}@${sha}`));
+    const found = (sha: string) => {
+      const merge = merges.get(sha);
+      return current.bySha.has(sha) || (merge !== undefined && current.byMergeCommit.has(merge));
+    };
+    const missing = () => wanted.some((sha) => !found(sha) && !this.commitCache.has(`${repo}@${sha}`));
     while (missing() && !current.done && current.pages < maxIndexPages) {
       current.reading ??= this.client
         .read(
@@ -236,12 +261,14 @@ export class GitLabSource implements LineageSource {
             for (const sha of [mr.sha, mr.merge_commit_sha, mr.squash_commit_sha]) {
               if (sha && !current.bySha.has(sha)) current.bySha.set(sha, mr.iid);
             }
+            if (mr.merge_commit_sha && !current.byMergeCommit.has(mr.merge_commit_sha))
+              current.byMergeCommit.set(mr.merge_commit_sha, mr.iid);
           }
         })
         .finally(() => (current.reading = null));
       await current.reading;
     }
-    return current.bySha;
+    return current;
   }
 
   /** The merge requests GitLab associates with a commit (its iids), kept longer: that association does not change once merged. */
