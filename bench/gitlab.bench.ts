@@ -144,7 +144,13 @@ async function measureOn(
   console.log(
     `  cold: ${coldRequests} requests, ${coldMs.toFixed(0)} ms; warm: ${count() - coldRequests} requests, ${warmMs.toFixed(0)} ms`,
   );
-  const lines = cold.lines.map((l) => `${l.pullRequest?.number ?? '-'} ${l.approvals.map((a) => a.reviewer).sort().join(',')}`);
+  const lines = cold.lines.map(
+    (l) =>
+      `${l.pullRequest?.number ?? '-'} ${l.approvals
+        .map((a) => a.reviewer)
+        .sort()
+        .join(',')}`,
+  );
   return { requests: coldRequests, lines };
 }
 
