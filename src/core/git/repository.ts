@@ -202,12 +202,33 @@ export class Repository {
     const since = Math.min(...times) - 31 * 24 * 3600;
     let graph = this.graphs;
     if (!graph || graph.head !== head || graph.since > since) {
-      const listing = this.git.run(['rev-list', '--parents', `--since=${since}`, head]).then(parseParents);
+      // At most 100,000 commits (about 10 MB listed): a commit dated decades back cannot make this
+      // read a whole giant history. A shorter listing only leaves more commits for the forge to place.
+      const listing = this.git.run(['rev-list', '--parents', '--max-count=100000', `--since=${since}`, head]).then(parseParents);
       graph = { head, since, parents: listing };
       this.graphs = graph;
       listing.catch(() => (this.graphs = undefined));
     }
-    return mergesIntroducing(await graph.parents, head, new Set(wanted));
+    const parents = await graph.parents;
+    const found = mergesIntroducing(parents, head, new Set(wanted));
+    // A listing that reaches every root is the whole history, and the answer is exact. One cut by
+    // date or count could, where a commit is dated before one of its ancestors, hide a path by
+    // which a commit was already on the main line: then each merge's own lines are asked of git
+    // exactly (its other parents' first-parent chains, less what its first parent holds), and only
+    // commits on them are kept; one process per merge that places something.
+    if ([...parents.values()].every((ps) => ps.every((p) => parents.has(p)))) return found;
+    const byMerge = new Map<string, string[]>();
+    for (const [sha, merge] of found) byMerge.set(merge, [...(byMerge.get(merge) ?? []), sha]);
+    const kept = new Map<string, string>();
+    await Promise.all(
+      [...byMerge].map(async ([merge, placed]) => {
+        const [first, ...sides] = (parents.get(merge) ?? []).map(checkRevision);
+        if (!first || sides.length === 0) return;
+        const own = new Set((await this.git.run(['rev-list', '--first-parent', ...sides, '--not', first]).catch(() => '')).split('\n'));
+        for (const sha of placed) if (own.has(sha)) kept.set(sha, merge);
+      }),
+    );
+    return kept;
   }
 
   /**
