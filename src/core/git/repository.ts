@@ -45,6 +45,22 @@ export class Repository {
     return new Repository(top, new GitRunner(top, { timeoutMs }), gitDir, resolve(dir, commonDir));
   }
 
+  /**
+   * The commits where a shallow clone's history stops (git's `shallow` file), empty for a full
+   * clone. Blame credits every line older than the cut to the commit at the cut.
+   */
+  shallowCommits(): Set<string> {
+    try {
+      return new Set(
+        readFileSync(join(this.commonDir, 'shallow'), 'utf8')
+          .split('\n')
+          .filter((l) => /^[0-9a-f]{40,64}$/.test(l)),
+      );
+    } catch {
+      return new Set();
+    }
+  }
+
   /** Repository-relative path with forward slashes; throws for paths outside the repository. */
   relativePath(path: string, cwd = process.cwd()): string {
     const abs = isAbsolute(path) ? path : resolve(cwd, path);

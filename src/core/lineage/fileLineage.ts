@@ -113,6 +113,16 @@ export async function fileLineage(options: FileLineageOptions): Promise<FileLine
     repo.head(),
   ]);
   const bufferLines = blame.lines.map((l) => l.text.replace(/\r$/, ''));
+  // A shallow clone's blame credits every line older than the cut to the commit at the cut: said,
+  // rather than shown as that commit's work.
+  const cut = repo.shallowCommits();
+  const atCut = cut.size === 0 ? [] : blame.lines.filter((l) => cut.has(l.sha));
+  if (atCut.length > 0) {
+    const at = [...new Set(atCut.map((l) => l.sha.slice(0, 7)))].join(', ');
+    notices.push(
+      `this clone is shallow: its history stops at ${at}, so ${atCut.length} line(s) credited to it may be older, from commits not in the clone; "git fetch --unshallow" gives the whole history`,
+    );
+  }
   const commits = [...new Set(blame.lines.map((l) => l.sha).filter((s) => s !== uncommittedSha))];
 
   let data: SourceData | null = null;

@@ -1,0 +1,62 @@
+/**
+ * A shallow clone (CI's usual checkout) cuts the history: git's blame credits every older line to
+ * the commit at the cut. The answer says so instead of presenting those lines as that commit's work.
+ */
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { runLineage } from '../helpers/cli';
+import { TestRepo } from '../helpers/gitRepo';
+
+describe('a shallow clone', function () {
+  this.timeout(60_000);
+  let repo: TestRepo;
+  let scratch: string;
+
+  before(() => {
+    repo = TestRepo.init();
+    repo.write('app.js', ['one', 'two', 'three']);
+    repo.commit('first');
+    repo.write('app.js', ['one', 'TWO', 'three']);
+    repo.commit('second');
+    repo.write('app.js', ['one', 'TWO', 'three', 'four']);
+    repo.commit('third');
+    scratch = mkdtempSync(join(tmpdir(), 'lineage-shallow-'));
+  });
+  after(() => {
+    repo.dispose();
+    rmSync(scratch, { recursive: true, force: true });
+  });
+
+  const clone = (name: string, depth: string[]) => {
+    const dir = join(scratch, name);
+    execFileSync('git', ['clone', '-q', ...depth, `file://${repo.dir}`, dir], { stdio: 'ignore' });
+    return dir;
+  };
+
+  it('says which lines are credited to the cut, and a full clone says nothing of the kind', async () => {
+    const shallow = await runLineage(clone('depth-2', ['--depth', '2']), ['blame', 'app.js', '--json', '--source', 'git']);
+    assert.equal(shallow.status, 0, shallow.stderr);
+    const tip = repo.git(['rev-parse', 'HEAD']);
+    const cutAt = repo.git(['rev-parse', 'HEAD~1']);
+    // Depth 2 keeps the third and second commits: "one" and "three" (first commit) are credited
+    // to the second, where the history stops, together with the second's own "TWO".
+    assert.deepEqual(
+      shallow.json.lines.map((l: { commit: { sha: string } }) => l.commit.sha),
+      [cutAt, cutAt, cutAt, tip],
+    );
+    const notice = (shallow.json.notices as string[]).find((n) => n.includes('shallow'));
+    assert.ok(notice, JSON.stringify(shallow.json.notices));
+    assert.match(notice, new RegExp(`history stops at ${cutAt.slice(0, 7)}, so 3 line\\(s\\) credited to it may be older`));
+    assert.match(notice, /git fetch --unshallow/);
+
+    const text = await runLineage(clone('depth-2-text', ['--depth', '2']), ['blame', 'app.js', '--source', 'git']);
+    assert.match(text.stdout, /notice: this clone is shallow/);
+
+    const full = await runLineage(clone('full', []), ['blame', 'app.js', '--json', '--source', 'git']);
+    assert.equal(full.status, 0, full.stderr);
+    assert.ok(!(full.json.notices as string[]).some((n) => n.includes('shallow')), JSON.stringify(full.json.notices));
+  });
+});
