@@ -59,4 +59,23 @@ describe('a shallow clone', function () {
     assert.equal(full.status, 0, full.stderr);
     assert.ok(!(full.json.notices as string[]).some((n) => n.includes('shallow')), JSON.stringify(full.json.notices));
   });
+
+  it('lineage check refuses to judge a branch whose common history with the base the clone does not have', async () => {
+    repo.git(['checkout', '-q', '-b', 'feature']);
+    repo.write('app.js', ['one', 'TWO', 'three', 'four', 'five']);
+    repo.commit('fifth (APP-5)');
+    repo.git(['checkout', '-q', 'main']);
+    repo.write('other.js', ['x']);
+    repo.commit('main moves on (APP-6)');
+    const dir = join(scratch, 'check-shallow');
+    execFileSync('git', ['clone', '-q', '--depth', '1', '--no-single-branch', `file://${repo.dir}`, dir], { stdio: 'ignore' });
+    const r = await runLineage(dir, ['check', '--base', 'origin/main', '--head', 'origin/feature', '--source', 'git']);
+    assert.equal(r.status, 2, r.stdout);
+    assert.match(r.stderr, /have no common history in this clone, which is shallow .*git fetch --unshallow/);
+    // With the whole history the same check runs.
+    execFileSync('git', ['fetch', '-q', '--unshallow'], { cwd: dir, stdio: 'ignore' });
+    const whole = await runLineage(dir, ['check', '--base', 'origin/main', '--head', 'origin/feature', '--source', 'git', '--json']);
+    assert.ok(whole.status === 0 || whole.status === 1, whole.stderr);
+    assert.ok(whole.json, whole.stdout);
+  });
 });

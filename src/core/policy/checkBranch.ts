@@ -3,6 +3,7 @@
  * source (one batch), find the pull request by the head commit (or the branch name), and
  * evaluate the policy.
  */
+import { GitError } from '../git/gitRunner';
 import type { Repository } from '../git/repository';
 import type { LineageSource } from '../sources/lineageSource';
 import type { CommitLineage, PullRequestWithReviews } from '../model/api';
@@ -50,6 +51,14 @@ export async function checkBranch(options: {
   const committed = options.policy ? { policy: options.policy, file: null, commit: baseSha } : await policyAt(repo, baseSha);
   const policy = committed.policy;
   const forkPoint = (await repo.run(['merge-base', '--end-of-options', baseSha, headSha]).catch(() => '')).trim() || baseSha;
+  // A shallow clone without the common ancestor lists the branch down to the cut, commits already
+  // on the base among them: a gate must not judge that.
+  const cut = repo.shallowCommits();
+  if (forkPoint === baseSha && cut.size > 0 && !(await repo.isAncestor(baseSha, headSha).catch(() => false)))
+    throw new GitError(
+      'failed',
+      `${options.base} and ${options.head} have no common history in this clone, which is shallow (its history stops at ${[...cut].map((c) => c.slice(0, 7)).join(', ')}): fetch the whole history ("git fetch --unshallow", or fetch-depth: 0 in actions/checkout) and check again`,
+    );
   const changed = await policyChange(repo, forkPoint, headSha);
   const commits = await branchCommits(repo, baseSha, headSha);
   if (commits.length === 0) {
