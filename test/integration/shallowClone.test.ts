@@ -1,12 +1,16 @@
 /**
  * A shallow clone (CI's usual checkout) cuts the history: git's blame credits every older line to
- * the commit at the cut. The answer says so instead of presenting those lines as that commit's work.
+ * the commit at the cut. The answer and the file's timeline say so instead of presenting those
+ * lines as that commit's work, and `check` refuses to judge a branch it cannot tell from its base.
  */
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { Repository } from '../../src/core/git/repository';
+import { gatherTimeline } from '../../src/core/picture/timelineData';
+import { defaultEnvironmentPolicy } from '../../src/core/present/environments';
 import { runLineage } from '../helpers/cli';
 import { TestRepo } from '../helpers/gitRepo';
 
@@ -55,9 +59,30 @@ describe('a shallow clone', function () {
     const text = await runLineage(clone('depth-2-text', ['--depth', '2']), ['blame', 'app.js', '--source', 'git']);
     assert.match(text.stdout, /notice: this clone is shallow/);
 
+    // The file's timeline starts at the cut, and says so.
+    const timeline = await gatherTimeline({
+      repo: await Repository.open(join(scratch, 'depth-2')),
+      path: 'app.js',
+      slug: null,
+      source: null,
+      policy: defaultEnvironmentPolicy,
+    });
+    assert.ok(
+      timeline.notices.some((n) => n.includes(`the file's history stops at ${cutAt.slice(0, 7)}`)),
+      JSON.stringify(timeline.notices),
+    );
+
     const full = await runLineage(clone('full', []), ['blame', 'app.js', '--json', '--source', 'git']);
     assert.equal(full.status, 0, full.stderr);
     assert.ok(!(full.json.notices as string[]).some((n) => n.includes('shallow')), JSON.stringify(full.json.notices));
+    const fullTimeline = await gatherTimeline({
+      repo: await Repository.open(join(scratch, 'full')),
+      path: 'app.js',
+      slug: null,
+      source: null,
+      policy: defaultEnvironmentPolicy,
+    });
+    assert.deepEqual(fullTimeline.notices, []);
   });
 
   it('lineage check refuses to judge a branch whose common history with the base the clone does not have', async () => {

@@ -69,6 +69,12 @@ export async function gatherTimeline(request: TimelineRequest): Promise<Gathered
     fromSource('findings', [] as Finding[], () => source!.findings(slug!, path)),
     lines ? lineRangeHistory(repo, path, lines.start, lines.end).catch(() => null) : Promise.resolve(null),
   ]);
+  // The oldest version shown is where a shallow clone's history stops, not where the file began.
+  const cut = repo.shallowCommits();
+  if (cut.size > 0 && history.some((c) => cut.has(c.sha)))
+    notices.push(
+      `this clone is shallow: the file's history stops at ${[...cut].map((c) => c.slice(0, 7)).join(', ')}, and older versions are not in the clone; "git fetch --unshallow" gives the whole history`,
+    );
   const limit = request.deploymentLimit ?? 200;
   const deployments = (
     await Promise.all(
