@@ -40,6 +40,11 @@ describe('a shallow clone', function () {
     return dir;
   };
 
+  /** The notices of app.js's timeline in the clone at `dir`, git alone. */
+  const timelineNotices = async (dir: string) =>
+    (await gatherTimeline({ repo: await Repository.open(dir), path: 'app.js', slug: null, source: null, policy: defaultEnvironmentPolicy }))
+      .notices;
+
   it('says which lines are credited to the cut, and a full clone says nothing of the kind', async () => {
     const shallow = await runLineage(clone('depth-2', ['--depth', '2']), ['blame', 'app.js', '--json', '--source', 'git']);
     assert.equal(shallow.status, 0, shallow.stderr);
@@ -60,29 +65,16 @@ describe('a shallow clone', function () {
     assert.match(text.stdout, /notice: this clone is shallow/);
 
     // The file's timeline starts at the cut, and says so.
-    const timeline = await gatherTimeline({
-      repo: await Repository.open(join(scratch, 'depth-2')),
-      path: 'app.js',
-      slug: null,
-      source: null,
-      policy: defaultEnvironmentPolicy,
-    });
+    const cutNotices = await timelineNotices(join(scratch, 'depth-2'));
     assert.ok(
-      timeline.notices.some((n) => n.includes(`the file's history stops at ${cutAt.slice(0, 7)}`)),
-      JSON.stringify(timeline.notices),
+      cutNotices.some((n) => n.includes(`the file's history stops at ${cutAt.slice(0, 7)}`)),
+      JSON.stringify(cutNotices),
     );
 
     const full = await runLineage(clone('full', []), ['blame', 'app.js', '--json', '--source', 'git']);
     assert.equal(full.status, 0, full.stderr);
     assert.ok(!(full.json.notices as string[]).some((n) => n.includes('shallow')), JSON.stringify(full.json.notices));
-    const fullTimeline = await gatherTimeline({
-      repo: await Repository.open(join(scratch, 'full')),
-      path: 'app.js',
-      slug: null,
-      source: null,
-      policy: defaultEnvironmentPolicy,
-    });
-    assert.deepEqual(fullTimeline.notices, []);
+    assert.deepEqual(await timelineNotices(join(scratch, 'full')), []);
   });
 
   it('lineage check refuses to judge a branch whose common history with the base the clone does not have', async () => {
