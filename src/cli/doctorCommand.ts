@@ -10,7 +10,7 @@ import { RateLimit } from '../core/sources/github/githubMappings';
 import { githubWebHost, originHost } from '../core/sources/sourceChoice';
 import { ApiError } from '../core/sources/apiError';
 import { openCheckout } from './checkout';
-import { sourceDataCheck, type DoctorCheck } from './doctorChecks';
+import { cloneCheck, sourceDataCheck, type DoctorCheck } from './doctorChecks';
 import { cliGithubUrl, cliOriginSlug, cliSession, sourceFlags } from './sourceOption';
 
 const RepositoryAccess = z.object({
@@ -24,7 +24,8 @@ const RepositoryAccess = z.object({
 export const doctorUsage = `usage: lineage doctor [--json] [--api URL] [--token T] [--source auto|service|github|gitlab|git]
                      [--github-url URL] [--gitlab-url URL]
 
-Checks, in the git checkout of the current directory: the repository's name, the source in use and
+Checks, in the git checkout of the current directory: the repository's name, whether the clone
+holds the whole history (not shallow, not partial), the source in use and
 why, whether it answers, which token is used (where it came from, never its value), the rate limit
 left, and what the source can read. Exit 0 when every check passes, 1 otherwise.`;
 
@@ -52,6 +53,7 @@ export async function runDoctor(argv: string[], env: NodeJS.ProcessEnv, out: (li
           fix: 'git remote add origin <url>, or pass --repo owner/name to the commands',
         },
   );
+  checks.push(await cloneCheck(repo));
   const session = cliSession(values, env);
   try {
     const chosen = await session.source(repo);

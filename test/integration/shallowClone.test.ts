@@ -77,6 +77,20 @@ describe('a shallow clone', function () {
     assert.deepEqual(await timelineNotices(join(scratch, 'full')), []);
   });
 
+  it('lineage doctor says the clone is shallow, and a full clone is whole', async () => {
+    const clone = (name: string) => (name === 'full' ? join(scratch, 'full') : join(scratch, 'depth-2'));
+    const byName = async (dir: string) =>
+      Object.fromEntries(
+        (
+          (await runLineage(dir, ['doctor', '--json', '--source', 'git'])).json.checks as { name: string; ok: boolean; detail: string }[]
+        ).map((c) => [c.name, c]),
+      );
+    const shallow = (await byName(clone('depth-2'))).clone!;
+    assert.equal(shallow.ok, false);
+    assert.match(shallow.detail, /^shallow: the history stops at [0-9a-f]{7}/);
+    assert.deepEqual((await byName(clone('full'))).clone, { name: 'clone', ok: true, detail: 'full history' });
+  });
+
   it('lineage check refuses to judge a branch whose common history with the base the clone does not have', async () => {
     repo.git(['checkout', '-q', '-b', 'feature']);
     repo.write('app.js', ['one', 'TWO', 'three', 'four', 'five']);
