@@ -229,7 +229,7 @@ describe('no program a repository names ever runs', function () {
       const doctor = await runLineage(clone, ['doctor', '--json', '--source', 'git']);
       const cloneCheck = (doctor.json.checks as { name: string; ok: boolean; detail: string }[]).find((c) => c.name === 'clone');
       assert.equal(cloneCheck?.ok, false, doctor.stdout);
-      assert.match(cloneCheck!.detail, /^partial \(objects come from "origin"/);
+      assert.match(cloneCheck.detail, /^partial \(objects come from "origin"/);
       assert.equal(existsSync(partialMarker) ? readFileSync(partialMarker, 'utf8') : '', '', "doctor ran the remote's upload-pack");
     } finally {
       rmSync(scratch, { recursive: true, force: true });
