@@ -50,15 +50,16 @@ export async function checkBranch(options: {
   const [baseSha, headSha] = await Promise.all([resolveRef(repo, options.base), resolveRef(repo, options.head)]);
   const committed = options.policy ? { policy: options.policy, file: null, commit: baseSha } : await policyAt(repo, baseSha);
   const policy = committed.policy;
-  const forkPoint = (await repo.run(['merge-base', '--end-of-options', baseSha, headSha]).catch(() => '')).trim() || baseSha;
+  const mergeBase = (await repo.run(['merge-base', '--end-of-options', baseSha, headSha]).catch(() => '')).trim();
   // A shallow clone without the common ancestor lists the branch down to the cut, commits already
   // on the base among them: a gate must not judge that.
   const cut = repo.shallowCommits();
-  if (forkPoint === baseSha && cut.size > 0 && !(await repo.isAncestor(baseSha, headSha).catch(() => false)))
+  if (!mergeBase && cut.size > 0)
     throw new GitError(
       'failed',
       `${options.base} and ${options.head} have no common history in this clone, which is shallow (its history stops at ${[...cut].map((c) => c.slice(0, 7)).join(', ')}): fetch the whole history ("git fetch --unshallow", or fetch-depth: 0 in actions/checkout) and check again`,
     );
+  const forkPoint = mergeBase || baseSha;
   const changed = await policyChange(repo, forkPoint, headSha);
   const commits = await branchCommits(repo, baseSha, headSha);
   if (commits.length === 0) {
