@@ -47,6 +47,19 @@ interface Deployments {
   deployments: Deployment[];
 }
 
+/**
+ * The merged merge request a commit belongs to by the index alone: it is one's head, merge or
+ * squash commit, or the clone places it on a branch one's merge commit brought in (`merges`).
+ */
+function mergedIn(
+  index: { bySha: Map<string, number>; byMergeCommit: Map<string, number> },
+  merges: Map<string, string>,
+  sha: string,
+): number | undefined {
+  const merge = merges.get(sha);
+  return index.bySha.get(sha) ?? (merge !== undefined ? index.byMergeCommit.get(merge) : undefined);
+}
+
 export class GitLabSource implements LineageSource {
   readonly kind = 'gitlab' as const;
   private readonly deploymentsCache = new Map<string, { at: number; value: Promise<Deployments> }>();
@@ -195,8 +208,7 @@ export class GitLabSource implements LineageSource {
     const result = new Map<string, CommitLineage>();
     const index = await this.mergedIndex(repo, shas, merges);
     await eachLimited(shas, concurrency, async (sha) => {
-      const merge = merges.get(sha);
-      const merged = index.bySha.get(sha) ?? (merge !== undefined ? index.byMergeCommit.get(merge) : undefined);
+      const merged = mergedIn(index, merges, sha);
       const iids = merged !== undefined ? [merged] : await this.mergeRequestsOf(repo, sha);
       const pullRequests = await Promise.all(iids.map((iid) => this.mergeRequest(repo, iid)));
       result.set(sha, {
@@ -232,11 +244,7 @@ export class GitLabSource implements LineageSource {
       this.indexes.set(repo, entry);
     }
     const current = entry;
-    const found = (sha: string) => {
-      const merge = merges.get(sha);
-      return current.bySha.has(sha) || (merge !== undefined && current.byMergeCommit.has(merge));
-    };
-    const missing = () => wanted.some((sha) => !found(sha) && !this.commitCache.has(`${repo}@${sha}`));
+    const missing = () => wanted.some((sha) => mergedIn(current, merges, sha) === undefined && !this.commitCache.has(`${repo}@${sha}`));
     while (missing() && !current.done && current.pages < maxIndexPages) {
       current.reading ??= this.client
         .read(
