@@ -9,6 +9,7 @@ import { isAbsolute, join, relative, resolve, sep } from 'node:path';
 import { isRepoSlug } from '../model/repoSlug';
 import { parseBlamePorcelain, type BlameResult } from './blamePorcelain';
 import { BoundedCache } from '../util/boundedCache';
+import { groupBy } from '../util/groupBy';
 import { filesStamp } from '../util/fileStamps';
 import { checkRevision, GitError, GitRunner } from './gitRunner';
 import { mergesIntroducing, parseParents, type ParentMap } from './introducingMerges';
@@ -233,15 +234,13 @@ export class Repository {
     // exactly (its other parents' first-parent chains, less what its first parent holds), and only
     // commits on them are kept; one process per merge that places something.
     if ([...parents.values()].every((ps) => ps.every((p) => parents.has(p)))) return found;
-    const byMerge = new Map<string, string[]>();
-    for (const [sha, merge] of found) byMerge.set(merge, [...(byMerge.get(merge) ?? []), sha]);
     const kept = new Map<string, string>();
     await Promise.all(
-      [...byMerge].map(async ([merge, placed]) => {
+      [...groupBy(found, ([, merge]) => merge)].map(async ([merge, placed]) => {
         const [first, ...sides] = (parents.get(merge) ?? []).map(checkRevision);
         if (!first || sides.length === 0) return;
         const own = new Set((await this.git.run(['rev-list', '--first-parent', ...sides, '--not', first]).catch(() => '')).split('\n'));
-        for (const sha of placed) if (own.has(sha)) kept.set(sha, merge);
+        for (const [sha] of placed) if (own.has(sha)) kept.set(sha, merge);
       }),
     );
     return kept;
