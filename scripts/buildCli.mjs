@@ -113,17 +113,19 @@ export async function buildCli({ common, externals }) {
   chmodSync('dist/cli.js', 0o755);
   await esbuild.build(commandOptions(common, commands, specifiers, externals));
   await Promise.all(vendorOptions(common, specifiers).map((options) => esbuild.build(options)));
-  return { commands: [...commands.keys()], vendors: [...specifiers] };
 }
 
-/** Watch mode: the entry and command bundles rebuild on change; vendor files are rebuilt when a new package is imported. */
+/**
+ * Watch mode: the entry and the command bundles rebuild on change; the vendor files are built
+ * after the first build of the commands, and again when a build imports a package not built yet.
+ */
 export async function watchCli({ common, externals }) {
-  const { vendors } = await buildCli({ common, externals });
-  const built = new Set(vendors);
   const commands = new Map();
   const main = await esbuild.context(mainOptions(common, commands));
   await main.rebuild();
+  chmodSync('dist/cli.js', 0o755);
   const specifiers = new Set();
+  const built = new Set();
   const options = commandOptions(common, commands, specifiers, externals);
   options.plugins.push({
     name: 'vendor-rebuild',
