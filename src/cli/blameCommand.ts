@@ -1,10 +1,10 @@
 /** `lineage blame`: where each line of a file runs, and how it got there. */
 import { readFileSync } from 'node:fs';
-import { parseArgs } from 'node:util';
-import { startCommittedBlame } from '../core/git/committedBlame';
+import type { CommittedBlame } from '../core/git/committedBlame';
+import { parseBlameArgs, startBlame } from './blameStart';
 import { formatBlame, isTerminal } from './blameFormat';
 import { openCheckout } from './checkout';
-import { cliOriginSlug, cliSession, sourceFlags } from './sourceOption';
+import { cliOriginSlug, cliSession } from './sourceOption';
 import { UsageError } from './usageError';
 
 export const blameUsage = `usage: lineage blame <path> [--line N | --line N-M] [--json] [--api URL] [--token T] [--repo owner/name] [--contents <file|->] [--detect-moves]
@@ -33,21 +33,9 @@ export async function runBlame(
   env: NodeJS.ProcessEnv,
   out: (line: string) => void,
   err: (line: string) => void,
+  started?: CommittedBlame | null,
 ): Promise<void> {
-  const { values, positionals } = parseArgs({
-    args: argv,
-    options: {
-      ...sourceFlags,
-      line: { type: 'string' },
-      json: { type: 'boolean' },
-      repo: { type: 'string' },
-      contents: { type: 'string' },
-      'detect-moves': { type: 'boolean' },
-      help: { type: 'boolean', short: 'h' },
-    },
-    strict: true,
-    allowPositionals: true,
-  });
+  const { values, positionals } = parseBlameArgs(argv);
   if (values.help) {
     out(blameUsage);
     return;
@@ -55,10 +43,10 @@ export async function runBlame(
   if (positionals.length !== 1) throw new UsageError('blame needs exactly one file path');
   const target = positionals[0]!;
 
-  // The blame of HEAD's version starts before anything else; it is the answer when the file is
-  // unchanged (committedBlame.ts). A buffer given with --contents is blamed as usual.
-  const detectMoves = values['detect-moves'] ?? false;
-  const committed = values.contents === undefined ? startCommittedBlame(process.cwd(), target, { detectMoves }) : null;
+  // The blame of HEAD's version starts before anything else (the entry starts it before this
+  // module loads); it is the answer when the file is unchanged (committedBlame.ts). A buffer
+  // given with --contents is blamed as usual.
+  const committed = started === undefined ? startBlame(argv, process.cwd()) : started;
   const repo = await openCheckout();
   let path: string;
   try {

@@ -1,4 +1,5 @@
 /** The `lineage` command: the same engine as the extension, for terminals, scripts and CI gates. */
+import { join } from 'node:path';
 import { UsageError } from './usageError';
 
 const commands: [string, string][] = [
@@ -61,12 +62,21 @@ function parseErrorMessage(e: { code?: string; message: string }, command: strin
   return e.message;
 }
 
+/** Command bundles load V8's code from the last run instead of compiling again (compileCache.ts). */
+async function useCompileCache(): Promise<void> {
+  const { compileCacheDir, enableCompileCache } = await import('./compileCache');
+  const dir = compileCacheDir(process.env);
+  // Built, this file is dist/cli.js and the command bundles are in dist/cli.
+  if (dir) enableCompileCache(join(__dirname, 'cli'), dir);
+}
+
 async function main(argv: string[]): Promise<void> {
   const [first, ...afterFirst] = argv;
   // "lineage help blame" is "lineage blame --help".
   const [command, ...rest] = first === 'help' && afterFirst.length > 0 ? [afterFirst[0]!, '--help', ...afterFirst.slice(1)] : argv;
   const out = (line: string) => process.stdout.write(`${line}\n`);
   const err = (line: string) => process.stderr.write(`${line}\n`);
+  if (commands.some(([name]) => name.split(' ')[0] === command)) await useCompileCache();
   // Each command's module is loaded only when it runs: a blame never pays for the service, the
   // store or GitHub's client (each command is its own bundle: scripts/buildCli.mjs).
   switch (command) {
@@ -74,8 +84,11 @@ async function main(argv: string[]): Promise<void> {
       return (await import('../server/serveCommand')).runServe(rest);
     case 'ingest':
       return (await import('./ingestCommand')).runIngest(rest, process.env, out);
-    case 'blame':
-      return (await import('./blameCommand')).runBlame(rest, process.env, out, err);
+    case 'blame': {
+      // Git's blame starts before the command's code is loaded and compiled (blameStart.ts).
+      const started = (await import('./blameStart')).startBlame(rest, process.cwd());
+      return (await import('./blameCommand')).runBlame(rest, process.env, out, err, started);
+    }
     case 'trace':
       process.exitCode = await (await import('./traceCommand')).runTrace(rest, process.env, out, err);
       return;

@@ -6,14 +6,7 @@ import { cliGithubToken } from './githubToken';
 import { cliGitlabToken } from './gitlabToken';
 import { UsageError } from './usageError';
 
-/** The flags that choose and reach a source, shared by every command that reads one. */
-export const sourceFlags = {
-  api: { type: 'string' },
-  token: { type: 'string' },
-  source: { type: 'string' },
-  'github-url': { type: 'string' },
-  'gitlab-url': { type: 'string' },
-} as const;
+export { sourceFlags } from './sourceFlags';
 
 /**
  * The GitLab instance from --gitlab-url, else LINEAGE_GITLAB_URL, else the instance of the GitLab CI

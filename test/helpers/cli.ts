@@ -1,8 +1,13 @@
 /** Runs the built `lineage` command as a user would, with no service or GitHub configured by the environment. */
 import { spawn } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
 const cli = join(__dirname, '../../dist/cli.js');
+// The commands' compiled code is cached here, not in the home directory of whoever runs the tests.
+const compileCache = mkdtempSync(join(tmpdir(), 'lineage-compile-cache-'));
+process.on('exit', () => rmSync(compileCache, { recursive: true, force: true }));
 
 export function runLineage(
   cwd: string,
@@ -25,6 +30,7 @@ export function runLineage(
       CI_SERVER_URL: '',
       LINEAGE_GITLAB_URL: '',
       GH_CONFIG_DIR: '/nonexistent-lineage-test',
+      LINEAGE_COMPILE_CACHE: join(compileCache, 'v8'),
       ...extraEnv,
     };
     const child = spawn(process.execPath, [cli, ...args], { cwd, env });

@@ -40,18 +40,17 @@ export function startCommittedBlame(cwd: string, target: string, options: { dete
   const moves = options.detectMoves ? ['-M', '-C'] : [];
   const blamed = runner.runUnlisted(['blame', '--porcelain', '--no-textconv', ...moves, 'HEAD', '--', abs]).then(parseBlamePorcelain);
   const stored = runner.runUnlisted(['rev-parse', '--verify', '--quiet', `HEAD:./${fromCwd}`]).then((out) => out.trim());
-  const working = readFile(abs);
+  // Whether the working file is HEAD's is settled while the blame still runs.
+  const unchanged = Promise.all([stored, readFile(abs)]).then(([blob, bytes]) => blob !== '' && blobId(bytes, blob) === blob);
   // Each may fail (an untracked file, an unborn branch, a path outside the repository): then the
   // usual blame runs and says why.
-  for (const p of [blamed, stored, working]) p.catch(() => undefined);
+  for (const p of [blamed, unchanged]) p.catch(() => undefined);
 
   return {
     async blame(repo, path) {
       const usual = () => repo.blame(path, undefined, options);
-      const settled = await Promise.all([blamed, stored, working]).catch(() => null);
-      if (!settled) return usual();
-      const [blame, blob, bytes] = settled;
-      return blob && blobId(bytes, blob) === blob ? blame : usual();
+      const settled = await Promise.all([blamed, unchanged]).catch(() => null);
+      return settled?.[1] ? settled[0] : usual();
     },
   };
 }
