@@ -20,7 +20,7 @@ import { basename, dirname, join, sep } from 'node:path';
 import { Script } from 'node:vm';
 
 interface Compiling {
-  _compile(content: string, filename: string): unknown;
+  _compile: (this: Compiling, content: string, filename: string) => unknown;
   exports: unknown;
 }
 
