@@ -39,7 +39,10 @@ describe('the command line keeps compiled code between runs', function () {
     const cold = await blame({ LINEAGE_COMPILE_CACHE: cache });
     assert.equal(cold.status, 0, cold.stderr);
     const written = files();
-    assert.ok(written.some((f) => f.startsWith('blameCommand-')), `cache holds ${written.join(', ')}`);
+    assert.ok(
+      written.some((f) => f.startsWith('blameCommand-')),
+      `cache holds ${written.join(', ')}`,
+    );
     assert.equal(statSync(cache).mode & 0o777, 0o700);
     for (const f of written) assert.equal(statSync(join(cache, f)).mode & 0o777, 0o600);
     const before = written.map((f) => readFileSync(join(cache, f)));
@@ -50,7 +53,10 @@ describe('the command line keeps compiled code between runs', function () {
     // Accepted by V8, so not written again.
     assert.deepEqual(files(), written);
     written.forEach((f, i) => assert.ok(readFileSync(join(cache, f)).equals(before[i]!), `${f} was rewritten`));
-    assert.deepEqual(cold.json.lines.map((l: { text: string }) => l.text), ['one', 'two', 'three']);
+    assert.deepEqual(
+      cold.json.lines.map((l: { text: string }) => l.text),
+      ['one', 'two', 'three'],
+    );
   });
 
   it('compiles afresh over a damaged file and replaces it', async () => {
@@ -59,11 +65,14 @@ describe('the command line keeps compiled code between runs', function () {
     writeFileSync(join(cache, target), Buffer.alloc(4096, 0x5a), { mode: 0o600 });
     const r = await blame({ LINEAGE_COMPILE_CACHE: cache });
     assert.equal(r.status, 0, r.stderr);
-    assert.deepEqual(r.json.lines.map((l: { text: string }) => l.text), ['one', 'two', 'three']);
+    assert.deepEqual(
+      r.json.lines.map((l: { text: string }) => l.text),
+      ['one', 'two', 'three'],
+    );
     assert.notDeepEqual(readFileSync(join(cache, target)), Buffer.alloc(4096, 0x5a));
   });
 
-  it("never loads a file, or from a folder, that someone else could have written", function () {
+  it('never loads a file, or from a folder, that someone else could have written', function () {
     if (typeof process.getuid !== 'function') this.skip();
     mkdirSync(cache, { recursive: true, mode: 0o700 });
     const file = join(cache, 'x.bin');
@@ -86,7 +95,9 @@ describe('the command line keeps compiled code between runs', function () {
     assert.equal(existsSync(join(scratch, 'xdg')), false);
     // Under /proc, Node's recursive mkdir never returns; the cache gives up at once instead.
     const started = Date.now();
-    const unmakeable = await blame({ LINEAGE_COMPILE_CACHE: process.platform === 'linux' ? '/proc/nonexistent/cache' : join(scratch, 'file', 'v8') });
+    const unmakeable = await blame({
+      LINEAGE_COMPILE_CACHE: process.platform === 'linux' ? '/proc/nonexistent/cache' : join(scratch, 'file', 'v8'),
+    });
     assert.equal(unmakeable.status, 0, unmakeable.stderr);
     assert.ok(Date.now() - started < 20_000);
     assert.deepEqual(unmakeable.json, off.json);
