@@ -47,7 +47,7 @@ export async function runBlame(
   // module loads); it is the answer when the file is unchanged (committedBlame.ts). A buffer
   // given with --contents is blamed as usual.
   const committed = started === undefined ? startBlame(argv, process.cwd()) : started;
-  const repo = await openCheckout();
+  const repo = await openCheckout(process.cwd(), committed?.located);
   let path: string;
   try {
     path = repo.relativePath(target);

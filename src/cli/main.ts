@@ -70,13 +70,26 @@ async function useCompileCache(): Promise<void> {
   if (dir) enableCompileCache(join(__dirname, 'cli'), dir);
 }
 
+/**
+ * A reader that stops early (`lineage blame … | head`) closes the pipe: that ends the output, not
+ * in an error. Set before a command writes; not before a blame's git starts, since touching stdout
+ * loads Node's stream modules.
+ */
+function endQuietlyOnClosedPipe(): void {
+  process.stdout.on('error', (e: NodeJS.ErrnoException) => {
+    if (e.code === 'EPIPE') process.exit(process.exitCode ?? 0);
+    throw e;
+  });
+}
+
 async function main(argv: string[]): Promise<void> {
   const [first, ...afterFirst] = argv;
   // "lineage help blame" is "lineage blame --help".
   const [command, ...rest] = first === 'help' && afterFirst.length > 0 ? [afterFirst[0]!, '--help', ...afterFirst.slice(1)] : argv;
   const out = (line: string) => process.stdout.write(`${line}\n`);
   const err = (line: string) => process.stderr.write(`${line}\n`);
-  if (commands.some(([name]) => name.split(' ')[0] === command)) await useCompileCache();
+  if (command !== 'blame') endQuietlyOnClosedPipe();
+  if (command !== 'blame' && commands.some(([name]) => name.split(' ')[0] === command)) await useCompileCache();
   // Each command's module is loaded only when it runs: a blame never pays for the service, the
   // store or GitHub's client (each command is its own bundle: scripts/buildCli.mjs).
   switch (command) {
@@ -85,8 +98,11 @@ async function main(argv: string[]): Promise<void> {
     case 'ingest':
       return (await import('./ingestCommand')).runIngest(rest, process.env, out);
     case 'blame': {
-      // Git's blame starts before the command's code is loaded and compiled (blameStart.ts).
+      // Git's blame starts before the command's code is loaded and compiled (blameStart.ts), and
+      // before the compile cache is set up: every millisecond before it is on the answer's path.
       const started = (await import('./blameStart')).startBlame(rest, process.cwd());
+      endQuietlyOnClosedPipe();
+      await useCompileCache();
       return (await import('./blameCommand')).runBlame(rest, process.env, out, err, started);
     }
     case 'trace':
@@ -134,11 +150,6 @@ async function main(argv: string[]): Promise<void> {
   }
 }
 
-// A reader that stops early (`lineage blame … | head`) closes the pipe: that ends the output, not in an error.
-process.stdout.on('error', (e: NodeJS.ErrnoException) => {
-  if (e.code === 'EPIPE') process.exit(process.exitCode ?? 0);
-  throw e;
-});
 
 main(process.argv.slice(2)).catch((e: unknown) => {
   const parseError = (e as { code?: string }).code?.startsWith('ERR_PARSE_ARGS') === true;

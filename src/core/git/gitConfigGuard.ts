@@ -161,7 +161,17 @@ interface Cached {
   guard: ConfigGuard;
 }
 
-const cache = new Map<string, Cached>();
+/**
+ * Listings kept, and under way, per folder. One per process, whichever bundle asks: the CLI's
+ * blame starts the listing from its small first bundle (src/cli/blameStart.ts) and reads it from
+ * the command's, each with its own copy of this module, so the maps live on a global under a
+ * registered symbol rather than in the module.
+ */
+const shared = ((globalThis as { [key: symbol]: unknown })[Symbol.for('code-lineage.git-config-listings')] ??= {
+  cache: new Map<string, Cached>(),
+  inFlight: new Map<string, Promise<ConfigGuard>>(),
+}) as { cache: Map<string, Cached>; inFlight: Map<string, Promise<ConfigGuard>> };
+const cache = shared.cache;
 
 /**
  * The files whose change means the configuration must be listed again: those it came from, the
@@ -210,7 +220,7 @@ export function configGuard(cwd: string, env: Record<string, string>, timeoutMs:
 }
 
 /** Listings under way, so a burst of calls on a cold cache starts one `git config`. */
-const inFlight = new Map<string, Promise<ConfigGuard>>();
+const inFlight = shared.inFlight;
 
 function listConfig(cwd: string, env: Record<string, string>, timeoutMs: number): Promise<ConfigGuard> {
   return new Promise((resolve, reject) => {

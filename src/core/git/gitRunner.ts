@@ -127,13 +127,21 @@ export class GitRunner {
    * part in them. The overrides also go on the command line, which a git too old to honour
    * GIT_CONFIG_COUNT still applies: these run before the listing could refuse such a git.
    */
-  runUnlisted(args: ['rev-parse', ...string[]] | ['blame', '--porcelain', '--no-textconv', ...string[]]): Promise<string> {
+  runUnlisted(
+    args: ['rev-parse', ...string[]] | ['blame', '--porcelain', '--no-textconv', ...string[]],
+    options: { exitCodes?: number[] } = {},
+  ): Promise<string> {
     const flags = fixedOverrides.flatMap(([key, value]) => ['-c', `${key}=${value}`]);
-    return this.spawn(args, { ...safeEnv(), ...overrideEnv(fixedOverrides) }, undefined, flags).then((out) => out.toString('utf8'));
+    return this.spawn(args, { ...safeEnv(), ...overrideEnv(fixedOverrides) }, undefined, flags, options.exitCodes).then((out) =>
+      out.toString('utf8'),
+    );
   }
 
-  /** `flags` go before the command (`-c key=value`); `args` are the command and its arguments. */
-  private async spawn(args: string[], env: Record<string, string>, input?: string, flags: string[] = []): Promise<Buffer> {
+  /**
+   * `flags` go before the command (`-c key=value`); `args` are the command and its arguments.
+   * An exit code in `exitCodes` other than 0 still answers with what git printed.
+   */
+  private async spawn(args: string[], env: Record<string, string>, input?: string, flags: string[] = [], exitCodes: number[] = []): Promise<Buffer> {
     if (this.running >= maxConcurrent) await new Promise<void>((resolve) => this.waiting.push(resolve));
     this.running++;
     GitRunner.processesStarted++;
@@ -144,7 +152,8 @@ export class GitRunner {
           [...flags, ...args],
           { cwd: this.cwd, env, encoding: 'buffer', maxBuffer: 1 << 30, timeout: this.timeoutMs },
           (error, stdout, stderr) => {
-            if (error) reject(this.failure(args, stderr.toString().trim() || error.message, error.killed === true));
+            if (error && !(typeof error.code === 'number' && exitCodes.includes(error.code)))
+              reject(this.failure(args, stderr.toString().trim() || error.message, error.killed === true));
             else resolve(stdout);
           },
         );

@@ -35,13 +35,18 @@ export class Repository {
   ) {}
 
   /** Opens the repository containing `dir`; GitError 'notARepository' when there is none. */
-  static async open(dir: string, timeoutMs?: number): Promise<Repository> {
+  /**
+   * The repository `dir` is in. `located` is git's answer to `rev-parse --show-toplevel
+   * --absolute-git-dir --git-common-dir` run in `dir`, when the caller has asked it already (null:
+   * the caller could not, ask).
+   */
+  static async open(dir: string, timeoutMs?: number, located?: Promise<string | null>): Promise<Repository> {
     const probe = new GitRunner(dir, { timeoutMs });
     // The configuration listing starts now, beside the question where the top is: run from the
     // top (the usual case) the repository's runner finds it done or under way.
     probe.guard().catch(() => undefined);
     const [top = '', gitDir = '', commonDir = ''] = (
-      await probe.runUnlisted(['rev-parse', '--show-toplevel', '--absolute-git-dir', '--git-common-dir'])
+      (await located) ?? (await probe.runUnlisted(['rev-parse', '--show-toplevel', '--absolute-git-dir', '--git-common-dir']))
     ).split('\n');
     return new Repository(top, new GitRunner(top, { timeoutMs }), gitDir, resolve(dir, commonDir));
   }
