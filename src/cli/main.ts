@@ -150,7 +150,6 @@ async function main(argv: string[]): Promise<void> {
   }
 }
 
-
 main(process.argv.slice(2)).catch((e: unknown) => {
   const parseError = (e as { code?: string }).code?.startsWith('ERR_PARSE_ARGS') === true;
   const [first, second] = process.argv.slice(2);

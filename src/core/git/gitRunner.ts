@@ -141,7 +141,13 @@ export class GitRunner {
    * `flags` go before the command (`-c key=value`); `args` are the command and its arguments.
    * An exit code in `exitCodes` other than 0 still answers with what git printed.
    */
-  private async spawn(args: string[], env: Record<string, string>, input?: string, flags: string[] = [], exitCodes: number[] = []): Promise<Buffer> {
+  private async spawn(
+    args: string[],
+    env: Record<string, string>,
+    input?: string,
+    flags: string[] = [],
+    exitCodes: number[] = [],
+  ): Promise<Buffer> {
     if (this.running >= maxConcurrent) await new Promise<void>((resolve) => this.waiting.push(resolve));
     this.running++;
     GitRunner.processesStarted++;
