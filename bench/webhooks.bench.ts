@@ -1,13 +1,19 @@
 /**
- * `npm run bench:webhooks [-- --deliveries N --connections N]`: GitHub webhook deliveries as GitHub
- * sends them, one per request (signed with X-Hub-Signature-256), over 32 connections, into the
- * service started as its own process: the embedded store, and PostgreSQL when
- * LINEAGE_TEST_DATABASE_URL or DATABASE_URL names a server (scripts/with-postgres.sh sets one). The payloads are GitHub's recorded `deployment_status` examples
+ * `npm run bench:webhooks [-- --deliveries N --connections N --client node|wrk]`: GitHub webhook
+ * deliveries as GitHub sends them, one per request (signed with X-Hub-Signature-256), over 32
+ * connections, into the service started as its own process: the embedded store, and PostgreSQL
+ * when LINEAGE_TEST_DATABASE_URL or DATABASE_URL names a server (scripts/with-postgres.sh sets
+ * one). The payloads are GitHub's recorded `deployment_status` examples
  * (@octokit/webhooks-examples), each made a distinct deployment. Afterwards every acknowledged
  * delivery must be in the store and the audit chain must verify.
+ *
+ * The load comes from this process (undici) by default, or from wrk (`--client wrk`, Debian's
+ * package `wrk`; bench/wrk/deliveries.lua): on a two-core machine the sender shares the service's
+ * cores, and wrk takes a fraction of what a Node client does.
  */
+import { spawn } from 'node:child_process';
 import { createHmac, randomUUID } from 'node:crypto';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -15,9 +21,11 @@ import { Agent, request } from 'undici';
 import { freshPostgres } from './freshPostgres';
 import { startService } from './spawnService';
 
-const { values } = parseArgs({ options: { deliveries: { type: 'string' }, connections: { type: 'string' } } });
+const { values } = parseArgs({ options: { deliveries: { type: 'string' }, connections: { type: 'string' }, client: { type: 'string' } } });
 const deliveries = Number(values.deliveries ?? 8000);
 const connections = Number(values.connections ?? 32);
+const client = values.client ?? 'node';
+if (client !== 'node' && client !== 'wrk') throw new Error(`--client is node or wrk, not ${client}`);
 const secret = 'bench-webhook-secret';
 
 const examples = (
@@ -39,7 +47,7 @@ function delivery(i: number): string {
   return JSON.stringify(payload);
 }
 
-async function run(store: { dataDir?: string; databaseUrl?: string }, label: string): Promise<void> {
+async function run(store: { dataDir?: string; databaseUrl?: string }, label: string, scratch: string): Promise<void> {
   process.env.LINEAGE_GITHUB_WEBHOOK_SECRET = secret;
   const service = await startService(store);
   const agent = new Agent({ connections });
@@ -58,26 +66,12 @@ async function run(store: { dataDir?: string; databaseUrl?: string }, label: str
         },
       };
     });
-    let next = 0;
-    let acknowledged = 0;
-    const started = performance.now();
-    await Promise.all(
-      Array.from({ length: connections }, async () => {
-        while (next < bodies.length) {
-          const { body, headers } = bodies[next++]!;
-          const res = await request(`${service.url}/v1/webhooks/github`, { method: 'POST', body, dispatcher: agent, headers });
-          const text = await res.body.text();
-          if (res.statusCode !== 200) throw new Error(`${res.statusCode}: ${text.slice(0, 300)}`);
-          // A delivery the store had already would be measured as a cheap duplicate, not an ingest.
-          if ((JSON.parse(text) as { accepted?: number }).accepted !== 1) throw new Error(`not stored as new: ${text.slice(0, 300)}`);
-          acknowledged++;
-        }
-      }),
-    );
-    const seconds = (performance.now() - started) / 1000;
-    // A read waits until the store holds every acknowledged delivery: this is when all are queryable.
+    const { acknowledged, seconds } = client === 'wrk' ? await sendWithWrk(service.url, bodies, scratch) : await sendWithNode(service.url, bodies, agent);
+    // A read waits until the store holds every acknowledged delivery: this is when all are queryable
+    // (counted from the sender's clock, plus the wait after its last answer).
+    const sent = performance.now();
     const health = (await (await request(`${service.url}/v1/health`, { dispatcher: agent })).body.json()) as { events?: number };
-    const inStore = (performance.now() - started) / 1000;
+    const inStore = seconds + (performance.now() - sent) / 1000;
     const audit = await request(`${service.url}/v1/audit/verify`, { dispatcher: agent });
     const verdict = (await audit.body.json()) as { ok?: boolean; entries?: number };
     console.log(
@@ -94,13 +88,77 @@ async function run(store: { dataDir?: string; databaseUrl?: string }, label: str
   }
 }
 
+interface Delivery {
+  body: string;
+  headers: Record<string, string>;
+}
+
+/** Sends every delivery from this process, `connections` at a time; each must be stored as new. */
+async function sendWithNode(url: string, bodies: Delivery[], agent: Agent): Promise<{ acknowledged: number; seconds: number }> {
+  let next = 0;
+  let acknowledged = 0;
+  const started = performance.now();
+  await Promise.all(
+    Array.from({ length: connections }, async () => {
+      while (next < bodies.length) {
+        const { body, headers } = bodies[next++]!;
+        const res = await request(`${url}/v1/webhooks/github`, { method: 'POST', body, dispatcher: agent, headers });
+        const text = await res.body.text();
+        if (res.statusCode !== 200) throw new Error(`${res.statusCode}: ${text.slice(0, 300)}`);
+        // A delivery the store had already would be measured as a cheap duplicate, not an ingest.
+        if ((JSON.parse(text) as { accepted?: number }).accepted !== 1) throw new Error(`not stored as new: ${text.slice(0, 300)}`);
+        acknowledged++;
+      }
+    }),
+  );
+  return { acknowledged, seconds: (performance.now() - started) / 1000 };
+}
+
+/**
+ * The same through wrk (one thread, `connections` connections). The time is wrk's own, from its
+ * first delivery sent to its last answered (bench/wrk/deliveries.lua); wrk is stopped then.
+ */
+async function sendWithWrk(url: string, bodies: Delivery[], scratch: string): Promise<{ acknowledged: number; seconds: number }> {
+  const file = join(scratch, 'deliveries.txt');
+  const done = join(scratch, 'wrk-done');
+  writeFileSync(
+    file,
+    bodies.map((d) => `${d.headers['x-github-delivery']}\t${d.headers['x-hub-signature-256']}\t${Buffer.byteLength(d.body)}\n${d.body}`).join(''),
+  );
+  const threads = 1;
+  const wrk = spawn('wrk', [`-t${threads}`, `-c${connections}`, '-d3600s', '-s', join(__dirname, 'wrk/deliveries.lua'), url], {
+    env: { ...process.env, LINEAGE_WRK_DELIVERIES: file, LINEAGE_WRK_THREADS: String(threads), LINEAGE_WRK_DONE: done },
+  });
+  let output = '';
+  wrk.stdout.on('data', (c: Buffer) => (output += c.toString()));
+  wrk.stderr.on('data', (c: Buffer) => (output += c.toString()));
+  const exited = new Promise<number | null>((resolve, reject) => {
+    wrk.once('error', (e) => reject(new Error(`wrk could not run (${e.message}); install Debian's package wrk, or use --client node`)));
+    wrk.once('exit', resolve);
+  });
+  const marks = Array.from({ length: threads }, (_, i) => `${done}.${i}`);
+  while (!marks.every((m) => existsSync(m))) {
+    if (wrk.exitCode !== null) throw new Error(`wrk ended before every delivery was answered: ${output}`);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+  wrk.kill('SIGINT');
+  await exited;
+  const m = /lineage-wrk answered=(\d+) refused=(\d+)/.exec(output);
+  if (!m) throw new Error(`wrk: ${output}`);
+  const [answered, refused] = [Number(m[1]), Number(m[2])];
+  if (refused > 0 || answered !== bodies.length) throw new Error(`wrk: ${answered} answered, ${refused} not stored as new, of ${bodies.length}`);
+  const spans = marks.map((mark) => readFileSync(mark, 'utf8').trim().split(' ').map(Number));
+  const seconds = Math.max(...spans.map((s) => s[1]!)) - Math.min(...spans.map((s) => s[0]!));
+  return { acknowledged: answered, seconds };
+}
+
 async function main(): Promise<void> {
-  console.log(`GitHub deployment_status webhooks, one per request, ${connections} connections, ${deliveries} deliveries`);
+  console.log(`GitHub deployment_status webhooks, one per request, ${connections} connections, ${deliveries} deliveries, sent by ${client}`);
   const scratch = mkdtempSync(join(tmpdir(), 'lineage-webhooks-bench-'));
   try {
-    await run({ dataDir: join(scratch, 'data') }, 'embedded store');
+    await run({ dataDir: join(scratch, 'data') }, 'embedded store', scratch);
     const postgres = process.env.LINEAGE_TEST_DATABASE_URL ?? process.env.DATABASE_URL;
-    if (postgres) await run({ databaseUrl: await freshPostgres(postgres) }, 'PostgreSQL');
+    if (postgres) await run({ databaseUrl: await freshPostgres(postgres) }, 'PostgreSQL', scratch);
   } finally {
     rmSync(scratch, { recursive: true, force: true });
   }
