@@ -66,7 +66,8 @@ async function run(store: { dataDir?: string; databaseUrl?: string }, label: str
         },
       };
     });
-    const { acknowledged, seconds } = client === 'wrk' ? await sendWithWrk(service.url, bodies, scratch) : await sendWithNode(service.url, bodies, agent);
+    const { acknowledged, seconds } =
+      client === 'wrk' ? await sendWithWrk(service.url, bodies, scratch) : await sendWithNode(service.url, bodies, agent);
     // A read waits until the store holds every acknowledged delivery: this is when all are queryable
     // (counted from the sender's clock, plus the wait after its last answer).
     const sent = performance.now();
@@ -123,7 +124,9 @@ async function sendWithWrk(url: string, bodies: Delivery[], scratch: string): Pr
   const done = join(scratch, 'wrk-done');
   writeFileSync(
     file,
-    bodies.map((d) => `${d.headers['x-github-delivery']}\t${d.headers['x-hub-signature-256']}\t${Buffer.byteLength(d.body)}\n${d.body}`).join(''),
+    bodies
+      .map((d) => `${d.headers['x-github-delivery']}\t${d.headers['x-hub-signature-256']}\t${Buffer.byteLength(d.body)}\n${d.body}`)
+      .join(''),
   );
   const threads = 1;
   const wrk = spawn('wrk', [`-t${threads}`, `-c${connections}`, '-d3600s', '-s', join(__dirname, 'wrk/deliveries.lua'), url], {
@@ -146,14 +149,17 @@ async function sendWithWrk(url: string, bodies: Delivery[], scratch: string): Pr
   const m = /lineage-wrk answered=(\d+) refused=(\d+)/.exec(output);
   if (!m) throw new Error(`wrk: ${output}`);
   const [answered, refused] = [Number(m[1]), Number(m[2])];
-  if (refused > 0 || answered !== bodies.length) throw new Error(`wrk: ${answered} answered, ${refused} not stored as new, of ${bodies.length}`);
+  if (refused > 0 || answered !== bodies.length)
+    throw new Error(`wrk: ${answered} answered, ${refused} not stored as new, of ${bodies.length}`);
   const spans = marks.map((mark) => readFileSync(mark, 'utf8').trim().split(' ').map(Number));
   const seconds = Math.max(...spans.map((s) => s[1]!)) - Math.min(...spans.map((s) => s[0]!));
   return { acknowledged: answered, seconds };
 }
 
 async function main(): Promise<void> {
-  console.log(`GitHub deployment_status webhooks, one per request, ${connections} connections, ${deliveries} deliveries, sent by ${client}`);
+  console.log(
+    `GitHub deployment_status webhooks, one per request, ${connections} connections, ${deliveries} deliveries, sent by ${client}`,
+  );
   const scratch = mkdtempSync(join(tmpdir(), 'lineage-webhooks-bench-'));
   try {
     await run({ dataDir: join(scratch, 'data') }, 'embedded store', scratch);
