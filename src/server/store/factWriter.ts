@@ -404,10 +404,20 @@ async function orderDeployments(
   );
 }
 
+/**
+ * Columns a new row is given on insert and an update leaves alone. A deployment's place in time is
+ * its own time until its tool's order says otherwise (orderDeployments): given at insert, a new
+ * deployment is written once, not inserted and then rewritten with every index entry again.
+ */
+const onInsert: Partial<Record<TableName, Record<string, (row: Record<string, unknown>) => unknown>>> = {
+  deployments: { effective_at: (row) => row.at ?? null },
+};
+
 async function upsert(tx: SqlExecutor, table: TableName, rows: Keyed[], auditSeq: number): Promise<void> {
   const pk = primaryKeys[table];
   const dataCols = Object.keys(rows[0]!.row);
-  const cols = [...dataCols, 'rank', 'event_key', 'audit_seq', 'ranks'];
+  const initial = Object.entries(onInsert[table] ?? {}).filter(([c]) => !dataCols.includes(c));
+  const cols = [...dataCols, ...initial.map(([c]) => c), 'rank', 'event_key', 'audit_seq', 'ranks'];
   const newer = `EXCLUDED.rank COLLATE "C" > t.rank COLLATE "C"`;
   const valueCols = dataCols.filter((c) => !pk.includes(c));
   // The incoming value wins where it has one from a higher-ranked fact than the stored value's.
@@ -424,7 +434,14 @@ async function upsert(tx: SqlExecutor, table: TableName, rows: Keyed[], auditSeq
   sets.push(`rank = CASE WHEN ${newer} THEN EXCLUDED.rank ELSE t.rank END`);
   sets.push('audit_seq = GREATEST(t.audit_seq, EXCLUDED.audit_seq)');
   const conflict = `ON CONFLICT (${pk.join(', ')}) DO UPDATE SET ${sets.join(', ')}`;
-  const values = rows.map((r) => [...dataCols.map((c) => r.row[c] ?? null), r.rank, r.eventKey, auditSeq, JSON.stringify(r.ranks)]);
+  const values = rows.map((r) => [
+    ...dataCols.map((c) => r.row[c] ?? null),
+    ...initial.map(([, value]) => value(r.row)),
+    r.rank,
+    r.eventKey,
+    auditSeq,
+    JSON.stringify(r.ranks),
+  ]);
   await insertMany(tx, `${table} AS t`, cols, values, conflict);
 }
 
