@@ -13,7 +13,19 @@
  * any file that cannot be read, is compiled as usual and written again when the command ends.
  */
 import { createHash } from 'node:crypto';
-import { closeSync, existsSync, fstatSync, mkdirSync, openSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
+import {
+  closeSync,
+  existsSync,
+  fstatSync,
+  mkdirSync,
+  openSync,
+  readdirSync,
+  readFileSync,
+  renameSync,
+  statSync,
+  unlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import Module from 'node:module';
 import { homedir } from 'node:os';
 import { basename, dirname, join, sep } from 'node:path';
@@ -63,7 +75,11 @@ function makeDirs(dir: string): void {
   for (const d of missing.reverse()) mkdirSync(d, { mode: 0o700 });
 }
 
-/** Written whole under another name and renamed, so a run reading it at the same time sees all or nothing. */
+/**
+ * Written whole under another name and renamed, so a run reading it at the same time sees all or
+ * nothing. The same bundle's files from other builds (an upgrade leaves them behind) go, so the
+ * folder holds one file per bundle.
+ */
 function writeCache(dir: string, file: string, data: Buffer): void {
   try {
     makeDirs(dir);
@@ -71,6 +87,10 @@ function writeCache(dir: string, file: string, data: Buffer): void {
     const partial = `${file}.${process.pid}.tmp`;
     writeFileSync(partial, data, { mode: 0o600 });
     renameSync(partial, file);
+    const bundle = `${basename(file).replace(/-[0-9a-f]+\.bin$/, '')}-`;
+    for (const name of readdirSync(dir))
+      if (name.startsWith(bundle) && /^[0-9a-f]+\.bin$/.test(name.slice(bundle.length)) && name !== basename(file))
+        unlinkSync(join(dir, name));
   } catch {
     // A read-only or full disk costs the next run its compile, nothing more.
   }

@@ -59,6 +59,18 @@ describe('the command line keeps compiled code between runs', function () {
     );
   });
 
+  it("keeps one file per bundle: an earlier build's goes when the new one is written", async () => {
+    mkdirSync(cache, { recursive: true, mode: 0o700 });
+    const earlier = join(cache, 'blameCommand-0123456789abcdef0123456789abcdef.bin');
+    const other = join(cache, 'blameCommandExtra-0123456789abcdef0123456789abcdef.bin');
+    writeFileSync(earlier, 'from an earlier build', { mode: 0o600 });
+    writeFileSync(other, 'another bundle', { mode: 0o600 });
+    assert.equal((await blame({ LINEAGE_COMPILE_CACHE: cache })).status, 0);
+    assert.equal(existsSync(earlier), false);
+    assert.equal(existsSync(other), true);
+    assert.equal(files().filter((f) => f.startsWith('blameCommand-')).length, 1);
+  });
+
   it('compiles afresh over a damaged file and replaces it', async () => {
     assert.equal((await blame({ LINEAGE_COMPILE_CACHE: cache })).status, 0);
     const target = files().find((f) => f.startsWith('blameCommand-'))!;
