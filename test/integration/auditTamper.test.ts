@@ -13,6 +13,7 @@ import { runLineage } from '../helpers/cli';
 import { TestRepo } from '../helpers/gitRepo';
 import { syntheticStream } from '../helpers/streams';
 import { backends, http, startTestService, type TestService } from '../helpers/testService';
+import { forgeRaw, readRaw } from '../helpers/storedEvents';
 
 const repoSlug = 'acme/audited';
 
@@ -39,7 +40,7 @@ async function rehashChain(t: TestService): Promise<void> {
   );
   let prev = genesisHash;
   for (const e of entries.rows) {
-    const raw = (await t.service.db.query<{ raw: string }>('SELECT raw FROM events WHERE key = $1', [e.event_key])).rows[0]!.raw;
+    const raw = await readRaw(t.service.db, e.event_key);
     const eventHash = (await import('node:crypto')).createHash('sha256').update(raw).digest('hex');
     const hash = chainHash(prev, Number(e.seq), e.event_key, eventHash);
     await t.service.db.query('UPDATE audit_log SET event_hash = $2, prev_hash = $3, hash = $4 WHERE seq = $1', [
@@ -130,7 +131,7 @@ for (const backend of backends()) {
       try {
         const key = `native:deployment:${repoSlug}-deploy-production-1`;
         const seq = await seqOf(t, key);
-        await t.service.db.query(`UPDATE events SET raw = replace(raw, 'ci-bot', 'mallory') WHERE key = $1`, [key]);
+        await forgeRaw(t.service.db, key, (raw) => raw.replaceAll('ci-bot', 'mallory'));
         await t.service.db.query(`UPDATE deployments SET actor = 'mallory' WHERE id = $1`, [`${repoSlug}-production-1`]);
         await rehashChain(t);
         let audit = await t.client.verifyAudit();

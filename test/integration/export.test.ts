@@ -15,6 +15,7 @@ import { chainHash, sha256Text } from '../../src/core/audit/chain';
 import { runLineage } from '../helpers/cli';
 import { syntheticStream } from '../helpers/streams';
 import { backends, startTestService, type TestService } from '../helpers/testService';
+import { storedText } from '../../src/server/store/storedRaw';
 
 for (const backend of backends()) {
   describe(`export and offline verification (${backend} store)`, function () {
@@ -70,10 +71,12 @@ for (const backend of backends()) {
           .split('\n'),
       );
       assert.equal(lines.length, total);
-      const stored = await t.service.db.query<{ key: string; raw: string }>('SELECT key, raw FROM events ORDER BY audit_seq');
+      const stored = await t.service.db.query<{ key: string; raw: string | null; raw_z: Uint8Array | null }>(
+        'SELECT key, raw, raw_z FROM events ORDER BY audit_seq',
+      );
       assert.deepEqual(
         lines.map((l) => JSON.parse(l).raw),
-        stored.rows.map((row) => row.raw),
+        stored.rows.map((row) => storedText(row)),
         'every raw event, byte for byte, in chain order',
       );
       const verify = await runLineage(scratch, ['verify', dir, '--json']);

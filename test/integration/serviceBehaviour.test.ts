@@ -11,6 +11,7 @@ import { join } from 'node:path';
 import { backends, http, startTestService, type TestService } from '../helpers/testService';
 import { syntheticStream, snapshot } from '../helpers/streams';
 import { webhookExample } from '../helpers/webhookExamples';
+import { forgeRaw } from '../helpers/storedEvents';
 
 for (const backend of backends()) {
   describe(`service behaviour (${backend} store)`, function () {
@@ -343,7 +344,7 @@ for (const backend of backends()) {
             'SELECT key, audit_seq FROM events ORDER BY audit_seq LIMIT 1 OFFSET 4',
           );
           const { key, audit_seq } = victim.rows[0]!;
-          await t.service.db.query(`UPDATE events SET raw = replace(raw, 'ci-bot', 'mallory') WHERE key = $1`, [key]);
+          await forgeRaw(t.service.db, key, (raw) => raw.replaceAll('ci-bot', 'mallory'));
           const audit = await t.client.verifyAudit();
           assert.equal(audit.ok, false);
           assert.equal(audit.brokenAt, Number(audit_seq));

@@ -20,6 +20,7 @@ import type { CheckpointSigner } from './signer';
 import type { Database } from '../store/database';
 import { openScratch } from '../store/embeddedDatabase';
 import { writeFacts } from '../store/factWriter';
+import { storedText } from '../store/storedRaw';
 import { migrate } from '../store/migrations';
 import { cutProblem, readBase, readCut, seedBase } from './cut';
 
@@ -160,10 +161,11 @@ export async function replayChain(
       prev_hash: string;
       hash: string;
       raw: string | null;
+      raw_z: Uint8Array | null;
       format: string | null;
       audit_seq: string | number | null;
     }>(
-      `SELECT a.seq, a.event_key, a.event_hash, a.prev_hash, a.hash, e.raw, e.format, e.audit_seq
+      `SELECT a.seq, a.event_key, a.event_hash, a.prev_hash, a.hash, e.raw, e.raw_z, e.format, e.audit_seq
        FROM audit_log a LEFT JOIN events e ON e.key = a.event_key
        WHERE a.seq BETWEEN $1 AND $2 ORDER BY a.seq`,
       [from, to],
@@ -178,13 +180,14 @@ export async function replayChain(
     for (const r of page.rows) {
       const seq = Number(r.seq);
       if (seq !== expected) return broken(expected, 'entry missing');
-      if (r.raw === null || Number(r.audit_seq) !== seq) return broken(seq, 'the event this entry covers is missing');
-      if (sha256Text(r.raw) !== r.event_hash) return broken(seq, 'the stored event no longer matches its hash');
+      if ((r.raw === null && r.raw_z === null) || Number(r.audit_seq) !== seq) return broken(seq, 'the event this entry covers is missing');
+      const raw = storedText(r);
+      if (raw === null || sha256Text(raw) !== r.event_hash) return broken(seq, 'the stored event no longer matches its hash');
       if (r.prev_hash !== prev) return broken(seq, 'previous-hash link does not match');
       if (chainHash(prev, seq, r.event_key, r.event_hash) !== r.hash) return broken(seq, 'entry hash does not match');
       let derived;
       try {
-        derived = rederive(r.format ?? '', r.raw, trust);
+        derived = rederive(r.format ?? '', raw, trust);
       } catch (e) {
         return broken(seq, `the stored event does not re-derive: ${(e as Error).message}`);
       }

@@ -1,5 +1,6 @@
 import pg from 'pg';
 import type { Database } from './database';
+import { compressParams } from './storedRaw';
 
 // Keep int8 (counts, sequence numbers) as JS numbers; they stay far below 2^53 here.
 pg.types.setTypeParser(pg.types.builtins.INT8, (v: string) => Number(v));
@@ -11,7 +12,7 @@ export async function openPostgres(url: string): Promise<Database> {
   probe.release();
   return {
     kind: 'postgres',
-    query: (sql, params) => pool.query(sql, params) as never,
+    query: (sql, params) => pool.query(sql, compressParams(params)) as never,
     exec: async (sql) => {
       await pool.query(sql);
     },
@@ -20,7 +21,7 @@ export async function openPostgres(url: string): Promise<Database> {
       try {
         await client.query('BEGIN');
         const result = await fn({
-          query: (sql, params) => client.query(sql, params) as never,
+          query: (sql, params) => client.query(sql, compressParams(params)) as never,
           exec: async (sql) => {
             await client.query(sql);
           },

@@ -10,6 +10,7 @@ import type {
 } from '../../core/model/api';
 import type { Deployment, Finding } from '../../core/model/domain';
 import type { SqlExecutor } from './database';
+import { storedText } from './storedRaw';
 import type { AuditEntry, Checkpoint } from '../../core/audit/chain';
 import {
   approvalOf,
@@ -348,19 +349,20 @@ export class Queries {
 
   async event(key: string): Promise<StoredEvent | null> {
     const result = await this.db.query(
-      'SELECT e.key, e.format, e.received_at, e.audit_seq, e.raw, a.hash FROM events e JOIN audit_log a ON a.seq = e.audit_seq WHERE e.key = $1',
+      'SELECT e.key, e.format, e.received_at, e.audit_seq, e.raw, e.raw_z, a.hash FROM events e JOIN audit_log a ON a.seq = e.audit_seq WHERE e.key = $1',
       [key],
     );
     const r = result.rows[0];
     if (!r) return null;
+    const text = storedText(r) ?? '';
     return {
       key: String(r.key),
       format: String(r.format),
       receivedAt: isoOrNull(r.received_at)!,
       auditSeq: Number(r.audit_seq),
       auditHash: String(r.hash),
-      raw: JSON.parse(String(r.raw)),
-      rawText: String(r.raw),
+      raw: JSON.parse(text),
+      rawText: text,
     };
   }
 
@@ -400,7 +402,7 @@ export class Queries {
   /** Entries `from` to `to` with their events' raw text, in order. */
   async auditEvents(from: number, to: number): Promise<ExportedEvent[]> {
     const r = await this.db.query(
-      `SELECT a.seq, a.event_key, a.event_hash, a.prev_hash, a.hash, e.format, e.received_at, e.raw
+      `SELECT a.seq, a.event_key, a.event_hash, a.prev_hash, a.hash, e.format, e.received_at, e.raw, e.raw_z
          FROM audit_log a JOIN events e ON e.key = a.event_key
         WHERE a.seq BETWEEN $1 AND $2 ORDER BY a.seq`,
       [from, to],
@@ -413,7 +415,7 @@ export class Queries {
       eventHash: String(x.event_hash),
       prevHash: String(x.prev_hash),
       hash: String(x.hash),
-      raw: String(x.raw),
+      raw: storedText(x) ?? '',
     }));
   }
 

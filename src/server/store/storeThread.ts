@@ -13,11 +13,19 @@
  */
 import { Worker } from 'node:worker_threads';
 import type { Database, QueryResult, SqlExecutor } from './database';
+import { deflateLevel } from './storedRaw';
 
 /** Runs in the worker: one PGlite, statements in arrival order, each answered by its id. */
 const workerSource = `
 const { parentPort, workerData } = require('node:worker_threads');
+const { deflateRawSync } = require('node:zlib');
 const { PGlite } = require(workerData.pglite);
+// A parameter deflated(text) (storedRaw.ts) is compressed here, off the service's thread.
+const isDeflated = (p) => typeof p === 'object' && p !== null && typeof p.deflate === 'string';
+const compress = (params) =>
+  params && params.some(isDeflated)
+    ? params.map((p) => (isDeflated(p) ? deflateRawSync(Buffer.from(p.deflate, 'utf8'), { level: workerData.deflateLevel }) : p))
+    : params;
 const failure = (e) => ({ message: e && e.message ? String(e.message) : String(e), code: e && e.code, detail: e && e.detail });
 const ready = PGlite.create(workerData.dataDir ?? undefined);
 ready.then(
@@ -37,7 +45,7 @@ parentPort.on('message', async (m) => {
       await db.exec(m.sql);
       parentPort.postMessage({ id: m.id });
     } else {
-      const result = await db.query(m.sql, m.params);
+      const result = await db.query(m.sql, compress(m.params));
       parentPort.postMessage({ id: m.id, rows: result.rows });
     }
   } catch (e) {
@@ -70,7 +78,7 @@ export class StoreError extends Error {
  */
 export async function openStoreThread(dataDir: string | null): Promise<Database> {
   const pglite = require.resolve('@electric-sql/pglite');
-  const worker = new Worker(workerSource, { eval: true, workerData: { dataDir, pglite } });
+  const worker = new Worker(workerSource, { eval: true, workerData: { dataDir, pglite, deflateLevel } });
   const store = new StoreThread(worker);
   await store.opened;
   return store;

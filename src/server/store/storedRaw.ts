@@ -1,0 +1,47 @@
+/**
+ * How the store keeps a delivery's text, which the audit log needs verbatim: deflated, in
+ * `events.raw_z`. Kept as text (`events.raw`), a GitHub delivery's 9–13 KB cost the embedded store
+ * most of its time per event (copied into PGlite, compressed by PostgreSQL, written to the log and
+ * the table) and 2.7 KB on disk; deflated before it reaches the database it is about 1.8 KB, held in
+ * the row itself, and PostgreSQL leaves it as it is. Rows stored before keep their text in `raw`;
+ * each row has exactly one of the two (a check in the schema).
+ *
+ * A writer passes `deflated(text)` as the parameter; it is compressed where the statement is sent
+ * from: on the embedded store's own thread (storeThread.ts, which does the same with the same
+ * settings), or by the PostgreSQL client before it sends.
+ */
+import { deflateRawSync, inflateRawSync } from 'node:zlib';
+
+export interface Deflated {
+  deflate: string;
+}
+
+export const deflateLevel = 3;
+
+export function deflated(text: string): Deflated {
+  return { deflate: text };
+}
+
+function isDeflated(value: unknown): value is Deflated {
+  return typeof value === 'object' && value !== null && typeof (value as Deflated).deflate === 'string';
+}
+
+/** The parameters with each `deflated(text)` compressed. */
+export function compressParams(params: unknown[] | undefined): unknown[] | undefined {
+  if (!params?.some(isDeflated)) return params;
+  return params.map((p) => (isDeflated(p) ? deflateRawSync(Buffer.from(p.deflate, 'utf8'), { level: deflateLevel }) : p));
+}
+
+/**
+ * A stored event's text from its row: `raw`, or `raw_z` inflated. Null when the row has neither or
+ * its bytes do not inflate (then the text is not what was stored, and the chain says so).
+ */
+export function storedText(row: { raw?: unknown; raw_z?: unknown }): string | null {
+  if (typeof row.raw === 'string') return row.raw;
+  if (!(row.raw_z instanceof Uint8Array)) return null;
+  try {
+    return inflateRawSync(row.raw_z).toString('utf8');
+  } catch {
+    return null;
+  }
+}
