@@ -7,6 +7,7 @@
  */
 import type { DeploymentFact, Fact, FindingFact, PullRequestFact } from '../../core/ingest/facts';
 import type { SqlExecutor } from './database';
+import { placeholder } from './storedRaw';
 
 type TableName = Fact['table'];
 
@@ -460,7 +461,7 @@ export function valuesList(rows: unknown[][], params: unknown[]): string {
     .map((row) => {
       const placeholders = row.map((v) => {
         params.push(v);
-        return `$${params.length}`;
+        return placeholder(v, params.length);
       });
       return `(${placeholders.join(', ')})`;
     })

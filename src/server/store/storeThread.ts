@@ -24,7 +24,7 @@ const { PGlite } = require(workerData.pglite);
 const isDeflated = (p) => typeof p === 'object' && p !== null && typeof p.deflate === 'string';
 const compress = (params) =>
   params && params.some(isDeflated)
-    ? params.map((p) => (isDeflated(p) ? deflateRawSync(Buffer.from(p.deflate, 'utf8'), { level: workerData.deflateLevel }) : p))
+    ? params.map((p) => (isDeflated(p) ? deflateRawSync(Buffer.from(p.deflate, 'utf8'), { level: workerData.deflateLevel }).toString('base64') : p))
     : params;
 const failure = (e) => ({ message: e && e.message ? String(e.message) : String(e), code: e && e.code, detail: e && e.detail });
 const ready = PGlite.create(workerData.dataDir ?? undefined);
