@@ -1,10 +1,12 @@
 /**
- * How the store keeps a delivery's text, which the audit log needs verbatim: deflated, in
- * `events.raw_z`. Kept as text (`events.raw`), a GitHub delivery's 9–13 KB cost the embedded store
- * most of its time per event (copied into PGlite, compressed by PostgreSQL, written to the log and
- * the table) and 2.7 KB on disk; deflated before it reaches the database it is about 1.8 KB, held in
- * the row itself, and PostgreSQL leaves it as it is. Rows stored before keep their text in `raw`;
- * each row has exactly one of the two (a check in the schema).
+ * How the store keeps an event's text, which the audit log needs verbatim: a large one deflated, in
+ * `events.raw_z`; a small one as text, in `events.raw`. Kept as text, a GitHub delivery's 9–13 KB
+ * cost the embedded store most of its time per event (copied into PGlite, compressed by
+ * PostgreSQL, written to the log and the table) and 2.7 KB on disk; deflated before it reaches the
+ * database it is about 1.8 KB, held in the row itself, and PostgreSQL leaves it as it is. Under
+ * `deflateFrom` bytes PostgreSQL keeps text in the row uncompressed anyway, and deflating would
+ * only cost time. Each row has exactly one of the two (a check in the schema); rows stored before
+ * keep their text in `raw`.
  *
  * A writer passes `deflated(text)` as the parameter; it is compressed where the statement is sent
  * from: on the embedded store's own thread (storeThread.ts, which does the same with the same
@@ -20,9 +22,16 @@ export interface Deflated {
 }
 
 export const deflateLevel = 3;
+/** PostgreSQL moves a row's values out and compresses them from about 2 KB (TOAST_TUPLE_THRESHOLD). */
+export const deflateFrom = 2000;
 
 export function deflated(text: string): Deflated {
   return { deflate: text };
+}
+
+/** The values of `raw` and `raw_z` for an event's text. */
+export function storedForm(text: string): [string | null, Deflated | null] {
+  return text.length < deflateFrom / 3 || Buffer.byteLength(text, 'utf8') < deflateFrom ? [text, null] : [null, deflated(text)];
 }
 
 export function isDeflated(value: unknown): value is Deflated {
