@@ -1,7 +1,7 @@
 /** `lineage blame`: where each line of a file runs, and how it got there. */
 import { readFileSync } from 'node:fs';
 import type { CommittedBlame } from '../core/git/committedBlame';
-import { parseBlameArgs, startBlame } from './blameStart';
+import { parseBlameArgs } from './blameStart';
 import { formatBlame, isTerminal } from './blameFormat';
 import { openCheckout } from './checkout';
 import { cliOriginSlug, cliSession } from './sourceOption';
@@ -33,7 +33,7 @@ export async function runBlame(
   env: NodeJS.ProcessEnv,
   out: (line: string) => void,
   err: (line: string) => void,
-  started?: CommittedBlame | null,
+  committed: CommittedBlame | null,
 ): Promise<void> {
   const { values, positionals } = parseBlameArgs(argv);
   if (values.help) {
@@ -43,10 +43,9 @@ export async function runBlame(
   if (positionals.length !== 1) throw new UsageError('blame needs exactly one file path');
   const target = positionals[0]!;
 
-  // The blame of HEAD's version starts before anything else (the entry starts it before this
-  // module loads); it is the answer when the file is unchanged (committedBlame.ts). A buffer
-  // given with --contents is blamed as usual.
-  const committed = started === undefined ? startBlame(argv, process.cwd()) : started;
+  // The blame of HEAD's version started before anything else (`committed`: the entry starts it
+  // before this module loads, blameStart.ts); it is the answer when the file is unchanged
+  // (committedBlame.ts). A buffer given with --contents is blamed as usual (null).
   const repo = await openCheckout(process.cwd(), committed?.located);
   let path: string;
   try {
