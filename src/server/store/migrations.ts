@@ -249,9 +249,9 @@ INSERT INTO repo_versions (repo, seq) SELECT '*', seq FROM audit_head WHERE id =
     sql: `CREATE INDEX deployments_skewed ON deployments (repo, effective_at DESC) WHERE effective_at - at > interval '60 seconds';`,
   },
   {
-    // A delivery's text kept deflated (storedRaw.ts); rows stored before keep theirs in raw. Already
-    // compressed, so PostgreSQL stores it as it is; rows from before satisfy the check, which new
-    // rows must.
+    // An event's text of 2 KB or more kept deflated (storedRaw.ts); smaller texts, and rows stored
+    // before, keep theirs in raw. Already compressed, so PostgreSQL stores it as it is; rows from
+    // before satisfy the check, which new rows must.
     id: '015-raw-deflated',
     sql: `
 ALTER TABLE events ALTER COLUMN raw DROP NOT NULL;
