@@ -5,6 +5,7 @@ import { join } from 'node:path';
 
 export interface Spawned {
   url: string;
+  pid: number;
   close(): Promise<void>;
 }
 
@@ -35,6 +36,7 @@ export async function startService(store: { dataDir?: string; databaseUrl?: stri
   });
   return {
     url,
+    pid: proc.pid!,
     close: () =>
       new Promise<void>((resolve) => {
         proc.once('exit', () => resolve());

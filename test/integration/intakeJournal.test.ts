@@ -12,6 +12,7 @@ import { normalizeGithubEvent } from '../../src/core/ingest/github';
 import type { NormalizedEvent } from '../../src/core/ingest/facts';
 import { loadSigner } from '../../src/server/audit/signer';
 import { IntakeJournal } from '../../src/server/store/intakeJournal';
+import { eventTexts } from '../../src/server/store/journaledWriter';
 import { freshStore, http, startTestService } from '../helpers/testService';
 import { listeningUrl } from '../helpers/serveProcess';
 import { webhookExample } from '../helpers/webhookExamples';
@@ -42,8 +43,9 @@ function post(url: string, body: string) {
  * Writes records into a data folder's journal as a service that crashed would have left them:
  * synced, never released (closing keeps a segment that still holds records).
  */
-async function leaveJournal(dataDir: string, records: NormalizedEvent[][]): Promise<void> {
-  const { journal } = await IntakeJournal.open<NormalizedEvent[]>(join(dataDir, 'intake'), journalKey(dataDir), () => undefined);
+async function leaveJournal(dataDir: string, records: NormalizedEvent[][], layout: 'json' | 'texts' = 'texts'): Promise<void> {
+  const texts = layout === 'texts' ? eventTexts : null;
+  const { journal } = await IntakeJournal.open(join(dataDir, 'intake'), journalKey(dataDir), () => undefined, texts);
   for (const record of records) await journal.append(record);
   await journal.close();
 }
@@ -176,6 +178,52 @@ describe('the intake journal (embedded store)', function () {
     });
     // Nothing was deleted: the records are still there for whoever repairs it.
     assert.ok(segments(dataDir!).includes(first!));
+  });
+
+  it('reads back records of both layouts exactly and in order: JSON from before, texts as bytes now', async () => {
+    const { dataDir } = await freshStore('embedded');
+    const dir = join(dataDir!, 'intake');
+    const unusual = normalized(40);
+    // Characters of two, three and four UTF-8 bytes, and escapes, in the delivery's text.
+    unusual.raw = unusual.raw.replace('"production"', '"prod \\u00e9 ü — 漢字 😀 \\n"');
+    const records = [[normalized(41)], [unusual, normalized(42)], [normalized(43)]];
+    await leaveJournal(dataDir!, records.slice(0, 1), 'json');
+    await leaveJournal(dataDir!, records.slice(1), 'texts');
+    const { journal, leftover } = await IntakeJournal.open(dir, journalKey(dataDir!), () => undefined, eventTexts);
+    await journal.close();
+    assert.deepEqual(
+      leftover.map((r) => r.value),
+      records,
+    );
+    assert.equal(leftover[1]!.value[0]!.raw, unusual.raw);
+    // The texts are on disk as themselves, not escaped inside JSON.
+    assert.ok(readFileSync(join(dir, 'intake-000002.log')).includes(Buffer.from('漢字 😀')));
+  });
+
+  it('takes neither layout for the other: a record whose layout bit is flipped does not read back', async () => {
+    for (const layout of ['json', 'texts'] as const) {
+      const { dataDir } = await freshStore('embedded');
+      await leaveJournal(dataDir!, [[normalized(50)], [normalized(51)]], layout);
+      const file = join(dataDir!, 'intake', 'intake-000001.log');
+      const bytes = readFileSync(file);
+      const second = 4 + 32 + (bytes.readUInt32BE(0) & 0x7fff_ffff);
+      bytes[second] = bytes[second]! ^ 0x80; // the top bit of the second record's length
+      writeFileSync(file, bytes);
+      const dropped: string[] = [];
+      const { journal, leftover } = await IntakeJournal.open(
+        join(dataDir!, 'intake'),
+        journalKey(dataDir!),
+        (m) => dropped.push(m),
+        eventTexts,
+      );
+      await journal.close();
+      assert.deepEqual(
+        leftover.map((r) => r.value[0]!.key),
+        [normalized(50).key],
+        layout,
+      );
+      assert.match(dropped.join('\n'), /\(a record (whose MAC does not match|cut short)\)/, layout);
+    }
   });
 
   it("does not put into the store a record written without the service's signing key", async () => {

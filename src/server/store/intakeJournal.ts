@@ -5,10 +5,14 @@
  * (group commit), which is what lets one delivery per request be acknowledged at disk speed.
  *
  * Files are segments `intake-NNNNNN.log` in the journal folder. A record is
- * `[u32 length][32-byte HMAC-SHA256][length bytes of JSON]`, the length big-endian. The MAC's key
- * is derived from the service's signing key, so a record put into the folder by anyone else (who
- * could otherwise have it signed into the audit chain at the next start) does not read back. Once
- * every record of a segment is in the store the segment is deleted.
+ * `[u32 length][32-byte HMAC-SHA256][length bytes of body]`, the length big-endian. The body is the
+ * value as JSON, or, when the journal was given a `RecordTexts` and the length's top bit is set, a
+ * small JSON head followed by the value's large texts as their own UTF-8 bytes
+ * (`[u32 head length][head][u32 length][text]…`): a delivery's 10 KB of JSON is then copied once
+ * instead of escaped character by character into a string and copied again. The MAC's key is
+ * derived from the service's signing key, so a record put into the folder by anyone else (who could
+ * otherwise have it signed into the audit chain at the next start) does not read back. Once every
+ * record of a segment is in the store the segment is deleted.
  *
  * Reading back after a crash: only the last write can be cut short, because a later write starts
  * only after the one before it was synced. So a bad record in the last segment ends the journal
@@ -25,6 +29,17 @@ const headerBytes = 4 + macBytes;
 /** A segment is closed for appends past this size, so that a projected one can be deleted. */
 const segmentBytes = 32 * 1024 * 1024;
 const segmentPattern = /^intake-(\d{6})\.log$/;
+/** In a record's length: its body is a head and texts, not one JSON document. */
+const textsFlag = 0x8000_0000;
+/** Put before a head-and-texts body in its MAC, so that neither layout's bytes can pass for the other's. */
+const textsDomain = Buffer.from([0x02]);
+
+/** How a value is split into a small head (written as JSON) and large texts (written as bytes). */
+export interface RecordTexts<T> {
+  split(value: T): { head: unknown; texts: string[] };
+  /** The value again; throws when the head and texts do not make one. */
+  join(head: unknown, texts: string[]): T;
+}
 
 export class JournalDamagedError extends Error {
   override name = 'JournalDamagedError';
@@ -54,19 +69,22 @@ export class IntakeJournal<T> {
     private readonly dir: string,
     private readonly key: Buffer,
     private readonly log: (message: string) => void,
+    private readonly texts: RecordTexts<T> | null,
   ) {}
 
   /**
    * Opens the journal in `dir` and reads back what it holds from before (records not yet in the
-   * store, oldest first). Call `release` for each once the store has it.
+   * store, oldest first). Call `release` for each once the store has it. With `texts`, records are
+   * written as a head and texts; records of either layout read back.
    */
   static async open<T>(
     dir: string,
     key: Buffer,
     log: (message: string) => void,
+    texts: RecordTexts<T> | null = null,
   ): Promise<{ journal: IntakeJournal<T>; leftover: JournalRecord<T>[] }> {
     mkdirSync(dir, { recursive: true, mode: 0o700 });
-    const journal = new IntakeJournal<T>(dir, key, log);
+    const journal = new IntakeJournal<T>(dir, key, log, texts);
     const leftover = journal.readBack();
     for (const record of leftover) journal.open.set(record.segment, (journal.open.get(record.segment) ?? 0) + 1);
     const segments = journal.segments();
@@ -77,11 +95,7 @@ export class IntakeJournal<T> {
 
   /** Resolves, with the record's segment, once the record is on disk. */
   append(value: T): Promise<number> {
-    const json = Buffer.from(JSON.stringify(value), 'utf8');
-    const bytes = Buffer.allocUnsafe(headerBytes + json.length);
-    bytes.writeUInt32BE(json.length, 0);
-    mac(this.key, json).copy(bytes, 4);
-    json.copy(bytes, headerBytes);
+    const bytes = this.texts ? splitRecord(this.key, this.texts.split(value)) : jsonRecord(this.key, value);
     return new Promise((resolve, reject) => {
       this.waiting.push({ bytes, resolve, reject });
       void this.flush();
@@ -160,7 +174,7 @@ export class IntakeJournal<T> {
       const data = readFileSync(file);
       let at = 0;
       while (at < data.length) {
-        const read = readRecord(data, at, this.key);
+        const read = readRecord(data, at, this.key, this.texts);
         if (typeof read !== 'string') {
           records.push({ segment, value: read.value as T });
           at = read.next;
@@ -204,21 +218,76 @@ export class IntakeJournal<T> {
   }
 }
 
-function mac(key: Buffer, body: Buffer): Buffer {
-  return createHmac('sha256', key).update(body).digest();
+function mac(key: Buffer, body: Buffer, domain?: Buffer): Buffer {
+  const hmac = createHmac('sha256', key);
+  if (domain) hmac.update(domain);
+  return hmac.update(body).digest();
+}
+
+function jsonRecord(key: Buffer, value: unknown): Buffer {
+  const json = Buffer.from(JSON.stringify(value), 'utf8');
+  const bytes = Buffer.allocUnsafe(headerBytes + json.length);
+  bytes.writeUInt32BE(json.length, 0);
+  mac(key, json).copy(bytes, 4);
+  json.copy(bytes, headerBytes);
+  return bytes;
+}
+
+/** One allocation, each text written into it once; their lengths are measured first. */
+function splitRecord(key: Buffer, { head, texts }: { head: unknown; texts: string[] }): Buffer {
+  const headJson = JSON.stringify(head);
+  const headLength = Buffer.byteLength(headJson, 'utf8');
+  const textLengths = texts.map((t) => Buffer.byteLength(t, 'utf8'));
+  const length = 4 + headLength + textLengths.reduce((n, l) => n + 4 + l, 0);
+  if (length >= textsFlag) throw new RangeError(`a journal record of ${length} bytes is too large`);
+  const bytes = Buffer.allocUnsafe(headerBytes + length);
+  bytes.writeUInt32BE((length | textsFlag) >>> 0, 0);
+  let at = bytes.writeUInt32BE(headLength, headerBytes);
+  at += bytes.write(headJson, at, 'utf8');
+  texts.forEach((text, i) => {
+    at = bytes.writeUInt32BE(textLengths[i]!, at);
+    at += bytes.write(text, at, 'utf8');
+  });
+  mac(key, bytes.subarray(headerBytes), textsDomain).copy(bytes, 4);
+  return bytes;
 }
 
 /** The record at `at` and where the next begins, or why it cannot be read. */
-function readRecord(data: Buffer, at: number, key: Buffer): { value: unknown; next: number } | string {
+function readRecord<T>(data: Buffer, at: number, key: Buffer, texts: RecordTexts<T> | null): { value: unknown; next: number } | string {
   if (data.length - at < headerBytes) return 'a header cut short';
-  const length = data.readUInt32BE(at);
+  const word = data.readUInt32BE(at);
+  const split = (word & textsFlag) !== 0;
+  const length = split ? word - textsFlag : word;
   const next = at + headerBytes + length;
   if (next > data.length) return 'a record cut short';
   const body = data.subarray(at + headerBytes, next);
-  if (!timingSafeEqual(mac(key, body), data.subarray(at + 4, at + headerBytes))) return 'a record whose MAC does not match';
-  try {
-    return { value: JSON.parse(body.toString('utf8')), next };
-  } catch {
-    return 'a record that is not JSON';
+  if (!timingSafeEqual(mac(key, body, split ? textsDomain : undefined), data.subarray(at + 4, at + headerBytes)))
+    return 'a record whose MAC does not match';
+  if (!split) {
+    try {
+      return { value: JSON.parse(body.toString('utf8')), next };
+    } catch {
+      return 'a record that is not JSON';
+    }
   }
+  if (!texts) return 'a record of texts this journal does not read';
+  try {
+    return { value: joinRecord(body, texts), next };
+  } catch {
+    return 'a record whose head and texts do not read';
+  }
+}
+
+function joinRecord<T>(body: Buffer, texts: RecordTexts<T>): T {
+  const headEnd = 4 + body.readUInt32BE(0);
+  if (headEnd > body.length) throw new RangeError('head past the end');
+  const head: unknown = JSON.parse(body.toString('utf8', 4, headEnd));
+  const read: string[] = [];
+  for (let at = headEnd; at < body.length;) {
+    const end = at + 4 + body.readUInt32BE(at);
+    if (end > body.length) throw new RangeError('text past the end');
+    read.push(body.toString('utf8', at + 4, end));
+    at = end;
+  }
+  return texts.join(head, read);
 }

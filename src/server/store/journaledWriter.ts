@@ -18,7 +18,7 @@ import type { NormalizedEvent } from '../../core/ingest/facts';
 import type { Database } from './database';
 import { type EventSink, type EventWriter, takeBatch, type WrittenEvent } from './eventWriter';
 import { type OwnedClaim, OwnershipConflict, ownedClaim, ownedTables } from './factWriter';
-import { IntakeJournal } from './intakeJournal';
+import { IntakeJournal, type RecordTexts } from './intakeJournal';
 import { KeyFilter } from './keyFilter';
 
 /** Events per store transaction: larger commits pay less per event but keep readers waiting longer. */
@@ -66,7 +66,7 @@ export class JournaledWriter implements EventSink {
    * crash into the store before returning.
    */
   static async open(store: EventWriter, db: Database, dir: string, key: Buffer, log: (message: string) => void): Promise<JournaledWriter> {
-    const { journal, leftover } = await IntakeJournal.open<NormalizedEvent[]>(dir, key, log);
+    const { journal, leftover } = await IntakeJournal.open(dir, key, log, eventTexts);
     const writer = new JournaledWriter(store, journal, dir, log);
     await writer.learnKeys(db);
     await writer.learnOwners(db);
@@ -255,6 +255,15 @@ export class JournaledWriter implements EventSink {
     }
   }
 }
+
+/** A journal record of events: each event's delivery text written as its own bytes, the rest as JSON. */
+export const eventTexts: RecordTexts<NormalizedEvent[]> = {
+  split: (events) => ({ head: events.map(({ raw: _, ...rest }) => rest), texts: events.map((e) => e.raw) }),
+  join: (head, texts) => {
+    if (!Array.isArray(head) || head.length !== texts.length) throw new Error('one text an event');
+    return head.map((event: Omit<NormalizedEvent, 'raw'>, i) => ({ ...event, raw: texts[i]! }));
+  },
+};
 
 function claimsOf(events: NormalizedEvent[]): OwnedClaim[] {
   return events.flatMap((e) => e.facts.map(ownedClaim).filter((c) => c !== null));
