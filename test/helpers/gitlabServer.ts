@@ -1,5 +1,6 @@
 /**
- * A local server that answers like GitLab's REST API (and its GraphQL for vulnerabilities), for
+ * A local server that answers like GitLab's REST API (and its GraphQL for vulnerabilities and merge
+ * requests' system notes), for
  * tests that cannot reach gitlab.com. Every answer starts from the response example GitLab's API
  * documentation gives for that endpoint (test/fixtures/gitlab/api-examples.json), with ids, shas,
  * names and times filled in from the test's data. It implements what clients must cope with:
@@ -74,6 +75,8 @@ export class FakeGitLab {
   forbiddenPath: string | null = null;
   /** GraphQL's complexity limit (GitLab's for a signed-in caller: 250). */
   maxComplexity = 250;
+  /** Refuse the merge request notes query as a GitLab older than NotesFilterType (16.x) would. */
+  refusesNotesQuery = false;
   /** Requests whose path contains this answer 500 once each time they are set. */
   failingPath: string | null = null;
   private server: Server | undefined;
@@ -364,18 +367,7 @@ export class FakeGitLab {
         );
         return;
       }
-      // GitLab writes a system note for every push after the first ("added N commits").
-      const pushes = [...mr.versions]
-        .sort((a, b) => a.at.localeCompare(b.at))
-        .slice(1)
-        .map((v) => ({
-          id: 100_000 + v.id,
-          author: mr.author,
-          body: `added 1 commit\n\n<ul><li>${v.head.slice(0, 8)} - push</li></ul>\n\n[Compare with previous version](${this.instance}/${this.data.project}/-/merge_requests/${mr.iid}/diffs)`,
-          at: v.at,
-          system: true,
-        }));
-      const notes = [...mr.notes, ...pushes].sort((a, b) => a.at.localeCompare(b.at));
+      const notes = this.notesOf(mr);
       this.page(
         req,
         res,
@@ -423,12 +415,71 @@ export class FakeGitLab {
     this.send(req, res, 404, { message: '404 Not Found' });
   }
 
+  /** A merge request's notes, oldest first: the test's, and the system note GitLab writes for every push after the first. */
+  private notesOf(mr: FakeMergeRequest): FakeMergeRequest['notes'] {
+    const pushes = [...mr.versions]
+      .sort((a, b) => a.at.localeCompare(b.at))
+      .slice(1)
+      .map((v) => ({
+        id: 100_000 + v.id,
+        author: mr.author,
+        body: `added 1 commit\n\n<ul><li>${v.head.slice(0, 8)} - push</li></ul>\n\n[Compare with previous version](${this.instance}/${this.data.project}/-/merge_requests/${mr.iid}/diffs)`,
+        at: v.at,
+        system: true,
+      }));
+    return [...mr.notes, ...pushes].sort((a, b) => a.at.localeCompare(b.at));
+  }
+
+  /**
+   * `project.mergeRequests(iids:)` with each one's `notes(filter: ONLY_ACTIVITY, first: 100)`, in
+   * the shape of GitLab's GraphQL reference (Note: a global id, `createdAt` to the second).
+   */
+  private mergeRequestNotes(
+    req: IncomingMessage,
+    res: ServerResponse,
+    variables: { fullPath: string; iids: string[]; first: number },
+  ): void {
+    if (this.refusesNotesQuery) {
+      this.send(req, res, 200, { errors: [{ message: "Field 'notes' doesn't accept argument 'filter'" }] });
+      return;
+    }
+    if (variables.fullPath !== this.data.project) {
+      this.send(req, res, 200, { data: { project: null } });
+      return;
+    }
+    const nodes = this.data.mergeRequests
+      .filter((mr) => variables.iids.includes(String(mr.iid)))
+      .slice(0, variables.first)
+      .map((mr) => {
+        const system = this.notesOf(mr).filter((n) => n.system);
+        return {
+          iid: String(mr.iid),
+          notes: {
+            pageInfo: { hasNextPage: system.length > 100 },
+            nodes: system.slice(0, 100).map((n) => ({
+              id: `gid://gitlab/Note/${n.id}`,
+              body: n.body,
+              system: true,
+              createdAt: `${n.at.slice(0, 19)}Z`,
+              author: { username: n.author },
+            })),
+          },
+        };
+      });
+    this.send(req, res, 200, { data: { project: { mergeRequests: { nodes } } } });
+  }
+
   private async graphql(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const chunks: Buffer[] = [];
     for await (const chunk of req) chunks.push(chunk as Buffer);
-    const { variables } = JSON.parse(Buffer.concat(chunks).toString('utf8')) as {
-      variables: { fullPath: string; after: string | null; first: number };
+    const { query, variables } = JSON.parse(Buffer.concat(chunks).toString('utf8')) as {
+      query: string;
+      variables: { fullPath: string; after: string | null; first: number; iids?: string[] };
     };
+    if (query.includes('LineageMergeRequestNotes')) {
+      this.mergeRequestNotes(req, res, { ...variables, iids: variables.iids ?? [] });
+      return;
+    }
     // GitLab prices a connection by its page size; past the limit it answers with an error, as here.
     const complexity = 1 + variables.first * 17;
     if (complexity > this.maxComplexity) {

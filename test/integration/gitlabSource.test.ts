@@ -509,4 +509,183 @@ describe('GitLab as the source', function () {
       local.dispose();
     }
   });
+
+  describe('merge requests read together', () => {
+    /** A merged merge request named by its squash commit, approved by carol at `approvedAt` on its head. */
+    const squashed = (iid: number, updatedAt: string, approvedAt = '2026-03-05T11:00:00Z') => {
+      const head = iid.toString(16).padStart(8, '0').repeat(5);
+      return {
+        iid,
+        title: `change ${iid}`,
+        author: 'bob',
+        state: 'merged' as const,
+        sourceBranch: `topic-${iid}`,
+        sha: head,
+        mergeCommit: null,
+        squashCommit: `5${head.slice(1)}`,
+        mergedAt: updatedAt,
+        updatedAt,
+        commits: [head, `5${head.slice(1)}`],
+        versions: [{ id: iid, head, at: '2026-03-05T10:00:00Z' }],
+        notes: [{ id: iid, author: 'carol', body: 'approved this merge request', at: approvedAt, system: true }],
+      };
+    };
+    const reviews = (
+      lineage: Map<
+        string,
+        { pullRequests: { number: number; reviews: { reviewer: string; state: string; commit: string | null; eventKey: string }[] }[] }
+      >,
+    ) =>
+      [...lineage]
+        .sort()
+        .map(([sha, l]) => [
+          sha,
+          l.pullRequests.map((pr) => [pr.number, pr.reviews.map((r) => [r.reviewer, r.state, r.commit, r.eventKey])]),
+        ]);
+
+    it("reads many merge requests' system notes in one GraphQL query, with the reviews REST gives", async () => {
+      // !51: approved, then pushed to, then approved again by another reviewer; !52: approved then
+      // unapproved; !53: approved. Both ways must give the same reviewers, heads and note ids.
+      const first = 'c3'.repeat(20);
+      const second = 'd4'.repeat(20);
+      const pushed = {
+        ...squashed(51, '2026-03-06T12:00:00Z'),
+        sha: second,
+        versions: [
+          { id: 1, head: first, at: '2026-03-05T10:00:00Z' },
+          { id: 2, head: second, at: '2026-03-05T12:00:00Z' },
+        ],
+        notes: [
+          { id: 511, author: 'carol', body: 'approved this merge request', at: '2026-03-05T11:00:00Z', system: true },
+          { id: 512, author: 'dave', body: 'approved this merge request', at: '2026-03-05T13:00:00Z', system: true },
+          { id: 513, author: 'erin', body: 'looks good to me', at: '2026-03-05T13:30:00Z', system: false },
+        ],
+      };
+      const withdrawn = {
+        ...squashed(52, '2026-03-06T11:00:00Z'),
+        notes: [
+          { id: 521, author: 'carol', body: 'approved this merge request', at: '2026-03-05T11:00:00Z', system: true },
+          { id: 522, author: 'carol', body: 'unapproved this merge request', at: '2026-03-05T11:30:00Z', system: true },
+        ],
+      };
+      const data = { ...gl.data, deployments: [], mergeRequests: [pushed, withdrawn, squashed(53, '2026-03-06T10:00:00Z')] };
+      const commits = data.mergeRequests.map((mr) => mr.squashCommit);
+      const answers: unknown[] = [];
+      for (const refuses of [false, true]) {
+        const server = new FakeGitLab(data);
+        server.refusesNotesQuery = refuses;
+        await server.start();
+        const client = new GitLabClient({ url: server.instance, token: { kind: 'private', value: 'glpat-good' } });
+        try {
+          const source = new GitLabSource(client);
+          answers.push(reviews(await source.lineage(project, commits)));
+          const paths = server.requests.map((r) => r.path);
+          const notesRead = paths.filter((p) => p.endsWith('/notes') || p.includes('/notes?'));
+          assert.equal(paths.filter((p) => p.endsWith('/graphql')).length, 1, 'one query for the three');
+          assert.equal(notesRead.length, refuses ? 3 : 0, refuses ? 'refused: each read through REST' : 'no notes read one by one');
+          assert.equal(paths.filter((p) => p.includes('/versions')).length, 1, 'versions only of !51, pushed to after an approval');
+          // Refused once, the query is not sent again.
+          server.data.mergeRequests.push(squashed(54, '2026-03-06T09:00:00Z'), squashed(55, '2026-03-06T08:00:00Z'));
+          await source.lineage(project, [squashed(54, '').squashCommit, squashed(55, '').squashCommit]);
+          assert.equal(server.requests.filter((r) => r.path.endsWith('/graphql')).length, refuses ? 1 : 2);
+        } finally {
+          await client.close();
+          await server.close();
+        }
+      }
+      assert.deepEqual(answers[0], answers[1]);
+      const withPush = (answers[0] as [string, [number, string[][]][]][]).find(([sha]) => sha === pushed.squashCommit)![1][0]![1];
+      assert.deepEqual(
+        withPush.map((r) => r.slice(0, 3)),
+        [
+          ['carol', 'approved', first],
+          ['dave', 'approved', second],
+        ],
+        "carol's approval is on the head before the push",
+      );
+    });
+
+    it("orders an approval and a push in the same second by REST's milliseconds, not GraphQL's seconds", async () => {
+      // Pushed at .300, approved at .700 of the same second: the approval is on the new head.
+      // GraphQL's times say only "that second", which would put it on the old one.
+      const before = 'e5'.repeat(20);
+      const after = 'f6'.repeat(20);
+      const close = {
+        ...squashed(61, '2026-03-06T12:00:00Z'),
+        sha: after,
+        versions: [
+          { id: 1, head: before, at: '2026-03-05T09:00:00.000Z' },
+          { id: 2, head: after, at: '2026-03-05T10:00:00.300Z' },
+        ],
+        notes: [{ id: 611, author: 'carol', body: 'approved this merge request', at: '2026-03-05T10:00:00.700Z', system: true }],
+      };
+      const server = await new FakeGitLab({
+        ...gl.data,
+        deployments: [],
+        mergeRequests: [close, squashed(62, '2026-03-06T11:00:00Z')],
+      }).start();
+      const client = new GitLabClient({ url: server.instance, token: { kind: 'private', value: 'glpat-good' } });
+      try {
+        const lineage = await new GitLabSource(client).lineage(project, [close.squashCommit, squashed(62, '').squashCommit]);
+        const pr = lineage.get(close.squashCommit)!.pullRequests[0]!;
+        assert.deepEqual(
+          pr.reviews.map((r) => [r.reviewer, r.state, r.commit]),
+          [['carol', 'approved', after]],
+        );
+        const paths = server.requests.map((r) => r.path);
+        assert.equal(paths.filter((p) => p.includes('/merge_requests/61/notes')).length, 1, "!61's notes read again through REST");
+        assert.equal(paths.filter((p) => p.includes('/merge_requests/62/notes')).length, 0);
+      } finally {
+        await client.close();
+        await server.close();
+      }
+    });
+
+    it('pages past ten while pages place blamed commits, and not for a commit made after the merge requests on a page', async () => {
+      // 1,200 merged merge requests, one updated an hour before the next; a blamed squash commit on
+      // each of the first twelve pages. One more commit, made in the clone after all of them, was
+      // pushed without a merge request: no page can hold it, so it is asked about at once.
+      const start = Date.parse('2026-05-01T00:00:00Z');
+      const all = Array.from({ length: 1200 }, (_, i) => squashed(1000 + i, new Date(start - i * 3_600_000).toISOString()));
+      const blamed = Array.from({ length: 12 }, (_, page) => all[page * 100 + 50]!.squashCommit);
+      const local = TestRepo.init('platform/late');
+      const server = await new FakeGitLab({ ...gl.data, deployments: [], mergeRequests: all }).start();
+      const client = new GitLabClient({ url: server.instance, token: { kind: 'private', value: 'glpat-good' } });
+      try {
+        local.write('app.js', [L(1)]);
+        const late = local.commit('pushed to main', {
+          GIT_COMMITTER_DATE: '2026-06-01T00:00:00Z',
+          GIT_AUTHOR_DATE: '2026-06-01T00:00:00Z',
+        });
+        const repository = await Repository.open(local.dir);
+        const lineage = await new GitLabSource(client).lineage(project, [...blamed, late], repository);
+        blamed.forEach((sha, page) =>
+          assert.deepEqual(
+            lineage.get(sha)!.pullRequests.map((pr) => pr.number),
+            [1000 + page * 100 + 50],
+          ),
+        );
+        assert.deepEqual(lineage.get(late)!.pullRequests, []);
+        // The merged list's pages, not a commit's own merge requests (…/commits/<sha>/merge_requests).
+        const pages = (requests: { path: string }[]) =>
+          requests.filter((r) => /\/merge_requests\?/.test(r.path) && !r.path.includes('/commits/'));
+        const listed = pages(server.requests);
+        const asked = server.requests.filter((r) => r.path.includes('/repository/commits/'));
+        assert.equal(listed.length, 12, 'twelve pages: each placed a blamed commit');
+        assert.deepEqual(
+          asked.map((r) => /commits\/([0-9a-f]+)/.exec(r.path)![1]),
+          [late],
+        );
+
+        // Only the late commit and one on the first page: one page, not ten.
+        const once = server.requests.length;
+        await new GitLabSource(client).lineage(project, [blamed[0]!, late], repository);
+        assert.equal(pages(server.requests.slice(once)).length, 1);
+      } finally {
+        await client.close();
+        await server.close();
+        local.dispose();
+      }
+    });
+  });
 });

@@ -202,6 +202,26 @@ export class Repository {
   }
 
   /**
+   * Each commit's committer time (Unix seconds), in one process; commits the clone lacks are left
+   * out (git refuses the whole list for one it lacks: then those it has are asked again).
+   */
+  async commitTimes(commits: string[]): Promise<Map<string, number>> {
+    const times = new Map<string, number>();
+    const log = (revs: string[]) =>
+      revs.length ? this.git.runWithInput(['log', '--no-walk=unsorted', '--stdin', '--format=%H %ct'], revs.join('\n') + '\n') : null;
+    const wanted = [...new Set(commits.map(checkRevision))];
+    const dated = (
+      (await log(wanted)?.catch(async () => log([...(await this.commitsPresent(wanted))])?.catch(() => null))) ?? Buffer.from('')
+    ).toString('utf8');
+    for (const line of dated.split('\n')) {
+      const [sha, at] = line.split(' ');
+      const t = Number(at);
+      if (sha && Number.isFinite(t) && t > 0) times.set(sha, t);
+    }
+    return times;
+  }
+
+  /**
    * For each of `commits` made on the own line of a branch that a merge on HEAD's first-parent line
    * brought in, that merge (introducingMerges.ts). Two processes: the commits' dates, then the
    * history since the oldest of them (a month earlier, for clocks that disagree), with parents.
@@ -211,15 +231,7 @@ export class Repository {
     const wanted = [...new Set(commits.map(checkRevision))];
     const head = await this.head();
     if (wanted.length === 0 || head === null) return new Map();
-    const dated = (
-      await this.git
-        .runWithInput(['log', '--no-walk=unsorted', '--stdin', '--format=%H %ct'], wanted.join('\n') + '\n')
-        .catch(() => Buffer.from(''))
-    ).toString('utf8');
-    const times = dated
-      .split('\n')
-      .map((l) => Number(l.split(' ')[1]))
-      .filter((t) => Number.isFinite(t) && t > 0);
+    const times = [...(await this.commitTimes(wanted)).values()];
     if (times.length === 0) return new Map();
     const since = Math.min(...times) - 31 * 24 * 3600;
     let graph = this.graphs;

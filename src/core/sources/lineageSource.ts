@@ -29,6 +29,8 @@ export interface SourceNotice {
 export interface LocalHistory {
   /** For commits made on a branch's own line, the merge on HEAD's first-parent line that brought them in. */
   introducingMerges(commits: string[]): Promise<Map<string, string>>;
+  /** Each commit's committer time (Unix seconds), for the commits the clone has. */
+  commitTimes?(commits: string[]): Promise<Map<string, number>>;
 }
 
 export interface LineageSource {

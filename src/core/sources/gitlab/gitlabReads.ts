@@ -1,6 +1,7 @@
 /**
  * Reads that direct mode and `lineage sync gitlab` make alike: a merge request with each
- * reviewer's latest decision, and the checks of a commit.
+ * reviewer's latest decision (the system notes of many at once where GitLab's GraphQL answers),
+ * and the checks of a commit.
  */
 import { z } from 'zod';
 import type { PullRequestWithReviews } from '../../model/api';
@@ -22,18 +23,107 @@ import {
  * each approval was given on. The versions are read only when a push may have come after an
  * approval; otherwise every approval covers today's head.
  */
-export async function readMergeRequest(client: GitLabClient, repo: string, mr: RestMergeRequest): Promise<PullRequestWithReviews> {
-  const notes = await client.read(
-    `notes of !${mr.iid}`,
-    (api) => api.MergeRequestNotes.all(repo, mr.iid, { sort: 'asc', orderBy: 'created_at', perPage: 100, maxPages: 10 } as never),
-    z.array(RestNote),
-  );
+export async function readMergeRequest(
+  client: GitLabClient,
+  repo: string,
+  mr: RestMergeRequest,
+  systemNotes?: RestNote[],
+): Promise<PullRequestWithReviews> {
+  const restNotes = () =>
+    client.read(
+      `notes of !${mr.iid}`,
+      (api) => api.MergeRequestNotes.all(repo, mr.iid, { sort: 'asc', orderBy: 'created_at', perPage: 100, maxPages: 10 } as never),
+      z.array(RestNote),
+    );
+  let notes = systemNotes ?? (await restNotes());
   const versions = pushedAfterApproval(notes)
     ? await client.read(`versions of !${mr.iid}`, (api) => api.MergeRequests.allDiffVersions(repo, mr.iid), z.array(RestVersion))
     : mr.sha
       ? [{ id: 0, head_commit_sha: mr.sha, created_at: '' }]
       : [];
+  // GraphQL gives a note's time to the second, REST to the millisecond: a push in the same second
+  // as an approval is ordered by REST's times.
+  if (systemNotes && sameSecond(notes, versions)) notes = await restNotes();
   return toGitlabPullRequest(repo, mr, mergeRequestReviews(repo, mr.iid, notes, versions, mr.sha ?? null));
+}
+
+function sameSecond(notes: RestNote[], versions: { created_at: string }[]): boolean {
+  const second = (at: string) => Math.floor(Date.parse(at) / 1000);
+  const approvals = new Set(notes.filter((n) => n.system && noteReviewState(n.body) !== null).map((n) => second(n.created_at)));
+  return versions.some((v) => approvals.has(second(v.created_at)));
+}
+
+/** Merge requests whose system notes one query reads: GitLab's GraphQL pages a connection at 100. */
+export const notesPerQuery = 100;
+
+const notesQuery = `query LineageMergeRequestNotes($fullPath: ID!, $iids: [String!], $first: Int!) {
+  project(fullPath: $fullPath) {
+    mergeRequests(iids: $iids, first: $first) {
+      nodes {
+        iid
+        notes(filter: ONLY_ACTIVITY, first: 100) {
+          pageInfo { hasNextPage }
+          nodes { id body system createdAt author { username } }
+        }
+      }
+    }
+  }
+}`;
+
+const GqlMergeRequestNotes = z.object({
+  project: z
+    .object({
+      mergeRequests: z.object({
+        nodes: z.array(
+          z
+            .object({
+              iid: z.string(),
+              notes: z.object({
+                pageInfo: z.object({ hasNextPage: z.boolean() }),
+                nodes: z.array(
+                  z.object({
+                    id: z.string(),
+                    body: z.string(),
+                    system: z.boolean(),
+                    createdAt: z.string(),
+                    author: z.object({ username: z.string() }).nullable().optional(),
+                  }),
+                ),
+              }),
+            })
+            .nullable(),
+        ),
+      }),
+    })
+    .nullable(),
+});
+
+/**
+ * The system notes (approvals, pushes) of up to `notesPerQuery` merge requests in one GraphQL
+ * query, where REST reads them one merge request at a time; as REST notes, so that the reviews are
+ * made from them exactly as from REST's. A merge request missing from the answer, with more than
+ * 100 such notes, or with a note whose id is not GitLab's, is left out: the caller reads it
+ * through REST.
+ */
+export async function systemNotesOf(client: GitLabClient, fullPath: string, iids: number[]): Promise<Map<number, RestNote[]>> {
+  const answer = await client.graphql(
+    notesQuery,
+    { fullPath, iids: iids.map(String), first: Math.min(iids.length, notesPerQuery) },
+    GqlMergeRequestNotes,
+  );
+  const found = new Map<number, RestNote[]>();
+  for (const mr of answer.project?.mergeRequests.nodes ?? []) {
+    if (!mr || mr.notes.pageInfo.hasNextPage) continue;
+    const notes = mr.notes.nodes.map((n) => {
+      const id = /\/(\d+)$/.exec(n.id);
+      const at = Date.parse(n.createdAt);
+      return id && !Number.isNaN(at)
+        ? { id: Number(id[1]), body: n.body, system: n.system, created_at: new Date(at).toISOString(), author: n.author ?? null }
+        : null;
+    });
+    if (notes.every((n) => n !== null)) found.set(Number(mr.iid), notes);
+  }
+  return found;
 }
 
 /** The jobs (and external statuses) of one commit, as checks: what `check`'s blocking-check rule reads. */

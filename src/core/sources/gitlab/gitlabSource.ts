@@ -7,7 +7,9 @@
  *
  * Requests: one page of the project's recent deployments (plus one per environment it crowds
  * out), one for the environments; per commit not seen before, its merge requests (GitLab offers
- * no batch for that), and per merge request not seen before its system notes and diff versions.
+ * no batch for that); for the merge requests not seen before, their system notes in one GraphQL
+ * query per 100 (one REST read each where GraphQL is refused), and the diff versions of those
+ * pushed to after an approval.
  * Everything is kept for a while, so a second file, or the same file again, costs nothing; and
  * repeat reads are conditional where GitLab gives ETags.
  */
@@ -17,7 +19,7 @@ import { environmentsOf, liveByEnvironment } from '../liveDeployments';
 import type { CommitLineage, PullRequestWithReviews } from '../../model/api';
 import type { Build, Deployment, Environment, EnvironmentProtection, Finding } from '../../model/domain';
 import { GitLabError, type GitLabClient } from './gitlabClient';
-import { commitChecks, readMergeRequest } from './gitlabReads';
+import { commitChecks, notesPerQuery, readMergeRequest, systemNotesOf } from './gitlabReads';
 import {
   firstVulnerabilityPage,
   gitlabFindingId,
@@ -40,6 +42,11 @@ const maxQuietEnvironments = 20;
 const concurrency = 8;
 /** Pages of merged merge requests read to find blamed commits without asking about each. */
 const maxIndexPages = 10;
+/**
+ * Pages read past those while each page still places a blamed commit: a long-lived project merges
+ * more than a thousand merge requests in the years a file's lines span.
+ */
+const maxProductivePages = 50;
 
 interface Deployments {
   environments: string[];
@@ -76,10 +83,14 @@ export class GitLabSource implements LineageSource {
       bySha: Map<string, number>;
       /** The same by merge commit alone: what a merge on the main line found locally is matched against. */
       byMergeCommit: Map<string, number>;
+      /** The earliest update time (Unix seconds) among the merge requests read so far. */
+      oldest: number | null;
       reading: Promise<void> | null;
     }
   >();
   private readonly unknowns = new Map<string, SourceNotice>();
+  /** False once the instance refused the notes query (an older GitLab, a job token): REST from then on. */
+  private notesByGraphql = true;
   /** The vulnerabilities page size this instance accepted (its complexity limit), learnt once. */
   private vulnerabilityPageSize = firstVulnerabilityPage;
 
@@ -201,16 +212,22 @@ export class GitLabSource implements LineageSource {
     // brought it in: the clone says which merge that is, sparing a request per commit. Without a
     // clone, or when it cannot say, GitLab is asked as before.
     const merging = local && shas.length ? local.introducingMerges(shas).catch(() => new Map<string, string>()) : null;
-    const [{ deployments }, merges] = await Promise.all([
+    const dating = local?.commitTimes && shas.length ? local.commitTimes(shas).catch(() => new Map<string, number>()) : null;
+    const [{ deployments }, merges, times] = await Promise.all([
       shas.length ? this.deployments(repo) : { deployments: [] as Deployment[] },
       merging ?? new Map<string, string>(),
+      dating ?? new Map<string, number>(),
     ]);
     const result = new Map<string, CommitLineage>();
-    const index = await this.mergedIndex(repo, shas, merges);
+    const index = await this.mergedIndex(repo, shas, merges, times);
+    const iidsOf = new Map<string, number[]>();
     await eachLimited(shas, concurrency, async (sha) => {
       const merged = mergedIn(index, merges, sha);
-      const iids = merged !== undefined ? [merged] : await this.mergeRequestsOf(repo, sha);
-      const pullRequests = await Promise.all(iids.map((iid) => this.mergeRequest(repo, iid)));
+      iidsOf.set(sha, merged !== undefined ? [merged] : await this.mergeRequestsOf(repo, sha));
+    });
+    this.readTogether(repo, [...new Set([...iidsOf.values()].flat())]);
+    await eachLimited(shas, concurrency, async (sha) => {
+      const pullRequests = await Promise.all(iidsOf.get(sha)!.map((iid) => this.mergeRequest(repo, iid)));
       result.set(sha, {
         sha,
         commit: null,
@@ -228,24 +245,37 @@ export class GitLabSource implements LineageSource {
   /**
    * The project's merged merge requests by the commits that name them (head, merge commit, squash
    * commit), read a page of 100 at a time, most recently updated first, only as far as needed for
-   * `wanted` (at most ten pages), and kept for five minutes. A squash, merge or fast-forward
-   * commit found here needs no request of its own; only a commit from the middle of a merge
-   * request's branch is asked about one by one. Only merged ones are indexed: a commit is there
-   * because that merge request merged it.
+   * `wanted`, and kept for five minutes. A squash, merge or fast-forward commit found here needs no
+   * request of its own; only a commit from the middle of a merge request's branch, or one pushed
+   * without a merge request, is asked about one by one. Only merged ones are indexed: a commit is
+   * there because that merge request merged it.
+   *
+   * How far: ten pages, and on while each page places a wanted commit (up to fifty). A commit whose
+   * time the clone gives (`times`) is not looked for past the page where merge requests were last
+   * updated before it: one that merged it was updated after it was made, so it came earlier in the
+   * list. A clock that lied only sends that commit to be asked about on its own.
    */
   private async mergedIndex(
     repo: string,
     wanted: string[],
     merges: Map<string, string>,
+    times: Map<string, number>,
   ): Promise<{ bySha: Map<string, number>; byMergeCommit: Map<string, number> }> {
     let entry = this.indexes.get(repo);
     if (!entry || Date.now() - entry.at >= ttlMs * 5) {
-      entry = { at: Date.now(), pages: 0, done: false, bySha: new Map(), byMergeCommit: new Map(), reading: null };
+      entry = { at: Date.now(), pages: 0, done: false, bySha: new Map(), byMergeCommit: new Map(), oldest: null, reading: null };
       this.indexes.set(repo, entry);
     }
     const current = entry;
-    const missing = () => wanted.some((sha) => mergedIn(current, merges, sha) === undefined && !this.commitCache.has(`${repo}@${sha}`));
-    while (missing() && !current.done && current.pages < maxIndexPages) {
+    const findable = () =>
+      wanted.filter((sha) => {
+        if (mergedIn(current, merges, sha) !== undefined || this.commitCache.has(`${repo}@${sha}`)) return false;
+        const made = times.get(sha);
+        return made === undefined || current.oldest === null || made <= current.oldest;
+      });
+    let placedLast = 1;
+    for (let left = findable(); left.length > 0 && !current.done;) {
+      if (current.pages >= maxProductivePages || (current.pages >= maxIndexPages && placedLast === 0)) break;
       current.reading ??= this.client
         .read(
           'merged merge requests',
@@ -271,10 +301,15 @@ export class GitLabSource implements LineageSource {
             }
             if (mr.merge_commit_sha && !current.byMergeCommit.has(mr.merge_commit_sha))
               current.byMergeCommit.set(mr.merge_commit_sha, mr.iid);
+            const updated = Date.parse(mr.updated_at ?? '') / 1000;
+            if (Number.isFinite(updated) && (current.oldest === null || updated < current.oldest)) current.oldest = updated;
           }
         })
         .finally(() => (current.reading = null));
       await current.reading;
+      const now = findable();
+      placedLast = left.filter((sha) => mergedIn(current, merges, sha) !== undefined).length;
+      left = now;
     }
     return current;
   }
@@ -319,10 +354,42 @@ export class GitLabSource implements LineageSource {
     const key = `${repo}!${iid}`;
     const hit = this.mergeRequestCache.get(key);
     if (hit && Date.now() - hit.at < ttlMs * 5) return hit.value;
-    const value = readMergeRequest(this.client, repo, this.listed.get(key)!);
+    return this.keep(key, readMergeRequest(this.client, repo, this.listed.get(key)!));
+  }
+
+  private keep(key: string, value: Promise<PullRequestWithReviews>): Promise<PullRequestWithReviews> {
     value.catch(() => this.mergeRequestCache.delete(key));
     this.mergeRequestCache.set(key, { at: Date.now(), value });
     return value;
+  }
+
+  /**
+   * Starts the reading of the merge requests not read yet, their system notes `notesPerQuery` to
+   * a GraphQL query; `mergeRequest` then finds them under way. One the answer leaves out, or a
+   * query that fails, is read through REST as before; an instance that refuses the query itself is
+   * not asked it again.
+   */
+  private readTogether(repo: string, iids: number[]): void {
+    const unread = iids.filter((iid) => {
+      const hit = this.mergeRequestCache.get(`${repo}!${iid}`);
+      return !(hit && Date.now() - hit.at < ttlMs * 5) && this.listed.has(`${repo}!${iid}`);
+    });
+    if (!this.notesByGraphql || unread.length < 2) return;
+    for (let i = 0; i < unread.length; i += notesPerQuery) {
+      const group = unread.slice(i, i + notesPerQuery);
+      const notes = systemNotesOf(this.client, repo, group).catch((e: unknown) => {
+        if (GitLabError.is(e) && e.reason !== 'rateLimited' && e.reason !== 'unreachable') this.notesByGraphql = false;
+        return new Map<number, never>();
+      });
+      for (const iid of group) {
+        const mr = this.listed.get(`${repo}!${iid}`)!;
+        // Awaited where it is asked for (mergeRequest); kept drops it from the cache if it fails.
+        void this.keep(
+          `${repo}!${iid}`,
+          notes.then((found) => readMergeRequest(this.client, repo, mr, found.get(iid))),
+        );
+      }
+    }
   }
 
   /** The jobs (and external statuses) of one commit, as checks: what `check`'s blocking-check rule reads. */
