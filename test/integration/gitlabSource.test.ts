@@ -15,7 +15,7 @@ import { chooseSource, SourcePool } from '../../src/core/sources/sourceChoice';
 import { runLineage } from '../helpers/cli';
 import { startTestService } from '../helpers/testService';
 import { TestRepo } from '../helpers/gitRepo';
-import { FakeGitLab, type FakeGitlabData } from '../helpers/gitlabServer';
+import { FakeGitLab, type FakeGitlabData, type FakeMergeRequest } from '../helpers/gitlabServer';
 
 const L = (n: number) => `export const line${n} = ${n * 3}; // distinct line ${n}`;
 const project = 'platform/payments/app';
@@ -530,6 +530,16 @@ describe('GitLab as the source', function () {
         notes: [{ id: iid, author: 'carol', body: 'approved this merge request', at: approvedAt, system: true }],
       };
     };
+    /** !iid, made with head `from` and pushed to once, making `to` its head; with these notes. */
+    const pushedTo = (iid: number, from: [string, string], to: [string, string], notes: FakeMergeRequest['notes']) => ({
+      ...squashed(iid, '2026-03-06T12:00:00Z'),
+      sha: to[0],
+      versions: [
+        { id: 1, head: from[0], at: from[1] },
+        { id: 2, head: to[0], at: to[1] },
+      ],
+      notes,
+    });
     const reviews = (
       lineage: Map<
         string,
@@ -548,19 +558,16 @@ describe('GitLab as the source', function () {
       // unapproved; !53: approved. Both ways must give the same reviewers, heads and note ids.
       const first = 'c3'.repeat(20);
       const second = 'd4'.repeat(20);
-      const pushed = {
-        ...squashed(51, '2026-03-06T12:00:00Z'),
-        sha: second,
-        versions: [
-          { id: 1, head: first, at: '2026-03-05T10:00:00Z' },
-          { id: 2, head: second, at: '2026-03-05T12:00:00Z' },
-        ],
-        notes: [
+      const pushed = pushedTo(
+        51,
+        [first, '2026-03-05T10:00:00Z'],
+        [second, '2026-03-05T12:00:00Z'],
+        [
           { id: 511, author: 'carol', body: 'approved this merge request', at: '2026-03-05T11:00:00Z', system: true },
           { id: 512, author: 'dave', body: 'approved this merge request', at: '2026-03-05T13:00:00Z', system: true },
           { id: 513, author: 'erin', body: 'looks good to me', at: '2026-03-05T13:30:00Z', system: false },
         ],
-      };
+      );
       const withdrawn = {
         ...squashed(52, '2026-03-06T11:00:00Z'),
         notes: [
@@ -610,15 +617,12 @@ describe('GitLab as the source', function () {
       // GraphQL's times say only "that second", which would put it on the old one.
       const before = 'e5'.repeat(20);
       const after = 'f6'.repeat(20);
-      const close = {
-        ...squashed(61, '2026-03-06T12:00:00Z'),
-        sha: after,
-        versions: [
-          { id: 1, head: before, at: '2026-03-05T09:00:00.000Z' },
-          { id: 2, head: after, at: '2026-03-05T10:00:00.300Z' },
-        ],
-        notes: [{ id: 611, author: 'carol', body: 'approved this merge request', at: '2026-03-05T10:00:00.700Z', system: true }],
-      };
+      const close = pushedTo(
+        61,
+        [before, '2026-03-05T09:00:00.000Z'],
+        [after, '2026-03-05T10:00:00.300Z'],
+        [{ id: 611, author: 'carol', body: 'approved this merge request', at: '2026-03-05T10:00:00.700Z', system: true }],
+      );
       const server = await new FakeGitLab({
         ...gl.data,
         deployments: [],
