@@ -15,7 +15,7 @@ import { sha256Hex } from '../../core/ingest/values';
 import type { CheckpointSigner } from '../audit/signer';
 import type { Database, SqlExecutor } from './database';
 import { insertMany, maxParams, valuesList, writeFacts } from './factWriter';
-import { storedForm } from './storedRaw';
+import { storedFormOf } from './storedRaw';
 
 export interface WrittenEvent {
   key: string;
@@ -149,7 +149,7 @@ export class EventWriter implements EventSink {
         seq += 1;
         const eventHash = event.rawSha256 ?? sha256Hex(event.raw);
         const hash = chainHash(prev, seq, event.key, eventHash);
-        eventRows.push([event.key, event.format, now, seq, ...storedForm(event.raw)]);
+        eventRows.push([event.key, event.format, now, seq, ...storedFormOf(event)]);
         auditRows.push([seq, event.key, eventHash, prev, hash, now]);
         prev = hash;
         for (const fact of event.facts) facts.push({ fact, eventKey: event.key });

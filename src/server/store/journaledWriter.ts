@@ -20,6 +20,7 @@ import { type EventSink, type EventWriter, takeBatch, type WrittenEvent } from '
 import { type OwnedClaim, OwnershipConflict, ownedClaim, ownedTables } from './factWriter';
 import { IntakeJournal, type RecordTexts } from './intakeJournal';
 import { KeyFilter } from './keyFilter';
+import { compressAhead } from './storedRaw';
 
 /** Events per store transaction: larger commits pay less per event but keep readers waiting longer. */
 const eventsPerCommit = 1_000;
@@ -108,7 +109,11 @@ export class JournaledWriter implements EventSink {
     const queued = segment.then((s) => (s === null ? undefined : this.enqueue(events, s)));
     this.tail = Promise.all([this.tail, queued]).then(() => undefined);
     try {
-      accepted(await this.journal.append(events));
+      const onDisk = this.journal.append(events);
+      // While the disk write is in flight: the store's thread, the busier one under a stream, then
+      // takes the texts compressed.
+      for (const event of events) compressAhead(event);
+      accepted(await onDisk);
     } catch (e) {
       accepted(null);
       for (const key of keys) this.onTheWay.delete(key);

@@ -20,11 +20,15 @@ const workerSource = `
 const { parentPort, workerData } = require('node:worker_threads');
 const { deflateRawSync } = require('node:zlib');
 const { PGlite } = require(workerData.pglite);
-// A parameter deflated(text) (storedRaw.ts) is compressed here, off the service's thread.
-const isDeflated = (p) => typeof p === 'object' && p !== null && typeof p.deflate === 'string';
+// A parameter deflated(text) (storedRaw.ts) is compressed here, off the service's thread, unless it came compressed.
+const isDeflated = (p) => typeof p === 'object' && p !== null && (typeof p.deflate === 'string' || typeof p.base64 === 'string');
 const compress = (params) =>
   params && params.some(isDeflated)
-    ? params.map((p) => (isDeflated(p) ? deflateRawSync(Buffer.from(p.deflate, 'utf8'), { level: workerData.deflateLevel }).toString('base64') : p))
+    ? params.map((p) =>
+        isDeflated(p)
+          ? (p.base64 ?? deflateRawSync(Buffer.from(p.deflate, 'utf8'), { level: workerData.deflateLevel }).toString('base64'))
+          : p,
+      )
     : params;
 const failure = (e) => ({ message: e && e.message ? String(e.message) : String(e), code: e && e.code, detail: e && e.detail });
 const ready = PGlite.create(workerData.dataDir ?? undefined);

@@ -1,0 +1,44 @@
+/**
+ * How an event's text is handed to the store (src/server/store/storedRaw.ts): compressed ahead on
+ * the service's thread, or marked to be compressed where the statement is sent; either way the
+ * bytes that reach the database inflate to the text exactly.
+ */
+import assert from 'node:assert/strict';
+import { inflateRawSync } from 'node:zlib';
+import { compressAhead, compressParams, deflateFrom, isDeflated, storedFormOf } from '../../src/server/store/storedRaw';
+
+const inflate = (base64: unknown) => inflateRawSync(Buffer.from(String(base64), 'base64')).toString('utf8');
+
+describe("an event's stored text", () => {
+  const large = JSON.stringify({ deployment: { environment: 'prod — ü 漢字 😀', payload: 'x'.repeat(deflateFrom) } });
+
+  it('compressed ahead: the statement gets the compressed text, which inflates to the text', () => {
+    const event = { raw: large };
+    compressAhead(event);
+    const [raw, z] = storedFormOf(event);
+    assert.equal(raw, null);
+    assert.ok(isDeflated(z) && z.base64 !== undefined && z.deflate === undefined, 'not sent as text to compress again');
+    const [sent] = compressParams([z])!;
+    assert.equal(inflate(sent), large);
+  });
+
+  it('not compressed ahead: marked to be compressed where sent, to the same text', () => {
+    const [raw, z] = storedFormOf({ raw: large });
+    assert.equal(raw, null);
+    assert.deepEqual(z, { deflate: large });
+    assert.equal(inflate(compressParams([1, z, 'text'])![1]), large);
+  });
+
+  it('small: kept as text, with nothing compressed ahead', () => {
+    const event = { raw: '{"small":true}' };
+    compressAhead(event);
+    assert.deepEqual(storedFormOf(event), ['{"small":true}', null]);
+  });
+
+  it('an object that merely has a base64 or deflate field of another type is not taken for one', () => {
+    assert.equal(isDeflated({ base64: 1 }), false);
+    assert.equal(isDeflated({ deflate: null }), false);
+    assert.equal(isDeflated('text'), false);
+    assert.deepEqual(compressParams(['a', { base64: 2 }]), ['a', { base64: 2 }]);
+  });
+});
