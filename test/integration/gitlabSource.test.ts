@@ -341,6 +341,24 @@ describe('GitLab as the source', function () {
 
   it("backfills the service from GitLab: idempotent, resumable, under the webhooks' ids, the same lineage as direct mode", async () => {
     const t = await startTestService('embedded');
+    // A second merge request, approved on its head, touching no blamed line: with two on a page,
+    // their system notes come in one GraphQL query.
+    const other = 'ab'.repeat(20);
+    gl.data.mergeRequests.push({
+      iid: 8,
+      title: 'Docs',
+      author: 'bob',
+      state: 'merged',
+      sourceBranch: 'docs',
+      sha: other,
+      mergeCommit: null,
+      squashCommit: null,
+      mergedAt: '2026-03-01T12:00:00Z',
+      updatedAt: '2026-03-01T12:00:00Z',
+      commits: [other],
+      versions: [{ id: 80, head: other, at: '2026-03-01T10:00:00Z' }],
+      notes: [{ id: 801, author: 'erin', body: 'approved this merge request', at: '2026-03-01T11:00:00Z', system: true }],
+    });
     try {
       const env = { GITLAB_TOKEN: 'glpat-good' };
       const sync = () => runLineage(repo.dir, ['sync', 'gitlab', '--api', t.url, '--gitlab-url', gl.instance], undefined, env);
@@ -350,8 +368,16 @@ describe('GitLab as the source', function () {
       assert.equal(broken.status, 2, broken.stdout + broken.stderr);
       assert.match(broken.stderr, /run it again to continue where it stopped/);
       gl.forbiddenPath = null;
+      const before = gl.requests.length;
       const resumed = await sync();
       assert.equal(resumed.status, 0, resumed.stderr);
+      const during = gl.requests.slice(before).map((r) => r.path);
+      assert.equal(during.filter((p) => /\/merge_requests\/\d+\/notes/.test(p)).length, 0, 'no notes read one merge request at a time');
+      const docs = (await t.client.lineage(project, [other])).commits[0]!;
+      assert.deepEqual(
+        docs.pullRequests.map((pr) => [pr.number, pr.reviews.map((r) => `${r.reviewer}:${r.state}:${r.commit}`)]),
+        [[8, [`erin:approved:${other}`]]],
+      );
       assert.match(resumed.stdout, new RegExp(`^synced ${project} \\(resumed\\): \\d+ events sent, \\d+ new, \\d+ GitLab requests`));
       const again = await sync();
       assert.equal(again.status, 0, again.stderr);
@@ -380,6 +406,7 @@ describe('GitLab as the source', function () {
       assert.equal(viaService.status, 0, viaService.stderr);
       assert.deepEqual(summary(viaService.json), summary(direct.json));
     } finally {
+      gl.data.mergeRequests = gl.data.mergeRequests.filter((mr) => mr.iid !== 8);
       await t.close();
     }
   });

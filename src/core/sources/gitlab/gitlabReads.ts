@@ -7,6 +7,7 @@ import { z } from 'zod';
 import type { PullRequestWithReviews } from '../../model/api';
 import type { Build } from '../../model/domain';
 import type { GitLabClient } from './gitlabClient';
+import { GitLabError } from './gitlabError';
 import {
   mergeRequestReviews,
   noteReviewState,
@@ -124,6 +125,14 @@ export async function systemNotesOf(client: GitLabClient, fullPath: string, iids
     if (notes.every((n) => n !== null)) found.set(Number(mr.iid), notes);
   }
   return found;
+}
+
+/**
+ * Whether a failed notes query says the instance will not answer it (an older GitLab, a job token,
+ * an answer of another shape), so REST is used from then on; not for a rate limit or an outage.
+ */
+export function notesQueryRefused(e: unknown): boolean {
+  return GitLabError.is(e) && e.reason !== 'rateLimited' && e.reason !== 'unreachable';
 }
 
 /** The jobs (and external statuses) of one commit, as checks: what `check`'s blocking-check rule reads. */

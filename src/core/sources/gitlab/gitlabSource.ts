@@ -19,7 +19,7 @@ import { environmentsOf, liveByEnvironment } from '../liveDeployments';
 import type { CommitLineage, PullRequestWithReviews } from '../../model/api';
 import type { Build, Deployment, Environment, EnvironmentProtection, Finding } from '../../model/domain';
 import { GitLabError, type GitLabClient } from './gitlabClient';
-import { commitChecks, notesPerQuery, readMergeRequest, systemNotesOf } from './gitlabReads';
+import { commitChecks, notesPerQuery, notesQueryRefused, readMergeRequest, systemNotesOf } from './gitlabReads';
 import {
   firstVulnerabilityPage,
   gitlabFindingId,
@@ -378,7 +378,7 @@ export class GitLabSource implements LineageSource {
     for (let i = 0; i < unread.length; i += notesPerQuery) {
       const group = unread.slice(i, i + notesPerQuery);
       const notes = systemNotesOf(this.client, repo, group).catch((e: unknown) => {
-        if (GitLabError.is(e) && e.reason !== 'rateLimited' && e.reason !== 'unreachable') this.notesByGraphql = false;
+        if (notesQueryRefused(e)) this.notesByGraphql = false;
         return new Map<number, never>();
       });
       for (const iid of group) {

@@ -17,11 +17,12 @@ import type { ApiClient } from '../apiClient';
 import type { Deployment, Finding } from '../../model/domain';
 import { buildEvent, defined, findingEvent } from '../syncEvents';
 import { GitLabError, type GitLabClient } from './gitlabClient';
-import { commitChecks, readMergeRequest } from './gitlabReads';
+import { commitChecks, notesQueryRefused, readMergeRequest, systemNotesOf } from './gitlabReads';
 import {
   firstVulnerabilityPage,
   RestDeployment,
   RestMergeRequest,
+  type RestNote,
   toGitlabDeployment,
   vulnerabilityFinding,
   vulnerabilityPage,
@@ -65,6 +66,16 @@ export async function syncGitlab(
   let state: SyncState = saved ?? { phase: 'deployments', page: 1, sent: 0 };
   let stored = 0;
   const skipped: string[] = [];
+  // The page's merge requests' system notes in one GraphQL query; where the instance refuses it,
+  // each one's through REST for the rest of the run.
+  let notesByGraphql = true;
+  const notesOf = async (iids: number[]) => {
+    if (!notesByGraphql || iids.length < 2) return new Map<number, RestNote[]>();
+    return systemNotesOf(gitlab, repo, iids).catch((e: unknown) => {
+      if (notesQueryRefused(e)) notesByGraphql = false;
+      return new Map<number, RestNote[]>();
+    });
+  };
   const since = options.since?.toISOString();
   let pageSize = firstVulnerabilityPage;
   const send = async (events: object[]) => {
@@ -121,7 +132,8 @@ export async function syncGitlab(
             } as never),
           z.array(RestMergeRequest),
         );
-        for (const mr of page) events.push(...(await mergeRequestEvents(gitlab, repo, mr)));
+        const notes = await notesOf(page.map((mr) => mr.iid));
+        for (const mr of page) events.push(...(await mergeRequestEvents(gitlab, repo, mr, notes.get(mr.iid))));
         more = page.length === perPage;
       } else {
         let findings: Finding[] = [];
@@ -195,9 +207,14 @@ function deploymentEvents(repo: string, d: Deployment): object[] {
   return [deployment, ...approvals];
 }
 
-/** A merge request, each reviewer's latest decision, and the jobs of its head (for the blocking-check rule). */
-async function mergeRequestEvents(gitlab: GitLabClient, repo: string, mr: z.infer<typeof RestMergeRequest>): Promise<object[]> {
-  const pr = await readMergeRequest(gitlab, repo, mr);
+/** A merge request, each reviewer's latest decision (from `systemNotes` where read already), and the jobs of its head (for the blocking-check rule). */
+async function mergeRequestEvents(
+  gitlab: GitLabClient,
+  repo: string,
+  mr: z.infer<typeof RestMergeRequest>,
+  systemNotes: RestNote[] | undefined,
+): Promise<object[]> {
+  const pr = await readMergeRequest(gitlab, repo, mr, systemNotes);
   const events: object[] = [
     defined({
       type: 'pull_request',
