@@ -13,23 +13,12 @@
  */
 import { Worker } from 'node:worker_threads';
 import type { Database, QueryResult, SqlExecutor } from './database';
-import { deflateLevel } from './storedRaw';
+import { compressParams } from './storedRaw';
 
 /** Runs in the worker: one PGlite, statements in arrival order, each answered by its id. */
 const workerSource = `
 const { parentPort, workerData } = require('node:worker_threads');
-const { deflateRawSync } = require('node:zlib');
 const { PGlite } = require(workerData.pglite);
-// A parameter deflated(text) (storedRaw.ts) is compressed here, off the service's thread, unless it came compressed.
-const isDeflated = (p) => typeof p === 'object' && p !== null && (typeof p.deflate === 'string' || typeof p.base64 === 'string');
-const compress = (params) =>
-  params && params.some(isDeflated)
-    ? params.map((p) =>
-        isDeflated(p)
-          ? (p.base64 ?? deflateRawSync(Buffer.from(p.deflate, 'utf8'), { level: workerData.deflateLevel }).toString('base64'))
-          : p,
-      )
-    : params;
 const failure = (e) => ({ message: e && e.message ? String(e.message) : String(e), code: e && e.code, detail: e && e.detail });
 const ready = PGlite.create(workerData.dataDir ?? undefined);
 ready.then(
@@ -49,7 +38,7 @@ parentPort.on('message', async (m) => {
       await db.exec(m.sql);
       parentPort.postMessage({ id: m.id });
     } else {
-      const result = await db.query(m.sql, compress(m.params));
+      const result = await db.query(m.sql, m.params);
       parentPort.postMessage({ id: m.id, rows: result.rows });
     }
   } catch (e) {
@@ -82,7 +71,7 @@ export class StoreError extends Error {
  */
 export async function openStoreThread(dataDir: string | null): Promise<Database> {
   const pglite = require.resolve('@electric-sql/pglite');
-  const worker = new Worker(workerSource, { eval: true, workerData: { dataDir, pglite, deflateLevel } });
+  const worker = new Worker(workerSource, { eval: true, workerData: { dataDir, pglite } });
   const store = new StoreThread(worker);
   await store.opened;
   return store;
@@ -129,7 +118,11 @@ class StoreThread implements Database {
   }
 
   private readonly direct: SqlExecutor = {
-    query: async (sql: string, params?: unknown[]) => ({ rows: (await this.send({ op: 'query', sql, params })) as never[] }),
+    // A deflated(text) parameter is compressed here, as the PostgreSQL client does before it sends
+    // (storedRaw.ts); a delivery's text usually arrives compressed already (compressAhead).
+    query: async (sql: string, params?: unknown[]) => ({
+      rows: (await this.send({ op: 'query', sql, params: compressParams(params) })) as never[],
+    }),
     exec: async (sql: string) => {
       await this.send({ op: 'exec', sql });
     },

@@ -9,8 +9,8 @@
  * keep their text in `raw`.
  *
  * A writer passes `deflated(text)` as the parameter; it is compressed where the statement is sent
- * from: on the embedded store's own thread (storeThread.ts, which does the same with the same
- * settings), or by the PostgreSQL client before it sends. It travels as base64 text that the
+ * from (`compressParams`: the embedded store's adapter before it hands the statement to PGlite's
+ * thread, storeThread.ts, and the PostgreSQL client before it sends). It travels as base64 text that the
  * statement decodes (`decode($n, 'base64')`, which valuesList writes for it): PGlite sends a
  * binary parameter as hexadecimal built one byte at a time in JavaScript, slower than the text it
  * replaces.
@@ -24,7 +24,7 @@ import { deflateRawSync, inflateRawSync } from 'node:zlib';
 /** A text to store deflated: `deflate` to be compressed where the statement is sent, or `base64` compressed already. */
 export type Deflated = { deflate: string; base64?: undefined } | { base64: string; deflate?: undefined };
 
-export const deflateLevel = 3;
+const deflateLevel = 3;
 /** PostgreSQL moves a row's values out and compresses them from about 2 KB (TOAST_TUPLE_THRESHOLD). */
 export const deflateFrom = 2000;
 
