@@ -207,12 +207,14 @@ export class Repository {
    */
   async commitTimes(commits: string[]): Promise<Map<string, number>> {
     const times = new Map<string, number>();
-    const log = (revs: string[]) =>
-      revs.length ? this.git.runWithInput(['log', '--no-walk=unsorted', '--stdin', '--format=%H %ct'], revs.join('\n') + '\n') : null;
+    const log = async (revs: string[]) =>
+      revs.length
+        ? (await this.git.runWithInput(['log', '--no-walk=unsorted', '--stdin', '--format=%H %ct'], revs.join('\n') + '\n')).toString(
+            'utf8',
+          )
+        : '';
     const wanted = [...new Set(commits.map(checkRevision))];
-    const dated = (
-      (await log(wanted)?.catch(async () => log([...(await this.commitsPresent(wanted))])?.catch(() => null))) ?? Buffer.from('')
-    ).toString('utf8');
+    const dated = await log(wanted).catch(async () => log([...(await this.commitsPresent(wanted))]).catch(() => ''));
     for (const line of dated.split('\n')) {
       const [sha, at] = line.split(' ');
       const t = Number(at);

@@ -352,9 +352,13 @@ export class GitLabSource implements LineageSource {
   /** One merge request with each reviewer's latest decision: its system notes and diff versions, read once. */
   private mergeRequest(repo: string, iid: number): Promise<PullRequestWithReviews> {
     const key = `${repo}!${iid}`;
+    return this.kept(key) ?? this.keep(key, readMergeRequest(this.client, repo, this.listed.get(key)!));
+  }
+
+  /** A merge request read, or being read, in the last five minutes. */
+  private kept(key: string): Promise<PullRequestWithReviews> | undefined {
     const hit = this.mergeRequestCache.get(key);
-    if (hit && Date.now() - hit.at < ttlMs * 5) return hit.value;
-    return this.keep(key, readMergeRequest(this.client, repo, this.listed.get(key)!));
+    return hit && Date.now() - hit.at < ttlMs * 5 ? hit.value : undefined;
   }
 
   private keep(key: string, value: Promise<PullRequestWithReviews>): Promise<PullRequestWithReviews> {
@@ -370,10 +374,7 @@ export class GitLabSource implements LineageSource {
    * not asked it again.
    */
   private readTogether(repo: string, iids: number[]): void {
-    const unread = iids.filter((iid) => {
-      const hit = this.mergeRequestCache.get(`${repo}!${iid}`);
-      return !(hit && Date.now() - hit.at < ttlMs * 5) && this.listed.has(`${repo}!${iid}`);
-    });
+    const unread = iids.filter((iid) => !this.kept(`${repo}!${iid}`) && this.listed.has(`${repo}!${iid}`));
     if (!this.notesByGraphql || unread.length < 2) return;
     for (let i = 0; i < unread.length; i += notesPerQuery) {
       const group = unread.slice(i, i + notesPerQuery);
