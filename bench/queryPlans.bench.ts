@@ -12,6 +12,7 @@ import { openDatabase } from '../src/server/store/openDatabase';
 import { migrate } from '../src/server/store/migrations';
 import { loadSigner } from '../src/server/audit/signer';
 import { syntheticStream } from '../test/helpers/streams';
+import { lineageStatement } from '../src/server/store/queries';
 
 async function main(): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), 'plans-'));
@@ -48,17 +49,8 @@ async function main(): Promise<void> {
       `SELECT id FROM deployments WHERE repo = $1 AND environment = $2 ORDER BY effective_at DESC, id DESC LIMIT 50`,
       ['seed/repo-3', 'production'],
     ],
-    ['lineage deployments', `SELECT id FROM deployments WHERE commit_sha = ANY($2::text[]) AND repo = $1`, ['seed/repo-0', commits]],
-    [
-      'lineage pull requests',
-      `SELECT p.number FROM pr_commits pc JOIN pull_requests p ON p.repo = pc.repo AND p.number = pc.number WHERE pc.repo = $1 AND pc.sha = ANY($2::text[])`,
-      ['seed/repo-0', commits],
-    ],
-    [
-      'lineage builds',
-      `SELECT id FROM builds WHERE commit_sha = ANY($2::text[]) AND (repo = $1 OR repo IS NULL)`,
-      ['seed/repo-0', commits],
-    ],
+    // The statement the service runs, every table's columns as `alias.*`.
+    ['lineage batch', await lineageStatement(async (_table, alias) => `${alias}.*`), ['seed/repo-0', commits]],
     [
       'findings on a path',
       `SELECT f.id FROM findings f WHERE f.repo = $1 AND f.status = 'open' AND EXISTS (SELECT 1 FROM finding_locations l WHERE l.finding_id = f.id AND l.repo = $1 AND l.path = $2) LIMIT 50`,

@@ -68,12 +68,15 @@ export interface AppContext {
   log: (message: string) => void;
 }
 
-/** A handler's answer: JSON checked against its schema, or bytes encoded already (OTLP's protobuf, JSON text a cache keeps). */
+/**
+ * A handler's answer: JSON checked against its schema, or bytes encoded already (OTLP's protobuf,
+ * JSON a cache keeps), in pieces written one after another.
+ */
 type Handler = (
   req: IncomingMessage,
   url: URL,
   params: string[],
-) => Promise<{ schema: z.ZodType; body: unknown; encoded?: { contentType: string; bytes: Buffer } }>;
+) => Promise<{ schema: z.ZodType; body: unknown; encoded?: { contentType: string; bytes: Buffer | Buffer[] } }>;
 
 interface Route {
   /** Takes a verified OIDC token in place of the write token (deployments only). */
@@ -244,8 +247,11 @@ export function createRouter(ctx: AppContext): (req: IncomingMessage, res: Serve
           const problem = zodToInvalid(parsed.error);
           throw new ProblemError(422, 'invalid-request', 'The request body is not valid', problem.message, problem.issues);
         }
-        const text = await queries.lineageJson(repo, parsed.data.commits);
-        return { schema: LineageResponse, body: null, encoded: { contentType: jsonType, bytes: Buffer.from(text) } };
+        return {
+          schema: LineageResponse,
+          body: null,
+          encoded: { contentType: jsonType, bytes: await queries.lineageJson(repo, parsed.data.commits) },
+        };
       },
     },
     {
@@ -454,12 +460,18 @@ export function createRouter(ctx: AppContext): (req: IncomingMessage, res: Serve
     const { schema, body, encoded } = await route.handler(req, url, params);
     if (ctx.validateResponses) {
       // An answer that comes as JSON text already is checked as what a client will parse.
-      const checked = schema.safeParse(encoded?.contentType === jsonType ? JSON.parse(encoded.bytes.toString('utf8')) : body);
+      const checked = schema.safeParse(
+        encoded?.contentType === jsonType ? JSON.parse(Buffer.concat([encoded.bytes].flat()).toString('utf8')) : body,
+      );
       if (!checked.success) throw new Error(`response for ${url.pathname} does not match its schema: ${checked.error.message}`);
     }
     if (encoded) {
-      res.writeHead(200, { 'content-type': encoded.contentType, 'content-length': encoded.bytes.length });
-      res.end(encoded.bytes);
+      const pieces = [encoded.bytes].flat();
+      res.writeHead(200, { 'content-type': encoded.contentType, 'content-length': pieces.reduce((n, p) => n + p.length, 0) });
+      // Corked, the pieces leave in one write of the socket.
+      res.cork();
+      for (const piece of pieces) res.write(piece);
+      res.end();
       return;
     }
     const text = JSON.stringify(body);

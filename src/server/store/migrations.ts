@@ -259,6 +259,25 @@ ALTER TABLE events ADD COLUMN raw_z bytea;
 ALTER TABLE events ALTER COLUMN raw_z SET STORAGE EXTERNAL;
 ALTER TABLE events ADD CONSTRAINT events_one_raw CHECK ((raw IS NULL) <> (raw_z IS NULL)) NOT VALID;`,
   },
+  {
+    // A commit's builds, artifacts, attestations and deployments are looked up within their
+    // repository (or among rows that name none): indexed by repository first, a batch's lookups
+    // land on a few pages of the index instead of one page each across every repository's
+    // (a lineage batch at a million events: 24 → 15 ms in the embedded store). A pull request's
+    // commits are read by its number. The indexes by repository alone are covered by the new ones.
+    id: '016-lookups-by-repository',
+    sql: `
+CREATE INDEX builds_repo_commit ON builds (repo, commit_sha);
+CREATE INDEX artifacts_repo_commit ON artifacts (repo, commit_sha);
+CREATE INDEX attestations_repo_commit ON attestations (repo, commit_sha);
+CREATE INDEX deployments_repo_commit ON deployments (repo, commit_sha);
+CREATE INDEX pr_commits_number ON pr_commits (repo, number);
+DROP INDEX builds_commit;
+DROP INDEX artifacts_commit;
+DROP INDEX attestations_commit;
+DROP INDEX deployments_commit;
+DROP INDEX artifacts_repo;`,
+  },
 ];
 
 export async function migrate(db: Database): Promise<void> {
