@@ -290,7 +290,7 @@ export class Queries {
   private async readLineage(repo: string, shas: string[]): Promise<CommitLineage[]> {
     this.lineageSql ??= lineageStatement((t, alias) => this.cols(t, alias));
     const result = await this.db.query<Record<LineagePart, string>>(await this.lineageSql, [repo, shas]);
-    const read = (n: LineagePart) => JSON.parse(result.rows[0]![n]!) as Row[];
+    const read = (n: LineagePart) => JSON.parse(result.rows[0]![n]) as Row[];
     const [commitRows, prRows, builds, artifacts, attestations, reviews, prCommits] = [
       read('commits'),
       read('pullRequests'),
