@@ -279,14 +279,14 @@ export class Queries {
 
   private readonly lineageCache = new Map<string, { version: string; json: Buffer }>();
 
-  /**
-   * One statement for the whole batch: each part a JSON array built by the database, the pull
-   * requests' reviews and commit lists and the deployments' approvals found through the commits
-   * asked for rather than in later rounds. One round trip instead of three rounds of nine queries
-   * (each costs about 0.3 ms before any work in the embedded store).
-   */
   private lineageSql: Promise<string> | null = null;
 
+  /**
+   * One statement for the whole batch (`lineageStatement`): each part a JSON array built by the
+   * database, the pull requests' reviews and commit lists and the deployments' approvals found
+   * through the commits asked for rather than in later rounds. One round trip instead of three
+   * rounds of nine queries (each costs about 0.3 ms before any work in the embedded store).
+   */
   private async readLineage(repo: string, shas: string[]): Promise<CommitLineage[]> {
     this.lineageSql ??= lineageStatement((t, alias) => this.cols(t, alias));
     const result = await this.db.query<Record<LineagePart, string>>(await this.lineageSql, [repo, shas]);
