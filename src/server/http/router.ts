@@ -76,7 +76,7 @@ type Handler = (
   req: IncomingMessage,
   url: URL,
   params: string[],
-) => Promise<{ schema: z.ZodType; body: unknown; encoded?: { contentType: string; bytes: Buffer | Buffer[] } }>;
+) => Promise<{ schema: z.ZodType; body: unknown; encoded?: { contentType: string; pieces: Buffer[] } }>;
 
 interface Route {
   /** Takes a verified OIDC token in place of the write token (deployments only). */
@@ -136,7 +136,7 @@ export function createRouter(ctx: AppContext): (req: IncomingMessage, res: Serve
     return {
       schema: IngestResult,
       body: result,
-      ...(protobuf ? { encoded: { contentType: 'application/x-protobuf', bytes: Buffer.alloc(0) } } : {}),
+      ...(protobuf ? { encoded: { contentType: 'application/x-protobuf', pieces: [] } } : {}),
     };
   };
 
@@ -250,7 +250,7 @@ export function createRouter(ctx: AppContext): (req: IncomingMessage, res: Serve
         return {
           schema: LineageResponse,
           body: null,
-          encoded: { contentType: jsonType, bytes: await queries.lineageJson(repo, parsed.data.commits) },
+          encoded: { contentType: jsonType, pieces: await queries.lineageJson(repo, parsed.data.commits) },
         };
       },
     },
@@ -461,13 +461,13 @@ export function createRouter(ctx: AppContext): (req: IncomingMessage, res: Serve
     if (ctx.validateResponses) {
       // An answer that comes as JSON text already is checked as what a client will parse.
       const checked = schema.safeParse(
-        encoded?.contentType === jsonType ? JSON.parse(Buffer.concat([encoded.bytes].flat()).toString('utf8')) : body,
+        encoded?.contentType === jsonType ? JSON.parse(Buffer.concat(encoded.pieces).toString('utf8')) : body,
       );
       if (!checked.success) throw new Error(`response for ${url.pathname} does not match its schema: ${checked.error.message}`);
     }
     if (encoded) {
-      const pieces = [encoded.bytes].flat();
-      res.writeHead(200, { 'content-type': encoded.contentType, 'content-length': pieces.reduce((n, p) => n + p.length, 0) });
+      const { contentType, pieces } = encoded;
+      res.writeHead(200, { 'content-type': contentType, 'content-length': pieces.reduce((n, p) => n + p.length, 0) });
       // Corked, the pieces leave in one write of the socket.
       res.cork();
       for (const piece of pieces) res.write(piece);
