@@ -35,6 +35,11 @@ const FromPage = z.discriminatedUnion('type', [
   z.object({ type: z.literal('trust') }),
 ]);
 
+/** What the page keeps across a reload (its own state, handed back by VS Code's serializer): the file and line it drew. */
+const KeptState = z.object({
+  subject: z.object({ file: z.string().min(1).max(4096), line: z.number().int().min(1).max(10_000_000) }),
+});
+
 /** The file and lines the panel draws, with its repository as found when the editor moved there. */
 interface Subject {
   uri: vscode.Uri;
@@ -127,13 +132,29 @@ export class TimelinePanel implements vscode.Disposable {
   }
 
   /**
-   * A panel VS Code kept across a reload (the serializer hands it over): adopted with this
-   * session's options and page, and drawn again for the active editor. One panel at a time.
+   * A panel VS Code kept across a reload (the serializer hands it over with the page's state):
+   * adopted with this session's options and page, and drawn again for the active editor. When no
+   * text editor is active (the panel itself has the focus after a reload), it draws the file the
+   * page last drew, if that file is still in the workspace, else the first visible file. One
+   * panel at a time.
    */
-  async restore(panel: vscode.WebviewPanel): Promise<void> {
+  async restore(panel: vscode.WebviewPanel, state?: unknown): Promise<void> {
     if (this.panel && this.panel !== panel) panel.dispose();
     else if (!this.panel) this.attach(panel);
-    await this.show();
+    if (vscode.window.activeTextEditor?.document.uri.scheme === 'file') return this.show();
+    await this.show(this.keptTarget(state) ?? this.visibleTarget());
+  }
+
+  private keptTarget(state: unknown): { uri: vscode.Uri; line: number } | undefined {
+    const kept = KeptState.safeParse(state);
+    if (!kept.success) return undefined;
+    const uri = vscode.Uri.file(kept.data.subject.file);
+    return vscode.workspace.getWorkspaceFolder(uri) ? { uri, line: kept.data.subject.line } : undefined;
+  }
+
+  private visibleTarget(): { uri: vscode.Uri; line: number } | undefined {
+    const editor = vscode.window.visibleTextEditors.find((e) => e.document.uri.scheme === 'file');
+    return editor ? { uri: editor.document.uri, line: editor.selection.active.line + 1 } : undefined;
   }
 
   private attach(panel: vscode.WebviewPanel): void {
@@ -232,6 +253,7 @@ export class TimelinePanel implements vscode.Disposable {
       caption: `${scope}${subject.path}${subject.slug ? ` · ${subject.slug}` : ''} · ${source === 'git' ? 'git only' : `from ${source === 'service' ? 'the service' : source === 'github' ? 'GitHub' : source}`}`,
       notices: notices.map((n) => plainText(n, 300)),
       keepView: true,
+      subject: { file: subject.uri.fsPath, line: subject.cursor },
     });
     this.log.debug(`timeline of ${subject.path}: ${this.model.items.length} items in ${(performance.now() - started).toFixed(0)} ms`);
     await this.updateChain(subject, lineage.ok ? lineage.file : null, cursorCommit);

@@ -308,6 +308,7 @@ function snapshot(): unknown {
     chainVerdict: chainBox.querySelector('.banner')?.textContent ?? chainBox.querySelector('p')?.textContent ?? null,
     chainEdges: [...chainBox.querySelectorAll('.edge')].map((e) => ({ from: e.getAttribute('data-from'), to: e.getAttribute('data-to') })),
     focused: document.activeElement?.getAttribute('data-key') ?? null,
+    state: vscode.getState() ?? null,
   };
 }
 
@@ -339,6 +340,8 @@ window.addEventListener('message', (event: MessageEvent) => {
         notices.hidden = notices.textContent === '';
       }
       render();
+      // Kept by VS Code across a reload: the restored panel draws this file again even when no editor is active.
+      if (m.subject && typeof m.subject === 'object') vscode.setState({ subject: m.subject });
       vscode.postMessage({ type: 'rendered', items: model.items.length });
       break;
     }

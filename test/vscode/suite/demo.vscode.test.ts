@@ -31,6 +31,7 @@ interface Snapshot {
   chain: { key: string; check: string; label: string }[];
   chainEdges: { from: string; to: string }[];
   focused: string | null;
+  state: unknown;
 }
 
 describe('Code Lineage in VS Code (the demo)', function () {
@@ -299,19 +300,23 @@ describe('Code Lineage in VS Code (the demo)', function () {
       });
     });
 
-    it('adopts a panel VS Code restores after a reload, and draws it again', async () => {
+    it('adopts a panel VS Code restores after a reload, and draws the file it drew before', async () => {
       const timeline = (await api()).timeline;
+      const kept = (await snap()).state as { subject?: { file?: string } } | null;
+      assert.equal(kept?.subject?.file, fixture.file, 'the page keeps the file it draws for the next session');
       const before = vscode.window.tabGroups.all.flatMap((g) => g.tabs).find((t) => t.label === 'Lineage Timeline');
       if (before) await vscode.window.tabGroups.close(before);
       await until('the panel closed', () => (timeline.showing === null ? true : undefined));
-      // What VS Code's serializer hands over after a reload: a panel of this view type, no page yet.
+      // What VS Code's serializer hands over after a reload: a panel of this view type with the
+      // page's state, no page yet, and the panel itself active (no text editor is).
       const restored = vscode.window.createWebviewPanel('lineage.timeline', 'Lineage Timeline', vscode.ViewColumn.Two, {});
-      await timeline.restore(restored);
+      await until('the restored panel is active', () => (vscode.window.activeTextEditor === undefined ? true : undefined));
+      await timeline.restore(restored, kept);
       assert.equal(timeline.showing, 'timeline');
       assert.equal(restored.webview.options.enableScripts, true, 'the restored panel gets this session’s options');
       await until('the restored panel draws the file', async () => {
         const s = await snap().catch(() => undefined);
-        return s && s.items.some((i) => i.kind === 'deployment') ? s : undefined;
+        return s && s.items.some((i) => i.kind === 'deployment') && s.caption.includes('src/payments.js') ? s : undefined;
       });
     });
 
