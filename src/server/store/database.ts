@@ -6,8 +6,18 @@ export interface QueryResult<Row> {
   rows: Row[];
 }
 
+export interface QueryOptions {
+  /**
+   * Plan the statement once per connection and keep the plan (a named prepared statement), for
+   * a statement run on every request whose planning costs as much as its work. Only for a
+   * statement whose result columns no migration can change (a JSON text built by the database):
+   * PostgreSQL refuses a kept plan whose result type changed under it.
+   */
+  prepared?: boolean;
+}
+
 export interface SqlExecutor {
-  query<Row = Record<string, unknown>>(sql: string, params?: unknown[]): Promise<QueryResult<Row>>;
+  query<Row = Record<string, unknown>>(sql: string, params?: unknown[], options?: QueryOptions): Promise<QueryResult<Row>>;
   /** Runs a script of several statements without parameters (migrations). */
   exec(sql: string): Promise<void>;
 }

@@ -1,9 +1,16 @@
 import pg from 'pg';
-import type { Database } from './database';
+import type { Database, QueryOptions } from './database';
+import { preparedName } from './preparedName';
 import { compressParams } from './storedRaw';
 
 // Keep int8 (counts, sequence numbers) as JS numbers; they stay far below 2^53 here.
 pg.types.setTypeParser(pg.types.builtins.INT8, (v: string) => Number(v));
+
+/** node-postgres parses a named statement once on each connection and only binds it after. */
+function run(on: pg.Pool | pg.PoolClient, sql: string, params?: unknown[], options?: QueryOptions): Promise<never> {
+  const values = compressParams(params);
+  return (options?.prepared ? on.query({ name: preparedName(sql), text: sql, values }) : on.query(sql, values)) as Promise<never>;
+}
 
 export async function openPostgres(url: string): Promise<Database> {
   const pool = new pg.Pool({ connectionString: url, max: 8, connectionTimeoutMillis: 10_000 });
@@ -12,7 +19,7 @@ export async function openPostgres(url: string): Promise<Database> {
   probe.release();
   return {
     kind: 'postgres',
-    query: (sql, params) => pool.query(sql, compressParams(params)) as never,
+    query: (sql, params, options) => run(pool, sql, params, options),
     exec: async (sql) => {
       await pool.query(sql);
     },
@@ -21,7 +28,7 @@ export async function openPostgres(url: string): Promise<Database> {
       try {
         await client.query('BEGIN');
         const result = await fn({
-          query: (sql, params) => client.query(sql, compressParams(params)) as never,
+          query: (sql, params, options) => run(client, sql, params, options),
           exec: async (sql) => {
             await client.query(sql);
           },

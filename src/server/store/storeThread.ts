@@ -12,15 +12,52 @@
  * resolved, so both threads use the one installed copy.
  */
 import { Worker } from 'node:worker_threads';
-import type { Database, QueryResult, SqlExecutor } from './database';
+import type { Database, QueryOptions, QueryResult, SqlExecutor } from './database';
+import { preparedName } from './preparedName';
 import { compressParams } from './storedRaw';
 
-/** Runs in the worker: one PGlite, statements in arrival order, each answered by its id. */
+/**
+ * Runs in the worker: one PGlite, statements in arrival order, each answered by its id. A
+ * prepared statement is parsed and planned once under its name and then only bound and run,
+ * through PGlite's wire-protocol entry under its own query lock; PGlite's query() parses and
+ * plans every time, which for the lineage batch cost as much as a quarter of its work.
+ */
 const workerSource = `
 const { parentPort, workerData } = require('node:worker_threads');
-const { PGlite } = require(workerData.pglite);
+const { PGlite, protocol, parse } = require(workerData.pglite);
 const failure = (e) => ({ message: e && e.message ? String(e.message) : String(e), code: e && e.code, detail: e && e.detail });
 const ready = PGlite.create(workerData.dataDir ?? undefined);
+const prepared = new Map();
+async function runPrepared(db, name, sql, params) {
+  return db.runExclusive(async () => {
+    const messages = [];
+    const send = async (bytes) => messages.push(...(await db.execProtocol(bytes, { syncToFs: false })).messages);
+    try {
+      if (!prepared.has(name)) {
+        // Closing a name nothing holds is no error; one a failed attempt left parsed is freed.
+        await send(protocol.serialize.close({ type: 'S', name }));
+        await send(protocol.serialize.parse({ name, text: sql }));
+        await send(protocol.serialize.describe({ type: 'S', name }));
+        const described = messages.find((m) => m.name === 'parameterDescription');
+        prepared.set(name, described ? described.dataTypeIDs : []);
+        messages.length = 0;
+      }
+      const types = prepared.get(name);
+      const values = params.map((v, i) => {
+        if (v === null || v === undefined) return null;
+        const serializer = db.serializers[types[i]];
+        return serializer ? serializer(v) : v.toString();
+      });
+      await send(protocol.serialize.bind({ statement: name, values }));
+      await send(protocol.serialize.describe({ type: 'P' }));
+      await send(protocol.serialize.execute({}));
+    } finally {
+      messages.push(...(await db.execProtocol(protocol.serialize.sync(), { syncToFs: false })).messages);
+    }
+    if (!db.isInTransaction()) await db.syncToFs();
+    return parse.parseResults(messages, db.parsers)[0].rows;
+  });
+}
 ready.then(
   () => parentPort.postMessage({ id: 0 }),
   (e) => parentPort.postMessage({ id: 0, error: failure(e) }),
@@ -37,6 +74,8 @@ parentPort.on('message', async (m) => {
     if (m.op === 'exec') {
       await db.exec(m.sql);
       parentPort.postMessage({ id: m.id });
+    } else if (m.prepared) {
+      parentPort.postMessage({ id: m.id, rows: await runPrepared(db, m.prepared, m.sql, m.params ?? []) });
     } else {
       const result = await db.query(m.sql, m.params);
       parentPort.postMessage({ id: m.id, rows: result.rows });
@@ -108,7 +147,7 @@ class StoreThread implements Database {
     worker.on('exit', (code) => stop(`its thread exited with code ${code}`));
   }
 
-  private send(message: { op: 'query' | 'exec' | 'close'; sql?: string; params?: unknown[] }): Promise<unknown[]> {
+  private send(message: { op: 'query' | 'exec' | 'close'; sql?: string; params?: unknown[]; prepared?: string }): Promise<unknown[]> {
     if (this.stopped) return Promise.reject(this.stopped);
     const id = this.nextId++;
     return new Promise((resolve, reject) => {
@@ -120,17 +159,22 @@ class StoreThread implements Database {
   private readonly direct: SqlExecutor = {
     // A deflated(text) parameter is compressed here, as the PostgreSQL client does before it sends
     // (storedRaw.ts); a delivery's text usually arrives compressed already (compressAhead).
-    query: async (sql: string, params?: unknown[]) => ({
-      rows: (await this.send({ op: 'query', sql, params: compressParams(params) })) as never[],
+    query: async (sql: string, params?: unknown[], options?: QueryOptions) => ({
+      rows: (await this.send({
+        op: 'query',
+        sql,
+        params: compressParams(params),
+        ...(options?.prepared ? { prepared: preparedName(sql) } : {}),
+      })) as never[],
     }),
     exec: async (sql: string) => {
       await this.send({ op: 'exec', sql });
     },
   };
 
-  async query<Row = Record<string, unknown>>(sql: string, params?: unknown[]): Promise<QueryResult<Row>> {
+  async query<Row = Record<string, unknown>>(sql: string, params?: unknown[], options?: QueryOptions): Promise<QueryResult<Row>> {
     await this.idle;
-    return this.direct.query<Row>(sql, params);
+    return this.direct.query<Row>(sql, params, options);
   }
 
   async exec(sql: string): Promise<void> {
