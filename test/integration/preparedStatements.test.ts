@@ -6,6 +6,7 @@
  */
 import assert from 'node:assert/strict';
 import type { Database } from '../../src/server/store/database';
+import { openScratch } from '../../src/server/store/embeddedDatabase';
 import { openDatabase } from '../../src/server/store/openDatabase';
 import { backends, freshStore } from '../helpers/testService';
 
@@ -59,4 +60,30 @@ describe('prepared statements', function () {
       });
     });
   }
+});
+
+describe('statements the embedded store keeps prepared', function () {
+  this.timeout(60_000);
+
+  it('plans a statement afresh when a schema change altered its columns, and keeps at most 256', async () => {
+    const db = await openScratch();
+    try {
+      await db.exec('CREATE TABLE wide (id int)');
+      await db.query('INSERT INTO wide VALUES ($1)', [1]);
+      assert.deepEqual((await db.query('SELECT * FROM wide WHERE id = $1', [1])).rows, [{ id: 1 }]);
+      await db.exec('ALTER TABLE wide ADD COLUMN note text');
+      assert.deepEqual((await db.query('SELECT * FROM wide WHERE id = $1', [1])).rows, [{ id: 1, note: null }]);
+      // Many distinct texts (a batch insert's text changes with its row count): the store keeps answering.
+      for (let n = 1; n <= 300; n++) {
+        const values = Array.from({ length: n }, (_, i) => `($${i + 1})`).join(', ');
+        await db.query(`INSERT INTO wide (id) VALUES ${values}`, Array.from({ length: n }, (_, i) => i));
+      }
+      assert.deepEqual((await db.query<{ n: number }>('SELECT count(*)::int AS n FROM wide')).rows, [{ n: 1 + (300 * 301) / 2 }]);
+      const held = await db.query<{ n: number }>('SELECT count(*)::int AS n FROM pg_prepared_statements');
+      assert.ok(held.rows[0]!.n <= 256, `${held.rows[0]!.n} statements held`);
+      assert.ok(held.rows[0]!.n >= 200, 'recent statements stay prepared');
+    } finally {
+      await db.close();
+    }
+  });
 });
