@@ -39,6 +39,16 @@ describe('prepared statements', function () {
         ]);
       });
 
+      it('runs a kept statement afresh when a schema change altered its columns', async () => {
+        await db.exec('CREATE TABLE altered (id int)');
+        await db.query('INSERT INTO altered VALUES (1)');
+        // Every connection of the pool plans it once before the change.
+        await Promise.all(Array.from({ length: 8 }, () => db.query('SELECT * FROM altered WHERE id = $1', [1], { prepared: true })));
+        await db.exec('ALTER TABLE altered ADD COLUMN note text');
+        for (let i = 0; i < 8; i++)
+          assert.deepEqual((await db.query('SELECT * FROM altered WHERE id = $1', [1], { prepared: true })).rows, [{ id: 1, note: null }]);
+      });
+
       it('reports a failure with PostgreSQL’s words and keeps working, the statement included', async () => {
         await assert.rejects(db.query(sql, [['a'], 'not a number'], { prepared: true }), /invalid input syntax for type integer/);
         await assert.rejects(db.query('SELECT * FROM no_such_table WHERE id = $1', ['x'], { prepared: true }), /no_such_table/);
@@ -70,13 +80,13 @@ describe('statements the embedded store keeps prepared', function () {
     try {
       await db.exec('CREATE TABLE wide (id int)');
       await db.query('INSERT INTO wide VALUES ($1)', [1]);
-      assert.deepEqual((await db.query('SELECT * FROM wide WHERE id = $1', [1])).rows, [{ id: 1 }]);
+      assert.deepEqual((await db.query('SELECT * FROM wide WHERE id = $1', [1], { prepared: true })).rows, [{ id: 1 }]);
       await db.exec('ALTER TABLE wide ADD COLUMN note text');
-      assert.deepEqual((await db.query('SELECT * FROM wide WHERE id = $1', [1])).rows, [{ id: 1, note: null }]);
+      assert.deepEqual((await db.query('SELECT * FROM wide WHERE id = $1', [1], { prepared: true })).rows, [{ id: 1, note: null }]);
       // Many distinct texts (a batch insert's text changes with its row count): the store keeps answering.
       for (let n = 1; n <= 300; n++) {
         const values = Array.from({ length: n }, (_, i) => `($${i + 1})`).join(', ');
-        await db.query(`INSERT INTO wide (id) VALUES ${values}`, Array.from({ length: n }, (_, i) => i));
+        await db.query(`INSERT INTO wide (id) VALUES ${values}`, Array.from({ length: n }, (_, i) => i), { prepared: true });
       }
       assert.deepEqual((await db.query<{ n: number }>('SELECT count(*)::int AS n FROM wide')).rows, [{ n: 1 + (300 * 301) / 2 }]);
       const held = await db.query<{ n: number }>('SELECT count(*)::int AS n FROM pg_prepared_statements');

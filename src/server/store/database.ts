@@ -9,9 +9,10 @@ export interface QueryResult<Row> {
 export interface QueryOptions {
   /**
    * Plan the statement once per connection and keep the plan (a named prepared statement), for
-   * a statement run on every request whose planning costs as much as its work. Only for a
-   * statement whose result columns no migration can change (a JSON text built by the database):
-   * PostgreSQL refuses a kept plan whose result type changed under it.
+   * the reads every request makes, whose parsing and planning cost as much as their work in the
+   * embedded store. Plans are made for no values in particular: only for statements whose plan
+   * does not hinge on them. A kept plan whose result columns a migration changed is refused by
+   * PostgreSQL; both stores then run the statement afresh (outside a transaction).
    */
   prepared?: boolean;
 }

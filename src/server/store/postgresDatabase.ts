@@ -6,10 +6,21 @@ import { compressParams } from './storedRaw';
 // Keep int8 (counts, sequence numbers) as JS numbers; they stay far below 2^53 here.
 pg.types.setTypeParser(pg.types.builtins.INT8, (v: string) => Number(v));
 
-/** node-postgres parses a named statement once on each connection and only binds it after. */
-function run(on: pg.Pool | pg.PoolClient, sql: string, params?: unknown[], options?: QueryOptions): Promise<never> {
+/**
+ * node-postgres parses a named statement once on each connection and only binds it after. A
+ * replica that migrated the schema under another's kept plan makes PostgreSQL refuse that plan
+ * (0A000, "cached plan must not change result type"): outside a transaction the statement is
+ * then run unnamed.
+ */
+async function run(on: pg.Pool | pg.PoolClient, sql: string, params?: unknown[], options?: QueryOptions): Promise<never> {
   const values = compressParams(params);
-  return (options?.prepared ? on.query({ name: preparedName(sql), text: sql, values }) : on.query(sql, values)) as Promise<never>;
+  if (!options?.prepared) return (await on.query(sql, values)) as never;
+  try {
+    return (await on.query({ name: preparedName(sql), text: sql, values })) as never;
+  } catch (e) {
+    if ((e as { code?: string }).code !== '0A000' || !(on instanceof pg.Pool)) throw e;
+    return (await on.query(sql, values)) as never;
+  }
 }
 
 export async function openPostgres(url: string): Promise<Database> {

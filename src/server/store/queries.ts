@@ -191,6 +191,7 @@ export class Queries {
        ) d ON true
        WHERE e.repo = $1 ORDER BY e.name`,
       [repo],
+      { prepared: true },
     );
     const current = await this.withApprovals(result.rows.filter((r) => r.id !== null));
     const byEnv = new Map(current.map((d) => [d.environment, d]));
@@ -200,6 +201,7 @@ export class Queries {
       `SELECT id, environment, origin, at, effective_at FROM deployments
        WHERE repo = $1 AND effective_at - at > interval '60 seconds' ORDER BY effective_at DESC LIMIT 5`,
       [repo],
+      { prepared: true },
     );
     const notices = skewed.rows.map((r) => {
       const [at, after] = [isoOrNull(r.at)!, isoOrNull(r.effective_at)!];
@@ -225,6 +227,7 @@ export class Queries {
     const result = await this.db.query(
       `SELECT * FROM deployments WHERE repo = $1 AND environment = $2 ${after} ORDER BY effective_at DESC, id DESC LIMIT $3`,
       params,
+      { prepared: true },
     );
     const rows = result.rows.slice(0, limit);
     const last = rows[rows.length - 1];
@@ -356,26 +359,27 @@ export class Queries {
     const result = await this.db.query(
       `SELECT f.* FROM findings f WHERE ${where.join(' AND ')} ORDER BY f.detected_at DESC NULLS LAST, f.id LIMIT $${params.length}`,
       params,
+      { prepared: true },
     );
     return { findings: await this.withLocations(result.rows) };
   }
 
   async deployment(id: string): Promise<Deployment | null> {
-    const result = await this.db.query('SELECT * FROM deployments WHERE id = $1', [id]);
+    const result = await this.db.query('SELECT * FROM deployments WHERE id = $1', [id], { prepared: true });
     return (await this.withApprovals(result.rows))[0] ?? null;
   }
 
   async finding(id: string): Promise<Finding | null> {
-    const result = await this.db.query('SELECT * FROM findings WHERE id = $1', [id]);
+    const result = await this.db.query('SELECT * FROM findings WHERE id = $1', [id], { prepared: true });
     return (await this.withLocations(result.rows))[0] ?? null;
   }
 
   async artifact(digest: string): Promise<ArtifactResponse> {
     const [artifact, attestations, deployments, findings] = await Promise.all([
-      this.db.query('SELECT * FROM artifacts WHERE digest = $1', [digest]),
-      this.db.query('SELECT * FROM attestations WHERE subject_digest = $1 ORDER BY finished_at, id', [digest]),
-      this.db.query('SELECT * FROM deployments WHERE artifact_digest = $1 ORDER BY effective_at DESC, id DESC', [digest]),
-      this.db.query('SELECT * FROM findings WHERE artifact_digest = $1 ORDER BY detected_at DESC NULLS LAST, id', [digest]),
+      this.db.query('SELECT * FROM artifacts WHERE digest = $1', [digest], { prepared: true }),
+      this.db.query('SELECT * FROM attestations WHERE subject_digest = $1 ORDER BY finished_at, id', [digest], { prepared: true }),
+      this.db.query('SELECT * FROM deployments WHERE artifact_digest = $1 ORDER BY effective_at DESC, id DESC', [digest], { prepared: true }),
+      this.db.query('SELECT * FROM findings WHERE artifact_digest = $1 ORDER BY detected_at DESC NULLS LAST, id', [digest], { prepared: true }),
     ]);
     return {
       digest,
