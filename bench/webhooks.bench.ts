@@ -188,17 +188,17 @@ async function sendWithWrk(url: string, bodies: Delivery[], scratch: string): Pr
   wrk.stdout.on('data', (c: Buffer) => (output += c.toString()));
   wrk.stderr.on('data', (c: Buffer) => (output += c.toString()));
   // A wrk that cannot start (not installed) never gets an exit code: its error ends the wait.
-  let failed: Error | null = null;
+  const start: { failed: Error | null } = { failed: null };
   const exited = new Promise<number | null>((resolve) => {
     wrk.once('error', (e) => {
-      failed = new Error(`wrk could not run (${e.message}); install Debian's package wrk, or use --client node`);
+      start.failed = new Error(`wrk could not run (${e.message}); install Debian's package wrk, or use --client node`);
       resolve(null);
     });
     wrk.once('exit', resolve);
   });
   const marks = Array.from({ length: threads }, (_, i) => `${done}.${i}`);
   while (!marks.every((m) => existsSync(m))) {
-    if (failed) throw failed;
+    if (start.failed) throw start.failed;
     if (wrk.exitCode !== null) throw new Error(`wrk ended before every delivery was answered: ${output}`);
     await new Promise((resolve) => setTimeout(resolve, 20));
   }

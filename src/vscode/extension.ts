@@ -73,7 +73,9 @@ export function activate(context: vscode.ExtensionContext): LineageApi {
     timeline,
     vscode.workspace.registerTextDocumentContentProvider(revisionScheme, new RevisionContent(controller)),
     // A timeline left open is restored with the window (its page is drawn again, not revived).
-    vscode.window.registerWebviewPanelSerializer(TimelinePanel.viewType, { deserializeWebviewPanel: (panel, state) => timeline.restore(panel, state) }),
+    vscode.window.registerWebviewPanelSerializer(TimelinePanel.viewType, {
+      deserializeWebviewPanel: (panel, state) => timeline.restore(panel, state),
+    }),
     vscode.commands.registerCommand('lineage.traceFinding', (text?: unknown) => tracer.trace(typeof text === 'string' ? text : undefined)),
     vscode.window.registerUriHandler(tracer.uriHandler()),
     vscode.window.registerTerminalLinkProvider(tracer.terminalLinks()),

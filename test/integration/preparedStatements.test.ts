@@ -27,7 +27,13 @@ describe('prepared statements', function () {
                      FROM (SELECT id, n, note FROM prepared_probe WHERE id = ANY($1::text[]) AND ($2::int IS NULL OR n >= $2)) t`;
 
       it('answers as the plain statement does, call after call, with arrays, numbers and nulls bound', async () => {
-        for (const params of [[['a', 'b'], null], [['a', 'b', 'c"{x}'], 2], [[], null], [['c"{x}', 'missing'], 1], [['a'], 5]]) {
+        for (const params of [
+          [['a', 'b'], null],
+          [['a', 'b', 'c"{x}'], 2],
+          [[], null],
+          [['c"{x}', 'missing'], 1],
+          [['a'], 5],
+        ]) {
           const plain = await db.query<{ rows: string }>(sql, params);
           const prepared = await db.query<{ rows: string }>(sql, params, { prepared: true });
           assert.deepEqual(prepared.rows, plain.rows, JSON.stringify(params));
@@ -61,7 +67,9 @@ describe('prepared statements', function () {
           }),
           /invalid input syntax/,
         );
-        const after = JSON.parse((await db.query<{ rows: string }>(sql, [['a', 'b', 'c"{x}', 'd'], null], { prepared: true })).rows[0]!.rows);
+        const after = JSON.parse(
+          (await db.query<{ rows: string }>(sql, [['a', 'b', 'c"{x}', 'd'], null], { prepared: true })).rows[0]!.rows,
+        );
         assert.deepEqual(
           after.map((r: { id: string }) => r.id),
           ['a', 'b', 'c"{x}'],
@@ -86,7 +94,11 @@ describe('statements the embedded store keeps prepared', function () {
       // Many distinct texts (a batch insert's text changes with its row count): the store keeps answering.
       for (let n = 1; n <= 300; n++) {
         const values = Array.from({ length: n }, (_, i) => `($${i + 1})`).join(', ');
-        await db.query(`INSERT INTO wide (id) VALUES ${values}`, Array.from({ length: n }, (_, i) => i), { prepared: true });
+        await db.query(
+          `INSERT INTO wide (id) VALUES ${values}`,
+          Array.from({ length: n }, (_, i) => i),
+          { prepared: true },
+        );
       }
       assert.deepEqual((await db.query<{ n: number }>('SELECT count(*)::int AS n FROM wide')).rows, [{ n: 1 + (300 * 301) / 2 }]);
       const held = await db.query<{ n: number }>('SELECT count(*)::int AS n FROM pg_prepared_statements');

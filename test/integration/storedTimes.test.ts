@@ -29,7 +29,10 @@ describe('times read from the store', function () {
         [times],
       );
       const texts = JSON.parse(rows[0]!.t) as string[];
-      assert.ok(texts.every((t) => t.endsWith('+00:00')), texts.join(' '));
+      assert.ok(
+        texts.every((t) => t.endsWith('+00:00')),
+        texts.join(' '),
+      );
       for (const text of texts) assert.equal(isoOrNull(text), new Date(text).toISOString(), text);
       assert.equal(isoOrNull(texts[5]), '2026-06-02T08:00:00.999Z', 'the fraction is cut, not rounded');
     } finally {

@@ -378,8 +378,12 @@ export class Queries {
     const [artifact, attestations, deployments, findings] = await Promise.all([
       this.db.query('SELECT * FROM artifacts WHERE digest = $1', [digest], { prepared: true }),
       this.db.query('SELECT * FROM attestations WHERE subject_digest = $1 ORDER BY finished_at, id', [digest], { prepared: true }),
-      this.db.query('SELECT * FROM deployments WHERE artifact_digest = $1 ORDER BY effective_at DESC, id DESC', [digest], { prepared: true }),
-      this.db.query('SELECT * FROM findings WHERE artifact_digest = $1 ORDER BY detected_at DESC NULLS LAST, id', [digest], { prepared: true }),
+      this.db.query('SELECT * FROM deployments WHERE artifact_digest = $1 ORDER BY effective_at DESC, id DESC', [digest], {
+        prepared: true,
+      }),
+      this.db.query('SELECT * FROM findings WHERE artifact_digest = $1 ORDER BY detected_at DESC NULLS LAST, id', [digest], {
+        prepared: true,
+      }),
     ]);
     return {
       digest,
