@@ -2,8 +2,9 @@
  * Upserts facts with multi-row statements (one per table and chunk), merging facts that describe
  * the same row by rank first, in memory and then against what is stored, with one rule in both
  * places, column by column: a column holds the value of the highest-ranked fact that gave it one.
- * Each row keeps the rank its columns' values came from (`ranks`), so the result is the same in
- * whatever order and grouping the facts arrive; the row's own rank and event are the highest.
+ * Each row keeps the rank its columns' values came from (`ranks`, naming only those whose rank is not
+ * the row's own), so the result is the same in whatever order and grouping the facts arrive; the
+ * row's own rank and event are the highest.
  */
 import type { DeploymentFact, Fact, FindingFact, PullRequestFact } from '../../core/ingest/facts';
 import type { SqlExecutor } from './database';
@@ -421,18 +422,23 @@ async function upsert(tx: SqlExecutor, table: TableName, rows: Keyed[], auditSeq
   const cols = [...dataCols, ...initial.map(([c]) => c), 'rank', 'event_key', 'audit_seq', 'ranks'];
   const newer = `EXCLUDED.rank COLLATE "C" > t.rank COLLATE "C"`;
   const valueCols = dataCols.filter((c) => !pk.includes(c));
+  // A row's `ranks` names only the columns whose value came from another rank than the row's own
+  // (most rows come from one fact: none, and no bytes in the row); a column it does not name has
+  // the row's rank. A value stored before ranks were kept counts the same way.
+  const rankOf = (side: string, c: string) => `COALESCE(${side}.ranks->>'${c}', ${side}.rank)`;
   // The incoming value wins where it has one from a higher-ranked fact than the stored value's.
-  // A value stored before ranks were kept counts as coming from the row's rank at that time.
   const wins = (c: string) =>
-    `(EXCLUDED.${c} IS NOT NULL AND (t.${c} IS NULL OR (EXCLUDED.ranks->>'${c}') COLLATE "C" > COALESCE(t.ranks->>'${c}', t.rank) COLLATE "C"))`;
+    `(EXCLUDED.${c} IS NOT NULL AND (t.${c} IS NULL OR ${rankOf('EXCLUDED', c)} COLLATE "C" > ${rankOf('t', c)} COLLATE "C"))`;
   const sets = valueCols.map((c) => `${c} = CASE WHEN ${wins(c)} THEN EXCLUDED.${c} ELSE t.${c} END`);
+  // Written against the row's rank after this update: a column kept from a lower rank than a newer
+  // fact's is named, so that a later fact ranked between the two still wins it.
+  const rowRank = `CASE WHEN ${newer} THEN EXCLUDED.rank ELSE t.rank END`;
   const ranks = valueCols.map(
-    (c) =>
-      `'${c}', CASE WHEN ${wins(c)} THEN EXCLUDED.ranks->'${c}' WHEN t.${c} IS NOT NULL THEN COALESCE(t.ranks->'${c}', to_jsonb(t.rank)) END`,
+    (c) => `'${c}', NULLIF(CASE WHEN ${wins(c)} THEN ${rankOf('EXCLUDED', c)} WHEN t.${c} IS NOT NULL THEN ${rankOf('t', c)} END, ${rowRank})`,
   );
-  sets.push(`ranks = jsonb_strip_nulls(jsonb_build_object(${ranks.join(', ')}))`);
+  sets.push(`ranks = NULLIF(jsonb_strip_nulls(jsonb_build_object(${ranks.join(', ')})), '{}'::jsonb)`);
   sets.push(`event_key = CASE WHEN ${newer} THEN EXCLUDED.event_key ELSE t.event_key END`);
-  sets.push(`rank = CASE WHEN ${newer} THEN EXCLUDED.rank ELSE t.rank END`);
+  sets.push(`rank = ${rowRank}`);
   sets.push('audit_seq = GREATEST(t.audit_seq, EXCLUDED.audit_seq)');
   const conflict = `ON CONFLICT (${pk.join(', ')}) DO UPDATE SET ${sets.join(', ')}`;
   const values = rows.map((r) => [
@@ -441,9 +447,15 @@ async function upsert(tx: SqlExecutor, table: TableName, rows: Keyed[], auditSeq
     r.rank,
     r.eventKey,
     auditSeq,
-    JSON.stringify(r.ranks),
+    rankedApart(r),
   ]);
   await insertMany(tx, `${table} AS t`, cols, values, conflict);
+}
+
+/** The columns whose value came from another rank than the row's, as stored in `ranks`; null when none did. */
+function rankedApart(r: Keyed): string | null {
+  const apart = Object.entries(r.ranks).filter(([, rank]) => rank !== r.rank);
+  return apart.length === 0 ? null : JSON.stringify(Object.fromEntries(apart));
 }
 
 export async function insertMany(tx: SqlExecutor, target: string, cols: string[], values: unknown[][], suffix: string): Promise<void> {
