@@ -4,6 +4,7 @@
  * bytes that reach the database inflate to the text exactly.
  */
 import assert from 'node:assert/strict';
+import { createHash } from 'node:crypto';
 import { inflateRawSync } from 'node:zlib';
 import { compressAhead, compressParams, deflateFrom, isDeflated, storedFormOf } from '../../src/server/store/storedRaw';
 
@@ -13,8 +14,7 @@ describe("an event's stored text", () => {
   const large = JSON.stringify({ deployment: { environment: 'prod — ü 漢字 😀', payload: 'x'.repeat(deflateFrom) } });
 
   it('compressed ahead: the statement gets the compressed text, which inflates to the text', () => {
-    const event = { raw: large };
-    compressAhead(event);
+    const event = compressAhead({ raw: large });
     const [raw, z] = storedFormOf(event);
     assert.equal(raw, null);
     assert.ok(isDeflated(z) && z.base64 !== undefined && z.deflate === undefined, 'not sent as text to compress again');
@@ -29,9 +29,20 @@ describe("an event's stored text", () => {
     assert.equal(inflate(compressParams([1, z, 'text'])![1]), large);
   });
 
+  it('compressed ahead: the event holds no copy of its text, and gives it back whole when read', () => {
+    const event: { key: string; raw: string; facts: unknown[]; rawSha256?: string } = { key: 'k', raw: large, facts: [{ table: 'deployments' }] };
+    const light = compressAhead(event);
+    assert.notEqual(light, event);
+    assert.equal(Object.getOwnPropertyDescriptor(light, 'raw')?.value, undefined, 'the text is not a value of the event');
+    assert.equal(light.raw, large);
+    assert.equal(light.rawSha256, createHash('sha256').update(large, 'utf8').digest('hex'), 'hashed once, before the text is let go');
+    assert.deepEqual(JSON.parse(JSON.stringify(light)), { ...event, rawSha256: light.rawSha256 }, 'written out (a refused record) with its text');
+    assert.equal(compressAhead({ raw: large, rawSha256: 'given' }).rawSha256, 'given');
+  });
+
   it('small: kept as text, with nothing compressed ahead', () => {
     const event = { raw: '{"small":true}' };
-    compressAhead(event);
+    assert.equal(compressAhead(event), event);
     assert.deepEqual(storedFormOf(event), ['{"small":true}', null]);
   });
 

@@ -106,13 +106,14 @@ export class JournaledWriter implements EventSink {
     this.backlog += events.length;
     let accepted!: (segment: number | null) => void;
     const segment = new Promise<number | null>((resolve) => (accepted = resolve));
-    const queued = segment.then((s) => (s === null ? undefined : this.enqueue(events, s)));
+    let forStore = events;
+    const queued = segment.then((s) => (s === null ? undefined : this.enqueue(forStore, s)));
     this.tail = Promise.all([this.tail, queued]).then(() => undefined);
     try {
       const onDisk = this.journal.append(events);
       // While the disk write is in flight: the store's thread, the busier one under a stream, then
-      // takes the texts compressed.
-      for (const event of events) compressAhead(event);
+      // takes the texts compressed, and the texts themselves are not held until it has them.
+      forStore = events.map(compressAhead);
       accepted(await onDisk);
     } catch (e) {
       accepted(null);
