@@ -5,13 +5,14 @@
  */
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { createHmac, randomBytes } from 'node:crypto';
+import { createHash, createHmac, randomBytes } from 'node:crypto';
 import { appendFileSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { normalizeGithubEvent } from '../../src/core/ingest/github';
 import type { NormalizedEvent } from '../../src/core/ingest/facts';
 import { loadSigner } from '../../src/server/audit/signer';
-import { IntakeJournal } from '../../src/server/store/intakeJournal';
+import { IntakeJournal, type RecordTexts } from '../../src/server/store/intakeJournal';
+import { compressAhead } from '../../src/server/store/storedRaw';
 import { eventTexts } from '../../src/server/store/journaledWriter';
 import { freshStore, http, startTestService } from '../helpers/testService';
 import { listeningUrl } from '../helpers/serveProcess';
@@ -119,7 +120,8 @@ describe('the intake journal (embedded store)', function () {
 
   it('puts the deliveries a crashed service acknowledged into the store before it listens', async () => {
     const { dataDir } = await freshStore('embedded');
-    const records = [[normalized(1)], [normalized(2)], [normalized(3), normalized(4)]];
+    // As the service journals them: texts compressed for the store, and one left as text.
+    const records = [[compressAhead(normalized(1))], [normalized(2)], [compressAhead(normalized(3)), compressAhead(normalized(4))]];
     await leaveJournal(dataDir!, records);
     const service = await serve(dataDir!);
     try {
@@ -198,6 +200,52 @@ describe('the intake journal (embedded store)', function () {
     assert.equal(leftover[1]!.value[0]!.raw, unusual.raw);
     // The texts are on disk as themselves, not escaped inside JSON.
     assert.ok(readFileSync(join(dir, 'intake-000002.log')).includes(Buffer.from('漢字 😀')));
+  });
+
+  it('journals a text the store keeps deflated as its compressed bytes, and reads it back exactly', async () => {
+    const { dataDir } = await freshStore('embedded');
+    const dir = join(dataDir!, 'intake');
+    const unusual = normalized(60);
+    unusual.raw = unusual.raw.replace('"production"', '"prod \\u00e9 ü — 漢字 😀 \\n"');
+    delete unusual.rawSha256; // the text's own hash is taken as it is compressed
+    const records = [[unusual, normalized(61)], [normalized(62)]];
+    await leaveJournal(
+      dataDir!,
+      records.map((events) => events.map(compressAhead)),
+    );
+    const onDisk = readFileSync(join(dir, 'intake-000001.log'));
+    const texts = records.flat().reduce((n, e) => n + Buffer.byteLength(e.raw), 0);
+    assert.ok(onDisk.length < texts / 3, `${onDisk.length} bytes on disk for ${texts} bytes of text`);
+    assert.ok(!onDisk.includes(Buffer.from('漢字 😀')), 'not as text');
+    const { journal, leftover } = await IntakeJournal.open(dir, journalKey(dataDir!), () => undefined, eventTexts);
+    await journal.close();
+    assert.deepEqual(
+      leftover.map((r) => r.value.map((e) => ({ ...e }))),
+      records.map((events) => events.map((e) => ({ ...e, rawSha256: createHash('sha256').update(e.raw).digest('hex') }))),
+    );
+    assert.equal(leftover[0]!.value[1]!.rawSha256, normalized(61).rawSha256);
+    assert.equal(leftover[0]!.value[0]!.raw, unusual.raw);
+  });
+
+  it('drops a last record whose deflated text does not inflate, as a write cut short', async () => {
+    const { dataDir } = await freshStore('embedded');
+    const dir = join(dataDir!, 'intake');
+    await leaveJournal(dataDir!, [[compressAhead(normalized(63))]]);
+    const notDeflate: RecordTexts<string> = {
+      split: () => ({ head: [{}], texts: [{ deflated: Buffer.from('not deflate at all') }] }),
+      join: () => '',
+    };
+    const { journal: writer } = await IntakeJournal.open(dir, journalKey(dataDir!), () => undefined, notDeflate);
+    await writer.append('x');
+    await writer.close();
+    const dropped: string[] = [];
+    const { journal, leftover } = await IntakeJournal.open(dir, journalKey(dataDir!), (m) => dropped.push(m), eventTexts);
+    await journal.close();
+    assert.deepEqual(
+      leftover.map((r) => r.value[0]!.key),
+      [normalized(63).key],
+    );
+    assert.match(dropped.join('\n'), /a record whose head and texts do not read/);
   });
 
   it('takes neither layout for the other: a record whose layout bit is flipped does not read back', async () => {

@@ -434,7 +434,8 @@ async function upsert(tx: SqlExecutor, table: TableName, rows: Keyed[], auditSeq
   // fact's is named, so that a later fact ranked between the two still wins it.
   const rowRank = `CASE WHEN ${newer} THEN EXCLUDED.rank ELSE t.rank END`;
   const ranks = valueCols.map(
-    (c) => `'${c}', NULLIF(CASE WHEN ${wins(c)} THEN ${rankOf('EXCLUDED', c)} WHEN t.${c} IS NOT NULL THEN ${rankOf('t', c)} END, ${rowRank})`,
+    (c) =>
+      `'${c}', NULLIF(CASE WHEN ${wins(c)} THEN ${rankOf('EXCLUDED', c)} WHEN t.${c} IS NOT NULL THEN ${rankOf('t', c)} END, ${rowRank})`,
   );
   sets.push(`ranks = NULLIF(jsonb_strip_nulls(jsonb_build_object(${ranks.join(', ')})), '{}'::jsonb)`);
   sets.push(`event_key = CASE WHEN ${newer} THEN EXCLUDED.event_key ELSE t.event_key END`);

@@ -7,9 +7,12 @@
  * Files are segments `intake-NNNNNN.log` in the journal folder. A record is
  * `[u32 length][32-byte HMAC-SHA256][length bytes of body]`, the length big-endian. The body is the
  * value as JSON, or, when the journal was given a `RecordTexts` and the length's top bit is set, a
- * small JSON head followed by the value's large texts as their own UTF-8 bytes
+ * small JSON head followed by the value's large texts as their own bytes
  * (`[u32 head length][head][u32 length][text]…`): a delivery's 10 KB of JSON is then copied once
- * instead of escaped character by character into a string and copied again. The MAC's key is
+ * instead of escaped character by character into a string and copied again. A text is UTF-8, or,
+ * when its length's top bit is set, deflated (raw deflate): a writer that compresses a text anyway
+ * (the store keeps large ones deflated) journals the fifth of the bytes, and the MAC reads only
+ * those. Records written before that bit was used read the same. The MAC's key is
  * derived from the service's signing key, so a record put into the folder by anyone else (who could
  * otherwise have it signed into the audit chain at the next start) does not read back. Once every
  * record of a segment is in the store the segment is deleted.
@@ -23,6 +26,7 @@ import { closeSync, fsyncSync, mkdirSync, openSync, readdirSync, readFileSync, t
 import { open, type FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
 import { createHmac, timingSafeEqual } from 'node:crypto';
+import { inflateRawSync } from 'node:zlib';
 
 const macBytes = 32;
 const headerBytes = 4 + macBytes;
@@ -31,14 +35,24 @@ const segmentBytes = 32 * 1024 * 1024;
 const segmentPattern = /^intake-(\d{6})\.log$/;
 /** In a record's length: its body is a head and texts, not one JSON document. */
 const textsFlag = 0x8000_0000;
+/** In a text's length: its bytes are deflated. */
+const deflatedFlag = 0x8000_0000;
 /** Put before a head-and-texts body in its MAC, so that neither layout's bytes can pass for the other's. */
 const textsDomain = Buffer.from([0x02]);
 
-/** How a value is split into a small head (written as JSON) and large texts (written as bytes). */
+/**
+ * How a value is split into a small head (written as JSON) and large texts (written as bytes: a
+ * string as UTF-8, a `Deflated` as its compressed bytes, read back inflated).
+ */
 export interface RecordTexts<T> {
-  split(value: T): { head: unknown; texts: string[] };
+  split(value: T): { head: unknown; texts: (string | DeflatedText)[] };
   /** The value again; throws when the head and texts do not make one. */
   join(head: unknown, texts: string[]): T;
+}
+
+/** A text given compressed already (raw deflate): journaled as these bytes, read back as the text. */
+export interface DeflatedText {
+  deflated: Uint8Array;
 }
 
 export class JournalDamagedError extends Error {
@@ -234,10 +248,10 @@ function jsonRecord(key: Buffer, value: unknown): Buffer {
 }
 
 /** One allocation, each text written into it once; their lengths are measured first. */
-function splitRecord(key: Buffer, { head, texts }: { head: unknown; texts: string[] }): Buffer {
+function splitRecord(key: Buffer, { head, texts }: { head: unknown; texts: (string | DeflatedText)[] }): Buffer {
   const headJson = JSON.stringify(head);
   const headLength = Buffer.byteLength(headJson, 'utf8');
-  const textLengths = texts.map((t) => Buffer.byteLength(t, 'utf8'));
+  const textLengths = texts.map((t) => (typeof t === 'string' ? Buffer.byteLength(t, 'utf8') : t.deflated.length));
   const length = 4 + headLength + textLengths.reduce((n, l) => n + 4 + l, 0);
   if (length >= textsFlag) throw new RangeError(`a journal record of ${length} bytes is too large`);
   const bytes = Buffer.allocUnsafe(headerBytes + length);
@@ -245,8 +259,14 @@ function splitRecord(key: Buffer, { head, texts }: { head: unknown; texts: strin
   let at = bytes.writeUInt32BE(headLength, headerBytes);
   at += bytes.write(headJson, at, 'utf8');
   texts.forEach((text, i) => {
-    at = bytes.writeUInt32BE(textLengths[i]!, at);
-    at += bytes.write(text, at, 'utf8');
+    if (typeof text === 'string') {
+      at = bytes.writeUInt32BE(textLengths[i]!, at);
+      at += bytes.write(text, at, 'utf8');
+    } else {
+      at = bytes.writeUInt32BE((textLengths[i]! | deflatedFlag) >>> 0, at);
+      bytes.set(text.deflated, at);
+      at += text.deflated.length;
+    }
   });
   mac(key, bytes.subarray(headerBytes), textsDomain).copy(bytes, 4);
   return bytes;
@@ -284,9 +304,11 @@ function joinRecord<T>(body: Buffer, texts: RecordTexts<T>): T {
   const head: unknown = JSON.parse(body.toString('utf8', 4, headEnd));
   const read: string[] = [];
   for (let at = headEnd; at < body.length;) {
-    const end = at + 4 + body.readUInt32BE(at);
+    const word = body.readUInt32BE(at);
+    const deflated = (word & deflatedFlag) !== 0;
+    const end = at + 4 + (deflated ? word - deflatedFlag : word);
     if (end > body.length) throw new RangeError('text past the end');
-    read.push(body.toString('utf8', at + 4, end));
+    read.push(deflated ? inflateRawSync(body.subarray(at + 4, end)).toString('utf8') : body.toString('utf8', at + 4, end));
     at = end;
   }
   return texts.join(head, read);

@@ -20,7 +20,7 @@ import { type EventSink, type EventWriter, takeBatch, type WrittenEvent } from '
 import { type OwnedClaim, OwnershipConflict, ownedClaim, ownedTables } from './factWriter';
 import { IntakeJournal, type RecordTexts } from './intakeJournal';
 import { KeyFilter } from './keyFilter';
-import { compressAhead } from './storedRaw';
+import { compressAhead, compressedAhead } from './storedRaw';
 
 /** Events per store transaction: larger commits pay less per event but keep readers waiting longer. */
 const eventsPerCommit = 1_000;
@@ -106,15 +106,13 @@ export class JournaledWriter implements EventSink {
     this.backlog += events.length;
     let accepted!: (segment: number | null) => void;
     const segment = new Promise<number | null>((resolve) => (accepted = resolve));
-    let forStore = events;
+    // Compressed once, for the journal and the store alike: the store's thread, the busier one under
+    // a stream, takes the texts compressed, and the texts themselves are not held until it has them.
+    const forStore = events.map(compressAhead);
     const queued = segment.then((s) => (s === null ? undefined : this.enqueue(forStore, s)));
     this.tail = Promise.all([this.tail, queued]).then(() => undefined);
     try {
-      const onDisk = this.journal.append(events);
-      // While the disk write is in flight: the store's thread, the busier one under a stream, then
-      // takes the texts compressed, and the texts themselves are not held until it has them.
-      forStore = events.map(compressAhead);
-      accepted(await onDisk);
+      accepted(await this.journal.append(forStore));
     } catch (e) {
       accepted(null);
       for (const key of keys) this.onTheWay.delete(key);
@@ -262,9 +260,25 @@ export class JournaledWriter implements EventSink {
   }
 }
 
-/** A journal record of events: each event's delivery text written as its own bytes, the rest as JSON. */
+/**
+ * A journal record of events: each event's delivery text written as its own bytes (as compressed
+ * for the store, where it was), the rest as JSON. The head is copied without reading `raw`, which
+ * for an event compressed ahead would inflate the text.
+ */
 export const eventTexts: RecordTexts<NormalizedEvent[]> = {
-  split: (events) => ({ head: events.map(({ raw: _, ...rest }) => rest), texts: events.map((e) => e.raw) }),
+  split: (events) => ({
+    head: events.map((e) =>
+      Object.fromEntries(
+        Object.keys(e)
+          .filter((k) => k !== 'raw')
+          .map((k) => [k, e[k as keyof NormalizedEvent]]),
+      ),
+    ),
+    texts: events.map((e) => {
+      const deflated = compressedAhead(e);
+      return deflated ? { deflated } : e.raw;
+    }),
+  }),
   join: (head, texts) => {
     if (!Array.isArray(head) || head.length !== texts.length) throw new Error('one text an event');
     return head.map((event: Omit<NormalizedEvent, 'raw'>, i) => ({ ...event, raw: texts[i]! }));

@@ -38,7 +38,8 @@ export function storedForm(text: string): [string | null, Deflated | null] {
   return text.length < deflateFrom / 3 || Buffer.byteLength(text, 'utf8') < deflateFrom ? [text, null] : [null, deflated(text)];
 }
 
-const ahead = new WeakMap<object, string>();
+/** The texts compressed ahead, by the event that stands for them: as base64 (for the statement) and as bytes. */
+const ahead = new WeakMap<object, { base64: string; bytes: Buffer }>();
 
 /**
  * The event as the store is to be handed it: when its text is kept deflated, the text compressed
@@ -51,21 +52,28 @@ const ahead = new WeakMap<object, string>();
 export function compressAhead<T extends { raw: string; rawSha256?: string }>(event: T): T {
   const [, z] = storedForm(event.raw);
   if (z?.deflate === undefined) return event;
-  const base64 = compress(z.deflate);
+  // A copy of its own size: zlib's answer is a view of its 16 KB output buffer, which an event held
+  // for a second would keep alive with it.
+  const bytes = Buffer.from(new Uint8Array(deflateRawSync(Buffer.from(z.deflate, 'utf8'), { level: deflateLevel })).buffer);
   const { raw: _, ...rest } = event;
   const light = { ...rest, rawSha256: event.rawSha256 ?? sha256Hex(event.raw) } as T;
   Object.defineProperty(light, 'raw', {
     enumerable: true,
-    get: () => inflateRawSync(Buffer.from(base64, 'base64')).toString('utf8'),
+    get: () => inflateRawSync(bytes).toString('utf8'),
   });
-  ahead.set(light, base64);
+  ahead.set(light, { base64: bytes.toString('base64'), bytes });
   return light;
+}
+
+/** The text `compressAhead` compressed for this event, as its deflated bytes; undefined for any other event. */
+export function compressedAhead(event: object): Buffer | undefined {
+  return ahead.get(event)?.bytes;
 }
 
 /** The values of `raw` and `raw_z` for an event, its text compressed already where `compressAhead` did. */
 export function storedFormOf(event: { raw: string }): [string | null, Deflated | null] {
-  const base64 = ahead.get(event);
-  return base64 === undefined ? storedForm(event.raw) : [null, { base64 }];
+  const z = ahead.get(event);
+  return z === undefined ? storedForm(event.raw) : [null, { base64: z.base64 }];
 }
 
 export function isDeflated(value: unknown): value is Deflated {
