@@ -66,7 +66,7 @@ for (const backend of backends()) {
       }
     });
 
-    it('keeps a value from a lower rank than the row\'s, so a report ranked between them still wins it', async () => {
+    it("keeps a value from a lower rank than the row's, so a report ranked between them still wins it", async () => {
       // Queued (url u1), in progress (url u2), completed (no url): the url is u2 whatever the order.
       // Queued then completed leaves u1 under a row of the completed rank; the in-progress report,
       // ranked between the two, must still replace it.
@@ -74,9 +74,38 @@ for (const backend of backends()) {
       try {
         const commit = 'c'.repeat(40);
         const reports = (buildId: string) => [
-          { type: 'build', id: `${buildId}-q`, repo: 'acme/a', buildId, commit, status: 'queued', startedAt: '2026-01-01T00:00:01Z', url: 'https://ci/u1', name: 'unit' },
-          { type: 'build', id: `${buildId}-p`, repo: 'acme/a', buildId, commit, status: 'in_progress', startedAt: '2026-01-01T00:00:02Z', url: 'https://ci/u2' },
-          { type: 'build', id: `${buildId}-c`, repo: 'acme/a', buildId, commit, status: 'completed', conclusion: 'success', startedAt: '2026-01-01T00:00:02Z', finishedAt: '2026-01-01T00:00:03Z' },
+          {
+            type: 'build',
+            id: `${buildId}-q`,
+            repo: 'acme/a',
+            buildId,
+            commit,
+            status: 'queued',
+            startedAt: '2026-01-01T00:00:01Z',
+            url: 'https://ci/u1',
+            name: 'unit',
+          },
+          {
+            type: 'build',
+            id: `${buildId}-p`,
+            repo: 'acme/a',
+            buildId,
+            commit,
+            status: 'in_progress',
+            startedAt: '2026-01-01T00:00:02Z',
+            url: 'https://ci/u2',
+          },
+          {
+            type: 'build',
+            id: `${buildId}-c`,
+            repo: 'acme/a',
+            buildId,
+            commit,
+            status: 'completed',
+            conclusion: 'success',
+            startedAt: '2026-01-01T00:00:02Z',
+            finishedAt: '2026-01-01T00:00:03Z',
+          },
         ];
         const wrong: string[] = [];
         for (const [n, order] of permutations([0, 1, 2]).entries()) {

@@ -30,13 +30,21 @@ describe("an event's stored text", () => {
   });
 
   it('compressed ahead: the event holds no copy of its text, and gives it back whole when read', () => {
-    const event: { key: string; raw: string; facts: unknown[]; rawSha256?: string } = { key: 'k', raw: large, facts: [{ table: 'deployments' }] };
+    const event: { key: string; raw: string; facts: unknown[]; rawSha256?: string } = {
+      key: 'k',
+      raw: large,
+      facts: [{ table: 'deployments' }],
+    };
     const light = compressAhead(event);
     assert.notEqual(light, event);
     assert.equal(Object.getOwnPropertyDescriptor(light, 'raw')?.value, undefined, 'the text is not a value of the event');
     assert.equal(light.raw, large);
     assert.equal(light.rawSha256, createHash('sha256').update(large, 'utf8').digest('hex'), 'hashed once, before the text is let go');
-    assert.deepEqual(JSON.parse(JSON.stringify(light)), { ...event, rawSha256: light.rawSha256 }, 'written out (a refused record) with its text');
+    assert.deepEqual(
+      JSON.parse(JSON.stringify(light)),
+      { ...event, rawSha256: light.rawSha256 },
+      'written out (a refused record) with its text',
+    );
     assert.equal(compressAhead({ raw: large, rawSha256: 'given' }).rawSha256, 'given');
   });
 
