@@ -42,7 +42,7 @@ const textsDomain = Buffer.from([0x02]);
 
 /**
  * How a value is split into a small head (written as JSON) and large texts (written as bytes: a
- * string as UTF-8, a `Deflated` as its compressed bytes, read back inflated).
+ * string as UTF-8, a `DeflatedText` as its compressed bytes, read back inflated).
  */
 export interface RecordTexts<T> {
   split(value: T): { head: unknown; texts: (string | DeflatedText)[] };

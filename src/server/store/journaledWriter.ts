@@ -81,6 +81,9 @@ export class JournaledWriter implements EventSink {
   }
 
   async write(events: NormalizedEvent[]): Promise<WrittenEvent[]> {
+    // Room first: from the check that the keys are new to their claim below nothing may wait, or a
+    // copy of this delivery could pass the same check meanwhile and both be answered "stored".
+    while (this.backlog >= maxBacklog) await new Promise<void>((resolve) => this.roomWaiters.push(resolve));
     const keys = events.map((e) => e.key);
     const certainlyNew = new Set(keys).size === keys.length && keys.every((k) => !this.onTheWay.has(k) && !this.filter.mayHave(k));
     const claims = claimsOf(events);
@@ -91,7 +94,9 @@ export class JournaledWriter implements EventSink {
       for (const c of claims) this.learnOwner(c.key, c.repo);
       return written;
     }
-    while (this.backlog >= maxBacklog) await new Promise<void>((resolve) => this.roomWaiters.push(resolve));
+    // Compressed once, for the journal and the store alike: the store's thread, the busier one under
+    // a stream, takes the texts compressed, and the texts themselves are not held until it has them.
+    const forStore = events.map(compressAhead);
     // Claimed before the disk write, so that a second delivery of the same key meanwhile waits for
     // this one and is answered "duplicate".
     for (const key of keys) {
@@ -106,9 +111,6 @@ export class JournaledWriter implements EventSink {
     this.backlog += events.length;
     let accepted!: (segment: number | null) => void;
     const segment = new Promise<number | null>((resolve) => (accepted = resolve));
-    // Compressed once, for the journal and the store alike: the store's thread, the busier one under
-    // a stream, takes the texts compressed, and the texts themselves are not held until it has them.
-    const forStore = events.map(compressAhead);
     const queued = segment.then((s) => (s === null ? undefined : this.enqueue(forStore, s)));
     this.tail = Promise.all([this.tail, queued]).then(() => undefined);
     try {

@@ -16,8 +16,8 @@
  * replaces.
  *
  * The intake journal's writer compresses a delivery's text ahead (`compressAhead`), on the service's
- * thread while the journal's disk write is in flight: under a sustained stream the store's thread
- * is the busier one, and the text then crosses to it at a fifth of its size.
+ * thread, and journals those bytes: under a sustained stream the store's thread is the busier one,
+ * and the text then crosses to it at a fifth of its size.
  */
 import { deflateRawSync, inflateRawSync } from 'node:zlib';
 import { sha256Hex } from '../../core/ingest/values';
