@@ -38,8 +38,8 @@ export function storedForm(text: string): [string | null, Deflated | null] {
   return text.length < deflateFrom / 3 || Buffer.byteLength(text, 'utf8') < deflateFrom ? [text, null] : [null, deflated(text)];
 }
 
-/** The texts compressed ahead, by the event that stands for them: as base64 (for the statement) and as bytes. */
-const ahead = new WeakMap<object, { base64: string; bytes: Buffer }>();
+/** The texts compressed ahead, as their deflated bytes, by the event that stands for them. */
+const ahead = new WeakMap<object, Buffer>();
 
 /**
  * The event as the store is to be handed it: when its text is kept deflated, the text compressed
@@ -54,26 +54,26 @@ export function compressAhead<T extends { raw: string; rawSha256?: string }>(eve
   if (z?.deflate === undefined) return event;
   // A copy of its own size: zlib's answer is a view of its 16 KB output buffer, which an event held
   // for a second would keep alive with it.
-  const bytes = Buffer.from(new Uint8Array(deflateRawSync(Buffer.from(z.deflate, 'utf8'), { level: deflateLevel })).buffer);
+  const bytes = Buffer.from(new Uint8Array(deflateText(z.deflate)).buffer);
   const { raw: _, ...rest } = event;
   const light = { ...rest, rawSha256: event.rawSha256 ?? sha256Hex(event.raw) } as T;
   Object.defineProperty(light, 'raw', {
     enumerable: true,
     get: () => inflateRawSync(bytes).toString('utf8'),
   });
-  ahead.set(light, { base64: bytes.toString('base64'), bytes });
+  ahead.set(light, bytes);
   return light;
 }
 
 /** The text `compressAhead` compressed for this event, as its deflated bytes; undefined for any other event. */
 export function compressedAhead(event: object): Buffer | undefined {
-  return ahead.get(event)?.bytes;
+  return ahead.get(event);
 }
 
 /** The values of `raw` and `raw_z` for an event, its text compressed already where `compressAhead` did. */
 export function storedFormOf(event: { raw: string }): [string | null, Deflated | null] {
-  const z = ahead.get(event);
-  return z === undefined ? storedForm(event.raw) : [null, { base64: z.base64 }];
+  const bytes = ahead.get(event);
+  return bytes === undefined ? storedForm(event.raw) : [null, { base64: bytes.toString('base64') }];
 }
 
 export function isDeflated(value: unknown): value is Deflated {
@@ -82,8 +82,12 @@ export function isDeflated(value: unknown): value is Deflated {
   return typeof deflate === 'string' || typeof base64 === 'string';
 }
 
+function deflateText(text: string): Buffer {
+  return deflateRawSync(Buffer.from(text, 'utf8'), { level: deflateLevel });
+}
+
 function compress(text: string): string {
-  return deflateRawSync(Buffer.from(text, 'utf8'), { level: deflateLevel }).toString('base64');
+  return deflateText(text).toString('base64');
 }
 
 /** The parameters with each `deflated(text)` compressed, as base64. */
