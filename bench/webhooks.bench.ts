@@ -181,6 +181,9 @@ async function sendWithWrk(url: string, bodies: Delivery[], scratch: string): Pr
       .join(''),
   );
   const threads = 1;
+  const marks = Array.from({ length: threads }, (_, i) => `${done}.${i}`);
+  // A run before this one (the embedded store's, then PostgreSQL's) left its marks in the same folder.
+  for (const mark of marks) rmSync(mark, { force: true });
   const wrk = spawn('wrk', [`-t${threads}`, `-c${connections}`, '-d3600s', '-s', join(__dirname, 'wrk/deliveries.lua'), url], {
     env: { ...process.env, LINEAGE_WRK_DELIVERIES: file, LINEAGE_WRK_THREADS: String(threads), LINEAGE_WRK_DONE: done },
   });
@@ -194,9 +197,9 @@ async function sendWithWrk(url: string, bodies: Delivery[], scratch: string): Pr
       start.failed = new Error(`wrk could not run (${e.message}); install Debian's package wrk, or use --client node`);
       resolve(null);
     });
-    wrk.once('exit', resolve);
+    // 'close', not 'exit': the summary wrk prints as it stops may still be on its way when it exits.
+    wrk.once('close', resolve);
   });
-  const marks = Array.from({ length: threads }, (_, i) => `${done}.${i}`);
   while (!marks.every((m) => existsSync(m))) {
     if (start.failed) throw start.failed;
     if (wrk.exitCode !== null) throw new Error(`wrk ended before every delivery was answered: ${output}`);

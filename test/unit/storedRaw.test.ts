@@ -6,9 +6,15 @@
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { inflateRawSync } from 'node:zlib';
-import { compressAhead, compressParams, deflateFrom, isDeflated, storedFormOf } from '../../src/server/store/storedRaw';
+import { compressAhead, compressParams, deflateFrom, isDeflated, placeholder, storedFormOf } from '../../src/server/store/storedRaw';
 
-const inflate = (base64: unknown) => inflateRawSync(Buffer.from(String(base64), 'base64')).toString('utf8');
+/** What reaches the database: the deflated bytes themselves, each in a buffer of its own size. */
+function inflate(sent: unknown): string {
+  assert.ok(Buffer.isBuffer(sent), 'sent as bytes');
+  assert.equal(sent.byteOffset, 0, 'not a view into a larger buffer');
+  assert.equal(sent.buffer.byteLength, sent.length, 'not a view into a larger buffer');
+  return inflateRawSync(sent).toString('utf8');
+}
 
 describe("an event's stored text", () => {
   const large = JSON.stringify({ deployment: { environment: 'prod — ü 漢字 😀', payload: 'x'.repeat(deflateFrom) } });
@@ -17,7 +23,7 @@ describe("an event's stored text", () => {
     const event = compressAhead({ raw: large });
     const [raw, z] = storedFormOf(event);
     assert.equal(raw, null);
-    assert.ok(isDeflated(z) && z.base64 !== undefined && z.deflate === undefined, 'not sent as text to compress again');
+    assert.ok(isDeflated(z) && z.bytes !== undefined && z.deflate === undefined, 'not sent as text to compress again');
     const [sent] = compressParams([z])!;
     assert.equal(inflate(sent), large);
   });
@@ -54,10 +60,16 @@ describe("an event's stored text", () => {
     assert.deepEqual(storedFormOf(event), ['{"small":true}', null]);
   });
 
-  it('an object that merely has a base64 or deflate field of another type is not taken for one', () => {
-    assert.equal(isDeflated({ base64: 1 }), false);
+  it('an object that merely has a bytes or deflate field of another type is not taken for one', () => {
+    assert.equal(isDeflated({ bytes: 'AAAA' }), false);
     assert.equal(isDeflated({ deflate: null }), false);
     assert.equal(isDeflated('text'), false);
-    assert.deepEqual(compressParams(['a', { base64: 2 }]), ['a', { base64: 2 }]);
+    assert.deepEqual(compressParams(['a', { bytes: 2 }]), ['a', { bytes: 2 }]);
+  });
+
+  it('is bound as bytea, and anything else as it is', () => {
+    assert.equal(placeholder({ deflate: large }, 3), '$3::bytea');
+    assert.equal(placeholder(large, 4), '$4');
+    assert.equal(placeholder({ bytes: 'AAAA' }, 5), '$5');
   });
 });

@@ -28,7 +28,9 @@ const workerSource = `
 const { parentPort, workerData } = require('node:worker_threads');
 const { PGlite, protocol, parse } = require(workerData.pglite);
 const failure = (e) => ({ message: e && e.message ? String(e.message) : String(e), code: e && e.code, detail: e && e.detail });
-const ready = PGlite.create(workerData.dataDir ?? undefined);
+// A bytea parameter goes as its bytes, in binary format (storedRaw.ts), not as the hexadecimal
+// PGlite's own serialiser builds a byte at a time.
+const ready = PGlite.create(workerData.dataDir ?? undefined, { serializers: { 17: (v) => v } });
 const kept = new Map();
 const keepAtMost = 256;
 const wire = protocol.serialize;
