@@ -22,8 +22,16 @@ import { freshPostgres } from './freshPostgres';
 import { startService } from './spawnService';
 
 const { values } = parseArgs({
-  options: { deliveries: { type: 'string' }, connections: { type: 'string' }, client: { type: 'string' }, warmup: { type: 'string' } },
+  options: {
+    deliveries: { type: 'string' },
+    connections: { type: 'string' },
+    client: { type: 'string' },
+    warmup: { type: 'string' },
+    stores: { type: 'string' },
+  },
 });
+const stores = (values.stores ?? 'embedded,postgres').split(',');
+for (const s of stores) if (s !== 'embedded' && s !== 'postgres') throw new Error(`--stores names embedded and postgres, not ${s}`);
 const deliveries = Number(values.deliveries ?? 8000);
 const warmup = Number(values.warmup ?? 0);
 const connections = Number(values.connections ?? 32);
@@ -223,9 +231,9 @@ async function main(): Promise<void> {
   );
   const scratch = mkdtempSync(join(tmpdir(), 'lineage-webhooks-bench-'));
   try {
-    await run({ dataDir: join(scratch, 'data') }, 'embedded store', scratch);
+    if (stores.includes('embedded')) await run({ dataDir: join(scratch, 'data') }, 'embedded store', scratch);
     const postgres = process.env.LINEAGE_TEST_DATABASE_URL ?? process.env.DATABASE_URL;
-    if (postgres) await run({ databaseUrl: await freshPostgres(postgres) }, 'PostgreSQL', scratch);
+    if (postgres && stores.includes('postgres')) await run({ databaseUrl: await freshPostgres(postgres) }, 'PostgreSQL', scratch);
   } finally {
     rmSync(scratch, { recursive: true, force: true });
   }
