@@ -14,7 +14,7 @@ import { chainHash } from '../../core/audit/chain';
 import { sha256Hex } from '../../core/ingest/values';
 import type { CheckpointSigner } from '../audit/signer';
 import type { Database, SqlExecutor } from './database';
-import { insertMany, maxParams, valuesList, writeFacts } from './factWriter';
+import { insertValues, maxParams, valuesList, writeFacts } from './factWriter';
 import { storedFormOf } from './storedRaw';
 
 export interface WrittenEvent {
@@ -178,8 +178,8 @@ const entryCols = ['seq', 'event_key', 'event_hash', 'prev_hash', 'hash', 'at'];
  */
 async function writeChain(tx: SqlExecutor, eventRows: unknown[][], auditRows: unknown[][], checkpoint: unknown[]): Promise<void> {
   if (eventRows.length * eventCols.length + auditRows.length * entryCols.length + checkpoint.length > maxParams) {
-    await insertMany(tx, 'events', eventCols, eventRows, '');
-    await insertMany(tx, 'audit_log', entryCols, auditRows, '');
+    await insertValues(tx, 'events', eventCols, eventRows, '');
+    await insertValues(tx, 'audit_log', entryCols, auditRows, '');
     await tx.query('UPDATE audit_head SET seq = $1, hash = $2 WHERE id = 1', checkpoint.slice(0, 2));
     await tx.query(
       'INSERT INTO audit_checkpoints (seq, hash, at, signature, key_id, public_key) VALUES ($1, $2, $3, $4, $5, $6)',
