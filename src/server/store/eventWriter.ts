@@ -14,8 +14,8 @@ import { chainHash } from '../../core/audit/chain';
 import { sha256Hex } from '../../core/ingest/values';
 import type { CheckpointSigner } from '../audit/signer';
 import type { Database, SqlExecutor } from './database';
-import { insertValues, maxParams, valuesList, writeFacts } from './factWriter';
-import { storedFormOf } from './storedRaw';
+import { writeFacts } from './factWriter';
+import { deflatedBytes, storedFormOf } from './storedRaw';
 
 export interface WrittenEvent {
   key: string;
@@ -138,8 +138,7 @@ export class EventWriter implements EventSink {
     const existing = await tx.query<{ key: string }>('SELECT key FROM events WHERE key = ANY($1::text[])', [allKeys]);
     const seen = new Set(existing.rows.map((r) => r.key));
     const now = new Date().toISOString();
-    const eventRows: unknown[][] = [];
-    const auditRows: unknown[][] = [];
+    const chain: ChainRows = { key: [], format: [], seq: [], raw: [], rawZ: [], eventHash: [], prevHash: [], hash: [] };
     const facts: { fact: Fact; eventKey: string }[] = [];
 
     const results = batches.map((events) =>
@@ -149,16 +148,27 @@ export class EventWriter implements EventSink {
         seq += 1;
         const eventHash = event.rawSha256 ?? sha256Hex(event.raw);
         const hash = chainHash(prev, seq, event.key, eventHash);
-        eventRows.push([event.key, event.format, now, seq, ...storedFormOf(event)]);
-        auditRows.push([seq, event.key, eventHash, prev, hash, now]);
+        const [raw, z] = storedFormOf(event);
+        chain.key.push(event.key);
+        chain.format.push(event.format);
+        chain.seq.push(seq);
+        chain.raw.push(raw);
+        chain.rawZ.push(z === null ? null : deflatedBytes(z));
+        chain.eventHash.push(eventHash);
+        chain.prevHash.push(prev);
+        chain.hash.push(hash);
         prev = hash;
         for (const fact of event.facts) facts.push({ fact, eventKey: event.key });
         return { key: event.key, format: event.format, status: 'stored' };
       }),
     );
 
-    if (eventRows.length > 0) {
-      await writeChain(tx, eventRows, auditRows, [seq, prev, now, this.signer.sign(seq, prev), this.signer.keyId, this.signer.publicKey]);
+    if (chain.key.length > 0) {
+      await tx.query(
+        chainStatement,
+        [...Object.values(chain), seq, prev, now, this.signer.sign(seq, prev), this.signer.keyId, this.signer.publicKey],
+        { prepared: true },
+      );
       await writeFacts(tx, facts, seq, { refuseForeignIds: true });
     }
     this.stored = seq;
@@ -166,37 +176,33 @@ export class EventWriter implements EventSink {
   }
 }
 
-const eventCols = ['key', 'format', 'received_at', 'audit_seq', 'raw', 'raw_z'];
-const entryCols = ['seq', 'event_key', 'event_hash', 'prev_hash', 'hash', 'at'];
+/** A commit's events and their chain entries, a column each, in chainStatement's order. */
+interface ChainRows {
+  key: string[];
+  format: string[];
+  seq: number[];
+  raw: (string | null)[];
+  rawZ: (Buffer | null)[];
+  eventHash: string[];
+  prevHash: string[];
+  hash: string[];
+}
 
 /**
- * A commit's events, their chain entries, the new head and its signed checkpoint. Every writer
- * holds the head row from its first statement to its commit, so each round trip in between is
- * time no other writer (another replica, on a shared database) can chain: in one statement when
- * the parameters allow, as four otherwise. `checkpoint` is (seq, hash, at, signature, key id,
- * public key).
+ * A commit's events, their chain entries, the new head and its signed checkpoint, in one
+ * statement: every writer holds the head row from its first statement to its commit, so each round
+ * trip in between is time no other writer (another replica, on a shared database) can chain. Each
+ * column travels as one array (a deflated text as bytea), so the text is the same for every commit,
+ * kept parsed and planned; as a VALUES list it was a new text for each commit's size, and
+ * PostgreSQL spent most of its time binding and planning it. Then $9–$14: the checkpoint's seq,
+ * hash, time (the events' too), signature, key id and public key.
  */
-async function writeChain(tx: SqlExecutor, eventRows: unknown[][], auditRows: unknown[][], checkpoint: unknown[]): Promise<void> {
-  if (eventRows.length * eventCols.length + auditRows.length * entryCols.length + checkpoint.length > maxParams) {
-    await insertValues(tx, 'events', eventCols, eventRows, '');
-    await insertValues(tx, 'audit_log', entryCols, auditRows, '');
-    await tx.query('UPDATE audit_head SET seq = $1, hash = $2 WHERE id = 1', checkpoint.slice(0, 2));
-    await tx.query(
-      'INSERT INTO audit_checkpoints (seq, hash, at, signature, key_id, public_key) VALUES ($1, $2, $3, $4, $5, $6)',
-      checkpoint,
-    );
-    return;
-  }
-  const params: unknown[] = [];
-  const events = valuesList(eventRows, params);
-  const entries = valuesList(auditRows, params);
-  const head = params.length + 1;
-  const signed = valuesList([checkpoint], params);
-  await tx.query(
-    `WITH e AS (INSERT INTO events (${eventCols.join(', ')}) VALUES ${events}),
-          l AS (INSERT INTO audit_log (${entryCols.join(', ')}) VALUES ${entries}),
-          h AS (UPDATE audit_head SET seq = $${head}, hash = $${head + 1} WHERE id = 1)
-     INSERT INTO audit_checkpoints (seq, hash, at, signature, key_id, public_key) VALUES ${signed}`,
-    params,
-  );
-}
+const chainStatement = `WITH x AS (
+    SELECT * FROM unnest($1::text[], $2::text[], $3::bigint[], $4::text[], $5::bytea[], $6::text[], $7::text[], $8::text[])
+      AS x(key, format, seq, raw, raw_z, event_hash, prev_hash, hash)),
+  e AS (INSERT INTO events (key, format, received_at, audit_seq, raw, raw_z) SELECT key, format, $11::timestamptz, seq, raw, raw_z FROM x),
+  l AS (INSERT INTO audit_log (seq, event_key, event_hash, prev_hash, hash, at)
+        SELECT seq, key, event_hash, prev_hash, hash, $11::timestamptz FROM x),
+  h AS (UPDATE audit_head SET seq = $9::bigint, hash = $10::text WHERE id = 1)
+INSERT INTO audit_checkpoints (seq, hash, at, signature, key_id, public_key)
+VALUES ($9::bigint, $10::text, $11::timestamptz, $12::text, $13::text, $14::text)`;

@@ -8,7 +8,6 @@
  */
 import type { DeploymentFact, Fact, FindingFact, PullRequestFact } from '../../core/ingest/facts';
 import type { SqlExecutor } from './database';
-import { placeholder } from './storedRaw';
 
 type TableName = Fact['table'];
 
@@ -121,9 +120,6 @@ function capped(row: Record<string, unknown>): Record<string, unknown> {
   const detail = row.detail;
   return typeof detail === 'string' && detail.length > maxDetailChars ? { ...row, detail: `${detail.slice(0, maxDetailChars)}…` } : row;
 }
-
-/** PostgreSQL allows 65,535 parameters a statement; stay well under it. */
-export const maxParams = 30_000;
 
 interface Keyed {
   rank: string;
@@ -496,29 +492,6 @@ async function arrayTypesOf(tx: SqlExecutor, table: string, cols: string[]): Pro
     if (type === undefined) throw new Error(`the store's table ${table} has no column ${c}`);
     return type;
   });
-}
-
-/** Rows into `target` as VALUES lists of at most maxParams parameters: for values an array parameter cannot carry (a text to deflate). */
-export async function insertValues(tx: SqlExecutor, target: string, cols: string[], values: unknown[][], suffix: string): Promise<void> {
-  const perChunk = Math.max(1, Math.floor(maxParams / cols.length));
-  for (let start = 0; start < values.length; start += perChunk) {
-    const params: unknown[] = [];
-    const tuples = valuesList(values.slice(start, start + perChunk), params);
-    await tx.query(`INSERT INTO ${target} (${cols.join(', ')}) VALUES ${tuples} ${suffix}`, params);
-  }
-}
-
-/** `($1, $2), ($3, $4)…` for `rows`, their values appended to `params`. */
-export function valuesList(rows: unknown[][], params: unknown[]): string {
-  return rows
-    .map((row) => {
-      const placeholders = row.map((v) => {
-        params.push(v);
-        return placeholder(v, params.length);
-      });
-      return `(${placeholders.join(', ')})`;
-    })
-    .join(', ');
 }
 
 /**

@@ -1,7 +1,6 @@
 import pg from 'pg';
 import type { Database, QueryOptions } from './database';
 import { preparedName } from './preparedName';
-import { compressParams } from './storedRaw';
 
 // Keep int8 (counts, sequence numbers) as JS numbers; they stay far below 2^53 here.
 pg.types.setTypeParser(pg.types.builtins.INT8, (v: string) => Number(v));
@@ -13,13 +12,12 @@ pg.types.setTypeParser(pg.types.builtins.INT8, (v: string) => Number(v));
  * then run unnamed.
  */
 async function run(on: pg.Pool | pg.PoolClient, sql: string, params?: unknown[], options?: QueryOptions): Promise<never> {
-  const values = compressParams(params);
-  if (!options?.prepared) return (await on.query(sql, values)) as never;
+  if (!options?.prepared) return (await on.query(sql, params)) as never;
   try {
-    return (await on.query({ name: preparedName(sql), text: sql, values })) as never;
+    return (await on.query({ name: preparedName(sql), text: sql, values: params })) as never;
   } catch (e) {
     if ((e as { code?: string }).code !== '0A000' || !(on instanceof pg.Pool)) throw e;
-    return (await on.query(sql, values)) as never;
+    return (await on.query(sql, params)) as never;
   }
 }
 

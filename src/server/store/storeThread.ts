@@ -14,7 +14,6 @@
 import { Worker } from 'node:worker_threads';
 import type { Database, QueryOptions, QueryResult, SqlExecutor } from './database';
 import { preparedName } from './preparedName';
-import { compressParams } from './storedRaw';
 
 /**
  * Runs in the worker: one PGlite, statements in arrival order, each answered by its id. A
@@ -28,9 +27,16 @@ const workerSource = `
 const { parentPort, workerData } = require('node:worker_threads');
 const { PGlite, protocol, parse } = require(workerData.pglite);
 const failure = (e) => ({ message: e && e.message ? String(e.message) : String(e), code: e && e.code, detail: e && e.detail });
-// A bytea parameter goes as its bytes, in binary format (storedRaw.ts), not as the hexadecimal
-// PGlite's own serialiser builds a byte at a time.
-const ready = PGlite.create(workerData.dataDir ?? undefined, { serializers: { 17: (v) => v } });
+// A bytea parameter goes as its bytes, in binary format, and an array of them (the chain's deflated
+// texts, storedRaw.ts) as Buffer's hexadecimal: PGlite's own serialisers build it a byte at a time.
+const backslashes = String.fromCharCode(92, 92);
+const byteaArray = (list) =>
+  '{' + list.map((b) => (b == null ? 'NULL' : '"' + backslashes + 'x' + Buffer.from(b.buffer, b.byteOffset, b.byteLength).toString('hex') + '"')).join(',') + '}';
+// Set once PGlite is open: it builds every array type's serialiser as it opens.
+const ready = PGlite.create(workerData.dataDir ?? undefined, { serializers: { 17: (v) => v } }).then((db) => {
+  db.serializers[1001] = byteaArray;
+  return db;
+});
 const kept = new Map();
 const keepAtMost = 256;
 const wire = protocol.serialize;
@@ -186,17 +192,14 @@ class StoreThread implements Database {
   }
 
   private readonly direct: SqlExecutor = {
-    // A deflated(text) parameter is compressed here, as the PostgreSQL client does before it sends
-    // (storedRaw.ts); a delivery's text usually arrives compressed already (compressAhead).
     // Kept prepared in the worker (see workerSource) when asked to be: the reads every request
-    // makes. Keeping every statement measured slower for ingest (webhooks 1,568–1,772/s against
-    // 1,871–2,171 in the same half hour): the write path's statements run with plans made for no
-    // values in particular, and its batch inserts change text with their row count.
+    // makes, and a commit's inserts, whose text is the same whatever their size (insertMany). Not
+    // the write path's lookups: kept, they run with plans made for no values in particular.
     query: async (sql: string, params?: unknown[], options?: QueryOptions) => ({
       rows: (await this.send({
         op: 'query',
         sql,
-        params: compressParams(params),
+        params,
         ...(options?.prepared ? { name: preparedName(sql) } : {}),
       })) as never[],
     }),

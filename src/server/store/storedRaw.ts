@@ -8,14 +8,13 @@
  * only cost time. Each row has exactly one of the two (a check in the schema); rows stored before
  * keep their text in `raw`.
  *
- * A writer passes `deflated(text)` as the parameter; it is compressed where the statement is sent
- * from (`compressParams`: the embedded store's adapter before it hands the statement to PGlite's
- * thread, storeThread.ts, and the PostgreSQL client before it sends). It travels as its bytes, a
- * parameter in PostgreSQL's binary format (`$n::bytea`, which valuesList writes for it): both
- * clients send a Buffer that way, PGlite once its thread serialises bytea as the bytes themselves
- * (its default builds hexadecimal one byte at a time). Sent as base64 text that the statement
- * decoded, an insert of a thousand deflated texts took about 2.5 times as long on PostgreSQL as
- * with the bytes, and a commit of 32 GitHub deliveries' events about a third longer.
+ * The event writer sends a commit's texts to deflate as one `bytea[]` parameter of their bytes
+ * (`deflatedBytes`; eventWriter.ts), compressed on the thread that sends the statement, unless
+ * compressed ahead. node-postgres writes a Buffer in an array as hexadecimal, and so does the embedded
+ * store's thread (storeThread.ts; PGlite's own serialiser builds it a byte at a time). Before,
+ * each text was a parameter of its own in a VALUES list: as base64 text that the statement decoded,
+ * then as binary; with a new statement text for each commit's size, PostgreSQL spent most of it
+ * binding and planning (1,000 events: 55–80 ms of bind against 21–33 of execution).
  *
  * The intake journal's writer compresses a delivery's text ahead (`compressAhead`), on the service's
  * thread, and journals those bytes: under a sustained stream the store's thread is the busier one,
@@ -24,7 +23,7 @@
 import { deflateRawSync, inflateRawSync } from 'node:zlib';
 import { sha256Hex } from '../../core/ingest/values';
 
-/** A text to store deflated: `deflate` to be compressed where the statement is sent, or `bytes` compressed already. */
+/** A text to store deflated: `deflate` to be compressed when the statement is made, or `bytes` compressed already. */
 export type Deflated = { deflate: string; bytes?: undefined } | { bytes: Buffer; deflate?: undefined };
 
 const deflateLevel = 3;
@@ -76,12 +75,6 @@ export function storedFormOf(event: { raw: string }): [string | null, Deflated |
   return bytes === undefined ? storedForm(event.raw) : [null, { bytes }];
 }
 
-export function isDeflated(value: unknown): value is Deflated {
-  if (typeof value !== 'object' || value === null) return false;
-  const { deflate, bytes } = value as { deflate?: unknown; bytes?: unknown };
-  return typeof deflate === 'string' || Buffer.isBuffer(bytes);
-}
-
 /**
  * A copy of its own size: zlib's answer is a view of its 16 KB output buffer, which an event held
  * for a second would keep alive with it, and which a message to the store's thread would copy whole.
@@ -90,15 +83,9 @@ function deflateText(text: string): Buffer {
   return Buffer.from(new Uint8Array(deflateRawSync(Buffer.from(text, 'utf8'), { level: deflateLevel })).buffer);
 }
 
-/** The parameters with each `deflated(text)` as its deflated bytes. */
-export function compressParams(params: unknown[] | undefined): unknown[] | undefined {
-  if (!params?.some(isDeflated)) return params;
-  return params.map((p) => (isDeflated(p) ? (p.bytes ?? deflateText(p.deflate)) : p));
-}
-
-/** The placeholder for parameter `n` holding `value`. */
-export function placeholder(value: unknown, n: number): string {
-  return isDeflated(value) ? `$${n}::bytea` : `$${n}`;
+/** The deflated bytes of a text to store deflated. */
+export function deflatedBytes(value: Deflated): Buffer {
+  return value.bytes ?? deflateText(value.deflate);
 }
 
 /**
