@@ -166,7 +166,9 @@ export class EventWriter implements EventSink {
     if (chain.key.length > 0) {
       await tx.query(
         chainStatement,
-        [...Object.values(chain), seq, prev, now, this.signer.sign(seq, prev), this.signer.keyId, this.signer.publicKey],
+        // prettier-ignore
+        [chain.key, chain.format, chain.seq, chain.raw, chain.rawZ, chain.eventHash, chain.prevHash, chain.hash,
+          seq, prev, now, this.signer.sign(seq, prev), this.signer.keyId, this.signer.publicKey],
         { prepared: true },
       );
       await writeFacts(tx, facts, seq, { refuseForeignIds: true });
