@@ -1,8 +1,9 @@
 /**
  * Pastes of any shape, a megabyte long, through the finding reader and the whole reverse lookup on
  * a real repository: each must take time linear in its length. A quadratic pattern takes minutes
- * on these inputs (a run of spaces once took 800 s), so the bound of one second only ever fails on
- * a regression of that kind.
+ * on these inputs (a run of spaces once took 800 s), so the bound of five seconds only ever fails
+ * on a regression of that kind. (One second, the bound before, was within reach of 28,000 small
+ * YAML documents on a two-core machine running other tests: 1.17 s to read.)
  */
 import assert from 'node:assert/strict';
 import { Repository } from '../../src/core/git/repository';
@@ -12,6 +13,8 @@ import { linearPattern, linearPatternProblem } from '../../src/core/policy/linea
 import { TestRepo } from '../helpers/gitRepo';
 
 const MB = 1 << 20;
+/** Milliseconds: far above linear time on any of these, far below quadratic. */
+const bound = 5000;
 const fill = (unit: string) => unit.repeat(Math.ceil(MB / unit.length)).slice(0, MB);
 const shapes: Record<string, string> = {
   'one run of spaces': fill(' '),
@@ -49,16 +52,16 @@ describe('linear-time reading of pasted findings', function () {
   after(() => repo.dispose());
 
   for (const [shape, text] of Object.entries(shapes)) {
-    it(`reads and traces a megabyte of ${shape} in under a second`, async () => {
+    it(`reads and traces a megabyte of ${shape} in linear time`, async () => {
       const started = performance.now();
       readFindingInput(text);
       const read = performance.now() - started;
-      assert.ok(read < 1000, `read in ${read.toFixed(0)} ms`);
+      assert.ok(read < bound, `read in ${read.toFixed(0)} ms`);
       const opened = await Repository.open(repo.dir);
       const tracedAt = performance.now();
       await traceFinding({ repo: opened, text });
       const traced = performance.now() - tracedAt;
-      assert.ok(traced < 1000, `traced in ${traced.toFixed(0)} ms`);
+      assert.ok(traced < bound, `traced in ${traced.toFixed(0)} ms`);
     });
   }
 });
