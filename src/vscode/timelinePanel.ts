@@ -245,17 +245,21 @@ export class TimelinePanel implements vscode.Disposable {
       this.model = buildTimeline(this.input.gathered);
     }
     const { source, notices } = this.input;
+    // Kept here: another subject (the editor followed, the panel restored) may reset the panel's
+    // model while this one is posted, and this update then ends where it is.
+    const model = this.model;
     const scope = subject.lines ? `lines ${subject.lines.start}–${subject.lines.end} of ` : '';
     this.sentAt = performance.now();
     await this.post({
       type: 'model',
-      model: this.model,
+      model,
       caption: `${scope}${subject.path}${subject.slug ? ` · ${subject.slug}` : ''} · ${source === 'git' ? 'git only' : `from ${source === 'service' ? 'the service' : source === 'github' ? 'GitHub' : source}`}`,
       notices: notices.map((n) => plainText(n, 300)),
       keepView: true,
       subject: { file: subject.uri.fsPath, line: subject.cursor },
     });
-    this.log.debug(`timeline of ${subject.path}: ${this.model.items.length} items in ${(performance.now() - started).toFixed(0)} ms`);
+    this.log.debug(`timeline of ${subject.path}: ${model.items.length} items in ${(performance.now() - started).toFixed(0)} ms`);
+    if (this.subject !== subject) return;
     await this.updateChain(subject, lineage.ok ? lineage.file : null, cursorCommit);
   }
 
