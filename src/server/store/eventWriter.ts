@@ -15,7 +15,7 @@ import { sha256Hex } from '../../core/ingest/values';
 import type { CheckpointSigner } from '../audit/signer';
 import type { Database, SqlExecutor } from './database';
 import { writeFacts } from './factWriter';
-import { deflatedBytes, storedFormOf } from './storedRaw';
+import { storedFormOf } from './storedRaw';
 
 export interface WrittenEvent {
   key: string;
@@ -153,7 +153,7 @@ export class EventWriter implements EventSink {
         chain.format.push(event.format);
         chain.seq.push(seq);
         chain.raw.push(raw);
-        chain.rawZ.push(z === null ? null : deflatedBytes(z));
+        chain.rawZ.push(z);
         chain.eventHash.push(eventHash);
         chain.prevHash.push(prev);
         chain.hash.push(hash);

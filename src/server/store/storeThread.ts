@@ -27,13 +27,13 @@ const workerSource = `
 const { parentPort, workerData } = require('node:worker_threads');
 const { PGlite, protocol, parse } = require(workerData.pglite);
 const failure = (e) => ({ message: e && e.message ? String(e.message) : String(e), code: e && e.code, detail: e && e.detail });
-// A bytea parameter goes as its bytes, in binary format, and an array of them (the chain's deflated
-// texts, storedRaw.ts) as Buffer's hexadecimal: PGlite's own serialisers build it a byte at a time.
+// An array of bytea (the chain's deflated texts, storedRaw.ts) goes as Buffer's hexadecimal: PGlite's
+// own serialiser builds it a byte at a time.
 const backslashes = String.fromCharCode(92, 92);
 const byteaArray = (list) =>
   '{' + list.map((b) => (b == null ? 'NULL' : '"' + backslashes + 'x' + Buffer.from(b.buffer, b.byteOffset, b.byteLength).toString('hex') + '"')).join(',') + '}';
 // Set once PGlite is open: it builds every array type's serialiser as it opens.
-const ready = PGlite.create(workerData.dataDir ?? undefined, { serializers: { 17: (v) => v } }).then((db) => {
+const ready = PGlite.create(workerData.dataDir ?? undefined).then((db) => {
   db.serializers[1001] = byteaArray;
   return db;
 });

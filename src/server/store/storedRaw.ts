@@ -8,8 +8,8 @@
  * only cost time. Each row has exactly one of the two (a check in the schema); rows stored before
  * keep their text in `raw`.
  *
- * The event writer sends a commit's texts to deflate as one `bytea[]` parameter of their bytes
- * (`deflatedBytes`; eventWriter.ts), compressed on the thread that sends the statement, unless
+ * The event writer sends a commit's deflated texts as one `bytea[]` parameter of their bytes
+ * (`storedFormOf`; eventWriter.ts), compressed on the thread that sends the statement unless
  * compressed ahead. node-postgres writes a Buffer in an array as hexadecimal, and so does the embedded
  * store's thread (storeThread.ts; PGlite's own serialiser builds it a byte at a time). Before,
  * each text was a parameter of its own in a VALUES list: as base64 text that the statement decoded,
@@ -23,20 +23,13 @@
 import { deflateRawSync, inflateRawSync } from 'node:zlib';
 import { sha256Hex } from '../../core/ingest/values';
 
-/** A text to store deflated: `deflate` to be compressed when the statement is made, or `bytes` compressed already. */
-export type Deflated = { deflate: string; bytes?: undefined } | { bytes: Buffer; deflate?: undefined };
-
 const deflateLevel = 3;
 /** PostgreSQL moves a row's values out and compresses them from about 2 KB (TOAST_TUPLE_THRESHOLD). */
 export const deflateFrom = 2000;
 
-export function deflated(text: string): Deflated {
-  return { deflate: text };
-}
-
-/** The values of `raw` and `raw_z` for an event's text. */
-export function storedForm(text: string): [string | null, Deflated | null] {
-  return text.length < deflateFrom / 3 || Buffer.byteLength(text, 'utf8') < deflateFrom ? [text, null] : [null, deflated(text)];
+/** Whether a text is kept deflated (in `raw_z`) rather than as text (in `raw`). */
+function keptDeflated(text: string): boolean {
+  return text.length >= deflateFrom / 3 && Buffer.byteLength(text, 'utf8') >= deflateFrom;
 }
 
 /** The texts compressed ahead, as their deflated bytes, by the event that stands for them. */
@@ -51,9 +44,8 @@ const ahead = new WeakMap<object, Buffer>();
  * so the store never asks for the text.
  */
 export function compressAhead<T extends { raw: string; rawSha256?: string }>(event: T): T {
-  const [, z] = storedForm(event.raw);
-  if (z?.deflate === undefined) return event;
-  const bytes = deflateText(z.deflate);
+  if (!keptDeflated(event.raw)) return event;
+  const bytes = deflateText(event.raw);
   const { raw: _, ...rest } = event;
   const light = { ...rest, rawSha256: event.rawSha256 ?? sha256Hex(event.raw) } as T;
   Object.defineProperty(light, 'raw', {
@@ -69,10 +61,11 @@ export function compressedAhead(event: object): Buffer | undefined {
   return ahead.get(event);
 }
 
-/** The values of `raw` and `raw_z` for an event, its text compressed already where `compressAhead` did. */
-export function storedFormOf(event: { raw: string }): [string | null, Deflated | null] {
+/** The values of `raw` and `raw_z` for an event: its text, or its deflated bytes (those `compressAhead` made, else made now). */
+export function storedFormOf(event: { raw: string }): [string | null, Buffer | null] {
   const bytes = ahead.get(event);
-  return bytes === undefined ? storedForm(event.raw) : [null, { bytes }];
+  if (bytes !== undefined) return [null, bytes];
+  return keptDeflated(event.raw) ? [null, deflateText(event.raw)] : [event.raw, null];
 }
 
 /**
@@ -81,11 +74,6 @@ export function storedFormOf(event: { raw: string }): [string | null, Deflated |
  */
 function deflateText(text: string): Buffer {
   return Buffer.from(new Uint8Array(deflateRawSync(Buffer.from(text, 'utf8'), { level: deflateLevel })).buffer);
-}
-
-/** The deflated bytes of a text to store deflated. */
-export function deflatedBytes(value: Deflated): Buffer {
-  return value.bytes ?? deflateText(value.deflate);
 }
 
 /**
