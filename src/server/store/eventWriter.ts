@@ -15,6 +15,7 @@ import { sha256Hex } from '../../core/ingest/values';
 import type { CheckpointSigner } from '../audit/signer';
 import type { Database, SqlExecutor } from './database';
 import { writeFacts } from './factWriter';
+import { binaryByteaArray } from './binaryArray';
 import { storedFormOf } from './storedRaw';
 
 export interface WrittenEvent {
@@ -167,7 +168,8 @@ export class EventWriter implements EventSink {
       await tx.query(
         chainStatement,
         // prettier-ignore
-        [chain.key, chain.format, chain.seq, chain.raw, chain.rawZ, chain.eventHash, chain.prevHash, chain.hash,
+        [chain.key, chain.format, chain.seq, chain.raw, this.db.kind === 'postgres' ? binaryByteaArray(chain.rawZ) : chain.rawZ,
+          chain.eventHash, chain.prevHash, chain.hash,
           seq, prev, now, this.signer.sign(seq, prev), this.signer.keyId, this.signer.publicKey],
         { prepared: true },
       );
@@ -194,7 +196,8 @@ interface ChainRows {
  * A commit's events, their chain entries, the new head and its signed checkpoint, in one
  * statement: every writer holds the head row from its first statement to its commit, so each round
  * trip in between is time no other writer (another replica, on a shared database) can chain. Each
- * column travels as one array (a deflated text as bytea), so the text is the same for every commit,
+ * column travels as one array (the deflated texts as a bytea[], to PostgreSQL in its binary form:
+ * `binaryByteaArray`), so the text is the same for every commit,
  * kept parsed and planned; as a VALUES list it was a new text for each commit's size, and
  * PostgreSQL spent most of its time binding and planning it. Then $9–$14: the checkpoint's seq,
  * hash, time (the events' too), signature, key id and public key.
