@@ -12,7 +12,7 @@ import { openDatabase } from '../src/server/store/openDatabase';
 import { migrate } from '../src/server/store/migrations';
 import { loadSigner } from '../src/server/audit/signer';
 import { syntheticStream } from '../test/helpers/streams';
-import { lineageStatement } from '../src/server/store/queries';
+import { lineageStatement, servedColumns } from '../src/server/store/queries';
 
 async function main(): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), 'plans-'));
@@ -49,8 +49,8 @@ async function main(): Promise<void> {
       `SELECT id FROM deployments WHERE repo = $1 AND environment = $2 ORDER BY effective_at DESC, id DESC LIMIT 50`,
       ['seed/repo-3', 'production'],
     ],
-    // The statement the service runs, every table's columns as `alias.*`.
-    ['lineage batch', await lineageStatement(async (_table, alias) => `${alias}.*`), ['seed/repo-0', commits]],
+    // The statement the service runs, with every table's columns from the catalog.
+    ['lineage batch', (await lineageStatement(async (table) => (await servedColumns(db)).get(table)!, true)).sql, ['seed/repo-0', commits]],
     [
       'findings on a path',
       `SELECT f.id FROM findings f WHERE f.repo = $1 AND f.status = 'open' AND EXISTS (SELECT 1 FROM finding_locations l WHERE l.finding_id = f.id AND l.repo = $1 AND l.path = $2) LIMIT 50`,

@@ -120,6 +120,20 @@ for (const backend of backends()) {
             [head, [7], 0, 0],
           ],
         );
+        // Every field of a row, as the reads by id give it (another statement, its rows keyed by
+        // column): a value sent under the wrong column, or one left out, differs here.
+        for (const d of c.deployments) {
+          const one = await http(`${t.url}/v1/deployments/${encodeURIComponent(d.id)}`);
+          assert.equal(one.status, 200, one.text);
+          assert.deepEqual(d, one.json, `deployment ${d.id} in the batch as GET /v1/deployments gives it`);
+        }
+        const byDigest = await http(`${t.url}/v1/artifacts/${digest}`);
+        assert.equal(byDigest.status, 200, byDigest.text);
+        assert.deepEqual(c.artifacts[0], byDigest.json.artifact, 'the artifact as GET /v1/artifacts gives it');
+        assert.ok(
+          Object.keys(c.builds[0]).length >= 10 && c.builds[0].commit === shared && c.builds[0].startedAt,
+          JSON.stringify(c.builds[0]),
+        );
       } finally {
         await t.close();
       }
