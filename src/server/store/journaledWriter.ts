@@ -27,6 +27,8 @@ const eventsPerCommit = 1_000;
 /** Acknowledged events not yet in the store, at most; past it, new deliveries wait (bounded memory). */
 const maxBacklog = 10_000;
 const retryDelaysMs = [250, 1_000, 4_000];
+/** Keys or ids read a page at a time at start: a few MB of text each. */
+const defaultLearnPage = 50_000;
 
 interface Pending {
   events: NormalizedEvent[];
@@ -60,17 +62,25 @@ export class JournaledWriter implements EventSink {
     private readonly journal: IntakeJournal<NormalizedEvent[]>,
     private readonly dir: string,
     private readonly log: (message: string) => void,
+    private readonly learnPage: number,
   ) {}
 
   /**
    * Opens the journal in `dir`, learns the store's keys, and puts any records left from before a
-   * crash into the store before returning.
+   * crash into the store before returning. `learnPage`: keys read a page at a time.
    */
-  static async open(store: EventWriter, db: Database, dir: string, key: Buffer, log: (message: string) => void): Promise<JournaledWriter> {
+  static async open(
+    store: EventWriter,
+    db: Database,
+    dir: string,
+    key: Buffer,
+    log: (message: string) => void,
+    learnPage = defaultLearnPage,
+  ): Promise<JournaledWriter> {
     const { journal, leftover } = await IntakeJournal.open(dir, key, log, eventTexts);
-    const writer = new JournaledWriter(store, journal, dir, log);
-    await writer.learnKeys(db);
-    await writer.learnOwners(db);
+    const writer = new JournaledWriter(store, journal, dir, log, learnPage);
+    // Together: the store's thread reads one's next page while this thread takes in the other's.
+    await Promise.all([writer.learnKeys(db), writer.learnOwners(db)]);
     if (leftover.length > 0) {
       const events = leftover.reduce((n, r) => n + r.value.length, 0);
       writer.backlog += events;
@@ -231,33 +241,41 @@ export class JournaledWriter implements EventSink {
     while (this.backlog < maxBacklog && this.roomWaiters.length > 0) this.roomWaiters.shift()!();
   }
 
-  /** Every row with a sender-chosen id, with its repository, a page at a time along its id. */
+  /**
+   * Every row with a sender-chosen id, with its repository, a page at a time along its id. Each
+   * page comes as one JSON text rather than as rows: at a million events the rows took the store's
+   * thread most of the service's start (decoding each value, handing each row over).
+   */
   private async learnOwners(db: Database): Promise<void> {
     for (const [table, id] of ownedTables()) {
       let after = '';
       for (;;) {
-        const page = await db.query<{ id: string; repo: string }>(
-          `SELECT ${id} AS id, repo FROM ${table} WHERE repo IS NOT NULL AND ${id} > $1 ORDER BY ${id} LIMIT 50000`,
+        const page = await db.query<{ page: string | null }>(
+          `SELECT json_agg(json_build_array(t.id, t.repo) ORDER BY t.id)::text AS page
+             FROM (SELECT ${id} AS id, repo FROM ${table} WHERE repo IS NOT NULL AND ${id} > $1 ORDER BY ${id} LIMIT ${this.learnPage}) t`,
           [after],
         );
-        for (const row of page.rows) this.learnOwner(`${table}\u0000${row.id}`, row.repo);
-        if (page.rows.length < 50_000) break;
-        after = page.rows.at(-1)!.id;
+        const rows = JSON.parse(page.rows[0]?.page ?? '[]') as [string, string][];
+        for (const [rowId, repo] of rows) this.learnOwner(`${table}\u0000${rowId}`, repo);
+        if (rows.length < this.learnPage) break;
+        after = rows.at(-1)![0];
       }
     }
   }
 
-  /** Every key the store holds, into the filter, a page at a time along the audit log's key. */
+  /** Every key the store holds, into the filter, a page at a time along the audit log's key, each page one JSON text. */
   private async learnKeys(db: Database): Promise<void> {
     let after = 0;
     for (;;) {
-      const page = await db.query<{ event_key: string; seq: number | string }>(
-        'SELECT event_key, seq FROM audit_log WHERE seq > $1 ORDER BY seq LIMIT 50000',
+      const page = await db.query<{ keys: string | null; last: number | string | null }>(
+        `SELECT json_agg(t.event_key ORDER BY t.seq)::text AS keys, max(t.seq) AS last
+           FROM (SELECT event_key, seq FROM audit_log WHERE seq > $1 ORDER BY seq LIMIT ${this.learnPage}) t`,
         [after],
       );
-      for (const row of page.rows) this.filter.add(row.event_key);
-      if (page.rows.length < 50_000) return;
-      after = Number(page.rows.at(-1)!.seq);
+      const keys = JSON.parse(page.rows[0]?.keys ?? '[]') as string[];
+      for (const key of keys) this.filter.add(key);
+      if (keys.length < this.learnPage) return;
+      after = Number(page.rows[0]!.last);
     }
   }
 }
