@@ -50,4 +50,24 @@ describe('the embedded store thread', function () {
     assert.deepEqual((await db.query('SELECT id FROM t')).rows, [{ id: 2 }]);
     await db.close();
   });
+
+  it('counts every statement that may have changed the store, and no SELECT outside a transaction', async () => {
+    const db = await openScratch();
+    const counted = async (what: () => Promise<unknown>) => {
+      const before = db.writes!;
+      await what().catch(() => undefined);
+      return db.writes! - before;
+    };
+    assert.equal(await counted(() => db.exec('CREATE TABLE t (id int PRIMARY KEY)')), 1);
+    assert.equal(await counted(() => db.query('INSERT INTO t VALUES (1)')), 1);
+    assert.equal(await counted(() => db.query('  with d AS (DELETE FROM t WHERE id = 1 RETURNING 1) SELECT count(*) FROM d')), 1);
+    assert.equal(await counted(() => db.query('UPDATE t SET id = 2')), 1);
+    assert.equal(await counted(() => db.query('SELECT * FROM t')), 0);
+    assert.equal(await counted(() => db.query('\n select count(*) FROM t', [], { prepared: true })), 0);
+    // A transaction counts once it ends, committed or rolled back, and a failed statement counts.
+    assert.equal(await counted(() => db.transaction((tx) => tx.query('SELECT 1'))), 1);
+    assert.equal(await counted(() => db.transaction(() => Promise.reject(new Error('no')))), 1);
+    assert.equal(await counted(() => db.query('INSERT INTO missing VALUES (1)')), 1);
+    await db.close();
+  });
 });

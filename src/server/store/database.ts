@@ -25,6 +25,13 @@ export interface SqlExecutor {
 
 export interface Database extends SqlExecutor {
   readonly kind: 'embedded' | 'postgres';
+  /**
+   * The embedded store only, whose one writer is this process: how many statements that may have
+   * changed it have ended (every transaction, and any statement but a SELECT outside one). A read
+   * sent while it had some value still holds while it has that value. Undefined on PostgreSQL,
+   * which other replicas write.
+   */
+  readonly writes?: number;
   /** Runs `fn` in one transaction; it commits (durably) before the promise resolves. */
   transaction<T>(fn: (tx: SqlExecutor) => Promise<T>): Promise<T>;
   close(): Promise<void>;

@@ -302,12 +302,7 @@ export class Queries {
    */
   async lineageJson(repo: string, commits: string[]): Promise<Buffer[]> {
     const shas = [...new Set(commits.map((c) => c.toLowerCase()))];
-    const versions = await this.db.query<{ repo: string; seq: string | number }>(
-      `SELECT repo, seq FROM repo_versions WHERE repo = $1 OR repo = '*'`,
-      [repo],
-      { prepared: true },
-    );
-    const version = ['*', repo].map((r) => String(versions.rows.find((v) => v.repo === r)?.seq ?? 0)).join(':');
+    const version = await this.repoVersion(repo);
     const answers = new Map<string, Buffer>();
     const missing: string[] = [];
     for (const sha of shas) {
@@ -337,6 +332,38 @@ export class Queries {
   }
 
   private readonly lineageCache = new Map<string, { version: string; json: Buffer }>();
+
+  /** Versions read from the embedded store while its write count (`Database.writes`) was `at`. */
+  private readonly versionsRead = { at: -1, versions: new Map<string, string>() };
+
+  /**
+   * The version of a repository's rows and of every repository's (`*`), as `<all>:<repo>`. On the
+   * embedded store, which only this process writes, a version read stays current until the store's
+   * next write, so a batch after no write asks the store nothing: the store's thread, busy or
+   * collecting, was most of a cached batch's tail there. On PostgreSQL every batch asks, since
+   * another replica may have written.
+   */
+  private async repoVersion(repo: string): Promise<string> {
+    const writes = this.db.writes;
+    if (writes !== undefined) {
+      if (this.versionsRead.at !== writes) this.versionsRead.versions.clear();
+      const known = this.versionsRead.versions.get(repo);
+      if (this.versionsRead.at === writes && known !== undefined) return known;
+    }
+    const versions = await this.db.query<{ repo: string; seq: string | number }>(
+      `SELECT repo, seq FROM repo_versions WHERE repo = $1 OR repo = '*'`,
+      [repo],
+      { prepared: true },
+    );
+    const version = ['*', repo].map((r) => String(versions.rows.find((v) => v.repo === r)?.seq ?? 0)).join(':');
+    // Kept under the count from before the read was sent: a write that ended meanwhile makes it stale.
+    if (writes !== undefined && this.db.writes === writes) {
+      if (this.versionsRead.at !== writes) this.versionsRead.versions.clear();
+      this.versionsRead.at = writes;
+      this.versionsRead.versions.set(repo, version);
+    }
+    return version;
+  }
 
   private lineageSql: Promise<LineageStatement> | null = null;
 

@@ -208,14 +208,26 @@ class StoreThread implements Database {
     },
   };
 
+  /** See `Database.writes`: counted when the statement ends, whether it succeeded or not. */
+  writes = 0;
+
   async query<Row = Record<string, unknown>>(sql: string, params?: unknown[], options?: QueryOptions): Promise<QueryResult<Row>> {
     await this.idle;
-    return this.direct.query<Row>(sql, params, options);
+    if (/^\s*select\b/i.test(sql)) return this.direct.query<Row>(sql, params, options);
+    try {
+      return await this.direct.query<Row>(sql, params, options);
+    } finally {
+      this.writes++;
+    }
   }
 
   async exec(sql: string): Promise<void> {
     await this.idle;
-    return this.direct.exec(sql);
+    try {
+      return await this.direct.exec(sql);
+    } finally {
+      this.writes++;
+    }
   }
 
   /**
@@ -238,6 +250,7 @@ class StoreThread implements Database {
         throw e;
       }
     } finally {
+      this.writes++;
       end();
     }
   }
