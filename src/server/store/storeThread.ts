@@ -224,7 +224,7 @@ class StoreThread implements Database {
   async exec(sql: string): Promise<void> {
     await this.idle;
     try {
-      return await this.direct.exec(sql);
+      await this.direct.exec(sql);
     } finally {
       this.writes++;
     }
