@@ -67,7 +67,7 @@ export class JournaledWriter implements EventSink {
 
   /**
    * Opens the journal in `dir`, learns the store's keys, and puts any records left from before a
-   * crash into the store before returning. `learnPage`: keys read a page at a time.
+   * crash into the store before returning. `learnPage`: keys and ids read a page at a time.
    */
   static async open(
     store: EventWriter,

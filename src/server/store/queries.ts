@@ -345,11 +345,8 @@ export class Queries {
    */
   private async repoVersion(repo: string): Promise<string> {
     const writes = this.db.writes;
-    if (writes !== undefined) {
-      if (this.versionsRead.at !== writes) this.versionsRead.versions.clear();
-      const known = this.versionsRead.versions.get(repo);
-      if (this.versionsRead.at === writes && known !== undefined) return known;
-    }
+    const known = writes !== undefined && this.versionsRead.at === writes ? this.versionsRead.versions.get(repo) : undefined;
+    if (known !== undefined) return known;
     const versions = await this.db.query<{ repo: string; seq: string | number }>(
       `SELECT repo, seq FROM repo_versions WHERE repo = $1 OR repo = '*'`,
       [repo],
@@ -358,8 +355,10 @@ export class Queries {
     const version = ['*', repo].map((r) => String(versions.rows.find((v) => v.repo === r)?.seq ?? 0)).join(':');
     // Kept under the count from before the read was sent: a write that ended meanwhile makes it stale.
     if (writes !== undefined && this.db.writes === writes) {
-      if (this.versionsRead.at !== writes) this.versionsRead.versions.clear();
-      this.versionsRead.at = writes;
+      if (this.versionsRead.at !== writes) {
+        this.versionsRead.versions.clear();
+        this.versionsRead.at = writes;
+      }
       this.versionsRead.versions.set(repo, version);
     }
     return version;
